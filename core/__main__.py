@@ -1,0 +1,63 @@
+"""The command line: ``python -m core <command> ...``.
+
+Thin on purpose: each command lives in ``core/cli/<command>.py`` with ``add_arguments``
+and ``run``; this file parses arguments, dispatches, and turns a ``DataError`` into one
+plain sentence on stderr with exit code 2 (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from core.schema import DataError
+
+COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-command per module in ``core/cli``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description="PersonaLab: segments, personas and A/B analysis for social-media data.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        module = importlib.import_module(f"core.cli.{name}")
+        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        args._run(args)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except FileNotFoundError as exc:
+        print(f"error: file not found: {exc.filename}. Check the path and try again.", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: still one sentence unless debugging
+        if os.environ.get("PERSONALAB_DEBUG"):
+            raise
+        print(
+            f"error: PersonaLab hit an internal problem ({type(exc).__name__}); "
+            "set PERSONALAB_DEBUG=1 to see details and please report it.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
