@@ -1,0 +1,72 @@
+"""PersonaLab entry point: page config, shared sidebar, navigation. Nothing else."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import streamlit as st
+
+from core.schema import DataError
+from ui import state
+
+st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
+
+PAGES = [
+    ("pages/data.py", "Data", ":material/upload_file:"),
+    ("pages/explore.py", "Explore", ":material/monitoring:"),
+    ("pages/segment.py", "Segment", ":material/tune:"),
+    ("pages/map.py", "Map", ":material/scatter_plot:"),
+    ("pages/personas.py", "Personas", ":material/groups:"),
+    ("pages/experiments.py", "Experiments", ":material/science:"),
+]
+
+
+@st.cache_resource
+def _warm_up_map_engine() -> threading.Thread:
+    """Compile UMAP's numba code once per server process, in the background."""
+
+    def _warm() -> None:
+        try:
+            from core.projection import warm_up
+
+            warm_up()
+        except Exception:  # warming is an optimisation; the map still works without it
+            pass
+
+    thread = threading.Thread(target=_warm, name="umap-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+def _sidebar() -> None:
+    with st.sidebar:
+        st.markdown("### PersonaLab")
+        try:
+            ds = state.current_dataset()
+        except DataError as exc:
+            st.error(str(exc))
+            return
+        report = ds.report
+        label = "Bundled sample" if state.is_sample(ds) else (getattr(report, "source_name", None) or "Your data")
+        st.caption(f"Dataset: **{label}**")
+        st.caption(
+            f"{report.users:,} users · {report.rows_loaded:,} events · "
+            f"{report.date_min:%Y-%m-%d} to {report.date_max:%Y-%m-%d}"
+        )
+        run = state.current_run()
+        if run is None:
+            st.caption("No saved segmentation yet: tune one on the Segment page.")
+        else:
+            st.caption(f"Segmentation run `{run.run_id}` · {run.labels.nunique()} segments")
+
+
+pages = [
+    st.Page(path, title=title, icon=icon, default=(i == 0))
+    for i, (path, title, icon) in enumerate(PAGES)
+    if Path(path).exists()
+]
+_warm_up_map_engine()
+navigation = st.navigation(pages)
+_sidebar()
+navigation.run()

@@ -1,0 +1,159 @@
+"""Real-browser fixtures: a Streamlit server on a free port and Debian's Chromium.
+
+Usage in a test::
+
+    def test_something(page, app_url):
+        goto(page, app_url, "segment")        # opens /segment and waits for the app
+        page.get_by_text("Suggest k").click()
+        wait_for_app(page)
+
+In CI (``CI=true``) a missing Chromium or Playwright is a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, in_ci
+
+CHROMIUM = os.environ.get("PERSONALAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+SHOTS = ROOT / "tests" / "e2e" / "screenshots"
+
+pytestmark = pytest.mark.e2e
+
+
+def _missing(what: str) -> None:
+    if in_ci():
+        pytest.fail(f"{what} is required for browser tests in CI but is missing.")
+    pytest.skip(f"{what} not available locally")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: str, port: int | None = None, extra_env: dict | None = None):
+    """Start ``streamlit run app.py`` and wait until it answers; return (process, url)."""
+    port = port or _free_port()
+    env = dict(os.environ, PERSONALAB_DATA_DIR=data_dir, **(extra_env or {}))
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.port", str(port), "--server.headless", "true",
+            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""
+            raise RuntimeError(f"streamlit exited early:\n{out[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return proc, url
+        except OSError:
+            time.sleep(0.5)
+    proc.kill()
+    raise RuntimeError("streamlit did not start within 90 s")
+
+
+def stop_server(proc) -> None:
+    """Stop a server started by ``start_server``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_data_dir():
+    path = tempfile.mkdtemp(prefix="personalab-e2e-")
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app_url(app_data_dir):
+    proc, url = start_server(app_data_dir)
+    yield url
+    stop_server(proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        _missing(f"Chromium at {CHROMIUM}")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("The playwright Python package")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    yield pg
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    except Exception:
+        pass
+    context.close()
+
+
+def wait_for_app(page, timeout: float = 90_000) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running' indicator)."""
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_function(
+        """() => {
+            const w = document.querySelector('[data-testid="stStatusWidget"]');
+            return !w || !/Running|Connecting/i.test(w.innerText);
+        }""",
+        timeout=timeout,
+    )
+    page.wait_for_timeout(300)
+
+
+def goto(page, app_url: str, path: str = "") -> None:
+    """Open a page of the app by its URL path (e.g. ``segment``) and wait for it."""
+    page.goto(f"{app_url}/{path}")
+    wait_for_app(page)
+
+
+def assert_no_exception(page) -> None:
+    """Fail when the page shows a Streamlit exception box or a traceback."""
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert "Traceback" not in page.content()

@@ -1,0 +1,1 @@
+"""Streamlit helpers shared by pages. Never imported by ``core``."""
