@@ -48,7 +48,11 @@ def _sidebar() -> None:
             st.error(str(exc))
             return
         report = ds.report
-        label = "Bundled sample" if state.is_sample(ds) else (getattr(report, "source_name", None) or "Your data")
+        label = (
+            "Bundled sample"
+            if state.is_sample(ds)
+            else (getattr(report, "source_name", None) or "Your data")
+        )
         st.caption(f"Dataset: **{label}**")
         st.caption(
             f"{report.users:,} users · {report.rows_loaded:,} events · "

@@ -42,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
-        print(f"error: file not found: {exc.filename}. Check the path and try again.", file=sys.stderr)
+        print(
+            f"error: file not found: {exc.filename}. Check the path and try again.", file=sys.stderr
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -12,6 +12,7 @@ In CI (``CI=true``) a missing Chromium or Playwright is a failure, never a skip.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -60,11 +61,24 @@ def start_server(data_dir: str, port: int | None = None, extra_env: dict | None 
     env = dict(os.environ, PERSONALAB_DATA_DIR=data_dir, **(extra_env or {}))
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.port", str(port), "--server.headless", "true",
-            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
         ],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -126,10 +140,8 @@ def page(browser, request):
     pg.set_default_timeout(60_000)
     yield pg
     SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(Exception):
         pg.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
-    except Exception:
-        pass
     context.close()
 
 

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Install everything the tests need, start a throwaway PostgreSQL, run every test.
+# Usage (fresh Debian/Ubuntu machine):  sudo bash scripts/test.sh [pytest args]
+# CI (.ci/run) calls exactly this. Browser and database tests fail, never skip, with CI=true.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+
+# 1. System packages: Chromium for browser tests, PostgreSQL for database tests,
+#    a CJK font so Chinese labels render in charts, screenshots and PDF decks.
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
+if [ ${#need[@]} -gt 0 ]; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
+fi
+
+# 2. Python packages (pinned).
+python -m pip install -q -r requirements-dev.txt
+
+# 3. A throwaway PostgreSQL cluster on a free port, removed on exit.
+PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")
+PGDIR=$(mktemp -d /tmp/personalab-pg.XXXXXX)
+PGPORT=$(python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
+[ "$(id -u)" -eq 0 ] && chown postgres "$PGDIR"
+as_pg "$PGBIN/initdb -D $PGDIR/data -U personalab --auth=trust -E UTF8 --locale=C.UTF-8" >/dev/null
+as_pg "$PGBIN/pg_ctl -D $PGDIR/data -o '-p $PGPORT -k $PGDIR -c listen_addresses=127.0.0.1' -l $PGDIR/log -w start" >/dev/null
+cleanup() { as_pg "$PGBIN/pg_ctl -D $PGDIR/data -m fast stop" >/dev/null 2>&1 || true; rm -rf "$PGDIR"; }
+trap cleanup EXIT
+as_pg "$PGBIN/createdb -h 127.0.0.1 -p $PGPORT -U personalab personalab_test"
+export PERSONALAB_TEST_PG_URL="postgresql+psycopg2://personalab@127.0.0.1:$PGPORT/personalab_test"
+
+# 4. Lint, then every test (core, app, browser), then the quick benchmarks.
+python -m ruff check .
+python -m pytest "$@"
