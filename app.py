@@ -13,6 +13,7 @@ from ui import state
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 
 PAGES = [
+    ("pages/home.py", "Start", ":material/home:"),
     ("pages/data.py", "Data", ":material/upload_file:"),
     ("pages/explore.py", "Explore", ":material/monitoring:"),
     ("pages/segment.py", "Segment", ":material/tune:"),
