@@ -195,7 +195,12 @@ def rfm_summary(
         ev = events.copy()
         if "amount" not in ev.columns:
             ev["amount"] = np.nan
-        ev["timestamp"] = pd.to_datetime(ev["timestamp"])
+        try:
+            ev["timestamp"] = pd.to_datetime(ev["timestamp"], format="mixed")
+        except (ValueError, TypeError) as exc:
+            raise DataError(
+                "Some timestamps in the events are not dates; fix or map the timestamp column."
+            ) from exc
         ev["user_id"] = ev["user_id"].astype(str)
         con = duckdb.connect()
         try:
