@@ -118,11 +118,11 @@ def _rfm_sql(events: str, as_of: str | None, unit_days: float) -> str:
     )
     # One row per user per purchase day (frequency counts repeat purchase *days*).
     return f"""
-    WITH asof AS (SELECT {as_of_expr} AS t),
+    WITH as_of_cte AS (SELECT {as_of_expr} AS t),
     days AS (
         SELECT user_id, CAST(timestamp AS DATE) AS day, sum(coalesce(amount, 0)) AS spend
         FROM {events}
-        WHERE event_type = 'purchase' AND timestamp <= (SELECT t FROM asof)
+        WHERE event_type = 'purchase' AND timestamp <= (SELECT t FROM as_of_cte)
         GROUP BY user_id, CAST(timestamp AS DATE)
     ),
     ranked AS (
@@ -132,7 +132,7 @@ def _rfm_sql(events: str, as_of: str | None, unit_days: float) -> str:
         user_id,
         count(*) - 1 AS frequency,
         date_diff('day', min(day), max(day)) / {unit_days} AS recency,
-        date_diff('day', min(day), CAST((SELECT t FROM asof) AS DATE)) / {unit_days} AS "T",
+        date_diff('day', min(day), CAST((SELECT t FROM as_of_cte) AS DATE)) / {unit_days} AS "T",
         coalesce(avg(spend) FILTER (WHERE k > 1), 0) AS monetary_value
     FROM ranked
     GROUP BY user_id
