@@ -112,7 +112,7 @@ class CLVResult:
 
 def _rfm_sql(events: str, as_of: str | None, unit_days: float) -> str:
     as_of_expr = (
-        f"CAST('{as_of}' AS TIMESTAMP)"
+        f"CAST('{as_of}' AS DATE)"
         if as_of is not None
         else f"(SELECT max(timestamp) FROM {events})"
     )
@@ -122,7 +122,8 @@ def _rfm_sql(events: str, as_of: str | None, unit_days: float) -> str:
     days AS (
         SELECT user_id, CAST(timestamp AS DATE) AS day, sum(coalesce(amount, 0)) AS spend
         FROM {events}
-        WHERE event_type = 'purchase' AND timestamp <= (SELECT t FROM as_of_cte)
+        WHERE event_type = 'purchase'
+          AND CAST(timestamp AS DATE) <= CAST((SELECT t FROM as_of_cte) AS DATE)
         GROUP BY user_id, CAST(timestamp AS DATE)
     ),
     ranked AS (
@@ -131,8 +132,8 @@ def _rfm_sql(events: str, as_of: str | None, unit_days: float) -> str:
     SELECT
         user_id,
         count(*) - 1 AS frequency,
-        date_diff('day', min(day), max(day)) / {unit_days} AS recency,
-        date_diff('day', min(day), CAST((SELECT t FROM as_of_cte) AS DATE)) / {unit_days} AS "T",
+        (max(day) - min(day)) / {unit_days} AS recency,
+        (CAST((SELECT t FROM as_of_cte) AS DATE) - min(day)) / {unit_days} AS "T",
         coalesce(avg(spend) FILTER (WHERE k > 1), 0) AS monetary_value
     FROM ranked
     GROUP BY user_id
@@ -155,8 +156,8 @@ def rfm_summary(
         A dataset engine with an ``events`` table, or a DataFrame of canonical events
         (``user_id``, ``timestamp``, ``event_type``, ``amount``).
     as_of : str, optional
-        End of the observation period (``YYYY-MM-DD``); default the last timestamp.
-        Purchases after it are ignored.
+        Last day of the observation period (``YYYY-MM-DD``, inclusive); default the day
+        of the last timestamp. Purchases after that day are ignored.
     time_unit : {"D", "W", "M"}
         Unit of recency and T: days, weeks (7 days) or months (365.25/12 days).
     table : str
@@ -174,7 +175,7 @@ def rfm_summary(
         raise DataError(f"Time unit must be D (days), W (weeks) or M (months), got {time_unit!r}.")
     if as_of is not None:
         try:
-            as_of = pd.Timestamp(as_of).strftime("%Y-%m-%d %H:%M:%S")
+            as_of = pd.Timestamp(as_of).strftime("%Y-%m-%d")
         except (ValueError, TypeError) as exc:
             raise DataError(
                 f"The as-of date {as_of!r} is not a date; use the form 2025-03-31."
