@@ -1,0 +1,17 @@
+"""The entry point: routes, sidebar and the Start page render on the bundled sample."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def test_app_opens_on_start_page_with_sample_data():
+    at = AppTest.from_file("app.py", default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "PersonaLab"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Users"] == "2,000"
+    assert int(metrics["Events"].replace(",", "")) > 10_000
+    sidebar_text = " ".join(c.value for c in at.sidebar.caption)
+    assert "Bundled sample" in sidebar_text
+    assert "No saved segmentation yet" in sidebar_text
