@@ -1,0 +1,80 @@
+"""``python -m core abtest``: A/B comparison overall and per segment, as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from core.experiments import CORRECTIONS, ENGINES, analyze_aggregates, analyze_experiment
+from core.experiments.analysis import is_aggregate_table
+from core.experiments.io import read_experiment_table
+from core.schema import DataError
+
+HELP = (
+    "Compare experiment variants (SRM check, lift with intervals, p-values or chance to win) "
+    "overall and per segment; writes RESULT.json."
+)
+
+
+def _ci(value: str) -> float:
+    try:
+        v = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--ci {value!r} should be a number such as 0.95"
+        ) from None
+    if not 0.5 <= v < 1:
+        raise argparse.ArgumentTypeError(f"--ci {value} should be between 0.5 and 1, e.g. 0.95")
+    return v
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the abtest command (DESIGN.md, "The command line")."""
+    parser.add_argument("data", metavar="DATA", help="one row per user, or per-variant totals")
+    parser.add_argument("--variant-col", default="variant", help="column naming the variant")
+    parser.add_argument("--metric", action="append", default=[], help="metric column (repeat)")
+    parser.add_argument("--control", default=None, help="control variant (default: first)")
+    parser.add_argument("--segment-col", default=None, help="column with each user's segment")
+    parser.add_argument("--covariate", default=None, help="pre-period column for CUPED")
+    parser.add_argument("--engine", choices=ENGINES, default="frequentist")
+    parser.add_argument("--correction", choices=CORRECTIONS, default="holm")
+    parser.add_argument("--ci", type=_ci, default=0.95, help="interval coverage (default 0.95)")
+    parser.add_argument(
+        "--cap", type=float, default=None, metavar="Q",
+        help="cap numeric metrics at this quantile of all users, e.g. 0.99",
+    )  # fmt: skip
+    parser.add_argument(
+        "--min-n", type=int, default=100, help="users per group before a verdict (default 100)"
+    )
+    parser.add_argument("--out", required=True, metavar="RESULT.json", help="output JSON file")
+
+
+def run(args: argparse.Namespace) -> None:
+    """Read DATA, analyse it, write the JSON result and print the verdict."""
+    frame = read_experiment_table(args.data)
+    common = dict(
+        control=args.control, engine=args.engine, correction=args.correction, ci=args.ci,
+        min_n_per_arm=args.min_n,
+    )  # fmt: skip
+    if is_aggregate_table(frame) and args.variant_col not in frame.columns.drop(
+        "variant", errors="ignore"
+    ):
+        result = analyze_aggregates(frame, **common)
+    else:
+        if not args.metric:
+            raise DataError(
+                f"Name at least one metric column of {args.data} with --metric COL "
+                "(e.g. --metric converted)."
+            )
+        result = analyze_experiment(
+            frame, variant_col=args.variant_col, metrics=args.metric,
+            segment_col=args.segment_col, covariate=args.covariate, cap_quantile=args.cap,
+            **common,
+        )  # fmt: skip
+    out = Path(args.out)
+    if out.parent and not out.parent.exists():
+        out.parent.mkdir(parents=True, exist_ok=True)
+    payload = result.to_dict()
+    out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(payload["verdict"])

@@ -1,0 +1,64 @@
+"""``python -m core power``: users per arm for a two-proportion test, as JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+from core.experiments import (
+    POWER_METHODS,
+    days_needed,
+    minimum_detectable_effect,
+    sample_size,
+)
+
+HELP = (
+    "Sample size per arm to detect a change in a conversion rate (and the days still "
+    'needed at current traffic); prints JSON {"n_per_arm": ...}.'
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of the power command (DESIGN.md, "The command line")."""
+    parser.add_argument("--baseline", type=float, required=True, help="control rate, e.g. 0.2")
+    parser.add_argument(
+        "--mde", type=float, required=True,
+        help="minimum detectable effect: relative (0.1 = +10 %%) unless --absolute",
+    )  # fmt: skip
+    parser.add_argument("--absolute", action="store_true", help="--mde is in rate points")
+    parser.add_argument("--alpha", type=float, default=0.05, help="significance (default 0.05)")
+    parser.add_argument("--power", type=float, default=0.8, help="power (default 0.8)")
+    parser.add_argument(
+        "--method", choices=POWER_METHODS, default="baseline_variance",
+        help="formula for n_per_arm (all are reported); default matches online calculators",
+    )  # fmt: skip
+    parser.add_argument("--arms", type=int, default=2, help="variants incl. control (default 2)")
+    parser.add_argument("--daily-users", type=float, default=None, help="users per day, all arms")
+    parser.add_argument("--users-so-far", type=int, default=0, help="users already in the test")
+    parser.add_argument("--out", default=None, help="also write the JSON to this file")
+
+
+def run(args: argparse.Namespace) -> None:
+    """Compute and print the sample size JSON."""
+    res = sample_size(
+        args.baseline, args.mde, absolute=args.absolute, alpha=args.alpha, power=args.power,
+        method=args.method,
+    )  # fmt: skip
+    payload = res.to_dict()
+    if args.daily_users is not None:
+        payload["days_needed"] = days_needed(
+            res.n_per_arm, daily_users=args.daily_users, users_so_far=args.users_so_far,
+            arms=args.arms,
+        )  # fmt: skip
+        if args.users_so_far:
+            mde = minimum_detectable_effect(
+                args.baseline, args.users_so_far / args.arms, alpha=args.alpha, power=args.power,
+                method=args.method,
+            )  # fmt: skip
+            payload["mde_now_absolute"] = None if math.isnan(mde) else mde
+    text = json.dumps(payload, indent=2)
+    print(text)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
