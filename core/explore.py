@@ -1,0 +1,1373 @@
+"""Behaviour and KPI aggregations for the Explore page, as SQL on the dataset's engine.
+
+Every function takes the dataset's SQLAlchemy engine (DuckDB, ``docs/architecture.md``),
+an :class:`ExploreFilters` (date range, platforms, segments) and, when the user has a
+saved segmentation, the run's labels (``pd.Series`` of str indexed by ``user_id``). The
+aggregation runs in DuckDB; only small result frames (one row per day, period, cell or
+group) come back to Python. Inputs are never mutated.
+
+Definitions the page shows next to each chart live here as data (``KPI_DEFINITIONS``,
+``STAGE_RULES``, ``EARLY_WARNING_RULE``, ``HIGH_POTENTIAL_RULE``); when ``core.kpis``
+provides the KPI formula texts they are taken from there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from core import kpis
+from core.features import LifecycleWindows, lifecycle_rules
+from core.schema import DataError
+from core.text import SENTIMENT_LEXICON
+
+Grain = Literal["week", "month"]
+Dimension = Literal["platform", "content_format", "campaign", "segment"]
+
+INTERACTION_TYPES = ("like", "comment", "share", "save")
+LADDER_STEPS = ("view", "like", "comment", "share", "purchase")
+WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+NO_VALUE = "(none)"
+UNLABELLED = "(no segment)"
+
+# --- KPI definitions: formula texts come from core.kpis (DOMAIN.md's table) ----------
+#: Where each KPI of core.kpis appears on the Explore page.
+KPI_PLACES: dict[str, str] = {
+    "reach": "KPIs",
+    "reach_rate": "KPIs",
+    "exposures": "KPIs",
+    "interaction_rate": "KPIs, Trends, Goals",
+    "like_rate": "KPIs",
+    "comment_rate": "KPIs",
+    "share_rate": "KPIs",
+    "ctr": "KPIs",
+    "registration_rate": "KPIs",
+    "purchase_rate": "KPIs",
+    "conversion_rate": "KPIs, Geography",
+    "arpu": "KPIs, Geography",
+    "average_order_value": "KPIs",
+    "retention": "Retention (cohort matrix)",
+    "repurchase_rate": "KPIs",
+    "stickiness": "Activity (DAU / MAU)",
+    "roi": "KPIs (with a campaign cost table)",
+    "follower_growth": "Goals (followers = users with a follow event so far)",
+}
+RATE_KPIS = (
+    "reach_rate",
+    "interaction_rate",
+    "like_rate",
+    "comment_rate",
+    "share_rate",
+    "ctr",
+    "registration_rate",
+    "purchase_rate",
+    "conversion_rate",
+    "repurchase_rate",
+    "roi",
+)
+HIGH_POTENTIAL_RULE = (
+    "A group is high-potential when its conversion rate is above the median of all groups "
+    "and its reach is below the median: people there buy readily but few are reached yet."
+)
+EARLY_WARNING_RULE = (
+    "A day is flagged when its value exceeds the rolling median of the previous {window} "
+    "days plus {k} x the scaled median absolute deviation (1.4826 x MAD, never below "
+    "{floor_count} event for counts or {floor_share:.0%} for shares)."
+)
+
+
+def kpi_definitions() -> pd.DataFrame:
+    """The KPI table shown on the page, with where each KPI appears.
+
+    Returns
+    -------
+    DataFrame
+        ``key``, ``name``, ``family``, ``formula`` (from ``core.kpis``) and ``where``
+        (the Explore section showing it, or what data it needs).
+    """
+    defs = kpis.kpi_definitions()
+    where = [
+        KPI_PLACES.get(key, f"needs {needs}" if needs else "")
+        for key, needs in zip(defs["key"], defs["needs"], strict=True)
+    ]
+    return defs[["key", "name", "family", "formula"]].assign(where=where)
+
+
+STAGES = ("prospect", "new", "active", "loyal", "dormant", "churned")  # display order
+
+
+def stage_rules(windows: LifecycleWindows = LifecycleWindows()) -> pd.DataFrame:
+    """The lifecycle rules (``core.features``) with the given windows, for display."""
+    return pd.DataFrame(lifecycle_rules(windows))
+
+
+# --- filters and the filtered-events SQL ----------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ExploreFilters:
+    """Filters shared by every Explore chart.
+
+    Parameters
+    ----------
+    start, end : datetime.date or None
+        Inclusive date range; None means unbounded.
+    platforms : tuple of str
+        Keep only these platforms; empty keeps all.
+    segments : tuple of str
+        Keep only users in these segments of the current run; empty keeps all.
+    """
+
+    start: dt.date | None = None
+    end: dt.date | None = None
+    platforms: tuple[str, ...] = ()
+    segments: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class DataBounds:
+    """What the dataset covers: dates, the values filters offer, user attributes."""
+
+    date_min: dt.date | None
+    date_max: dt.date | None
+    n_events: int
+    platforms: tuple[str, ...]
+    content_formats: tuple[str, ...]
+    campaigns: tuple[str, ...]
+    user_attributes: tuple[str, ...]
+
+
+_LABELS_VIEW = "_explore_labels"
+_COSTS_VIEW = "_explore_costs"
+_EVENT_COLS = "e.user_id, e.timestamp, e.event_type, e.platform, e.amount, e.content_format, e.campaign, e.text"
+
+
+def _labels_frame(labels: pd.Series | None) -> pd.DataFrame | None:
+    """Validate labels and return them as a two-column frame (user_id, segment)."""
+    if labels is None:
+        return None
+    if not isinstance(labels, pd.Series):
+        raise DataError("Segment labels must be one segment name per user: save a run again.")
+    frame = pd.DataFrame(
+        {
+            "user_id": labels.index.astype(str).to_numpy(dtype=object),
+            "segment": labels.astype(str).to_numpy(dtype=object),
+        }
+    )
+    return frame.drop_duplicates("user_id", keep="last")
+
+
+@contextlib.contextmanager
+def _duck(engine, labels: pd.Series | None = None, costs: pd.DataFrame | None = None) -> Iterator:
+    """A raw DuckDB connection from the engine with labels/costs registered as views."""
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        registered = []
+        try:
+            frame = _labels_frame(labels)
+            if frame is not None:
+                raw.register(_LABELS_VIEW, frame)
+                registered.append(_LABELS_VIEW)
+            if costs is not None:
+                raw.register(_COSTS_VIEW, costs)
+                registered.append(_COSTS_VIEW)
+            yield raw
+        finally:
+            for name in registered:
+                with contextlib.suppress(Exception):
+                    raw.unregister(name)
+
+
+def _filtered_events(
+    f: ExploreFilters, has_labels: bool, *, dates: bool = True, until_end: bool = False
+) -> tuple[str, dict]:
+    """SELECT over events with the filters applied (and a ``segment`` column if labelled)."""
+    if f.segments and not has_labels:
+        raise DataError(
+            "A segment filter needs a saved segmentation: save a run on the Segment page "
+            "or clear the segment filter."
+        )
+    params: dict = {}
+    where = []
+    if has_labels:
+        seg = f"coalesce(l.segment, '{UNLABELLED}') AS segment"
+        join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = e.user_id"
+    else:
+        seg = f"'{UNLABELLED}' AS segment"
+        join = ""
+    if (dates or until_end) and f.end is not None:
+        where.append("e.timestamp < $end_excl")
+        params["end_excl"] = dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time())
+    if dates and f.start is not None:
+        where.append("e.timestamp >= $start")
+        params["start"] = dt.datetime.combine(f.start, dt.time())
+    if f.platforms:
+        where.append("list_contains($platforms, e.platform)")
+        params["platforms"] = [str(p) for p in f.platforms]
+    if f.segments:
+        where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
+        params["segments"] = [str(s) for s in f.segments]
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    return f"SELECT {_EVENT_COLS}, {seg} FROM events e {join} {clause}", params
+
+
+def _run(raw, sql: str, params: dict) -> pd.DataFrame:
+    """Execute DuckDB SQL with named parameters and return a pandas frame."""
+    used = {k: v for k, v in params.items() if f"${k}" in sql}
+    return raw.execute(sql, used).df()
+
+
+def _validate_grain(grain: str) -> str:
+    if grain not in ("week", "month"):
+        raise DataError(f"Period must be 'week' or 'month', not {grain!r}.")
+    return grain
+
+
+# --- data bounds -----------------------------------------------------------------------
+def data_bounds(engine) -> DataBounds:
+    """What the dataset covers, to build the filter widgets.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        Engine on a dataset with ``events`` and ``users`` tables.
+
+    Returns
+    -------
+    DataBounds
+    """
+    with _duck(engine) as raw:
+        row = raw.execute(
+            "SELECT CAST(min(timestamp) AS DATE), CAST(max(timestamp) AS DATE), count(*) "
+            "FROM events"
+        ).fetchone()
+
+        def distinct(col: str) -> tuple[str, ...]:
+            vals = raw.execute(
+                f"SELECT DISTINCT {col} FROM events WHERE {col} IS NOT NULL ORDER BY 1"
+            ).fetchall()
+            return tuple(str(v[0]) for v in vals)
+
+        attrs = _user_columns(raw)
+        return DataBounds(
+            date_min=row[0],
+            date_max=row[1],
+            n_events=int(row[2]),
+            platforms=distinct("platform"),
+            content_formats=distinct("content_format"),
+            campaigns=distinct("campaign"),
+            user_attributes=tuple(c for c in attrs if c != "user_id"),
+        )
+
+
+def _user_columns(raw) -> list[str]:
+    """Columns of the users table (empty when the table is missing)."""
+    rows = raw.execute(
+        "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'users' ORDER BY ordinal_position"
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+# --- activity --------------------------------------------------------------------------
+def activity(
+    engine, filters: ExploreFilters = ExploreFilters(), labels: pd.Series | None = None
+) -> pd.DataFrame:
+    """Daily active users, rolling 7-day (WAU) and 30-day (MAU) actives, stickiness.
+
+    WAU/MAU on day d count distinct users with an event in [d-6, d] / [d-29, d] within
+    the filtered events (the first days of a range therefore see shorter windows).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    filters : ExploreFilters
+    labels : pd.Series, optional
+        Segment per user_id, needed for a segment filter.
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``dau``, ``wau``, ``mau``, ``stickiness`` (DAU / MAU), one row per day
+        from the first to the last active day.
+    """
+    ev, params = _filtered_events(filters, labels is not None)
+    # Rolling distinct counts by a sweep line (hand-written because SQL has no rolling
+    # COUNT DISTINCT): each active day d of a user whose previous active day was p makes
+    # the user count in the window on days [max(d, p + W), d + W - 1]; these intervals
+    # never overlap, so +1 at the start and -1 at d + W, summed cumulatively, is exact.
+    sql = f"""
+    WITH ev AS ({ev}),
+    ud AS (SELECT DISTINCT user_id, CAST(timestamp AS DATE) AS d FROM ev),
+    lagged AS (SELECT d, lag(d) OVER (PARTITION BY user_id ORDER BY d) AS p FROM ud),
+    days AS (
+        SELECT CAST(unnest(generate_series(min(d), max(d), INTERVAL 1 DAY)) AS DATE) AS d
+        FROM ud
+    ),
+    deltas AS (
+        SELECT greatest(d, coalesce(p + 7, d)) AS d, 1 AS w, 0 AS m FROM lagged
+        UNION ALL SELECT d + 7, -1, 0 FROM lagged
+        UNION ALL SELECT greatest(d, coalesce(p + 30, d)), 0, 1 FROM lagged
+        UNION ALL SELECT d + 30, 0, -1 FROM lagged
+    ),
+    daily_delta AS (SELECT d, sum(w) AS w, sum(m) AS m FROM deltas GROUP BY d),
+    dau AS (SELECT d, count(*) AS dau FROM ud GROUP BY d)
+    SELECT days.d AS date,
+           coalesce(dau.dau, 0) AS dau,
+           sum(coalesce(dd.w, 0)) OVER (ORDER BY days.d) AS wau,
+           sum(coalesce(dd.m, 0)) OVER (ORDER BY days.d) AS mau
+    FROM days LEFT JOIN dau ON dau.d = days.d LEFT JOIN daily_delta dd ON dd.d = days.d
+    ORDER BY days.d
+    """
+    with _duck(engine, labels) as raw:
+        out = _run(raw, sql, params)
+    out["date"] = pd.to_datetime(out["date"])
+    for col in ("dau", "wau", "mau"):
+        out[col] = out[col].astype("int64")
+    out["stickiness"] = np.where(
+        out["mau"] > 0, out["dau"] / out["mau"].where(out["mau"] > 0), np.nan
+    )
+    return out
+
+
+def active_hours(
+    engine, filters: ExploreFilters = ExploreFilters(), labels: pd.Series | None = None
+) -> pd.DataFrame:
+    """Events, interactions and active users by weekday x hour (all 168 cells).
+
+    Returns
+    -------
+    DataFrame
+        ``weekday`` (0 = Monday), ``weekday_name``, ``hour`` (0-23), ``events``,
+        ``interactions`` (likes + comments + shares + saves), ``users`` (distinct).
+    """
+    ev, params = _filtered_events(filters, labels is not None)
+    sql = f"""
+    WITH ev AS ({ev}),
+    cells AS (
+        SELECT isodow(timestamp) - 1 AS weekday, hour(timestamp) AS hour,
+               count(*) AS events,
+               count(*) FILTER (WHERE event_type IN ('like','comment','share','save'))
+                   AS interactions,
+               count(DISTINCT user_id) AS users
+        FROM ev GROUP BY ALL
+    ),
+    grid AS (
+        SELECT w AS weekday, h AS hour FROM range(7) t(w), range(24) s(h)
+    )
+    SELECT grid.weekday, grid.hour, coalesce(events, 0) AS events,
+           coalesce(interactions, 0) AS interactions, coalesce(users, 0) AS users
+    FROM grid LEFT JOIN cells USING (weekday, hour)
+    ORDER BY grid.weekday, grid.hour
+    """
+    with _duck(engine, labels) as raw:
+        out = _run(raw, sql, params)
+    for col in ("weekday", "hour", "events", "interactions", "users"):
+        out[col] = out[col].astype("int64")
+    out.insert(1, "weekday_name", [WEEKDAY_NAMES[w] for w in out["weekday"]])
+    return out
+
+
+def best_posting_windows(heatmap: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The ``n`` weekday x hour cells with the most interactions (events break ties).
+
+    Parameters
+    ----------
+    heatmap : DataFrame
+        Output of :func:`active_hours`.
+    n : int
+        How many windows to return.
+
+    Returns
+    -------
+    DataFrame
+        The top rows of ``heatmap`` plus ``label`` such as ``"Tue 20:00-21:00"``; empty
+        when there are no events.
+    """
+    if n < 1:
+        raise DataError(f"Number of posting windows must be at least 1, not {n}.")
+    cells = heatmap[heatmap["events"] > 0]
+    top = cells.sort_values(
+        ["interactions", "events", "weekday", "hour"], ascending=[False, False, True, True]
+    ).head(n)
+    top = top.assign(
+        label=[
+            f"{WEEKDAY_NAMES[w]} {h:02d}:00-{(h + 1) % 24:02d}:00"
+            for w, h in zip(top["weekday"], top["hour"], strict=True)
+        ]
+    )
+    return top.reset_index(drop=True)
+
+
+def new_vs_returning(
+    engine,
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    grain: Grain = "week",
+) -> pd.DataFrame:
+    """Active users per period split into new (first event ever in that period) and returning.
+
+    A user's first event is taken over all dates (platform and segment filters apply), so
+    someone active before the selected range counts as returning.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (start date), ``new_users``, ``returning_users``, ``active_users``.
+    """
+    grain = _validate_grain(grain)
+    base, params = _filtered_events(filters, labels is not None, dates=False)
+    ev, params2 = _filtered_events(filters, labels is not None)
+    params = {**params, **params2}
+    sql = f"""
+    WITH base AS ({base}),
+    first_seen AS (SELECT user_id, date_trunc('{grain}', min(timestamp)) AS fp
+                   FROM base GROUP BY user_id),
+    act AS (SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS period FROM ({ev}))
+    SELECT period,
+           count(*) FILTER (WHERE fp = period) AS new_users,
+           count(*) FILTER (WHERE fp < period) AS returning_users
+    FROM act JOIN first_seen USING (user_id)
+    GROUP BY period ORDER BY period
+    """
+    with _duck(engine, labels) as raw:
+        out = _run(raw, sql, params)
+    out["period"] = pd.to_datetime(out["period"])
+    out["new_users"] = out["new_users"].astype("int64")
+    out["returning_users"] = out["returning_users"].astype("int64")
+    out["active_users"] = out["new_users"] + out["returning_users"]
+    return out
+
+
+def lifecycle_mix(
+    engine,
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    grain: Grain = "week",
+    windows=None,
+) -> pd.DataFrame:
+    """Users in each lifecycle stage at the end of each period.
+
+    The stage rules and windows are ``core.features``' (:func:`stage_rules`), applied with
+    each period end as the as-of date, so the latest period matches the feature table's
+    ``lifecycle_stage`` for the same as-of date and filters.
+    History before the selected start date counts (a user first seen earlier is not new);
+    a period's end is its last day or the range end, whichever is first. Users appear
+    from the period of their first event on.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (start date), ``as_of`` (date), ``stage``, ``users``, ``share``;
+        every stage appears for every period (zeros included), in ``STAGES`` order.
+    """
+    grain = _validate_grain(grain)
+    windows = windows if windows is not None else LifecycleWindows()
+    if not isinstance(windows, LifecycleWindows):
+        raise DataError("The lifecycle windows must be a LifecycleWindows value.")
+    base, params = _filtered_events(filters, labels is not None, dates=False, until_end=True)
+    grain_days = 7 if grain == "week" else None
+    end_expr = (
+        f"p + INTERVAL {grain_days} DAY - INTERVAL 1 DAY"
+        if grain_days
+        else "p + INTERVAL 1 MONTH - INTERVAL 1 DAY"
+    )
+    params["range_start"] = filters.start
+    params["range_end"] = filters.end
+    sql = f"""
+    WITH base AS ({base}),
+    up AS (
+        SELECT user_id, date_trunc('{grain}', timestamp) AS p,
+               CAST(max(timestamp) AS DATE) AS last_day,
+               CAST(min(timestamp) AS DATE) AS first_day,
+               count(DISTINCT CAST(timestamp AS DATE)) FILTER (WHERE event_type = 'purchase')
+                   AS purchases,
+               count(*) FILTER (WHERE event_type NOT IN ('view', 'click')) AS engaged
+        FROM base GROUP BY ALL
+    ),
+    bounds AS (
+        SELECT min(p) AS p_all,
+               coalesce(date_trunc('{grain}', CAST($range_start AS DATE)), min(p)) AS p0,
+               coalesce(CAST($range_end AS DATE), CAST(max(last_day) AS DATE)) AS last
+        FROM up
+    ),
+    periods AS (
+        SELECT CAST(unnest(generate_series(p_all, date_trunc('{grain}', last),
+                                           INTERVAL 1 {grain.upper()})) AS DATE) AS p
+        FROM bounds
+    ),
+    ends AS (
+        SELECT p, least(CAST({end_expr} AS DATE), (SELECT last FROM bounds)) AS as_of
+        FROM periods
+    ),
+    firsts AS (SELECT user_id, min(p) AS fp, min(first_day) AS first_day FROM up GROUP BY 1),
+    dense AS (
+        SELECT f.user_id, e.p, e.as_of, f.first_day, u.last_day, u.purchases, u.engaged
+        FROM firsts f JOIN ends e ON f.fp <= e.p
+        LEFT JOIN up u ON u.user_id = f.user_id AND u.p = e.p
+    ),
+    hist AS (
+        SELECT user_id, p, as_of, first_day,
+               max(last_day) OVER w AS last_day,
+               sum(coalesce(purchases, 0)) OVER w AS purchases,
+               sum(coalesce(engaged, 0)) OVER w AS engaged
+        FROM dense
+        WINDOW w AS (PARTITION BY user_id ORDER BY p ROWS UNBOUNDED PRECEDING)
+    ),
+    staged AS (
+        SELECT p, as_of,
+          CASE
+            WHEN engaged = 0 THEN 'prospect'
+            WHEN as_of - last_day >= {int(windows.churned_days)} THEN 'churned'
+            WHEN as_of - last_day >= {int(windows.dormant_days)} THEN 'dormant'
+            WHEN as_of - first_day < {int(windows.new_days)} THEN 'new'
+            WHEN purchases >= {int(windows.loyal_purchase_days)} THEN 'loyal'
+            ELSE 'active'
+          END AS stage
+        FROM hist WHERE p >= (SELECT p0 FROM bounds)
+    )
+    SELECT p AS period, as_of, stage, count(*) AS users FROM staged GROUP BY ALL
+    """
+    with _duck(engine, labels) as raw:
+        counts = _run(raw, sql, params)
+    if counts.empty:
+        return pd.DataFrame(columns=["period", "as_of", "stage", "users", "share"])
+    keys = counts[["period", "as_of"]].drop_duplicates().sort_values("period")
+    grid = keys.merge(pd.DataFrame({"stage": STAGES}), how="cross")
+    out = grid.merge(counts, on=["period", "as_of", "stage"], how="left")
+    out["users"] = out["users"].fillna(0).astype("int64")
+    totals = out.groupby("period")["users"].transform("sum")
+    out["share"] = out["users"] / totals.where(totals > 0)
+    out["period"] = pd.to_datetime(out["period"])
+    out["as_of"] = pd.to_datetime(out["as_of"])
+    out["stage"] = pd.Categorical(out["stage"], categories=STAGES, ordered=True)
+    out = out.sort_values(["period", "stage"]).reset_index(drop=True)
+    out["stage"] = out["stage"].astype(str)
+    return out
+
+
+# --- KPIs ------------------------------------------------------------------------------
+def _kpi_sql(source: str, group: str, extra: str = "") -> str:
+    """KPI counts per group: per (group, user) first, then per group (no COUNT DISTINCT)."""
+    return f"""
+    pu AS (
+        SELECT {group} AS grp, user_id{extra},
+               count(*) FILTER (WHERE event_type = 'view') AS v,
+               count(*) FILTER (WHERE event_type = 'like') AS li,
+               count(*) FILTER (WHERE event_type = 'comment') AS co,
+               count(*) FILTER (WHERE event_type = 'share') AS sh,
+               count(*) FILTER (WHERE event_type = 'save') AS sa,
+               count(*) FILTER (WHERE event_type = 'click') AS cl,
+               count(*) FILTER (WHERE event_type = 'register') AS re,
+               count(*) FILTER (WHERE event_type = 'follow') AS fo,
+               count(*) FILTER (WHERE event_type = 'purchase') AS pu,
+               sum(amount) FILTER (WHERE event_type = 'purchase') AS rev,
+               count(DISTINCT CAST(timestamp AS DATE)) FILTER (WHERE event_type = 'purchase')
+                   AS pdays
+        FROM {source} GROUP BY ALL
+    ),
+    k AS (
+        SELECT grp{", min(sort_key) AS sort_key" if extra else ""},
+               sum(v) AS exposures, count(*) FILTER (WHERE v > 0) AS reach,
+               count(*) AS active_users, sum(li) AS likes, sum(co) AS comments,
+               sum(sh) AS shares, sum(sa) AS saves, sum(cl) AS clicks,
+               sum(re) AS registrations, sum(fo) AS follows, sum(pu) AS orders,
+               count(*) FILTER (WHERE pu > 0) AS buyers,
+               count(*) FILTER (WHERE pu > 0 AND v > 0) AS exposed_buyers,
+               count(*) FILTER (WHERE pdays >= 2) AS repeat_buyers,
+               coalesce(sum(rev), 0) AS revenue
+        FROM pu GROUP BY grp
+    )"""
+
+
+_COUNT_COLS = (
+    "exposures",
+    "reach",
+    "active_users",
+    "likes",
+    "comments",
+    "shares",
+    "saves",
+    "clicks",
+    "registrations",
+    "follows",
+    "orders",
+    "buyers",
+    "exposed_buyers",
+)
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    """num / den with NaN where the denominator is zero."""
+    den = den.astype("float64")
+    return num.astype("float64") / den.where(den > 0)
+
+
+def _add_rates(frame: pd.DataFrame, target_users: int | None) -> pd.DataFrame:
+    """Derive every rate KPI from the counts (DOMAIN.md formulas)."""
+    out = frame.copy()
+    for col in _COUNT_COLS:
+        if col in out:
+            out[col] = out[col].fillna(0).astype("int64")
+    out["revenue"] = out["revenue"].fillna(0.0).astype("float64")
+    interactions = out["likes"] + out["comments"] + out["shares"] + out["saves"]
+    out["interactions"] = interactions
+    out["interaction_rate"] = _ratio(interactions, out["exposures"])
+    out["like_rate"] = _ratio(out["likes"], out["exposures"])
+    out["comment_rate"] = _ratio(out["comments"], out["exposures"])
+    out["share_rate"] = _ratio(out["shares"], out["exposures"])
+    out["ctr"] = _ratio(out["clicks"], out["exposures"])
+    out["registration_rate"] = _ratio(out["registrations"], out["exposures"])
+    out["purchase_rate"] = _ratio(out["orders"], out["exposures"])
+    out["conversion_rate"] = _ratio(out["exposed_buyers"], out["reach"])
+    out["arpu"] = _ratio(out["revenue"], out["active_users"])
+    out["average_order_value"] = _ratio(out["revenue"], out["orders"])
+    if "repeat_buyers" in out:
+        out["repeat_buyers"] = out["repeat_buyers"].fillna(0).astype("int64")
+        out["repurchase_rate"] = _ratio(out["repeat_buyers"], out["buyers"])
+    if target_users:
+        out["target_users"] = int(target_users)
+        out["reach_rate"] = out["reach"] / float(target_users)
+    else:
+        out["target_users"] = 0
+        out["reach_rate"] = np.nan
+    return out
+
+
+_DIMENSIONS = ("platform", "content_format", "campaign", "segment")
+
+
+def kpi_summary(
+    engine,
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    by: Dimension | None = None,
+    costs: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Every KPI overall (one row) or per platform, content format, campaign or segment.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    filters : ExploreFilters
+    labels : pd.Series, optional
+        Segment per user_id; required for ``by="segment"`` and a segment filter.
+    by : {"platform", "content_format", "campaign", "segment"}, optional
+        Break the KPIs down by this column; missing values show as ``"(none)"``.
+    costs : DataFrame, optional
+        Campaign costs from :func:`read_campaign_costs`; adds ``cost``,
+        ``campaign_revenue`` and ``roi`` (overall, by platform and by campaign).
+
+    Returns
+    -------
+    DataFrame
+        ``group`` plus the counts (``exposures``, ``reach``, ``active_users``, ``likes``,
+        ``comments``, ``shares``, ``saves``, ``clicks``, ``registrations``, ``follows``,
+        ``orders``, ``buyers``, ``repeat_buyers``, ``revenue``, ``interactions``) and the
+        rates named in :func:`kpi_definitions`. Rates with a zero denominator are NaN.
+        ``reach_rate`` uses the users table (or all users with events) as target users.
+    """
+    if by is not None and by not in _DIMENSIONS:
+        raise DataError(f"KPIs can be broken down by {', '.join(_DIMENSIONS)}, not {by!r}.")
+    if by == "segment" and labels is None:
+        raise DataError(
+            "KPIs by segment need a saved segmentation: save a run on the Segment page."
+        )
+    ev, params = _filtered_events(filters, labels is not None)
+    group = f"coalesce(CAST({by} AS VARCHAR), '{NO_VALUE}')" if by else "'All'"
+    sql = f"""
+    WITH ev AS ({ev}), {_kpi_sql("ev", group)}
+    SELECT * FROM k ORDER BY exposures DESC, grp
+    """
+    costs_frame = _validate_costs(costs) if costs is not None else None
+    with _duck(engine, labels, costs_frame) as raw:
+        out = _run(raw, sql, params)
+        target = _target_users(raw, filters, labels is not None)
+        roi = (
+            _campaign_roi(raw, filters, labels is not None, by)
+            if costs_frame is not None and by in (None, "platform", "campaign")
+            else None
+        )
+    if out.empty and by is None:
+        out = pd.DataFrame([{"grp": "All", **dict.fromkeys(_COUNT_COLS, 0), "revenue": 0.0}])
+        out["repeat_buyers"] = 0
+    out = out.rename(columns={"grp": "group"})
+    out["group"] = out["group"].astype(str)
+    out = _add_rates(out, target)
+    if roi is not None:
+        out = out.merge(roi, on="group", how="left")
+    elif costs_frame is not None:
+        out["cost"] = np.nan
+        out["campaign_revenue"] = np.nan
+    if "cost" in out:
+        out["roi"] = (out["campaign_revenue"] - out["cost"]) / out["cost"].where(out["cost"] > 0)
+    else:
+        out["roi"] = np.nan
+    return out.reset_index(drop=True)
+
+
+def _target_users(raw, f: ExploreFilters, has_labels: bool) -> int:
+    """Target users for reach rate: users table rows (or users with events), in-segment."""
+    seg_join = ""
+    params: dict = {}
+    if f.segments and has_labels:
+        seg_join = f"JOIN {_LABELS_VIEW} l ON l.user_id = t.user_id AND list_contains($segments, l.segment)"
+        params["segments"] = [str(s) for s in f.segments]
+    n_users = 0
+    if "user_id" in _user_columns(raw):
+        n_users = _run(
+            raw, f"SELECT count(DISTINCT t.user_id) FROM users t {seg_join}", params
+        ).iat[0, 0]
+    if not n_users:
+        n_users = _run(
+            raw,
+            f"SELECT count(DISTINCT t.user_id) FROM (SELECT user_id FROM events) t {seg_join}",
+            params,
+        ).iat[0, 0]
+    return int(n_users)
+
+
+def read_campaign_costs(source) -> pd.DataFrame:
+    """Read and validate a campaign-cost table (CSV path, bytes or DataFrame).
+
+    Parameters
+    ----------
+    source : str, Path, bytes or DataFrame
+        Columns ``campaign``, ``cost`` and optionally ``platform``, ``period_start``,
+        ``period_end`` (dates). A missing platform means all platforms; missing dates
+        mean the whole data range.
+
+    Returns
+    -------
+    DataFrame
+        ``campaign`` (str), ``platform`` (str or None, lower-case), ``period_start``,
+        ``period_end`` (datetime64 or NaT), ``cost`` (float).
+    """
+    import io
+
+    if isinstance(source, pd.DataFrame):
+        frame = source.copy()
+    else:
+        data = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+        try:
+            frame = pd.read_csv(data, dtype=str, encoding="utf-8-sig")
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+            raise DataError(
+                "The campaign cost file could not be read: save it as a UTF-8 CSV with columns "
+                "campaign, platform, period_start, period_end, cost."
+            ) from exc
+    return _validate_costs(frame)
+
+
+def _validate_costs(frame: pd.DataFrame) -> pd.DataFrame:
+    """Normalise a cost table; raise DataError naming the bad column or row."""
+    cols = {str(c).strip().lower(): c for c in frame.columns}
+    for need in ("campaign", "cost"):
+        if need not in cols:
+            raise DataError(
+                f"The campaign cost table has no '{need}' column: add it (columns: campaign, "
+                "platform, period_start, period_end, cost)."
+            )
+    out = pd.DataFrame({"campaign": frame[cols["campaign"]].astype(str).str.strip()})
+    out["platform"] = (
+        frame[cols["platform"]].astype("string").str.strip().str.lower()
+        if "platform" in cols
+        else pd.Series(pd.NA, index=frame.index, dtype="string")
+    )
+    out["platform"] = (
+        out["platform"].replace("", pd.NA).astype(object).where(out["platform"].notna(), None)
+    )
+    for col in ("period_start", "period_end"):
+        if col in cols:
+            values = pd.to_datetime(frame[cols[col]], errors="coerce")
+            bad = (
+                values.isna()
+                & frame[cols[col]].notna()
+                & (frame[cols[col]].astype(str).str.strip() != "")
+            )
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+                raise DataError(
+                    f"Campaign cost row {row}: '{col}' is not a date; write it as YYYY-MM-DD."
+                )
+            out[col] = values.dt.normalize()
+        else:
+            out[col] = pd.NaT
+    cost = pd.to_numeric(frame[cols["cost"]], errors="coerce")
+    bad = cost.isna() | (cost < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
+        raise DataError(f"Campaign cost row {row}: 'cost' must be a number of 0 or more.")
+    out["cost"] = cost.astype("float64")
+    return out.reset_index(drop=True)
+
+
+def _campaign_roi(raw, f: ExploreFilters, has_labels: bool, by: str | None) -> pd.DataFrame:
+    """Cost and campaign-attributed revenue per group (overall, platform or campaign).
+
+    A cost row counts when its period overlaps the selected dates; its revenue is the
+    purchases of that campaign (and platform, when given) inside both its period and the
+    selected dates.
+    """
+    ev, params = _filtered_events(f, has_labels)
+    params["f_start"] = dt.datetime.combine(f.start, dt.time()) if f.start else None
+    params["f_end"] = dt.datetime.combine(f.end, dt.time()) if f.end else None
+    plat_filter = ""
+    if f.platforms:
+        plat_filter = "AND (c.platform IS NULL OR list_contains($platforms, c.platform))"
+    group = {"campaign": "c.campaign", "platform": f"coalesce(c.platform, '{NO_VALUE}')"}.get(
+        by or "", "'All'"
+    )
+    sql = f"""
+    WITH ev AS ({ev}),
+    c AS (
+        SELECT row_number() OVER () AS rid, * FROM {_COSTS_VIEW} c
+        WHERE (c.period_end IS NULL OR $f_start IS NULL OR c.period_end >= $f_start)
+          AND (c.period_start IS NULL OR $f_end IS NULL OR c.period_start <= $f_end)
+          {plat_filter}
+    ),
+    rev AS (
+        SELECT c.rid, coalesce(sum(e.amount), 0) AS revenue
+        FROM c LEFT JOIN ev e
+          ON e.event_type = 'purchase' AND e.campaign = c.campaign
+         AND (c.platform IS NULL OR e.platform = c.platform)
+         AND (c.period_start IS NULL OR e.timestamp >= c.period_start)
+         AND (c.period_end IS NULL OR e.timestamp < c.period_end + INTERVAL 1 DAY)
+        GROUP BY c.rid
+    )
+    SELECT {group} AS "group", sum(c.cost) AS cost, sum(rev.revenue) AS campaign_revenue
+    FROM c JOIN rev USING (rid) GROUP BY 1
+    """
+    out = _run(raw, sql, params)
+    out["group"] = out["group"].astype(str)
+    return out
+
+
+def kpi_trends(
+    engine,
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    grain: Grain = "week",
+) -> pd.DataFrame:
+    """KPIs per week or month with the change against the previous period.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (start date) and every count and rate of :func:`kpi_summary`, plus
+        ``<kpi>_change``: relative change vs the previous period (week-over-week or
+        month-over-month; NaN for the first period or a zero previous value).
+    """
+    grain = _validate_grain(grain)
+    ev, params = _filtered_events(filters, labels is not None)
+    sql = f"""
+    WITH ev AS ({ev}), {_kpi_sql("ev", f"date_trunc('{grain}', timestamp)")}
+    SELECT * FROM k ORDER BY grp
+    """
+    with _duck(engine, labels) as raw:
+        out = _run(raw, sql, params)
+        target = _target_users(raw, filters, labels is not None)
+    out = out.rename(columns={"grp": "period"})
+    out["period"] = pd.to_datetime(out["period"])
+    out = _add_rates(out, target)
+    for col in [
+        *_COUNT_COLS,
+        "revenue",
+        "interactions",
+        *[r for r in RATE_KPIS if r in out],
+        "arpu",
+        "average_order_value",
+    ]:
+        prev = out[col].shift(1).astype("float64")
+        out[f"{col}_change"] = (out[col].astype("float64") - prev) / prev.where(prev != 0)
+    return out
+
+
+def engagement_ladder(
+    engine, filters: ExploreFilters = ExploreFilters(), labels: pd.Series | None = None
+) -> pd.DataFrame:
+    """Users reaching each step of view -> like -> comment -> share -> purchase, per segment.
+
+    Returns
+    -------
+    DataFrame
+        ``segment`` (``"All users"`` first, then each segment when labels are given),
+        ``step``, ``step_order`` (1-5), ``users`` (did this step and every earlier one),
+        ``users_any`` (did this step at all), ``share_of_first`` (users / users at step 1).
+    """
+    ev, params = _filtered_events(filters, labels is not None)
+    flags = ", ".join(f"bool_or(event_type = '{s}') AS s{i}" for i, s in enumerate(LADDER_STEPS))
+    ladder = ", ".join(
+        f"count(*) FILTER (WHERE {' AND '.join(f's{j}' for j in range(i + 1))}) AS l{i}, "
+        f"count(*) FILTER (WHERE s{i}) AS a{i}"
+        for i in range(len(LADDER_STEPS))
+    )
+    sql = f"""
+    WITH ev AS ({ev}),
+    u AS (SELECT user_id, any_value(segment) AS segment, {flags} FROM ev GROUP BY user_id)
+    SELECT CASE WHEN grouping(segment) = 1 THEN 'All users' ELSE segment END AS segment,
+           grouping(segment) AS lvl, {ladder}
+    FROM u GROUP BY GROUPING SETS ((), (segment))
+    ORDER BY lvl DESC, segment
+    """
+    with _duck(engine, labels) as raw:
+        wide = _run(raw, sql, params)
+    if labels is None:
+        wide = wide[wide["lvl"] == 1]
+    if wide.empty:
+        wide = pd.DataFrame(
+            [
+                {
+                    "segment": "All users",
+                    "lvl": 1,
+                    **{f"l{i}": 0 for i in range(5)},
+                    **{f"a{i}": 0 for i in range(5)},
+                }
+            ]
+        )
+    rows = []
+    for _, r in wide.iterrows():
+        first = r["l0"]
+        for i, step in enumerate(LADDER_STEPS):
+            rows.append(
+                {
+                    "segment": str(r["segment"]),
+                    "step": step,
+                    "step_order": i + 1,
+                    "users": int(r[f"l{i}"]),
+                    "users_any": int(r[f"a{i}"]),
+                    "share_of_first": (r[f"l{i}"] / first) if first else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def retention_matrix(
+    engine,
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    grain: Grain = "week",
+) -> pd.DataFrame:
+    """Cohort retention: share of each first-active cohort active again k periods later.
+
+    Cohorts are the week (Monday start) or month of a user's first event within the
+    filtered events; period 0 is that cohort period itself (retention 1.0).
+
+    Returns
+    -------
+    DataFrame
+        ``cohort`` (start date), ``period`` (0, 1, ...), ``cohort_size``, ``users``,
+        ``retention`` (users / cohort_size); one row per cohort and period up to the last
+        period in the data (zeros included).
+    """
+    grain = _validate_grain(grain)
+    ev, params = _filtered_events(filters, labels is not None)
+    sql = f"""
+    WITH ev AS ({ev}),
+    act AS (SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS p FROM ev),
+    coh AS (SELECT user_id, min(p) AS cohort FROM act GROUP BY user_id),
+    sizes AS (SELECT cohort, count(*) AS cohort_size FROM coh GROUP BY cohort),
+    cells AS (
+        SELECT cohort, datediff('{grain}', cohort, p) AS period, count(*) AS users
+        FROM act JOIN coh USING (user_id) GROUP BY ALL
+    ),
+    last AS (SELECT max(p) AS last_p FROM act),
+    grid AS (
+        SELECT s.cohort, s.cohort_size, unnest(range(datediff('{grain}', s.cohort, last.last_p) + 1)) AS period
+        FROM sizes s, last
+    )
+    SELECT g.cohort, g.period, g.cohort_size, coalesce(c.users, 0) AS users
+    FROM grid g LEFT JOIN cells c ON c.cohort = g.cohort AND c.period = g.period
+    ORDER BY g.cohort, g.period
+    """
+    with _duck(engine, labels) as raw:
+        out = _run(raw, sql, params)
+    out["cohort"] = pd.to_datetime(out["cohort"])
+    for col in ("period", "cohort_size", "users"):
+        out[col] = out[col].astype("int64")
+    out["retention"] = _ratio(out["users"], out["cohort_size"])
+    return out
+
+
+# --- geography and attributes --------------------------------------------------------
+def _quote_ident(name: str) -> str:
+    """Quote an SQL identifier (user-supplied column names)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def by_attribute(
+    engine,
+    attribute: str = "region",
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    bins: int = 5,
+) -> pd.DataFrame:
+    """Users and KPIs per value of a user attribute, high-potential groups flagged.
+
+    Numeric attributes (age, followers, ...) are cut into ``bins`` equal-count bands.
+    ``high_potential`` follows ``HIGH_POTENTIAL_RULE``: conversion rate above the median
+    of all groups and reach below the median.
+
+    Parameters
+    ----------
+    attribute : str
+        A column of the users table.
+
+    Returns
+    -------
+    DataFrame
+        ``value``, ``users`` (active users), ``reach``, ``exposures``, ``buyers``,
+        ``revenue``, ``conversion_rate``, ``interaction_rate``, ``arpu``,
+        ``high_potential``; sorted by users, largest first.
+    """
+    ev, params = _filtered_events(filters, labels is not None)
+    with _duck(engine, labels) as raw:
+        columns = _user_columns(raw)
+        if attribute not in columns or attribute == "user_id":
+            offered = ", ".join(c for c in columns if c != "user_id") or "none"
+            raise DataError(
+                f"The users table has no attribute '{attribute}'; choose one of: {offered}."
+            )
+        col = _quote_ident(attribute)
+        dtype = _run(
+            raw,
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'users' AND column_name = $name",
+            {"name": attribute},
+        ).iat[0, 0]
+        numeric = any(
+            t in str(dtype).upper() for t in ("INT", "DOUBLE", "FLOAT", "DECIMAL", "REAL")
+        )
+        if numeric:
+            value = f"""CASE WHEN a.v IS NULL THEN '{NO_VALUE}' ELSE
+                printf('%s-%s', round(min(a.v) OVER (PARTITION BY a.b), 2)::VARCHAR,
+                       round(max(a.v) OVER (PARTITION BY a.b), 2)::VARCHAR) END"""
+            attr_sql = f"""
+            SELECT user_id, {value} AS value, b AS sort_key FROM (
+                SELECT user_id, v, CASE WHEN v IS NULL THEN NULL ELSE ntile({int(bins)}) OVER (
+                    PARTITION BY v IS NULL ORDER BY v) END AS b
+                FROM (SELECT user_id, CAST({col} AS DOUBLE) AS v FROM users)) a"""
+        else:
+            attr_sql = f"""SELECT user_id,
+                coalesce(nullif(trim(CAST({col} AS VARCHAR)), ''), '{NO_VALUE}') AS value,
+                NULL AS sort_key FROM users"""
+        sql = f"""
+        WITH ev AS ({ev}), attr AS ({attr_sql}),
+        eva AS (SELECT ev.*, attr.value, attr.sort_key FROM ev LEFT JOIN attr USING (user_id)),
+        {_kpi_sql("eva", f"coalesce(value, '{NO_VALUE}')", ", sort_key")}
+        SELECT * FROM k
+        """
+        out = _run(raw, sql, params)
+    out = out.rename(columns={"grp": "group"})
+    out = _add_rates(out, None)
+    out = out.rename(columns={"group": "value", "active_users": "users"})
+    out["value"] = out["value"].astype(str)
+    known = out[(out["value"] != NO_VALUE) & (out["reach"] > 0)]
+    if len(known) >= 2:
+        conv_med = known["conversion_rate"].median()
+        reach_med = known["reach"].median()
+        out["high_potential"] = (
+            (out["value"] != NO_VALUE)
+            & (out["conversion_rate"] > conv_med)
+            & (out["reach"] < reach_med)
+        )
+    else:
+        out["high_potential"] = False
+    out["high_potential"] = out["high_potential"].fillna(False).astype(bool)
+    if numeric:
+        out = out.sort_values("sort_key", na_position="last")
+    else:
+        out = out.sort_values(["users", "value"], ascending=[False, True])
+    keep = [
+        "value",
+        "users",
+        "reach",
+        "exposures",
+        "buyers",
+        "revenue",
+        "conversion_rate",
+        "interaction_rate",
+        "arpu",
+        "high_potential",
+    ]
+    return out[keep].reset_index(drop=True)
+
+
+# --- goals -----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Goal:
+    """A target the user sets: ``kpi`` should change by ``target_change`` (0.3 = +30 %)."""
+
+    kpi: str
+    target_change: float
+
+
+GOAL_KPIS = (
+    "followers",
+    "interaction_rate",
+    "exposures",
+    "reach",
+    "conversion_rate",
+    "ctr",
+    "share_rate",
+    "comment_rate",
+    "like_rate",
+    "revenue",
+    "arpu",
+    "active_users",
+    "orders",
+)
+
+
+def goal_progress(
+    engine,
+    goals: Sequence[Goal],
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    grain: Grain = "week",
+) -> pd.DataFrame:
+    """Progress toward each goal: the last period of the range against the first.
+
+    ``followers`` counts distinct users with a follow event up to each period's end
+    (history before the range included), so its change is the DOMAIN.md follower growth
+    (followers end - start) / start; every other KPI is compared period value to period
+    value from :func:`kpi_trends`.
+
+    Returns
+    -------
+    DataFrame
+        ``kpi``, ``first_period``, ``last_period``, ``start_value``, ``end_value``,
+        ``change`` (relative), ``target_change``, ``progress`` (change / target, NaN when
+        not computable), ``met`` (bool).
+    """
+    grain = _validate_grain(grain)
+    for goal in goals:
+        if goal.kpi not in GOAL_KPIS:
+            raise DataError(
+                f"Goals can track {', '.join(GOAL_KPIS)}; '{goal.kpi}' is not one of them."
+            )
+        if not np.isfinite(goal.target_change) or goal.target_change == 0:
+            raise DataError(f"The target for {goal.kpi} must be a non-zero change, e.g. +30 %.")
+    trends = kpi_trends(engine, filters, labels, grain)
+    rows = []
+    followers = None
+    if any(g.kpi == "followers" for g in goals) and not trends.empty:
+        followers = _followers_by_period(engine, filters, labels, grain, trends["period"])
+    for goal in goals:
+        row = {"kpi": goal.kpi, "target_change": float(goal.target_change)}
+        if len(trends) < 2:
+            row.update(
+                first_period=pd.NaT,
+                last_period=pd.NaT,
+                start_value=np.nan,
+                end_value=np.nan,
+                change=np.nan,
+            )
+        else:
+            series = followers if goal.kpi == "followers" else trends.set_index("period")[goal.kpi]
+            start, end = float(series.iloc[0]), float(series.iloc[-1])
+            row.update(
+                first_period=trends["period"].iloc[0],
+                last_period=trends["period"].iloc[-1],
+                start_value=start,
+                end_value=end,
+                change=(end - start) / start if start else np.nan,
+            )
+        row["progress"] = row["change"] / goal.target_change if pd.notna(row["change"]) else np.nan
+        row["met"] = bool(pd.notna(row["progress"]) and row["progress"] >= 1)
+        rows.append(row)
+    cols = [
+        "kpi",
+        "first_period",
+        "last_period",
+        "start_value",
+        "end_value",
+        "change",
+        "target_change",
+        "progress",
+        "met",
+    ]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _followers_by_period(engine, f, labels, grain, periods: pd.Series) -> pd.Series:
+    """Distinct followers up to each period's end (follow events, history included)."""
+    base, params = _filtered_events(f, labels is not None, dates=False, until_end=True)
+    params["periods"] = [p.date() for p in pd.to_datetime(periods)]
+    sql = f"""
+    WITH firsts AS (
+        SELECT user_id, min(timestamp) AS t FROM ({base}) WHERE event_type = 'follow'
+        GROUP BY user_id
+    ),
+    ps AS (SELECT unnest($periods) AS p)
+    SELECT ps.p, count(firsts.user_id) AS followers
+    FROM ps LEFT JOIN firsts ON firsts.t < ps.p + INTERVAL 1 {grain.upper()}
+    GROUP BY ps.p ORDER BY ps.p
+    """
+    with _duck(engine, labels) as raw:
+        out = _run(raw, sql, params)
+    return out["followers"].astype("int64").reset_index(drop=True)
+
+
+# --- early warning ---------------------------------------------------------------------
+def negative_terms() -> tuple[str, ...]:
+    """Negative words of ``core.text``'s sentiment lexicon (the persona cards' baseline)."""
+    return tuple(sorted(w for w, polarity in SENTIMENT_LEXICON.items() if polarity < 0))
+
+
+def negative_pattern() -> str:
+    """RE2 pattern matching a negative word: whole words for Latin, substrings for CJK.
+
+    Negations ("not bad") are not handled in SQL; ``core.text.sentiment_score`` does that
+    per comment but is too slow for millions of comments, so the daily crisis signal
+    uses this word test (a documented simplification).
+    """
+    latin = sorted(t for t in negative_terms() if t.isascii())
+    cjk = sorted(t for t in negative_terms() if not t.isascii())
+    parts = []
+    if latin:
+        parts.append(r"\b(" + "|".join(re.escape(t) for t in latin) + r")\b")
+    if cjk:
+        parts.append("|".join(re.escape(t) for t in cjk))
+    return "|".join(parts) or "$^"
+
+
+@dataclasses.dataclass(frozen=True)
+class WarningParams:
+    """Rolling-baseline spike rule: median of ``window`` previous days + ``k`` x scaled MAD."""
+
+    window: int = 14
+    k: float = 3.0
+    min_periods: int = 7
+    floor_count: float = 1.0
+    floor_share: float = 0.01
+
+    def describe(self) -> str:
+        """The rule in one sentence for the page."""
+        return EARLY_WARNING_RULE.format(
+            window=self.window, k=self.k, floor_count=self.floor_count, floor_share=self.floor_share
+        )
+
+
+def daily_signals(
+    engine, filters: ExploreFilters = ExploreFilters(), labels: pd.Series | None = None
+) -> pd.DataFrame:
+    """Daily comment volume, shares and negative comment share (crisis indicators).
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``comments``, ``shares``, ``negative_comments``,
+        ``negative_comment_share`` (NaN on days without comments); every day of the
+        filtered range that has events.
+    """
+    ev, params = _filtered_events(filters, labels is not None)
+    params["neg"] = negative_pattern()
+    sql = f"""
+    WITH ev AS ({ev}),
+    days AS (
+        SELECT CAST(unnest(generate_series(min(CAST(timestamp AS DATE)),
+                                           max(CAST(timestamp AS DATE)),
+                                           INTERVAL 1 DAY)) AS DATE) AS date FROM ev
+    ),
+    d AS (
+        SELECT CAST(timestamp AS DATE) AS date,
+               count(*) FILTER (WHERE event_type = 'comment') AS comments,
+               count(*) FILTER (WHERE event_type = 'share') AS shares,
+               count(*) FILTER (WHERE event_type = 'comment' AND text IS NOT NULL
+                                AND regexp_matches(lower(text), $neg)) AS negative_comments
+        FROM ev WHERE event_type IN ('comment', 'share') GROUP BY 1
+    )
+    SELECT days.date, coalesce(comments, 0) AS comments, coalesce(shares, 0) AS shares,
+           coalesce(negative_comments, 0) AS negative_comments
+    FROM days LEFT JOIN d USING (date) ORDER BY days.date
+    """
+    with _duck(engine, labels) as raw:
+        out = _run(raw, sql, params)
+    out["date"] = pd.to_datetime(out["date"])
+    for col in ("comments", "shares", "negative_comments"):
+        out[col] = out[col].astype("int64")
+    out["negative_comment_share"] = _ratio(out["negative_comments"], out["comments"])
+    return out
+
+
+def early_warnings(signals: pd.DataFrame, params: WarningParams = WarningParams()) -> pd.DataFrame:
+    """Flag spikes in each daily signal against a rolling median + k x MAD baseline.
+
+    The baseline of day d uses only the ``window`` days before d (never d itself), so a
+    spike cannot hide itself. MAD is scaled by 1.4826 (consistent with the standard
+    deviation for normal data; Rousseeuw & Croux 1993) and floored so a flat history
+    does not flag every small rise.
+
+    Parameters
+    ----------
+    signals : DataFrame
+        Output of :func:`daily_signals`.
+    params : WarningParams
+
+    Returns
+    -------
+    DataFrame
+        Long format: ``date``, ``signal`` (comments, shares, negative_comment_share),
+        ``value``, ``baseline`` (rolling median), ``threshold``, ``spike`` (bool).
+    """
+    if params.window < 2 or params.min_periods < 1 or params.min_periods > params.window:
+        raise DataError("The early-warning window must be at least 2 days and cover min_periods.")
+    if params.k <= 0:
+        raise DataError("The early-warning sensitivity k must be above 0.")
+    frames = []
+    for signal, floor in (
+        ("comments", params.floor_count),
+        ("shares", params.floor_count),
+        ("negative_comment_share", params.floor_share),
+    ):
+        values = signals[signal].astype("float64")
+        past = values.shift(1).rolling(params.window, min_periods=params.min_periods)
+        median = past.median()
+        mad = past.apply(lambda w: np.nanmedian(np.abs(w - np.nanmedian(w))), raw=True)
+        scale = np.maximum(1.4826 * mad, floor)
+        threshold = median + params.k * scale
+        frames.append(
+            pd.DataFrame(
+                {
+                    "date": signals["date"],
+                    "signal": signal,
+                    "value": values,
+                    "baseline": median,
+                    "threshold": threshold,
+                    "spike": (values > threshold).fillna(False).astype(bool),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def period_range(date_max: dt.date, grain: Grain, periods: int = 1) -> tuple[dt.date, dt.date]:
+    """The last ``periods`` full weeks (Mon-Sun) or months up to ``date_max``, as a date range.
+
+    Used for weekly and monthly reports: the report covers the most recent complete
+    period, plus the one before it for comparison when ``periods`` is 2.
+    """
+    grain = _validate_grain(grain)
+    if grain == "week":
+        end = date_max - dt.timedelta(days=(date_max.weekday() + 1) % 7)
+        if date_max.weekday() == 6:
+            end = date_max
+        start = end - dt.timedelta(days=7 * periods - 1)
+    else:
+        first_this = date_max.replace(day=1)
+        next_month = (first_this + dt.timedelta(days=32)).replace(day=1)
+        end = (
+            date_max
+            if date_max == next_month - dt.timedelta(days=1)
+            else first_this - dt.timedelta(days=1)
+        )
+        start = end.replace(day=1)
+        for _ in range(periods - 1):
+            start = (start - dt.timedelta(days=1)).replace(day=1)
+    return start, end
