@@ -259,10 +259,11 @@ def frequentist_test(control: Statistic, treatment: Statistic, *, ci: float = 0.
     mt, mc = treatment.mean, control.mean
     vt, vc = treatment.variance / treatment.n, control.variance / control.n
     if _both_proportions(control, treatment):
-        res = test_proportions_2indep(
-            treatment.conversions, treatment.n, control.conversions, control.n,
-            method="wald", compare="diff",
-        )  # fmt: skip
+        with np.errstate(divide="ignore", invalid="ignore"):  # odds ratio at p = 0 or 1
+            res = test_proportions_2indep(
+                treatment.conversions, treatment.n, control.conversions, control.n,
+                method="wald", compare="diff",
+            )  # fmt: skip
         p = float(res.pvalue)
         lo, hi = confint_proportions_2indep(
             treatment.conversions, treatment.n, control.conversions, control.n,

@@ -1,0 +1,94 @@
+"""``python -m core abtest`` and ``python -m core power``: outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import core.__main__ as cli
+from core.experiments import demo_experiment
+
+
+@pytest.fixture
+def main(monkeypatch):
+    """The real dispatcher (error handling, exit codes), limited to the two commands here."""
+    monkeypatch.setattr(cli, "COMMANDS", ("abtest", "power"))
+    return cli.main
+
+
+@pytest.fixture
+def experiment_csv(tmp_path):
+    path = tmp_path / "experiment.csv"
+    demo_experiment(4000, seed=1).to_csv(path, index=False)
+    return path
+
+
+def test_power_prints_n_per_arm(main, capsys, tmp_path):
+    out = tmp_path / "power.json"
+    code = main(["power", "--baseline", "0.2", "--mde", "0.05", "--absolute", "--out", str(out)])
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["n_per_arm"] == 1031
+    assert printed["n_per_arm_by_method"]["cohens_h"] == 1092
+    assert json.loads(out.read_text()) == printed
+
+
+def test_power_days_from_traffic(main, capsys):
+    code = main(
+        ["power", "--baseline", "0.1", "--mde", "0.1", "--daily-users", "1000",
+         "--users-so-far", "2000"]
+    )  # fmt: skip
+    assert code == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["days_needed"] == -(-(printed["n_per_arm"] * 2 - 2000) // 1000)
+
+
+def test_power_bad_input_exits_2(main, capsys):
+    assert main(["power", "--baseline", "20", "--mde", "0.05"]) == 2
+    err = capsys.readouterr().err
+    assert "baseline" in err and "Traceback" not in err
+
+
+def test_abtest_writes_contract_json(main, capsys, tmp_path, experiment_csv):
+    out = tmp_path / "result.json"
+    code = main(
+        ["abtest", str(experiment_csv), "--variant-col", "variant", "--metric", "converted",
+         "--metric", "revenue", "--segment-col", "persona", "--covariate", "pre_revenue",
+         "--engine", "sequential", "--correction", "bh", "--ci", "0.9", "--out", str(out)]
+    )  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    result = json.loads(out.read_text())
+    assert 0 <= result["srm_p_value"] <= 1
+    assert result["engine"] == "sequential" and result["correction"] == "bh"
+    top = [r for r in result["results"] if r["segment"] is None]
+    assert {r["metric"] for r in top} == {"converted", "revenue"}
+    assert all(r["variant"] == "B" and r["control"] == "A" for r in top)
+    assert len(result["results"]) == 2 * 7  # all users + six personas, two metrics
+    assert "converted" in capsys.readouterr().out
+
+
+def test_abtest_reads_typed_totals(main, tmp_path):
+    data = tmp_path / "totals.csv"
+    data.write_text("variant,n,conversions\nA,1000,100\nB,900,100\n")
+    out = tmp_path / "r.json"
+    assert main(["abtest", str(data), "--engine", "bayesian", "--out", str(out)]) == 0
+    row = json.loads(out.read_text())["results"][0]
+    assert round(row["chance_to_win"], 4) == 0.7851
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--metric", "nope"], "nope"),
+        (["--metric", "converted", "--control", "Z"], "Control"),
+        (["--metric", "persona"], "numbers"),
+        ([], "--metric"),
+    ],
+)
+def test_abtest_bad_input_exits_2(main, capsys, tmp_path, experiment_csv, extra, needle):
+    code = main(["abtest", str(experiment_csv), *extra, "--out", str(tmp_path / "r.json")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert needle in err and "Traceback" not in err
+    assert err.count("\n") == 1
