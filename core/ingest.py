@@ -1,0 +1,846 @@
+"""From a user's file (or database table) to a validated, canonical DuckDB dataset.
+
+``ingest`` lands the source (``core.sources``), maps its columns (``core.schema``),
+pseudonymises personal data (``core.privacy``), then does every transformation in
+DuckDB SQL: event types and platforms through synonym-table joins, timestamps through a
+``TRY_CAST``/``TRY_STRPTIME`` chain whose order is decided per column on a sample,
+amounts cast and checked, future dates and exact duplicates removed. Rejected rows are
+kept (up to 1000, with a reason). Work happens in a scratch database; the result is
+written to a temporary file that is renamed into place only when everything succeeded,
+so a bad file changes nothing already saved, and raw personal data never reaches it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from core.privacy import PrivacyOptions, describe, detect_pii, hash_sql, resolve_salt
+from core.schema import (
+    CONTENT_FORMAT_SYNONYMS,
+    EVENT_FIELDS,
+    EVENT_TYPE_SYNONYMS,
+    PLATFORM_SYNONYMS,
+    REQUIRED_EVENT_FIELDS,
+    USER_FIELDS,
+    DataError,
+    guess_mapping,
+)
+from core.sources import DbTable, LoadedSource, load_source, qident, source_name
+
+REJECTED_SAMPLE_ROWS = 1000
+TIMESTAMP_SAMPLE_ROWS = 2000
+PII_SAMPLE_ROWS = 500
+ROOT = Path(__file__).resolve().parents[1]
+
+# Timestamp formats as data: (name, SQL template over {x}, a trimmed VARCHAR). For each
+# column the formats are tried on a sample and chained with COALESCE, most successful
+# first, so "1/3/2025" is read day-first or month-first by what the rest of the column says.
+_NUM = "regexp_full_match({x}, '{pattern}')"
+TIMESTAMP_FORMATS: tuple[tuple[str, str], ...] = (
+    ("ISO 8601 (2025-03-01 14:05:06)", "TRY_CAST({x} AS TIMESTAMP)"),
+    (
+        "year/month/day (2025/3/1 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%Y/%m/%d %H:%M:%S'), TRY_STRPTIME({x}, '%Y/%m/%d %H:%M'), "
+        "TRY_STRPTIME({x}, '%Y/%m/%d'), TRY_STRPTIME({x}, '%Y.%m.%d %H:%M'), "
+        "TRY_STRPTIME({x}, '%Y.%m.%d'))",
+    ),
+    (
+        "Chinese date (2025年3月1日 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M:%S'), TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M'), "
+        "TRY_STRPTIME({x}, '%Y年%m月%d日%H:%M'), TRY_STRPTIME({x}, '%Y年%m月%d日'), "
+        "TRY_STRPTIME({x}, '%Y年%m月%d日 %H时%M分'))",
+    ),
+    (
+        "day/month/year (1/3/2025 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%d/%m/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%d/%m/%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%d/%m/%Y'), TRY_STRPTIME({x}, '%d.%m.%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%d.%m.%Y'))",
+    ),
+    (
+        "month/day/year (3/1/2025 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%m/%d/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%m/%d/%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%m/%d/%Y'), TRY_STRPTIME({x}, '%m/%d/%Y %I:%M %p'))",
+    ),
+    (
+        "epoch seconds (1740837906)",
+        "CASE WHEN " + _NUM.replace("{pattern}", r"\d{9,10}(\.\d+)?") + " THEN "
+        "epoch_ms(CAST(round(CAST({x} AS DOUBLE) * 1000) AS BIGINT)) END",
+    ),
+    (
+        "epoch milliseconds (1740837906000)",
+        "CASE WHEN " + _NUM.replace("{pattern}", r"\d{12,13}") + " THEN "
+        "epoch_ms(CAST({x} AS BIGINT)) END",
+    ),
+    (
+        "Excel serial days (45717.59)",
+        "CASE WHEN " + _NUM.replace("{pattern}", r"\d{5}(\.\d+)?") + " THEN "
+        "TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({x} AS DOUBLE) * 86400000000) "
+        "AS BIGINT)) END",
+    ),
+    (
+        "compact digits (20250301 or 20250301140506)",
+        "COALESCE(TRY_STRPTIME({x}, '%Y%m%d%H%M%S'), "
+        "CASE WHEN " + _NUM.replace("{pattern}", r"(19|20)\d{6}") + " THEN "
+        "TRY_STRPTIME({x}, '%Y%m%d') END)",
+    ),
+)
+_AMBIGUOUS_PAIR = ("day/month/year (1/3/2025 14:05)", "month/day/year (3/1/2025 14:05)")
+
+# Characters stripped from amounts before casting: currency signs, thousands separators.
+_AMOUNT_CLEAN = r"[¥￥$€£,\s]|RMB|CNY|USD|元"
+
+# Reasons a row is rejected, in the order they are checked (first match wins).
+REJECT_REASONS: tuple[tuple[str, str], ...] = (
+    ("missing user id", "__user_id IS NULL"),
+    ("missing timestamp", "__ts_raw IS NULL"),
+    ("timestamp not understood", "__timestamp IS NULL"),
+    ("date in the future", "__timestamp > $future"),
+    ("missing event type", "__event_type IS NULL"),
+    ("amount is not a number", "__amount_raw IS NOT NULL AND __amount IS NULL"),
+    ("negative amount", "__amount < 0"),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class IngestReport:
+    """What ingest read, kept, rejected and did to personal data.
+
+    ``date_min``/``date_max`` are ``datetime`` objects; every count is an int; dict
+    fields map a name to a count (or a source column to its canonical field).
+    """
+
+    source_name: str
+    rows_read: int
+    rows_loaded: int
+    users: int
+    date_min: dt.datetime
+    date_max: dt.datetime
+    event_type_counts: dict
+    platform_counts: dict
+    duplicates_removed: int
+    rejected_by_reason: dict
+    mapping: dict
+    unmapped_columns: tuple = ()
+    users_mapping: dict = dataclasses.field(default_factory=dict)
+    user_rows: int = 0
+    custom_user_columns: tuple = ()
+    privacy_actions: tuple = ()
+    warnings: tuple = ()
+    timestamp_formats: tuple = ()
+    encoding: str | None = None
+    as_of: str | None = None
+    min_group_size: int = 10
+
+    @property
+    def rows_rejected(self) -> int:
+        """Total rows rejected for any reason."""
+        return int(sum(self.rejected_by_reason.values()))
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict (dates as ISO strings, tuples as lists)."""
+        out = dataclasses.asdict(self)
+        out["date_min"] = self.date_min.isoformat()
+        out["date_max"] = self.date_max.isoformat()
+        for key, value in out.items():
+            if isinstance(value, tuple):
+                out[key] = list(value)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IngestReport:
+        """Rebuild a report from :meth:`to_dict` output."""
+        names = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {k: v for k, v in data.items() if k in names}
+        for key in ("date_min", "date_max"):
+            kwargs[key] = dt.datetime.fromisoformat(kwargs[key])
+        for key, f in names.items():
+            if key in kwargs and isinstance(kwargs[key], list) and "tuple" in str(f.type):
+                kwargs[key] = tuple(kwargs[key])
+        return cls(**kwargs)
+
+
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """A stored dataset: the DuckDB file, its id (content hash) and its ingest report."""
+
+    path: Path
+    dataset_id: str
+    report: IngestReport
+
+
+def data_dir() -> Path:
+    """The data directory: ``PERSONALAB_DATA_DIR`` or ``.personalab`` in the working directory."""
+    return Path(os.environ.get("PERSONALAB_DATA_DIR") or ".personalab")
+
+
+def datasets_dir() -> Path:
+    """``<data dir>/datasets``, created if needed."""
+    path = data_dir() / "datasets"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _norm_sql(x: str) -> str:
+    """SQL twin of ``core.schema.normalise_key``."""
+    return "regexp_replace(lower(trim(" + x + r")), '[\s_\-.\x{3000}()（）]+', '', 'g')"
+
+
+def _sql_str(value: object) -> str:
+    """A SQL string literal (single quotes doubled) for DDL that takes no parameters."""
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _hash_input(source: Any) -> str:
+    """sha256 of a file's bytes (1 MB chunks), an upload's bytes, or a DB table's address."""
+    h = hashlib.sha256()
+    if source is None:
+        return "none"
+    if isinstance(source, DbTable):  # tables change under us: never reuse an old copy
+        h.update(f"{source.url}|{source.table}|{time.time_ns()}".encode())
+    elif isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file():
+            raise DataError(f"{path.name}: file not found. Check the path and try again.")
+        with open(path, "rb") as fh:
+            while chunk := fh.read(1 << 20):
+                h.update(chunk)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        h.update(bytes(source))
+    elif hasattr(source, "getvalue"):
+        h.update(source.getvalue())
+    else:
+        h.update(str(id(source)).encode())
+    return h.hexdigest()
+
+
+def _dataset_id(events, users, mapping, users_mapping, privacy, as_of) -> str:
+    parts = {
+        "events": _hash_input(events),
+        "users": _hash_input(users),
+        "mapping": sorted((mapping or {}).items()),
+        "users_mapping": sorted((users_mapping or {}).items()),
+        "privacy": privacy.fingerprint(),
+        "as_of": as_of,
+        "version": 1,
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _synonym_table(con, name: str, synonyms: Mapping[str, str]) -> None:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (key VARCHAR PRIMARY KEY, canonical VARCHAR)")
+    con.executemany(f"INSERT INTO {name} VALUES (?, ?)", list(synonyms.items()))
+
+
+def _choose_timestamp_sql(
+    con, table: str, column: str, file_name: str
+) -> tuple[str, list[str], list[str]]:
+    """Rank the timestamp formats on a sample of ``column``: (COALESCE SQL, names, warnings)."""
+    x = f"NULLIF(TRIM({qident(column)}), '')"
+    counts = ", ".join(
+        f"count({tmpl.replace('{x}', 'v')}) AS f{i}"
+        for i, (_, tmpl) in enumerate(TIMESTAMP_FORMATS)
+    )
+    row = con.execute(
+        f"SELECT count(v), {counts} FROM (SELECT {x} AS v FROM {qident(table)} "
+        f"WHERE {x} IS NOT NULL USING SAMPLE reservoir({TIMESTAMP_SAMPLE_ROWS} ROWS) "
+        "REPEATABLE (42))"
+    ).fetchone()
+    n, hits = row[0], row[1:]
+    if n == 0:
+        raise DataError(
+            f"{file_name}: the time column '{column}' is empty. Map the column that holds "
+            "the date and time of each event."
+        )
+    ranked = sorted((i for i, c in enumerate(hits) if c > 0), key=lambda i: (-hits[i], i))
+    if not ranked:
+        examples = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT {x} FROM {qident(table)} WHERE {x} IS NOT NULL LIMIT 3"
+            ).fetchall()
+        ]
+        raise DataError(
+            f"{file_name}: no value in the time column '{column}' could be read as a date "
+            f"(for example: {', '.join(map(repr, examples))}). Use a format like "
+            "2025-03-01 14:05 or map another column as timestamp."
+        )
+    names = [TIMESTAMP_FORMATS[i][0] for i in ranked]
+    warnings = []
+    a, b = (
+        next(i for i, (nm, _) in enumerate(TIMESTAMP_FORMATS) if nm == p) for p in _AMBIGUOUS_PAIR
+    )
+    if hits[a] and hits[a] == hits[b]:
+        warnings.append(
+            f"{file_name}: dates in '{column}' such as 1/3/2025 could be day-first or "
+            "month-first; they were read day-first. Use 2025-03-01 style dates to be sure."
+        )
+    chain = ", ".join(TIMESTAMP_FORMATS[i][1].replace("{x}", x) for i in ranked)
+    return f"COALESCE({chain})", names, warnings
+
+
+def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
+    if not columns:
+        return {}
+    sel = ", ".join(qident(c) for c in columns)
+    rows = con.execute(
+        f"SELECT {sel} FROM {qident(table)} USING SAMPLE reservoir({PII_SAMPLE_ROWS} ROWS) "
+        "REPEATABLE (7)"
+    ).fetchall()
+    return {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+
+
+def _privacy_plan(
+    con, src: LoadedSource, mapping: dict, privacy: PrivacyOptions, id_field: str = "user_id"
+) -> tuple[dict[str, str], list[str], bool]:
+    """Return ({column: 'hash'|'drop'}, report sentences, user id hashed?)."""
+    uid_col = next((c for c, f in mapping.items() if f == id_field), None)
+    skip_content = {c for c, f in mapping.items() if f in ("timestamp", "amount", "signup_date")}
+    scan = [c for c in src.columns if c not in skip_content]
+    found = detect_pii(
+        _sample_columns(con, src.table, scan), skip_names=[uid_col] if uid_col else []
+    )
+    plan: dict[str, str] = {}
+    notes: list[str] = []
+    uid_hashed = False
+    for pii in found:
+        if pii.column == uid_col:
+            plan[pii.column] = "hash"  # the key must survive: always pseudonymise, never drop
+            uid_hashed = True
+            notes.append(
+                f"{src.name}: the user id column '{uid_col}' holds {pii.kind.replace('_', ' ')}s; "
+                "ids were replaced by a salted hash."
+            )
+        else:
+            plan[pii.column] = privacy.action
+            notes.append(describe(pii, privacy.action, src.name))
+    return plan, notes, uid_hashed
+
+
+def _treated_select(columns, plan: dict[str, str]) -> str:
+    """SELECT list of source columns after privacy: hashed, dropped, or as they are."""
+    items = []
+    for c in columns:
+        action = plan.get(c)
+        if action == "drop":
+            continue
+        expr = hash_sql(qident(c)) if action == "hash" else qident(c)
+        items.append(f"{expr} AS {qident(c)}")
+    return ", ".join(items) or "NULL AS __empty"
+
+
+def _field_expr(mapping: dict, field: str) -> str:
+    col = next((c for c, f in mapping.items() if f == field), None)
+    return f"NULLIF(TRIM(t.{qident(col)}), '')" if col else "NULL"
+
+
+def _require_fields(src: LoadedSource, mapping: dict) -> None:
+    cols = ", ".join(src.columns)
+    what = {
+        "user_id": "looks like a user id",
+        "timestamp": "looks like the event time",
+        "event_type": "looks like the event type (view, like, purchase ...)",
+    }
+    for field in REQUIRED_EVENT_FIELDS:
+        if field not in mapping.values():
+            raise DataError(
+                f"{src.name}: no column {what[field]} (columns: {cols}). Map one with "
+                f"--map COLUMN={field} or pick it in the mapping form."
+            )
+
+
+def _parse_as_of(as_of) -> str | None:
+    if as_of is None or as_of == "":
+        return None
+    try:
+        return pd.Timestamp(as_of).isoformat()
+    except (ValueError, TypeError):
+        raise DataError(
+            f"The as-of date '{as_of}' is not a date; write it like 2025-03-31."
+        ) from None
+
+
+# --- the canonical tables ---------------------------------------------------------------------
+
+
+def _build_events(
+    con, src: LoadedSource, mapping: dict, plan: dict[str, str], warnings: list[str]
+) -> dict:
+    """Create out.events and out.rejected from the landed source; return counts for the report."""
+    kept = [c for c in src.columns if plan.get(c) != "drop"]
+    mapping = {c: f for c, f in mapping.items() if plan.get(c) != "drop" or f == "user_id"}
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW treated AS SELECT {_treated_select(src.columns, plan)} "
+        f"FROM {qident(src.table)}"
+    )
+    ts_col = next(c for c, f in mapping.items() if f == "timestamp")
+    ts_sql, ts_names, ts_warnings = _choose_timestamp_sql(con, "treated", ts_col, src.name)
+    warnings.extend(ts_warnings)
+    _synonym_table(con, "syn_event", EVENT_TYPE_SYNONYMS)
+    _synonym_table(con, "syn_platform", PLATFORM_SYNONYMS)
+    _synonym_table(con, "syn_format", CONTENT_FORMAT_SYNONYMS)
+    e, p, f = (_field_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
+    amount_raw = _field_expr(mapping, "amount")
+    if amount_raw != "NULL":
+        amount_raw = f"NULLIF(regexp_replace({amount_raw}, '{_AMOUNT_CLEAN}', '', 'g'), '')"
+    ts_sql_t = ts_sql.replace(f"TRIM({qident(ts_col)})", f"TRIM(t.{qident(ts_col)})")
+    reason = " ".join(f"WHEN {cond} THEN '{label}'" for label, cond in REJECT_REASONS)
+    future = dt.datetime.now() + dt.timedelta(days=1)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE staged AS
+        SELECT *, CASE {reason} END AS __reason FROM (
+          SELECT t.*,
+            {_field_expr(mapping, "user_id")} AS __user_id,
+            {_field_expr(mapping, "timestamp")} AS __ts_raw,
+            {ts_sql_t} AS __timestamp,
+            CASE WHEN {e} IS NULL THEN NULL ELSE COALESCE(se.canonical, lower({e})) END
+              AS __event_type,
+            CASE WHEN {p} IS NULL THEN NULL ELSE COALESCE(sp.canonical, lower({p})) END
+              AS __platform,
+            {amount_raw} AS __amount_raw,
+            TRY_CAST({amount_raw} AS DOUBLE) AS __amount,
+            {_field_expr(mapping, "content_id")} AS __content_id,
+            CASE WHEN {f} IS NULL THEN NULL ELSE COALESCE(sf.canonical, lower({f})) END
+              AS __content_format,
+            {_field_expr(mapping, "campaign")} AS __campaign,
+            {_field_expr(mapping, "text")} AS __text
+          FROM treated t
+          LEFT JOIN syn_event se ON se.key = {_norm_sql(e)}
+          LEFT JOIN syn_platform sp ON sp.key = {_norm_sql(p)}
+          LEFT JOIN syn_format sf ON sf.key = {_norm_sql(f)}
+        )
+        """,
+        {"future": future},
+    )
+    stats = con.execute(
+        """SELECT count(*), count(__timestamp), count(__amount_raw),
+                  count(*) FILTER (__amount >= 0), count(*) FILTER (__reason IS NULL)
+           FROM staged"""
+    ).fetchone()
+    rows_read, ts_ok, amount_present, amount_ok, valid = stats
+    if rows_read == 0:
+        raise DataError(f"{src.name} has column names but no rows. Export the data again.")
+    amount_col = next((c for c, fld in mapping.items() if fld == "amount"), None)
+    if amount_col and amount_present and amount_ok == 0:
+        example = con.execute(
+            "SELECT __amount_raw FROM staged WHERE __amount_raw IS NOT NULL LIMIT 1"
+        ).fetchone()[0]
+        raise DataError(
+            f"{src.name}: no value in the amount column '{amount_col}' is a number of zero "
+            f"or more (for example '{example}'). Map the right column as amount or fix the "
+            "values, then load the file again."
+        )
+    by_reason = dict(
+        con.execute(
+            "SELECT __reason, count(*) FROM staged WHERE __reason IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    )
+    if valid == 0:
+        top = next(iter(by_reason))
+        col = {
+            "missing user id": next(c for c, fld in mapping.items() if fld == "user_id"),
+            "missing event type": next(c for c, fld in mapping.items() if fld == "event_type"),
+        }.get(top, ts_col if "timestamp" in top or "future" in top else amount_col)
+        raise DataError(
+            f"{src.name}: no row could be loaded; every row was rejected, mostly for "
+            f"'{top}' (column '{col}'). Fix that column or map another one, then load again."
+        )
+    # Rejected rows: source columns (already pseudonymised) + reason, up to 1000.
+    rej_select = ", ".join(
+        f"CAST({qident(c)} AS VARCHAR) AS {qident(c if c != 'reason' else 'reason_in_file')}"
+        for c in kept
+    )
+    con.execute(
+        f"CREATE TABLE out.rejected AS SELECT {rej_select + ', ' if rej_select else ''}"
+        f"__reason AS reason FROM staged WHERE __reason IS NOT NULL "
+        f"LIMIT {REJECTED_SAMPLE_ROWS}"
+    )
+    cols_sql = ", ".join(
+        f"{qident(k)} {t}{' NOT NULL' if k in REQUIRED_EVENT_FIELDS else ''}"
+        for k, t in EVENT_FIELDS.items()
+    )
+    con.execute(f"CREATE TABLE out.events ({cols_sql})")
+    select = ", ".join(f"__{k}" for k in EVENT_FIELDS)
+    con.execute(
+        f"INSERT INTO out.events SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL "
+        "ORDER BY __user_id, __timestamp"
+    )
+    loaded = con.execute("SELECT count(*) FROM out.events").fetchone()[0]
+    return {
+        "rows_read": rows_read,
+        "rows_loaded": loaded,
+        "duplicates_removed": valid - loaded,
+        "rejected_by_reason": by_reason,
+        "timestamp_formats": tuple(ts_names),
+        "ts_parsed": ts_ok,
+    }
+
+
+def _build_users(
+    con,
+    src: LoadedSource | None,
+    mapping: dict,
+    plan: dict[str, str],
+    uid_hashed: bool,
+    warnings: list[str],
+) -> tuple[int, tuple[str, ...]]:
+    """Create out.users; return (rows, custom column names)."""
+    if src is None:
+        con.execute("CREATE TABLE out.users (user_id VARCHAR)")
+        return 0, ()
+    if "user_id" not in mapping.values():
+        raise DataError(
+            f"{src.name}: no column looks like a user id (columns: {', '.join(src.columns)}). "
+            "Map one with --users-map COLUMN=user_id or pick it in the mapping form."
+        )
+    uid_col = next(c for c, f in mapping.items() if f == "user_id")
+    if uid_hashed:
+        plan = {**plan, uid_col: "hash"}
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW users_treated AS SELECT {_treated_select(src.columns, plan)} "
+        f"FROM {qident(src.table)}"
+    )
+    items = [f"NULLIF(TRIM({qident(uid_col)}), '') AS user_id"]
+    used = {"user_id"}
+    for col, field in mapping.items():
+        if field == "user_id" or plan.get(col) == "drop":
+            continue
+        x = f"NULLIF(TRIM({qident(col)}), '')"
+        kind = USER_FIELDS[field]
+        if field == "signup_date":
+            ts_sql, _, _ = _choose_timestamp_sql(con, "users_treated", col, src.name)
+            expr = f"CAST({ts_sql} AS DATE)"
+        elif kind == "DOUBLE":
+            expr = f"TRY_CAST(regexp_replace({x}, '[,\\s]', '', 'g') AS DOUBLE)"
+        else:
+            expr = x
+        items.append(f"{expr} AS {qident(field)}")
+        used.add(field)
+    custom = []
+    for col in src.columns:
+        if col in mapping or plan.get(col) == "drop":
+            continue
+        out_name = col if col not in used else f"{col}_custom"
+        used.add(out_name)
+        custom.append(out_name)
+        items.append(f"NULLIF(TRIM({qident(col)}), '') AS {qident(out_name)}")
+    con.execute(f"CREATE TEMP TABLE users_staged AS SELECT {', '.join(items)} FROM users_treated")
+    # Numeric-looking columns (income, custom) become DOUBLE when every value is a number.
+    numeric_candidates = [*custom, *(["income"] if "income" in used else [])]
+    casts = {}
+    for c in numeric_candidates:
+        n, n_num = con.execute(
+            f"SELECT count({qident(c)}), count(TRY_CAST({qident(c)} AS DOUBLE)) FROM users_staged"
+        ).fetchone()
+        if n and n == n_num:
+            casts[c] = f"CAST({qident(c)} AS DOUBLE) AS {qident(c)}"
+    cols = [r[0] for r in con.execute("DESCRIBE users_staged").fetchall()]
+    select = ", ".join(casts.get(c, qident(c)) for c in cols)
+    missing, dupes = con.execute(
+        "SELECT count(*) FILTER (user_id IS NULL), count(user_id) - count(DISTINCT user_id) "
+        "FROM users_staged"
+    ).fetchone()
+    if missing:
+        warnings.append(f"{src.name}: {missing:,} row(s) without a user id were skipped.")
+    if dupes:
+        warnings.append(
+            f"{src.name}: {dupes:,} repeated user id(s); the first row of each was kept."
+        )
+    con.execute(
+        f"CREATE TABLE out.users AS SELECT {select} FROM (SELECT *, row_number() OVER "
+        "(PARTITION BY user_id) AS __n FROM users_staged WHERE user_id IS NOT NULL) "
+        "WHERE __n = 1 ORDER BY user_id"
+    )
+    rows = con.execute("SELECT count(*) FROM out.users").fetchone()[0]
+    return rows, tuple(custom)
+
+
+def _counts(con, column: str) -> dict:
+    return {
+        k: int(v)
+        for k, v in con.execute(
+            f"SELECT {column}, count(*) FROM out.events WHERE {column} IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    }
+
+
+def ingest(
+    events_source: Any,
+    *,
+    users_source: Any = None,
+    mapping: Mapping[str, str] | None = None,
+    users_mapping: Mapping[str, str] | None = None,
+    privacy: PrivacyOptions | None = None,
+    dest: str | Path | None = None,
+    as_of: Any = None,
+    source_name: str | None = None,
+    users_name: str | None = None,
+) -> Dataset:
+    """Read, map, validate and pseudonymise events (and users) into a DuckDB dataset.
+
+    Parameters
+    ----------
+    events_source : str, Path, bytes, file-like or DbTable
+        The events file (csv, tsv, xlsx, parquet, jsonl) or database table.
+    users_source : same types, optional
+        One row per user with attributes.
+    mapping, users_mapping : dict, optional
+        Explicit ``{source column: canonical field}`` overrides; other columns are
+        recognised from their names (``core.schema.guess_mapping``).
+    privacy : PrivacyOptions, optional
+        Hash (default) or drop detected personal-data columns.
+    dest : path, optional
+        Where to write the DuckDB file; default ``<data dir>/datasets/<id>.duckdb``, which
+        is reused when the same inputs, mapping and options were loaded before.
+    as_of : date-like, optional
+        Reference date stored with the dataset (features measure recency to it).
+    source_name, users_name : str, optional
+        Display names for uploads (their extension decides the format).
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        One sentence naming the file and column and what to do; nothing is written.
+    """
+    privacy = privacy or PrivacyOptions()
+    mapping = dict(mapping or {})
+    users_mapping = dict(users_mapping or {})
+    as_of_iso = _parse_as_of(as_of)
+    from core.sources import source_name as _display
+
+    ev_name = source_name or _display(events_source, "events")
+    us_name = users_name or (_display(users_source, "users") if users_source is not None else None)
+    dataset_id = _dataset_id(
+        events_source, users_source, mapping, users_mapping, privacy, as_of_iso
+    )
+    final = Path(dest) if dest else datasets_dir() / f"{dataset_id}.duckdb"
+    if dest is None and final.exists():
+        try:
+            return open_dataset(final)
+        except DataError:
+            final.unlink(missing_ok=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="ingest-", dir=datasets_dir()))
+    tmp_out = final.parent / f".tmp-{uuid.uuid4().hex}.duckdb"
+    con = duckdb.connect(str(work / "scratch.duckdb"))
+    try:
+        con.execute("SET temp_directory = " + _sql_str(work / "spill"))
+        con.execute("SET TimeZone = 'UTC'")
+        con.execute("ATTACH " + _sql_str(tmp_out) + " AS out")
+        warnings: list[str] = []
+        ev = load_source(events_source, ev_name, con, table="src_events")
+        warnings.extend(ev.warnings)
+        ev_map = guess_mapping(ev.columns, "events", overrides=mapping)
+        _require_fields(ev, ev_map)
+        plan, notes, uid_hashed = _privacy_plan(con, ev, ev_map, privacy)
+        us = None
+        us_map: dict[str, str] = {}
+        us_plan: dict[str, str] = {}
+        if users_source is not None:
+            us = load_source(users_source, us_name, con, table="src_users")
+            warnings.extend(us.warnings)
+            us_map = guess_mapping(us.columns, "users", overrides=users_mapping)
+            if "user_id" in us_map.values():
+                us_plan, us_notes, us_uid_hashed = _privacy_plan(con, us, us_map, privacy)
+                notes.extend(us_notes)
+                if us_uid_hashed and not uid_hashed:  # keep ids joinable: hash both sides
+                    uid_col = next(c for c, f in ev_map.items() if f == "user_id")
+                    plan[uid_col] = "hash"
+                    uid_hashed = True
+                    notes.append(f"{ev.name}: user ids hashed too, to match {us.name}.")
+        salt = resolve_salt(privacy)
+        counts = _with_salt(con, salt, lambda: _build_events(con, ev, ev_map, plan, warnings))
+        user_rows, custom = _with_salt(
+            con, salt, lambda: _build_users(con, us, us_map, us_plan, uid_hashed, warnings)
+        )
+        if us is not None and user_rows:
+            unmatched = con.execute(
+                "SELECT count(DISTINCT user_id) FROM out.events e WHERE NOT EXISTS "
+                "(SELECT 1 FROM out.users u WHERE u.user_id = e.user_id)"
+            ).fetchone()[0]
+            if unmatched:
+                warnings.append(
+                    f"{unmatched:,} user(s) in {ev.name} have no row in {us.name}; their "
+                    "attributes will be empty."
+                )
+        users, dmin, dmax = con.execute(
+            "SELECT count(DISTINCT user_id), min(timestamp), max(timestamp) FROM out.events"
+        ).fetchone()
+        report = IngestReport(
+            source_name=ev.name,
+            rows_read=int(counts["rows_read"]),
+            rows_loaded=int(counts["rows_loaded"]),
+            users=int(users),
+            date_min=dmin,
+            date_max=dmax,
+            event_type_counts=_counts(con, "event_type"),
+            platform_counts=_counts(con, "platform"),
+            duplicates_removed=int(counts["duplicates_removed"]),
+            rejected_by_reason={k: int(v) for k, v in counts["rejected_by_reason"].items()},
+            mapping=ev_map,
+            unmapped_columns=tuple(c for c in ev.columns if c not in ev_map),
+            users_mapping=us_map,
+            user_rows=int(user_rows),
+            custom_user_columns=custom,
+            privacy_actions=tuple(notes),
+            warnings=tuple(warnings),
+            timestamp_formats=counts["timestamp_formats"],
+            encoding=ev.encoding,
+            as_of=as_of_iso,
+            min_group_size=privacy.min_group_size,
+        )
+        con.execute("CREATE TABLE out.meta (key VARCHAR, value VARCHAR)")
+        con.executemany(
+            "INSERT INTO out.meta VALUES (?, ?)",
+            [
+                ("report", json.dumps(report.to_dict(), ensure_ascii=False)),
+                ("dataset_id", dataset_id),
+                ("schema_version", "1"),
+            ],
+        )
+        con.execute("DETACH out")
+        con.close()
+        os.replace(tmp_out, final)
+    except duckdb.Error as exc:
+        raise DataError(
+            f"{ev_name}: the data could not be processed ({str(exc).splitlines()[0][:160]}). "
+            "Check the column mapping and the file, then try again."
+        ) from None
+    finally:
+        with contextlib.suppress(duckdb.Error):
+            con.close()
+        shutil.rmtree(work, ignore_errors=True)
+        for leftover in (tmp_out, Path(f"{tmp_out}.wal")):
+            leftover.unlink(missing_ok=True)
+    return Dataset(final, dataset_id, report)
+
+
+def _with_salt(con, salt: str, fn):
+    """Run ``fn`` with the salt bound as DuckDB variable ``salt`` (never inlined in SQL text)."""
+    con.execute("SET VARIABLE personalab_salt = ?", [salt])
+    try:
+        return fn()
+    finally:
+        con.execute("RESET VARIABLE personalab_salt")
+
+
+def open_dataset(path: str | Path) -> Dataset:
+    """Open a dataset written by :func:`ingest`.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.duckdb`` file.
+
+    Returns
+    -------
+    Dataset
+
+    Raises
+    ------
+    DataError
+        If the file is missing or is not a PersonaLab dataset.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"Dataset file {path.name} was not found; load the data again.")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            con.close()
+        report = IngestReport.from_dict(json.loads(meta["report"]))
+    except (duckdb.Error, KeyError, ValueError, TypeError):
+        raise DataError(
+            f"{path.name} is not a PersonaLab dataset (or is damaged); load the data again."
+        ) from None
+    return Dataset(path, meta.get("dataset_id", path.stem), report)
+
+
+def read_rejected(dataset: Dataset, limit: int = REJECTED_SAMPLE_ROWS) -> pd.DataFrame:
+    """The stored sample of rejected rows (all text, plus ``reason``), at most ``limit``.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    limit : int
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    con = duckdb.connect(str(dataset.path), read_only=True)
+    try:
+        return con.execute(f"SELECT * FROM rejected LIMIT {int(limit)}").df()
+    finally:
+        con.close()
+
+
+def preview_source(source: Any, name: str | None = None, n: int = 5) -> pd.DataFrame:
+    """The first ``n`` rows of a source as text, for the mapping form.
+
+    Parameters
+    ----------
+    source : str, Path, bytes, file-like or DbTable
+    name : str, optional
+        Display name (its extension decides the format).
+    n : int
+        Rows to return.
+
+    Returns
+    -------
+    pandas.DataFrame
+        All columns as str; raises DataError on unreadable input like :func:`ingest`.
+    """
+    con = duckdb.connect()
+    try:
+        load_source(source, name or source_name(source), con, table="preview")
+        return con.execute(f"SELECT * FROM preview LIMIT {int(n)}").df()
+    finally:
+        con.close()
+
+
+def sample_dataset() -> Dataset:
+    """The bundled sample (``sample_data/events.csv`` + ``users.csv``) as a dataset.
+
+    Ingested once into the data directory and reused afterwards (same content, same id).
+
+    Raises
+    ------
+    DataError
+        If the sample files are missing from the installation.
+    """
+    folder = Path(os.environ.get("PERSONALAB_SAMPLE_DIR") or ROOT / "sample_data")
+    events = folder / "events.csv"
+    users = folder / "users.csv"
+    if not events.is_file():
+        raise DataError(
+            "The bundled sample data is missing (sample_data/events.csv); run "
+            "python -m core sample --users 2000 --out sample_data, or load your own file."
+        )
+    return ingest(events, users_source=users if users.is_file() else None)

@@ -1,0 +1,582 @@
+"""Readers: CSV/TSV (encoding and delimiter sniffing), xlsx, Parquet, JSON lines, DB tables.
+
+Every reader lands the source in a DuckDB table whose columns are all ``VARCHAR``
+(parsing and typing happen afterwards, in SQL, in :mod:`core.ingest`). Large text files
+are never parsed row by row in Python: UTF-8 files go straight to DuckDB's ``read_csv``;
+other encodings (GB18030/GBK, Big5, ...) are transcoded to a temporary UTF-8 file in
+byte chunks first. Only ``.xlsx`` is read through openpyxl (streaming, read-only), because
+DuckDB has no reader for it that keeps formulas unevaluated.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import dataclasses
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from core.schema import DataError
+
+#: Default upper limit of one input file; override with PERSONALAB_MAX_UPLOAD_MB.
+DEFAULT_MAX_BYTES = 500 * 1024 * 1024
+SAMPLE_BYTES = 256 * 1024
+CHUNK_BYTES = 4 * 1024 * 1024
+FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl")
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+}
+_DELIMITERS = (",", "\t", ";", "|")
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
+# Encodings charset-normalizer may report for Chinese text; GB18030 is their superset.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+
+
+@dataclasses.dataclass(frozen=True)
+class DbTable:
+    """A table in a user's database: a SQLAlchemy URL plus a table name."""
+
+    url: str
+    table: str
+
+    @property
+    def name(self) -> str:
+        """The name shown in messages: the table name (never the URL, which may hold a password)."""
+        return self.table
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedSource:
+    """A source landed in DuckDB: table ``table`` in ``con``, every column VARCHAR."""
+
+    con: duckdb.DuckDBPyConnection
+    table: str
+    name: str
+    fmt: str
+    columns: tuple[str, ...]
+    encoding: str | None = None
+    delimiter: str | None = None
+    warnings: tuple[str, ...] = ()
+    formula_cells: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def relation(self) -> duckdb.DuckDBPyRelation:
+        """The landed table as a DuckDB relation."""
+        return self.con.table(self.table)
+
+
+def max_bytes() -> int:
+    """The size limit for one input file in bytes (PERSONALAB_MAX_UPLOAD_MB, default 500)."""
+    raw = os.environ.get("PERSONALAB_MAX_UPLOAD_MB")
+    try:
+        return int(float(raw) * 1024 * 1024) if raw else DEFAULT_MAX_BYTES
+    except ValueError:
+        return DEFAULT_MAX_BYTES
+
+
+def qident(name: str) -> str:
+    """Quote an identifier for DuckDB / PostgreSQL SQL (doubles any embedded quote)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def source_name(source: Any, default: str = "input") -> str:
+    """A short display name for a path, an uploaded file, a DbTable or raw bytes."""
+    if isinstance(source, (str, Path)):
+        return Path(source).name
+    name = getattr(source, "name", None)
+    return Path(str(name)).name if name else default
+
+
+def detect_format(name: str) -> str:
+    """Return the format for a file name from its extension.
+
+    Raises
+    ------
+    DataError
+        If the extension is not one PersonaLab reads.
+    """
+    ext = Path(name).suffix.lower()
+    if ext == ".gz":
+        ext = Path(Path(name).stem).suffix.lower()
+    fmt = _EXTENSIONS.get(ext)
+    if fmt is None:
+        raise DataError(
+            f"{name}: PersonaLab reads .csv, .tsv, .xlsx, .parquet and .jsonl files; "
+            "save the data in one of these formats and load it again."
+        )
+    return fmt
+
+
+def _materialise(source: Any, name: str, tmpdir: Path) -> Path:
+    """Return a local path for ``source``; bytes and uploaded files are copied to ``tmpdir``."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise DataError(f"{name}: file not found. Check the path and try again.")
+        if path.is_dir():
+            raise DataError(f"{name} is a folder, not a file. Pick the data file inside it.")
+        return path
+    target = tmpdir / f"upload{Path(name).suffix.lower() or '.bin'}"
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        target.write_bytes(bytes(source))
+    elif hasattr(source, "getvalue"):
+        target.write_bytes(source.getvalue())
+    elif hasattr(source, "read"):
+        with open(target, "wb") as out:
+            shutil.copyfileobj(source, out, CHUNK_BYTES)
+    else:
+        raise DataError(f"{name}: this input cannot be read; pass a file path or an upload.")
+    return target
+
+
+def _check_size(path: Path, name: str, limit: int) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        raise DataError(f"{name} is empty. Export the data again and upload the full file.")
+    if size > limit:
+        raise DataError(
+            f"{name} is {size / 1024**2:,.0f} MB, above the {limit / 1024**2:,.0f} MB limit; "
+            "split it, save it as Parquet, or load it from your database with --db."
+        )
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """True when a byte sample is not text: NUL bytes or many control characters."""
+    if not sample:
+        return False
+    if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 BOM: text, handled by transcoding
+        return False
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 27))
+    return control / len(sample) > 0.05
+
+
+_MAGIC = {
+    b"PK\x03\x04": "an Excel or zip file",
+    b"PAR1": "a Parquet file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or Word file",
+}
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Return the Python codec name for a text sample: utf-8, utf-8-sig, gb18030, ...
+
+    UTF-8 is tried first (strictly, allowing a character cut at the sample's end);
+    otherwise charset-normalizer decides, and any Chinese GB encoding is widened to
+    GB18030, the superset of GB2312 and GBK.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if sample[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(sample).best()
+    if best is None:
+        return "gb18030"
+    enc = best.encoding.lower().replace("-", "").replace("_", "")
+    if enc in _GB_FAMILY:
+        return "gb18030"
+    return best.encoding
+
+
+def _transcode(path: Path, encoding: str, tmpdir: Path, name: str) -> Path:
+    """Copy ``path`` to a UTF-8 temp file in byte chunks (an incremental decoder, no row parsing)."""
+    target = tmpdir / "transcoded.csv"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as out:
+            while chunk := src.read(CHUNK_BYTES):
+                out.write(decoder.decode(chunk))
+            out.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{name}: the text is not consistently in one encoding (read as {encoding}, "
+            f"failed near byte {exc.start:,}). Save it again as UTF-8 CSV and re-upload."
+        ) from None
+    return target
+
+
+def sniff_delimiter(text: str, fmt: str) -> str:
+    """Pick the delimiter from the first lines: tab for .tsv, else csv.Sniffer, else counting."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not lines:
+        return "\t" if fmt == "tsv" else ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(_DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    counts = {d: lines[0].count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        return "\t" if fmt == "tsv" else ","
+    return best
+
+
+_DATA_LIKE = re.compile(
+    r"^\s*([-+]?\d+([.,]\d+)?|\d{4}[-/年.]\d{1,2}[-/月.]\d{1,2}.*|\d{1,2}[/.]\d{1,2}[/.]\d{2,4}.*)\s*$"
+)
+
+
+def _check_header(columns: list[str], name: str) -> None:
+    """Raise when the first row looks like data (numbers, dates) rather than column names."""
+    if not columns:
+        raise DataError(f"{name} has no columns. Export the data again with a header row.")
+    data_like = [c for c in columns if _DATA_LIKE.match(str(c)) or not str(c).strip()]
+    if len(data_like) * 2 >= len(columns) and len(columns) > 0:
+        raise DataError(
+            f"{name}: the first row ({', '.join(map(str, columns[:5]))}) looks like data, "
+            "not column names. Add a header row (for example user_id,timestamp,event_type) "
+            "and load the file again."
+        )
+
+
+def _read_text(path: Path, name: str, fmt: str, con, table: str, tmpdir: Path) -> LoadedSource:
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    for magic, what in _MAGIC.items():
+        if sample.startswith(magic):
+            raise DataError(
+                f"{name} is {what}, not a text table. Save it as CSV (or use the matching "
+                "file extension) and load it again."
+            )
+    if _looks_binary(sample):
+        raise DataError(
+            f"{name} looks like a binary file, not a text table. Export it as CSV (UTF-8) "
+            "and load it again."
+        )
+    encoding = detect_encoding(sample)
+    text = sample.decode(encoding, errors="ignore")
+    if not text.strip().strip("\ufeff"):
+        raise DataError(f"{name} is empty. Export the data again and upload the full file.")
+    csv_path = path
+    if encoding not in ("utf-8", "utf-8-sig"):
+        csv_path = _transcode(path, encoding, tmpdir, name)
+    delimiter = sniff_delimiter(text.lstrip("\ufeff"), fmt)
+    first_line = text.lstrip("\ufeff").splitlines()[0]
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    _check_header([h.strip() for h in header], name)
+    rejects = f"{table}_rejects"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qident(table)} AS SELECT * FROM read_csv($path, "
+            "delim=$delim, quote='\"', escape='\"', header=true, all_varchar=true, "
+            "auto_detect=true, sample_size=-1, store_rejects=true, ignore_errors=true, "
+            f"rejects_table='{rejects}', rejects_scan='{rejects}_scan')",
+            {"path": str(csv_path), "delim": delimiter},
+        )
+    except duckdb.Error as exc:
+        raise DataError(
+            f"{name} could not be read as a {_DELIMITER_NAMES.get(delimiter, delimiter)}-"
+            f"separated table ({str(exc).splitlines()[0][:120]}). Check that it is a CSV "
+            "export and try again."
+        ) from None
+    warnings = []
+    bad_lines = con.execute(f"SELECT count(DISTINCT line) FROM {rejects}").fetchone()[0]
+    if bad_lines:
+        warnings.append(
+            f"{name}: {bad_lines:,} line(s) had a different number of fields than the header "
+            "and were skipped."
+        )
+    columns = tuple(c for c in con.table(table).columns)
+    if len(columns) == 1:
+        only = columns[0]
+        hint = [d for d in _DELIMITERS if d != delimiter and d in only]
+        if hint:
+            raise DataError(
+                f"{name}: all the data landed in one column '{only[:60]}'; the file seems "
+                f"to use the {_DELIMITER_NAMES[hint[0]]} as separator. Save it as a "
+                "comma-separated CSV and load it again."
+            )
+    return LoadedSource(con, table, name, fmt, columns, encoding, delimiter, tuple(warnings))
+
+
+def _cell_text(value: Any) -> str | None:
+    """An xlsx cell as text: dates in ISO form, whole floats without '.0', None stays None."""
+    if value is None:
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
+    import openpyxl
+
+    try:
+        # data_only=False: formulas come back as their text ("=A1*2") and are never evaluated.
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except Exception:
+        raise DataError(
+            f"{name} could not be opened as an Excel .xlsx workbook. Open it in Excel, "
+            "save it again as .xlsx (or CSV) and load it again."
+        ) from None
+    try:
+        ws = wb.worksheets[0]
+        yield from ws.iter_rows(values_only=True)
+    finally:
+        wb.close()
+
+
+def _read_xlsx(path: Path, name: str, con, table: str) -> LoadedSource:
+    import pandas as pd
+
+    rows = _xlsx_rows(path, name)
+    header = None
+    for row in rows:
+        if any(v is not None and str(v).strip() for v in row):
+            header = row
+            break
+    if header is None:
+        raise DataError(f"{name} is empty. Put the data on the first sheet and load it again.")
+    width = max(i + 1 for i, v in enumerate(header) if v is not None and str(v).strip())
+    columns = [_cell_text(v) or f"column{i}" for i, v in enumerate(header[:width])]
+    _check_header(columns, name)
+    seen: dict[str, int] = {}
+    for i, c in enumerate(columns):  # duplicate headers get a suffix, like DuckDB does
+        if c in seen:
+            seen[c] += 1
+            columns[i] = f"{c}_{seen[c]}"
+        else:
+            seen[c] = 0
+    cols_sql = ", ".join(f"{qident(c)} VARCHAR" for c in columns)
+    con.execute(f"CREATE OR REPLACE TABLE {qident(table)} ({cols_sql})")
+    formulas = dict.fromkeys(columns, 0)
+    chunk: list[list] = []
+
+    def flush() -> None:
+        if chunk:
+            frame = pd.DataFrame(chunk, columns=columns, dtype=object)
+            con.register("_xlsx_chunk", frame)
+            con.execute(f"INSERT INTO {qident(table)} SELECT * FROM _xlsx_chunk")
+            con.unregister("_xlsx_chunk")
+            chunk.clear()
+
+    # openpyxl yields rows one at a time; there is no bulk reader that keeps formulas as text.
+    for row in rows:
+        values = [_cell_text(v) for v in row[:width]]
+        if all(v is None or not v.strip() for v in values):
+            continue
+        values += [None] * (width - len(values))
+        for c, v in zip(columns, values, strict=True):
+            if v is not None and v.startswith("="):
+                formulas[c] += 1
+        chunk.append(values)
+        if len(chunk) >= 50_000:
+            flush()
+    flush()
+    formulas = {c: n for c, n in formulas.items() if n}
+    warnings = tuple(
+        f"{name}: column '{c}' has {n:,} formula cell(s); formulas are not calculated, "
+        "they are kept as text. Paste values instead of formulas if you need the results."
+        for c, n in formulas.items()
+    )
+    return LoadedSource(
+        con, table, name, "xlsx", tuple(columns), warnings=warnings, formula_cells=formulas
+    )
+
+
+def _read_duckdb_native(path: Path, name: str, fmt: str, con, table: str) -> LoadedSource:
+    reader = (
+        "read_parquet($path)"
+        if fmt == "parquet"
+        else "read_json($path, format='newline_delimited', sample_size=-1)"
+    )
+    what = "Parquet" if fmt == "parquet" else "JSON lines (one object per line)"
+    try:
+        rel = con.sql(f"SELECT * FROM {reader} LIMIT 0", params={"path": str(path)})
+        columns = rel.columns
+        casts = ", ".join(f"CAST({qident(c)} AS VARCHAR) AS {qident(c)}" for c in columns)
+        con.execute(
+            f"CREATE OR REPLACE TABLE {qident(table)} AS SELECT {casts} FROM {reader}",
+            {"path": str(path)},
+        )
+    except duckdb.Error:
+        raise DataError(
+            f"{name} could not be read as {what}. Check the file is complete and in that "
+            "format, then load it again."
+        ) from None
+    return LoadedSource(con, table, name, fmt, tuple(columns))
+
+
+def load_source(
+    source: Any,
+    name: str | None,
+    con: duckdb.DuckDBPyConnection,
+    *,
+    table: str = "src",
+    limit_bytes: int | None = None,
+) -> LoadedSource:
+    """Land a file in DuckDB table ``table`` with every column as VARCHAR.
+
+    Parameters
+    ----------
+    source : str, Path, bytes, file-like (e.g. a Streamlit upload) or DbTable
+        The input. Bytes and file-likes need ``name`` (or a ``.name``) for the format.
+    name : str or None
+        Display name used in messages and to detect the format from its extension.
+    con : duckdb.DuckDBPyConnection
+        Where the table is created.
+    table : str
+        Name of the table to create (replaced if it exists).
+    limit_bytes : int, optional
+        Size limit; default :func:`max_bytes`.
+
+    Returns
+    -------
+    LoadedSource
+        Table name, columns, detected encoding and delimiter, and warnings (skipped lines,
+        formula cells kept as text).
+
+    Raises
+    ------
+    DataError
+        Empty, too large, binary, headerless, unreadable or unsupported files.
+    """
+    if isinstance(source, DbTable):
+        return read_db_table(source.url, source.table, con=con, dest_table=table)
+    name = name or source_name(source)
+    fmt = detect_format(name)
+    limit = limit_bytes or max_bytes()
+    tmpdir = Path(tempfile.mkdtemp(prefix="personalab-src-"))
+    try:
+        path = _materialise(source, name, tmpdir)
+        _check_size(path, name, limit)
+        if fmt in ("csv", "tsv"):
+            return _read_text(path, name, fmt, con, table, tmpdir)
+        if fmt == "xlsx":
+            return _read_xlsx(path, name, con, table)
+        return _read_duckdb_native(path, name, fmt, con, table)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+def read_source(
+    source: Any, name: str | None, con: duckdb.DuckDBPyConnection, *, table: str = "src"
+) -> duckdb.DuckDBPyRelation:
+    """Load a file into DuckDB and return it as a relation (all columns VARCHAR).
+
+    Parameters
+    ----------
+    source : str, Path, bytes or file-like
+        The input file.
+    name : str or None
+        Display name (its extension decides the format).
+    con : duckdb.DuckDBPyConnection
+        Connection that receives table ``table``.
+    table : str
+        Table name to create.
+
+    Returns
+    -------
+    duckdb.DuckDBPyRelation
+        The landed table. Use :func:`load_source` for its warnings and encoding.
+    """
+    return load_source(source, name, con, table=table).relation
+
+
+def read_db_table(
+    url: str,
+    table: str,
+    *,
+    con: duckdb.DuckDBPyConnection | None = None,
+    dest_table: str = "src",
+    chunksize: int = 200_000,
+) -> LoadedSource:
+    """Copy a table of a user's database into DuckDB (all columns VARCHAR).
+
+    The copy goes through SQLAlchemy + pandas in chunks of ``chunksize`` rows (each chunk
+    is cast to VARCHAR by DuckDB, not in Python), so any dialect with a SQLAlchemy driver
+    works and memory stays bounded. For very large warehouse tables the feature query can
+    instead run in the warehouse itself through ``core.engine.connect(url)``; this copy is
+    what ingest validation needs.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL, e.g. ``postgresql+psycopg2://user@host/db`` or ``duckdb:///file``.
+    table : str
+        Table name, optionally ``schema.table``.
+    con : duckdb.DuckDBPyConnection, optional
+        Destination; an in-memory DuckDB when omitted.
+    dest_table : str
+        Name of the DuckDB table to create.
+    chunksize : int
+        Rows per chunk.
+
+    Returns
+    -------
+    LoadedSource
+
+    Raises
+    ------
+    DataError
+        When the database cannot be reached, or the table does not exist or is empty.
+    """
+    import pandas as pd
+    import sqlalchemy as sa
+
+    con = con or duckdb.connect()
+    schema, _sep, bare = table.rpartition(".")
+    try:
+        engine = sa.create_engine(url)
+    except Exception:
+        raise DataError(
+            "The database address (--db) is not a valid SQLAlchemy URL, for example "
+            "postgresql+psycopg2://user:password@host/database."
+        ) from None
+    rows = 0
+    try:
+        with engine.connect() as conn:
+            t = sa.Table(bare, sa.MetaData(), schema=schema or None, autoload_with=conn)
+            columns = [c.name for c in t.columns]
+            cols_sql = ", ".join(f"{qident(c)} VARCHAR" for c in columns)
+            casts = ", ".join(f"CAST({qident(c)} AS VARCHAR)" for c in columns)
+            con.execute(f"CREATE OR REPLACE TABLE {qident(dest_table)} ({cols_sql})")
+            for frame in pd.read_sql(sa.select(t), conn, chunksize=chunksize):
+                rows += len(frame)
+                con.register("_db_chunk", frame)
+                con.execute(f"INSERT INTO {qident(dest_table)} SELECT {casts} FROM _db_chunk")
+                con.unregister("_db_chunk")
+    except sa.exc.NoSuchTableError:
+        raise DataError(
+            f"Table '{table}' was not found in the database. Check the name given with --table."
+        ) from None
+    except sa.exc.SQLAlchemyError as exc:
+        raise DataError(
+            f"Could not read table '{table}' from the database ({type(exc).__name__}). "
+            "Check the --db address, the table name and your access rights."
+        ) from None
+    finally:
+        engine.dispose()
+    if rows == 0:
+        raise DataError(f"Table '{table}' is empty. Pick a table that has event rows.")
+    return LoadedSource(con, dest_table, table, "db", tuple(columns))
