@@ -14,6 +14,7 @@ not a trained model and misses sarcasm and context.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from collections import Counter
@@ -104,6 +105,28 @@ def _cut_chinese(run: str) -> list[str]:
     return _jieba.lcut(run)
 
 
+@functools.lru_cache(maxsize=200_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    """All words of a text, stopwords included (cached: comments repeat a lot)."""
+    tokens: list[str] = []
+    pos = 0
+    lowered = text.lower()
+    for m in _CJK_RUN.finditer(lowered):
+        tokens.extend(_LATIN_WORD.findall(lowered[pos : m.start()]))
+        tokens.extend(_cut_chinese(m.group()))
+        pos = m.end()
+    tokens.extend(_LATIN_WORD.findall(lowered[pos:]))
+    out = []
+    for tok in tokens:
+        tok = tok.strip("'")
+        if not tok or tok.isdigit():
+            continue
+        if tok.isascii() and len(tok) < 2:
+            continue
+        out.append(tok)
+    return tuple(out)
+
+
 def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """Split one comment into words (Chinese via jieba, English by letters), lower-cased.
 
@@ -121,25 +144,10 @@ def tokenize(text: str, *, keep_stopwords: bool = False) -> list[str]:
     """
     if not isinstance(text, str) or not text:
         return []
-    tokens: list[str] = []
-    pos = 0
-    lowered = text.lower()
-    for m in _CJK_RUN.finditer(lowered):
-        tokens.extend(_LATIN_WORD.findall(lowered[pos : m.start()]))
-        tokens.extend(_cut_chinese(m.group()))
-        pos = m.end()
-    tokens.extend(_LATIN_WORD.findall(lowered[pos:]))
-    out = []
-    for tok in tokens:
-        tok = tok.strip("'")
-        if not tok or tok.isdigit():
-            continue
-        if tok.isascii() and len(tok) < 2:
-            continue
-        if not keep_stopwords and tok in STOPWORDS:
-            continue
-        out.append(tok)
-    return out
+    tokens = _tokens(text)
+    if keep_stopwords:
+        return list(tokens)
+    return [t for t in tokens if t not in STOPWORDS]
 
 
 def sentiment_score(text: str) -> float:

@@ -1,0 +1,416 @@
+"""KPI formulas of DOMAIN.md, as data, computed per segment and for all users in SQL.
+
+Every rate uses exposures (view events) as its denominator, as the source documents do.
+Each KPI is a :class:`KPI` row: a key, a display name, its family, the formula in words
+(shown on screen) and an SQL expression over the per-segment aggregates below. KPIs that
+need information events do not carry (campaign cost, a campaign's target segment,
+follower counts at two dates) are listed with ``sql=None`` so their formula is still on
+screen, marked "needs ...".
+
+Per-segment aggregates (computed in one query, per user first, then per segment):
+
+- ``users``: users in the segment (labelled users, with or without events);
+- ``exposures``, ``likes``, ``comments``, ``shares``, ``saves``, ``clicks``,
+  ``registrations``, ``purchases``: event counts by type;
+- ``reach``: distinct users with a view; ``exposed_buyers``: users with a view and a
+  purchase; ``buyers``: users with a purchase; ``repeat_buyers``: buyers with purchases
+  on two or more different days; ``revenue``: sum of purchase amounts;
+- ``prev_active`` / ``retained``: users active in the previous period (the ``period_days``
+  before the current one) / of those, users active again in the current period (the last
+  ``period_days`` up to the as-of date); ``current_active``: users active in the current
+  period; ``active_user_days``: sum over users of their active days in the current
+  period, so average DAU = active_user_days / period_days.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import itertools
+from collections.abc import Iterator
+
+import pandas as pd
+
+from core.schema import DataError
+
+ALL_USERS = "All users"
+
+
+@dataclasses.dataclass(frozen=True)
+class KPI:
+    """One KPI: how it is named, grouped, explained and computed."""
+
+    key: str
+    name: str
+    family: str
+    formula: str
+    sql: str | None
+    unit: str  # "count", "share" (0-1), "money", "ratio"
+    needs: str = ""
+
+
+def _rate(num: str, den: str) -> str:
+    return f"CAST({num} AS DOUBLE) / NULLIF({den}, 0)"
+
+
+KPIS: tuple[KPI, ...] = (
+    KPI("reach", "Reach", "coverage", "distinct users exposed (with a view)", "reach", "count"),
+    KPI(
+        "reach_rate",
+        "Reach rate",
+        "coverage",
+        "users reached / users in the group",
+        _rate("reach", "users"),
+        "share",
+    ),
+    KPI("exposures", "Exposures", "coverage", "count of view events", "exposures", "count"),
+    KPI(
+        "interaction_rate",
+        "Interaction rate",
+        "engagement",
+        "(likes + comments + shares + saves) / exposures",
+        _rate("likes + comments + shares + saves", "exposures"),
+        "share",
+    ),
+    KPI(
+        "like_rate",
+        "Like rate",
+        "engagement",
+        "likes / exposures",
+        _rate("likes", "exposures"),
+        "share",
+    ),
+    KPI(
+        "comment_rate",
+        "Comment rate",
+        "engagement",
+        "comments / exposures",
+        _rate("comments", "exposures"),
+        "share",
+    ),
+    KPI(
+        "share_rate",
+        "Share rate",
+        "engagement",
+        "shares / exposures",
+        _rate("shares", "exposures"),
+        "share",
+    ),
+    KPI(
+        "ctr",
+        "Click-through rate (CTR)",
+        "engagement",
+        "clicks / exposures",
+        _rate("clicks", "exposures"),
+        "share",
+    ),
+    KPI(
+        "registration_rate",
+        "Registration rate",
+        "conversion",
+        "registrations / exposures",
+        _rate("registrations", "exposures"),
+        "share",
+    ),
+    KPI(
+        "purchase_rate",
+        "Purchase rate",
+        "conversion",
+        "purchases / exposures",
+        _rate("purchases", "exposures"),
+        "share",
+    ),
+    KPI(
+        "conversion_rate",
+        "Conversion rate (per user)",
+        "conversion",
+        "users who were exposed and purchased / users exposed",
+        _rate("exposed_buyers", "reach"),
+        "share",
+    ),
+    KPI(
+        "arpu", "ARPU", "value", "revenue / users in the group", _rate("revenue", "users"), "money"
+    ),
+    KPI(
+        "average_order_value",
+        "Average order value",
+        "value",
+        "revenue / orders (purchase events)",
+        _rate("revenue", "purchases"),
+        "money",
+    ),
+    KPI(
+        "retention",
+        "Retention",
+        "loyalty",
+        "users active in the previous period who are active again in the current period / users active in the previous period",
+        _rate("retained", "prev_active"),
+        "share",
+    ),
+    KPI(
+        "repurchase_rate",
+        "Repurchase rate",
+        "loyalty",
+        "buyers who purchased again on a later day / buyers",
+        _rate("repeat_buyers", "buyers"),
+        "share",
+    ),
+    KPI(
+        "stickiness",
+        "Stickiness (DAU/MAU)",
+        "activity",
+        "average daily active users / users active in the period (last period_days)",
+        f"({_rate('active_user_days', '{period_days}')}) / NULLIF(current_active, 0)",
+        "share",
+    ),
+    KPI("roi", "ROI", "value", "(revenue - cost) / cost", None, "ratio", "campaign cost"),
+    KPI(
+        "targeting_accuracy",
+        "Targeting accuracy",
+        "precision",
+        "share of a campaign's exposed users inside its target segment",
+        None,
+        "share",
+        "a campaign's target segment",
+    ),
+    KPI(
+        "persona_match_rate",
+        "Persona match rate",
+        "precision",
+        "share of converters who belong to the intended persona",
+        None,
+        "share",
+        "the intended persona of a campaign",
+    ),
+    KPI(
+        "follower_growth",
+        "Follower growth",
+        "growth",
+        "(followers at end - followers at start) / followers at start",
+        None,
+        "share",
+        "follower counts at two dates",
+    ),
+)
+
+KPI_BY_KEY: dict[str, KPI] = {k.key: k for k in KPIS}
+
+
+def kpi_definitions() -> pd.DataFrame:
+    """The KPI table for display: ``key``, ``name``, ``family``, ``formula``, ``unit``, ``needs``."""
+    return pd.DataFrame(
+        [
+            {
+                "key": k.key,
+                "name": k.name,
+                "family": k.family,
+                "formula": k.formula,
+                "unit": k.unit,
+                "needs": k.needs,
+            }
+            for k in KPIS
+        ]
+    )
+
+
+def quote_ident(name: str) -> str:
+    """Double-quote an SQL identifier (user-supplied names reach SQL quoted)."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+_counter = itertools.count()
+
+
+@contextlib.contextmanager
+def labels_on_engine(engine, labels: pd.Series) -> Iterator[tuple[object, str]]:
+    """Make ``labels`` queryable next to the events; yield ``(connection, table_name)``.
+
+    On DuckDB the DataFrame is registered as a view (works on read-only databases, no
+    copy); on other databases it is written to a temporary table. The table has columns
+    ``user_id`` (text) and ``segment`` (text).
+    """
+    frame = pd.DataFrame(
+        {
+            "user_id": labels.index.astype(str).to_numpy(dtype=object),
+            "segment": labels.astype(str).to_numpy(dtype=object),
+        }
+    )
+    name = f"pl_labels_{next(_counter)}"
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        if hasattr(raw, "register") and engine.dialect.name.startswith("duckdb"):
+            raw.register(name, frame)
+            try:
+                yield conn, name
+            finally:
+                with contextlib.suppress(Exception):
+                    raw.unregister(name)
+        else:
+            import sqlalchemy as sa
+
+            table = sa.Table(
+                name,
+                sa.MetaData(),
+                sa.Column("user_id", sa.String),
+                sa.Column("segment", sa.String),
+                prefixes=["TEMPORARY"],
+            )
+            table.create(conn)
+            conn.execute(table.insert(), frame.to_dict("records"))
+            try:
+                yield conn, name
+            finally:
+                with contextlib.suppress(Exception):
+                    table.drop(conn)
+
+
+def read_sql(conn, sql: str) -> pd.DataFrame:
+    """Run ``sql`` on a SQLAlchemy connection and return a DataFrame (Arrow on DuckDB)."""
+    raw = conn.connection.dbapi_connection
+    if hasattr(raw, "register") and conn.dialect.name.startswith("duckdb"):
+        return raw.execute(sql).df()
+    import sqlalchemy as sa
+
+    return pd.read_sql_query(sa.text(sql), conn)
+
+
+def _as_of_sql(events: str, as_of: str | None) -> str:
+    if as_of is None:
+        return f"(SELECT CAST(max(timestamp) AS DATE) FROM {events})"
+    try:
+        day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
+    except (ValueError, TypeError) as exc:
+        raise DataError(
+            f"The as-of date {as_of!r} is not a date; use the form 2025-03-31."
+        ) from exc
+    return f"CAST('{day}' AS DATE)"
+
+
+def _aggregate_sql(events: str, labels_table: str, as_of_sql: str, period_days: int) -> str:
+    p = int(period_days)
+    return f"""
+    WITH as_of_cte AS (SELECT {as_of_sql} AS d),
+    per_user AS (
+        SELECT
+            l.segment,
+            l.user_id,
+            count(*) FILTER (WHERE e.event_type = 'view') AS n_view,
+            count(*) FILTER (WHERE e.event_type = 'like') AS n_like,
+            count(*) FILTER (WHERE e.event_type = 'comment') AS n_comment,
+            count(*) FILTER (WHERE e.event_type = 'share') AS n_share,
+            count(*) FILTER (WHERE e.event_type = 'save') AS n_save,
+            count(*) FILTER (WHERE e.event_type = 'click') AS n_click,
+            count(*) FILTER (WHERE e.event_type = 'register') AS n_register,
+            count(*) FILTER (WHERE e.event_type = 'purchase') AS n_purchase,
+            coalesce(sum(e.amount) FILTER (WHERE e.event_type = 'purchase'), 0) AS revenue,
+            count(DISTINCT CAST(e.timestamp AS DATE)) FILTER (WHERE e.event_type = 'purchase')
+                AS purchase_days,
+            count(*) FILTER (
+                WHERE CAST(e.timestamp AS DATE) > (SELECT d FROM as_of_cte) - {2 * p}
+                  AND CAST(e.timestamp AS DATE) <= (SELECT d FROM as_of_cte) - {p}
+            ) AS prev_events,
+            count(DISTINCT CAST(e.timestamp AS DATE)) FILTER (
+                WHERE CAST(e.timestamp AS DATE) > (SELECT d FROM as_of_cte) - {p}
+                  AND CAST(e.timestamp AS DATE) <= (SELECT d FROM as_of_cte)
+            ) AS current_days
+        FROM {labels_table} AS l
+        LEFT JOIN {events} AS e ON e.user_id = l.user_id
+        GROUP BY l.segment, l.user_id
+    )
+    SELECT
+        CASE WHEN GROUPING(segment) = 1 THEN NULL ELSE segment END AS segment,
+        GROUPING(segment) AS is_total,
+        count(*) AS users,
+        sum(n_view) AS exposures,
+        sum(n_like) AS likes,
+        sum(n_comment) AS comments,
+        sum(n_share) AS shares,
+        sum(n_save) AS saves,
+        sum(n_click) AS clicks,
+        sum(n_register) AS registrations,
+        sum(n_purchase) AS purchases,
+        sum(revenue) AS revenue,
+        count(*) FILTER (WHERE n_view > 0) AS reach,
+        count(*) FILTER (WHERE n_view > 0 AND n_purchase > 0) AS exposed_buyers,
+        count(*) FILTER (WHERE n_purchase > 0) AS buyers,
+        count(*) FILTER (WHERE purchase_days >= 2) AS repeat_buyers,
+        count(*) FILTER (WHERE prev_events > 0) AS prev_active,
+        count(*) FILTER (WHERE prev_events > 0 AND current_days > 0) AS retained,
+        count(*) FILTER (WHERE current_days > 0) AS current_active,
+        sum(current_days) AS active_user_days
+    FROM per_user
+    GROUP BY GROUPING SETS ((segment), ())
+    """
+
+
+def compute_kpis(
+    engine,
+    labels: pd.Series | None = None,
+    *,
+    events: str = "events",
+    as_of: str | None = None,
+    period_days: int = 30,
+) -> pd.DataFrame:
+    """KPIs per segment and for all users, computed in SQL on the dataset engine.
+
+    Formulas (``exposures`` = view events; see :data:`KPIS` for the full list):
+    reach = distinct users with a view; reach rate = reach / users; interaction rate =
+    (likes + comments + shares + saves) / exposures; like / comment / share rate = each /
+    exposures; CTR = clicks / exposures; registration / purchase rate = each / exposures;
+    conversion rate = users exposed who purchased / users exposed; ARPU = revenue / users;
+    average order value = revenue / purchase events; retention = users active in the
+    previous ``period_days`` and again in the last ``period_days`` / users active in the
+    previous ``period_days``; repurchase rate = buyers with purchases on 2+ days / buyers;
+    stickiness = average DAU over the last ``period_days`` / users active in that period.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        Dataset engine with the canonical ``events`` table.
+    labels : Series, optional
+        Segment per user (index ``user_id``). When omitted, all users with events form
+        one group and only the ``All users`` row is returned.
+    events : str
+        Events table name.
+    as_of : str, optional
+        End of the current period (``YYYY-MM-DD``); default the day of the last event.
+    period_days : int
+        Period length for retention and stickiness (default 30 days).
+
+    Returns
+    -------
+    DataFrame
+        Index ``segment`` (each segment, in label order of size, then ``All users``);
+        the aggregate columns (``users``, ``exposures``, ...) and one column per
+        computable KPI key, NaN where a denominator is zero.
+    """
+    if period_days < 1:
+        raise DataError(f"The KPI period must be at least 1 day, got {period_days}.")
+    events_q = quote_ident(events)
+    if labels is None:
+        with engine.connect() as conn:
+            users = read_sql(
+                conn, f"SELECT DISTINCT CAST(user_id AS VARCHAR) AS user_id FROM {events_q}"
+            )
+        labels = pd.Series(ALL_USERS, index=users["user_id"].astype(str), name="segment")
+        only_total = True
+    else:
+        if len(labels) == 0:
+            raise DataError("The segmentation has no users; run a segmentation first.")
+        only_total = False
+    with labels_on_engine(engine, labels) as (conn, table):
+        inner = _aggregate_sql(events_q, table, _as_of_sql(events_q, as_of), period_days)
+        kpi_cols = ",\n".join(
+            f"{k.sql.replace('{period_days}', str(int(period_days)))} AS {k.key}"
+            for k in KPIS
+            if k.sql is not None
+        )
+        agg = read_sql(conn, f"SELECT *, {kpi_cols} FROM ({inner}) AS aggregates")
+    agg["segment"] = [
+        ALL_USERS if t else str(s) for s, t in zip(agg["segment"], agg["is_total"], strict=True)
+    ]
+    agg = agg.drop(columns="is_total")
+    agg = agg.drop_duplicates("segment", keep="last").set_index("segment")
+    order = [] if only_total else list(labels.astype(str).value_counts().index)
+    agg = agg.reindex(order + [ALL_USERS])
+    return agg.apply(pd.to_numeric).astype("float64")
