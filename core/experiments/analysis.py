@@ -200,25 +200,30 @@ def summarise_users(
     keep = var_raw.notna().to_numpy()
     if (~keep).any():
         notes.append(f"{int((~keep).sum()):,} rows without a variant were left out.")
-    var_codes, var_levels = pd.factorize(var_raw.astype("string"), sort=True)
+    var_codes, var_levels = pd.factorize(var_raw, sort=True)
     var_levels = [str(v) for v in var_levels]
     n_var = len(var_levels)
     if segment_col is not None:
-        seg = data[segment_col].astype("string").fillna(NO_SEGMENT)
-        seg_codes, seg_levels = pd.factorize(seg, sort=True)
+        seg_codes, seg_levels = pd.factorize(data[segment_col], sort=True)
         seg_levels = [str(s) for s in seg_levels]
+        if (seg_codes < 0).any():  # missing segment: its own group
+            seg_codes = np.where(seg_codes < 0, len(seg_levels), seg_codes)
+            seg_levels.append(NO_SEGMENT)
     else:
         seg_codes, seg_levels = np.zeros(len(data), dtype=np.int64), []
     n_seg = max(len(seg_levels), 1)
     size = n_seg * n_var
-    cell = (seg_codes.astype(np.int64) * n_var + var_codes)[keep]
+    cell = seg_codes.astype(np.int64) * n_var + var_codes
+    if not keep.all():
+        cell = cell[keep]
 
     counts_all = _sums(cell, size).reshape(n_seg, n_var)
     users_per_variant = {v: int(c) for v, c in zip(var_levels, counts_all.sum(0), strict=True)}
 
     x = None
     if covariate is not None:
-        x = _numeric(data, covariate)[keep]
+        x = _numeric(data, covariate)
+        x = x if keep.all() else x[keep]
         missing_x = np.isnan(x)
         if missing_x.any():
             notes.append(
@@ -229,9 +234,11 @@ def summarise_users(
 
     cells: list[ArmStats] = []
     for metric in metrics:
-        y = _numeric(data, metric)[keep]
+        y = _numeric(data, metric)
+        y = y if keep.all() else y[keep]
         ok = ~np.isnan(y)
-        if not ok.all():
+        all_ok = bool(ok.all())
+        if not all_ok:
             notes.append(f"{int((~ok).sum()):,} users with no value in '{metric}' were left out.")
         binary = _is_binary(y)
         if cap_quantile is not None and not binary and ok.any():
@@ -242,14 +249,14 @@ def summarise_users(
                 f"'{metric}' was capped at {cap:,.4g} (the {cap_quantile:.1%} point); "
                 f"{n_capped:,} users above it were counted at the cap."
             )
-        c = cell[ok]
-        yv = y[ok]
+        c = cell if all_ok else cell[ok]
+        yv = y if all_ok else y[ok]
         n = _sums(c, size).reshape(n_seg, n_var)
         sy = _sums(c, size, yv).reshape(n_seg, n_var)
         syy = _sums(c, size, yv * yv).reshape(n_seg, n_var)
         use_cuped = x is not None
         if use_cuped:
-            xv = x[ok]
+            xv = x if all_ok else x[ok]
             sx = _sums(c, size, xv).reshape(n_seg, n_var)
             sxx = _sums(c, size, xv * xv).reshape(n_seg, n_var)
             sxy = _sums(c, size, xv * yv).reshape(n_seg, n_var)

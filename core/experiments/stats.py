@@ -464,7 +464,7 @@ def compare(
 
 
 def adjust_p_values(p_values: Sequence[float], correction: Correction = "holm") -> np.ndarray:
-    """Holm or Benjamini-Hochberg adjusted p-values (statsmodels ``multipletests``).
+    """Holm or Benjamini-Hochberg adjusted p-values (as statsmodels ``multipletests``).
 
     NaN p-values stay NaN and are not counted in the family.
     """
@@ -473,8 +473,23 @@ def adjust_p_values(p_values: Sequence[float], correction: Correction = "holm") 
     ok = np.isfinite(p)
     if correction == "none" or ok.sum() == 0:
         return out
-    method = {"holm": "holm", "bh": "fdr_bh"}[correction]
-    out[ok] = multipletests(p[ok], method=method)[1]
+    if correction == "holm":
+        out[ok] = _holm(p[ok])
+    else:
+        out[ok] = multipletests(p[ok], method="fdr_bh")[1]
+    return out
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    # Holm (1979) step-down adjusted p-values: sort, multiply the i-th smallest by
+    # (m - i), running maximum, cap at 1. Written out because statsmodels' Holm branch
+    # calls gc.collect(), which costs ~0.1 s per call when a million-row frame is in
+    # memory; the tests check it equals multipletests(method="holm").
+    order = np.argsort(p, kind="stable")
+    m = p.size
+    adjusted = np.maximum.accumulate(p[order] * np.arange(m, 0, -1))
+    out = np.empty(m)
+    out[order] = np.minimum(adjusted, 1.0)
     return out
 
 
