@@ -20,6 +20,7 @@ from core.schema import DataError
 
 __all__ = [
     "dataset_engine",
+    "duckdb_engine",
     "connect",
     "events_table",
     "users_table",
@@ -78,8 +79,7 @@ def dataset_engine(path: str | Path) -> Engine:
 
 def _open_duckdb(path: str) -> Engine:
     """Open ``path`` read-only, or with the process's existing configuration."""
-    url = sa.URL.create("duckdb", database=path)
-    engine = sa.create_engine(url, connect_args={"read_only": True})
+    engine = duckdb_engine(path, read_only=True)
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")
@@ -92,7 +92,41 @@ def _open_duckdb(path: str) -> Engine:
                 "load the data again on the Data page or with the CLI."
             ) from exc
     # Already open read-write in this process (e.g. just written): share that instance.
-    return sa.create_engine(url)
+    return duckdb_engine(path, read_only=False)
+
+
+def duckdb_engine(path: str | Path, *, read_only: bool = True) -> Engine:
+    """A new (uncached) duckdb-engine engine on ``path`` that quotes DuckDB keywords.
+
+    duckdb-engine inherits PostgreSQL's reserved words, so a column named after a DuckDB
+    keyword such as ``at`` would reach DuckDB unquoted and fail to parse; the dialect of
+    the returned engine also quotes every DuckDB keyword that is not "unreserved".
+    Prefer :func:`dataset_engine`, which caches; use this one to write a dataset.
+    """
+    url = sa.URL.create("duckdb", database=str(path))
+    engine = sa.create_engine(url, connect_args={"read_only": True} if read_only else {})
+    preparer = engine.dialect.identifier_preparer
+    preparer.reserved_words = set(preparer.reserved_words) | _duckdb_keywords()
+    return engine
+
+
+_KEYWORDS: set[str] = set()
+
+
+def _duckdb_keywords() -> set[str]:
+    """DuckDB keywords that are not safe as bare identifiers (from duckdb_keywords())."""
+    if not _KEYWORDS:
+        import duckdb
+
+        con = duckdb.connect()
+        try:
+            rows = con.execute(
+                "SELECT keyword_name FROM duckdb_keywords() WHERE keyword_category <> 'unreserved'"
+            ).fetchall()
+        finally:
+            con.close()
+        _KEYWORDS.update(r[0].lower() for r in rows)
+    return _KEYWORDS
 
 
 def connect(url: str | sa.URL) -> Engine:

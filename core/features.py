@@ -427,15 +427,17 @@ def _discover(
 ) -> _Discovery:
     """One small query: distinct type/platform/format combinations with counts."""
     in_window = sa.and_(*_window(cols, bound, inclusive))
-    null = sa.null()
-    keys = [
-        cols.event_type.label("event_type"),
-        (cols.platform if cols.platform is not None else null).label("platform"),
-        (cols.content_format if cols.content_format is not None else null).label("fmt"),
-    ]
+    keys = [cols.event_type.label("event_type")]
+    shown = list(keys)
+    for col, label in ((cols.platform, "platform"), (cols.content_format, "fmt")):
+        if col is None:  # absent column: a constant, not grouped (PostgreSQL refuses that)
+            shown.append(sa.null().label(label))
+        else:
+            keys.append(col.label(label))
+            shown.append(keys[-1])
     stmt = (
         sa.select(
-            *keys,
+            *shown,
             sa.func.count().label("n_all"),
             sa.func.sum(sa.case((in_window, 1), else_=0)).label("n_in"),
             sa.func.min(cols.timestamp).label("first_ts"),
