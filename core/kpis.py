@@ -414,3 +414,30 @@ def compute_kpis(
     order = [] if only_total else list(labels.astype(str).value_counts().index)
     agg = agg.reindex(order + [ALL_USERS])
     return agg.apply(pd.to_numeric).astype("float64")
+
+
+def format_kpi_value(key: str, value: float | None) -> str:
+    """A KPI value for display: counts with separators, shares as %, money with 2 decimals."""
+    if value is None or (isinstance(value, float) and value != value):
+        return "n/a"
+    unit = KPI_BY_KEY[key].unit if key in KPI_BY_KEY else "ratio"
+    if unit == "count":
+        return f"{value:,.0f}"
+    if unit == "share":
+        return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
+    if unit == "money":
+        return f"{value:,.2f}"
+    return f"{value:.2f}"
+
+
+#: The KPIs a persona card shows (the full table is on the page).
+CARD_KPIS: tuple[str, ...] = (
+    "interaction_rate",
+    "ctr",
+    "conversion_rate",
+    "arpu",
+    "average_order_value",
+    "retention",
+    "repurchase_rate",
+    "stickiness",
+)
