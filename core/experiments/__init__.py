@@ -9,7 +9,8 @@ Public API (``from core.experiments import ...``):
   ``adjust_p_values``, ``heterogeneity_test``.
 * experiments: ``analyze_experiment`` (one row per user), ``analyze_aggregates`` (typed-in
   totals), ``AbTestResult`` with ``to_dict()`` (the abtest JSON contract),
-  ``join_segments`` (attach a saved run's labels), ``is_aggregate_table``.
+  ``join_segments`` (attach a saved run's labels), ``is_aggregate_table``,
+  ``suggest_columns``.
 * reporting: ``verdict``, ``results_to_csv``, ``result_to_dict``.
 * power: ``sample_size``, ``sample_size_means``, ``minimum_detectable_effect``,
   ``days_needed``.
@@ -23,6 +24,7 @@ from core.experiments.analysis import (
     analyze_experiment,
     is_aggregate_table,
     join_segments,
+    suggest_columns,
 )
 from core.experiments.demo import demo_experiment
 from core.experiments.power import (
@@ -63,5 +65,5 @@ __all__ = [
     "bayesian_test", "compare", "days_needed", "demo_experiment", "frequentist_test",
     "heterogeneity_test", "is_aggregate_table", "join_segments", "minimum_detectable_effect",
     "prob_beta_greater", "relative_lift", "result_to_dict", "results_to_csv", "sample_size",
-    "sample_size_means", "sequential_test", "srm_test", "verdict",
+    "sample_size_means", "sequential_test", "srm_test", "suggest_columns", "verdict",
 ]  # fmt: skip

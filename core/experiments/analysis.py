@@ -640,3 +640,45 @@ def join_segments(
     seg = out[user_col].astype(str).map(mapping)
     out[name] = seg.fillna("(not in run)").astype(str)
     return out
+
+
+_VARIANT_NAMES = ("variant", "group", "arm", "bucket", "treatment", "version", "组别", "版本")
+_SEGMENT_NAMES = ("segment", "persona", "cluster", "cohort", "分群", "人群")
+_ID_NAMES = ("user_id", "uid", "id", "user", "用户id")
+
+
+def suggest_columns(frame: pd.DataFrame) -> dict:
+    """Guess the variant, metric, covariate and segment columns of an experiment table.
+
+    Returns a dict with ``variant`` (str or None), ``metrics`` (list of numeric columns,
+    0/1 first), ``numeric`` (every numeric column), ``covariate`` (a ``pre``-period column
+    or None), ``segment`` (or None) and ``categorical`` (text columns with few values).
+    """
+    lower = {c: str(c).strip().lower() for c in frame.columns}
+    head = frame.head(5000)
+    numeric, categorical = [], []
+    for c in frame.columns:
+        if lower[c] in _ID_NAMES:
+            continue
+        col = head[c]
+        if pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col):
+            numeric.append(c)
+        elif col.nunique(dropna=True) <= 50:
+            categorical.append(c)
+    variant = next((c for c in frame.columns if lower[c] in _VARIANT_NAMES), None)
+    if variant is None:
+        variant = next((c for c in categorical if 2 <= head[c].nunique() <= 6), None)
+    covariate = next((c for c in numeric if lower[c].startswith(("pre", "before"))), None)
+    segment = next((c for c in frame.columns if lower[c] in _SEGMENT_NAMES and c != variant), None)
+    metrics = [c for c in numeric if c not in (covariate, variant)]
+    binary = [c for c in metrics if _is_binary(head[c].to_numpy(dtype=float, na_value=np.nan))]
+    binary.sort(key=lambda c: not any(k in lower[c] for k in ("conver", "purchase", "order")))
+    metrics = binary + [c for c in metrics if c not in binary]
+    return {
+        "variant": variant,
+        "metrics": metrics,
+        "numeric": numeric,
+        "covariate": covariate,
+        "segment": segment,
+        "categorical": [c for c in categorical if c != variant],
+    }

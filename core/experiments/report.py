@@ -187,6 +187,10 @@ def verdict(
         best = good.loc[(good["lift"].astype(float) * direction).idxmax(), "segment"]
         shown = (segment_names or {}).get(best, best)
         sentence += f"; strongest for the {shown} segment"
+    elif seg_rows["lift"].notna().any():
+        best = seg_rows.loc[(seg_rows["lift"].astype(float) * direction).idxmax(), "segment"]
+        shown = (segment_names or {}).get(best, best)
+        sentence += f"; the largest (not yet conclusive) lift is in the {shown} segment"
     het = result.heterogeneity
     if len(het):
         h = het[(het["metric"] == metric) & (het["variant"] == name)]
