@@ -368,6 +368,12 @@ def gamma_gamma_log_likelihood(params, frequency, monetary_value) -> np.ndarray:
     x = np.asarray(frequency, dtype=float)
     m = np.asarray(monetary_value, dtype=float)
     px = p * x
+    with np.errstate(divide="ignore", invalid="ignore"):  # rows with x = 0 give NaN, unused
+        return _gg_terms(px, q, v, x, m)
+
+
+def _gg_terms(px, q, v, x, m):
+    """The Gamma-Gamma log-likelihood terms (see gamma_gamma_log_likelihood)."""
     return (
         special.gammaln(px + q)
         - special.gammaln(px)

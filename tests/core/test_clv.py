@@ -1,0 +1,180 @@
+"""CLV: the published CDNOW fits, the RFM summary in SQL, and the per-segment totals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from core import clv
+from core.schema import DataError
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "cdnow_summary.csv"
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    """CDNOW sample, 2,357 customers, weeks (see tests/fixtures/CDNOW_ATTRIBUTION.md)."""
+    return pd.read_csv(FIXTURE)
+
+
+def test_bgnbd_matches_fader_hardie_lee_2005(cdnow):
+    fit = clv.fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    # Published: r=0.243, alpha=4.414, a=0.793, b=2.426, LL=-9582.4 (FHL 2005, p. 279).
+    assert round(fit.r, 3) == 0.243
+    assert round(fit.alpha, 3) == 4.414
+    assert round(fit.a, 3) == 0.793
+    assert round(fit.b, 3) == 2.426
+    assert round(fit.log_likelihood, 1) == -9582.4
+    assert fit.n_customers == 2357
+
+
+def test_bgnbd_log_likelihood_at_published_parameters(cdnow):
+    ll = clv.bgnbd_log_likelihood(
+        (0.243, 4.414, 0.793, 2.426), cdnow["x"], cdnow["t_x"], cdnow["T"]
+    )
+    assert round(float(ll.sum()), 1) == -9582.4
+
+
+def test_conditional_expectation_of_the_papers_example_customer():
+    # FHL 2005 section 4: x=2, t_x=30.43, T=38.86 -> 1.226 purchases in the next 39 weeks.
+    params = clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426)
+    assert round(float(clv.expected_purchases(params, 39, 2, 30.43, 38.86)), 3) == 1.226
+    # No repeat purchase: P(alive) is 1 by definition of the model.
+    assert clv.p_alive(params, [0], [0.0], [38.86])[0] == 1.0
+
+
+def test_gamma_gamma_matches_fader_hardie_2013(cdnow):
+    fit = clv.fit_gamma_gamma(cdnow["x"], cdnow["zbar"])
+    # Published: p=6.25, q=3.74, v=15.44 (Fader & Hardie 2013, "The Gamma-Gamma Model").
+    # The likelihood is flat along p*v/(q-1), so allow one unit in the last published digit.
+    assert fit.p == pytest.approx(6.25, abs=0.01)
+    assert fit.q == pytest.approx(3.74, abs=0.01)
+    assert fit.v == pytest.approx(15.44, abs=0.01)
+    published = clv.gamma_gamma_log_likelihood((6.25, 3.74, 15.44), cdnow["x"], cdnow["zbar"])
+    ours = clv.gamma_gamma_log_likelihood((fit.p, fit.q, fit.v), cdnow["x"], cdnow["zbar"])
+    mask = cdnow["x"] > 0
+    assert float(ours[mask].sum()) == pytest.approx(float(published[mask].sum()), abs=0.05)
+    assert fit.n_customers == 946
+    # Mean spend of the population p v / (q - 1) is about $35.
+    assert round(fit.p * fit.v / (fit.q - 1), 0) == 35
+
+
+def test_expected_order_value_formula():
+    params = clv.GammaGammaParams(6.25, 3.74, 15.44)
+    # p (v + x m) / (p x + q - 1) for x=2, m=22.35
+    expected = 6.25 * (15.44 + 2 * 22.35) / (6.25 * 2 + 3.74 - 1)
+    assert clv.expected_order_value(params, [2], [22.35])[0] == pytest.approx(expected)
+
+
+def test_simulation_recovers_known_bgnbd_parameters():
+    rng = np.random.default_rng(3)
+    r, alpha, a, b = 0.5, 8.0, 0.8, 2.5
+    n, horizon = 4000, 52.0
+    lam = rng.gamma(r, 1 / alpha, n)
+    p = rng.beta(a, b, n)
+    x = np.zeros(n)
+    tx = np.zeros(n)
+    # Simulate each customer's repeat purchases until drop-out or the horizon (BG/NBD story).
+    for i in range(n):
+        t = 0.0
+        while True:
+            t += rng.exponential(1 / lam[i])
+            if t > horizon:
+                break
+            x[i] += 1
+            tx[i] = t
+            if rng.random() < p[i]:
+                break
+    fit = clv.fit_bgnbd(x, tx, np.full(n, horizon))
+    assert fit.r == pytest.approx(r, rel=0.2)
+    assert fit.alpha == pytest.approx(alpha, rel=0.3)
+    assert fit.a == pytest.approx(a, rel=0.4)
+    assert fit.b == pytest.approx(b, rel=0.5)
+
+
+EVENTS = pd.DataFrame(
+    {
+        "user_id": ["a", "a", "a", "a", "b", "c"],
+        "timestamp": [
+            "2025-01-01 10:00",
+            "2025-01-01 12:00",
+            "2025-01-05 09:00",
+            "2025-01-11 09:00",
+            "2025-01-03 09:00",
+            "2025-01-04 09:00",
+        ],
+        "event_type": ["purchase", "purchase", "purchase", "purchase", "purchase", "view"],
+        "amount": [10.0, 5.0, 20.0, 30.0, 7.0, None],
+    }
+)
+
+
+def test_rfm_summary_counts_repeat_purchase_days():
+    out = clv.rfm_summary(EVENTS)
+    assert out["user_id"].tolist() == ["a", "b"]  # c never bought
+    a = out.iloc[0]
+    # Purchase days 01-01 (15), 01-05 (20), 01-11 (30): frequency 2, recency 10, T 10 days
+    assert (a["frequency"], a["recency"], a["T"], a["monetary_value"]) == (2, 10.0, 10.0, 25.0)
+    b = out.iloc[1]
+    assert (b["frequency"], b["recency"], b["T"], b["monetary_value"]) == (0, 0.0, 8.0, 0.0)
+
+
+def test_rfm_summary_as_of_and_weeks():
+    out = clv.rfm_summary(EVENTS, as_of="2025-01-08", time_unit="W")
+    a = out.iloc[0]
+    assert a["frequency"] == 1
+    assert a["recency"] == pytest.approx(4 / 7)
+    assert a["T"] == pytest.approx(7 / 7)
+    assert a["monetary_value"] == 20.0
+
+
+def test_rfm_summary_on_an_engine_matches_the_frame(tmp_path):
+    engine = sa.create_engine(f"duckdb:///{tmp_path / 'ev.duckdb'}")
+    frame = EVENTS.assign(timestamp=pd.to_datetime(EVENTS["timestamp"]))
+    with engine.begin() as conn:
+        frame.to_sql("events", conn, index=False)
+    pd.testing.assert_frame_equal(clv.rfm_summary(engine), clv.rfm_summary(EVENTS))
+
+
+def test_bad_inputs_raise_plain_errors():
+    with pytest.raises(DataError, match="Time unit"):
+        clv.rfm_summary(EVENTS, time_unit="Y")
+    with pytest.raises(DataError, match="at least 2 customers"):
+        clv.fit_bgnbd([1], [1.0], [2.0])
+    with pytest.raises(DataError, match="impossible"):
+        clv.fit_bgnbd([1, 1], [5.0, 1.0], [2.0, 2.0])
+
+
+def test_fit_clv_scores_every_customer_and_segment_totals(cdnow):
+    summary = cdnow.rename(
+        columns={"ID": "user_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"}
+    ).assign(user_id=lambda d: d["user_id"].astype(str))
+    before = summary.copy()
+    res = clv.fit_clv(summary, time_unit="W", horizon_months=12, discount_rate=0.0)
+    pd.testing.assert_frame_equal(summary, before)  # input not mutated
+    t = res.table
+    assert len(t) == 2357
+    assert t["p_alive"].between(0, 1).all()
+    assert (t["clv"] >= 0).all()
+    # Undiscounted CLV = expected purchases over the horizon x expected order value.
+    assert np.allclose(t["clv"], t["expected_purchases"] * t["expected_order_value"], rtol=1e-9)
+    params = res.params_dict()
+    assert set(params["bgnbd"]) == {"r", "alpha", "a", "b"}
+    assert set(params["gamma_gamma"]) == {"p", "q", "v"}
+    labels = pd.Series(np.where(t.index % 2 == 0, "S1", "S2"), index=t["user_id"])
+    seg = clv.segment_clv(t, labels)
+    assert seg["customers"].sum() == 2357
+    assert seg["clv_total"].sum() == pytest.approx(t["clv"].sum())
+
+
+def test_discounting_lowers_value(cdnow):
+    summary = cdnow.rename(
+        columns={"ID": "user_id", "x": "frequency", "t_x": "recency", "zbar": "monetary_value"}
+    )
+    simple = clv.fit_clv(summary, time_unit="W", discount_rate=0.0).table["clv"].sum()
+    discounted = clv.fit_clv(summary, time_unit="W", discount_rate=0.01).table["clv"].sum()
+    assert discounted < simple
