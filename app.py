@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from core.schema import DataError
-from ui import state
+from ui import auth, share, state
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 
@@ -66,6 +66,18 @@ def _sidebar() -> None:
             st.caption(f"Segmentation run `{run.run_id}` · {run.labels.nunique()} segments")
 
 
+# A share link shows one saved run read-only, and nothing else (ui/share.py); a server
+# with a password or OIDC login shows only the login screen until it is passed (ui/auth.py).
+# Both register a single hidden page so no other page can be reached by its URL.
+if share.share_token():
+    st.navigation(
+        [st.Page(share.render_shared_view, title="Shared personas")], position="hidden"
+    ).run()
+    st.stop()
+if not auth.allowed():
+    st.navigation([st.Page(auth.login_screen, title="Log in")], position="hidden").run()
+    st.stop()
+
 pages = [
     st.Page(path, title=title, icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate(PAGES)
@@ -74,4 +86,8 @@ pages = [
 _warm_up_map_engine()
 navigation = st.navigation(pages)
 _sidebar()
+with st.sidebar:  # saved work: workspace / dataset / run pickers bound to the URL, sharing
+    state.saved_work_sidebar()
+    share.share_controls()
+    auth.account_controls()
 navigation.run()
