@@ -103,6 +103,9 @@ _AMBIGUOUS_PAIR = ("day/month/year (1/3/2025 14:05)", "month/day/year (3/1/2025 
 
 # Characters stripped from amounts before casting: currency signs, thousands separators.
 _AMOUNT_CLEAN = r"[¥￥$€£,\s]|RMB|CNY|USD|元"
+# "12,5" or "-3,99" (one comma, one or two digits after it) is a decimal comma, common in
+# semicolon-separated exports; "1,234" stays a thousands separator.
+_DECIMAL_COMMA = r"[-+]?\d+,\d{1,2}"
 
 # Reasons a row is rejected, in the order they are checked (first match wins).
 REJECT_REASONS: tuple[tuple[str, str], ...] = (
@@ -262,7 +265,7 @@ def _choose_timestamp_sql(
         f"SELECT count(v), {counts} FROM (SELECT {x} AS v FROM {qident(table)} "
         f"WHERE {x} IS NOT NULL USING SAMPLE reservoir({TIMESTAMP_SAMPLE_ROWS} ROWS) "
         "REPEATABLE (42))"
-    ).fetchone()
+    ).fetchall()[0]
     n, hits = row[0], row[1:]
     if n == 0:
         raise DataError(
@@ -384,6 +387,8 @@ def _build_events(
     con, src: LoadedSource, mapping: dict, plan: dict[str, str], warnings: list[str]
 ) -> dict:
     """Create out.events and out.rejected from the landed source; return counts for the report."""
+    if not con.execute(f"SELECT count(*) FROM {qident(src.table)}").fetchall()[0][0]:
+        raise DataError(f"{src.name} has column names but no rows. Export the data again.")
     kept = [c for c in src.columns if plan.get(c) != "drop"]
     mapping = {c: f for c, f in mapping.items() if plan.get(c) != "drop" or f == "user_id"}
     con.execute(
@@ -399,7 +404,11 @@ def _build_events(
     e, p, f = (_field_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
     amount_raw = _field_expr(mapping, "amount")
     if amount_raw != "NULL":
-        amount_raw = f"NULLIF(regexp_replace({amount_raw}, '{_AMOUNT_CLEAN}', '', 'g'), '')"
+        amount_raw = (
+            f"NULLIF(CASE WHEN regexp_full_match({amount_raw}, '{_DECIMAL_COMMA}') "
+            f"THEN replace({amount_raw}, ',', '.') "
+            f"ELSE regexp_replace({amount_raw}, '{_AMOUNT_CLEAN}', '', 'g') END, '')"
+        )
     ts_sql_t = ts_sql.replace(f"TRIM({qident(ts_col)})", f"TRIM(t.{qident(ts_col)})")
     reason = " ".join(f"WHEN {cond} THEN '{label}'" for label, cond in REJECT_REASONS)
     future = dt.datetime.now() + dt.timedelta(days=1)
@@ -434,15 +443,15 @@ def _build_events(
         """SELECT count(*), count(__timestamp), count(__amount_raw),
                   count(*) FILTER (__amount >= 0), count(*) FILTER (__reason IS NULL)
            FROM staged"""
-    ).fetchone()
+    ).fetchall()[0]
     rows_read, ts_ok, amount_present, amount_ok, valid = stats
     if rows_read == 0:
         raise DataError(f"{src.name} has column names but no rows. Export the data again.")
     amount_col = next((c for c, fld in mapping.items() if fld == "amount"), None)
     if amount_col and amount_present and amount_ok == 0:
         example = con.execute(
-            "SELECT __amount_raw FROM staged WHERE __amount_raw IS NOT NULL LIMIT 1"
-        ).fetchone()[0]
+            "SELECT min(__amount_raw) FROM staged WHERE __amount_raw IS NOT NULL"
+        ).fetchall()[0][0]
         raise DataError(
             f"{src.name}: no value in the amount column '{amount_col}' is a number of zero "
             f"or more (for example '{example}'). Map the right column as amount or fix the "
@@ -484,7 +493,7 @@ def _build_events(
         f"INSERT INTO out.events SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL "
         "ORDER BY __user_id, __timestamp"
     )
-    loaded = con.execute("SELECT count(*) FROM out.events").fetchone()[0]
+    loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
     return {
         "rows_read": rows_read,
         "rows_loaded": loaded,
@@ -550,7 +559,7 @@ def _build_users(
     for c in numeric_candidates:
         n, n_num = con.execute(
             f"SELECT count({qident(c)}), count(TRY_CAST({qident(c)} AS DOUBLE)) FROM users_staged"
-        ).fetchone()
+        ).fetchall()[0]
         if n and n == n_num:
             casts[c] = f"CAST({qident(c)} AS DOUBLE) AS {qident(c)}"
     cols = [r[0] for r in con.execute("DESCRIBE users_staged").fetchall()]
@@ -558,7 +567,7 @@ def _build_users(
     missing, dupes = con.execute(
         "SELECT count(*) FILTER (user_id IS NULL), count(user_id) - count(DISTINCT user_id) "
         "FROM users_staged"
-    ).fetchone()
+    ).fetchall()[0]
     if missing:
         warnings.append(f"{src.name}: {missing:,} row(s) without a user id were skipped.")
     if dupes:
@@ -570,7 +579,7 @@ def _build_users(
         "(PARTITION BY user_id) AS __n FROM users_staged WHERE user_id IS NOT NULL) "
         "WHERE __n = 1 ORDER BY user_id"
     )
-    rows = con.execute("SELECT count(*) FROM out.users").fetchone()[0]
+    rows = con.execute("SELECT count(*) FROM out.users").fetchall()[0][0]
     return rows, tuple(custom)
 
 
@@ -681,7 +690,7 @@ def ingest(
             unmatched = con.execute(
                 "SELECT count(DISTINCT user_id) FROM out.events e WHERE NOT EXISTS "
                 "(SELECT 1 FROM out.users u WHERE u.user_id = e.user_id)"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             if unmatched:
                 warnings.append(
                     f"{unmatched:,} user(s) in {ev.name} have no row in {us.name}; their "
@@ -689,7 +698,7 @@ def ingest(
                 )
         users, dmin, dmax = con.execute(
             "SELECT count(DISTINCT user_id), min(timestamp), max(timestamp) FROM out.events"
-        ).fetchone()
+        ).fetchall()[0]
         report = IngestReport(
             source_name=ev.name,
             rows_read=int(counts["rows_read"]),

@@ -198,12 +198,39 @@ def detect_encoding(sample: bytes) -> str:
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
+    enc = best.encoding.lower().replace("-", "").replace("_", "") if best else ""
+    if enc in _GB_FAMILY or (enc.startswith(("big5", "cp950")) and _gb_trail_share(sample) > 0.9):
+        return "gb18030"
     if best is None:
-        return "gb18030"
-    enc = best.encoding.lower().replace("-", "").replace("_", "")
-    if enc in _GB_FAMILY:
-        return "gb18030"
+        return "gb18030" if _decodes(sample, "gb18030") else "latin-1"
     return best.encoding
+
+
+def _decodes(sample: bytes, encoding: str) -> bool:
+    try:
+        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def _gb_trail_share(sample: bytes) -> float:
+    """Share of double-byte pairs whose second byte is >= 0xA1.
+
+    On short samples charset-normalizer often confuses GBK with Big5. Every GB2312
+    character has a trail byte in 0xA1-0xFE, while about 40 % of common Big5 characters
+    have one in 0x40-0x7E, so a share near 1 means GB text (GB 2312-80 / Big5 code charts).
+    """
+    pairs = high = i = 0
+    n = len(sample) - 1
+    while i < n:
+        if sample[i] < 0x80:
+            i += 1
+            continue
+        pairs += 1
+        high += sample[i + 1] >= 0xA1
+        i += 2
+    return high / pairs if pairs else 0.0
 
 
 def _transcode(path: Path, encoding: str, tmpdir: Path, name: str) -> Path:
@@ -248,8 +275,12 @@ def _check_header(columns: list[str], name: str) -> None:
     """Raise when the first row looks like data (numbers, dates) rather than column names."""
     if not columns:
         raise DataError(f"{name} has no columns. Export the data again with a header row.")
+    from core.schema import COLUMN_SYNONYMS, normalise_key
+
     data_like = [c for c in columns if _DATA_LIKE.match(str(c)) or not str(c).strip()]
-    if len(data_like) * 2 >= len(columns) and len(columns) > 0:
+    known = [c for c in columns if any(normalise_key(c) in syn for syn in COLUMN_SYNONYMS.values())]
+    # Half the cells look like numbers or dates, or one does and no cell is a known name.
+    if len(data_like) * 2 >= len(columns) or (data_like and not known):
         raise DataError(
             f"{name}: the first row ({', '.join(map(str, columns[:5]))}) looks like data, "
             "not column names. Add a header row (for example user_id,timestamp,event_type) "
@@ -298,7 +329,7 @@ def _read_text(path: Path, name: str, fmt: str, con, table: str, tmpdir: Path) -
             "export and try again."
         ) from None
     warnings = []
-    bad_lines = con.execute(f"SELECT count(DISTINCT line) FROM {rejects}").fetchone()[0]
+    bad_lines = con.execute(f"SELECT count(DISTINCT line) FROM {rejects}").fetchall()[0][0]
     if bad_lines:
         warnings.append(
             f"{name}: {bad_lines:,} line(s) had a different number of fields than the header "

@@ -1,0 +1,154 @@
+"""Readers: encodings, delimiters, formats, and a plain sentence for every bad file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from core.schema import DataError
+from core.sources import detect_encoding, load_source, read_db_table, read_source, sniff_delimiter
+
+FIX = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def _load(src, name=None, **kw):
+    con = duckdb.connect()
+    return load_source(src, name, con, **kw)
+
+
+def _rows(loaded):
+    return loaded.relation.fetchall()
+
+
+def test_gbk_file_is_detected_and_transcoded():
+    got = _load(FIX / "gbk_events.csv")
+    assert got.encoding == "gb18030"
+    assert got.columns == ("会员编号", "时间", "行为", "平台", "金额", "手机号")
+    assert _rows(got)[0] == ("m001", "2025年3月1日 14:05", "浏览", "微信", None, "13812345678")
+    assert len(_rows(got)) == 9
+
+
+def test_utf8_bom_header_is_clean():
+    got = _load(FIX / "users_zh.csv")
+    assert got.encoding == "utf-8-sig"
+    assert got.columns[0] == "用户ID"
+
+
+def test_semicolon_and_tab_are_sniffed(tmp_path):
+    got = _load(FIX / "semicolon.csv")
+    assert got.delimiter == ";"
+    assert got.columns == ("user_id", "timestamp", "event_type", "amount")
+    assert _rows(got)[1] == ("u1", "2025-03-01 11:00:00", "purchase", "12,5")
+    tsv = tmp_path / "e.tsv"
+    tsv.write_text("uid\ttime\tevent\nu1\t2025-03-01\tview\n", encoding="utf-8")
+    got = _load(tsv)
+    assert got.delimiter == "\t" and _rows(got) == [("u1", "2025-03-01", "view")]
+
+
+def test_sniff_delimiter_counts():
+    assert sniff_delimiter("a|b|c\n1|2|3\n", "csv") == "|"
+    assert sniff_delimiter("a\tb\n1\t2\n", "tsv") == "\t"
+
+
+def test_detect_encoding():
+    assert detect_encoding("用户,时间\n".encode("gbk")) == "gb18030"
+    assert detect_encoding("用户,时间\n".encode()) == "utf-8"
+    assert detect_encoding(b"\xef\xbb\xbfa,b\n") == "utf-8-sig"
+
+
+def test_bytes_upload_and_file_like():
+    data = (FIX / "semicolon.csv").read_bytes()
+    assert len(_rows(_load(data, "upload.csv"))) == 3
+
+    class Upload:
+        name = "events.csv"
+
+        def getvalue(self):
+            return data
+
+    assert len(_rows(_load(Upload()))) == 3
+
+
+def test_ragged_lines_are_skipped_with_a_warning(tmp_path):
+    p = tmp_path / "ragged.csv"
+    p.write_text("uid,time,event\nu1,2025-03-01,view\nu2,2025-03-01,view,extra\n")
+    got = _load(p)
+    assert _rows(got) == [("u1", "2025-03-01", "view")]
+    assert "1 line(s) had a different number of fields" in got.warnings[0]
+
+
+def test_xlsx_formula_kept_as_text_and_reported():
+    got = _load(FIX / "formula.xlsx")
+    assert got.columns == ("uid", "time", "action", "amount")
+    assert _rows(got)[1] == ("u1", "2025-03-01 11:00:00", "purchase", "=2*10")
+    assert got.formula_cells == {"amount": 1}
+    assert "formulas are not calculated" in got.warnings[0]
+
+
+def test_parquet_and_jsonl(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "uid": ["u1", "u2"],
+            "ts": [pd.Timestamp("2025-03-01 10:00"), pd.Timestamp("2025-03-02")],
+            "n": [1.5, 2],
+        }
+    )
+    frame.to_parquet(tmp_path / "e.parquet")
+    got = _load(tmp_path / "e.parquet")
+    assert _rows(got) == [
+        ("u1", "2025-03-01 10:00:00", "1.5"),
+        ("u2", "2025-03-02 00:00:00", "2.0"),
+    ]
+    (tmp_path / "e.jsonl").write_text(
+        '{"uid": "u1", "event": "like"}\n{"uid": "u2", "event": "view"}\n'
+    )
+    rel = read_source(tmp_path / "e.jsonl", None, duckdb.connect())
+    assert rel.fetchall() == [("u1", "like"), ("u2", "view")]
+
+
+def test_db_table_is_copied_in_chunks(tmp_path):
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    engine = sa.create_engine(url)
+    pd.DataFrame({"uid": ["a", "b", "c"], "amount": [1.0, None, 3.5]}).to_sql(
+        "ev", engine, index=False
+    )
+    engine.dispose()
+    got = read_db_table(url, "ev", chunksize=2)
+    assert got.name == "ev" and got.columns == ("uid", "amount")
+    assert _rows(got) == [("a", "1.0"), ("b", None), ("c", "3.5")]
+    with pytest.raises(DataError, match="Table 'nope' was not found"):
+        read_db_table(url, "nope")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "message"),
+    [
+        ("empty.csv", r"^empty\.csv is empty\. Export the data again"),
+        ("binary.csv", r"^binary\.csv looks like a binary file, not a text table"),
+        (
+            "no_header.csv",
+            r"^no_header\.csv: the first row \(u1, 2025-03-01 10:00:00, view\) looks like data",
+        ),
+    ],
+)
+def test_bad_files_get_one_sentence(fixture, message):
+    with pytest.raises(DataError, match=message):
+        _load(FIX / fixture)
+
+
+def test_size_limit_extension_and_disguised_files(tmp_path):
+    with pytest.raises(DataError, match=r"above the 0 MB limit"):
+        _load(FIX / "semicolon.csv", limit_bytes=10)
+    with pytest.raises(DataError, match=r"reads \.csv, \.tsv, \.xlsx"):
+        _load(b"x", "data.docx")
+    with pytest.raises(DataError, match=r"is an Excel or zip file, not a text table"):
+        _load((FIX / "formula.xlsx").read_bytes(), "renamed.csv")
+    with pytest.raises(DataError, match="could not be read as Parquet"):
+        _load(b"not parquet at all", "x.parquet")
+    with pytest.raises(DataError, match="file not found"):
+        _load(tmp_path / "missing.csv")
