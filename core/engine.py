@@ -25,6 +25,7 @@ __all__ = [
     "events_table",
     "users_table",
     "table_exists",
+    "reflect_table",
     "quote_identifier",
     "is_duckdb",
 ]
@@ -252,6 +253,15 @@ def users_table(engine: Engine, name: str = "users", schema: str | None = None) 
             "identifies each user to user_id."
         )
     return table
+
+
+def reflect_table(engine: Engine, name: str, schema: str | None = None) -> sa.Table | None:
+    """Describe any table (or view) with whatever columns it has; None when missing.
+
+    Works on DuckDB, whose SQLAlchemy reflection fails with SQLAlchemy 2.1, and on any
+    dialect SQLAlchemy can reflect.
+    """
+    return _reflect(engine, name, schema)
 
 
 def _reflect(engine: Engine, name: str, schema: str | None) -> sa.Table | None:

@@ -397,6 +397,16 @@ def _as_text(col: sa.ColumnElement) -> sa.ColumnElement:
     return sa.cast(col, sa.String)
 
 
+def _typed_null(typ: type[sa.types.TypeEngine]) -> sa.ColumnElement:
+    """NULL with a type: PostgreSQL reads a bare NULL column as text."""
+    return sa.cast(sa.null(), typ)
+
+
+def _or_null(col: sa.ColumnElement | None, typ: type[sa.types.TypeEngine]) -> sa.ColumnElement:
+    """The column, or a typed NULL when the events lack it."""
+    return col if col is not None else _typed_null(typ)
+
+
 def _window(cols: _EventColumns, bound: dt.datetime | None, inclusive: bool) -> list:
     """WHERE conditions selecting the events that count."""
     conds = [cols.user_id.is_not(None)]
@@ -431,7 +441,7 @@ def _discover(
     shown = list(keys)
     for col, label in ((cols.platform, "platform"), (cols.content_format, "fmt")):
         if col is None:  # absent column: a constant, not grouped (PostgreSQL refuses that)
-            shown.append(sa.null().label(label))
+            shown.append(_typed_null(sa.String).label(label))
         else:
             keys.append(col.label(label))
             shown.append(keys[-1])
@@ -554,9 +564,9 @@ def _feature_query(
         sa.cast(cols.timestamp, sa.Date).label("day"),
         hour.label("hour"),
         dow.label("dow"),
-        (cols.platform if cols.platform is not None else sa.null()).label("platform"),
-        (cols.content_format if cols.content_format is not None else sa.null()).label("fmt"),
-        (cols.amount if cols.amount is not None else sa.null()).label("amount"),
+        _or_null(cols.platform, sa.String).label("platform"),
+        _or_null(cols.content_format, sa.String).label("fmt"),
+        _or_null(cols.amount, sa.Double).label("amount"),
     ]
     base = sa.select(*base_cols).where(*_window(cols, bound, inclusive)).subquery("ev")
     b = base.c
@@ -678,7 +688,7 @@ def _feature_query(
             )
         )
     else:
-        out += [sa.literal(0, sa.Integer), sa.null()]
+        out += [sa.literal(0, sa.Integer), _typed_null(sa.String)]
     out += [ratio(a[f"p{i}"], a.n_events) for i in range(len(plan.platform_cols))]
     out += [ratio(a[f"f{i}"], a.n_events) for i in range(len(plan.format_cols))]
     out.append(stage)

@@ -755,3 +755,63 @@ def test_quote_identifier_handles_user_names():
     with pytest.raises(DataError):
         quote_identifier(dialect, "")
     assert np.isnan(NAN)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def run_features_cli(argv: list[str]) -> None:
+    """Parse ``argv`` with the features command's own options and run it."""
+    import argparse
+
+    from core.cli import features as command
+
+    parser = argparse.ArgumentParser()
+    command.add_arguments(parser)
+    command.run(parser.parse_args(argv))
+
+
+GBK_EVENTS = (
+    "会员编号,时间,行为,平台,金额\n"
+    "A1,2025/3/1 14:05,浏览,微信,\n"
+    "A1,2025/3/2 10:00,购买,微信,12.5\n"
+    "B2,2025/3/3 09:00,点赞,抖音,\n"
+)
+
+
+def test_cli_maps_a_gbk_file_with_chinese_names_to_features(tmp_path, capsys):
+    src = tmp_path / "导出.csv"
+    src.write_bytes(GBK_EVENTS.encode("gbk"))
+    out = tmp_path / "out" / "features.csv"
+    run_features_cli([str(src), "--map", "会员编号=user_id", "--out", str(out)])
+    assert "wrote 2 users" in capsys.readouterr().out
+    got = pd.read_csv(out, encoding="utf-8-sig", dtype={"user_id": str})
+    assert got["user_id"].tolist() == ["A1", "B2"]
+    a1 = got.iloc[0]
+    assert (a1["n_view"], a1["n_purchase"], a1["monetary"], a1["recency_days"]) == (1, 1, 12.5, 1.0)
+    assert (a1["weekend_share"], a1["top_platform"], a1["platform_share_wechat"]) == (
+        1.0,
+        "wechat",
+        1.0,
+    )
+    assert got.iloc[1]["n_like"] == 1 and got.iloc[1]["top_platform"] == "douyin"
+    assert list(got.columns[:2]) == ["user_id", "n_events"]
+
+
+def test_cli_writes_parquet_and_applies_as_of(tmp_path):
+    src = tmp_path / "events.csv"
+    src.write_bytes(GBK_EVENTS.encode("gbk"))
+    out = tmp_path / "features.parquet"
+    run_features_cli(
+        [str(src), "--map", "会员编号=user_id", "--as-of", "2025-03-02", "--out", str(out)]
+    )
+    got = pd.read_parquet(out)
+    assert got["user_id"].tolist() == ["A1"]
+    assert got.loc[0, "recency_days"] == 0.0 and got.loc[0, "tenure_days"] == 1.0
+
+
+def test_cli_refuses_other_output_formats(tmp_path):
+    with pytest.raises(DataError, match=r"must end in \.csv or \.parquet"):
+        run_features_cli(["events.csv", "--out", str(tmp_path / "f.xlsx")])
+    with pytest.raises(DataError, match="--in-database needs --db"):
+        run_features_cli(["--in-database", "--out", str(tmp_path / "f.csv")])

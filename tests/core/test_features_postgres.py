@@ -141,3 +141,39 @@ def test_connect_errors_are_plain_and_hide_the_password():
     with pytest.raises(DataError, match="Could not connect") as info:
         connect(f"postgresql+psycopg2://someone:s3cret@127.0.0.1:1/db_{uuid.uuid4().hex[:6]}")
     assert "s3cret" not in str(info.value)
+
+
+def test_cli_in_database_pushes_the_query_down(pg_url, both, tmp_path):
+    """A foreign PostgreSQL table, renamed with --map, never leaves the database."""
+    md_rows = [
+        {"uid": 1, "at": dt.datetime(2025, 3, 1, 10), "kind": "view", "site": "wechat"},
+        {"uid": 1, "at": dt.datetime(2025, 3, 2, 10), "kind": "purchase", "site": "wechat"},
+        {"uid": 2, "at": dt.datetime(2025, 3, 3, 12), "kind": "like", "site": None},
+    ]
+
+    def raw(md):
+        sa.Table(
+            "raw_events",
+            md,
+            sa.Column("uid", sa.Integer),
+            sa.Column("at", sa.DateTime),
+            sa.Column("kind", sa.String),
+            sa.Column("site", sa.String),
+        )
+
+    both["postgres"].make([], users=None, tables=raw, rows={"raw_events": md_rows})
+    schema = both["postgres"]._schemas[-1]
+    url = sa.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    out = tmp_path / "f.csv"
+    from tests.core.test_features import run_features_cli
+
+    argv = ["--db", url.render_as_string(hide_password=False), "--table", "raw_events"]
+    argv += ["--map", "uid=user_id", "--map", "at=timestamp", "--map", "kind=event_type"]
+    run_features_cli([*argv, "--map", "site=platform", "--in-database", "--out", str(out)])
+    got = pd.read_csv(out, encoding="utf-8-sig", dtype={"user_id": str})
+    assert got["user_id"].tolist() == ["1", "2"]
+    assert got["n_purchase"].tolist() == [1, 0]
+    assert got["top_platform"].tolist()[0] == "wechat"
+    assert got["lifecycle_stage"].tolist() == ["new", "new"]
+    with pytest.raises(DataError, match="no table named 'nope'"):
+        run_features_cli([*argv[:2], "--table", "nope", "--in-database", "--out", str(out)])

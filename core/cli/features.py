@@ -1,0 +1,137 @@
+"""``python -m core features``: the per-user feature table as CSV or Parquet.
+
+Reads the events (and optional users) through the shared input options, builds the
+feature table in the engine (``core.features.build_features``) and writes one row per
+user to ``--out``: ``.csv`` (UTF-8, spreadsheet-safe cells) or ``.parquet``.
+
+With ``--db URL --table NAME --in-database`` the events stay in the database: the
+feature query runs there (PostgreSQL is tested) and only one row per user comes back.
+The table must already hold canonical values (a timestamp column, lower-case event
+types); ``--map SRC=FIELD`` renames its columns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from core.cli._common import add_input_arguments, open_events_from_args
+from core.schema import DataError
+
+HELP = (
+    "Build one row per user (counts per event type, recency, frequency, monetary, active "
+    "days, tenure, engagement, active hours, platform and format mix, lifecycle stage, user "
+    "attributes) and write it as CSV or Parquet."
+)
+
+OUTPUT_SUFFIXES = (".csv", ".parquet")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Shared input options, --out and --in-database."""
+    add_input_arguments(parser)
+    parser.add_argument(
+        "--out", required=True, metavar="FILE", help="output file: features.csv or .parquet"
+    )
+    parser.add_argument(
+        "--in-database",
+        action="store_true",
+        help="with --db: compute the features inside that database instead of copying the "
+        "table (for tables already in canonical form; --map renames columns)",
+    )
+
+
+def run(args: argparse.Namespace) -> None:
+    """Build the features and write them; print one line saying where."""
+    from core.engine import dataset_engine
+    from core.features import build_features
+
+    out = Path(args.out)
+    if out.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise DataError(
+            f"The output file '{out}' must end in .csv or .parquet, e.g. --out features.csv."
+        )
+    if getattr(args, "in_database", False):
+        frame = _features_in_database(args)
+    else:
+        dataset = open_events_from_args(args)
+        frame = build_features(dataset_engine(dataset.path), as_of=args.as_of)
+    _write(frame, out)
+    print(f"wrote {len(frame)} users x {frame.shape[1] - 1} features to {out}", file=sys.stdout)
+
+
+def _features_in_database(args: argparse.Namespace):
+    """Run the feature query inside ``--db`` (push-down), columns renamed by ``--map``."""
+    import sqlalchemy as sa
+
+    from core.engine import connect
+    from core.features import build_features
+    from core.schema import parse_mapping_args
+
+    if not args.db or not args.table:
+        raise DataError("--in-database needs --db URL and --table NAME.")
+    if args.events or args.users:
+        raise DataError("--in-database reads tables from --db only; leave out the file names.")
+    engine = connect(args.db)
+    try:
+        events = _renamed(_raw_table(engine, args.table), parse_mapping_args(args.map))
+        users = None
+        if args.users_table:
+            table = _raw_table(engine, args.users_table)
+            users = _renamed(table, parse_mapping_args(args.users_map))
+            if "user_id" not in users.c:
+                raise DataError(
+                    f"The users table '{args.users_table}' has no user_id column; add "
+                    "--users-map SRC=user_id."
+                )
+        return build_features(engine, events=events, users=users, as_of=args.as_of)
+    except sa.exc.DBAPIError as exc:
+        raise DataError(
+            f"The database refused the feature query on table '{args.table}'; check that its "
+            "columns hold canonical values (a timestamp column, event types as text), or "
+            "drop --in-database to load and clean the table first."
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def _raw_table(engine, name: str):
+    """Reflect ``name`` with whatever columns it has (not yet canonical)."""
+    from core.engine import reflect_table
+
+    table = reflect_table(engine, name)
+    if table is None:
+        raise DataError(f"The database has no table named '{name}'; check the table name.")
+    return table
+
+
+def _renamed(table, mapping: dict):
+    """A select that renames mapped columns to canonical fields (others keep their name)."""
+    import sqlalchemy as sa
+
+    mapping = dict(mapping or {})
+    unknown = [src for src in mapping if src not in table.c]
+    if unknown:
+        raise DataError(
+            f"The table '{table.name}' has no column '{unknown[0]}' named in --map; check "
+            "the spelling."
+        )
+    targets = set(mapping.values())
+    cols = [
+        c.label(mapping[c.name]) if c.name in mapping else c
+        for c in table.c
+        if c.name in mapping or c.name not in targets
+    ]
+    return sa.select(*cols).subquery(table.name)
+
+
+def _write(frame, out: Path) -> None:
+    """CSV (spreadsheet-safe) or Parquet by the file's extension."""
+    from core.export import safe_csv
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".parquet":
+        frame.to_parquet(out, index=False)
+    else:
+        out.write_bytes(safe_csv(frame))
