@@ -485,10 +485,13 @@ def lifecycle_mix(
         SELECT user_id, date_trunc('{grain}', timestamp) AS p,
                CAST(max(timestamp) AS DATE) AS last_day,
                CAST(min(timestamp) AS DATE) AS first_day,
-               count(DISTINCT CAST(timestamp AS DATE)) FILTER (WHERE event_type = 'purchase')
-                   AS purchases,
                count(*) FILTER (WHERE event_type NOT IN ('view', 'click')) AS engaged
         FROM base GROUP BY ALL
+    ),
+    pdays AS (
+        SELECT user_id, date_trunc('{grain}', timestamp) AS p,
+               count(DISTINCT CAST(timestamp AS DATE)) AS purchases
+        FROM base WHERE event_type = 'purchase' GROUP BY ALL
     ),
     bounds AS (
         SELECT min(p) AS p_all,
@@ -507,9 +510,10 @@ def lifecycle_mix(
     ),
     firsts AS (SELECT user_id, min(p) AS fp, min(first_day) AS first_day FROM up GROUP BY 1),
     dense AS (
-        SELECT f.user_id, e.p, e.as_of, f.first_day, u.last_day, u.purchases, u.engaged
+        SELECT f.user_id, e.p, e.as_of, f.first_day, u.last_day, pd.purchases, u.engaged
         FROM firsts f JOIN ends e ON f.fp <= e.p
         LEFT JOIN up u ON u.user_id = f.user_id AND u.p = e.p
+        LEFT JOIN pdays pd ON pd.user_id = f.user_id AND pd.p = e.p
     ),
     hist AS (
         SELECT user_id, p, as_of, first_day,
@@ -566,12 +570,18 @@ def _kpi_sql(source: str, group: str, extra: str = "") -> str:
                count(*) FILTER (WHERE event_type = 'register') AS re,
                count(*) FILTER (WHERE event_type = 'follow') AS fo,
                count(*) FILTER (WHERE event_type = 'purchase') AS pu,
-               sum(amount) FILTER (WHERE event_type = 'purchase') AS rev,
-               count(DISTINCT CAST(timestamp AS DATE)) FILTER (WHERE event_type = 'purchase')
-                   AS pdays
+               sum(amount) FILTER (WHERE event_type = 'purchase') AS rev
         FROM {source} GROUP BY ALL
     ),
-    k AS (
+    -- repeat buyers from the purchases alone (a small subset): bought on two or more days
+    rb AS (
+        SELECT grp, count(*) AS repeat_buyers FROM (
+            SELECT {group} AS grp, user_id FROM {source} WHERE event_type = 'purchase'
+            GROUP BY ALL
+            HAVING min(CAST(timestamp AS DATE)) < max(CAST(timestamp AS DATE))
+        ) GROUP BY grp
+    ),
+    k0 AS (
         SELECT grp{", min(sort_key) AS sort_key" if extra else ""},
                sum(v) AS exposures, count(*) FILTER (WHERE v > 0) AS reach,
                count(*) AS active_users, sum(li) AS likes, sum(co) AS comments,
@@ -579,9 +589,12 @@ def _kpi_sql(source: str, group: str, extra: str = "") -> str:
                sum(re) AS registrations, sum(fo) AS follows, sum(pu) AS orders,
                count(*) FILTER (WHERE pu > 0) AS buyers,
                count(*) FILTER (WHERE pu > 0 AND v > 0) AS exposed_buyers,
-               count(*) FILTER (WHERE pdays >= 2) AS repeat_buyers,
                coalesce(sum(rev), 0) AS revenue
         FROM pu GROUP BY grp
+    ),
+    k AS (
+        SELECT k0.*, coalesce(rb.repeat_buyers, 0) AS repeat_buyers
+        FROM k0 LEFT JOIN rb USING (grp)
     )"""
 
 

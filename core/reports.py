@@ -1,0 +1,681 @@
+"""Explore charts (Altair) and the weekly / monthly report as HTML and PDF.
+
+The chart builders are shared by the Explore page and the exported report so both show
+the same thing. Every chart has a title saying what it shows, axis titles with units,
+and a CJK-capable font so Chinese category names render (in the browser and in the
+PNG / SVG made by vl-convert). The PDF is written with fpdf2 and embeds the charts as
+PNG; it uses Noto Sans CJK when the font is installed (Debian ``fonts-noto-cjk``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import html
+from pathlib import Path
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core import explore as ex
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
+CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
+CJK_FONT_FILE = CJK_FONT_DIR / "NotoSansCJK-Regular.ttc"
+_SC_INDEX = 2  # face index of "Noto Sans CJK SC" in the Noto .ttc collections
+STAGE_COLOURS = ["#9ecae1", "#3182bd", "#31a354", "#006d2c", "#fd8d3c", "#d62728"]
+PERCENT = ".0%"
+
+
+def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """Apply the shared font and sizes (CJK-capable) to a top-level chart."""
+    return (
+        chart.configure(font=FONT)
+        .configure_axis(labelFont=FONT, titleFont=FONT, labelFontSize=11, titleFontSize=12)
+        .configure_legend(labelFont=FONT, titleFont=FONT)
+        .configure_title(font=FONT, fontSize=14, anchor="start")
+    )
+
+
+def _empty(title: str) -> alt.Chart:
+    """A chart that says there is nothing to show (instead of an empty frame)."""
+    return _configure(
+        alt.Chart(pd.DataFrame({"t": ["No data for the selected filters"]}))
+        .mark_text(size=14)
+        .encode(text="t:N")
+        .properties(title=title, height=80)
+    )
+
+
+def activity_chart(act: pd.DataFrame) -> alt.Chart:
+    """DAU, WAU and MAU per day as three lines."""
+    title = "Active users per day: daily (DAU), last 7 days (WAU), last 30 days (MAU)"
+    if act.empty:
+        return _empty(title)
+    long = act.melt(id_vars="date", value_vars=["dau", "wau", "mau"], var_name="measure")
+    long["measure"] = long["measure"].str.upper()
+    chart = (
+        alt.Chart(long)
+        .mark_line()
+        .encode(
+            x=alt.X("date:T", title="Date (day)"),
+            y=alt.Y("value:Q", title="Active users (people)"),
+            color=alt.Color("measure:N", title="Measure", sort=["DAU", "WAU", "MAU"]),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date"),
+                alt.Tooltip("measure:N", title="Measure"),
+                alt.Tooltip("value:Q", title="Users", format=","),
+            ],
+        )
+        .properties(title=title, height=260)
+    )
+    return _configure(chart)
+
+
+def stickiness_chart(act: pd.DataFrame) -> alt.Chart:
+    """Stickiness (DAU / MAU) per day."""
+    title = "Stickiness per day: DAU / MAU (how many of the month's users come back daily)"
+    if act.empty:
+        return _empty(title)
+    chart = (
+        alt.Chart(act)
+        .mark_line(color="#6a51a3")
+        .encode(
+            x=alt.X("date:T", title="Date (day)"),
+            y=alt.Y("stickiness:Q", title="Stickiness (DAU / MAU, %)", axis=alt.Axis(format="%")),
+            tooltip=[
+                alt.Tooltip("date:T", title="Date"),
+                alt.Tooltip("stickiness:Q", title="Stickiness", format=".1%"),
+            ],
+        )
+        .properties(title=title, height=200)
+    )
+    return _configure(chart)
+
+
+def heatmap_chart(heat: pd.DataFrame, best: pd.DataFrame | None = None) -> alt.Chart:
+    """Weekday x hour heatmap of events, the best posting windows starred."""
+    title = "When your audience is active: events by weekday and hour (★ = best posting windows)"
+    if heat["events"].sum() == 0:
+        return _empty(title)
+    base = alt.Chart(heat).encode(
+        x=alt.X("hour:O", title="Hour of day (0-23, local time of the data)"),
+        y=alt.Y("weekday_name:O", title="Weekday", sort=list(ex.WEEKDAY_NAMES)),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color("events:Q", title="Events (count)", scale=alt.Scale(scheme="blues")),
+        tooltip=[
+            alt.Tooltip("weekday_name:N", title="Weekday"),
+            alt.Tooltip("hour:O", title="Hour"),
+            alt.Tooltip("events:Q", title="Events", format=","),
+            alt.Tooltip("interactions:Q", title="Interactions", format=","),
+            alt.Tooltip("users:Q", title="Active users", format=","),
+        ],
+    )
+    layers = [rect]
+    if best is not None and not best.empty:
+        star = (
+            alt.Chart(best)
+            .mark_text(text="★", color="#d62728", fontSize=14)
+            .encode(
+                x=alt.X("hour:O"),
+                y=alt.Y("weekday_name:O", sort=list(ex.WEEKDAY_NAMES)),
+                tooltip=[alt.Tooltip("label:N", title="Best window")],
+            )
+        )
+        layers.append(star)
+    return _configure(alt.layer(*layers).properties(title=title, height=240))
+
+
+def new_returning_chart(nvr: pd.DataFrame, grain: str = "week") -> alt.Chart:
+    """Stacked bars of new and returning active users per period."""
+    title = f"New vs returning active users per {grain}"
+    if nvr.empty:
+        return _empty(title)
+    long = nvr.melt(id_vars="period", value_vars=["new_users", "returning_users"], var_name="kind")
+    long["kind"] = long["kind"].map({"new_users": "New", "returning_users": "Returning"})
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:T", title=f"{grain.title()} starting (date)"),
+            y=alt.Y("value:Q", title="Active users (people)", stack=True),
+            color=alt.Color("kind:N", title="Users", sort=["New", "Returning"]),
+            tooltip=[
+                alt.Tooltip("period:T", title=grain.title()),
+                alt.Tooltip("kind:N", title="Users"),
+                alt.Tooltip("value:Q", title="People", format=","),
+            ],
+        )
+        .properties(title=title, height=240)
+    )
+    return _configure(chart)
+
+
+def lifecycle_chart(mix: pd.DataFrame, grain: str = "week") -> alt.Chart:
+    """Stacked share of users in each lifecycle stage at each period end."""
+    title = f"Lifecycle stage mix at the end of each {grain}"
+    if mix.empty:
+        return _empty(title)
+    chart = (
+        alt.Chart(mix)
+        .mark_bar()
+        .encode(
+            x=alt.X("period:T", title=f"{grain.title()} starting (date)"),
+            y=alt.Y("share:Q", title="Share of users (%)", axis=alt.Axis(format="%"), stack=True),
+            color=alt.Color(
+                "stage:N",
+                title="Stage",
+                sort=list(ex.STAGES),
+                scale=alt.Scale(domain=list(ex.STAGES), range=STAGE_COLOURS),
+            ),
+            order=alt.Order("stage_order:Q"),
+            tooltip=[
+                alt.Tooltip("as_of:T", title="As of"),
+                alt.Tooltip("stage:N", title="Stage"),
+                alt.Tooltip("users:Q", title="Users", format=","),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .transform_calculate(stage_order=f"indexof({list(ex.STAGES)!r}, datum.stage)")
+        .properties(title=title, height=260)
+    )
+    return _configure(chart)
+
+
+KPI_FORMATS = {
+    "exposures": ("count", ","),
+    "reach": ("people", ","),
+    "revenue": ("money", ",.2f"),
+    "arpu": ("money per user", ",.2f"),
+    "average_order_value": ("money per order", ",.2f"),
+}
+
+
+def kpi_axis(kpi: str) -> tuple[str, str]:
+    """Axis title (with unit) and d3 number format for a KPI column."""
+    label = _kpi_label(kpi)
+    if kpi in KPI_FORMATS:
+        unit, fmt = KPI_FORMATS[kpi]
+        return f"{label} ({unit})", fmt
+    if kpi == "roi":
+        return f"{label} (return per unit of cost, %)", "%"
+    return f"{label} (%)", "%"
+
+
+@functools.cache
+def _labels() -> dict[str, str]:
+    defs = ex.kpi_definitions()
+    return dict(zip(defs["key"], defs["name"], strict=True))
+
+
+def _kpi_label(kpi: str) -> str:
+    return _labels().get(kpi, kpi.replace("_", " ").capitalize())
+
+
+DIMENSION_LABELS = {
+    "platform": "platform",
+    "content_format": "content format",
+    "campaign": "campaign",
+    "segment": "segment",
+}
+
+
+def kpi_bar_chart(summary: pd.DataFrame, kpi: str, by: str) -> alt.Chart:
+    """One KPI per group (platform, content format, campaign or segment) as bars."""
+    axis_title, fmt = kpi_axis(kpi)
+    title = f"{_kpi_label(kpi)} by {DIMENSION_LABELS.get(by, by)}"
+    data = summary[["group", kpi]].dropna()
+    if data.empty:
+        return _empty(title)
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("group:N", title=DIMENSION_LABELS.get(by, by).capitalize(), sort="-x"),
+            x=alt.X(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=fmt)),
+            tooltip=[
+                alt.Tooltip("group:N", title=DIMENSION_LABELS.get(by, by).capitalize()),
+                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".1%")),
+            ],
+        )
+        .properties(title=title, height=max(120, 28 * len(data)))
+    )
+    return _configure(chart)
+
+
+def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Chart:
+    """One KPI per period with its change against the previous period in the tooltip."""
+    axis_title, fmt = kpi_axis(kpi)
+    change = "week-over-week" if grain == "week" else "month-over-month"
+    title = f"{_kpi_label(kpi)} per {grain} ({change} change in the tooltip)"
+    if trends.empty:
+        return _empty(title)
+    data = trends[["period", kpi, f"{kpi}_change"]].rename(columns={f"{kpi}_change": "change"})
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("period:T", title=f"{grain.title()} starting (date)"),
+            y=alt.Y(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=fmt)),
+            tooltip=[
+                alt.Tooltip("period:T", title=grain.title()),
+                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".2%")),
+                alt.Tooltip("change:Q", title=f"Change ({change})", format="+.1%"),
+            ],
+        )
+        .properties(title=title, height=240)
+    )
+    return _configure(chart)
+
+
+def ladder_chart(ladder: pd.DataFrame) -> alt.Chart:
+    """Engagement ladder: users reaching each step, one bar per segment."""
+    title = "Engagement ladder: users reaching view -> like -> comment -> share -> purchase"
+    if ladder["users"].sum() == 0:
+        return _empty(title)
+    chart = (
+        alt.Chart(ladder)
+        .mark_bar()
+        .encode(
+            y=alt.Y(
+                "step:N", title="Step (each includes every earlier one)", sort=list(ex.LADDER_STEPS)
+            ),
+            yOffset=alt.YOffset("segment:N"),
+            x=alt.X(
+                "share_of_first:Q",
+                title="Users reaching the step (% of viewers)",
+                axis=alt.Axis(format="%"),
+            ),
+            color=alt.Color("segment:N", title="Segment"),
+            tooltip=[
+                alt.Tooltip("segment:N", title="Segment"),
+                alt.Tooltip("step:N", title="Step"),
+                alt.Tooltip("users:Q", title="Users reaching it", format=","),
+                alt.Tooltip("users_any:Q", title="Users doing it at all", format=","),
+                alt.Tooltip("share_of_first:Q", title="Of viewers", format=".1%"),
+            ],
+        )
+        .properties(title=title, height=60 + 14 * ladder["segment"].nunique() * 5)
+    )
+    return _configure(chart)
+
+
+def retention_chart(ret: pd.DataFrame, grain: str = "week") -> alt.Chart:
+    """Cohort retention heatmap (cohort x periods since first activity)."""
+    title = f"Cohort retention: share of each first-active {grain}'s users active again"
+    if ret.empty:
+        return _empty(title)
+    data = ret.assign(cohort_label=ret["cohort"].dt.strftime("%Y-%m-%d"))
+    base = alt.Chart(data).encode(
+        x=alt.X("period:O", title=f"{grain.title()}s since first activity"),
+        y=alt.Y("cohort_label:O", title=f"Cohort (first active {grain}, start date)"),
+    )
+    rect = base.mark_rect().encode(
+        color=alt.Color(
+            "retention:Q",
+            title="Retained (%)",
+            scale=alt.Scale(scheme="greens", domain=[0, 1]),
+            legend=alt.Legend(format="%"),
+        ),
+        tooltip=[
+            alt.Tooltip("cohort_label:N", title="Cohort"),
+            alt.Tooltip("period:O", title=f"{grain.title()}s later"),
+            alt.Tooltip("cohort_size:Q", title="Cohort size", format=","),
+            alt.Tooltip("users:Q", title="Active", format=","),
+            alt.Tooltip("retention:Q", title="Retention", format=".1%"),
+        ],
+    )
+    text = base.mark_text(fontSize=9).encode(
+        text=alt.Text("retention:Q", format=".0%"),
+        color=alt.condition("datum.retention > 0.5", alt.value("white"), alt.value("black")),
+    )
+    height = max(160, 20 * data["cohort_label"].nunique())
+    return _configure(alt.layer(rect, text).properties(title=title, height=height))
+
+
+def attribute_chart(geo: pd.DataFrame, attribute: str, kpi: str = "conversion_rate") -> alt.Chart:
+    """Users per attribute value, high-potential values highlighted."""
+    axis_title, fmt = kpi_axis(kpi)
+    title = f"Active users by {attribute} (orange = high potential: high conversion, low reach)"
+    if geo.empty:
+        return _empty(title)
+    data = geo.assign(potential=np.where(geo["high_potential"], "High potential", "Other"))
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("value:N", title=attribute.replace("_", " ").capitalize(), sort=None),
+            x=alt.X("users:Q", title="Active users (people)"),
+            color=alt.Color(
+                "potential:N",
+                title="",
+                scale=alt.Scale(domain=["High potential", "Other"], range=["#fd8d3c", "#9ecae1"]),
+            ),
+            tooltip=[
+                alt.Tooltip("value:N", title=attribute),
+                alt.Tooltip("users:Q", title="Active users", format=","),
+                alt.Tooltip("reach:Q", title="Reach", format=","),
+                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".1%")),
+                alt.Tooltip("arpu:Q", title="ARPU", format=",.2f"),
+            ],
+        )
+        .properties(title=title, height=max(120, 24 * len(data)))
+    )
+    return _configure(chart)
+
+
+def goals_chart(progress: pd.DataFrame) -> alt.Chart:
+    """Achieved change vs target change for each goal."""
+    title = "Goals: change from the first to the last period vs your target"
+    data = progress.dropna(subset=["change"])
+    if data.empty:
+        return _empty(title)
+    data = data.assign(
+        goal=[_kpi_label(k) if k != "followers" else "Followers" for k in data["kpi"]]
+    )
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("goal:N", title="Goal"),
+            x=alt.X("change:Q", title="Change first -> last period (%)", axis=alt.Axis(format="%")),
+            color=alt.condition("datum.met", alt.value("#31a354"), alt.value("#9ecae1")),
+            tooltip=[
+                alt.Tooltip("goal:N", title="Goal"),
+                alt.Tooltip("start_value:Q", title="Start", format=",.4~f"),
+                alt.Tooltip("end_value:Q", title="End", format=",.4~f"),
+                alt.Tooltip("change:Q", title="Change", format="+.1%"),
+                alt.Tooltip("target_change:Q", title="Target", format="+.1%"),
+            ],
+        )
+    )
+    target = (
+        alt.Chart(data)
+        .mark_tick(color="#d62728", thickness=3, size=24)
+        .encode(y="goal:N", x="target_change:Q")
+    )
+    return _configure(alt.layer(bars, target).properties(title=title, height=60 + 40 * len(data)))
+
+
+SIGNAL_LABELS = {
+    "comments": ("Comment volume", "Comments per day (count)", ","),
+    "shares": ("Shares", "Shares per day (count)", ","),
+    "negative_comment_share": (
+        "Negative comment share",
+        "Negative comments (% of comments)",
+        "%",
+    ),
+}
+
+
+def warning_chart(warnings: pd.DataFrame, signal: str) -> alt.Chart:
+    """One crisis signal per day with its alert threshold; spikes in red."""
+    name, axis_title, fmt = SIGNAL_LABELS[signal]
+    title = f"{name} per day vs alert threshold (red = spike)"
+    data = warnings[warnings["signal"] == signal]
+    if data.empty:
+        return _empty(title)
+    base = alt.Chart(data).encode(x=alt.X("date:T", title="Date (day)"))
+    line = base.mark_line().encode(
+        y=alt.Y("value:Q", title=axis_title, axis=alt.Axis(format=fmt)),
+        tooltip=[
+            alt.Tooltip("date:T", title="Date"),
+            alt.Tooltip("value:Q", title=name, format=fmt.replace("%", ".1%")),
+            alt.Tooltip("baseline:Q", title="Baseline (rolling median)", format=",.3~f"),
+            alt.Tooltip("threshold:Q", title="Alert threshold", format=",.3~f"),
+        ],
+    )
+    threshold = base.mark_line(strokeDash=[4, 3], color="#999999").encode(y="threshold:Q")
+    spikes = (
+        base.transform_filter("datum.spike")
+        .mark_point(color="#d62728", size=70, filled=True)
+        .encode(y="value:Q")
+    )
+    return _configure(alt.layer(line, threshold, spikes).properties(title=title, height=200))
+
+
+# --- report ----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """A rendered report: its title, the HTML page and the PDF bytes."""
+
+    title: str
+    html: str
+    pdf: bytes
+
+
+@functools.cache
+def _register_fonts() -> None:
+    """Let vl-convert find the CJK font (once per process)."""
+    import vl_convert as vlc
+
+    if CJK_FONT_DIR.is_dir():
+        vlc.register_font_directory(str(CJK_FONT_DIR))
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to SVG text with vl-convert."""
+    import vl_convert as vlc
+
+    _register_fonts()
+    return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """Render a chart to PNG bytes with vl-convert."""
+    import vl_convert as vlc
+
+    _register_fonts()
+    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+
+
+def _fmt(kpi: str, value) -> str:
+    """Format one KPI value for the report tables."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "n/a"
+    if kpi in ("exposures", "reach", "active_users", "orders", "buyers"):
+        return f"{int(value):,}"
+    if kpi in KPI_FORMATS:
+        return f"{value:,.2f}"
+    return f"{value:.2%}"
+
+
+REPORT_KPIS = (
+    "exposures",
+    "reach",
+    "active_users",
+    "interaction_rate",
+    "ctr",
+    "conversion_rate",
+    "revenue",
+    "arpu",
+    "average_order_value",
+    "roi",
+)
+
+
+def build_report(
+    engine,
+    *,
+    grain: ex.Grain = "week",
+    filters: ex.ExploreFilters = ex.ExploreFilters(),
+    labels: pd.Series | None = None,
+    costs: pd.DataFrame | None = None,
+    goals: tuple[ex.Goal, ...] = (),
+    as_of: dt.date | None = None,
+    title: str = "PersonaLab report",
+) -> Report:
+    """The weekly or monthly report: KPIs vs the previous period, charts, alerts, goals.
+
+    The report covers the last complete week (Monday-Sunday) or month up to ``as_of``
+    (default: the last day with data), compared with the period before; platform and
+    segment filters apply.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    grain : {"week", "month"}
+    filters : ExploreFilters
+        Platform and segment filters are used; the dates are set by the report period.
+    labels, costs, goals
+        As in :mod:`core.explore`.
+    as_of : datetime.date, optional
+    title : str
+        Shown at the top (escaped).
+
+    Returns
+    -------
+    Report
+    """
+    grain = ex._validate_grain(grain)
+    bounds = ex.data_bounds(engine)
+    if bounds.date_max is None:
+        raise ex.DataError("The dataset has no events, so there is nothing to report yet.")
+    end_date = as_of or bounds.date_max
+    start, end = ex.period_range(end_date, grain, periods=2)
+    cur_start, _ = ex.period_range(end_date, grain, periods=1)
+    both = dataclasses.replace(filters, start=start, end=end)
+    current = dataclasses.replace(filters, start=cur_start, end=end)
+    previous = dataclasses.replace(filters, start=start, end=cur_start - dt.timedelta(days=1))
+    k_now = ex.kpi_summary(engine, current, labels, costs=costs).iloc[0]
+    k_prev = ex.kpi_summary(engine, previous, labels, costs=costs).iloc[0]
+    heat = ex.active_hours(engine, current, labels)
+    best = ex.best_posting_windows(heat)
+    act = ex.activity(engine, both, labels)
+    plat = ex.kpi_summary(engine, current, labels, by="platform")
+    warn_filters = dataclasses.replace(filters, start=start - dt.timedelta(days=28), end=end)
+    warnings = ex.early_warnings(ex.daily_signals(engine, warn_filters, labels))
+    warnings = warnings[warnings["date"] >= pd.Timestamp(cur_start)]
+    progress = ex.goal_progress(engine, goals, both, labels, grain) if goals else None
+
+    rows = []
+    for kpi in REPORT_KPIS:
+        now, prev = k_now.get(kpi, np.nan), k_prev.get(kpi, np.nan)
+        change = (now - prev) / prev if prev and np.isfinite(prev) and np.isfinite(now) else np.nan
+        rows.append((_kpi_label(kpi), _fmt(kpi, now), _fmt(kpi, prev), _fmt("rate", change)))
+    charts = [
+        activity_chart(act),
+        heatmap_chart(heat, best),
+        kpi_bar_chart(plat, "interaction_rate", "platform"),
+        warning_chart(warnings, "comments"),
+        warning_chart(warnings, "negative_comment_share"),
+    ]
+    if progress is not None:
+        charts.append(goals_chart(progress))
+    spikes = warnings[warnings["spike"]]
+    alerts = [
+        f"{d:%Y-%m-%d}: {SIGNAL_LABELS[s][0]} {_fmt('rate' if s.endswith('share') else 'exposures', v)} "
+        f"(threshold {t:,.3g})"
+        for d, s, v, t in zip(
+            spikes["date"], spikes["signal"], spikes["value"], spikes["threshold"], strict=True
+        )
+    ]
+    period_word = "Week" if grain == "week" else "Month"
+    heading = f"{title} — {period_word} {cur_start:%Y-%m-%d} to {end:%Y-%m-%d}"
+    notes = [
+        f"Compared with the previous {grain}: {start:%Y-%m-%d} to {cur_start - dt.timedelta(days=1):%Y-%m-%d}.",
+        "Best posting windows: " + (", ".join(best["label"]) if not best.empty else "n/a") + ".",
+    ]
+    if filters.platforms:
+        notes.append("Platforms: " + ", ".join(filters.platforms) + ".")
+    if filters.segments:
+        notes.append("Segments: " + ", ".join(filters.segments) + ".")
+    html_text = _report_html(heading, notes, rows, charts, alerts, progress)
+    pdf = _report_pdf(heading, notes, rows, charts, alerts)
+    return Report(title=heading, html=html_text, pdf=pdf)
+
+
+def _report_html(heading, notes, rows, charts, alerts, progress) -> str:
+    """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
+    esc = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{esc(heading)}</title>",
+        "<style>body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;margin:2em;"
+        "max-width:1000px}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+        "padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}"
+        "</style></head><body>",
+        f"<h1>{esc(heading)}</h1>",
+        *[f"<p>{esc(n)}</p>" for n in notes],
+        "<h2>KPIs</h2><table><tr><th>KPI</th><th>This period</th><th>Previous</th>"
+        "<th>Change</th></tr>",
+        *[f"<tr>{''.join(f'<td>{esc(str(c))}</td>' for c in row)}</tr>" for row in rows],
+        "</table>",
+        "<h2>Early warnings</h2>",
+        "<ul>" + "".join(f"<li>{esc(a)}</li>" for a in alerts) + "</ul>"
+        if alerts
+        else "<p>No spikes in comments, shares or negative comments this period.</p>",
+    ]
+    if progress is not None:
+        parts.append(
+            "<h2>Goals</h2><table><tr><th>Goal</th><th>Start</th><th>End</th>"
+            "<th>Change</th><th>Target</th></tr>"
+        )
+        for r in progress.itertuples(index=False):
+            parts.append(
+                "<tr>"
+                + "".join(
+                    f"<td>{esc(str(c))}</td>"
+                    for c in (
+                        r.kpi,
+                        _fmt(r.kpi, r.start_value),
+                        _fmt(r.kpi, r.end_value),
+                        _fmt("rate", r.change),
+                        _fmt("rate", r.target_change),
+                    )
+                )
+                + "</tr>"
+            )
+        parts.append("</table>")
+    parts.append("<h2>Charts</h2>")
+    for chart in charts:
+        parts.append(f"<div style='margin:1em 0'>{chart_svg(chart)}</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _report_pdf(heading, notes, rows, charts, alerts) -> bytes:
+    """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    family = "Helvetica"
+    if CJK_FONT_FILE.is_file():
+        # one face only: embedding a second CJK face doubles the PDF time for a bold title
+        pdf.add_font("NotoSansCJK", "", str(CJK_FONT_FILE), collection_font_number=_SC_INDEX)
+        family = "NotoSansCJK"
+
+    def text(s: str) -> str:
+        return s if family != "Helvetica" else s.encode("latin-1", "replace").decode("latin-1")
+
+    pdf.add_page()
+    pdf.set_font(family, "", 15)
+    pdf.multi_cell(0, 8, text(heading), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    for n in notes:
+        pdf.multi_cell(0, 5, text(n), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
+    pdf.set_font(family, "", 12)
+    pdf.cell(0, 7, "KPIs", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 9)
+    with pdf.table(
+        col_widths=(60, 40, 40, 30), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")
+    ) as table:
+        table.row(["KPI", "This period", "Previous", "Change"])
+        for row in rows:
+            table.row([text(str(c)) for c in row])
+    pdf.ln(3)
+    pdf.set_font(family, "", 12)
+    pdf.cell(0, 7, "Early warnings", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 9)
+    for a in alerts or ["No spikes in comments, shares or negative comments this period."]:
+        pdf.multi_cell(0, 5, text("- " + a), new_x="LMARGIN", new_y="NEXT")
+    for chart in charts:
+        png = chart_png(chart)
+        pdf.ln(3)
+        pdf.image(png, w=pdf.epw)
+    return bytes(pdf.output())

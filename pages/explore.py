@@ -1,0 +1,89 @@
+"""Explore: how the audience behaves and how campaigns perform, by segment, platform, time."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core import explore as ex
+from core.schema import DataError
+from ui import explore_data as data
+from ui import explore_sections as sections
+from ui import state
+
+st.title("Explore")
+st.caption(
+    "Activity, KPIs, funnels, retention, regions, goals and early warnings. "
+    "The filters below apply to every chart."
+)
+
+try:
+    dataset, engine, bounds = data.open_dataset()
+except DataError as exc:
+    st.error(str(exc))
+    st.page_link("pages/data.py", label="Load a dataset", icon=":material/upload_file:")
+    st.stop()
+
+if bounds.n_events == 0 or bounds.date_min is None:
+    st.info("This dataset has no events yet: load a file on the Data page.")
+    st.stop()
+
+run = data.current_run()
+labels = run.labels if run is not None else None
+names = dict(run.names) if run is not None else {}
+
+# --- shared filters (top of the page) ---------------------------------------------------
+cols = st.columns([2, 2, 2])
+picked = cols[0].date_input(
+    "Dates",
+    value=(bounds.date_min, bounds.date_max),
+    min_value=bounds.date_min,
+    max_value=bounds.date_max,
+    key="explore_dates",
+)
+start, end = (picked if isinstance(picked, tuple | list) and len(picked) == 2 else (bounds.date_min, bounds.date_max))  # fmt: skip
+platforms = cols[1].multiselect(
+    "Platforms", list(bounds.platforms), key="explore_platforms", placeholder="All platforms"
+)
+if labels is not None:
+    segs = sorted(labels.astype(str).unique())
+    segments = cols[2].multiselect(
+        "Segments", segs, format_func=lambda s: names.get(s, s), key="explore_segments",
+        placeholder="All segments",
+    )  # fmt: skip
+else:
+    segments = []
+    cols[2].caption("Segments: save a segmentation on the Segment page to slice by segment.")
+
+filters = ex.ExploreFilters(
+    start=start if start != bounds.date_min else None,
+    end=end if end != bounds.date_max else None,
+    platforms=tuple(platforms),
+    segments=tuple(segments),
+)
+costs = st.session_state.get("explore_costs")
+if costs is None and state.is_sample(dataset):
+    costs = data.sample_costs()
+
+ctx = data.Context(
+    dataset_id=dataset.dataset_id,
+    engine=engine,
+    bounds=bounds,
+    filters=filters,
+    run_id=run.run_id if run is not None else None,
+    labels=labels,
+    names=names,
+    costs=costs,
+)
+section = st.segmented_control(
+    "Section", list(sections.SECTIONS), default="Overview", key="explore_section",
+    label_visibility="collapsed",
+)  # fmt: skip
+section = section or "Overview"
+span = (end - start).days + 1 if isinstance(end, dt.date) else 0
+st.caption(f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({span} days)")
+try:
+    sections.SECTIONS[section](ctx)
+except DataError as exc:
+    st.error(str(exc))

@@ -1,0 +1,211 @@
+"""Explore page sections: each renders one part of the dashboard from a Context."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import explore as ex
+from core import reports as rp
+from core.features import LifecycleWindows
+from core.schema import DataError
+from ui import explore_data as data
+from ui import explore_view as view
+from ui.explore_view import money, pct
+
+HEADLINE = (
+    ("exposures", "Exposures", lambda v: f"{int(v):,}"),
+    ("reach", "Reach (people)", lambda v: f"{int(v):,}"),
+    ("interaction_rate", "Interaction rate", pct),
+    ("ctr", "CTR", pct),
+    ("conversion_rate", "Conversion rate", pct),
+    ("arpu", "ARPU", money),
+)
+GRAIN_LABELS = {"week": "Week", "month": "Month"}
+
+
+def _grain(key: str) -> str:
+    return st.radio(
+        "Period", list(GRAIN_LABELS), format_func=GRAIN_LABELS.get, horizontal=True, key=key
+    )
+
+
+def overview(ctx: data.Context) -> None:
+    """Headline KPIs, DAU/WAU/MAU, stickiness, active-hours heatmap, best windows."""
+    k = ctx.kpis().iloc[0]
+    cols = st.columns(len(HEADLINE))
+    for col, (key, label, fmt) in zip(cols, HEADLINE, strict=True):
+        col.metric(label, fmt(k[key]))
+    act = ctx.call("activity")
+    if act.empty:
+        st.info("No events match these filters: widen the dates or clear the platform filter.")
+        return
+    view.chart(rp.activity_chart(act), act, "activity")
+    view.chart(
+        rp.stickiness_chart(act), act[["date", "stickiness"]], "stickiness",
+        f"Average stickiness over the range: {pct(act['stickiness'].mean())}.",
+    )  # fmt: skip
+    heat = ctx.call("active_hours")
+    best = ex.best_posting_windows(heat)
+    view.chart(rp.heatmap_chart(heat, best), heat, "active_hours")
+    if not best.empty:
+        st.success("Best posting windows (most likes, comments, shares and saves): "
+                   + ", ".join(f"**{b}**" for b in best["label"]))  # fmt: skip
+
+
+def lifecycle(ctx: data.Context) -> None:
+    """New vs returning users and the lifecycle stage mix, windows configurable."""
+    grain = _grain("explore_life_grain")
+    nvr = ctx.call("new_vs_returning", grain=grain)
+    view.chart(rp.new_returning_chart(nvr, grain), nvr, "new_vs_returning",
+               "New = first event ever in that period; everyone else active is returning.")  # fmt: skip
+    with st.expander("Lifecycle windows (days)"):
+        c = st.columns(4)
+        try:
+            windows = LifecycleWindows(
+                new_days=c[0].number_input("New for (days)", 1, 365, 30, key="explore_new"),
+                dormant_days=c[1].number_input("Dormant after (days)", 1, 365, 30, key="explore_dormant"),
+                churned_days=c[2].number_input("Churned after (days)", 2, 730, 90, key="explore_churned"),
+                loyal_purchase_days=c[3].number_input("Loyal from (purchase days)", 1, 50, 2, key="explore_loyal"),
+            )  # fmt: skip
+        except DataError as exc:
+            st.error(str(exc))
+            return
+        st.dataframe(ex.stage_rules(windows), hide_index=True, width="stretch")
+    mix = ctx.call("lifecycle_mix", grain=grain, windows=windows)
+    view.chart(rp.lifecycle_chart(mix, grain), mix, "lifecycle_mix")
+
+
+def kpis(ctx: data.Context) -> None:
+    """KPI families by platform / format / campaign / segment, trends with WoW / MoM."""
+    dims = ["platform", "content_format", "campaign"] + (
+        ["segment"] if ctx.labels is not None else []
+    )
+    c = st.columns(2)
+    by = c[0].selectbox(
+        "Break down by", dims, format_func=rp.DIMENSION_LABELS.get, key="explore_by"
+    )
+    options = ["interaction_rate", "like_rate", "comment_rate", "share_rate", "ctr",
+               "conversion_rate", "purchase_rate", "registration_rate", "reach", "exposures",
+               "revenue", "arpu", "average_order_value", "repurchase_rate", "reach_rate", "roi"]  # fmt: skip
+    kpi = c[1].selectbox("KPI", options, format_func=rp._kpi_label, key="explore_kpi")
+    summary = ctx.kpis(by)
+    if kpi == "roi" and ctx.costs is None:
+        st.info("ROI needs campaign costs: upload a cost table below (campaign, platform, "
+                "period_start, period_end, cost).")  # fmt: skip
+    view.chart(rp.kpi_bar_chart(summary, kpi, by), summary, f"kpis_by_{by}")
+    with st.expander("All KPIs in a table, and their formulas"):
+        view.table(summary, f"kpi_table_{by}")
+        st.dataframe(ex.kpi_definitions(), hide_index=True, width="stretch")
+    grain = _grain("explore_trend_grain")
+    trends = ctx.call("kpi_trends", grain=grain)
+    if kpi in trends:
+        view.chart(rp.trend_chart(trends, kpi, grain), trends, f"trend_{grain}")
+    if len(trends) >= 2 and kpi in trends:
+        last = trends.iloc[-1]
+        word = "week-over-week" if grain == "week" else "month-over-month"
+        st.metric(f"{rp._kpi_label(kpi)}, latest {grain}", f"{last[kpi]:,.4g}",
+                  delta=None if pd.isna(last[f"{kpi}_change"]) else f"{last[f'{kpi}_change']:+.1%} {word}")  # fmt: skip
+    up = st.file_uploader("Campaign costs (CSV: campaign, platform, period_start, period_end, cost)",
+                          type=["csv"], key="explore_costs_upload")  # fmt: skip
+    if up is not None:
+        try:
+            st.session_state["explore_costs"] = ex.read_campaign_costs(up.getvalue())
+            st.success("Costs loaded: ROI is now shown overall, by platform and by campaign.")
+        except DataError as exc:
+            st.error(str(exc))
+
+
+def funnel_retention(ctx: data.Context) -> None:
+    """Engagement ladder per segment and the cohort retention heatmap."""
+    ladder = ctx.call("engagement_ladder")
+    if ctx.names:
+        ladder = ladder.assign(segment=ladder["segment"].map(lambda s: ctx.names.get(s, s)))
+    view.chart(rp.ladder_chart(ladder), ladder, "engagement_ladder",
+               "Each step counts people who also did every earlier step.")  # fmt: skip
+    grain = _grain("explore_ret_grain")
+    ret = ctx.call("retention_matrix", grain=grain)
+    view.chart(rp.retention_chart(ret, grain), ret, f"retention_{grain}",
+               f"Period 0 is the {grain} of a user's first event in the selected range.")  # fmt: skip
+
+
+def geography(ctx: data.Context) -> None:
+    """Users and KPIs by region or any user attribute; high-potential values highlighted."""
+    attrs = list(ctx.bounds.user_attributes)
+    if not attrs:
+        st.info("This dataset has no users table: upload one (region, age, ...) on the Data page.")
+        return
+    default = attrs.index("region") if "region" in attrs else 0
+    attr = st.selectbox("User attribute", attrs, index=default, key="explore_attr")
+    geo = ctx.call("by_attribute", attribute=attr)
+    view.chart(rp.attribute_chart(geo, attr), geo, f"by_{attr}", ex.HIGH_POTENTIAL_RULE)
+    hot = geo.loc[geo["high_potential"], "value"].tolist()
+    if hot:
+        st.success("High potential: " + ", ".join(hot) + ". Consider shifting reach there.")
+    view.table(geo, f"by_{attr}_table")
+
+
+def goals(ctx: data.Context) -> None:
+    """User-set targets and progress; the weekly / monthly report export."""
+    c = st.columns(3)
+    f = c[0].number_input("Followers target (+ %)", -100, 1000, 30, key="explore_goal_followers")
+    i = c[1].number_input("Interaction rate target (+ %)", -100, 1000, 20, key="explore_goal_ir")
+    grain = c[2].radio("Compare", list(GRAIN_LABELS), format_func=lambda g: f"first vs last {g}",
+                       key="explore_goal_grain")  # fmt: skip
+    chosen = tuple(ex.Goal(k, v / 100) for k, v in (("followers", f), ("interaction_rate", i)) if v)
+    if chosen:
+        prog = ctx.call("goal_progress", goals=chosen, grain=grain)
+        view.chart(rp.goals_chart(prog), prog, "goals",
+                   "Followers = people who followed (follow events) up to each period's end.")  # fmt: skip
+        for r in prog.itertuples():
+            if pd.notna(r.change):
+                st.write(f"**{rp._kpi_label(r.kpi) if r.kpi != 'followers' else 'Followers'}**: "
+                         f"{r.change:+.1%} of a {r.target_change:+.0%} target "
+                         f"({'met' if r.met else f'{r.progress:.0%} of the way'}).")  # fmt: skip
+    st.subheader("Report")
+    rgrain = st.radio("Report", list(GRAIN_LABELS), format_func=lambda g: f"{g}ly report",
+                      horizontal=True, key="explore_report_grain")  # fmt: skip
+    if st.button("Prepare report", key="explore_report_btn", icon=":material/description:"):
+        try:
+            rep = data.report(ctx.dataset_id, ctx.run_id, rgrain, ctx.filters, ctx.costs, chosen,
+                              _engine=ctx.engine, _labels=ctx.labels)  # fmt: skip
+        except DataError as exc:
+            st.error(str(exc))
+            return
+        st.caption(rep.title)
+        c = st.columns(2)
+        c[0].download_button("Download HTML", rep.html.encode("utf-8"), "report.html",
+                             "text/html", key="explore_dl_report_html")  # fmt: skip
+        c[1].download_button("Download PDF", rep.pdf, "report.pdf", "application/pdf",
+                             key="explore_dl_report_pdf")  # fmt: skip
+
+
+def early_warning(ctx: data.Context) -> None:
+    """Spikes in comments, shares and negative comment share vs a rolling baseline."""
+    c = st.columns(2)
+    window = c[0].slider("Baseline window (days)", 7, 60, 14, key="explore_warn_window")
+    k = c[1].slider("Sensitivity k (lower = more alerts)", 1.0, 6.0, 3.0, 0.5, key="explore_warn_k")
+    params = ex.WarningParams(window=window, k=k, min_periods=min(7, window))
+    signals = ctx.call("daily_signals")
+    warnings = ex.early_warnings(signals, params)
+    spikes = warnings[warnings["spike"]]
+    if spikes.empty:
+        st.success("No spikes in comments, shares or negative comments in the selected range.")
+    else:
+        st.warning(f"{len(spikes)} day(s) flagged: see the red points below.")
+    for signal in ("comments", "shares", "negative_comment_share"):
+        view.chart(rp.warning_chart(warnings, signal), warnings[warnings["signal"] == signal],
+                   f"warning_{signal}")  # fmt: skip
+    st.caption(params.describe() + " Negative comments: a comment containing a negative word "
+               "of the app's sentiment lexicon (Chinese and English).")  # fmt: skip
+
+
+SECTIONS = {
+    "Overview": overview,
+    "Lifecycle": lifecycle,
+    "KPIs & trends": kpis,
+    "Funnel & retention": funnel_retention,
+    "Geography": geography,
+    "Goals & report": goals,
+    "Early warning": early_warning,
+}
