@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from tests.conftest import ROOT
+
 
 def test_app_opens_on_start_page_with_sample_data():
-    at = AppTest.from_file("app.py", default_timeout=120).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "PersonaLab"
     metrics = {m.label: m.value for m in at.metric}
