@@ -73,7 +73,7 @@ def _settings(choice) -> dict:
     )
     correction = c2.radio(
         "Correction for many comparisons", CORRECTIONS, format_func=CORRECTION_LABELS.get,
-        key="exp_correction", help="Checking many segments and metrics finds chance "
+        index=CORRECTIONS.index("holm"), key="exp_correction", help="Checking many segments and metrics finds chance "
         "winners; a correction keeps false alarms in check.",
     )  # fmt: skip
     ci = c3.select_slider("Interval", (0.8, 0.9, 0.95, 0.99), value=0.95, key="exp_ci")

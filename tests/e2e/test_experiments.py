@@ -1,0 +1,43 @@
+"""Experiments page in Chromium: the sample experiment gives a verdict; engines switch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import assert_no_exception, goto, wait_for_app
+
+
+@pytest.mark.e2e
+def test_sample_experiment_shows_srm_verdict_chart_and_power(page, app_url):
+    goto(page, app_url, "experiments")
+    assert_no_exception(page)
+    page.get_by_role("heading", name="Experiments").first.wait_for()
+    # SRM banner first, then the plain-language verdict for the sample experiment
+    page.get_by_text("SRM check").first.wait_for()
+    verdict = page.get_by_text("B raises converted by").first
+    verdict.wait_for()
+    assert "CI" in verdict.inner_text()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="attached")
+    # switch to the Bayesian engine: the verdict speaks of a chance to win
+    page.get_by_text("Bayesian (chance to win)").click()
+    wait_for_app(page)
+    page.get_by_text("chance to beat A").first.wait_for()
+    assert_no_exception(page)
+    # the power calculator tab reproduces the textbook example by default
+    page.get_by_role("tab", name="Power calculator").click()
+    page.get_by_text("Users needed per group").first.wait_for()
+    assert page.get_by_text("1,031").first.is_visible()
+    page.screenshot(path="tests/e2e/screenshots/experiments.png", full_page=True)
+
+
+@pytest.mark.e2e
+def test_results_download_as_json(page, app_url):
+    goto(page, app_url, "experiments")
+    page.get_by_text("B raises converted by").first.wait_for()
+    with page.expect_download() as info:
+        page.get_by_text("Download results (JSON)").click()
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
+    assert "srm_p_value" in data and data["results"][0]["segment"] is None
