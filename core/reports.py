@@ -640,6 +640,7 @@ def _report_html(heading, notes, rows, charts, alerts, progress) -> str:
 def _report_pdf(heading, notes, rows, charts, alerts) -> bytes:
     """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
     from fpdf import FPDF
+    from fpdf.fonts import FontFace
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=12)
@@ -663,7 +664,9 @@ def _report_pdf(heading, notes, rows, charts, alerts) -> bytes:
     pdf.cell(0, 7, "KPIs", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(family, "", 9)
     with pdf.table(
-        col_widths=(60, 40, 40, 30), text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT")
+        col_widths=(60, 40, 40, 30),
+        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
+        headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
     ) as table:
         table.row(["KPI", "This period", "Previous", "Change"])
         for row in rows:
