@@ -210,8 +210,8 @@ NAME_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("n_share", "higher", "noun", "sharers"),
     ("followers", "higher", "noun", "influencers"),
     ("shares_received", "higher", "noun", "influencers"),
-    ("avg_order_value", "higher", "noun", "big-ticket buyers"),
-    ("monetary", "higher", "noun", "spenders"),
+    ("monetary", "higher", "value", "High-value"),
+    ("avg_order_value", "higher", "value", "High-value"),
     ("frequency", "higher", "noun", "repeat buyers"),
     ("n_comment", "higher", "noun", "fans"),
     ("engagement_rate", "higher", "noun", "fans"),
@@ -219,8 +219,6 @@ NAME_RULES: tuple[tuple[str, str, str, str], ...] = (
     ("n_view", "higher", "noun", "browsers"),
     ("engagement_rate", "lower", "noun", "quiet browsers"),
     ("n_register", "higher", "noun", "newcomers"),
-    ("monetary", "higher", "value", "High-value"),
-    ("avg_order_value", "higher", "value", "High-value"),
     ("avg_order_value", "lower", "value", "Budget"),
     ("frequency", "higher", "value", "Frequent"),
     ("engagement_rate", "higher", "value", "Engaged"),
@@ -775,7 +773,7 @@ def auto_name(traits: list[Trait], *, category_traits: list[CategoryTrait] = ())
                 used_groups.add(group)
                 break
     if "noun" not in slots:
-        slots["noun"] = "users"
+        slots["noun"] = "buyers" if used_groups & {"money", "buying"} else "users"
     if "channel" not in slots:
         for ct in category_traits:
             if ct.attribute == "top_platform":
@@ -1211,7 +1209,15 @@ def compare_segments(
     sa, sb = xa.std(ddof=1), xb.std(ddof=1)
     ca, cb = xa.count(), xb.count()
     with np.errstate(divide="ignore", invalid="ignore"):
-        res = stats.ttest_ind_from_stats(ma, sa, ca, mb, sb, cb, equal_var=False)
+        res = stats.ttest_ind_from_stats(
+            ma.to_numpy(),
+            sa.to_numpy(),
+            ca.to_numpy(),
+            mb.to_numpy(),
+            sb.to_numpy(),
+            cb.to_numpy(),
+            equal_var=False,
+        )
         pooled = np.sqrt(((ca - 1) * sa**2 + (cb - 1) * sb**2) / (ca + cb - 2))
         d = (ma - mb) / pooled
     pvals = pd.Series(res.pvalue, index=cols)
