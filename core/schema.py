@@ -667,11 +667,21 @@ def guess_mapping(
             )
         if field not in ("", "ignore") and field not in fields:
             raise DataError(
-                f"The mapping sends '{src}' to '{field}', which is not a {kind} field; "
+                f"The mapping sends '{src}' to '{field}', which is not one of the {kind} fields; "
                 f"use one of: {', '.join(fields)}."
             )
+    chosen: dict[str, str] = {}
+    for src, field in overrides.items():
+        if field in ("", "ignore"):
+            continue
+        if field in chosen:
+            raise DataError(
+                f"Columns '{chosen[field]}' and '{src}' are both mapped to {field}; "
+                "map only one of them."
+            )
+        chosen[field] = src
     mapping: dict[str, str] = {}
-    taken = {f for f in overrides.values() if f not in ("", "ignore")}
+    taken = set(chosen)
     synonyms = COLUMN_SYNONYMS[kind]
     for col in columns:
         if col in overrides:

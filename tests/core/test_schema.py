@@ -166,7 +166,9 @@ def test_guess_mapping_users():
 def test_guess_mapping_errors_name_the_column():
     with pytest.raises(DataError, match="'nope' that is not in the file"):
         guess_mapping(["a"], overrides={"nope": "user_id"})
-    with pytest.raises(DataError, match="not a events field"):
+    with pytest.raises(DataError, match="Columns 'a' and 'b' are both mapped to user_id"):
+        guess_mapping(["a", "b"], overrides={"a": "user_id", "b": "user_id"})
+    with pytest.raises(DataError, match="not one of the events fields"):
         guess_mapping(["a"], overrides={"a": "colour"})
 
 

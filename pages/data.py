@@ -1,0 +1,151 @@
+"""Data: pick the sample or upload a file, map its columns, load it, read the report."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.ingest import ingest, preview_source
+from core.privacy import PrivacyOptions
+from core.schema import DataError
+from ui import data_mapping, data_report, state
+
+SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
+FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"]
+PRIVACY_LABELS = {
+    "hash": "Replace them with a secret code (keeps them usable to link rows)",
+    "drop": "Remove them completely",
+}
+
+
+@st.cache_data(show_spinner="Reading the first rows...", max_entries=8)
+def _preview(data: bytes | str, name: str) -> pd.DataFrame:
+    return preview_source(Path(data) if isinstance(data, str) else data, name, n=5)
+
+
+def _token(data: bytes | str) -> str:
+    raw = data.encode() if isinstance(data, str) else data
+    return hashlib.sha256(raw).hexdigest()[:8]
+
+
+def _uploaded(key: str, label: str, help_text: str):
+    """(bytes, name) of an upload, or None; too-big files raise DataError."""
+    up = st.file_uploader(label, type=FILE_TYPES, key=key, help=help_text)
+    if up is None:
+        return None
+    state.check_upload_size(up.size)
+    return up.getvalue(), up.name
+
+
+def _pick_source():
+    """The chosen events and users inputs as ((data, name), (data, name) | None)."""
+    choice = st.radio(
+        "Data to use",
+        ["Bundled sample", "Upload my own file"],
+        horizontal=True,
+        key="data_source",
+        help="The sample is a made-up brand's followers; your own file stays on this server.",
+    )
+    if choice == "Bundled sample":
+        users = SAMPLE_DIR / "users.csv"
+        return (str(SAMPLE_DIR / "events.csv"), "events.csv"), (
+            (str(users), "users.csv") if users.is_file() else None
+        )
+    st.caption(
+        "One row per interaction: who, when and what (view, like, comment, share, purchase...). "
+        "CSV/TSV in UTF-8 or GBK, Excel .xlsx, Parquet or JSON lines. Column names in English "
+        "or Chinese are recognised; you can correct the mapping below."
+    )
+    events = _uploaded("data_events_file", "Events file", state.upload_help())
+    users = _uploaded(
+        "data_users_file",
+        "Users file (optional: one row per user with age, gender, region...)",
+        state.upload_help(),
+    )
+    return events, users
+
+
+def _load(events, users, ev_over, us_over, action) -> None:
+    """Ingest with progress; on success make it the current dataset, else one st.error."""
+    with st.status("Loading your data...", expanded=True) as status:
+        st.write("Reading the file, recognising columns, checking every row...")
+        try:
+            dataset = ingest(
+                Path(events[0]) if isinstance(events[0], str) else events[0],
+                source_name=events[1],
+                users_source=(Path(users[0]) if isinstance(users[0], str) else users[0])
+                if users
+                else None,
+                users_name=users[1] if users else None,
+                mapping=ev_over,
+                users_mapping=us_over,
+                privacy=PrivacyOptions(action=action),
+            )
+        except DataError as exc:
+            status.update(label="The data could not be loaded", state="error", expanded=False)
+            st.error(str(exc))
+            return
+        st.write("Protecting personal data and saving...")
+        status.update(label="Data loaded", state="complete", expanded=False)
+    state.set_current_dataset(dataset)
+    st.success(
+        f"Loaded {dataset.report.rows_loaded:,} events from {dataset.report.users:,} users. "
+        "The other pages now use this dataset."
+    )
+
+
+st.title("Data")
+st.markdown(
+    "Bring your own social-media export, check how PersonaLab reads it, and keep it for "
+    "the other pages. Nothing is saved until you press **Load dataset**."
+)
+
+try:
+    events, users = _pick_source()
+    ev_preview = _preview(events[0], events[1]) if events else None
+    us_preview = _preview(users[0], users[1]) if users else None
+except DataError as exc:
+    st.error(str(exc))
+    events = users = ev_preview = us_preview = None
+
+if events is not None and ev_preview is not None:
+    st.subheader("Match your columns")
+    st.caption(
+        "Each column of your file, its first values, and what PersonaLab will use it as. "
+        "User id, time and event type are required."
+    )
+    with st.form("data_mapping_form"):
+        ev_choice = data_mapping.mapping_rows(ev_preview, "events", _token(events[0]))
+        us_choice = {}
+        if us_preview is not None:
+            st.markdown("**Users file**")
+            us_choice = data_mapping.mapping_rows(us_preview, "users", _token(users[0]))
+        action = st.radio(
+            "Columns with personal data (names, emails, phone or ID numbers)",
+            list(PRIVACY_LABELS),
+            format_func=PRIVACY_LABELS.get,
+            key="data_privacy",
+            help="Detected by column name and by content, before anything is saved.",
+        )
+        submitted = st.form_submit_button("Load dataset", type="primary")
+    if submitted:
+        try:
+            ev_over = data_mapping.overrides(ev_preview, "events", ev_choice)
+            us_over = data_mapping.overrides(us_preview, "users", us_choice) if us_choice else {}
+        except DataError as exc:
+            st.error(str(exc))
+        else:
+            _load(events, users, ev_over, us_over, action)
+elif events is None and st.session_state.get("data_source") == "Upload my own file":
+    st.info("Upload an events file to see its columns and load it.")
+
+st.divider()
+try:
+    current = state.current_dataset()
+except DataError as exc:
+    st.error(str(exc))
+    st.stop()
+data_report.render_report(current, label=state.dataset_label(current))

@@ -1,0 +1,84 @@
+"""Data page: the column-mapping form (one row per source column with a preview)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.schema import EVENT_FIELDS, USER_FIELDS, guess_mapping
+from ui.state import escape_markdown
+
+NOT_USED = ""
+FIELD_LABELS: dict[str, str] = {
+    NOT_USED: "(not used)",
+    "user_id": "user id (who) · required",
+    "timestamp": "time of the event · required",
+    "event_type": "event type (view, like, purchase...) · required",
+    "platform": "platform (WeChat, Douyin...)",
+    "amount": "amount paid",
+    "content_id": "content id (post, video)",
+    "content_format": "content format (video, text_image...)",
+    "campaign": "campaign",
+    "text": "comment or message text",
+    "age": "age",
+    "gender": "gender",
+    "region": "region / city",
+    "occupation": "occupation",
+    "income": "income",
+    "interests": "interests",
+    "followers": "followers",
+    "signup_date": "sign-up date",
+}
+CUSTOM = "(keep as custom attribute)"
+
+
+def _preview_text(values: pd.Series) -> str:
+    shown = [str(v) for v in values.dropna().head(3)]
+    text = " · ".join(v if len(v) <= 24 else v[:23] + "…" for v in shown)
+    return text or "(empty in the first rows)"
+
+
+def mapping_rows(preview: pd.DataFrame, kind: str, token: str) -> dict[str, str]:
+    """Render one row per column (name, first values, field picker); return the choices.
+
+    Must be called inside an ``st.form``. Returns ``{column: field}`` with ``""`` for
+    columns the user marked as not used (for users: kept as a custom attribute).
+    """
+    fields = EVENT_FIELDS if kind == "events" else USER_FIELDS
+    guessed = guess_mapping(preview.columns, kind)
+    options = [NOT_USED, *fields]
+    head = st.columns([2, 4, 3])
+    head[0].markdown("**Column in your file**")
+    head[1].markdown("**First values**")
+    head[2].markdown("**Use as**")
+    choices: dict[str, str] = {}
+    for i, col in enumerate(preview.columns):
+        row = st.columns([2, 4, 3])
+        row[0].markdown(f"`{escape_markdown(col)}`")
+        row[1].caption(escape_markdown(_preview_text(preview[col])))
+        default = guessed.get(col, NOT_USED)
+        choices[col] = row[2].selectbox(
+            f"Use column {col} as",
+            options,
+            index=options.index(default),
+            format_func=lambda f: (
+                CUSTOM if (f == NOT_USED and kind == "users") else FIELD_LABELS[f]
+            ),
+            key=f"data_map_{kind}_{token}_{i}",
+            label_visibility="collapsed",
+        )
+    return choices
+
+
+def overrides(preview: pd.DataFrame, kind: str, choices: dict[str, str]) -> dict[str, str]:
+    """Only the choices that differ from the automatic guess (``"ignore"`` un-maps).
+
+    Passing only real changes keeps the dataset id equal to the CLI's for the same
+    ``--map`` options, so the bundled sample loaded unchanged is still the sample.
+    """
+    guessed = guess_mapping(preview.columns, kind)
+    out = {}
+    for col, field in choices.items():
+        if field != guessed.get(col, NOT_USED):
+            out[col] = field or "ignore"
+    return out
