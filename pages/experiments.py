@@ -87,8 +87,12 @@ def _settings(choice) -> dict:
     min_n = c6.number_input(
         "Users per group before a verdict", min_value=2, value=100, step=50, key="exp_min_n"
     )
+    split = st.text_input(
+        "Planned split (blank = equal)", key="exp_split", placeholder="e.g. 50/50 or 60/40",
+        help="How users were meant to be divided, control first; used by the SRM check.",
+    )  # fmt: skip
     return {
-        "engine": engine, "correction": correction, "ci": ci,
+        "engine": engine, "correction": correction, "ci": ci, "planned_split": split or None,
         "control": control if variants else None, "cap_quantile": cap,
         "min_n_per_arm": int(min_n),
     }  # fmt: skip

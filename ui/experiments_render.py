@@ -28,7 +28,7 @@ def srm_banner(result) -> None:
     if srm.flagged:
         st.error(
             f"**Sample ratio mismatch** (p = {srm.p_value:.2g}): the groups' sizes ({counts}) "
-            "do not match the planned equal split. Check how users were assigned before "
+            "do not match the planned split. Check how users were assigned before "
             "trusting any result below.",
             icon=":material/warning:",
         )

@@ -45,6 +45,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="cap numeric metrics at this quantile of all users, e.g. 0.99",
     )  # fmt: skip
     parser.add_argument(
+        "--split", default=None, metavar="SHARES",
+        help="planned split for the SRM check, e.g. 50/50 or A=60,B=40 (default: equal)",
+    )  # fmt: skip
+    parser.add_argument(
         "--min-n", type=int, default=100, help="users per group before a verdict (default 100)"
     )
     parser.add_argument("--out", required=True, metavar="RESULT.json", help="output JSON file")
@@ -55,7 +59,7 @@ def run(args: argparse.Namespace) -> None:
     frame = read_experiment_table(args.data)
     common = dict(
         control=args.control, engine=args.engine, correction=args.correction, ci=args.ci,
-        min_n_per_arm=args.min_n,
+        min_n_per_arm=args.min_n, planned_split=args.split,
     )  # fmt: skip
     if is_aggregate_table(frame) and args.variant_col not in frame.columns.drop(
         "variant", errors="ignore"

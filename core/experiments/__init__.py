@@ -10,7 +10,7 @@ Public API (``from core.experiments import ...``):
 * experiments: ``analyze_experiment`` (one row per user), ``analyze_aggregates`` (typed-in
   totals), ``AbTestResult`` with ``to_dict()`` (the abtest JSON contract),
   ``join_segments`` (attach a saved run's labels), ``is_aggregate_table``,
-  ``suggest_columns``.
+  ``suggest_columns``, ``parse_planned_split``.
 * reporting: ``verdict``, ``results_to_csv``, ``result_to_dict``.
 * power: ``sample_size``, ``sample_size_means``, ``minimum_detectable_effect``,
   ``days_needed``.
@@ -24,6 +24,7 @@ from core.experiments.analysis import (
     analyze_experiment,
     is_aggregate_table,
     join_segments,
+    parse_planned_split,
     suggest_columns,
 )
 from core.experiments.demo import demo_experiment
@@ -63,7 +64,7 @@ __all__ = [
     "Correction", "Engine", "Heterogeneity", "PowerMethod", "Proportion", "SampleMean",
     "SampleSize", "SrmResult", "adjust_p_values", "analyze_aggregates", "analyze_experiment",
     "bayesian_test", "compare", "days_needed", "demo_experiment", "frequentist_test",
-    "heterogeneity_test", "is_aggregate_table", "join_segments", "minimum_detectable_effect",
+    "heterogeneity_test", "is_aggregate_table", "join_segments", "minimum_detectable_effect", "parse_planned_split",
     "prob_beta_greater", "relative_lift", "result_to_dict", "results_to_csv", "sample_size",
     "sample_size_means", "sequential_test", "srm_test", "suggest_columns", "verdict",
 ]  # fmt: skip

@@ -388,7 +388,7 @@ def compare_cells(
     engine: Engine = "frequentist",
     correction: Correction = "holm",
     ci: float = 0.95,
-    planned_split: Mapping[str, float] | None = None,
+    planned_split: Mapping[str, float] | str | None = None,
     min_n_per_arm: int = 100,
     prior: tuple[float, float] = (1.0, 1.0),
     tuning_n: float = 5000,
@@ -425,6 +425,8 @@ def compare_cells(
     frame = pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS if c != "p_adjusted"])
     frame.insert(RESULT_COLUMNS.index("p_adjusted"), "p_adjusted", np.nan)
     frame = _adjust_and_flag(frame, engine, correction, ci, min_n_per_arm)
+    if isinstance(planned_split, str):
+        planned_split = parse_planned_split(planned_split, variants)
     srm = srm_test({v: users_per_variant.get(v, 0) for v in variants}, planned_split)
     het = _heterogeneity(frame, index, control) if segments else _empty_het()
     messages = list(notes)
@@ -518,7 +520,7 @@ def analyze_experiment(
     correction: Correction = "holm",
     ci: float = 0.95,
     cap_quantile: float | None = None,
-    planned_split: Mapping[str, float] | None = None,
+    planned_split: Mapping[str, float] | str | None = None,
     min_n_per_arm: int = 100,
     prior: tuple[float, float] = (1.0, 1.0),
     tuning_n: float = 5000,
@@ -545,8 +547,9 @@ def analyze_experiment(
         Interval coverage.
     cap_quantile : float, optional
         Winsorise non-0/1 metrics at this quantile of all users (e.g. 0.99).
-    planned_split : mapping, optional
-        Planned share per variant for the SRM check; equal when omitted.
+    planned_split : mapping or str, optional
+        Planned share per variant for the SRM check ({"A": 60, "B": 40} or "60/40",
+        control first); equal when omitted.
     min_n_per_arm : int
         Below this many users in either arm no verdict is given.
     prior : (alpha, beta)
@@ -581,7 +584,7 @@ def analyze_aggregates(
     engine: Engine = "frequentist",
     correction: Correction = "holm",
     ci: float = 0.95,
-    planned_split: Mapping[str, float] | None = None,
+    planned_split: Mapping[str, float] | str | None = None,
     min_n_per_arm: int = 100,
     prior: tuple[float, float] = (1.0, 1.0),
     tuning_n: float = 5000,
@@ -682,3 +685,35 @@ def suggest_columns(frame: pd.DataFrame) -> dict:
         "segment": segment,
         "categorical": [c for c in categorical if c != variant],
     }
+
+
+def parse_planned_split(text: str | None, variants: Sequence[str]) -> dict[str, float] | None:
+    """Read a planned split such as "50/50", "60/40", "34/33/33" or "A=60, B=40".
+
+    Shares in the slash form follow the order of ``variants`` (control first). Returns
+    None for an empty text (equal split).
+    """
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        if "=" in text:
+            pairs = [p.split("=", 1) for p in text.replace(";", ",").split(",") if p.strip()]
+            split = {k.strip(): float(v) for k, v in pairs}
+        else:
+            shares = [float(p) for p in text.replace(":", "/").split("/") if p.strip()]
+            if len(shares) != len(variants):
+                raise ValueError
+            split = dict(zip(variants, shares, strict=True))
+    except ValueError:
+        raise DataError(
+            f"Planned split '{text}' should list one share per variant, e.g. 50/50 or "
+            f"{'=50, '.join(variants[:2])}=50 for {', '.join(variants)}."
+        ) from None
+    unknown = [k for k in split if k not in variants]
+    if unknown or any(v <= 0 for v in split.values()) or set(split) != set(variants):
+        raise DataError(
+            f"Planned split '{text}' should give a positive share to each of "
+            f"{', '.join(variants)} and name no other group."
+        )
+    return split

@@ -475,3 +475,13 @@ def test_join_segments_from_saved_run():
     out = join_segments(tiny_frame(), labels, names={"S1": "Bargain hunters"})
     assert out.loc[0, "segment"] == "Bargain hunters" and out.loc[1, "segment"] == "S2"
     assert out.loc[5, "segment"] == "(not in run)"
+
+
+def test_planned_split_text_feeds_the_srm_check():
+    table = pd.DataFrame({"variant": ["A", "B"], "n": [600, 400], "conversions": [60, 40]})
+    assert analyze_aggregates(table).srm.flagged
+    res = analyze_aggregates(table, planned_split="60/40")
+    assert res.srm.p_value == pytest.approx(1.0) and not res.srm.flagged
+    assert analyze_aggregates(table, planned_split="B=40, A=60").srm.p_value == pytest.approx(1.0)
+    with pytest.raises(DataError, match="one share per variant"):
+        analyze_aggregates(table, planned_split="50/25/25")

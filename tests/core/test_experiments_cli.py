@@ -92,3 +92,13 @@ def test_abtest_bad_input_exits_2(main, capsys, tmp_path, experiment_csv, extra,
     err = capsys.readouterr().err
     assert needle in err and "Traceback" not in err
     assert err.count("\n") == 1
+
+
+def test_abtest_planned_split_option(main, tmp_path):
+    data = tmp_path / "totals.csv"
+    data.write_text("variant,n,conversions\nA,600,60\nB,400,40\n")
+    out = tmp_path / "r.json"
+    assert main(["abtest", str(data), "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["srm"]["flagged"] is True
+    assert main(["abtest", str(data), "--split", "60/40", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["srm_p_value"] == pytest.approx(1.0)
