@@ -61,9 +61,7 @@ def run(args: argparse.Namespace) -> None:
         control=args.control, engine=args.engine, correction=args.correction, ci=args.ci,
         min_n_per_arm=args.min_n, planned_split=args.split,
     )  # fmt: skip
-    if is_aggregate_table(frame) and args.variant_col not in frame.columns.drop(
-        "variant", errors="ignore"
-    ):
+    if is_aggregate_table(frame) and not args.metric:
         result = analyze_aggregates(frame, **common)
     else:
         if not args.metric:

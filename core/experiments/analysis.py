@@ -615,7 +615,7 @@ def analyze_aggregates(
 def is_aggregate_table(frame: pd.DataFrame) -> bool:
     """True when a table looks like typed-in totals rather than one row per user."""
     cols = {str(c).strip().lower() for c in frame.columns}
-    return (
+    return bool(
         "variant" in cols
         and ({"n", "users"} & cols)
         and ("conversions" in cols or {"sum", "sum_squares"} <= cols)

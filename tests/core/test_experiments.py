@@ -485,3 +485,23 @@ def test_planned_split_text_feeds_the_srm_check():
     assert analyze_aggregates(table, planned_split="B=40, A=60").srm.p_value == pytest.approx(1.0)
     with pytest.raises(DataError, match="one share per variant"):
         analyze_aggregates(table, planned_split="50/25/25")
+
+
+def test_three_variants_each_compared_with_the_chosen_control():
+    rng = np.random.default_rng(5)
+    n = 3000
+    variant = rng.choice(["control", "v1", "v2"], n)
+    rate = np.select([variant == "v1", variant == "v2"], [0.15, 0.10], 0.10)
+    df = pd.DataFrame({"variant": variant, "converted": (rng.random(n) < rate).astype(int)})
+    res = analyze_experiment(df, variant_col="variant", metrics=["converted"], control="control")
+    assert res.variants == ("control", "v1", "v2")
+    r = res.results.set_index("variant")
+    for v in ("v1", "v2"):
+        a, b = df[df.variant == "control"].converted, df[df.variant == v].converted
+        ref = sm_test_proportions_2indep(b.sum(), len(b), a.sum(), len(a), method="wald")
+        assert r.loc[v, "p_value"] == pytest.approx(ref.pvalue, rel=1e-9)
+    np.testing.assert_allclose(
+        r["p_adjusted"], multipletests(r["p_value"], method="holm")[1], rtol=1e-12
+    )
+    assert verdict(res).startswith("v1 raises converted")
+    assert res.srm.expected == {"control": 1000.0, "v1": 1000.0, "v2": 1000.0}
