@@ -12,6 +12,7 @@ from core.experiments import (
     days_needed,
     minimum_detectable_effect,
     sample_size,
+    sample_size_means,
 )
 
 HELP = (
@@ -34,6 +35,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--method", choices=POWER_METHODS, default="baseline_variance",
         help="formula for n_per_arm (all are reported); default matches online calculators",
     )  # fmt: skip
+    parser.add_argument(
+        "--std", type=float, default=None,
+        help="for an average metric (e.g. revenue per user): its standard deviation; "
+        "--baseline is then the current average",
+    )  # fmt: skip
     parser.add_argument("--arms", type=int, default=2, help="variants incl. control (default 2)")
     parser.add_argument("--daily-users", type=float, default=None, help="users per day, all arms")
     parser.add_argument("--users-so-far", type=int, default=0, help="users already in the test")
@@ -42,6 +48,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Compute and print the sample size JSON."""
+    if args.std is not None:
+        _run_mean(args)
+        return
     res = sample_size(
         args.baseline, args.mde, absolute=args.absolute, alpha=args.alpha, power=args.power,
         method=args.method,
@@ -58,7 +67,26 @@ def run(args: argparse.Namespace) -> None:
                 method=args.method,
             )  # fmt: skip
             payload["mde_now_absolute"] = None if math.isnan(mde) else mde
+    _emit(payload, args.out)
+
+
+def _run_mean(args: argparse.Namespace) -> None:
+    change = args.mde if args.absolute else args.baseline * args.mde
+    n = sample_size_means(args.std, change, alpha=args.alpha, power=args.power)
+    payload = {
+        "n_per_arm": n, "metric_type": "mean", "baseline": args.baseline,
+        "target": args.baseline + change, "absolute_mde": change, "std": args.std,
+        "alpha": args.alpha, "power": args.power, "method": "normal (statsmodels NormalIndPower)",
+    }  # fmt: skip
+    if args.daily_users is not None:
+        payload["days_needed"] = days_needed(
+            n, daily_users=args.daily_users, users_so_far=args.users_so_far, arms=args.arms
+        )
+    _emit(payload, args.out)
+
+
+def _emit(payload: dict, out: str | None) -> None:
     text = json.dumps(payload, indent=2)
     print(text)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    if out:
+        Path(out).write_text(text + "\n", encoding="utf-8")

@@ -56,3 +56,10 @@ def test_user_names_are_escaped():
     out = safe_md("<b>*x*</b> $y$ [link](http://a)")
     assert "<" not in out and ">" not in out
     assert "\\*x\\*" in out and "\\$y\\$" in out and "\\[link\\]" in out
+
+
+def test_power_tab_for_an_average():
+    at = _page()
+    at.radio(key="exp_pw_metric").set_value("An average per user (e.g. revenue)").run()
+    assert not at.exception
+    assert any(m.value == "252" for m in at.metric)  # 2 (1.96 + 0.84)^2 (20 / 5)^2

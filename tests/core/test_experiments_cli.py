@@ -102,3 +102,9 @@ def test_abtest_planned_split_option(main, tmp_path):
     assert json.loads(out.read_text())["srm"]["flagged"] is True
     assert main(["abtest", str(data), "--split", "60/40", "--out", str(out)]) == 0
     assert json.loads(out.read_text())["srm_p_value"] == pytest.approx(1.0)
+
+
+def test_power_for_an_average(main, capsys):
+    assert main(["power", "--baseline", "50", "--std", "20", "--mde", "0.1"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["n_per_arm"] == 252 and printed["metric_type"] == "mean"
