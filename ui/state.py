@@ -609,6 +609,12 @@ def saved_work_sidebar() -> None:
         if record is not None:
             ws_names[ws] = record.name
     ws_options = list(ws_names)
+    seen: dict[str, int] = {}
+    for name in ws_names.values():
+        seen[name] = seen.get(name, 0) + 1
+    for w, name in list(ws_names.items()):  # same names: tell them apart by id
+        if seen[name] > 1:
+            ws_names[w] = f"{name} · {w[:4]}"
     if ws_options:
         _sync_widget(WS_PARAM, ws, ws_options)
         st.selectbox(
@@ -619,7 +625,7 @@ def saved_work_sidebar() -> None:
             key=WS_PARAM,
             bind="query-params",
             placeholder="Pick a workspace",
-            on_change=lambda: set_workspace(st.session_state.get(WS_PARAM)),
+            on_change=_on_pick_workspace,
         )
     else:
         st.caption("Your work is saved here as soon as you save a segmentation.")
@@ -655,6 +661,12 @@ def saved_work_sidebar() -> None:
             placeholder="Pick a saved run",
             on_change=_on_pick_run,
         )
+
+
+def _on_pick_workspace() -> None:
+    wanted = st.session_state.get(WS_PARAM)
+    if wanted:  # a cleared picker keeps the current workspace
+        set_workspace(wanted)
 
 
 def _on_pick_dataset() -> None:

@@ -1,0 +1,206 @@
+"""Saved work in the app: share links, permalinks, concurrent edits, the password gate.
+
+The share view is tested through the real entry point (``app.py`` routes ``?share=``);
+state helpers are tested with a tiny script that uses ``ui.state`` the way pages do.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core.store import open_store
+from tests.conftest import ROOT
+
+XSS = "<img src=x onerror=alert(1)>"
+APP = str(ROOT / "app.py")
+
+
+@pytest.fixture(scope="module")
+def tiny_dataset(tmp_path_factory):
+    """A 30-user dataset ingested through core.ingest (so features and personas work)."""
+    from core.ingest import ingest
+
+    folder = tmp_path_factory.mktemp("share-data")
+    rows = ["user_id,timestamp,event_type,platform,amount"]
+    for u in range(30):
+        for d in range(1 + u % 4):
+            kind = "purchase" if u % 3 == 0 and d == 0 else ("like" if d % 2 else "view")
+            amount = "25.5" if kind == "purchase" else ""
+            rows.append(f"u{u:02d},2025-03-{d + 1:02d} 10:00:00,{kind},weibo,{amount}")
+    path = folder / "events.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return ingest(path)
+
+
+def _labels(dataset) -> pd.Series:
+    ids = [f"u{u:02d}" for u in range(30)]
+    return pd.Series(
+        ["S1" if u % 3 else "S2" for u in range(30)],
+        index=pd.Index(ids, name="user_id"),
+        name="segment",
+        dtype=str,
+    )
+
+
+def _shared_run(dataset, owner: str = "local"):
+    store = open_store()
+    ws = store.create_workspace("Share test", owner=owner)
+    store.save_dataset(ws.id, dataset.dataset_id, str(dataset.path), source_name="events.csv")
+    store.save_run(
+        ws.id,
+        dataset.dataset_id,
+        _labels(dataset),
+        params={"method": "kmeans", "k": 2},
+        run_id="shared-run",
+        names={"S1": XSS, "S2": "Big spenders"},
+        notes={"S1": f"note {XSS}"},
+    )
+    store.save_experiment(
+        ws.id,
+        name=f"Coupon {XSS}",
+        run_id="shared-run",
+        inputs={"rows": 100},
+        settings={"engine": "frequentist"},
+        results={"results": [{"metric": "converted", "variant": "B", "lift": 0.12}]},
+    )
+    token, link = store.create_share_link(ws.id, "shared-run")
+    return store, ws, token, link
+
+
+def _markdown_text(at) -> str:
+    return " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+
+
+def test_share_link_shows_one_run_read_only_with_names_escaped(tiny_dataset):
+    _, _, token, _ = _shared_run(tiny_dataset)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["share"] = token
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "Shared personas"
+    table = at.dataframe[0].value
+    assert set(table["Persona"]) == {XSS, "Big spenders"}  # shown as data, not markup
+    assert table["Users"].sum() == 30
+    # nothing to edit, upload or navigate to
+    assert len(at.text_input) == len(at.selectbox) == len(at.button) == 0
+    assert len(at.sidebar.selectbox) == 0
+    text = _markdown_text(at)
+    assert "<img" not in text and "&lt;img" in text
+    assert at.text[0].value == f"note {XSS}"  # st.text never interprets markup
+    assert any("converted" in str(df.value.to_dict()) for df in at.dataframe)
+
+
+@pytest.mark.parametrize("which", ["garbage", "revoked", "near-miss"])
+def test_bad_or_revoked_share_link_shows_a_plain_message(tiny_dataset, which):
+    store, ws, token, link = _shared_run(tiny_dataset)
+    if which == "revoked":
+        store.revoke_share_link(ws.id, link.id)
+        given = token
+    elif which == "near-miss":
+        given = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    else:
+        given = "not-a-token"
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["share"] = given
+    at.run()
+    assert not at.exception
+    assert "not valid, or it was revoked" in at.error[0].value
+    assert len(at.dataframe) == 0
+
+
+def _state_script():
+    import pandas as pd
+    import streamlit as st
+
+    from ui import auth, state
+
+    if not auth.allowed():
+        auth.login_screen()
+        st.stop()
+    ds = state.current_dataset()
+    with st.sidebar:
+        state.saved_work_sidebar()
+    if st.button("save", key="t_save"):
+        ids = pd.Index(["u1", "u2", "u3"], name="user_id")
+        labels = pd.Series(["S1", "S2", "S1"], index=ids, name="segment", dtype=str)
+        run = state.Run("r1", ds.dataset_id, {"k": 2}, labels, names={"S1": "Fans"})
+        state.set_current_run(run)
+    if st.button("rename", key="t_rename"):
+        run = state.current_run()
+        state.set_current_run(run.with_names({**run.names, "S2": st.session_state["t_name"]}))
+    st.text_input("name", key="t_name")
+    run = state.current_run()
+    info = None if run is None else (run.run_id, run.names, run.version)
+    st.text(f"ws={state.workspace_id()} ds={ds.dataset_id} run={info}")
+
+
+def _session(params: dict | None = None) -> AppTest:
+    at = AppTest.from_function(_state_script, default_timeout=120)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def _permalink(at) -> dict:
+    line = at.text[0].value
+    return {
+        "ws": re.search(r"ws=(\S+)", line).group(1),
+        "ds": re.search(r"ds=(\S+)", line).group(1),
+        "run": "r1",
+    }
+
+
+def test_permalink_brings_back_the_saved_run_and_edits_are_locked(monkeypatch):
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "")  # local mode
+    first = _session()
+    first.button(key="t_save").click().run()
+    assert not first.exception, [e.value for e in first.exception]
+    assert "run=('r1', {'S1': 'Fans'}, 1)" in first.text[0].value
+    first.run()  # the sidebar lists the run from the next rerun on
+    assert first.sidebar.selectbox(key="run").value == "r1"
+    link = _permalink(first)
+
+    b = _session(link)  # a new browser session opening the pasted link
+    c = _session(link)
+    assert "run=('r1', {'S1': 'Fans'}, 1)" in b.text[0].value
+    b.text_input(key="t_name").input("Quiet").run()
+    b.button(key="t_rename").click().run()
+    assert "'S2': 'Quiet'}, 2)" in b.text[0].value
+    c.text_input(key="t_name").input("Dormant").run()
+    c.button(key="t_rename").click().run()
+    assert any("Someone else changed this run" in w.value for w in c.warning)
+    assert open_store().get_run(link["ws"], "r1").names == {"S1": "Fans", "S2": "Quiet"}
+
+
+def _log_in(password: str) -> AppTest:
+    at = _session()
+    at.text_input(key="auth_password").input(password)
+    [submit] = [b for b in at.button if b.label == "Enter"]
+    submit.click().run()
+    return at
+
+
+def test_workshop_sessions_do_not_see_each_other(monkeypatch):
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
+    alice = _log_in("let-me-in")
+    assert "ws=None" in alice.text[0].value  # a fresh workshop session has no workspace
+    alice.button(key="t_save").click().run()
+    alice_link = _permalink(alice)
+
+    bob = _log_in("let-me-in")
+    assert "ws=None" in bob.text[0].value and "run=None" in bob.text[0].value
+    bob.button(key="t_save").click().run()
+    bob.run()
+    assert _permalink(bob)["ws"] != alice_link["ws"]
+    assert len(bob.sidebar.selectbox(key="ws").options) == 1  # only Bob's own workspace
+
+
+def test_wrong_password_is_refused(monkeypatch):
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
+    at = _log_in("guess")
+    assert "password is not right" in at.error[0].value
+    assert not any("ws=" in t.value for t in at.text)
