@@ -1,0 +1,97 @@
+"""Personas: each segment of the saved run as a card, a detail view, compare, exports."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.schema import DataError
+from ui import personas_cards as cards_ui
+from ui import personas_compare as compare_ui
+from ui import personas_data as data
+from ui import personas_detail as detail_ui
+from ui import state
+
+st.title("Personas")
+st.caption(
+    "Each segment of your saved segmentation, read as a person: what makes them different, "
+    "what they are worth and what to do next. Rename any persona; the names stay with the run."
+)
+
+try:
+    dataset = state.current_dataset()
+except DataError as exc:
+    st.error(str(exc))
+    cards_ui.link("pages/data.py", "Go to the Data page", ":material/upload_file:")
+    st.stop()
+
+run = state.current_run()
+if run is None:
+    st.info(
+        "There is no saved segmentation yet. Go to the **Segment** page, pick what matters, "
+        "and press save: the personas appear here."
+    )
+    cards_ui.link("pages/segment.py", "Go to the Segment page", ":material/tune:")
+    st.stop()
+
+with st.expander("Options", expanded=False):
+    min_group = st.number_input(
+        "Hide any breakdown with fewer than this many users",
+        min_value=1,
+        max_value=1000,
+        value=10,
+        step=1,
+        key="personas_min_group",
+        help="Privacy: small groups could identify people, so their numbers are not shown or exported.",
+    )
+    with_clv = st.toggle(
+        "Estimate lifetime value (BG/NBD + Gamma-Gamma)",
+        value=True,
+        key="personas_clv",
+        help="Expected purchases and spend in the next 12 months from the purchase history.",
+    )
+
+try:
+    engine = state.dataset_engine()
+    features = state.features()
+    labels = run.labels
+    cards = data.build(
+        dataset.dataset_id, run.run_id, int(min_group), bool(with_clv), features, labels, engine
+    )
+    kpi_table = data.kpi_table(dataset.dataset_id, run.run_id, engine, labels)
+except DataError as exc:
+    st.error(str(exc))
+    cards_ui.link("pages/segment.py", "Go to the Segment page", ":material/tune:")
+    st.stop()
+
+if with_clv:
+    message = data.clv_table(dataset.dataset_id, engine)[1]
+    if message:
+        st.caption(f"Lifetime value: {message}")
+
+names = dict(run.names)
+st.subheader(f"{len(cards)} personas")
+cards_ui.render_grid(cards, names)
+
+st.divider()
+st.subheader("Look closer")
+by_segment = {c.segment: c for c in cards}
+chosen = st.selectbox(
+    "Persona",
+    list(by_segment),
+    format_func=lambda s: cards_ui.display_name(by_segment[s], names),
+    key="personas_detail",
+)
+card = by_segment[chosen]
+name = cards_ui.display_name(card, names)
+detail_ui.render(card, name, kpi_table)
+
+st.subheader("Export")
+compare_ui.render_exports(
+    card, name, cards, names, labels, dataset.dataset_id, run.run_id, int(min_group)
+)
+
+st.divider()
+st.subheader("Compare two segments")
+compare_ui.render_compare(
+    cards, names, features, labels, dataset.dataset_id, run.run_id, int(min_group)
+)

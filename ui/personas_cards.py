@@ -1,0 +1,93 @@
+"""The grid of persona cards, with an editable name per card."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.kpis import KPI_BY_KEY, format_kpi_value
+from ui import state
+
+CARD_KPIS = ("interaction_rate", "conversion_rate", "arpu")
+
+
+def name_key(segment: str) -> str:
+    """Widget key of a card's name box."""
+    return f"personas_name_{segment}"
+
+
+def _save_name(segment: str) -> None:
+    """Callback: keep the edited name with the run (state only, no rendering)."""
+    run = state.current_run()
+    if run is None:
+        return
+    value = str(st.session_state.get(name_key(segment), "")).strip()[:80]
+    names = dict(run.names)
+    if value:
+        names[segment] = value
+    else:
+        names.pop(segment, None)
+    state.set_current_run(run.with_names(names))
+
+
+def display_name(card, names: dict) -> str:
+    """The user's name for a card, else the automatic one."""
+    return names.get(card.segment) or card.name
+
+
+def render_grid(cards: list, names: dict, columns: int = 3) -> None:
+    """Cards in rows of ``columns``: name (editable), size, traits, KPIs, CLV, actions."""
+    for start in range(0, len(cards), columns):
+        cols = st.columns(columns)
+        for col, card in zip(cols, cards[start : start + columns], strict=False):
+            with col, st.container(border=True):
+                _card(card, names)
+
+
+def _card(card, names: dict) -> None:
+    key = name_key(card.segment)
+    if key not in st.session_state:
+        st.session_state[key] = display_name(card, names)
+    st.text_input(
+        f"Name of segment {card.segment}",
+        key=key,
+        on_change=_save_name,
+        args=(card.segment,),
+        help="Type a new name and press Enter; it is kept with this segmentation.",
+    )
+    st.caption(f"{card.size:,} users · {card.share:.0%} of everyone")
+    if card.is_hidden:
+        st.caption(card.hidden[0])
+        return
+    traits = card.trait_sentences(4)
+    if traits:
+        st.markdown("\n".join(f"- {state.escape_markdown(t)}" for t in traits))
+    else:
+        st.caption("No clear difference from the average user.")
+    metrics = st.columns(len(CARD_KPIS))
+    for m, k in zip(metrics, CARD_KPIS, strict=True):
+        m.metric(
+            KPI_BY_KEY[k].name, format_kpi_value(k, card.kpis.get(k)), help=KPI_BY_KEY[k].formula
+        )
+    if card.clv and card.clv.get("clv_total") is not None:
+        st.caption(
+            f"Expected value next 12 months: **{card.clv['clv_total']:,.0f}** "
+            f"({card.clv.get('clv_per_user') or 0:,.2f} per user; "
+            f"{(card.clv.get('p_alive_mean') or 0):.0%} of its buyers likely still active)"
+        )
+    st.markdown("**Do next**")
+    for rec in card.recommendations[:3]:
+        st.markdown(
+            f"- {state.escape_markdown(rec.action)}  \n  :gray[{state.escape_markdown('why: ' + rec.reason)}]"
+        )
+
+
+def link(path: str, label: str, icon: str) -> None:
+    """``st.page_link`` that degrades to plain text when the page is not in the navigation."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)
+        st.markdown(
+            f"Open **{label.removeprefix('Go to the ').removesuffix(' page')}** in the menu on the left."
+        )

@@ -1,0 +1,108 @@
+"""Compare two segments side by side, and the export buttons."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import export
+from core.schema import DataError
+from ui import personas_data as data
+from ui import state
+
+
+def render_compare(
+    cards: list, names: dict, features, labels, dataset_id: str, run_id: str, min_group: int
+) -> None:
+    """Two pickers, then every difference tested and BH-corrected."""
+    shown = [c for c in cards if not c.is_hidden]
+    if len(shown) < 2:
+        st.caption(f"Comparing needs two segments of at least {min_group} users.")
+        return
+    label = {c.segment: names.get(c.segment) or c.name for c in shown}
+    segs = list(label)
+    left, right = st.columns(2)
+    a = left.selectbox("First segment", segs, index=0, format_func=label.get, key="personas_cmp_a")
+    b = right.selectbox(
+        "Second segment", segs, index=1, format_func=label.get, key="personas_cmp_b"
+    )
+    if a == b:
+        st.info("Pick two different segments.")
+        return
+    try:
+        table = data.compare(dataset_id, run_id, a, b, min_group, features, labels)
+    except DataError as exc:
+        st.error(str(exc))
+        return
+    only = st.toggle(
+        "Only clear differences (adjusted p < 0.05)", value=True, key="personas_cmp_only"
+    )
+    view = table[table["significant"]] if only else table
+    view = view.rename(
+        columns={
+            "label": "what",
+            "value_a": label[a],
+            "value_b": label[b],
+            "summary": "difference",
+            "effect_size": "effect size",
+            "p_adjusted": "adjusted p",
+        }
+    )
+    st.dataframe(
+        view[["what", label[a], label[b], "difference", "effect size", "adjusted p"]],
+        hide_index=True,
+        width="stretch",
+    )
+    st.caption(
+        f"{int(table['significant'].sum())} of {len(table)} differences are clear after the "
+        "Benjamini-Hochberg correction. Numbers: Welch's t-test and Cohen's d; "
+        "attributes (gender, region, ...): chi-square test and Cramér's V."
+    )
+
+
+def render_exports(
+    card, name: str, cards: list, names: dict, labels, dataset_id: str, run_id: str, min_group: int
+) -> None:
+    """Download this card (Markdown / HTML), the PDF deck, and the members CSV."""
+    slug = "".join(ch if ch.isalnum() else "_" for ch in card.segment)[:40] or "segment"
+    cols = st.columns(4)
+    cols[0].download_button(
+        "Card (Markdown)",
+        export.persona_markdown(card, name),
+        file_name=f"persona_{slug}.md",
+        mime="text/markdown",
+        key="personas_dl_md",
+    )
+    cols[1].download_button(
+        "Card (HTML)",
+        export.persona_html(card, name),
+        file_name=f"persona_{slug}.html",
+        mime="text/html",
+        key="personas_dl_html",
+    )
+    shown_names = tuple(sorted((c.segment, names.get(c.segment) or c.name) for c in cards))
+    if cols[2].toggle(
+        "Prepare PDF deck", key="personas_pdf_on", help="One page per persona, for a workshop."
+    ):
+        deck = data.pdf_deck(dataset_id, run_id, min_group, shown_names, cards)
+        cols[2].download_button(
+            "PDF deck (all personas)",
+            deck,
+            file_name="personas.pdf",
+            mime="application/pdf",
+            key="personas_dl_pdf",
+        )
+    if card.is_hidden:
+        cols[3].caption(f"Members hidden: fewer than {min_group} users.")
+    else:
+        cols[3].download_button(
+            "Members (CSV)",
+            data.members_csv(labels, card.segment, name),
+            file_name=f"members_{slug}.csv",
+            mime="text/csv",
+            key="personas_dl_csv",
+            help="user_id, segment and persona name, safe to open in Excel.",
+        )
+    st.caption(
+        "Exports hide every breakdown of fewer than "
+        f"{min_group} users. Names are as shown: {state.escape_markdown(name)}."
+    )
