@@ -18,17 +18,21 @@ def _rejected(path: str, dataset_id: str) -> pd.DataFrame:
     return read_rejected(open_dataset(path))
 
 
+def _height(counts: dict) -> int:
+    return max(160, 34 * len(counts))
+
+
 def _bar(counts: dict, what: str, title: str) -> alt.Chart:
     frame = pd.DataFrame({what: list(counts), "events": list(counts.values())})
     return (
         alt.Chart(frame, title=title)
         .mark_bar(color="#d6336c")
         .encode(
-            x=alt.X("events:Q", title="Events (count)"),
+            x=alt.X("events:Q", title="Events (count)", axis=alt.Axis(tickMinStep=1, format=",d")),
             y=alt.Y(f"{what}:N", sort="-x", title=what.replace("_", " ").capitalize()),
             tooltip=[alt.Tooltip(f"{what}:N"), alt.Tooltip("events:Q", format=",")],
         )
-        .properties(height=max(120, 26 * len(frame)))
+        .properties(height=_height(counts))
     )
 
 
@@ -66,11 +70,15 @@ def render_report(dataset, *, label: str) -> None:
     left, right = st.columns(2)
     if r.event_type_counts:
         left.altair_chart(
-            _bar(r.event_type_counts, "event_type", "Events by type"), use_container_width=True
+            _bar(r.event_type_counts, "event_type", "Events by type"),
+            width="stretch",
+            height=_height(r.event_type_counts) + 60,
         )
     if r.platform_counts:
         right.altair_chart(
-            _bar(r.platform_counts, "platform", "Events by platform"), use_container_width=True
+            _bar(r.platform_counts, "platform", "Events by platform"),
+            width="stretch",
+            height=_height(r.platform_counts) + 60,
         )
     else:
         right.caption("No platform column: map one to compare platforms.")
@@ -85,7 +93,7 @@ def render_report(dataset, *, label: str) -> None:
             {"column in file": f"users: {c}", "used as": "custom attribute"}
             for c in r.custom_user_columns
         ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
     if not r.rejected_by_reason:
         st.success("Every row passed the checks.")
@@ -94,7 +102,7 @@ def render_report(dataset, *, label: str) -> None:
     reasons = pd.DataFrame(
         {"reason": list(r.rejected_by_reason), "rows": list(r.rejected_by_reason.values())}
     )
-    st.dataframe(reasons, hide_index=True, use_container_width=False)
+    st.dataframe(reasons, hide_index=True, width="content")
     rejected = _rejected(str(dataset.path), dataset.dataset_id)
     st.download_button(
         f"Download a sample of rejected rows ({len(rejected):,} rows, CSV)",
@@ -102,4 +110,5 @@ def render_report(dataset, *, label: str) -> None:
         file_name=f"rejected_{dataset.dataset_id}.csv",
         mime="text/csv",
         key="data_download_rejected",
+        on_click="ignore",
     )
