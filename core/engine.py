@@ -104,8 +104,18 @@ def duckdb_engine(path: str | Path, *, read_only: bool = True) -> Engine:
     the returned engine also quotes every DuckDB keyword that is not "unreserved".
     Prefer :func:`dataset_engine`, which caches; use this one to write a dataset.
     """
-    url = sa.URL.create("duckdb", database=str(path))
-    engine = sa.create_engine(url, connect_args={"read_only": True} if read_only else {})
+    import duckdb
+    from duckdb_engine import ConnectionWrapper
+
+    target = str(path)
+
+    def creator() -> ConnectionWrapper:
+        # Plain duckdb.connect, as core.ingest does: duckdb-engine's own connect adds a
+        # custom_user_agent setting, and DuckDB refuses a second connection to a file
+        # that is open in this process with a different configuration.
+        return ConnectionWrapper(duckdb.connect(target, read_only=read_only))
+
+    engine = sa.create_engine(sa.URL.create("duckdb", database=target), creator=creator)
     preparer = engine.dialect.identifier_preparer
     preparer.reserved_words = set(preparer.reserved_words) | _duckdb_keywords()
     return engine
@@ -164,6 +174,9 @@ def connect(url: str | sa.URL) -> Engine:
             "driver is not installed; use a PostgreSQL URL or ask your administrator to "
             "install the driver."
         ) from exc
+    if is_duckdb(engine):
+        preparer = engine.dialect.identifier_preparer
+        preparer.reserved_words = set(preparer.reserved_words) | _duckdb_keywords()
     try:
         with engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")

@@ -378,6 +378,8 @@ class _EventColumns:
         def opt(name: str) -> sa.ColumnElement | None:
             return ev.c.get(name)
 
+        if isinstance(ts.type, sa.Date) and not isinstance(ts.type, sa.DateTime):
+            ts = sa.cast(ts, sa.DateTime)  # PostgreSQL cannot EXTRACT(hour) from a DATE
         return cls(
             user_id=_as_text(ev.c["user_id"]),
             timestamp=ts,

@@ -815,3 +815,46 @@ def test_cli_refuses_other_output_formats(tmp_path):
         run_features_cli(["events.csv", "--out", str(tmp_path / "f.xlsx")])
     with pytest.raises(DataError, match="--in-database needs --db"):
         run_features_cli(["--in-database", "--out", str(tmp_path / "f.csv")])
+
+
+def test_dataset_engine_shares_the_file_with_plain_read_only_duckdb(tmp_path):
+    """core.ingest opens datasets with duckdb.connect(read_only=True) in the same process."""
+    import duckdb
+
+    path = tmp_path / "ds.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(
+        "CREATE TABLE events AS SELECT 'a' AS user_id, TIMESTAMP '2025-01-01' AS timestamp, 'view' AS event_type"
+    )
+    con.close()
+    engine = dataset_engine(path)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM events").scalar() == 1
+        other = duckdb.connect(str(path), read_only=True)
+        assert other.execute("SELECT count(*) FROM events").fetchone() == (1,)
+        other.close()
+
+
+def test_date_only_timestamps_count_at_midnight(canonical):
+    md = sa.MetaData()
+    daily = sa.Table(
+        "daily", md, sa.Column("uid", sa.String), sa.Column("d", sa.Date), sa.Column("k", sa.String)
+    )
+    engine = canonical.make(
+        [],
+        users=None,
+        tables=lambda target: daily.to_metadata(target),
+        rows={
+            "daily": [
+                {"uid": "a", "d": dt.date(2025, 3, 1), "k": "view"},
+                {"uid": "a", "d": dt.date(2025, 3, 3), "k": "like"},
+            ]
+        },
+    )
+    events = sa.select(
+        daily.c.uid.label("user_id"), daily.c.d.label("timestamp"), daily.c.k.label("event_type")
+    )
+    got = build_features(engine, events=events, users=None)
+    assert got[
+        ["n_events", "active_days", "tenure_days", "hour_share_night", "weekend_share"]
+    ].iloc[0].tolist() == [2, 2, 2.0, 1.0, 0.5]
