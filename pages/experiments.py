@@ -69,8 +69,11 @@ def _variants(choice) -> list[str]:
 def _settings(choice) -> dict:
     c1, c2, c3 = st.columns([2, 2, 1])
     engine = c1.radio(
-        "Method", ENGINES, format_func=ENGINE_LABELS.get, key="exp_engine", horizontal=False
-    )
+        "Method", ENGINES, format_func=ENGINE_LABELS.get, key="exp_engine",
+        help="Classic: p-values for a test planned in advance and read once. Bayesian: the "
+        "chance each version is better, and how much you risk by picking it. Sequential: "
+        "intervals that stay valid however often you look, for tests checked every day.",
+    )  # fmt: skip
     correction = c2.radio(
         "Correction for many comparisons", CORRECTIONS, format_func=CORRECTION_LABELS.get,
         index=CORRECTIONS.index("holm"), key="exp_correction", help="Checking many segments and metrics finds chance "

@@ -313,6 +313,11 @@ def summarise_aggregates(table: pd.DataFrame) -> tuple[list[ArmStats], dict[str,
     for i in range(len(t)):
         variant = str(t["variant"].iloc[i]).strip()
         name = str(metric.iloc[i]) if metric is not None else "conversion"
+        if not (math.isfinite(n[i]) and n[i] >= 0 and n[i] == int(n[i])):
+            raise DataError(
+                f"Row {i + 1} ({variant}): the number of users should be a whole number "
+                "of 0 or more; fill it in."
+            )
         if has_conv and not pd.isna(t["conversions"].iloc[i]):
             conv = float(pd.to_numeric(t["conversions"].iloc[i], errors="coerce"))
             if not (0 <= conv <= n[i]) or not n[i] >= 0 or not math.isfinite(conv):

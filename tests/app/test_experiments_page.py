@@ -63,3 +63,41 @@ def test_power_tab_for_an_average():
     at.radio(key="exp_pw_metric").set_value("An average per user (e.g. revenue)").run()
     assert not at.exception
     assert any(m.value == "252" for m in at.metric)  # 2 (1.96 + 0.84)^2 (20 / 5)^2
+
+
+def _page_with_saved_run(page: str, experiment_csv: str) -> None:
+    """AppTest script: save a run on the current dataset (public ui.state API), run the page."""
+    import runpy
+
+    import pandas as pd
+
+    from ui import state
+
+    if state.current_run() is None:
+        users = pd.read_csv(experiment_csv, usecols=["user_id", "segment"])
+        labels = pd.Series(
+            users["segment"].map(lambda s: "S1" if s == "bargain_hunter" else "S2").to_numpy(),
+            index=users["user_id"].astype(str),
+            name="segment",
+        )
+        state.set_current_run(
+            state.Run(
+                run_id="r1", dataset_id=state.current_dataset().dataset_id, params=None,
+                labels=labels, names={"S1": "Bargain <hunters>"},
+            )
+        )  # fmt: skip
+    runpy.run_path(page, run_name="__main__")
+
+
+def test_segment_by_saved_run_joins_labels_on_user_id():
+    at = AppTest.from_function(
+        _page_with_saved_run,
+        kwargs={"page": PAGE, "experiment_csv": str(ROOT / "sample_data" / "experiment.csv")},
+        default_timeout=90,
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    at.selectbox(key="exp_segment").set_value("Saved segmentation run").run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _texts(at)
+    assert "Bargain &lt;hunters&gt;" in text and "<hunters>" not in text

@@ -505,3 +505,11 @@ def test_three_variants_each_compared_with_the_chosen_control():
     )
     assert verdict(res).startswith("v1 raises converted")
     assert res.srm.expected == {"control": 1000.0, "v1": 1000.0, "v2": 1000.0}
+
+
+def test_typed_totals_with_blank_cells_get_a_plain_message():
+    blank = pd.DataFrame({"variant": ["A", "B"], "n": [1000, None], "conversions": [100, 90]})
+    with pytest.raises(DataError, match="Row 2 \\(B\\): the number of users"):
+        analyze_aggregates(blank)
+    with pytest.raises(DataError, match="empty"):
+        analyze_aggregates(pd.DataFrame({"variant": [], "n": [], "conversions": []}))
