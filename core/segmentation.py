@@ -70,6 +70,8 @@ __all__ = [
     "numeric_feature_columns",
     "categorical_feature_columns",
     "log_transformed",
+    "prepare_matrix",
+    "relabel",
 ]
 
 log = logging.getLogger(__name__)
@@ -392,6 +394,56 @@ def _prepare(
         n_comp = min(int(params.pca_components), X.shape[1], X.shape[0])
         X = PCA(n_components=n_comp, random_state=params.seed).fit_transform(X)
     return np.ascontiguousarray(X, dtype=np.float64), index, tuple(names), notes
+
+
+def prepare_matrix(features: pd.DataFrame, params: SegmentParams = SegmentParams()) -> pd.DataFrame:
+    """The matrix the clustering sees: transformed, scaled, weighted, one-hot, PCA.
+
+    Parameters
+    ----------
+    features : pd.DataFrame
+        Feature table with ``user_id`` (not modified).
+    params : SegmentParams
+        Only features, weights, transform, categorical and pca_components matter.
+
+    Returns
+    -------
+    pd.DataFrame
+        float64, index ``user_id``; one column per prepared feature (``pc1``... after PCA).
+    """
+    X, index, names, _ = _prepare(features, params)
+    cols = list(names) if X.shape[1] == len(names) else [f"pc{i + 1}" for i in range(X.shape[1])]
+    return pd.DataFrame(X, index=index, columns=cols)
+
+
+def relabel(labels: pd.Series, user_ids: Iterable[str], name: str) -> pd.Series:
+    """Copy of ``labels`` with ``user_ids`` moved into the segment ``name``.
+
+    Used when a user lassoes points on the map and saves them as a new segment.
+
+    Parameters
+    ----------
+    labels : pd.Series
+        Segment per user (index ``user_id``); not modified.
+    user_ids : iterable of str
+        Users to move; ids not in ``labels`` are ignored.
+    name : str
+        The new segment's name (stripped; must not be empty).
+
+    Returns
+    -------
+    pd.Series
+    """
+    name = str(name).strip()
+    if not name:
+        raise DataError("Give the new segment a name.")
+    ids = pd.Index([str(u) for u in user_ids])
+    hit = labels.index.isin(ids)
+    if not hit.any():
+        raise DataError("No users are selected; draw a box around some points first.")
+    out = labels.astype("str").copy()
+    out[hit] = name
+    return out
 
 
 # --- clustering ------------------------------------------------------------------------
