@@ -384,17 +384,18 @@ def bayesian_test(
 
 
 def _cs_rho(alpha: float, tuning_n: float) -> float:
-    # Howard, Ramdas, McAuliffe & Sekhon (2021), "Time-uniform, nonparametric,
-    # nonasymptotic confidence sequences", Ann. Statist. 49(2), eq. (3.5)-(3.6): the
-    # mixture parameter that makes the boundary tightest at sample size ``tuning_n``.
+    # Mixture parameter that makes the boundary tightest at ``tuning_n`` total users:
+    # Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas (2023), "Time-uniform central limit
+    # theory and asymptotic confidence sequences", arXiv:2103.06476v7, eq. (161), after
+    # Howard, Ramdas, McAuliffe & Sekhon (2021), Ann. Statist. 49(2), normal mixture.
     return math.sqrt((-2 * math.log(alpha) + math.log(-2 * math.log(alpha) + 1)) / tuning_n)
 
 
 def _cs_factor(n_total: float, alpha: float, rho: float) -> float:
-    # Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas (2023), "Time-uniform central limit
-    # theory and asymptotic confidence sequences", Thm 2.2 (normal-mixture boundary):
+    # Same paper, Thm 2.2 (two-sided normal-mixture asymptotic confidence sequence):
     # half-width = sigma * sqrt(2 (N rho^2 + 1) / (N^2 rho^2) * log(sqrt(N rho^2 + 1) / alpha)).
-    # Not in scipy/statsmodels, hence by hand; same construction as gbstats' sequential mode.
+    # Not in scipy/statsmodels, hence by hand; the same construction GrowthBook's gbstats
+    # uses for its sequential mode (N = users in both arms, sigma^2 = N * var(estimate)).
     t = n_total * rho**2
     return math.sqrt(2 * (t + 1) / (n_total * t) * math.log(math.sqrt(t + 1) / alpha))
 
@@ -433,7 +434,8 @@ def sequential_test(
     half = math.sqrt(n_total * var) * factor
     t = n_total * rho**2
     first = 2 * (t + 1) / (n_total * t)
-    # invert half-width(alpha') = |d| for alpha' with rho held fixed
+    # always-valid p-value: invert half-width(alpha') = |d| with rho held fixed; equals
+    # 1 / e-value of eq. (155) in Waudby-Smith et al. (2023)
     p = min(1.0, math.sqrt(t + 1) * math.exp(-(d**2) / (n_total * var * first)))
     out = dataclasses.replace(out, abs_ci_low=d - half, abs_ci_high=d + half, p_value=float(p))
     lift, se_lift = relative_lift(mt, vt, mc, vc)

@@ -106,7 +106,7 @@ def test_prob_beta_greater_agrees_with_closed_form(shape):
 
 
 def test_bayesian_means_use_normal_posterior():
-    c, t = SampleMean(400, 4000.0, 4000 * 10 + 399 * 25), SampleMean(400, 4200.0, 0)
+    c = SampleMean(400, 4000.0, 4000 * 10 + 399 * 25)
     t = SampleMean(400, 4200.0, 4200**2 / 400 + 399 * 36)
     res = bayesian_test(c, t)
     s = math.sqrt(25 / 400 + 36 / 400)
@@ -513,3 +513,16 @@ def test_typed_totals_with_blank_cells_get_a_plain_message():
         analyze_aggregates(blank)
     with pytest.raises(DataError, match="empty"):
         analyze_aggregates(pd.DataFrame({"variant": [], "n": [], "conversions": []}))
+
+
+def test_sequential_p_value_is_the_inverse_e_value():
+    # Waudby-Smith et al. (2023) eq. (155): e = exp(rho^2 S / (2 (N rho^2 + 1))) / sqrt(N rho^2 + 1)
+    # with S = N d^2 / se^2; the always-valid p-value is min(1, 1 / e).
+    c = SampleMean(3000, 30_000.0, 3000 * 100 + 2999 * 16)
+    t = SampleMean(3200, 32_640.0, 32_640.0**2 / 3200 + 3199 * 17)
+    res = sequential_test(c, t, tuning_n=5000)
+    n, d = 6200, 32_640 / 3200 - 10
+    se2 = 17 / 3200 + 16 / 3000
+    rho2 = (-2 * math.log(0.05) + math.log(-2 * math.log(0.05) + 1)) / 5000
+    e = math.exp(rho2 * n * d**2 / se2 / (2 * (n * rho2 + 1))) / math.sqrt(n * rho2 + 1)
+    assert sig4(res.p_value) == sig4(min(1.0, 1 / e))
