@@ -1,0 +1,123 @@
+"""``python -m core segment``: segment users and write ``user_id,segment`` as CSV.
+
+Reads the events (and optional users) through the shared input options, builds the
+feature table (``core.features.build_features``), runs ``core.segmentation.segment``
+and writes one row per user. A summary (sizes, quality, parameter hash, warnings) goes
+to stderr so stdout stays clean for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from core.cli._common import add_input_arguments, open_events_from_args
+from core.schema import DataError
+from core.segmentation import METHODS, TRANSFORMS, SegmentParams, segment
+
+HELP = (
+    "Segment users with k-means, Gaussian mixture, HDBSCAN, hierarchical clustering or "
+    "RFM rules and write SEGMENTS.csv with columns user_id,segment."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Shared input options plus method, k, seed, features, weights and --out."""
+    add_input_arguments(parser)
+    parser.add_argument("--method", required=True, choices=METHODS, help="segmentation method")
+    parser.add_argument(
+        "--k", type=int, default=6, help="number of segments (kmeans, gmm, agglomerative)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument(
+        "--features",
+        metavar="F1,F2,...",
+        help="comma-separated feature columns (default: a behavioural set)",
+    )
+    parser.add_argument(
+        "--weights", metavar="F1=2,F2=0.5", help="comma-separated feature weights (default 1)"
+    )
+    parser.add_argument(
+        "--categorical",
+        metavar="A1,A2",
+        help="comma-separated categorical attributes to include (e.g. gender,region)",
+    )
+    parser.add_argument(
+        "--transform", choices=TRANSFORMS, default="log1p+standard", help="feature scaling"
+    )
+    parser.add_argument(
+        "--min-cluster-size", type=int, default=25, help="smallest HDBSCAN segment (default 25)"
+    )
+    parser.add_argument("--out", required=True, metavar="SEGMENTS.csv", help="output CSV file")
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(p.strip() for p in (text or "").split(",") if p.strip())
+
+
+def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
+    """Parse ``F1=2,F2=0.5`` into ``(("F1", 2.0), ("F2", 0.5))``."""
+    out = []
+    for part in _split(text):
+        name, sep, value = part.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            weight = float(value)
+        except ValueError:
+            raise DataError(
+                f"--weights: '{part}' is not FEATURE=NUMBER; write e.g. --weights monetary=2."
+            ) from None
+        if weight < 0:
+            raise DataError(f"--weights: the weight of {name.strip()} must not be negative.")
+        out.append((name.strip(), weight))
+    return tuple(out)
+
+
+def params_from_args(args: argparse.Namespace) -> SegmentParams:
+    """Build SegmentParams from parsed arguments."""
+    kwargs = {
+        "method": args.method,
+        "k": args.k,
+        "seed": args.seed,
+        "weights": parse_weights(args.weights),
+        "transform": args.transform,
+        "categorical": _split(getattr(args, "categorical", None)),
+        "min_cluster_size": args.min_cluster_size,
+    }
+    features = _split(args.features)
+    if features:
+        kwargs["features"] = features
+    return SegmentParams(**kwargs)
+
+
+def run(args: argparse.Namespace) -> None:
+    """Build features, segment, write ``user_id,segment``; summary on stderr."""
+    from core.engine import dataset_engine
+    from core.export import safe_csv
+    from core.features import build_features
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".csv":
+        raise DataError(f"The output file '{out}' must end in .csv, e.g. --out segments.csv.")
+    params = params_from_args(args)
+    dataset = open_events_from_args(args)
+    features = build_features(dataset_engine(dataset.path), as_of=args.as_of)
+    result = segment(features, params)
+    frame = pd.DataFrame(
+        {"user_id": result.labels.index.astype(str), "segment": result.labels.to_numpy()}
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(safe_csv(frame))
+    q = result.quality
+    sizes = ", ".join(f"{name} {size}" for name, size in result.sizes.items())
+    print(
+        f"wrote {len(frame)} users in {q['n_segments']} segments to {out} "
+        f"(run {result.params_hash}; silhouette {q['silhouette']:.3f}; sizes: {sizes})",
+        file=sys.stderr,
+    )
+    for warning in result.warnings:
+        print(f"note: {warning}", file=sys.stderr)
