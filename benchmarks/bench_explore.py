@@ -1,0 +1,215 @@
+"""Explore page speed: first render and a filter change on 10M events.
+
+Usage::
+
+    python benchmarks/bench_explore.py            # 10M events (about 1-2 minutes)
+    python benchmarks/bench_explore.py --quick    # 500k events, for CI (< 60 s)
+
+Prints, measured in the same run on the same data:
+- baseline: building the per-user feature table (``core.features.build_features``);
+- first render: the computations the Explore page runs when it opens on its default
+  section (bounds, KPI summary, activity, active hours, new vs returning, lifecycle);
+- filter change: the same computations with one platform selected;
+- every other section, for reference;
+and the peak memory of the process. Targets: first render < 5 s, filter change < 1 s.
+
+Events come from ``benchmarks/bench_features.py``'s generator when it exists, else from a
+seeded vectorised generator here; they are written to a DuckDB file with the canonical
+schema (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from core import explore as ex  # noqa: E402
+from core.engine import dataset_engine  # noqa: E402
+
+PLATFORMS = np.array(["wechat", "weibo", "douyin", "xiaohongshu", "kuaishou", "instagram"])
+FORMATS = np.array(["video", "text_image", "live", "article"])
+CAMPAIGNS = np.array(["spring_sale", "new_launch", "kol_push", None], dtype=object)
+TYPES = np.array(["view", "click", "like", "comment", "share", "save", "follow", "purchase"])
+TYPE_P = np.array([0.55, 0.12, 0.12, 0.05, 0.04, 0.05, 0.02, 0.05])
+REGIONS = np.array(["北京", "上海", "广州", "深圳", "成都", "杭州", "武汉", "西安"])
+COMMENTS = np.array(["好看 推荐", "太差了 退款", "love it", "too expensive", "不错", "ok"])
+
+
+def _u(i: str, salt: int) -> str:
+    """A reproducible uniform [0, 1) from a row number (hash-based, thread-independent)."""
+    return f"((hash({i} * 7919 + {salt}) % 1000003) / 1000003.0)"
+
+
+def write_events_sql(con, n_events: int, n_users: int, days: int, seed: int) -> None:
+    """Seeded synthetic events generated inside DuckDB (vectorised, seconds for 10M)."""
+    s = seed * 1000
+    cum = np.cumsum(TYPE_P)
+    type_case = (
+        "CASE "
+        + " ".join(
+            f"WHEN {_u('i', s + 3)} < {c:.4f} THEN '{t}'"
+            for t, c in zip(TYPES[:-1], cum[:-1], strict=True)
+        )
+        + f" ELSE '{TYPES[-1]}' END"
+    )
+    plats = "[" + ",".join(f"'{p}'" for p in PLATFORMS) + "]"
+    fmts = "[" + ",".join(f"'{f}'" for f in FORMATS) + "]"
+    camps = "['spring_sale','new_launch','kol_push',NULL]"
+    comments = "[" + ",".join(f"'{c}'" for c in COMMENTS) + "]"
+    con.execute(f"""
+    INSERT INTO events
+    SELECT 'u' || CAST(floor({n_users} * pow({_u("i", s + 1)}, 2.0)) AS BIGINT) AS user_id,
+           TIMESTAMP '2024-01-01' + to_seconds(CAST(floor({_u("i", s + 2)} * {days * 86400}) AS BIGINT)),
+           et, {plats}[1 + CAST(floor({_u("i", s + 4)} * {len(PLATFORMS)}) AS INT)],
+           CASE WHEN et = 'purchase' THEN round(5 + 200 * {_u("i", s + 5)}, 2) END,
+           NULL, {fmts}[1 + CAST(floor({_u("i", s + 6)} * {len(FORMATS)}) AS INT)],
+           {camps}[1 + CAST(floor({_u("i", s + 7)} * 4) AS INT)],
+           CASE WHEN et = 'comment' THEN {comments}[1 + CAST(floor({_u("i", s + 8)} * {len(COMMENTS)}) AS INT)] END
+    FROM (SELECT i, {type_case} AS et FROM range({n_events}) t(i))
+    """)
+
+
+def build_dataset(path: Path, n_events: int, n_users: int, days: int, seed: int) -> str:
+    """Write the benchmark dataset (canonical schema) and say which generator made it."""
+    con = duckdb.connect(str(path))
+    con.execute(
+        """CREATE TABLE events (user_id VARCHAR NOT NULL, timestamp TIMESTAMP NOT NULL,
+        event_type VARCHAR NOT NULL, platform VARCHAR, amount DOUBLE, content_id VARCHAR,
+        content_format VARCHAR, campaign VARCHAR, text VARCHAR)"""
+    )
+    name = "benchmarks/bench_explore.write_events_sql (seeded, in DuckDB)"
+    parquet = _bench_features_parquet(n_events, n_users, days, seed)
+    if parquet is not None:
+        con.execute("INSERT INTO events BY NAME SELECT * FROM read_parquet(?)", [str(parquet)])
+        name = f"benchmarks/bench_features generator ({parquet.name})"
+    else:
+        write_events_sql(con, n_events, n_users, days, seed)
+    rng = np.random.default_rng(seed + 1)
+    users = pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(n_users)],
+            "region": REGIONS[rng.integers(0, len(REGIONS), n_users)].astype(object),
+            "age": rng.integers(16, 70, n_users).astype("float64"),
+        }
+    )
+    con.register("users_df", users)
+    con.execute("CREATE TABLE users AS SELECT * FROM users_df")
+    con.close()
+    return name
+
+
+def _bench_features_parquet(n_events: int, n_users: int, days: int, seed: int) -> Path | None:
+    """Events parquet from benchmarks/bench_features.py's generator, when it offers one."""
+    try:
+        sys.path.insert(0, str(ROOT / "benchmarks"))
+        import bench_features  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    for name in ("write_events_parquet", "generate_parquet", "make_events_parquet"):
+        fn = getattr(bench_features, name, None)
+        if fn is None:
+            continue
+        try:
+            out = fn(n_events=n_events, seed=seed)
+        except TypeError:
+            continue
+        return Path(out) if out else None
+    return None
+
+
+def overview(engine, filters: ex.ExploreFilters, labels=None) -> None:
+    """The page's default section: headline KPIs, DAU/WAU/MAU, active-hours heatmap."""
+    ex.kpi_summary(engine, filters, labels)
+    ex.activity(engine, filters, labels)
+    ex.best_posting_windows(ex.active_hours(engine, filters, labels))
+
+
+def first_render(engine, filters: ex.ExploreFilters) -> None:
+    """What the page computes when it opens: filter bounds + the Overview section."""
+    ex.data_bounds(engine)
+    overview(engine, filters)
+
+
+def timed(fn, *args, repeat: int = 1) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(*args)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="500k events (CI)")
+    parser.add_argument("--events", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    n_events = args.events or (500_000 if args.quick else 10_000_000)
+    n_users = max(1000, n_events // 50)
+    days = 90
+    tmp = Path(tempfile.mkdtemp(prefix="personalab-bench-explore-"))
+    path = tmp / "bench.duckdb"
+    t0 = time.perf_counter()
+    gen_name = build_dataset(path, n_events, n_users, days, args.seed)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    print(
+        f"data: {n_events:,} events, {n_users:,} users, {days} days ({gen_name}), "
+        f"written in {time.perf_counter() - t0:.1f} s"
+    )
+    engine = dataset_engine(path)
+
+    from core.features import build_features
+
+    t_features = timed(build_features, engine)
+    print(f"baseline  feature table (build_features)      {t_features:7.2f} s")
+
+    everything = ex.ExploreFilters()
+    t_first = timed(first_render, engine, everything)
+    print(f"explore   first render (default section)       {t_first:7.2f} s   target < 5 s")
+    one_platform = ex.ExploreFilters(platforms=("weibo",))
+    t_filter = timed(overview, engine, one_platform, repeat=2)
+    print(f"explore   filter change (one platform)         {t_filter:7.2f} s   target < 1 s")
+    last_month = ex.ExploreFilters(start=dt.date(2024, 3, 1), end=dt.date(2024, 3, 30))
+    t_dates = timed(overview, engine, last_month, repeat=2)
+    print(f"explore   filter change (last 30 days)         {t_dates:7.2f} s   target < 1 s")
+
+    labels = pd.Series(
+        np.where(np.arange(n_users) % 3 == 0, "S1", "S2"),
+        index=[f"u{i}" for i in range(n_users)],
+    )
+    sections = {
+        "KPIs by platform": lambda: ex.kpi_summary(engine, everything, by="platform"),
+        "KPI trends (week)": lambda: ex.kpi_trends(engine, everything, grain="week"),
+        "ladder by segment": lambda: ex.engagement_ladder(engine, everything, labels),
+        "retention (week)": lambda: ex.retention_matrix(engine, everything, grain="week"),
+        "region": lambda: ex.by_attribute(engine, "region", everything),
+        "early warning": lambda: ex.early_warnings(ex.daily_signals(engine, everything)),
+        "lifecycle (week)": lambda: ex.lifecycle_mix(engine, everything),
+        "new vs returning (week)": lambda: ex.new_vs_returning(engine, everything),
+        "overview, segment filter": lambda: overview(
+            engine, ex.ExploreFilters(segments=("S1",)), labels
+        ),
+    }
+    for name, fn in sections.items():
+        print(f"section   {name:<36} {timed(fn):7.2f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory (RSS)                              {peak:7.0f} MB")
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
