@@ -156,17 +156,18 @@ def render_shared_view(token: str | None = None) -> None:
     )
     st.altair_chart(chart, width="stretch")
     st.subheader("Personas")
-    st.dataframe(
-        table,
-        hide_index=True,
-        width="stretch",
-        column_config={"Share": st.column_config.NumberColumn(format="percent")},
-    )
     notes = {k: v for k, v in record.notes.items() if v}
-    for segment, note in notes.items():
-        with st.container(border=True):
-            st.markdown(f"**{state.escape_markdown(record.names.get(segment, segment))}**")
-            st.text(note)
+    cols = st.columns(min(3, max(1, len(table))))
+    for i, row in enumerate(table.itertuples(index=False)):
+        with cols[i % len(cols)], st.container(border=True):
+            st.markdown(f"#### {state.escape_markdown(row.Persona)}")
+            st.caption(f"{row.Users:,} users · {row.Share:.0%} of everyone")
+            if row[4]:
+                traits = str(row[4]).split("; ")
+                st.markdown("\n".join(f"- {state.escape_markdown(t)}" for t in traits))
+            if notes.get(row.Segment):
+                st.caption("Notes")
+                st.text(notes[row.Segment])
     experiments = s.list_experiments(link.workspace_id, run_id=record.run_id)
     if experiments:
         st.subheader("Experiment results")
