@@ -248,8 +248,29 @@ def _dataset_id(events, users, mapping, users_mapping, privacy, as_of) -> str:
 
 
 def _synonym_table(con, name: str, synonyms: Mapping[str, str]) -> None:
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} (key VARCHAR PRIMARY KEY, canonical VARCHAR)")
-    con.executemany(f"INSERT INTO {name} VALUES (?, ?)", list(synonyms.items()))
+    frame = pd.DataFrame({"key": list(synonyms), "canonical": list(synonyms.values())})
+    con.register("_synonyms", frame)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _synonyms")
+    con.unregister("_synonyms")
+
+
+def _value_map(con, alias: str, expr: str, synonyms: Mapping[str, str]) -> str:
+    """Map each distinct raw value of ``expr`` through a synonym table; return the JOIN.
+
+    The normalisation regex runs once per distinct value (a few dozen), not once per row;
+    unknown values map to themselves lower-cased.
+    """
+    if expr == "NULL":
+        return ""
+    syn, table = f"syn_{alias}", f"map_{alias}"
+    _synonym_table(con, syn, synonyms)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, "
+        f"COALESCE(s.canonical, lower(d.raw)) AS canonical FROM "
+        f"(SELECT DISTINCT {expr} AS raw FROM treated t WHERE {expr} IS NOT NULL) d "
+        f"LEFT JOIN {syn} s ON s.key = {_norm_sql('d.raw')}"
+    )
+    return f"LEFT JOIN {table} {alias} ON {alias}.raw = {expr}"
 
 
 def _choose_timestamp_sql(
@@ -398,10 +419,15 @@ def _build_events(
     ts_col = next(c for c, f in mapping.items() if f == "timestamp")
     ts_sql, ts_names, ts_warnings = _choose_timestamp_sql(con, "treated", ts_col, src.name)
     warnings.extend(ts_warnings)
-    _synonym_table(con, "syn_event", EVENT_TYPE_SYNONYMS)
-    _synonym_table(con, "syn_platform", PLATFORM_SYNONYMS)
-    _synonym_table(con, "syn_format", CONTENT_FORMAT_SYNONYMS)
     e, p, f = (_field_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
+    joins = "\n".join(
+        _value_map(con, alias, expr, synonyms)
+        for alias, expr, synonyms in (
+            ("ve", e, EVENT_TYPE_SYNONYMS),
+            ("vp", p, PLATFORM_SYNONYMS),
+            ("vf", f, CONTENT_FORMAT_SYNONYMS),
+        )
+    )
     amount_raw = _field_expr(mapping, "amount")
     if amount_raw != "NULL":
         amount_raw = (
@@ -420,21 +446,16 @@ def _build_events(
             {_field_expr(mapping, "user_id")} AS __user_id,
             {_field_expr(mapping, "timestamp")} AS __ts_raw,
             {ts_sql_t} AS __timestamp,
-            CASE WHEN {e} IS NULL THEN NULL ELSE COALESCE(se.canonical, lower({e})) END
-              AS __event_type,
-            CASE WHEN {p} IS NULL THEN NULL ELSE COALESCE(sp.canonical, lower({p})) END
-              AS __platform,
+            {"ve.canonical" if e != "NULL" else "NULL"} AS __event_type,
+            {"vp.canonical" if p != "NULL" else "NULL"} AS __platform,
             {amount_raw} AS __amount_raw,
             TRY_CAST({amount_raw} AS DOUBLE) AS __amount,
             {_field_expr(mapping, "content_id")} AS __content_id,
-            CASE WHEN {f} IS NULL THEN NULL ELSE COALESCE(sf.canonical, lower({f})) END
-              AS __content_format,
+            {"vf.canonical" if f != "NULL" else "NULL"} AS __content_format,
             {_field_expr(mapping, "campaign")} AS __campaign,
             {_field_expr(mapping, "text")} AS __text
           FROM treated t
-          LEFT JOIN syn_event se ON se.key = {_norm_sql(e)}
-          LEFT JOIN syn_platform sp ON sp.key = {_norm_sql(p)}
-          LEFT JOIN syn_format sf ON sf.key = {_norm_sql(f)}
+          {joins}
         )
         """,
         {"future": future},
@@ -490,8 +511,7 @@ def _build_events(
     con.execute(f"CREATE TABLE out.events ({cols_sql})")
     select = ", ".join(f"__{k}" for k in EVENT_FIELDS)
     con.execute(
-        f"INSERT INTO out.events SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL "
-        "ORDER BY __user_id, __timestamp"
+        f"INSERT INTO out.events SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL"
     )
     loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
     return {
@@ -655,7 +675,9 @@ def ingest(
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ingest-", dir=datasets_dir()))
     tmp_out = final.parent / f".tmp-{uuid.uuid4().hex}.duckdb"
-    con = duckdb.connect(str(work / "scratch.duckdb"))
+    # Scratch work in memory (spilling to ``work/spill`` when large): raw, not yet
+    # pseudonymised values are never written to a database file.
+    con = duckdb.connect(":memory:")
     try:
         con.execute("SET temp_directory = " + _sql_str(work / "spill"))
         con.execute("SET TimeZone = 'UTC'")

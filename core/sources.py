@@ -318,7 +318,7 @@ def _read_text(path: Path, name: str, fmt: str, con, table: str, tmpdir: Path) -
         con.execute(
             f"CREATE OR REPLACE TABLE {qident(table)} AS SELECT * FROM read_csv($path, "
             "delim=$delim, quote='\"', escape='\"', header=true, all_varchar=true, "
-            "auto_detect=true, sample_size=-1, store_rejects=true, ignore_errors=true, "
+            "auto_detect=true, store_rejects=true, ignore_errors=true, "
             f"rejects_table='{rejects}', rejects_scan='{rejects}_scan')",
             {"path": str(csv_path), "delim": delimiter},
         )
