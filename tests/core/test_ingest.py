@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import json
+import uuid
 from pathlib import Path
 
 import duckdb
@@ -377,3 +379,35 @@ def test_db_source_through_cli(tmp_path):
         ("a", T(2025, 3, 2, 11), "purchase", None, 10.0),
         ("b", T(2025, 3, 1, 9), "like", None, None),
     ]
+
+
+@pytest.mark.postgres
+def test_postgres_table_through_cli(pg_url):
+    import pandas as pd
+    import sqlalchemy as sa
+
+    table = f"ingest_src_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(pg_url)
+    frame = pd.DataFrame(
+        {
+            "用户ID": ["a", "a", "b"],
+            "时间": pd.to_datetime(["2025-03-01 10:00", "2025-03-02 11:00", "2025-03-01 09:00"]),
+            "行为": ["浏览", "购买", "点赞"],
+            "金额": [None, 10.0, None],
+        }
+    )
+    frame.to_sql(table, engine, index=False)
+    try:
+        parser = argparse.ArgumentParser()
+        add_input_arguments(parser)
+        ds = open_events_from_args(parser.parse_args(["--db", pg_url, "--table", table]))
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP TABLE "{table}"')
+        engine.dispose()
+    assert _events(ds) == [
+        ("a", T(2025, 3, 1, 10), "view", None, None),
+        ("a", T(2025, 3, 2, 11), "purchase", None, 10.0),
+        ("b", T(2025, 3, 1, 9), "like", None, None),
+    ]
+    assert ds.report.source_name == table and pg_url not in json.dumps(ds.report.to_dict())
