@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -195,42 +196,53 @@ def detect_encoding(sample: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    # Chinese exports first: GB18030 (simplified, mainland) or Big5 (traditional). A
+    # strict decode plus "is the text in the common GB2312 set" tells them apart far more
+    # reliably than statistical detection on a short sample, which confuses GBK, Big5
+    # and Korean.
+    gb = _decode(sample, "gb18030")
+    if gb is not None and _share_in(gb, "gb2312") >= 0.9:
+        return "gb18030"
+    big5 = _decode(sample, "big5")
+    if big5 is not None and _share_in(big5, "big5") >= 0.9:
+        return "big5"
+    if gb is not None:
+        return "gb18030"
+    latin = _decode(sample, "cp1252")  # Western Excel exports: accented Latin letters only
+    if latin is not None and all(
+        "LATIN" in unicodedata.name(ch, "") or not ch.isalpha() for ch in latin if ord(ch) > 127
+    ):
+        return "cp1252"
     from charset_normalizer import from_bytes
 
     best = from_bytes(sample).best()
-    enc = best.encoding.lower().replace("-", "").replace("_", "") if best else ""
-    if enc in _GB_FAMILY or (enc.startswith(("big5", "cp950")) and _gb_trail_share(sample) > 0.9):
-        return "gb18030"
     if best is None:
-        return "gb18030" if _decodes(sample, "gb18030") else "latin-1"
-    return best.encoding
+        return "latin-1"
+    enc = best.encoding.lower().replace("-", "").replace("_", "")
+    return "gb18030" if enc in _GB_FAMILY else best.encoding
 
 
-def _decodes(sample: bytes, encoding: str) -> bool:
+def _decode(sample: bytes, encoding: str) -> str | None:
+    """Strict incremental decode (a character cut at the sample's end is fine), or None."""
     try:
-        codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
-        return True
+        return codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
     except UnicodeDecodeError:
-        return False
+        return None
 
 
-def _gb_trail_share(sample: bytes) -> float:
-    """Share of double-byte pairs whose second byte is >= 0xA1.
-
-    On short samples charset-normalizer often confuses GBK with Big5. Every GB2312
-    character has a trail byte in 0xA1-0xFE, while about 40 % of common Big5 characters
-    have one in 0x40-0x7E, so a share near 1 means GB text (GB 2312-80 / Big5 code charts).
-    """
-    pairs = high = i = 0
-    n = len(sample) - 1
-    while i < n:
-        if sample[i] < 0x80:
-            i += 1
-            continue
-        pairs += 1
-        high += sample[i + 1] >= 0xA1
-        i += 2
-    return high / pairs if pairs else 0.0
+def _share_in(text: str, charset: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that exist in ``charset``."""
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return 0.0
+    ok = 0
+    for ch in wide:
+        try:
+            ch.encode(charset)
+            ok += 1
+        except UnicodeEncodeError:
+            pass
+    return ok / len(wide)
 
 
 def _transcode(path: Path, encoding: str, tmpdir: Path, name: str) -> Path:

@@ -57,6 +57,20 @@ def test_detect_encoding():
     assert detect_encoding("用户,时间\n".encode("gbk")) == "gb18030"
     assert detect_encoding("用户,时间\n".encode()) == "utf-8"
     assert detect_encoding(b"\xef\xbb\xbfa,b\n") == "utf-8-sig"
+    assert detect_encoding("用戶,時間,點擊\n".encode("big5")) == "big5"
+    assert detect_encoding("café,naïve\n".encode("cp1252")) == "cp1252"
+    assert detect_encoding("a,b\n".encode("utf-16")) == "utf-16"
+
+
+def test_big5_and_utf16_files_are_transcoded(tmp_path):
+    (tmp_path / "tw.csv").write_bytes("用戶ID,時間,行為\nu1,2025-03-01,點擊\n".encode("big5"))
+    got = _load(tmp_path / "tw.csv")
+    assert (got.encoding, got.columns) == ("big5", ("用戶ID", "時間", "行為"))
+    assert _rows(got) == [("u1", "2025-03-01", "點擊")]
+    # Excel's "Unicode text" export: UTF-16 with BOM, tab-separated.
+    (tmp_path / "x.txt").write_bytes("uid\ttime\nu1\t2025-03-01\n".encode("utf-16"))
+    got = _load(tmp_path / "x.txt")
+    assert (got.encoding, got.delimiter, _rows(got)) == ("utf-16", "\t", [("u1", "2025-03-01")])
 
 
 def test_bytes_upload_and_file_like():
