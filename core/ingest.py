@@ -556,10 +556,25 @@ def _build_users(
         x = f"NULLIF(TRIM({qident(col)}), '')"
         kind = USER_FIELDS[field]
         if field == "signup_date":
-            ts_sql, _, _ = _choose_timestamp_sql(con, "users_treated", col, src.name)
-            expr = f"CAST({ts_sql} AS DATE)"
+            try:
+                ts_sql, _, _ = _choose_timestamp_sql(con, "users_treated", col, src.name)
+                expr = f"CAST({ts_sql} AS DATE)"
+            except DataError:  # an optional attribute: warn and leave it empty
+                warnings.append(
+                    f"{src.name}: no value in '{col}' could be read as a date; sign-up "
+                    "dates were left empty."
+                )
+                expr = "CAST(NULL AS DATE)"
         elif kind == "DOUBLE":
             expr = f"TRY_CAST(regexp_replace({x}, '[,\\s]', '', 'g') AS DOUBLE)"
+            bad = con.execute(f"SELECT count({x}) - count({expr}) FROM users_treated").fetchall()[
+                0
+            ][0]
+            if bad:
+                warnings.append(
+                    f"{src.name}: {bad:,} value(s) in '{col}' ({field}) are not numbers "
+                    "and were left empty."
+                )
         else:
             expr = x
         items.append(f"{expr} AS {qident(field)}")
@@ -848,12 +863,36 @@ def preview_source(source: Any, name: str | None = None, n: int = 5) -> pd.DataF
     pandas.DataFrame
         All columns as str; raises DataError on unreadable input like :func:`ingest`.
     """
+    from core.sources import detect_format
+
+    name = name or source_name(source)
+    head = _text_head(source, name) if detect_format(name) in ("csv", "tsv") else None
     con = duckdb.connect()
     try:
-        load_source(source, name or source_name(source), con, table="preview")
+        load_source(source if head is None else head, name, con, table="preview")
         return con.execute(f"SELECT * FROM preview LIMIT {int(n)}").df()
     finally:
         con.close()
+
+
+def _text_head(source: Any, name: str, nbytes: int = 1 << 20) -> bytes | None:
+    """The first ~1 MB of a big text file, cut after its last complete line (None if small)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.is_file() or path.stat().st_size <= nbytes:
+            return None
+        with open(path, "rb") as fh:
+            data = fh.read(nbytes)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        if len(source) <= nbytes:
+            return None
+        data = bytes(source[:nbytes])
+    else:
+        return None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: a newline byte is not a line end
+        return None
+    cut = data.rfind(b"\n")
+    return data[: cut + 1] if cut > 0 else None
 
 
 def sample_dataset() -> Dataset:

@@ -411,3 +411,26 @@ def test_postgres_table_through_cli(pg_url):
         ("b", T(2025, 3, 1, 9), "like", None, None),
     ]
     assert ds.report.source_name == table and pg_url not in json.dumps(ds.report.to_dict())
+
+
+def test_users_file_types_and_warnings(tmp_path):
+    events = _csv(tmp_path, "uid,time,event\nu1,2025-03-01,view\nu2,2025-03-01,view\n")
+    users = _csv(
+        tmp_path,
+        'uid,age,粉丝数,注册日期,income,vip_level\nu1,28,"1,200",2024/5/1,5000,3\n'
+        "u2,unknown,10,soon,8000,1\nu2,40,1,2024-01-01,1,1\n",
+        name="users.csv",
+    )
+    ds = ingest(events, users_source=users)
+    rows = _sql(ds, "SELECT user_id, age, followers, signup_date, income, vip_level FROM users")
+    assert rows[0] == ("u1", 28.0, 1200.0, dt.date(2024, 5, 1), 5000.0, 3.0)
+    assert rows[1][0] == "u2" and len(rows) == 2
+    assert any("1 value(s) in 'age' (age) are not numbers" in w for w in ds.report.warnings)
+    assert any("1 repeated user id(s)" in w for w in ds.report.warnings)
+
+
+def test_preview_of_a_big_file_reads_only_its_head(tmp_path):
+    line = "u1,2025-03-01 10:00:00,view\n"
+    big = _csv(tmp_path, "uid,time,event\n" + line * 60_000)  # about 1.7 MB
+    frame = preview_source(big, n=3)
+    assert frame.values.tolist() == [["u1", "2025-03-01 10:00:00", "view"]] * 3
