@@ -148,15 +148,31 @@ def page(browser, request):
 def wait_for_app(page, timeout: float = 90_000) -> None:
     """Wait until Streamlit has finished running the script (no 'Running' indicator)."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_timeout(300)
-    page.wait_for_function(
-        """() => {
-            const w = document.querySelector('[data-testid="stStatusWidget"]');
-            return !w || !/Running|Connecting/i.test(w.innerText);
-        }""",
-        timeout=timeout,
-    )
-    page.wait_for_timeout(300)
+    # Idle means: the main area has content, no skeleton, spinner or element marked stale
+    # by a rerun in progress, and the page did not change for three checks 400 ms apart
+    # (this Streamlit version shows no running indicator with the minimal toolbar).
+    busy = """() => {
+        const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+        if (!main || main.querySelectorAll('[data-testid]').length < 2) return 'empty';
+        if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stSpinner"]'))
+            return 'busy';
+        if (document.querySelector('[data-stale="true"]')) return 'stale';
+        const n = document.querySelectorAll('[data-testid]').length;
+        return 'idle:' + n + ':' + main.innerText.length;
+    }"""
+    deadline = time.time() + timeout / 1000
+    last, same = None, 0
+    while time.time() < deadline:
+        sig = page.evaluate(busy)
+        if sig.startswith("idle") and sig == last:
+            same += 1
+            if same >= 2:
+                return
+        else:
+            same = 0
+        last = sig
+        page.wait_for_timeout(400)
+    raise TimeoutError(f"the app did not become idle in {timeout / 1000:.0f} s (last: {last})")
 
 
 def goto(page, app_url: str, path: str = "") -> None:
