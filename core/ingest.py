@@ -69,12 +69,21 @@ TIMESTAMP_FORMATS: tuple[tuple[str, str], ...] = (
         "day/month/year (1/3/2025 14:05)",
         "COALESCE(TRY_STRPTIME({x}, '%d/%m/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%d/%m/%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%d/%m/%Y'), TRY_STRPTIME({x}, '%d.%m.%Y %H:%M'), "
-        "TRY_STRPTIME({x}, '%d.%m.%Y'))",
+        "TRY_STRPTIME({x}, '%d.%m.%Y'), TRY_STRPTIME({x}, '%d-%m-%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%d-%m-%Y'))",
     ),
     (
         "month/day/year (3/1/2025 14:05)",
         "COALESCE(TRY_STRPTIME({x}, '%m/%d/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%m/%d/%Y %H:%M'), "
-        "TRY_STRPTIME({x}, '%m/%d/%Y'), TRY_STRPTIME({x}, '%m/%d/%Y %I:%M %p'))",
+        "TRY_STRPTIME({x}, '%m/%d/%Y'), TRY_STRPTIME({x}, '%m/%d/%Y %I:%M %p'), "
+        "TRY_STRPTIME({x}, '%m-%d-%Y %H:%M'), TRY_STRPTIME({x}, '%m-%d-%Y'))",
+    ),
+    (
+        "English month names (Mar 1, 2025 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%b %d, %Y %H:%M'), TRY_STRPTIME({x}, '%b %d, %Y'), "
+        "TRY_STRPTIME({x}, '%B %d, %Y %H:%M'), TRY_STRPTIME({x}, '%B %d, %Y'), "
+        "TRY_STRPTIME({x}, '%d %b %Y %H:%M'), TRY_STRPTIME({x}, '%d %b %Y'), "
+        "TRY_STRPTIME({x}, '%d %B %Y'))",
     ),
     (
         "epoch seconds (1740837906)",

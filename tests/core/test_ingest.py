@@ -78,10 +78,13 @@ T = dt.datetime
         ("20250301", T(2025, 3, 1)),
         ("20/3/2025 08:00", T(2025, 3, 20, 8, 0)),  # day-first is the only reading
         ("3/20/2025 08:00", T(2025, 3, 20, 8, 0)),  # month-first is the only reading
+        ("20-03-2025", T(2025, 3, 20)),
+        ("Mar 1, 2025 14:05", T(2025, 3, 1, 14, 5)),
+        ("1 March 2025", T(2025, 3, 1)),
     ],
 )
 def test_timestamp_formats(tmp_path, raw, expected):
-    ds = ingest(_csv(tmp_path, f"uid,time,event\nu1,{raw},view\n"))
+    ds = ingest(_csv(tmp_path, f'uid,time,event\nu1,"{raw}",view\n'))
     assert _events(ds) == [("u1", expected, "view", None, None)]
 
 
