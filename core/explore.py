@@ -184,9 +184,19 @@ def _duck(engine, labels: pd.Series | None = None, costs: pd.DataFrame | None = 
 
 
 def _filtered_events(
-    f: ExploreFilters, has_labels: bool, *, dates: bool = True, until_end: bool = False
+    f: ExploreFilters,
+    has_labels: bool,
+    *,
+    dates: bool = True,
+    until_end: bool = False,
+    segment_column: bool = False,
 ) -> tuple[str, dict]:
-    """SELECT over events with the filters applied (and a ``segment`` column if labelled)."""
+    """SELECT over events with the filters applied.
+
+    The ``segment`` column is the user's segment only when ``segment_column`` is set
+    (a join of every event with the labels); a segment filter alone is a semi-join on
+    the labels, which is much cheaper on large tables.
+    """
     if f.segments and not has_labels:
         raise DataError(
             "A segment filter needs a saved segmentation: save a run on the Segment page "
@@ -194,7 +204,8 @@ def _filtered_events(
         )
     params: dict = {}
     where = []
-    if has_labels:
+    join_labels = has_labels and (segment_column or UNLABELLED in f.segments)
+    if join_labels:
         seg = f"coalesce(l.segment, '{UNLABELLED}') AS segment"
         join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = e.user_id"
     else:
@@ -210,8 +221,14 @@ def _filtered_events(
         where.append("list_contains($platforms, e.platform)")
         params["platforms"] = [str(p) for p in f.platforms]
     if f.segments:
-        where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
         params["segments"] = [str(s) for s in f.segments]
+        if join_labels:
+            where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
+        else:
+            where.append(
+                f"e.user_id IN (SELECT user_id FROM {_LABELS_VIEW} "
+                "WHERE list_contains($segments, segment))"
+            )
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     return f"SELECT {_EVENT_COLS}, {seg} FROM events e {join} {clause}", params
 
@@ -338,13 +355,16 @@ def activity(
 def active_hours(
     engine, filters: ExploreFilters = ExploreFilters(), labels: pd.Series | None = None
 ) -> pd.DataFrame:
-    """Events, interactions and active users by weekday x hour (all 168 cells).
+    """Events and interactions by weekday x hour (all 168 cells).
+
+    (Distinct users per cell are left out on purpose: they cost a distinct count per
+    cell over every event and do not change where the best windows are.)
 
     Returns
     -------
     DataFrame
         ``weekday`` (0 = Monday), ``weekday_name``, ``hour`` (0-23), ``events``,
-        ``interactions`` (likes + comments + shares + saves), ``users`` (distinct).
+        ``interactions`` (likes + comments + shares + saves).
     """
     ev, params = _filtered_events(filters, labels is not None)
     sql = f"""
@@ -353,21 +373,20 @@ def active_hours(
         SELECT isodow(timestamp) - 1 AS weekday, hour(timestamp) AS hour,
                count(*) AS events,
                count(*) FILTER (WHERE event_type IN ('like','comment','share','save'))
-                   AS interactions,
-               count(DISTINCT user_id) AS users
+                   AS interactions
         FROM ev GROUP BY ALL
     ),
     grid AS (
         SELECT w AS weekday, h AS hour FROM range(7) t(w), range(24) s(h)
     )
     SELECT grid.weekday, grid.hour, coalesce(events, 0) AS events,
-           coalesce(interactions, 0) AS interactions, coalesce(users, 0) AS users
+           coalesce(interactions, 0) AS interactions
     FROM grid LEFT JOIN cells USING (weekday, hour)
     ORDER BY grid.weekday, grid.hour
     """
     with _duck(engine, labels) as raw:
         out = _run(raw, sql, params)
-    for col in ("weekday", "hour", "events", "interactions", "users"):
+    for col in ("weekday", "hour", "events", "interactions"):
         out[col] = out[col].astype("int64")
     out.insert(1, "weekday_name", [WEEKDAY_NAMES[w] for w in out["weekday"]])
     return out
@@ -691,7 +710,7 @@ def kpi_summary(
         raise DataError(
             "KPIs by segment need a saved segmentation: save a run on the Segment page."
         )
-    ev, params = _filtered_events(filters, labels is not None)
+    ev, params = _filtered_events(filters, labels is not None, segment_column=by == "segment")
     group = f"coalesce(CAST({by} AS VARCHAR), '{NO_VALUE}')" if by else "'All'"
     sql = f"""
     WITH ev AS ({ev}), {_kpi_sql("ev", group)}
@@ -913,7 +932,7 @@ def engagement_ladder(
         ``step``, ``step_order`` (1-5), ``users`` (did this step and every earlier one),
         ``users_any`` (did this step at all), ``share_of_first`` (users / users at step 1).
     """
-    ev, params = _filtered_events(filters, labels is not None)
+    ev, params = _filtered_events(filters, labels is not None, segment_column=True)
     flags = ", ".join(f"bool_or(event_type = '{s}') AS s{i}" for i, s in enumerate(LADDER_STEPS))
     ladder = ", ".join(
         f"count(*) FILTER (WHERE {' AND '.join(f's{j}' for j in range(i + 1))}) AS l{i}, "

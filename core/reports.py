@@ -111,7 +111,6 @@ def heatmap_chart(heat: pd.DataFrame, best: pd.DataFrame | None = None) -> alt.C
             alt.Tooltip("hour:O", title="Hour"),
             alt.Tooltip("events:Q", title="Events", format=","),
             alt.Tooltip("interactions:Q", title="Interactions", format=","),
-            alt.Tooltip("users:Q", title="Active users", format=","),
         ],
     )
     layers = [rect]

@@ -90,6 +90,8 @@ def kpis(ctx: data.Context) -> None:
                "revenue", "arpu", "average_order_value", "repurchase_rate", "reach_rate", "roi"]  # fmt: skip
     kpi = c[1].selectbox("KPI", options, format_func=rp._kpi_label, key="explore_kpi")
     summary = ctx.kpis(by)
+    if by == "segment" and ctx.names:
+        summary = summary.assign(group=summary["group"].map(lambda g: ctx.names.get(g, g)))
     if kpi == "roi" and ctx.costs is None:
         st.info("ROI needs campaign costs: upload a cost table below (campaign, platform, "
                 "period_start, period_end, cost).")  # fmt: skip
@@ -110,10 +112,15 @@ def kpis(ctx: data.Context) -> None:
                           type=["csv"], key="explore_costs_upload")  # fmt: skip
     if up is not None:
         try:
-            st.session_state["explore_costs"] = ex.read_campaign_costs(up.getvalue())
-            st.success("Costs loaded: ROI is now shown overall, by platform and by campaign.")
+            new = ex.read_campaign_costs(up.getvalue())
         except DataError as exc:
             st.error(str(exc))
+            return
+        old = st.session_state.get("explore_costs")
+        if old is None or not new.equals(old):
+            st.session_state["explore_costs"] = new
+            st.rerun()  # recompute ROI with the new costs
+        st.success("Your costs are loaded: ROI is shown overall, by platform and by campaign.")
 
 
 def funnel_retention(ctx: data.Context) -> None:

@@ -117,9 +117,9 @@ def test_active_hours_and_best_windows(engine):
     heat = ex.active_hours(engine)
     assert len(heat) == 168 and heat["events"].sum() == 19
     cell = heat.set_index(["weekday", "hour"])
-    assert cell.loc[(0, 10), ["events", "interactions", "users"]].tolist() == [3, 1, 1]
-    assert cell.loc[(0, 20), ["events", "interactions", "users"]].tolist() == [4, 1, 1]
-    assert cell.loc[(1, 12), ["events", "interactions", "users"]].tolist() == [5, 2, 1]
+    assert cell.loc[(0, 10), ["events", "interactions"]].tolist() == [3, 1]
+    assert cell.loc[(0, 20), ["events", "interactions"]].tolist() == [4, 1]
+    assert cell.loc[(1, 12), ["events", "interactions"]].tolist() == [5, 2]
     assert cell.loc[(1, 20), ["events", "interactions"]].tolist() == [2, 1]
     assert cell.loc[(0, 8), ["events", "interactions"]].tolist() == [2, 0]
     assert cell.loc[(6, 0), "events"] == 0
@@ -393,7 +393,7 @@ def test_costs_validation_names_row():
         ex.read_campaign_costs(bad)
     with pytest.raises(DataError, match="'campaign'"):
         ex.read_campaign_costs(b"name,cost\nx,1\n")
-    ok = ex.read_campaign_costs("campaign,cost\nA,5\n".encode())
+    ok = ex.read_campaign_costs(b"campaign,cost\nA,5\n")
     assert ok["platform"].tolist() == [None] and ok["cost"].tolist() == [5.0]
 
 
