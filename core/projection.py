@@ -198,12 +198,14 @@ def stratified_sample(
     groups = labels.reindex(index).astype("string").fillna("(none)").to_numpy()
     names, codes = np.unique(groups, return_inverse=True)
     counts = np.bincount(codes, minlength=len(names))
-    floor = np.minimum(counts, MIN_PER_SEGMENT)
+    if len(names) > max_points:  # more groups than points: no stratification possible
+        return np.sort(rng.choice(n, max_points, replace=False))
+    floor = np.minimum(counts, min(MIN_PER_SEGMENT, max_points // len(names)))
     quota = np.maximum(floor, np.floor(counts * max_points / n).astype(int))
-    # Trim the largest groups until the total fits (floors for small groups stay).
-    while quota.sum() > max_points:
+    # Trim the groups with most room above their floor until the total fits.
+    while (excess := int(quota.sum()) - max_points) > 0:
         j = int(np.argmax(quota - floor))
-        quota[j] -= min(quota[j] - floor[j], quota.sum() - max_points)
+        quota[j] -= min(int(quota[j] - floor[j]), excess)
     picked = [
         rng.choice(np.flatnonzero(codes == g), quota[g], replace=False) for g in range(len(names))
     ]
