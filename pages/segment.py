@@ -1,0 +1,167 @@
+"""Segment: pick features and weights, a method and k, read quality and stability, save."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.schema import DataError
+from core.segmentation import METHODS, TRANSFORMS, SegmentParams
+from ui import segment_charts as charts
+from ui import segment_data as data
+from ui import state
+
+st.title("Segment")
+st.caption(
+    "Pick what matters about your users, how much each thing counts, and how many groups "
+    "you want. PersonaLab shows how well separated and how stable the groups are; save the "
+    "result to see it on the Map and as Personas."
+)
+
+try:
+    dataset = state.current_dataset()
+    features = state.features()
+except DataError as exc:
+    st.error(str(exc))
+    charts.link("pages/data.py", "Go to the Data page", ":material/upload_file:")
+    st.stop()
+
+if len(features) < 3:
+    st.info("This dataset has fewer than 3 users; load more data on the Data page to segment.")
+    st.stop()
+
+numeric = data.numeric_columns(features)
+
+
+def _use_k(k: int) -> None:
+    st.session_state["seg_k"] = int(k)
+
+
+settings, results = st.columns([1, 2], gap="large")
+with settings:
+    st.subheader("Settings")
+    method = st.selectbox(
+        "Method",
+        METHODS,
+        format_func=data.METHOD_LABELS.get,
+        key="seg_method",
+        help="k-means suits most data. RFM uses fixed rules on recency, purchases and spend.",
+    )
+    if method != "rfm":
+        chosen = st.multiselect(
+            "What matters (features)",
+            numeric,
+            default=data.default_features(features),
+            key="seg_features",
+            help="Behaviour used to group users. Counts and money are put on a log scale.",
+        )
+        with st.expander("How much each feature counts", expanded=False):
+            st.caption("1 = normal, 2 = twice as important, 0 = ignore.")
+            weights = {f: st.slider(f, 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}") for f in chosen}
+        categorical = st.multiselect(
+            "Attributes (categories)",
+            data.categorical_columns(features),
+            key="seg_categorical",
+            help="For example gender or region; each value becomes its own yes/no feature.",
+        )
+        transform = st.selectbox(
+            "Scaling", TRANSFORMS, format_func=data.TRANSFORM_LABELS.get, key="seg_transform"
+        )
+    else:
+        chosen, weights, categorical, transform = [], {}, [], TRANSFORMS[0]
+    k, min_size = 6, 25
+    if method in ("kmeans", "gmm", "agglomerative"):
+        k = st.slider("Number of segments (k)", 2, 12, 6, key="seg_k")
+    elif method == "hdbscan":
+        min_size = st.number_input(
+            "Smallest segment (users)", 5, 10_000, 25, step=5, key="seg_min_size"
+        )
+    with st.expander("Advanced", expanded=False):
+        pca = st.number_input(
+            "Compress to this many principal components (0 = off)", 0, 50, 0, key="seg_pca"
+        )
+        seed = st.number_input("Random seed", 0, 1_000_000, 0, key="seg_seed")
+
+if method != "rfm" and not chosen and not categorical:
+    results.info("Pick at least one feature on the left to find segments.")
+    st.stop()
+
+params_kwargs = dict(
+    method=method,
+    weights=tuple(weights.items()),
+    transform=transform,
+    categorical=tuple(categorical),
+    pca_components=int(pca) or None,
+    k=int(k),
+    seed=int(seed),
+    min_cluster_size=int(min_size),
+)
+if method != "rfm":
+    params_kwargs["features"] = tuple(chosen)
+params = SegmentParams(**params_kwargs)
+
+with results:
+    try:
+        result = data.run_segment(dataset.dataset_id, params, features)
+    except DataError as exc:
+        st.error(str(exc))
+        st.stop()
+    q = result.quality
+    cols = st.columns(3)
+    cols[0].metric("Segments", q["n_segments"])
+    cols[1].metric(
+        "Separation (silhouette)",
+        "n/a" if q["silhouette"] != q["silhouette"] else f"{q['silhouette']:.2f}",
+        help="-1 to 1; above 0.25 the groups are reasonably apart, above 0.5 clearly.",
+    )
+    cols[2].metric("Run id", result.params_hash, help="Same settings give the same id.")
+    st.markdown(data.quality_words(q))
+    if q["noise_share"] > 0:
+        st.caption(f"{q['noise_share']:.0%} of users fit no segment and are shown as Noise.")
+
+    if st.toggle("Check stability", value=len(features) <= 50_000, key="seg_stability"):
+        stab = data.run_stability(dataset.dataset_id, params, features)
+        st.markdown(data.stability_words(stab))
+
+    st.altair_chart(charts.sizes_chart(result.sizes), use_container_width=True)
+    for warning in result.warnings:
+        st.warning(warning)
+
+    if method in ("kmeans", "gmm", "agglomerative"):
+        with st.expander("Suggest the number of segments", expanded=False):
+            st.caption(
+                "Tries 2 to 10 segments. Suggested: the best separation (silhouette), with "
+                "ties broken by the Calinski-Harabasz score; tiny segments are avoided."
+            )
+            if st.toggle("Compare 2 to 10 segments", key="seg_suggest"):
+                try:
+                    table, best = data.run_sweep(
+                        dataset.dataset_id, SegmentParams(**{**params_kwargs, "k": 2}), features
+                    )
+                except DataError as exc:
+                    st.error(str(exc))
+                else:
+                    st.altair_chart(charts.sweep_chart(table, best), use_container_width=True)
+                    st.button(
+                        f"Use k = {best}",
+                        key="seg_use_k",
+                        on_click=_use_k,
+                        args=(best,),
+                        disabled=best == k,
+                    )
+
+    st.subheader("Save")
+    current = state.current_run()
+    if current is not None and current.run_id == result.params_hash:
+        st.success("This segmentation is saved: open the Map or Personas page.")
+    if st.button("Save this segmentation", type="primary", key="seg_save"):
+        state.set_current_run(
+            state.Run(
+                run_id=result.params_hash,
+                dataset_id=dataset.dataset_id,
+                params=params,
+                labels=result.labels,
+                quality=dict(q),
+            )
+        )
+        st.success("Saved. The Map, Personas, Explore and Experiments pages now use it.")
+        charts.link("pages/map.py", "See it on the map", ":material/scatter_plot:")

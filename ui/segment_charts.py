@@ -1,0 +1,71 @@
+"""Altair charts for the Segment page: quality per k and segment sizes."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+METRIC_TITLES = {
+    "silhouette": "Silhouette (higher is better)",
+    "calinski_harabasz": "Calinski-Harabasz (higher is better)",
+    "davies_bouldin": "Davies-Bouldin (lower is better)",
+}
+
+
+def sweep_chart(table: pd.DataFrame, recommended: int) -> alt.VConcatChart:
+    """One small line chart per quality metric vs k, the recommended k marked."""
+    charts = []
+    for metric, title in METRIC_TITLES.items():
+        data = table[["k", metric]].rename(columns={metric: "value"})
+        base = alt.Chart(data).encode(
+            x=alt.X("k:O", title="Number of segments (k)"),
+            y=alt.Y("value:Q", title="score", scale=alt.Scale(zero=False)),
+        )
+        line = base.mark_line(point=True)
+        rule = (
+            alt.Chart(pd.DataFrame({"k": [recommended]}))
+            .mark_rule(color="#d62728", strokeDash=[4, 3])
+            .encode(x="k:O")
+        )
+        charts.append((line + rule).properties(title=title, height=140, width=220))
+    return alt.hconcat(*charts).properties(
+        title=f"Quality by number of segments (dashed: suggested k = {recommended})"
+    )
+
+
+def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
+    """Horizontal bars: users per segment, largest first."""
+    names = names or {}
+    data = pd.DataFrame(
+        {
+            "segment": [names.get(s, s) for s in sizes.index],
+            "users": sizes.to_numpy(),
+            "share": sizes.to_numpy() / max(int(sizes.sum()), 1),
+        }
+    )
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            y=alt.Y("segment:N", sort=list(data["segment"]), title="Segment"),
+            x=alt.X("users:Q", title="Users"),
+            color=alt.Color("segment:N", sort=list(data["segment"]), legend=None),
+            tooltip=[
+                alt.Tooltip("segment:N", title="Segment"),
+                alt.Tooltip("users:Q", title="Users", format=","),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .properties(title="Segment sizes (users)", height=max(120, 28 * len(data)))
+    )
+
+
+def link(path: str, label: str, icon: str) -> None:
+    """``st.page_link`` that degrades to plain text when the page is not in the navigation."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)
+        st.markdown(f"Open **{label}** from the menu on the left.")

@@ -1,0 +1,88 @@
+"""Cached calls into core.segmentation for the Segment page (keyed by dataset + params)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import segmentation as seg
+
+METHOD_LABELS = {
+    "kmeans": "k-means (fast, round groups)",
+    "gmm": "Gaussian mixture (groups of any shape)",
+    "agglomerative": "Hierarchical (Ward)",
+    "hdbscan": "Density (HDBSCAN: finds its own number, marks outliers)",
+    "rfm": "RFM rules (recency, frequency, money)",
+}
+TRANSFORM_LABELS = {
+    "log1p+standard": "Log counts and money, then standardise (recommended)",
+    "log1p+robust": "Log counts and money, then robust scaling (many outliers)",
+    "standard": "Standardise only",
+    "robust": "Robust scaling only",
+}
+
+
+@st.cache_data(max_entries=32, show_spinner="Finding segments...")
+def run_segment(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
+    """core.segmentation.segment, cached by dataset id and parameters only."""
+    return seg.segment(_features, params)
+
+
+@st.cache_data(max_entries=16, show_spinner="Trying 2 to 10 segments...")
+def run_sweep(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
+    """Quality per k and the recommended k."""
+    table = seg.sweep_k(_features, params)
+    return table, seg.recommend_k(table)
+
+
+@st.cache_data(max_entries=16, show_spinner="Re-running on samples to check stability...")
+def run_stability(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
+    """Stability over 10 re-runs on 80% samples."""
+    return seg.stability(_features, params, n_runs=10)
+
+
+def numeric_columns(features: pd.DataFrame) -> list[str]:
+    """Numeric feature columns the user can pick."""
+    return seg.numeric_feature_columns(features)
+
+
+def categorical_columns(features: pd.DataFrame) -> list[str]:
+    """Categorical attributes the user can add."""
+    return seg.categorical_feature_columns(features)
+
+
+def default_features(features: pd.DataFrame) -> list[str]:
+    """The default behavioural features present in this dataset."""
+    return [c for c in seg.DEFAULT_FEATURES if c in features.columns]
+
+
+def quality_words(quality: dict) -> str:
+    """Silhouette in plain words (Kaufman & Rousseeuw's usual reading of the scale)."""
+    s = quality.get("silhouette")
+    if s is None or s != s:
+        return "Separation cannot be measured with fewer than two segments."
+    if s >= 0.5:
+        return f"Segments are **clearly separated** (silhouette {s:.2f} of 1)."
+    if s >= 0.25:
+        return f"Segments are **reasonably separated** (silhouette {s:.2f} of 1)."
+    return (
+        f"Segments **overlap a lot** (silhouette {s:.2f} of 1): try other features, "
+        "weights or fewer segments."
+    )
+
+
+def stability_words(result: seg.StabilityResult) -> str:
+    """Stability in plain words (Hennig 2007 thresholds on the per-segment Jaccard)."""
+    shaky = [s for s, j in result.jaccard.items() if j < 0.6]
+    head = (
+        f"Re-running on samples reproduces {result.mean_ari:.0%} of the grouping "
+        f"(worst run {result.min_ari:.0%})."
+    )
+    if result.mean_ari >= 0.8 and not shaky:
+        return f"Segments are **stable**. {head}"
+    if shaky:
+        return (
+            f"{head} Segment(s) **{', '.join(shaky)}** change a lot between runs: treat them "
+            "with care or try a different number of segments."
+        )
+    return f"Segments are **fairly stable**. {head}"
