@@ -83,20 +83,14 @@ def write_events_sql(con, n_events: int, n_users: int, days: int, seed: int) -> 
 
 
 def build_dataset(path: Path, n_events: int, n_users: int, days: int, seed: int) -> str:
-    """Write the benchmark dataset (canonical schema) and say which generator made it."""
+    """Write our own benchmark dataset (canonical schema) with campaigns and comment text."""
     con = duckdb.connect(str(path))
     con.execute(
         """CREATE TABLE events (user_id VARCHAR NOT NULL, timestamp TIMESTAMP NOT NULL,
         event_type VARCHAR NOT NULL, platform VARCHAR, amount DOUBLE, content_id VARCHAR,
         content_format VARCHAR, campaign VARCHAR, text VARCHAR)"""
     )
-    name = "benchmarks/bench_explore.write_events_sql (seeded, in DuckDB)"
-    parquet = _bench_features_parquet(n_events, n_users, days, seed)
-    if parquet is not None:
-        con.execute("INSERT INTO events BY NAME SELECT * FROM read_parquet(?)", [str(parquet)])
-        name = f"benchmarks/bench_features generator ({parquet.name})"
-    else:
-        write_events_sql(con, n_events, n_users, days, seed)
+    write_events_sql(con, n_events, n_users, days, seed)
     rng = np.random.default_rng(seed + 1)
     users = pd.DataFrame(
         {
@@ -108,26 +102,22 @@ def build_dataset(path: Path, n_events: int, n_users: int, days: int, seed: int)
     con.register("users_df", users)
     con.execute("CREATE TABLE users AS SELECT * FROM users_df")
     con.close()
-    return name
+    return "benchmarks/bench_explore.write_events_sql (seeded, in DuckDB)"
 
 
-def _bench_features_parquet(n_events: int, n_users: int, days: int, seed: int) -> Path | None:
-    """Events parquet from benchmarks/bench_features.py's generator, when it offers one."""
+def bench_features_dataset(quick: bool, seed: int) -> tuple[Path, int, int] | None:
+    """The dataset benchmarks/bench_features.py measures (same generator, same file)."""
     try:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         import bench_features  # type: ignore[import-not-found]
     except ImportError:
         return None
-    for name in ("write_events_parquet", "generate_parquet", "make_events_parquet"):
-        fn = getattr(bench_features, name, None)
-        if fn is None:
-            continue
-        try:
-            out = fn(n_events=n_events, seed=seed)
-        except TypeError:
-            continue
-        return Path(out) if out else None
-    return None
+    ensure = getattr(bench_features, "ensure_data", None)
+    if ensure is None:
+        return None
+    n_events, n_users = (200_000, 20_000) if quick else (10_000_000, 1_000_000)
+    paths = ensure(n_events, n_users, seed)
+    return Path(paths["db"]), n_events, n_users
 
 
 def overview(engine, filters: ex.ExploreFilters, labels=None) -> None:
@@ -157,19 +147,28 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="500k events (CI)")
     parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--seed", type=int, default=7)
-    args = parser.parse_args()
-    n_events = args.events or (500_000 if args.quick else 10_000_000)
-    n_users = max(1000, n_events // 50)
-    days = 90
-    tmp = Path(tempfile.mkdtemp(prefix="personalab-bench-explore-"))
-    path = tmp / "bench.duckdb"
-    t0 = time.perf_counter()
-    gen_name = build_dataset(path, n_events, n_users, days, args.seed)
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
-    print(
-        f"data: {n_events:,} events, {n_users:,} users, {days} days ({gen_name}), "
-        f"written in {time.perf_counter() - t0:.1f} s"
+    parser.add_argument(
+        "--own-data", action="store_true", help="generate events here (with campaigns, text)"
     )
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    shared = (
+        None if (args.own_data or args.events) else bench_features_dataset(args.quick, args.seed)
+    )
+    if shared is not None:
+        path, n_events, n_users = shared
+        print(f"data: {n_events:,} events, {n_users:,} users from benchmarks/bench_features.py "
+              f"({path.name}; no campaigns or comment text in that generator)")  # fmt: skip
+    else:
+        n_events = args.events or (500_000 if args.quick else 10_000_000)
+        n_users = max(1000, n_events // 50)
+        days = 90
+        tmp = Path(tempfile.mkdtemp(prefix="personalab-bench-explore-"))
+        path = tmp / "bench.duckdb"
+        t0 = time.perf_counter()
+        gen_name = build_dataset(path, n_events, n_users, days, args.seed)
+        print(f"data: {n_events:,} events, {n_users:,} users, {days} days ({gen_name}), "
+              f"written in {time.perf_counter() - t0:.1f} s")  # fmt: skip
     engine = dataset_engine(path)
 
     from core.features import build_features
@@ -180,17 +179,20 @@ def main() -> None:
     everything = ex.ExploreFilters()
     t_first = timed(first_render, engine, everything)
     print(f"explore   first render (default section)       {t_first:7.2f} s   target < 5 s")
-    one_platform = ex.ExploreFilters(platforms=("weibo",))
+    bounds = ex.data_bounds(engine)
+    one_platform = ex.ExploreFilters(platforms=bounds.platforms[:1])
     t_filter = timed(overview, engine, one_platform, repeat=2)
     print(f"explore   filter change (one platform)         {t_filter:7.2f} s   target < 1 s")
-    last_month = ex.ExploreFilters(start=dt.date(2024, 3, 1), end=dt.date(2024, 3, 30))
+    last_month = ex.ExploreFilters(
+        start=bounds.date_max - dt.timedelta(days=29), end=bounds.date_max
+    )
     t_dates = timed(overview, engine, last_month, repeat=2)
     print(f"explore   filter change (last 30 days)         {t_dates:7.2f} s   target < 1 s")
 
-    labels = pd.Series(
-        np.where(np.arange(n_users) % 3 == 0, "S1", "S2"),
-        index=[f"u{i}" for i in range(n_users)],
-    )
+    with engine.connect() as conn:
+        raw = conn.connection.driver_connection
+        ids = raw.execute("SELECT DISTINCT user_id FROM events ORDER BY 1").df()["user_id"]
+    labels = pd.Series(np.where(np.arange(len(ids)) % 3 == 0, "S1", "S2"), index=ids)
     sections = {
         "KPIs by platform": lambda: ex.kpi_summary(engine, everything, by="platform"),
         "KPI trends (week)": lambda: ex.kpi_trends(engine, everything, grain="week"),
