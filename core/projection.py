@@ -48,6 +48,7 @@ __all__ = [
     "stratified_sample",
     "segment_centroids",
     "map_frame",
+    "select_box",
     "warm_up",
     "clear_graph_cache",
 ]
@@ -503,6 +504,27 @@ def map_frame(
     else:
         out["segment"] = labels.reindex(out["user_id"]).fillna("(none)").astype("str").to_numpy()
     return out[["user_id", "x", "y", "segment", *keep]]
+
+
+def select_box(
+    result: MapResult, x_range: tuple[float, float], y_range: tuple[float, float]
+) -> list[str]:
+    """User ids of the shown points inside a box drawn on the map.
+
+    Parameters
+    ----------
+    result : MapResult
+    x_range, y_range : (float, float)
+        The box's edges in map coordinates (either order).
+
+    Returns
+    -------
+    list of str
+    """
+    (x0, x1), (y0, y1) = sorted(map(float, x_range)), sorted(map(float, y_range))
+    pts = result.points
+    inside = pts["x"].between(x0, x1) & pts["y"].between(y0, y1)
+    return pts.loc[inside, "user_id"].astype(str).tolist()
 
 
 def warm_up() -> None:

@@ -1,0 +1,149 @@
+"""Map: every user on a UMAP map, coloured by segment or feature; box-select a new segment."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.projection import MapParams
+from core.schema import DataError
+from core.segmentation import SegmentParams, numeric_feature_columns
+from ui import map_charts as charts
+from ui import map_data as data
+from ui import state
+from ui.segment_charts import link
+
+st.title("Map")
+st.caption(
+    "Each dot is a user; users who behave alike sit close together. Colour the map by "
+    "segment or by any feature, hover for details, and draw a box to make a new segment."
+)
+
+try:
+    dataset = state.current_dataset()
+    features = state.features()
+except DataError as exc:
+    st.error(str(exc))
+    link("pages/data.py", "Go to the Data page", ":material/upload_file:")
+    st.stop()
+
+run = state.current_run()
+if run is None:
+    st.info(
+        "No saved segmentation yet, so the map is not coloured by segment. Save one on the "
+        "**Segment** page to see your segments here."
+    )
+    link("pages/segment.py", "Go to the Segment page", ":material/tune:")
+    labels = pd.Series("All users", index=pd.Index(features["user_id"].astype(str), name="user_id"))
+    run_id, names = "none", {}
+    seg_params = SegmentParams()
+else:
+    labels, run_id, names = run.labels, run.run_id, dict(run.names)
+    p = run.params
+    # The map shows the space the segments were found in; RFM rules have no such space.
+    usable = isinstance(p, SegmentParams) and p.method != "rfm"
+    seg_params = p if usable else SegmentParams()
+
+numeric = numeric_feature_columns(features)
+controls = st.columns([2, 1, 1])
+color = controls[0].selectbox(
+    "Colour by",
+    [charts.SEGMENT, *numeric],
+    format_func=lambda c: "Segment" if c == charts.SEGMENT else c,
+    key="map_color",
+)
+n_neighbors = controls[1].slider(
+    "Neighbours",
+    5,
+    100,
+    15,
+    key="map_neighbors",
+    help="Small: local detail. Large: the big picture. Changing it recomputes the map.",
+)
+min_dist = controls[2].slider(
+    "Spacing",
+    0.0,
+    0.95,
+    0.1,
+    0.05,
+    key="map_min_dist",
+    help="How tightly similar users pack together. Re-arranges quickly (same neighbours).",
+)
+map_params = MapParams(n_neighbors=int(n_neighbors), min_dist=float(min_dist))
+key = data.cache_key(dataset.dataset_id, run_id, seg_params, map_params)
+segment_labels = labels if run is not None else None
+
+placeholder = st.empty()
+try:
+    if not data.umap_done(key):
+        quick = data.pca_map(
+            dataset.dataset_id, run_id, seg_params, map_params, features, segment_labels
+        )
+        placeholder.altair_chart(
+            charts.scatter(
+                data.frame(quick, features, labels, None if color == "segment" else color),
+                data.centroids(quick, labels) if run is not None else None,
+                color,
+                names,
+                "Quick preview (PCA) while the detailed map is computed",
+                selectable=False,
+            ),
+            use_container_width=True,
+        )
+    with st.spinner("Computing the detailed map (UMAP)..."):
+        result = data.umap_map(
+            dataset.dataset_id, run_id, seg_params, map_params, features, segment_labels
+        )
+    data.mark_umap_done(key)
+except DataError as exc:
+    st.error(str(exc))
+    st.stop()
+
+points = data.frame(result, features, labels, None if color == charts.SEGMENT else color)
+event = placeholder.altair_chart(
+    charts.scatter(
+        points,
+        data.centroids(result, labels) if run is not None else None,
+        color,
+        names,
+        "Users on the map (UMAP)",
+        selectable=True,
+    ),
+    use_container_width=True,
+    on_select="rerun",
+    selection_mode="brush",
+    key="map_chart",
+)
+st.caption(
+    f"{result.note} Map quality (trustworthiness): {result.trustworthiness:.2f} of 1 "
+    "(share of map neighbours that are real neighbours)."
+)
+
+st.subheader("Make a segment from the map")
+chosen = data.selected_users(result, getattr(event, "selection", None) or {})
+if not chosen:
+    st.caption("Drag a box around a group of dots on the map to select them.")
+else:
+    st.markdown(f"**{len(chosen):,} users** selected.")
+    name = st.text_input("Name of the new segment", "Map selection", key="map_new_name")
+    if st.button("Save as a new segment", type="primary", key="map_save_selection"):
+        try:
+            base = labels if run is not None else pd.Series("Everyone else", index=labels.index)
+            new_labels = data.with_new_segment(base, chosen, name)
+        except DataError as exc:
+            st.error(str(exc))
+        else:
+            new_id = data.cache_key(run_id, name.strip(), tuple(sorted(chosen)), None)[:8]
+            state.set_current_run(
+                state.Run(
+                    run_id=f"{run_id}-{new_id}" if run is not None else new_id,
+                    dataset_id=dataset.dataset_id,
+                    params=run.params if run is not None else None,
+                    labels=new_labels,
+                    names=names,
+                )
+            )
+            st.success(
+                f"Saved: {len(chosen):,} users are now in the segment "
+                f"**{state.escape_markdown(name.strip())}**."
+            )
