@@ -18,9 +18,11 @@ persona                   share  signature
 ``dormant``                15 %  active in the first weeks only, silent for 45+ days
 ========================  =====  =================================================
 
-Everything is vectorised with numpy (no Python loop over users or events) so a million
-users generate in seconds; every random draw comes from one ``numpy.random.Generator``
-seeded by ``seed``, so the same arguments always give identical tables.
+Everything is vectorised with numpy (no Python loop over users or events): one million
+users over 14 days (12.8M events) take about 9 s of CPU and 2.2 GB; over 90 days (74M
+events) about 40 s and 9 GB. Every random draw comes from one
+``numpy.random.Generator`` seeded by ``seed``, so the same arguments always give
+identical tables.
 
 The persona definitions are data (``PERSONAS``), not branches: adding a persona means
 adding one entry.
@@ -565,10 +567,13 @@ def generate(
     Parameters
     ----------
     n_users : int
-        Number of users (> 0). About 60 events per user are generated.
+        Number of users (> 0, at most 5,000,000). About 0.8 events per user per day
+        are generated (74 per user over 90 days).
     days : int
-        Length of the observed period in days (>= 14). Dormant users stop after the
-        first third of it; the campaign A/B test runs at 70-85 % of it.
+        Length of the observed period in days (14 to 3650). Dormant users stop within
+        the first third of it and at least 45 days before its end (for periods under
+        60 days: after the first two days); campaigns run at 6-18 %, 40-47 % and (the
+        A/B test) 70-85 % of it.
     seed : int
         Seed of the random generator; the same arguments give identical tables.
     start : str
@@ -605,14 +610,14 @@ def generate(
     width = max(5, len(str(n_users)))
     user_ids = np.char.add("u", np.char.zfill(np.arange(1, n_users + 1).astype(str), width))
 
-    users, age = _users(rng, persona, user_ids, start_ts, days)
+    users, age = _users(rng, persona, user_ids, start_ts)
     campaigns = _campaigns(start_ts, days)
     # Stratified randomisation: within each persona, half A (0) and half B (1).
     variant = np.empty(n_users, dtype=np.int8)
     for i in range(k):
         members = np.flatnonzero(persona == i)
         variant[rng.permutation(members)] = np.arange(len(members)) % 2
-    events = _events(rng, persona, age, variant, user_ids, start_ts, days, campaigns, users)
+    events = _events(rng, persona, age, variant, user_ids, start_ts, days, campaigns)
     experiment = _experiment(rng, persona, variant, user_ids, events, campaigns, start_ts)
     truth = pd.DataFrame(
         {"user_id": user_ids.astype(object), "persona": np.array(PERSONA_NAMES)[persona]}
@@ -628,7 +633,6 @@ def _users(
     persona: np.ndarray,
     user_ids: np.ndarray,
     start: pd.Timestamp,
-    days: int,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Demographics correlated with the persona; also returns ages for the platform tilt."""
     n = len(persona)
@@ -711,7 +715,6 @@ def _events(
     start: pd.Timestamp,
     days: int,
     campaigns: list[_Campaign],
-    users: pd.DataFrame,
 ) -> pd.DataFrame:
     """All events, vectorised: counts per user, then one draw per event for each column."""
     n = len(persona)
@@ -980,12 +983,14 @@ def _campaign_costs(
     pay back; Weibo and Instagram do not).
     """
     tagged = events[events["campaign"].notna()]
-    revenue = tagged.groupby(["campaign", "platform"], observed=True)["amount"].sum().fillna(0.0)
+    grouped = tagged.groupby(["campaign", "platform"], observed=True)["amount"]
+    revenue = grouped.sum().fillna(0.0)
+    credited = grouped.size()
     rows = []
     for c in campaigns:
         for plat in PLATFORMS:
             rev = float(revenue.get((c.name, plat), 0.0))
-            exposures = int(((tagged["campaign"] == c.name) & (tagged["platform"] == plat)).sum())
+            exposures = int(credited.get((c.name, plat), 0))
             if exposures == 0:
                 continue
             cost = max(rev / (1 + _TARGET_ROI[plat]), 2.0 * exposures) * rng.uniform(0.85, 1.15)
