@@ -239,7 +239,15 @@ def labels_on_engine(engine, labels: pd.Series) -> Iterator[tuple[object, str]]:
     with engine.connect() as conn:
         raw = conn.connection.dbapi_connection
         if hasattr(raw, "register") and engine.dialect.name.startswith("duckdb"):
-            raw.register(name, frame)
+            import pyarrow as pa
+
+            # Arrow strings scan without Python objects (much faster than object columns).
+            raw.register(
+                name,
+                pa.table(
+                    {"user_id": pa.array(frame["user_id"]), "segment": pa.array(frame["segment"])}
+                ),
+            )
             try:
                 yield conn, name
             finally:
@@ -287,35 +295,65 @@ def _as_of_sql(events: str, as_of: str | None) -> str:
 
 
 def _aggregate_sql(events: str, labels_table: str, as_of_sql: str, period_days: int) -> str:
+    # Aggregate the events per user first (no join on the big table), then join the
+    # labels on one row per user, then aggregate per segment: far cheaper than joining
+    # every event to its label. Distinct days are counted on the (user, day) pairs of
+    # the small subsets that need them (purchases; the current period).
     p = int(period_days)
+    day = "CAST(timestamp AS DATE)"
     return f"""
     WITH as_of_cte AS (SELECT {as_of_sql} AS d),
     per_user AS (
         SELECT
-            l.segment,
-            l.user_id,
-            count(*) FILTER (WHERE e.event_type = 'view') AS n_view,
-            count(*) FILTER (WHERE e.event_type = 'like') AS n_like,
-            count(*) FILTER (WHERE e.event_type = 'comment') AS n_comment,
-            count(*) FILTER (WHERE e.event_type = 'share') AS n_share,
-            count(*) FILTER (WHERE e.event_type = 'save') AS n_save,
-            count(*) FILTER (WHERE e.event_type = 'click') AS n_click,
-            count(*) FILTER (WHERE e.event_type = 'register') AS n_register,
-            count(*) FILTER (WHERE e.event_type = 'purchase') AS n_purchase,
-            coalesce(sum(e.amount) FILTER (WHERE e.event_type = 'purchase'), 0) AS revenue,
-            count(DISTINCT CAST(e.timestamp AS DATE)) FILTER (WHERE e.event_type = 'purchase')
-                AS purchase_days,
+            CAST(user_id AS VARCHAR) AS user_id,
+            count(*) FILTER (WHERE event_type = 'view') AS n_view,
+            count(*) FILTER (WHERE event_type = 'like') AS n_like,
+            count(*) FILTER (WHERE event_type = 'comment') AS n_comment,
+            count(*) FILTER (WHERE event_type = 'share') AS n_share,
+            count(*) FILTER (WHERE event_type = 'save') AS n_save,
+            count(*) FILTER (WHERE event_type = 'click') AS n_click,
+            count(*) FILTER (WHERE event_type = 'register') AS n_register,
+            count(*) FILTER (WHERE event_type = 'purchase') AS n_purchase,
+            coalesce(sum(amount) FILTER (WHERE event_type = 'purchase'), 0) AS revenue,
             count(*) FILTER (
-                WHERE CAST(e.timestamp AS DATE) > (SELECT d FROM as_of_cte) - {2 * p}
-                  AND CAST(e.timestamp AS DATE) <= (SELECT d FROM as_of_cte) - {p}
-            ) AS prev_events,
-            count(DISTINCT CAST(e.timestamp AS DATE)) FILTER (
-                WHERE CAST(e.timestamp AS DATE) > (SELECT d FROM as_of_cte) - {p}
-                  AND CAST(e.timestamp AS DATE) <= (SELECT d FROM as_of_cte)
-            ) AS current_days
+                WHERE {day} > (SELECT d FROM as_of_cte) - {2 * p}
+                  AND {day} <= (SELECT d FROM as_of_cte) - {p}
+            ) AS prev_events
+        FROM {events}
+        GROUP BY CAST(user_id AS VARCHAR)
+    ),
+    purchase_days AS (
+        SELECT user_id, count(*) AS n_days FROM (
+            SELECT DISTINCT CAST(user_id AS VARCHAR) AS user_id, {day} AS day
+            FROM {events} WHERE event_type = 'purchase'
+        ) AS pd_pairs GROUP BY user_id
+    ),
+    current_days AS (
+        SELECT user_id, count(*) AS n_days FROM (
+            SELECT DISTINCT CAST(user_id AS VARCHAR) AS user_id, {day} AS day
+            FROM {events}
+            WHERE {day} > (SELECT d FROM as_of_cte) - {p} AND {day} <= (SELECT d FROM as_of_cte)
+        ) AS cd_pairs GROUP BY user_id
+    ),
+    joined AS (
+        SELECT
+            l.segment,
+            coalesce(u.n_view, 0) AS n_view,
+            coalesce(u.n_like, 0) AS n_like,
+            coalesce(u.n_comment, 0) AS n_comment,
+            coalesce(u.n_share, 0) AS n_share,
+            coalesce(u.n_save, 0) AS n_save,
+            coalesce(u.n_click, 0) AS n_click,
+            coalesce(u.n_register, 0) AS n_register,
+            coalesce(u.n_purchase, 0) AS n_purchase,
+            coalesce(u.revenue, 0) AS revenue,
+            coalesce(u.prev_events, 0) AS prev_events,
+            coalesce(pdays.n_days, 0) AS purchase_days,
+            coalesce(cdays.n_days, 0) AS current_days
         FROM {labels_table} AS l
-        LEFT JOIN {events} AS e ON e.user_id = l.user_id
-        GROUP BY l.segment, l.user_id
+        LEFT JOIN per_user AS u ON u.user_id = l.user_id
+        LEFT JOIN purchase_days AS pdays ON pdays.user_id = l.user_id
+        LEFT JOIN current_days AS cdays ON cdays.user_id = l.user_id
     )
     SELECT
         CASE WHEN GROUPING(segment) = 1 THEN NULL ELSE segment END AS segment,
@@ -338,7 +376,7 @@ def _aggregate_sql(events: str, labels_table: str, as_of_sql: str, period_days: 
         count(*) FILTER (WHERE prev_events > 0 AND current_days > 0) AS retained,
         count(*) FILTER (WHERE current_days > 0) AS current_active,
         sum(current_days) AS active_user_days
-    FROM per_user
+    FROM joined
     GROUP BY GROUPING SETS ((segment), ())
     """
 

@@ -354,19 +354,25 @@ def _validate(
         raise DataError("There are no segment labels; run and save a segmentation first.")
     if int(min_group_size) < 1:
         raise DataError(f"The minimum group size must be at least 1, got {min_group_size}.")
-    feats = features.copy()
-    feats["user_id"] = feats["user_id"].astype(str)
-    feats = feats.drop_duplicates("user_id").set_index("user_id")
-    lab = labels.copy()
-    lab.index = lab.index.astype(str)
-    lab = lab[~lab.index.duplicated()].astype(str)
-    common = feats.index.intersection(lab.index)
-    if len(common) == 0:
+    # set_index builds a new frame: the caller's table is never modified.
+    feats = features.set_index(pd.Index(features["user_id"].astype(str), name="user_id")).drop(
+        columns="user_id"
+    )
+    if not feats.index.is_unique:
+        feats = feats[~feats.index.duplicated()]
+    lab = pd.Series(labels.astype(str).to_numpy(), index=labels.index.astype(str), name="segment")
+    if not lab.index.is_unique:
+        lab = lab[~lab.index.duplicated()]
+    lab = lab.reindex(feats.index)
+    known = lab.notna().to_numpy()
+    if not known.any():
         raise DataError(
             "None of the segmented users are in the feature table; the segmentation was "
             "probably made on another dataset. Run the segmentation again."
         )
-    return feats.loc[common], lab.loc[common].rename("segment")
+    if not known.all():  # users without a segment (e.g. added since) are left out
+        feats, lab = feats[known], lab[known]
+    return feats, lab
 
 
 # --------------------------------------------------------------------------- traits
@@ -645,40 +651,86 @@ def _value_tiers(monetary: pd.Series) -> pd.Series:
     return tiers
 
 
-def _category_counts(cats: pd.DataFrame, lab: pd.Series, feats: pd.DataFrame) -> pd.DataFrame:
-    """Long table: attribute, category, segment, users (counts of users per category)."""
-    parts = []
-    for col in cats.columns:
-        s = cats[col]
-        ok = s.notna()
-        counts = pd.crosstab(lab[ok], s[ok])
-        if counts.empty:
+def _category_codes(feats: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Integer codes (-1 = missing) and category names per categorical attribute."""
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    n = len(feats)
+    for c in feats.columns:
+        if c in NOT_TRAITS or c == "interests":
             continue
-        long = counts.stack().rename("users").reset_index()
-        long.columns = ["segment", "category", "users"]
-        long["attribute"] = col
-        parts.append(long)
-    if "interests" in feats.columns and not pd.api.types.is_numeric_dtype(feats["interests"]):
-        exploded = feats["interests"].astype("string").str.split(r"[;,，；|]").explode().str.strip()
-        exploded = exploded[exploded.notna() & (exploded != "")]
-        if len(exploded):
-            pairs = pd.DataFrame(
+        s = feats[c]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            continue
+        if pd.api.types.is_datetime64_any_dtype(s):
+            continue
+        codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        if len(uniques) == 0 or (len(uniques) > 50 and len(uniques) > 0.2 * n):
+            continue  # free text or an identifier, not a category
+        out[c] = (codes, np.asarray(uniques, dtype=object).astype(str))
+    if "age" in feats.columns and pd.api.types.is_numeric_dtype(feats["age"]):
+        age = feats["age"].to_numpy(dtype="float64", na_value=np.nan)
+        edges = np.array([b[1] for b in AGE_BANDS[:-1]])
+        codes = np.where(np.isnan(age), -1, np.searchsorted(edges, age, side="right"))
+        out["age_band"] = (codes, np.array([b[2] for b in AGE_BANDS], dtype=object))
+    if "monetary" in feats.columns:
+        m = feats["monetary"].to_numpy(dtype="float64", na_value=0.0)
+        buyers = m[m > 0]
+        names = np.array(["no purchase", "low spend", "medium spend", "high spend"], dtype=object)
+        codes = np.zeros(len(m), dtype=np.int64)
+        if len(buyers) >= 3:
+            lo, hi = np.quantile(buyers, [1 / 3, 2 / 3])
+            codes[m > 0] = np.where(buyers <= lo, 1, np.where(buyers <= hi, 2, 3))
+        else:
+            codes[m > 0] = 2
+        out["value_tier"] = (codes, names)
+    return out
+
+
+def _category_counts_fast(feats: pd.DataFrame, lab: pd.Series) -> pd.DataFrame:
+    """Users per (attribute, category, segment), by integer codes and ``np.bincount``."""
+    seg_codes, seg_names = pd.factorize(lab)
+    n_seg = len(seg_names)
+    parts = []
+    for attr, (codes, names) in _category_codes(feats).items():
+        ok = codes >= 0
+        flat = np.bincount(seg_codes[ok] * len(names) + codes[ok], minlength=n_seg * len(names))
+        table = flat.reshape(n_seg, len(names))
+        seg_idx, cat_idx = np.nonzero(table)
+        parts.append(
+            pd.DataFrame(
                 {
-                    "segment": lab.reindex(exploded.index).to_numpy(),
-                    "category": exploded.to_numpy(),
-                    "user_id": exploded.index,
+                    "segment": np.asarray(seg_names, dtype=object)[seg_idx],
+                    "category": names[cat_idx],
+                    "users": table[seg_idx, cat_idx],
+                    "attribute": attr,
                 }
             )
-            pairs = pairs.drop_duplicates()
-            long = pairs.groupby(["segment", "category"]).size().rename("users").reset_index()
-            long["attribute"] = "interests"
-            parts.append(long)
+        )
+    if "interests" in feats.columns and not pd.api.types.is_numeric_dtype(feats["interests"]):
+        parts.append(_interest_counts(feats["interests"], lab))
     if not parts:
         return pd.DataFrame(columns=["segment", "category", "users", "attribute"])
     out = pd.concat(parts, ignore_index=True)
-    out = out[out["users"] > 0]
     out["category"] = out["category"].astype(str)
-    return out
+    return out[out["users"] > 0].reset_index(drop=True)
+
+
+def _interest_counts(interests: pd.Series, lab: pd.Series) -> pd.DataFrame:
+    """Users per (segment, interest) for a ';'-separated multi-valued column."""
+    exploded = interests.astype("string").str.split(r"[;,，；|]").explode().str.strip()
+    exploded = exploded[exploded.notna() & (exploded != "")]
+    if exploded.empty:
+        return pd.DataFrame(columns=["segment", "category", "users", "attribute"])
+    pairs = pd.DataFrame(
+        {
+            "segment": lab.reindex(exploded.index).to_numpy(),
+            "category": exploded.to_numpy(),
+            "user_id": exploded.index,
+        }
+    ).drop_duplicates()
+    long = pairs.groupby(["segment", "category"]).size().rename("users").reset_index()
+    long["attribute"] = "interests"
+    return long
 
 
 def _mix(
@@ -796,64 +848,97 @@ def _unique_names(names: dict[str, str]) -> dict[str, str]:
 
 
 def _event_breakdowns(
-    engine, lab: pd.Series, events: str, max_comments: int
+    engine, lab: pd.Series, events: str, max_comments: int, feats: pd.DataFrame
 ) -> dict[str, pd.DataFrame]:
-    """Heatmap, platform and format mix (one scan, grouping sets) and recent comments, in SQL."""
+    """Heatmap and recent comments in SQL; platform and format mix from the feature table.
+
+    Every aggregate first groups the events per user (and cell), then joins the labels on
+    those far fewer rows. Platform and format mix are exact sums over the feature table's
+    ``platform_share_<p>`` x ``n_events`` (events on p per user, already aggregated in SQL
+    by ``build_features``), which saves two scans of the events; without those columns
+    they are aggregated in SQL like the heatmap.
+    """
     ev = quote_ident(events)
+    out: dict[str, pd.DataFrame] = {}
     with labels_on_engine(engine, lab) as (conn, table):
-        mixes = read_sql(
+        out["heatmap"] = read_sql(
             conn,
             f"""
-            SELECT
-                l.segment,
-                CAST(EXTRACT(ISODOW FROM e.timestamp) AS INTEGER) - 1 AS weekday,
-                CAST(EXTRACT(HOUR FROM e.timestamp) AS INTEGER) AS hour,
-                e.platform,
-                e.content_format,
-                GROUPING(CAST(EXTRACT(ISODOW FROM e.timestamp) AS INTEGER) - 1) AS g_time,
-                GROUPING(e.platform) AS g_platform,
-                count(*) AS events,
-                count(DISTINCT e.user_id) AS users
-            FROM {ev} AS e
-            JOIN {table} AS l ON l.user_id = CAST(e.user_id AS VARCHAR)
-            GROUP BY GROUPING SETS (
-                (l.segment, CAST(EXTRACT(ISODOW FROM e.timestamp) AS INTEGER) - 1,
-                 CAST(EXTRACT(HOUR FROM e.timestamp) AS INTEGER)),
-                (l.segment, e.platform),
-                (l.segment, e.content_format)
-            )
+            SELECT l.segment, c.weekday, c.hour, sum(c.n) AS events, count(*) AS users
+            FROM (
+                SELECT CAST(user_id AS VARCHAR) AS user_id,
+                       CAST(EXTRACT(ISODOW FROM timestamp) AS INTEGER) - 1 AS weekday,
+                       CAST(EXTRACT(HOUR FROM timestamp) AS INTEGER) AS hour,
+                       count(*) AS n
+                FROM {ev}
+                GROUP BY 1, 2, 3
+            ) AS c
+            JOIN {table} AS l ON l.user_id = c.user_id
+            GROUP BY l.segment, c.weekday, c.hour
             """,
         )
-        comments = read_sql(
+        for key, column, prefix in (
+            ("platform", "platform", "platform_share_"),
+            ("format", "content_format", "format_share_"),
+        ):
+            from_features = _mix_counts_from_features(feats, lab, prefix)
+            if from_features is not None:
+                out[key] = from_features
+                continue
+            out[key] = read_sql(
+                conn,
+                f"""
+                SELECT l.segment, c.category, sum(c.n) AS events, count(*) AS users
+                FROM (
+                    SELECT CAST(user_id AS VARCHAR) AS user_id, {quote_ident(column)} AS category,
+                           count(*) AS n
+                    FROM {ev}
+                    WHERE {quote_ident(column)} IS NOT NULL
+                    GROUP BY 1, 2
+                ) AS c
+                JOIN {table} AS l ON l.user_id = c.user_id
+                GROUP BY l.segment, c.category
+                """,
+            )
+        out["comments"] = read_sql(
             conn,
             f"""
             SELECT segment, user_id, text FROM (
-                SELECT l.segment, CAST(e.user_id AS VARCHAR) AS user_id, e.text,
+                SELECT l.segment, c.user_id, c.text,
                        row_number() OVER (
-                           PARTITION BY l.segment ORDER BY e.timestamp DESC, e.user_id
+                           PARTITION BY l.segment ORDER BY c.timestamp DESC, c.user_id
                        ) AS rn
-                FROM {ev} AS e
-                JOIN {table} AS l ON l.user_id = CAST(e.user_id AS VARCHAR)
-                WHERE e.text IS NOT NULL AND length(trim(e.text)) > 0
+                FROM (
+                    SELECT CAST(user_id AS VARCHAR) AS user_id, timestamp, text
+                    FROM {ev}
+                    WHERE text IS NOT NULL AND length(trim(text)) > 0
+                ) AS c
+                JOIN {table} AS l ON l.user_id = c.user_id
             ) AS recent
             WHERE rn <= {int(max_comments)}
             """,
         )
-    heat = mixes[mixes["g_time"] == 0][["segment", "weekday", "hour", "events", "users"]]
-    plat = mixes[(mixes["g_time"] == 1) & (mixes["g_platform"] == 0)][
-        ["segment", "platform", "events", "users"]
-    ]
-    fmt = mixes[(mixes["g_time"] == 1) & (mixes["g_platform"] == 1)][
-        ["segment", "content_format", "events", "users"]
-    ]
-    return {
-        "heatmap": heat.dropna(subset=["weekday", "hour"]),
-        "platform": plat.dropna(subset=["platform"]).rename(columns={"platform": "category"}),
-        "format": fmt.dropna(subset=["content_format"]).rename(
-            columns={"content_format": "category"}
-        ),
-        "comments": comments,
-    }
+    out["heatmap"] = out["heatmap"].dropna(subset=["weekday", "hour"])
+    return out
+
+
+def _mix_counts_from_features(
+    feats: pd.DataFrame, lab: pd.Series, prefix: str
+) -> pd.DataFrame | None:
+    """Per segment and category: events (share x n_events) and users (share > 0)."""
+    cols = [c for c in feats.columns if c.startswith(prefix)]
+    if not cols or "n_events" not in feats.columns:
+        return None
+    shares = feats[cols].to_numpy(dtype="float64", na_value=0.0)
+    n_events = feats["n_events"].to_numpy(dtype="float64", na_value=0.0)[:, None]
+    events = pd.DataFrame(np.rint(shares * n_events), index=feats.index, columns=cols)
+    users = pd.DataFrame((shares > 0).astype("int64"), index=feats.index, columns=cols)
+    ev_sum = events.groupby(lab.to_numpy()).sum()
+    us_sum = users.groupby(lab.to_numpy()).sum()
+    long = pd.DataFrame({"events": ev_sum.stack(), "users": us_sum.stack()}).reset_index()
+    long.columns = ["segment", "category", "events", "users"]
+    long["category"] = long["category"].str.removeprefix(prefix)
+    return long[long["events"] > 0].reset_index(drop=True)
 
 
 def _event_mix(frame: pd.DataFrame, segment: str, min_group: int, hidden: list, what: str) -> tuple:
@@ -940,8 +1025,7 @@ def build_personas(
     table = _trait_table(feats, lab)
     by_segment = {seg: rows for seg, rows in table.groupby("segment", sort=False)}
     pop_means = table.drop_duplicates("feature").set_index("feature")["population_value"]
-    cats = _categorical_frame(feats)
-    counts = _category_counts(cats, lab, feats)
+    counts = _category_counts_fast(feats, lab)
     cat_traits = _category_traits(counts, sizes, min_group)
     population_shares = {
         attr: (rows.groupby("category")["users"].sum() / n_all).to_dict()
@@ -950,7 +1034,7 @@ def build_personas(
 
     ev = None
     if engine is not None:
-        ev = _event_breakdowns(engine, lab, events, max_comments)
+        ev = _event_breakdowns(engine, lab, events, max_comments, feats)
         if kpis is None:
             kpis = compute_kpis(engine, lab, events=events)
     pop_platform = {}
