@@ -18,6 +18,7 @@ differences to find.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -66,32 +67,37 @@ def main() -> int:
     # Warm imports and lazy initialisation (jieba, scipy) outside the timed region.
     import core.text  # noqa: F401
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     features = build_features(engine)
-    t_features = time.perf_counter() - t
+    t_features, c_features = time.perf_counter() - t, time.process_time() - c
     rss_features = peak_rss_mb()
     labels = labels_for(features)
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     cards = build_personas(features, labels, engine=engine)
-    t_personas = time.perf_counter() - t
+    t_personas, c_personas = time.perf_counter() - t, time.process_time() - c
     rss_personas = peak_rss_mb()
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     result = fit_clv(rfm_summary(engine))
-    t_clv = time.perf_counter() - t
+    t_clv, c_clv = time.perf_counter() - t, time.process_time() - c
     rss_clv = peak_rss_mb()
 
+    load = os.getloadavg()[0]
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {load:.1f} (wall times inflate under load; "
+        "CPU = this process's CPU seconds over all its threads)"
+    )
     print(f"data: {n_events:,} events, {len(features):,} users, {len(cards)} segments")
     print(
-        f"baseline  build_features          {t_features:7.2f} s   peak RSS {rss_features:8.0f} MB"
+        f"baseline  build_features          {t_features:7.2f} s (CPU {c_features:6.2f} s)   peak RSS {rss_features:8.0f} MB"
     )
     print(
-        f"personas  build_personas          {t_personas:7.2f} s   peak RSS {rss_personas:8.0f} MB"
+        f"personas  build_personas          {t_personas:7.2f} s (CPU {c_personas:6.2f} s)   peak RSS {rss_personas:8.0f} MB"
         f"   ({t_personas / t_features:.2f}x the feature build)"
     )
     print(
-        f"clv       rfm_summary + fit_clv   {t_clv:7.2f} s   peak RSS {rss_clv:8.0f} MB"
+        f"clv       rfm_summary + fit_clv   {t_clv:7.2f} s (CPU {c_clv:6.2f} s)   peak RSS {rss_clv:8.0f} MB"
         f"   ({len(result.table):,} customers)"
     )
     for card in cards:
