@@ -517,20 +517,26 @@ def fit_clv(
     m = summary["monetary_value"].to_numpy(float)
     bg = fit_bgnbd(x, tx, T, penalizer=penalizer)
     message = ""
+    gg: GammaGammaParams | None = None
     try:
         gg = fit_gamma_gamma(x, m, penalizer=penalizer)
-        if gg.q <= 1:
-            raise DataError("q <= 1")
-        eov = expected_order_value(gg, x, m)
     except DataError:
-        gg = None
-        eov = np.where(x > 0, m, np.nan)
-        fallback = np.nanmean(np.where(m > 0, m, np.nan)) if (m > 0).any() else 0.0
-        eov = np.where(np.isfinite(eov) & (eov > 0), eov, fallback)
         message = (
             "Too few repeat buyers to fit spend per order; each customer's own average "
             "order value is used instead."
         )
+    if gg is not None and gg.q <= 1:
+        gg = None  # the model's mean spend p v / (q - 1) does not exist
+        message = (
+            "Spend per order varies too much between customers for the Gamma-Gamma model "
+            "(q <= 1); each customer's own average order value is used instead."
+        )
+    if gg is not None:
+        eov = expected_order_value(gg, x, m)
+    else:
+        eov = np.where(x > 0, m, np.nan)
+        fallback = np.nanmean(np.where(m > 0, m, np.nan)) if (m > 0).any() else 0.0
+        eov = np.where(np.isfinite(eov) & (eov > 0), eov, fallback)
     months_per_unit = DAYS_PER_UNIT[time_unit] / DAYS_PER_UNIT["M"]
     table = summary.copy()
     table["p_alive"] = p_alive(bg, x, tx, T)
