@@ -55,8 +55,7 @@ def test_professionals_need_over_representation():
     }
     recs = playbook.recommend(facts)
     assert (
-        recs[0].rule == "professionals"
-        and recs[0].reason == "3x as many professionals as average"
+        recs[0].rule == "professionals" and recs[0].reason == "3x as many professionals as average"
     )
     facts["population_shares"]["occupation"]["manager"] = 0.3
     assert "professionals" not in _keys(playbook.recommend(facts))
