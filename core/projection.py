@@ -207,6 +207,10 @@ def stratified_sample(
     while (excess := int(quota.sum()) - max_points) > 0:
         j = int(np.argmax(quota - floor))
         quota[j] -= min(int(quota[j] - floor[j]), excess)
+    # Hand the rounding remainder to the groups with the most users left over.
+    while (short := max_points - int(quota.sum())) > 0:
+        j = int(np.argmax(counts - quota))
+        quota[j] += min(int(counts[j] - quota[j]), short)
     picked = [
         rng.choice(np.flatnonzero(codes == g), quota[g], replace=False) for g in range(len(names))
     ]

@@ -598,7 +598,10 @@ def segment(
 
 def _finish(X, raw, index, params, names, notes, min_group_size) -> SegmentResult:
     mapping = _ordered_names(X, raw)
-    labels_arr = np.array([mapping[int(c)] for c in raw], dtype=object)
+    codes = np.unique(raw)  # sorted; raw values index into it without a Python loop
+    labels_arr = np.array([mapping[int(c)] for c in codes], dtype=object)[
+        np.searchsorted(codes, raw)
+    ]
     return _result(X, labels_arr, index, params, names, notes, min_group_size)
 
 
