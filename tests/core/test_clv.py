@@ -178,3 +178,34 @@ def test_discounting_lowers_value(cdnow):
     simple = clv.fit_clv(summary, time_unit="W", discount_rate=0.0).table["clv"].sum()
     discounted = clv.fit_clv(summary, time_unit="W", discount_rate=0.01).table["clv"].sum()
     assert discounted < simple
+
+
+def test_cli_clv_writes_values_and_params(tmp_path):
+    import json
+
+    from core.__main__ import main
+    from tests.conftest import ROOT
+
+    out, params = tmp_path / "clv.csv", tmp_path / "params.json"
+    code = main(
+        [
+            "clv",
+            str(ROOT / "sample_data" / "events.csv"),
+            "--time-unit",
+            "W",
+            "--out",
+            str(out),
+            "--params-out",
+            str(params),
+        ]
+    )
+    assert code == 0
+    table = pd.read_csv(out, encoding="utf-8-sig")
+    assert list(table.columns) == [
+        "user_id", "frequency", "recency", "T", "monetary_value",
+        "p_alive", "expected_purchases", "expected_order_value", "clv",
+    ]  # fmt: skip
+    p = json.loads(params.read_text(encoding="utf-8"))
+    assert set(p["bgnbd"]) == {"r", "alpha", "a", "b"}
+    assert p["gamma_gamma"] is None or set(p["gamma_gamma"]) == {"p", "q", "v"}
+    assert p["time_unit"] == "W"

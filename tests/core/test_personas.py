@@ -215,3 +215,59 @@ def test_sample_cards_have_event_breakdowns_and_actions(sample):
     sharers = [c for c in cards if c.traits and c.traits[0].feature == "n_share"][0]
     assert any(r.rule.startswith("influential") for r in sharers.recommendations)
     json.dumps(P.personas_to_records(cards), ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_personas_writes_the_json_contract(tmp_path):
+    from core.__main__ import main
+    from tests.conftest import ROOT
+
+    # A 400-user slice of the bundled sample keeps the test fast.
+    truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str).head(400)
+    events = pd.read_csv(ROOT / "sample_data" / "events.csv", dtype=str)
+    events = events[events["user_id"].isin(truth["user_id"])]
+    events_path = tmp_path / "events.csv"
+    events.to_csv(events_path, index=False)
+    segments = tmp_path / "segments.csv"
+    truth.rename(columns={"persona": "segment"})[["user_id", "segment"]].to_csv(
+        segments, index=False
+    )
+    out = tmp_path / "personas.json"
+    code = main(
+        [
+            "personas",
+            str(events_path),
+            "--segments",
+            str(segments),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    records = json.loads(out.read_text(encoding="utf-8"))
+    assert {r["segment"] for r in records} == set(truth["persona"])
+    for r in records:
+        assert {"segment", "name", "size", "share", "traits", "kpis", "recommendations"} <= set(r)
+
+
+def test_cli_personas_bad_segments_file_exits_2(tmp_path, capsys):
+    from core.__main__ import main
+    from tests.conftest import ROOT
+
+    bad = tmp_path / "segments.csv"
+    bad.write_text("id,group\n1,A\n", encoding="utf-8")
+    code = main(
+        [
+            "personas",
+            str(ROOT / "sample_data" / "events.csv"),
+            "--segments",
+            str(bad),
+            "--out",
+            str(tmp_path / "p.json"),
+        ]
+    )
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "user_id and segment" in err and "Traceback" not in err
