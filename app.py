@@ -66,23 +66,24 @@ def _sidebar() -> None:
             st.caption(f"Segmentation run `{run.run_id}` · {run.labels.nunique()} segments")
 
 
-# A share link shows one saved run read-only, and nothing else (ui/share.py); a server
-# with a password or OIDC login shows only the login screen until it is passed (ui/auth.py).
-# Both register a single hidden page so no other page can be reached by its URL.
-if share.share_token():
-    st.navigation(
-        [st.Page(share.render_shared_view, title="Shared personas")], position="hidden"
-    ).run()
-    st.stop()
-if not auth.allowed():
-    st.navigation([st.Page(auth.login_screen, title="Log in")], position="hidden").run()
-    st.stop()
-
 pages = [
     st.Page(path, title=title, icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate(PAGES)
     if Path(path).exists()
 ]
+# A share link shows one saved run read-only, and nothing else (ui/share.py); a server
+# with a password or OIDC login shows only the login screen until it is passed (ui/auth.py).
+# The pages are registered hidden (so any page URL resolves, no "page not found") but none
+# of them runs.
+if share.share_token():
+    st.navigation(pages, position="hidden")
+    share.render_shared_view()
+    st.stop()
+if not auth.allowed():
+    st.navigation(pages, position="hidden")
+    auth.login_screen()
+    st.stop()
+
 _warm_up_map_engine()
 navigation = st.navigation(pages)
 _sidebar()
