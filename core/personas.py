@@ -196,6 +196,52 @@ FEATURE_TEXT: dict[str, tuple[str, str, str, str]] = {
     ),
 }
 
+#: How content formats read in a sentence.
+FORMAT_WORDS: dict[str, str] = {
+    "text_image": "photo-and-text posts",
+    "video": "videos",
+    "short_video": "short videos",
+    "live": "live streams",
+    "article": "articles",
+    "audio": "audio",
+}
+
+#: Sentence templates for over-represented categories ({share}, {category}, {lift}).
+CATEGORY_TEXT: dict[str, str] = {
+    "top_platform": "{share} mostly use {category} ({lift} the average share)",
+    "lifecycle_stage": "{share} are {category} users ({lift} the average share)",
+    "value_tier": "{share} are in the {category} tier ({lift} the average share)",
+    "age_band": "{share} are aged {category} ({lift} the average share)",
+    "gender": "{share} are {category} ({lift} the average share)",
+    "region": "{share} live in {category} ({lift} the average share)",
+    "occupation": "{share} work as {category} ({lift} the average share)",
+    "income": "{share} have {category} income ({lift} the average share)",
+    "interests": "{share} are interested in {category} ({lift} the average share)",
+}
+
+
+def category_phrase(attribute: str, category: str, share: float, lift: float) -> str:
+    """A card sentence for an over-represented category.
+
+    Examples
+    --------
+    >>> category_phrase("top_platform", "douyin", 0.8, 2.0)
+    '80% mostly use Douyin (2x the average share)'
+    """
+    shown = (
+        playbook.PLATFORM_NAMES.get(str(category).lower(), category)
+        if attribute == "top_platform"
+        else category
+    )
+    template = CATEGORY_TEXT.get(
+        attribute,
+        "{share} have "
+        + _attribute_label(attribute).lower()
+        + " '{category}' ({lift} the average share)",
+    )
+    return template.format(share=f"{share:.0%}", category=shown, lift=playbook.format_lift(lift))
+
+
 SLOT_WORDS = {
     "night": "late at night",
     "morning": "in the morning",
@@ -553,8 +599,8 @@ def _generic_phrase(feature: str, amount: str) -> str:
         )
         return f"is active on {name} {amount} than average"
     if feature.startswith("format_share_"):
-        fmt = feature.removeprefix("format_share_").replace("_", " ")
-        return f"engages with {fmt} content {amount} than average"
+        fmt = feature.removeprefix("format_share_")
+        return f"engages with {FORMAT_WORDS.get(fmt, fmt.replace('_', ' ') + ' content')} {amount} than average"
     if feature.startswith("hour_share_"):
         slot = feature.removeprefix("hour_share_")
         return f"is active {SLOT_WORDS.get(slot, slot)} {amount} than average"
@@ -784,7 +830,7 @@ def _category_traits(
     c = c.sort_values(["segment", "lift"], ascending=[True, False])
     out: dict[str, list[CategoryTrait]] = {}
     for r in c.itertuples(index=False):
-        phrase = f"{r.share:.0%} are {_attribute_label(r.attribute).lower()} '{r.category}' ({playbook.format_lift(r.lift)} the average share)"
+        phrase = category_phrase(r.attribute, r.category, r.share, r.lift)
         out.setdefault(r.segment, []).append(
             CategoryTrait(
                 r.attribute,

@@ -63,11 +63,13 @@ def _card(card, names: dict) -> None:
         st.markdown("\n".join(f"- {state.escape_markdown(t)}" for t in traits))
     else:
         st.caption("No clear difference from the average user.")
-    metrics = st.columns(len(CARD_KPIS))
-    for m, k in zip(metrics, CARD_KPIS, strict=True):
-        m.metric(
-            KPI_BY_KEY[k].name, format_kpi_value(k, card.kpis.get(k)), help=KPI_BY_KEY[k].formula
+    st.caption(
+        " · ".join(
+            f"{KPI_BY_KEY[k].name} **{format_kpi_value(k, card.kpis.get(k))}**"
+            for k in CARD_KPIS
+            if k in card.kpis
         )
+    )
     if card.clv and card.clv.get("clv_total") is not None:
         st.caption(
             f"Expected value next 12 months: **{card.clv['clv_total']:,.0f}** "
