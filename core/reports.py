@@ -297,7 +297,7 @@ def ladder_chart(ladder: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("share_of_first:Q", title="Of viewers", format=".1%"),
             ],
         )
-        .properties(title=title, height=60 + 14 * ladder["segment"].nunique() * 5)
+        .properties(title=title, height=alt.Step(14))  # step: a band per bar, any size
     )
     return _configure(chart)
 
@@ -331,8 +331,8 @@ def retention_chart(ret: pd.DataFrame, grain: str = "week") -> alt.Chart:
         text=alt.Text("retention:Q", format=".0%"),
         color=alt.condition("datum.retention > 0.5", alt.value("white"), alt.value("black")),
     )
-    height = max(160, 20 * data["cohort_label"].nunique())
-    return _configure(alt.layer(rect, text).properties(title=title, height=height))
+    # a fixed step per cohort row (not a total height): rows stay readable at any count
+    return _configure(alt.layer(rect, text).properties(title=title, height=alt.Step(22)))
 
 
 def attribute_chart(geo: pd.DataFrame, attribute: str, kpi: str = "conversion_rate") -> alt.Chart:

@@ -148,7 +148,11 @@ def geography(ctx: data.Context) -> None:
     view.chart(rp.attribute_chart(geo, attr), geo, f"by_{attr}", ex.HIGH_POTENTIAL_RULE)
     hot = geo.loc[geo["high_potential"], "value"].tolist()
     if hot:
-        st.success("High potential: " + ", ".join(hot) + ". Consider shifting reach there.")
+        st.success(
+            "High potential: "
+            + ", ".join(view.md(h) for h in hot)
+            + ". Consider shifting reach there."
+        )
     view.table(geo, f"by_{attr}_table")
 
 

@@ -39,10 +39,24 @@ def test_overview_renders_kpis_and_heatmap_then_platform_filter_changes_them():
 
 @pytest.mark.parametrize(
     "section",
-    ["Lifecycle", "KPIs & trends", "Funnel & retention", "Geography", "Goals & report", "Early warning"],
+    [
+        "Lifecycle",
+        "KPIs & trends",
+        "Funnel & retention",
+        "Geography",
+        "Goals & report",
+        "Early warning",
+    ],
 )
 def test_every_section_renders(section):
     at = _page()
     at.segmented_control(key="explore_section").set_value(section).run()
     _ok(at)
     assert at.get("download_button") or section == "Goals & report"
+
+
+def test_user_supplied_names_are_escaped_in_markdown():
+    from ui.explore_view import md
+
+    out = md("[x](http://a) *b* <i>河南</i>")
+    assert "<" not in out and "\\[x\\]" in out and "\\*b\\*" in out and "河南" in out
