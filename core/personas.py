@@ -214,7 +214,7 @@ CATEGORY_TEXT: dict[str, str] = {
     "age_band": "{share} are aged {category} ({lift} the average share)",
     "gender": "{share} are {category} ({lift} the average share)",
     "region": "{share} live in {category} ({lift} the average share)",
-    "occupation": "{share} work as {category} ({lift} the average share)",
+    "occupation": "{share} give their occupation as {category} ({lift} the average share)",
     "income": "{share} have {category} income ({lift} the average share)",
     "interests": "{share} are interested in {category} ({lift} the average share)",
 }
