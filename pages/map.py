@@ -119,6 +119,9 @@ st.caption(
     "(share of map neighbours that are real neighbours)."
 )
 
+if run is not None:
+    st.caption(f"Coloured by segment: {labels.nunique()} segments of run `{run_id}`.")
+
 st.subheader("Make a segment from the map")
 chosen = data.selected_users(result, getattr(event, "selection", None) or {})
 if not chosen:
