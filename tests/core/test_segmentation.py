@@ -233,3 +233,22 @@ def test_bundled_sample_recovers_planted_personas():
     log.warning(message)
     assert k == 6
     assert ari >= 0.8
+
+
+def test_cli_segment_writes_user_id_segment(tmp_path, capsys):
+    from core.__main__ import main
+    from core.ingest import ROOT
+
+    out = tmp_path / "segments.csv"
+    events = str(ROOT / "sample_data" / "events.csv")
+    code = main(["segment", events, "--method", "rfm", "--out", str(out)])
+    assert code == 0
+    frame = pd.read_csv(out, encoding="utf-8-sig", dtype=str)
+    assert list(frame.columns) == ["user_id", "segment"]
+    assert len(frame) == 2000
+    assert set(frame["segment"]) <= set(RFM_SEGMENTS)
+    bad = main(
+        ["segment", events, "--method", "kmeans", "--weights", "n_view=x", "--out", str(out)]
+    )
+    assert bad == 2
+    assert "--weights" in capsys.readouterr().err
