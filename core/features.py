@@ -240,8 +240,8 @@ def build_features(
         (share events by other users on content the user authored), then every users
         column except ``user_id``. Names from data are lower-cased with runs of
         characters other than letters and digits replaced by ``_``; a name that
-        collides with an existing column gets ``user_`` (attributes) or ``_2``
-        appended. Counts are int64; rates, shares, money and day counts float64.
+        collides with an existing column gets the prefix ``user_`` (attributes) or
+        the suffix ``_2`` (types, platforms, formats). Counts are int64; rates, shares, money and day counts float64.
 
     Raises
     ------
