@@ -119,6 +119,17 @@ def test_personas_behave_as_planted(data):
     assert spend.idxmax() == "big_spender"
     followers = data.users.set_index("user_id")["followers"].groupby(persona).median()
     assert followers.idxmax() == "kol_sharer"
+    # Rhythm: fans in the evening, bargain hunters at weekends, big spenders on weekdays.
+    who = persona.loc[ev["user_id"]].to_numpy()
+    evening = (ev["timestamp"].dt.hour >= 18).groupby(who).mean()
+    weekend = (ev["timestamp"].dt.day_of_week >= 5).groupby(who).mean()
+    assert evening.idxmax() == "engaged_fan"
+    assert weekend.idxmax() == "bargain_hunter" and weekend["bargain_hunter"] > 0.45
+    assert weekend.idxmin() == "big_spender"
+    # Platform mix: big spenders on WeChat + Xiaohongshu, young KOLs on Douyin/Instagram.
+    mix = pd.crosstab(who, ev["platform"].astype(str), normalize="index")
+    assert (mix["wechat"] + mix["xiaohongshu"]).idxmax() == "big_spender"
+    assert (mix["douyin"] + mix["instagram"]).loc["kol_sharer"] > 0.4
 
 
 def test_experiment_effect_is_planted(data):
@@ -140,7 +151,7 @@ def test_experiment_effect_is_planted(data):
 
 
 def test_experiment_lift_direction_on_a_large_sample():
-    exp = generate(n_users=40_000, days=30, seed=3).experiment
+    exp = generate(n_users=12_000, days=14, seed=3).experiment
     rate = exp.groupby(["segment", "variant"])["converted"].mean().unstack()
     overall = exp.groupby("variant")["converted"].mean()
     lift = overall["B"] / overall["A"] - 1
