@@ -488,7 +488,7 @@ def main() -> int:
         return 0
 
     n_events, n_users = (200_000, 20_000) if args.quick else (10_000_000, 1_000_000)
-    repeat = args.repeat or (3 if args.quick else 2)
+    repeat = args.repeat or 2
     paths = ensure_data(n_events, n_users, args.seed)
     load0 = os.getloadavg()[0]
     checks = [OUT / f"check_{m}.parquet" for m in ("build_features", "hand_sql", "pandas")]
