@@ -1,7 +1,7 @@
 """Load test: N concurrent browser sessions work through the main journey on the sample.
 
 Journey (one browser context each, through the real sidebar so the session is kept):
-open the Data page -> Segment page -> save the run -> Personas page (cards visible).
+open the app -> Data page -> Segment page -> save the run -> Personas page (cards visible).
 When the Segment page is not installed the save step is skipped and reported.
 
 Prints, beside the baseline of ONE session measured in the same run on the same
@@ -65,11 +65,15 @@ async def journey(browser, url: str, has_segment: bool) -> dict:
     t0 = time.perf_counter()
     try:
         t = time.perf_counter()
-        await page.goto(f"{url}/data")
+        await page.goto(url)
         await page.get_by_text(re.compile(r"users · .* events")).first.wait_for(
             timeout=STEP_TIMEOUT_MS
         )
         await _wait_for_app(page)
+        await _check(page, "Start")
+        steps["start"] = time.perf_counter() - t
+        t = time.perf_counter()
+        await _nav(page, "Data")
         await _check(page, "Data")
         steps["data"] = time.perf_counter() - t
         if has_segment:

@@ -9,9 +9,10 @@ Saved work lives in the app store (:mod:`core.store`); session state is only a c
 - the workspace, dataset and run are written to the store when they change
   (:func:`set_current_dataset`, :func:`set_current_run`), and read back from it when a
   new browser session opens a link;
-- the URL carries them as ``?ws=<workspace>&ds=<dataset>&run=<run>`` (sidebar pickers
-  bound to the query string, so they survive page switches, reload, back/forward and a
-  pasted link); the page itself is the URL path (``/segment``);
+- the URL carries them as ``?ws=<workspace>&ds=<dataset>&run=<run>`` (re-written on
+  every run, because Streamlit clears the query string on a page switch), so reload,
+  back/forward and a pasted link land on the same view; the page itself is the URL path
+  (``/segment``);
 - when the store cannot be reached the app keeps working in this browser tab and says
   that nothing is being saved.
 """
@@ -275,6 +276,7 @@ def set_current_dataset(dataset) -> None:
             st.session_state.pop(key, None)
     if not is_sample(dataset):
         _record_dataset(dataset, create_workspace=True)
+    sync_url()
 
 
 def _record_dataset(dataset, *, create_workspace: bool) -> str | None:
@@ -399,6 +401,7 @@ def load_run(run_id: str) -> Run | None:
     run = _run_from_record(record)
     st.session_state[_RUN_KEY] = run
     _remember_saved(run)
+    sync_url()
     return run
 
 
@@ -429,6 +432,7 @@ def set_current_run(run: Run) -> None:
     if saved is not None:
         st.session_state[_RUN_KEY] = saved
         _remember_saved(saved)
+        sync_url()
 
 
 def _persist_run(run: Run) -> Run | None:
@@ -572,6 +576,30 @@ def end_session_files() -> None:
 # --- sidebar: saved work -------------------------------------------------------------------
 
 
+def sync_url() -> None:
+    """Write ``ws``, ``ds`` and ``run`` of this session into the address bar.
+
+    Streamlit clears query parameters when the visitor switches page, so this runs on
+    every script run (sidebar) and right after a save; the address bar is then always a
+    permalink of the current view. Other parameters are left alone.
+    """
+    try:
+        ds = st.session_state.get(_DATASET_KEY)
+        run = st.session_state.get(_RUN_KEY)
+        wanted = {
+            WS_PARAM: st.session_state.get(_WS_KEY),
+            DS_PARAM: None if ds is None or is_sample(ds) else ds.dataset_id,
+            RUN_PARAM: run.run_id if run is not None and run.version else None,
+        }
+        for key, value in wanted.items():
+            if value and st.query_params.get(key) != value:
+                st.query_params[key] = value
+            elif not value and key in st.query_params:
+                del st.query_params[key]
+    except Exception:  # the address bar is a convenience; never break a page over it
+        pass
+
+
 def _sync_widget(key: str, value: str | None, options: list) -> None:
     """Before a bound picker is drawn, point it at the session's truth."""
     if value in options:
@@ -585,12 +613,10 @@ def _fmt_time(value: dt.datetime) -> str:
 
 
 def saved_work_sidebar() -> None:
-    """Sidebar pickers for workspace, dataset and saved run, bound to the URL.
-
-    They put ``ws``, ``ds`` and ``run`` in the query string, so the address bar is always
-    a permalink of the current view.
-    """
+    """Sidebar pickers for workspace, dataset and saved run; keeps the URL a permalink."""
     s = store()
+    current_run()  # resolve ?run= from a pasted link before anything rewrites the URL
+    sync_url()
     message = notices()
     if message:
         st.warning(message)
@@ -616,14 +642,13 @@ def saved_work_sidebar() -> None:
         if seen[name] > 1:
             ws_names[w] = f"{name} · {w[:4]}"
     if ws_options:
-        _sync_widget(WS_PARAM, ws, ws_options)
+        _sync_widget("state_ws", ws, ws_options)
         st.selectbox(
             "Workspace",
             ws_options,
             index=None,
             format_func=lambda w: ws_names.get(w, w),
-            key=WS_PARAM,
-            bind="query-params",
+            key="state_ws",
             placeholder="Pick a workspace",
             on_change=_on_pick_workspace,
         )
@@ -634,21 +659,20 @@ def saved_work_sidebar() -> None:
     datasets = {d.dataset_id: d.source_name for d in s.list_datasets(ws)}
     ds = current_dataset()
     if datasets:
-        _sync_widget(DS_PARAM, ds.dataset_id, list(datasets))
+        _sync_widget("state_ds", ds.dataset_id, list(datasets))
         st.selectbox(
             "Dataset",
             list(datasets),
             index=None,
             format_func=lambda d: datasets.get(d, d),
-            key=DS_PARAM,
-            bind="query-params",
+            key="state_ds",
             placeholder="Bundled sample",
             on_change=_on_pick_dataset,
         )
     run = current_run()  # resolves ?run= before the bound picker may rewrite it
     runs = {r.run_id: r for r in s.list_runs(ws, ds.dataset_id)}
     if runs:
-        _sync_widget(RUN_PARAM, run.run_id if run is not None else None, list(runs))
+        _sync_widget("state_run", run.run_id if run is not None else None, list(runs))
         st.selectbox(
             "Saved segmentation",
             list(runs),
@@ -656,21 +680,20 @@ def saved_work_sidebar() -> None:
             format_func=lambda r: (
                 f"{runs[r].n_segments} segments · saved {_fmt_time(runs[r].updated_at)}"
             ),
-            key=RUN_PARAM,
-            bind="query-params",
+            key="state_run",
             placeholder="Pick a saved run",
             on_change=_on_pick_run,
         )
 
 
 def _on_pick_workspace() -> None:
-    wanted = st.session_state.get(WS_PARAM)
+    wanted = st.session_state.get("state_ws")
     if wanted:  # a cleared picker keeps the current workspace
         set_workspace(wanted)
 
 
 def _on_pick_dataset() -> None:
-    wanted = st.session_state.get(DS_PARAM)
+    wanted = st.session_state.get("state_ds")
     s, ws = store(), workspace_id()
     if not wanted or s is None or ws is None:
         return
@@ -684,6 +707,6 @@ def _on_pick_dataset() -> None:
 
 
 def _on_pick_run() -> None:
-    wanted = st.session_state.get(RUN_PARAM)
+    wanted = st.session_state.get("state_run")
     if wanted:
         load_run(wanted)

@@ -161,7 +161,7 @@ def test_permalink_brings_back_the_saved_run_and_edits_are_locked(monkeypatch):
     assert not first.exception, [e.value for e in first.exception]
     assert "run=('r1', {'S1': 'Fans'}, 1)" in first.text[0].value
     first.run()  # the sidebar lists the run from the next rerun on
-    assert first.sidebar.selectbox(key="run").value == "r1"
+    assert first.sidebar.selectbox(key="state_run").value == "r1"
     link = _permalink(first)
 
     b = _session(link)  # a new browser session opening the pasted link
@@ -196,7 +196,7 @@ def test_workshop_sessions_do_not_see_each_other(monkeypatch):
     bob.button(key="t_save").click().run()
     bob.run()
     assert _permalink(bob)["ws"] != alice_link["ws"]
-    assert len(bob.sidebar.selectbox(key="ws").options) == 1  # only Bob's own workspace
+    assert len(bob.sidebar.selectbox(key="state_ws").options) == 1  # only Bob's own workspace
 
 
 def test_wrong_password_is_refused(monkeypatch):

@@ -90,13 +90,17 @@ def _save_run(page, url: str, store_url: str, data_dir: str, owner: str) -> dict
     goto(page, url)
     _wait_text(page, re.compile(r"users · .* events"))  # the sample is ready on the server
     if (ROOT / "pages" / "segment.py").exists():
-        goto(page, url, "segment")
-        page.get_by_role("button", name=re.compile(r"save", re.I)).first.click()
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Segment", exact=True).click()
+        save = page.get_by_role("button", name=re.compile(r"^Save this segmentation"))
+        save.wait_for(state="visible", timeout=180_000)
         wait_for_app(page)
+        save.click()
+        _wait_text(page, re.compile(r"^Saved\."), timeout=180_000)
         page.locator('[data-testid="stSidebarNav"]').get_by_text("Personas", exact=True).click()
-        wait_for_app(page)
+        _wait_text(page, re.compile(r"^Name of segment"), timeout=180_000)
+        page.wait_for_function("() => window.location.search.includes('run=')")
         params = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
-        assert {"ws", "ds", "run"} <= set(params), page.url
+        assert {"ws", "run"} <= set(params), page.url
         return params
     return _seed_run(store_url, data_dir, owner)
 
