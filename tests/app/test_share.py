@@ -204,3 +204,26 @@ def test_wrong_password_is_refused(monkeypatch):
     at = _log_in("guess")
     assert "password is not right" in at.error[0].value
     assert not any("ws=" in t.value for t in at.text)
+
+
+def _job_script():
+    import streamlit as st
+
+    from ui import jobs
+
+    with jobs.heavy_job("Counting", key="t_job") as job:
+        for i in range(3):
+            job.progress((i + 1) / 3, f"step {i + 1}")
+    st.text(f"done busy={jobs.busy_slots()}")
+    try:
+        with jobs.heavy_job("Outer", key="t_outer"), jobs.heavy_job("Inner", key="t_inner"):
+            pass
+    except jobs.JobLimitError as exc:
+        st.warning(str(exc))
+
+
+def test_heavy_job_runs_releases_its_slot_and_refuses_a_second_one_in_the_tab():
+    at = AppTest.from_function(_job_script, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text[0].value == "done busy=0"
+    assert "still running in this tab" in at.warning[0].value
