@@ -309,3 +309,15 @@ def test_sqlite_uses_wal(tmp_path):
 def test_bad_store_url_gives_a_plain_message():
     with pytest.raises(StoreError, match="not a valid database URL"):
         Store("not a url")
+
+
+def test_segment_params_come_back_as_segment_params(store):
+    from core.segmentation import SegmentParams
+
+    ws = _workspace_with_dataset(store)
+    params = SegmentParams(
+        k=4, features=("recency_days", "frequency"), weights=(("frequency", 2.0),)
+    )
+    store.save_run(ws.id, "ds1", _labels({"a": "S1"}), params=params, run_id="r")
+    got = store.get_run(ws.id, "r")
+    assert got.params == params and isinstance(got.params, SegmentParams)
