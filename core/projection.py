@@ -63,7 +63,7 @@ METRICS: tuple[str, ...] = ("euclidean", "cosine", "manhattan", "correlation")
 #: use 500, which costs 2.5x the time for no visible gain on a scatter of segments.
 BASE_EPOCHS = 200
 #: Epochs of a relayout (warm-started from the base layout, so far fewer are needed).
-RELAYOUT_EPOCHS = 100
+RELAYOUT_EPOCHS = 50
 #: Below this many users UMAP is not meaningful; the map falls back to PCA.
 UMAP_MIN_ROWS = 10
 #: Trustworthiness is measured on a seeded subset of at most this many shown points.

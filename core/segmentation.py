@@ -505,13 +505,12 @@ def _fit_raw(X: np.ndarray, method: str, k: int, seed: int, min_cluster_size: in
 
 def _ordered_names(X: np.ndarray, raw: np.ndarray) -> dict[int, str]:
     """Raw cluster id -> S1.. by size desc, ties broken by the centre's coordinates."""
-    keys = []
-    for c in np.unique(raw):
-        if c < 0:
-            continue
-        members = raw == c
-        keys.append((-int(members.sum()), tuple(np.round(X[members].mean(0), 9)), int(c)))
-    keys.sort()
+    keep = raw >= 0
+    ids, codes, counts = np.unique(raw[keep], return_inverse=True, return_counts=True)
+    centres = _centres(X[keep] if not keep.all() else X, codes, len(ids))
+    keys = sorted(
+        (-int(counts[j]), tuple(np.round(centres[j], 9)), int(ids[j])) for j in range(len(ids))
+    )
     mapping = {c: f"S{i + 1}" for i, (_, _, c) in enumerate(keys)}
     mapping[-1] = _NOISE
     return mapping
@@ -527,11 +526,24 @@ def _label_order(labels: Iterable[str]) -> list[str]:
     return sorted(set(labels), key=key)
 
 
+def _centres(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    """Mean row per code 0..k-1 in one sparse product (no pass per segment)."""
+    from scipy import sparse
+
+    n = len(codes)
+    member = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
+    counts = np.asarray(member.sum(axis=1)).ravel()
+    return np.asarray(member @ X) / np.maximum(counts, 1)[:, None]
+
+
 def _quality(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     """Quality metrics on non-noise rows; NaN when fewer than two segments."""
-    keep = labels != _NOISE
-    Xq, lq = X[keep], labels[keep]
-    uniq, codes = np.unique(lq, return_inverse=True)
+    if labels.dtype.kind in "iu":  # raw integer labels, -1 = noise (fast path)
+        keep = labels >= 0
+    else:
+        keep = labels != _NOISE
+    Xq = X[keep] if not keep.all() else X
+    uniq, codes = np.unique(labels[keep], return_inverse=True)
     q = {
         "n_segments": int(len(uniq)),
         "noise_share": float(1 - keep.mean()) if len(labels) else 0.0,
@@ -542,7 +554,7 @@ def _quality(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     }
     if len(Xq) == 0:
         return q
-    centres = np.vstack([Xq[codes == j].mean(0) for j in range(len(uniq))])
+    centres = _centres(Xq, codes, len(uniq))
     q["inertia"] = float(((Xq - centres[codes]) ** 2).sum())
     if 2 <= len(uniq) < len(Xq):
         sample = SILHOUETTE_SAMPLE if len(Xq) > SILHOUETTE_SAMPLE else None
@@ -602,15 +614,15 @@ def _finish(X, raw, index, params, names, notes, min_group_size) -> SegmentResul
     labels_arr = np.array([mapping[int(c)] for c in codes], dtype=object)[
         np.searchsorted(codes, raw)
     ]
-    return _result(X, labels_arr, index, params, names, notes, min_group_size)
+    return _result(X, labels_arr, index, params, names, notes, min_group_size, raw)
 
 
-def _result(X, labels_arr, index, params, names, notes, min_group_size) -> SegmentResult:
+def _result(X, labels_arr, index, params, names, notes, min_group_size, raw=None) -> SegmentResult:
     labels = pd.Series(labels_arr, index=index, name="segment", dtype="str")
     sizes = labels.value_counts().reindex(_label_order(labels_arr)).astype("int64")
     sizes.index.name = "segment"
     sizes.name = "users"
-    quality = _quality(X, labels_arr, params.seed)
+    quality = _quality(X, labels_arr if raw is None else raw, params.seed)
     warnings = list(notes) + _tiny_warnings(sizes, len(labels), min_group_size)
     if quality["n_segments"] < 2:
         warnings.append(
@@ -751,8 +763,7 @@ def sweep_k(
         if k < 2 or k >= X.shape[0]:
             continue
         raw, _ = _fit_raw(X, params.method, int(k), params.seed, params.min_cluster_size)
-        labels = raw.astype(str).astype(object)
-        q = _quality(X, labels, params.seed)
+        q = _quality(X, raw, params.seed)
         counts = np.bincount(raw[raw >= 0])
         rows.append(
             {
