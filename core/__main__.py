@@ -14,7 +14,7 @@ import sys
 
 from core.schema import DataError
 
-COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power")
+COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power", "report")
 
 
 def build_parser() -> argparse.ArgumentParser:

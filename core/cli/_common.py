@@ -15,6 +15,9 @@ of a huge warehouse table can instead run ``core.features.build_features`` on
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+import pandas as pd
 
 from core.ingest import Dataset, ingest
 from core.privacy import PrivacyOptions
@@ -121,4 +124,33 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
         users_mapping=parse_mapping_args(getattr(args, "users_map", None)),
         privacy=PrivacyOptions(action=getattr(args, "privacy", "hash") or "hash"),
         as_of=getattr(args, "as_of", None),
+    )
+
+
+def read_segments(path: str) -> pd.Series:
+    """Read a segments CSV (``user_id,segment``) into a Series of str indexed by user_id."""
+    p = Path(path)
+    if not p.is_file():
+        raise DataError(
+            f"{path}: file not found. Pass the CSV written by `python -m core segment`."
+        )
+    try:
+        frame = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(
+            f"{path}: not a readable CSV; save it as UTF-8 CSV with columns user_id,segment."
+        ) from exc
+    missing = {"user_id", "segment"} - set(frame.columns)
+    if missing:
+        raise DataError(
+            f"{path}: needs the columns user_id and segment; {', '.join(sorted(missing))} "
+            "is missing."
+        )
+    frame = frame[frame["user_id"].str.strip() != ""]
+    if frame.empty:
+        raise DataError(f"{path}: has no rows; run `python -m core segment` first.")
+    return pd.Series(
+        frame["segment"].to_numpy(),
+        index=pd.Index(frame["user_id"], name="user_id"),
+        name="segment",
     )

@@ -6,10 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-import pandas as pd
-
-from core.cli._common import add_input_arguments, open_events_from_args
-from core.schema import DataError
+from core.cli._common import add_input_arguments, open_events_from_args, read_segments
 
 HELP = (
     "Build persona cards (traits, KPIs, recommended actions) for each segment of "
@@ -35,35 +32,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--with-clv",
         action="store_true",
         help="also fit lifetime value (BG/NBD + Gamma-Gamma) and add per-segment totals",
-    )
-
-
-def read_segments(path: str) -> pd.Series:
-    """Read a segments CSV (``user_id,segment``) into a Series of str indexed by user_id."""
-    p = Path(path)
-    if not p.is_file():
-        raise DataError(
-            f"{path}: file not found. Pass the CSV written by `python -m core segment`."
-        )
-    try:
-        frame = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(
-            f"{path}: not a readable CSV; save it as UTF-8 CSV with columns user_id,segment."
-        ) from exc
-    missing = {"user_id", "segment"} - set(frame.columns)
-    if missing:
-        raise DataError(
-            f"{path}: needs the columns user_id and segment; {', '.join(sorted(missing))} "
-            "is missing."
-        )
-    frame = frame[frame["user_id"].str.strip() != ""]
-    if frame.empty:
-        raise DataError(f"{path}: has no rows; run `python -m core segment` first.")
-    return pd.Series(
-        frame["segment"].to_numpy(),
-        index=pd.Index(frame["user_id"], name="user_id"),
-        name="segment",
     )
 
 

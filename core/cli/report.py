@@ -1,0 +1,65 @@
+"""``python -m core report``: the weekly or monthly Explore report as HTML or PDF."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from core.cli._common import add_input_arguments, open_events_from_args, read_segments
+from core.schema import DataError
+
+HELP = (
+    "Write the weekly or monthly report (KPIs against the previous period, activity, "
+    "active hours, platforms, early warnings) as an HTML page or a PDF."
+)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the report options (shared inputs, --period, --platform, --segments, --costs, --out)."""
+    add_input_arguments(parser)
+    parser.add_argument("--period", choices=("week", "month"), default="week",
+                        help="report on the last complete week or month (default week)")  # fmt: skip
+    parser.add_argument("--platform", action="append", default=[], metavar="NAME",
+                        help="keep only this platform (repeatable)")  # fmt: skip
+    parser.add_argument("--segments", metavar="SEGMENTS.csv",
+                        help="CSV with user_id,segment, to filter by --segment")  # fmt: skip
+    parser.add_argument("--segment", action="append", default=[], metavar="NAME",
+                        help="keep only users of this segment (repeatable; needs --segments)")  # fmt: skip
+    parser.add_argument("--costs", metavar="COSTS.csv",
+                        help="campaign costs (campaign, platform, period_start, period_end, cost) for ROI")  # fmt: skip
+    parser.add_argument("--title", default="PersonaLab report", help="title at the top")
+    parser.add_argument("--out", required=True, metavar="REPORT.html|REPORT.pdf",
+                        help="output file; the extension picks the format")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> None:
+    """Ingest events, compute the report and write it as HTML or PDF."""
+    from core.engine import dataset_engine
+    from core.explore import ExploreFilters, read_campaign_costs
+    from core.reports import build_report
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".pdf"):
+        raise DataError(
+            f"{args.out}: the report is written as .html or .pdf; change the extension."
+        )
+    if args.segment and not args.segments:
+        raise DataError("--segment needs --segments SEGMENTS.csv (from `python -m core segment`).")
+    labels = read_segments(args.segments) if args.segments else None
+    costs = read_campaign_costs(args.costs) if args.costs else None
+    dataset = open_events_from_args(args)
+    filters = ExploreFilters(platforms=tuple(args.platform), segments=tuple(args.segment))
+    report = build_report(
+        dataset_engine(dataset.path),
+        grain=args.period,
+        filters=filters,
+        labels=labels,
+        costs=costs,
+        title=args.title,
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix.lower() == ".pdf":
+        out.write_bytes(report.pdf)
+    else:
+        out.write_text(report.html, encoding="utf-8")
+    print(f"wrote the {args.period}ly report to {out}")

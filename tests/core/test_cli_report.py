@@ -1,0 +1,47 @@
+"""``python -m core report``: the Explore report from the command line."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.__main__ import main
+
+
+def _events(tmp_path):
+    rows = []
+    for day in range(1, 29):
+        for uid in ("u1", "u2", "u3"):
+            rows.append((uid, f"2025-03-{day:02d} 12:00:00", "view", "douyin", None))
+        rows.append(("u1", f"2025-03-{day:02d} 20:00:00", "like", "wechat", None))
+    rows.append(("u2", "2025-03-27 10:00:00", "purchase", "wechat", 99.0))
+    path = tmp_path / "events.csv"
+    pd.DataFrame(rows, columns=["user_id", "timestamp", "event_type", "platform", "amount"]).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_report_writes_html_with_the_kpis(tmp_path):
+    out = tmp_path / "weekly.html"
+    assert main(["report", str(_events(tmp_path)), "--out", str(out)]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert "<svg" in html or "<img" in html
+    assert "Exposures" in html
+
+
+def test_report_writes_a_pdf_filtered_by_segment(tmp_path):
+    seg = tmp_path / "segments.csv"
+    seg.write_text("user_id,segment\nu1,Fans\nu2,Buyers\nu3,Buyers\n", encoding="utf-8")
+    out = tmp_path / "monthly.pdf"
+    args = ["report", str(_events(tmp_path)), "--period", "month", "--segments", str(seg),
+            "--segment", "Fans", "--out", str(out)]  # fmt: skip
+    assert main(args) == 0
+    assert out.read_bytes()[:5] == b"%PDF-"
+
+
+def test_report_bad_extension_and_missing_segments_file_exit_2(tmp_path, capsys):
+    events = str(_events(tmp_path))
+    assert main(["report", events, "--out", str(tmp_path / "r.txt")]) == 2
+    assert ".html or .pdf" in capsys.readouterr().err
+    assert main(["report", events, "--segment", "Fans", "--out", str(tmp_path / "r.html")]) == 2
+    assert "--segments" in capsys.readouterr().err
