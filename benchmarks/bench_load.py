@@ -155,6 +155,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="3 sessions instead of 20")
     parser.add_argument("--sessions", type=int, default=None)
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows while it runs
     sessions = args.sessions or (3 if args.quick else 20)
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM}", file=sys.stderr)
