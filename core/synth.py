@@ -208,7 +208,7 @@ PERSONAS: tuple[Persona, ...] = (
         positive_rate=0.85,
         english_rate=0.2,
         conversion=0.14,
-        lift_b=0.03,
+        lift_b=0.15,
     ),
     Persona(
         name="kol_sharer",
@@ -235,7 +235,7 @@ PERSONAS: tuple[Persona, ...] = (
         positive_rate=0.7,
         english_rate=0.4,
         conversion=0.10,
-        lift_b=0.04,
+        lift_b=0.12,
     ),
     Persona(
         name="big_spender",
@@ -262,7 +262,7 @@ PERSONAS: tuple[Persona, ...] = (
         positive_rate=0.7,
         english_rate=0.25,
         conversion=0.18,
-        lift_b=0.05,
+        lift_b=0.10,
     ),
     Persona(
         name="bargain_hunter",
@@ -289,7 +289,7 @@ PERSONAS: tuple[Persona, ...] = (
         positive_rate=0.55,
         english_rate=0.05,
         conversion=0.32,
-        lift_b=0.26,
+        lift_b=0.55,
     ),
     Persona(
         name="dormant",
@@ -316,7 +316,7 @@ PERSONAS: tuple[Persona, ...] = (
         positive_rate=0.3,
         english_rate=0.1,
         conversion=0.03,
-        lift_b=0.03,
+        lift_b=0.05,
         active_window=(0.0, 0.32),
     ),
 )

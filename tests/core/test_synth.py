@@ -155,7 +155,7 @@ def test_experiment_lift_direction_on_a_large_sample():
     rate = exp.groupby(["segment", "variant"])["converted"].mean().unstack()
     overall = exp.groupby("variant")["converted"].mean()
     lift = overall["B"] / overall["A"] - 1
-    assert 0.05 < lift < 0.25
+    assert 0.15 < lift < 0.45  # planted overall effect about +30 % (core.synth PERSONAS)
     seg_lift = rate["B"] / rate["A"] - 1
     assert seg_lift.idxmax() == "bargain_hunter"
     assert abs(seg_lift["lurker"]) < 0.15
