@@ -37,7 +37,6 @@ def _labels(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(seg, index=pd.Index(frame["user_id"], name="user_id"), name="segment")
 
 
-
 def test_pca_shapes_note_and_determinism():
     frame = _features()
     res = project_pca(frame)
