@@ -79,10 +79,14 @@ async def journey(browser, url: str, has_segment: bool) -> dict:
         if has_segment:
             t = time.perf_counter()
             await _nav(page, "Segment")
+            save = page.get_by_role("button", name=re.compile(r"^Save this segmentation"))
+            await save.wait_for(state="visible", timeout=STEP_TIMEOUT_MS)
+            await _wait_for_app(page)
             await _check(page, "Segment")
             steps["segment"] = time.perf_counter() - t
             t = time.perf_counter()
-            await page.get_by_role("button", name=re.compile(r"save", re.I)).first.click()
+            await save.click()
+            await page.get_by_text(re.compile(r"^Saved\.")).first.wait_for(timeout=STEP_TIMEOUT_MS)
             await _wait_for_app(page)
             await _check(page, "Segment (save)")
             steps["save"] = time.perf_counter() - t
