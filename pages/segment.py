@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.personas import feature_label
 from core.schema import DataError
 from core.segmentation import METHODS, TRANSFORMS, SegmentParams
 from ui import segment_charts as charts
@@ -51,12 +52,16 @@ with settings:
             "What matters (features)",
             numeric,
             default=data.default_features(features),
+            format_func=feature_label,
             key="seg_features",
             help="Behaviour used to group users. Counts and money are put on a log scale.",
         )
         with st.expander("How much each feature counts", expanded=False):
             st.caption("1 = normal, 2 = twice as important, 0 = ignore.")
-            weights = {f: st.slider(f, 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}") for f in chosen}
+            weights = {
+                f: st.slider(feature_label(f), 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}")
+                for f in chosen
+            }
         categorical = st.multiselect(
             "Attributes (categories)",
             data.categorical_columns(features),
@@ -122,7 +127,7 @@ with results:
         stab = data.run_stability(dataset.dataset_id, params, features)
         st.markdown(data.stability_words(stab))
 
-    st.altair_chart(charts.sizes_chart(result.sizes), use_container_width=True)
+    st.altair_chart(charts.sizes_chart(result.sizes), width="stretch")
     for warning in result.warnings:
         st.warning(warning)
 
@@ -140,7 +145,7 @@ with results:
                 except DataError as exc:
                     st.error(str(exc))
                 else:
-                    st.altair_chart(charts.sweep_chart(table, best), use_container_width=True)
+                    st.altair_chart(charts.sweep_chart(table, best), width="stretch")
                     st.button(
                         f"Use k = {best}",
                         key="seg_use_k",

@@ -57,7 +57,9 @@ def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
-        .properties(title="Segment sizes (users)", height=max(120, 28 * len(data)))
+        .properties(
+            title="Segment sizes (users)", height=alt.Step(28)
+        )  # a fixed total height collapses in Streamlit
     )
 
 
