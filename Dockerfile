@@ -31,7 +31,7 @@ COPY --chown=personalab:personalab .streamlit/config.toml .streamlit/config.toml
 COPY --chown=personalab:personalab app.py pyproject.toml ./
 COPY --chown=personalab:personalab core core
 COPY --chown=personalab:personalab ui ui
-COPY --chown=personalab:personalab pages pages
+COPY --chown=personalab:personalab app_pages app_pages
 COPY --chown=personalab:personalab sample_data sample_data
 
 USER personalab

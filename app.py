@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -13,13 +14,13 @@ from ui import auth, share, state
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 
 PAGES = [
-    ("pages/home.py", "Start", ":material/home:"),
-    ("pages/data.py", "Data", ":material/upload_file:"),
-    ("pages/explore.py", "Explore", ":material/monitoring:"),
-    ("pages/segment.py", "Segment", ":material/tune:"),
-    ("pages/map.py", "Map", ":material/scatter_plot:"),
-    ("pages/personas.py", "Personas", ":material/groups:"),
-    ("pages/experiments.py", "Experiments", ":material/science:"),
+    ("app_pages/home.py", "Start", ":material/home:"),
+    ("app_pages/data.py", "Data", ":material/upload_file:"),
+    ("app_pages/explore.py", "Explore", ":material/monitoring:"),
+    ("app_pages/segment.py", "Segment", ":material/tune:"),
+    ("app_pages/map.py", "Map", ":material/scatter_plot:"),
+    ("app_pages/personas.py", "Personas", ":material/groups:"),
+    ("app_pages/experiments.py", "Experiments", ":material/science:"),
 ]
 
 
@@ -41,29 +42,29 @@ def _warm_up_map_engine() -> threading.Thread:
 
 
 def _sidebar() -> None:
-    with st.sidebar:
-        st.markdown("### PersonaLab")
-        try:
-            ds = state.current_dataset()
-        except DataError as exc:
-            st.error(str(exc))
-            return
-        report = ds.report
-        label = (
-            "Bundled sample"
-            if state.is_sample(ds)
-            else (getattr(report, "source_name", None) or "Your data")
-        )
-        st.caption(f"Dataset: **{label}**")
-        st.caption(
-            f"{report.users:,} users · {report.rows_loaded:,} events · "
-            f"{report.date_min:%Y-%m-%d} to {report.date_max:%Y-%m-%d}"
-        )
-        run = state.current_run()
-        if run is None:
-            st.caption("No saved segmentation yet: tune one on the Segment page.")
-        else:
-            st.caption(f"Segmentation run `{run.run_id}` · {run.labels.nunique()} segments")
+    """Dataset and saved-run summary at the top of the sidebar."""
+    st.markdown("### PersonaLab")
+    try:
+        ds = state.current_dataset()
+    except DataError as exc:
+        st.error(str(exc))
+        return
+    report = ds.report
+    label = (
+        "Bundled sample"
+        if state.is_sample(ds)
+        else (getattr(report, "source_name", None) or "Your data")
+    )
+    st.caption(f"Dataset: **{label}**")
+    st.caption(
+        f"{report.users:,} users · {report.rows_loaded:,} events · "
+        f"{report.date_min:%Y-%m-%d} to {report.date_max:%Y-%m-%d}"
+    )
+    run = state.current_run()
+    if run is None:
+        st.caption("No saved segmentation yet: tune one on the Segment page.")
+    else:
+        st.caption(f"Segmentation run `{run.run_id}` · {run.labels.nunique()} segments")
 
 
 pages = [
@@ -84,11 +85,18 @@ if not auth.allowed():
     auth.login_screen()
     st.stop()
 
-_warm_up_map_engine()
+if os.environ.get("PERSONALAB_WARM_UP", "1") != "0":  # tests switch it off
+    _warm_up_map_engine()
 navigation = st.navigation(pages)
-_sidebar()
+# The dataset/run summary is drawn after the page ran, so saving a run on the Segment
+# page shows up in the sidebar at once; the placeholder keeps it at the top.
+summary = st.sidebar.container()
 with st.sidebar:  # saved work: workspace / dataset / run pickers bound to the URL, sharing
     state.saved_work_sidebar()
     share.share_controls()
     auth.account_controls()
-navigation.run()
+try:
+    navigation.run()
+finally:
+    with summary:
+        _sidebar()

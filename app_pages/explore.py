@@ -22,7 +22,7 @@ try:
     dataset, engine, bounds = data.open_dataset()
 except DataError as exc:
     st.error(str(exc))
-    st.page_link("pages/data.py", label="Load a dataset", icon=":material/upload_file:")
+    st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
     st.stop()
 
 if bounds.n_events == 0 or bounds.date_min is None:

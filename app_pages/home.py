@@ -17,7 +17,7 @@ try:
     dataset = state.current_dataset()
 except DataError as exc:
     st.error(str(exc))
-    st.page_link("pages/data.py", label="Load a dataset", icon=":material/upload_file:")
+    st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
     st.stop()
 
 report = dataset.report
@@ -41,25 +41,25 @@ cols[3].metric("Days covered", f"{(report.date_max - report.date_min).days + 1:,
 st.subheader("Four steps")
 steps = [
     (
-        "pages/data.py",
+        "app_pages/data.py",
         "1. Data",
         ":material/upload_file:",
         "Use the sample or upload your own export (CSV, Excel, Parquet; Chinese column names are fine).",
     ),
     (
-        "pages/explore.py",
+        "app_pages/explore.py",
         "2. Explore",
         ":material/monitoring:",
         "See when people are active, which platforms and formats work, and the KPIs.",
     ),
     (
-        "pages/segment.py",
+        "app_pages/segment.py",
         "3. Segment",
         ":material/tune:",
         "Pick what matters, let PersonaLab suggest how many groups, save the segmentation.",
     ),
     (
-        "pages/personas.py",
+        "app_pages/personas.py",
         "4. Personas",
         ":material/groups:",
         "Read each group as a persona card with the actions to take, then test them on Experiments.",

@@ -24,7 +24,7 @@ try:
     features = state.features()
 except DataError as exc:
     st.error(str(exc))
-    link("pages/data.py", "Go to the Data page", ":material/upload_file:")
+    link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
 run = state.current_run()
@@ -33,7 +33,7 @@ if run is None:
         "No saved segmentation yet, so the map is not coloured by segment. Save one on the "
         "**Segment** page to see your segments here."
     )
-    link("pages/segment.py", "Go to the Segment page", ":material/tune:")
+    link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     labels = pd.Series("All users", index=pd.Index(features["user_id"].astype(str), name="user_id"))
     run_id, names = "none", {}
     seg_params = SegmentParams()

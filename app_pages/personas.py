@@ -21,7 +21,7 @@ try:
     dataset = state.current_dataset()
 except DataError as exc:
     st.error(str(exc))
-    cards_ui.link("pages/data.py", "Go to the Data page", ":material/upload_file:")
+    cards_ui.link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
 run = state.current_run()
@@ -30,7 +30,7 @@ if run is None:
         "There is no saved segmentation yet. Go to the **Segment** page, pick what matters, "
         "and press save: the personas appear here."
     )
-    cards_ui.link("pages/segment.py", "Go to the Segment page", ":material/tune:")
+    cards_ui.link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     st.stop()
 
 with st.expander("Options", expanded=False):
@@ -60,7 +60,7 @@ try:
     kpi_table = data.kpi_table(dataset.dataset_id, run.run_id, engine, labels)
 except DataError as exc:
     st.error(str(exc))
-    cards_ui.link("pages/segment.py", "Go to the Segment page", ":material/tune:")
+    cards_ui.link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     st.stop()
 
 if with_clv:

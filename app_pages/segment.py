@@ -23,7 +23,7 @@ try:
     features = state.features()
 except DataError as exc:
     st.error(str(exc))
-    charts.link("pages/data.py", "Go to the Data page", ":material/upload_file:")
+    charts.link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
 if len(features) < 3:
@@ -169,4 +169,4 @@ with results:
             )
         )
         st.success("Saved. The Map, Personas, Explore and Experiments pages now use it.")
-        charts.link("pages/map.py", "See it on the map", ":material/scatter_plot:")
+        charts.link("app_pages/map.py", "See it on the map", ":material/scatter_plot:")

@@ -164,13 +164,13 @@ def main() -> int:
     if not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM}", file=sys.stderr)
         return 2
-    has_segment = (ROOT / "pages" / "segment.py").exists()
+    has_segment = (ROOT / "app_pages" / "segment.py").exists()
     data_dir = tempfile.mkdtemp(prefix="personalab-load-")
     proc, url = start_server(data_dir, extra_env={"PERSONALAB_DATABASE_URL": ""})
     try:
         print(f"server {url}, data dir {data_dir}, {os.cpu_count()} CPU cores")
         if not has_segment:
-            print("NOTE: pages/segment.py is not installed: the journey skips Segment + save.")
+            print("NOTE: app_pages/segment.py is not installed: the journey skips Segment + save.")
         t = time.perf_counter()
         warm = asyncio.run(run_load(url, 1, has_segment))  # sample ingest + caches
         print(

@@ -7,7 +7,7 @@ from pathlib import Path
 from streamlit.testing.v1 import AppTest
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "data.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "data.py")
 
 
 def _run(at: AppTest) -> AppTest:

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "experiments.py")
+PAGE = str(ROOT / "app_pages" / "experiments.py")
 
 
 def _page() -> AppTest:

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "explore.py")
+PAGE = str(ROOT / "app_pages" / "explore.py")
 
 
 def _page() -> AppTest:

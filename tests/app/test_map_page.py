@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "map.py")
+PAGE = str(ROOT / "app_pages" / "map.py")
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "segment.py")
+PAGE = str(ROOT / "app_pages" / "segment.py")
 
 
 def _no_errors(at: AppTest) -> None:

@@ -58,7 +58,11 @@ def _free_port() -> int:
 def start_server(data_dir: str, port: int | None = None, extra_env: dict | None = None):
     """Start ``streamlit run app.py`` and wait until it answers; return (process, url)."""
     port = port or _free_port()
-    env = dict(os.environ, PERSONALAB_DATA_DIR=data_dir, **(extra_env or {}))
+    # The UMAP warm-up compiles numba for about a minute of CPU per server process; on a
+    # 2-core machine that would slow every other test, so browser tests start without it
+    # (the map test pays the compile on demand, as a user would without the warm-up).
+    env = dict(os.environ, PERSONALAB_DATA_DIR=data_dir, PERSONALAB_WARM_UP="0")
+    env.update(extra_env or {})
     proc = subprocess.Popen(
         [
             sys.executable,

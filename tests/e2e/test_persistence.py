@@ -89,7 +89,7 @@ def _save_run(page, url: str, store_url: str, data_dir: str, owner: str) -> dict
     """Save a run (Segment page if present) and return the permalink parameters."""
     goto(page, url)
     _wait_text(page, re.compile(r"users · .* events"))  # the sample is ready on the server
-    if (ROOT / "pages" / "segment.py").exists():
+    if (ROOT / "app_pages" / "segment.py").exists():
         page.locator('[data-testid="stSidebarNav"]').get_by_text("Segment", exact=True).click()
         save = page.get_by_role("button", name=re.compile(r"^Save this segmentation"))
         save.wait_for(state="visible", timeout=180_000)
