@@ -60,7 +60,9 @@ def safe_csv(df: pd.DataFrame, *, index: bool = False) -> bytes:
         UTF-8 with a byte-order mark (so Excel shows Chinese correctly), comma-separated,
         every text cell and header starting with ``= + - @``, tab or CR prefixed with ``'``.
     """
-    return safe_frame(df).to_csv(index=index, lineterminator="\n").encode("utf-8-sig")
+    # RFC 4180 line ends: the csv writer then quotes any cell holding a CR or LF, so a
+    # stray carriage return inside a comment cannot split a row in a spreadsheet.
+    return safe_frame(df).to_csv(index=index, lineterminator="\r\n").encode("utf-8-sig")
 
 
 # --------------------------------------------------------------------------- persona cards

@@ -135,3 +135,16 @@ def test_pdf_deck_with_chinese_names():
 
 def test_pdf_text_falls_back_without_cjk_font():
     assert export._pdf_text("周末 sharers — x", "helvetica") == "?? sharers - x"
+
+
+def test_safe_csv_quotes_a_carriage_return_so_the_row_stays_whole():
+    import csv
+    import io
+
+    import pandas as pd
+
+    from core.export import safe_csv
+
+    text = safe_csv(pd.DataFrame({"comment": ["good\rbad", "ok"], "n": [1, 2]})).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows == [["comment", "n"], ["good\rbad", "1"], ["ok", "2"]]
