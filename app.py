@@ -88,15 +88,16 @@ if not auth.allowed():
 if os.environ.get("PERSONALAB_WARM_UP", "1") != "0":  # tests switch it off
     _warm_up_map_engine()
 navigation = st.navigation(pages)
-# The dataset/run summary is drawn after the page ran, so saving a run on the Segment
-# page shows up in the sidebar at once; the placeholder keeps it at the top.
-summary = st.sidebar.container()
+# The dataset/run summary sits at the top of the sidebar. It is drawn before the page
+# and drawn again after it, so saving a run on the Segment page shows up at once (a page
+# that stops early keeps the first drawing; Streamlit draws nothing after st.stop).
+summary = st.sidebar.empty()
+with summary.container():
+    _sidebar()
 with st.sidebar:  # saved work: workspace / dataset / run pickers bound to the URL, sharing
     state.saved_work_sidebar()
     share.share_controls()
     auth.account_controls()
-try:
-    navigation.run()
-finally:
-    with summary:
-        _sidebar()
+navigation.run()
+with summary.container():
+    _sidebar()

@@ -7,9 +7,9 @@ import streamlit as st
 from core.personas import feature_label
 from core.schema import DataError
 from core.segmentation import METHODS, TRANSFORMS, SegmentParams
+from ui import jobs, state
 from ui import segment_charts as charts
 from ui import segment_data as data
-from ui import state
 
 st.title("Segment")
 st.caption(
@@ -137,12 +137,15 @@ with results:
                 "Tries 2 to 10 segments. Suggested: the best separation (silhouette), with "
                 "ties broken by the Calinski-Harabasz score; tiny segments are avoided."
             )
+            if jobs.was_cancelled("seg_sweep"):
+                st.session_state["seg_suggest"] = False
+                st.info("Cancelled. Switch the comparison on again to continue where it stopped.")
             if st.toggle("Compare 2 to 10 segments", key="seg_suggest"):
                 try:
                     table, best = data.run_sweep(
                         dataset.dataset_id, SegmentParams(**{**params_kwargs, "k": 2}), features
                     )
-                except DataError as exc:
+                except (DataError, jobs.JobLimitError) as exc:
                     st.error(str(exc))
                 else:
                     st.altair_chart(charts.sweep_chart(table, best), width="stretch")

@@ -6,6 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from core import segmentation as seg
+from core.schema import DataError
+from ui import jobs
 
 METHOD_LABELS = {
     "kmeans": "k-means (fast, round groups)",
@@ -28,10 +30,27 @@ def run_segment(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFr
     return seg.segment(_features, params)
 
 
-@st.cache_data(max_entries=16, show_spinner="Trying 2 to 10 segments...")
-def run_sweep(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
-    """Quality per k and the recommended k."""
-    table = seg.sweep_k(_features, params)
+@st.cache_data(max_entries=128, show_spinner=False)
+def _sweep_one(dataset_id: str, params: seg.SegmentParams, k: int, _features: pd.DataFrame):
+    """Quality metrics for one k (cached, so a cancelled sweep resumes where it stopped)."""
+    return seg.sweep_k(_features, params, ks=[k])
+
+
+def run_sweep(dataset_id: str, params: seg.SegmentParams, features: pd.DataFrame, ks=range(2, 11)):
+    """Quality per k and the recommended k, as this session's heavy job.
+
+    Shows progress and a Cancel button (``ui.jobs``); returns None when cancelled.
+    """
+    ks = list(ks)
+    parts = []
+    with jobs.heavy_job(f"Trying {ks[0]} to {ks[-1]} segments", key="seg_sweep") as job:
+        for i, k in enumerate(ks):
+            job.progress(i / len(ks), f"Trying {k} segments ({i + 1} of {len(ks)})")
+            if k < features.shape[0]:  # more segments than users cannot be fitted
+                parts.append(_sweep_one(dataset_id, params, k, features))
+    if not parts:
+        raise DataError("No candidate number of segments fits this data; add more users.")
+    table = pd.concat(parts, ignore_index=True)
     return table, seg.recommend_k(table)
 
 

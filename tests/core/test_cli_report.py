@@ -39,9 +39,22 @@ def test_report_writes_a_pdf_filtered_by_segment(tmp_path):
     assert out.read_bytes()[:5] == b"%PDF-"
 
 
-def test_report_bad_extension_and_missing_segments_file_exit_2(tmp_path, capsys):
+def _cli(*args):
+    """Run the real command line in a fresh process, as a user would."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    return subprocess.run([sys.executable, "-m", "core", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+
+
+def test_report_bad_extension_and_missing_segments_file_exit_2(tmp_path):
     events = str(_events(tmp_path))
-    assert main(["report", events, "--out", str(tmp_path / "r.txt")]) == 2
-    assert ".html or .pdf" in capsys.readouterr().err
-    assert main(["report", events, "--segment", "Fans", "--out", str(tmp_path / "r.html")]) == 2
-    assert "--segments" in capsys.readouterr().err
+    done = _cli("report", events, "--out", str(tmp_path / "r.txt"))
+    assert done.returncode == 2
+    assert ".html or .pdf" in done.stderr and "Traceback" not in done.stderr
+    done = _cli("report", events, "--segment", "Fans", "--out", str(tmp_path / "r.html"))
+    assert done.returncode == 2
+    assert "--segments" in done.stderr and "Traceback" not in done.stderr
