@@ -29,7 +29,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.engine import events_table, is_duckdb, users_table
-from core.schema import DataError
+from core.schema import CANONICAL_EVENT_TYPES, DataError
 
 __all__ = [
     "CANONICAL_EVENT_TYPES",
@@ -42,19 +42,6 @@ __all__ = [
     "lifecycle_rules",
 ]
 
-#: The ten canonical event types; each always gets an ``n_<type>`` column.
-CANONICAL_EVENT_TYPES: tuple[str, ...] = (
-    "view",
-    "click",
-    "like",
-    "comment",
-    "share",
-    "save",
-    "follow",
-    "message",
-    "register",
-    "purchase",
-)
 
 #: Hour-of-day slots: column suffix -> (first hour, last hour), inclusive.
 HOUR_SLOTS: dict[str, tuple[int, int]] = {
