@@ -34,6 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "out"
 
+from core.schema import CANONICAL_PLATFORMS  # noqa: E402  (after the path insert)
+
 EVENT_TYPES = {
     "view": 0.55,
     "click": 0.12,
@@ -47,20 +49,7 @@ EVENT_TYPES = {
     "purchase": 0.05,
     "add_to_cart": 0.02,
 }
-PLATFORMS = [
-    "wechat",
-    "weibo",
-    "douyin",
-    "kuaishou",
-    "xiaohongshu",
-    "qq",
-    "facebook",
-    "twitter",
-    "instagram",
-    "linkedin",
-    "youtube",
-    "bilibili",
-]
+PLATFORMS = list(CANONICAL_PLATFORMS)
 FORMATS = ["text_image", "video", "live", "article", "audio"]
 REGIONS = ["北京", "上海", "广州", "深圳", "杭州", "成都", "武汉", "西安", "南京", "重庆"]
 START = np.datetime64("2025-01-01T00:00:00", "s")

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -26,32 +24,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._common import peak_mb, synthetic_features  # noqa: E402
 from core.projection import MapParams, clear_graph_cache, project, warm_up  # noqa: E402
 from core.segmentation import SegmentParams, prepare_matrix, segment  # noqa: E402
 
 
-def peak_mb() -> float:
-    """Peak resident memory of this process in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def feature_table(n_users: int, seed: int = 7):
-    """Synthetic users -> DuckDB -> feature table."""
-    import duckdb
-
-    from core.engine import dataset_engine
-    from core.features import build_features
-    from core.synth import generate
-
-    data = generate(n_users=n_users, days=90, seed=seed)
-    path = Path(tempfile.mkdtemp(prefix="bench-map-")) / "data.duckdb"
-    con = duckdb.connect(str(path))
-    con.register("ev", data.events)
-    con.register("us", data.users)
-    con.execute("create table events as select * from ev")
-    con.execute("create table users as select * from us")
-    con.close()
-    return build_features(dataset_engine(path))
+    """Feature table of synthetic users through the real pipeline."""
+    return synthetic_features(n_users, seed, prefix="bench-map-")
 
 
 def main() -> None:

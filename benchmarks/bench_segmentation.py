@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._common import peak_mb, synthetic_features  # noqa: E402
 from core.segmentation import (  # noqa: E402
     SegmentParams,
     numeric_feature_columns,
@@ -36,28 +35,9 @@ from core.segmentation import (  # noqa: E402
 )
 
 
-def peak_mb() -> float:
-    """Peak resident memory of this process in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def base_features(n_users: int = 20_000, seed: int = 7) -> pd.DataFrame:
-    """Synthetic users -> DuckDB -> feature table."""
-    import duckdb
-
-    from core.engine import dataset_engine
-    from core.features import build_features
-    from core.synth import generate
-
-    data = generate(n_users=n_users, days=90, seed=seed)
-    path = Path(tempfile.mkdtemp(prefix="bench-seg-")) / "data.duckdb"
-    con = duckdb.connect(str(path))
-    con.register("ev", data.events)
-    con.register("us", data.users)
-    con.execute("create table events as select * from ev")
-    con.execute("create table users as select * from us")
-    con.close()
-    return build_features(dataset_engine(path))
+    """Feature table of synthetic users through the real pipeline."""
+    return synthetic_features(n_users, seed, prefix="bench-seg-")
 
 
 def resample(features: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
