@@ -103,13 +103,15 @@ st.markdown(
     "the other pages. Nothing is saved until you press **Load dataset**."
 )
 
+source_error = False
 try:
     events, users = _pick_source()
     ev_preview = _preview(events[0], events[1]) if events else None
     us_preview = _preview(users[0], users[1]) if users else None
 except DataError as exc:
-    st.error(str(exc))
+    st.error(str(exc))  # the one message; the loaded dataset stays as it was
     events = users = ev_preview = us_preview = None
+    source_error = True
 
 if events is not None and ev_preview is not None:
     st.subheader("Match your columns")
@@ -139,7 +141,11 @@ if events is not None and ev_preview is not None:
             st.error(str(exc))
         else:
             _load(events, users, ev_over, us_over, action)
-elif events is None and st.session_state.get("data_source") == "Upload my own file":
+elif (
+    events is None
+    and not source_error
+    and st.session_state.get("data_source") == "Upload my own file"
+):
     st.info("Upload an events file to see its columns and load it.")
 
 st.divider()

@@ -49,6 +49,7 @@ def test_upload_gbk_file_with_a_foreign_user_column():
     at = _run(AppTest.from_file(PAGE, default_timeout=180))
     at.radio(key="data_source").set_value("Upload my own file")
     _run(at)
+    assert any("Upload an events file" in i.value for i in at.info)  # nothing uploaded yet
     at.file_uploader(key="data_events_file").set_value(
         ("events.csv", (FIX / "gbk_events.csv").read_bytes(), "text/csv")
     )
@@ -81,4 +82,6 @@ def test_bad_upload_shows_one_error_and_keeps_the_dataset():
     assert [e.value for e in at.error] == [
         "events.csv looks like a binary file, not a text table. Export it as CSV (UTF-8) and load it again."
     ]
+    # only the error: no "Upload an events file..." hint under it (a file was uploaded)
+    assert not any("Upload an events file" in i.value for i in at.info)
     assert _metrics(at)["Users"] == "2,000"  # still the sample
