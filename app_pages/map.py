@@ -8,9 +8,9 @@ import streamlit as st
 from core.projection import MapParams
 from core.schema import DataError
 from core.segmentation import SegmentParams, numeric_feature_columns
+from ui import jobs, state
 from ui import map_charts as charts
 from ui import map_data as data
-from ui import state
 from ui.segment_charts import link
 
 st.title("Map")
@@ -74,27 +74,51 @@ key = data.cache_key(dataset.dataset_id, run_id, seg_params, map_params)
 segment_labels = labels if run is not None else None
 
 placeholder = st.empty()
+
+
+def _preview(title: str | None = None) -> None:
+    """The instant PCA map, shown while the detailed map is computed, cancelled or refused."""
+    quick = data.pca_map(
+        dataset.dataset_id, run_id, seg_params, map_params, features, segment_labels
+    )
+    placeholder.altair_chart(
+        charts.scatter(
+            data.frame(quick, features, labels, None if color == charts.SEGMENT else color),
+            data.centroids(quick, labels) if run is not None else None,
+            color,
+            names,
+            title or "Quick preview (PCA) while the detailed map is computed",
+            selectable=False,
+        ),
+        width="stretch",
+    )
+
+
 try:
-    if not data.umap_done(key):
-        quick = data.pca_map(
-            dataset.dataset_id, run_id, seg_params, map_params, features, segment_labels
-        )
-        placeholder.altair_chart(
-            charts.scatter(
-                data.frame(quick, features, labels, None if color == "segment" else color),
-                data.centroids(quick, labels) if run is not None else None,
-                color,
-                names,
-                "Quick preview (PCA) while the detailed map is computed",
-                selectable=False,
-            ),
-            use_container_width=True,
-        )
-    with st.spinner("Computing the detailed map (UMAP)..."):
+    if data.umap_done(key):  # computed in this session: the cache answers at once
         result = data.umap_map(
             dataset.dataset_id, run_id, seg_params, map_params, features, segment_labels
         )
+    else:
+        if jobs.was_cancelled(data.JOB_KEY):
+            data.mark_cancelled(key)
+        cancelled = data.is_cancelled(key)
+        _preview("Quick preview (PCA)" if cancelled else None)
+        if cancelled:
+            st.info(
+                "You cancelled the detailed map, so this is the quick preview (PCA). "
+                "Compute the detailed map when you are ready."
+            )
+            if not st.button("Compute the detailed map", key="map_compute", type="primary"):
+                st.stop()
+            data.clear_cancelled(key)
+        result = data.umap_with_progress(
+            dataset.dataset_id, run_id, seg_params, map_params, features, segment_labels
+        )
     data.mark_umap_done(key)
+except jobs.JobLimitError as exc:
+    st.warning(f"{exc} The quick preview (PCA) is shown meanwhile.")
+    st.stop()
 except DataError as exc:
     st.error(str(exc))
     st.stop()
@@ -109,7 +133,7 @@ event = placeholder.altair_chart(
         "Users on the map (UMAP)",
         selectable=True,
     ),
-    use_container_width=True,
+    width="stretch",
     on_select="rerun",
     selection_mode="brush",
     key="map_chart",

@@ -14,9 +14,12 @@ import streamlit as st
 
 from core import projection
 from core.segmentation import SegmentParams, relabel
+from ui import jobs
 
 COMPUTED: collections.Counter = collections.Counter()
 _DONE_KEY = "_map_umap_done"
+_CANCELLED_KEY = "_map_umap_cancelled"
+JOB_KEY = "map_umap"  # the heavy job's key (its Cancel button is ``map_umap_cancel``)
 TOOLTIP_FEATURES = ("n_events", "monetary", "recency_days", "engagement_rate", "followers")
 
 
@@ -46,6 +49,47 @@ def umap_map(
     """The UMAP map (the neighbour graph is reused by core when only layout changes)."""
     COMPUTED["umap"] += 1
     return projection.project(_features, map_params, segment_params=seg_params, labels=_labels)
+
+
+def umap_with_progress(
+    dataset_id: str,
+    run_id: str,
+    seg_params: SegmentParams,
+    map_params: projection.MapParams,
+    features: pd.DataFrame,
+    labels: pd.Series | None,
+) -> projection.MapResult:
+    """:func:`umap_map` as this session's one heavy job, with progress and Cancel.
+
+    The fit is one library call, so it runs through ``Job.run`` (a worker thread): a
+    Cancel click frees the page at once and the fit, finished in the background, still
+    fills the cache. Raises ``jobs.JobLimitError`` when the tab or server is busy.
+    """
+    n = len(features)
+    # A rough guess that grows with the users fitted; the bar only needs its order of
+    # magnitude (it shows the seconds spent and never reaches 100 % before the fit ends).
+    expected = 15.0 + 4.0 * min(n, map_params.max_points) / 10_000
+    with jobs.heavy_job("Computing the detailed map (UMAP)", key=JOB_KEY) as job:
+        return job.run(
+            lambda: umap_map(dataset_id, run_id, seg_params, map_params, features, labels),
+            f"Computing the detailed map (UMAP) of {n:,} users",
+            expected_seconds=expected,
+        )
+
+
+def mark_cancelled(key: str) -> None:
+    """Remember that the visitor cancelled the UMAP map with this key (no auto-restart)."""
+    st.session_state[_CANCELLED_KEY] = set(st.session_state.get(_CANCELLED_KEY, set())) | {key}
+
+
+def is_cancelled(key: str) -> bool:
+    """True when the UMAP map with this key was cancelled and not asked for again."""
+    return key in st.session_state.get(_CANCELLED_KEY, set())
+
+
+def clear_cancelled(key: str) -> None:
+    """The visitor asked for the map again."""
+    st.session_state[_CANCELLED_KEY] = set(st.session_state.get(_CANCELLED_KEY, set())) - {key}
 
 
 def cache_key(dataset_id: str, run_id: str, seg_params, map_params) -> str:

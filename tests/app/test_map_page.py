@@ -1,6 +1,9 @@
-"""Map page in AppTest: the UMAP map of the sample, a colour change re-renders from cache."""
+"""Map page in AppTest: the UMAP map as a heavy job (refused, cancelled, run), the cache, names."""
 
 from __future__ import annotations
+
+import json
+import time
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -8,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "map.py")
+XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
@@ -44,3 +48,84 @@ def test_map_renders_and_colour_change_uses_the_cache(sample_run):
     assert not at.exception, [e.value for e in at.exception]
     assert dict(map_data.COMPUTED) == computed  # display-only change: nothing recomputed
     assert at.selectbox(key="map_color").value == "monetary"
+
+
+def _chart_layers(at) -> tuple[dict, list]:
+    """The map chart's Vega-Lite spec and its datasets as data frames."""
+    from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+
+    [chart] = at.get("vega_lite_chart")
+    frames = [convert_arrow_bytes_to_pandas_df(d.data.data) for d in chart.proto.datasets]
+    return json.loads(chart.proto.spec), frames
+
+
+def _title(at) -> str:
+    title = _chart_layers(at)[0]["title"]
+    return title if isinstance(title, str) else title["text"]
+
+
+def test_the_umap_fit_runs_as_the_tabs_heavy_job_and_a_second_one_is_refused(sample_run):
+    from ui import jobs, map_data, state
+
+    # The tab already runs a heavy job (say Segment's suggest-k): the map is refused
+    # with the plain message, and the instant PCA preview stays on screen.
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[jobs._RUNNING_KEY] = time.monotonic()
+    before = map_data.COMPUTED["umap"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    [warning] = at.warning
+    assert "Another analysis is still running in this tab" in warning.value
+    assert "quick preview (PCA) is shown meanwhile" in warning.value
+    assert _title(at).startswith("Quick preview (PCA)")
+    assert map_data.COMPUTED["umap"] == before  # nothing fitted
+
+    # Once that job is over, the map runs through the same mechanism and frees its slot.
+    del at.session_state[jobs._RUNNING_KEY]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.warning
+    assert map_data.COMPUTED["umap"] == before + 1
+    assert any("UMAP map of all 2,000 users" in c.value for c in at.caption)
+    assert jobs.busy_slots() == 0
+
+
+def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
+    from ui import jobs, map_data, state
+
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    at.session_state[state._RUN_KEY] = sample_run
+    # What the Cancel button's callback leaves behind (ui.jobs.heavy_job).
+    at.session_state[f"{jobs._CANCELLED_KEY}_{map_data.JOB_KEY}"] = True
+    before = map_data.COMPUTED["umap"]
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "You cancelled the detailed map" in at.info[0].value
+    assert map_data.COMPUTED["umap"] == before  # not restarted by the rerun
+    at.run()  # any other interaction keeps the preview: no surprise restart
+    assert map_data.COMPUTED["umap"] == before
+    at.button(key="map_compute").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert map_data.COMPUTED["umap"] == before + 1
+    assert _title(at) == "Users on the map (UMAP)"
+
+
+def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
+    from ui import jobs, state
+
+    named = sample_run.with_names({"S1": "Quiet browsers", "S2": XSS})
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    at.session_state[state._RUN_KEY] = named
+    at.session_state[jobs._RUNNING_KEY] = time.monotonic()  # the PCA map is enough here
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec, frames = _chart_layers(at)
+    segments = sorted(set(sample_run.labels))
+    expected = sorted({"S1": "Quiet browsers", "S2": XSS}.get(s, s) for s in segments)
+    assert spec["layer"][0]["encoding"]["color"]["sort"] == expected  # the legend
+    centres = [f for f in frames if "users" in f.columns]
+    assert centres, "no centre labels drawn"
+    shown = dict(zip(centres[0]["segment"], centres[0]["name"], strict=True))
+    assert shown["S1"] == "Quiet browsers" and shown["S2"] == XSS
+    assert all(shown[s] == s for s in segments if s not in ("S1", "S2"))  # fallback: S-label
