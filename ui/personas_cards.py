@@ -48,7 +48,7 @@ def _card(card, names: dict) -> None:
     if key not in st.session_state:
         st.session_state[key] = display_name(card, names)
     st.text_input(
-        f"Name of segment {card.segment}",
+        f"Name of segment {state.escape_markdown(card.segment)}",  # labels render Markdown
         key=key,
         on_change=_save_name,
         args=(card.segment,),

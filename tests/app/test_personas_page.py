@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -50,3 +52,64 @@ def test_cards_render_and_a_name_edit_is_kept_with_the_run(sample_run):
     # The detail picker and the exports use the new name.
     assert "Quiet scrollers" in at.selectbox(key="personas_detail").options
     assert not at.error
+
+
+XSS = "<img src=x onerror=alert(1)>"
+MD = "**bold** [x](javascript:alert(1))"
+MARKDOWN_TYPES = {
+    "markdown",
+    "caption",
+    "subheader",
+    "header",
+    "title",
+    "alert",
+    "info",
+    "warning",
+    "error",
+    "success",
+}
+
+
+def _rendered_markup(node) -> list[str]:
+    """Every string Streamlit renders as Markdown: text elements and widget labels."""
+    out = []
+    label = getattr(node, "label", None)
+    if isinstance(label, str):
+        out.append(label)
+    if getattr(node, "type", None) in MARKDOWN_TYPES and isinstance(
+        getattr(node, "value", None), str
+    ):
+        out.append(node.value)
+    children = getattr(node, "children", None)
+    for child in children.values() if isinstance(children, dict) else []:
+        out.extend(_rendered_markup(child))
+    return out
+
+
+def test_hostile_segment_and_persona_names_render_inert(sample_run):
+    """A segment label and a persona name full of HTML/Markdown show as plain text."""
+    from ui import state
+
+    labels = sample_run.labels.replace({"lurker": XSS})
+    hostile = dataclasses.replace(
+        sample_run, run_id="hostile-run", labels=labels, names={"big_spender": MD}
+    )
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state[state._RUN_KEY] = hostile
+    at.run()
+    _no_errors(at)
+    texts = _rendered_markup(at.main)
+    assert texts, "nothing rendered"
+    for text in texts:
+        assert "<img" not in text, text  # no raw HTML
+        assert "](javascript:" not in text, text  # no live link
+        assert "**bold**" not in text, text  # no emphasis from user text
+    # The names are still there, escaped: the label of the hostile segment's name box ...
+    box = at.text_input(key=f"personas_name_{XSS}")
+    assert "&lt;img" in box.label
+    # ... the edited name is the box's value (an input value is never interpreted) ...
+    assert at.text_input(key="personas_name_big_spender").value == MD
+    # ... and the detail view heading of that persona is escaped Markdown.
+    at.selectbox(key="personas_detail").set_value("big_spender").run()
+    _no_errors(at)
+    assert any(s.value == state.escape_markdown(MD) for s in at.subheader)
