@@ -98,6 +98,7 @@ with st.sidebar:  # saved work: workspace / dataset / run pickers bound to the U
     state.saved_work_sidebar()
     share.share_controls()
     auth.account_controls()
+    auth.remember_login()
 navigation.run()
 with summary.container():
     _sidebar()

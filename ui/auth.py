@@ -8,7 +8,9 @@ Three access modes, chosen from the host's configuration (docs/deploy.md):
 - ``password``: ``PERSONALAB_PASSWORD`` (environment) or ``[auth] password`` (secret) is
   set: a simple shared password for a hosted workshop. Every browser session gets its
   own workspace, reachable again only through its link (the workspace id is a 128-bit
-  random capability), so participants do not see each other's work.
+  random capability), so participants do not see each other's work. After the right
+  password the browser keeps a signed, expiring login cookie (:func:`issue_token`), so
+  a reload or a new tab does not ask again.
 - ``local``: nothing configured: one person on their own machine; every workspace is
   theirs and the last one used opens by default.
 """
@@ -17,9 +19,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import os
+import secrets
 import threading
 import time
+from pathlib import Path
 from typing import Literal
 
 import streamlit as st
@@ -30,6 +35,11 @@ PASSWORD_ENV = "PERSONALAB_PASSWORD"
 MAX_FAILURES = 5  # failed attempts before each further attempt is slowed down
 _AUTHED_KEY = "_pl_auth_ok"
 _FAILURES_KEY = "_pl_auth_failures"
+_TOKEN_KEY = "_pl_auth_token"  # the login token issued in this session (to store in a cookie)
+_LEFT_KEY = "_pl_auth_left"  # the visitor pressed "Leave this session"
+LOGIN_COOKIE = "personalab_login"
+LOGIN_HOURS = 12  # a workshop day; after that the password is asked again
+SALT_FILE = "auth_salt"
 
 _failures_by_client: dict[str, tuple[int, float]] = {}
 _failures_lock = threading.Lock()
@@ -125,6 +135,129 @@ def failure_delay(key: str) -> float:
     return min(8.0, 0.5 * 2 ** (count - MAX_FAILURES))
 
 
+# --- remembered workshop login ----------------------------------------------------------
+#
+# Why a cookie and not a token in the address bar: the address bar is what attendees copy
+# and paste (permalinks ?ws=...&run=... are meant to be shared), so a login token there
+# would travel with every pasted link, sit in browser history and in proxy logs, and
+# Streamlit drops query parameters on every page switch anyway. A cookie is sent only by
+# this browser to this server, survives reloads and new tabs, and never appears in a
+# link, so share links and permalinks stay free of it by construction.
+# Streamlit reads cookies (st.context.cookies) but has no API to write one, so a tiny
+# script drawn with st.html sets it; a script-set cookie cannot be HttpOnly, so the
+# token is made harmless to leak: it names only an expiry, is signed with HMAC-SHA256
+# under a key derived from the password and a random salt kept in the data folder
+# (never sent anywhere), so it cannot be forged or extended, reveals nothing about the
+# password, dies after LOGIN_HOURS, and changing the password voids every token.
+
+
+def _salt_path() -> Path:
+    from core.store import default_data_dir
+
+    return default_data_dir() / SALT_FILE
+
+
+def _salt() -> bytes:
+    """32 random bytes kept in the data folder: one per server data folder, made once."""
+    path = _salt_path()
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Written to a private temporary file, then linked into place: os.link fails when the
+    # salt exists, so two servers starting on one data folder agree on the first salt.
+    tmp = path.with_name(f"{SALT_FILE}.{secrets.token_hex(8)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(secrets.token_hex(32))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links: last writer wins, once
+        if not path.exists():
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return bytes.fromhex(path.read_text(encoding="ascii").strip())
+
+
+def _signing_key(password: str) -> bytes:
+    return hmac.new(_salt(), b"personalab-login\0" + password.encode(), hashlib.sha256).digest()
+
+
+def _signature(password: str, expiry: int) -> str:
+    return hmac.new(_signing_key(password), f"v1.{expiry}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue_token(password: str | None = None, now: float | None = None) -> str:
+    """A login token for the workshop password: ``v1.<expiry>.<HMAC>``.
+
+    Valid for :data:`LOGIN_HOURS`; it holds no secret (only its expiry and a signature).
+    """
+    password = configured_password() if password is None else password
+    expiry = int((time.time() if now is None else now) + LOGIN_HOURS * 3600)
+    return f"v1.{expiry}.{_signature(password or '', expiry)}"
+
+
+def token_valid(token: str | None, password: str | None = None, now: float | None = None) -> bool:
+    """True for an unexpired token signed for the current password (constant-time check)."""
+    password = configured_password() if password is None else password
+    if not token or not password:
+        return False
+    parts = str(token).split(".")
+    if len(parts) != 3 or parts[0] != "v1" or not parts[1].isdigit():
+        return False
+    expiry = int(parts[1])
+    now = time.time() if now is None else now
+    # expired, or claiming more than one login period ahead (never issued by us)
+    if expiry <= now or expiry > now + LOGIN_HOURS * 3600 + 60:
+        return False
+    return hmac.compare_digest(parts[2], _signature(password, expiry))
+
+
+def _cookie_token() -> str | None:
+    """The login cookie sent by this browser when the session opened, if any."""
+    try:
+        value = st.context.cookies.get(LOGIN_COOKIE)
+    except Exception:
+        return None
+    return str(value) if value else None
+
+
+def _cookie_script(value: str, max_age: int) -> str:
+    """A script that sets (or, with max_age 0, deletes) the login cookie of this app."""
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    path = f"/{prefix}" if prefix else "/"
+    cookie = f"{LOGIN_COOKIE}={value}; Max-Age={int(max_age)}; Path={path}; SameSite=Strict"
+    return (
+        "<script>(function(){var c="
+        + json.dumps(cookie)
+        + ";if(window.location.protocol==='https:'){c+='; Secure';}document.cookie=c;})();"
+        "</script>"
+    )
+
+
+def _draw_script(body: str) -> None:
+    with st.container(key="pl_auth_cookie"):
+        st.html(body, unsafe_allow_javascript=True)
+    st.html("<style>.st-key-pl_auth_cookie{display:none}</style>")
+
+
+def remember_login() -> None:
+    """After the password was given in this session, keep the login in a browser cookie.
+
+    Drawn on every run of the app (the script runs once; redrawing the same element
+    does nothing), so a quick rerun cannot remove it before the browser ran it.
+    """
+    token = st.session_state.get(_TOKEN_KEY)
+    if mode() == "password" and token and st.session_state.get(_AUTHED_KEY):
+        remaining = int(token.split(".")[1]) - int(time.time())
+        if remaining > 0:
+            _draw_script(_cookie_script(token, remaining))
+
+
 def allowed() -> bool:
     """True when the visitor may use the app now (logged in, password given, or local)."""
     current = mode()
@@ -132,7 +265,12 @@ def allowed() -> bool:
         return True
     if current == "oidc":
         return bool(st.user.is_logged_in)
-    return bool(st.session_state.get(_AUTHED_KEY))
+    if st.session_state.get(_AUTHED_KEY):
+        return True
+    if not st.session_state.get(_LEFT_KEY) and token_valid(_cookie_token()):
+        st.session_state[_AUTHED_KEY] = True  # a reload or a new tab of a logged-in browser
+        return True
+    return False
 
 
 def login_screen() -> None:
@@ -155,8 +293,10 @@ def gate() -> bool:
         st.write("Log in to see your workspaces and saved personas.")
         st.button("Log in", on_click=st.login, type="primary", key="auth_login")
         return False
-    if st.session_state.get(_AUTHED_KEY):
+    if allowed():
         return True
+    if st.session_state.get(_LEFT_KEY):
+        _draw_script(_cookie_script("", 0))  # forget the login in this browser too
     st.title("PersonaLab")
     st.write("This PersonaLab is protected by a password. Ask the workshop leader for it.")
     with st.form("auth_password_form"):
@@ -169,6 +309,8 @@ def gate() -> bool:
             time.sleep(delay)
         if password_matches(given or "", configured_password() or ""):
             st.session_state[_AUTHED_KEY] = True
+            st.session_state[_TOKEN_KEY] = issue_token()
+            st.session_state.pop(_LEFT_KEY, None)
             st.session_state.pop("auth_password", None)
             st.rerun()
         note_failure(key)
@@ -199,4 +341,6 @@ def account_controls() -> None:
         and st.button("Leave this session", key="auth_leave")
     ):
         st.session_state.pop(_AUTHED_KEY, None)
+        st.session_state.pop(_TOKEN_KEY, None)
+        st.session_state[_LEFT_KEY] = True  # the cookie this session came with no longer counts
         st.rerun()

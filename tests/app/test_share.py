@@ -227,3 +227,81 @@ def test_heavy_job_runs_releases_its_slot_and_refuses_a_second_one_in_the_tab():
     assert not at.exception, [e.value for e in at.exception]
     assert at.text[0].value == "done busy=0"
     assert "still running in this tab" in at.warning[0].value
+
+
+# --- the remembered workshop login (signed, expiring cookie) -------------------------------
+
+
+def test_login_token_is_signed_expiring_and_tied_to_the_password(monkeypatch, tmp_path):
+    from ui import auth
+
+    now = 1_800_000_000.0
+    token = auth.issue_token("let-me-in", now=now)
+    assert auth.token_valid(token, "let-me-in", now=now + 60)
+    assert "let-me-in" not in token and token.startswith("v1.")
+    # expired after LOGIN_HOURS
+    assert not auth.token_valid(token, "let-me-in", now=now + auth.LOGIN_HOURS * 3600 + 1)
+    # a new password voids every token
+    assert not auth.token_valid(token, "new-password", now=now + 60)
+    version, expiry, signature = token.split(".")
+    # forged: a flipped signature character, a stretched expiry, garbage, nothing
+    flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
+    assert not auth.token_valid(f"{version}.{expiry}.{flipped}", "let-me-in", now=now + 60)
+    assert not auth.token_valid(f"{version}.{int(expiry) - 30}.{signature}", "let-me-in", now=now)
+    far = int(now + 100 * 24 * 3600)
+    assert not auth.token_valid(f"v1.{far}.{signature}", "let-me-in", now=now)
+    for junk in ("", "v1", "v1..", "v2.1.abc", f"v1.{expiry}", "x" * 200):
+        assert not auth.token_valid(junk, "let-me-in", now=now + 60)
+    assert not auth.token_valid(None, "let-me-in", now=now)
+    # the key needs the data folder's salt: the same token is worthless on another server
+    assert auth._salt_path().is_file() and len(auth._salt()) == 32
+    monkeypatch.setattr(auth, "_salt_path", lambda: tmp_path / auth.SALT_FILE)
+    assert not auth.token_valid(token, "let-me-in", now=now + 60)
+    assert auth._salt() == auth._salt()  # made once, then kept
+
+
+@pytest.mark.parametrize("cookie", ["valid", "forged", "expired", "none"])
+def test_a_reload_with_the_login_cookie_is_not_asked_again(monkeypatch, cookie):
+    import time
+
+    from ui import auth
+
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
+    token = {
+        "valid": auth.issue_token("let-me-in"),
+        "forged": auth.issue_token("guessed-password"),
+        "expired": auth.issue_token("let-me-in", now=time.time() - auth.LOGIN_HOURS * 3600 - 5),
+        "none": None,
+    }[cookie]
+    monkeypatch.setattr(auth, "_cookie_token", lambda: token)  # what the browser sent
+    at = _session()
+    assert not at.exception, [e.value for e in at.exception]
+    opened = any("ws=" in t.value for t in at.text)
+    asked = any("protected by a password" in m.value for m in at.markdown)
+    assert (opened, asked) == ((True, False) if cookie == "valid" else (False, True))
+
+
+def _html_bodies(at) -> list[str]:
+    return [h.proto.body for h in at.get("html")]
+
+
+def test_the_app_stores_the_login_in_a_cookie_and_leaving_forgets_it(monkeypatch):
+    from ui import auth
+
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert "protected by a password" in " ".join(m.value for m in at.markdown)
+    at.text_input(key="auth_password").input("let-me-in")
+    [submit] = [b for b in at.button if b.label == "Enter"]
+    submit.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [script] = [b for b in _html_bodies(at) if auth.LOGIN_COOKIE in b]
+    token = re.search(r"personalab_login=([^;]+);", script).group(1)
+    assert auth.token_valid(token)
+    assert "let-me-in" not in script and "SameSite=Strict" in script
+    # "Leave this session": the cookie this session came with no longer opens it, and
+    # the browser is told to drop it.
+    monkeypatch.setattr(auth, "_cookie_token", lambda: token)
+    at.button(key="auth_leave").click().run()
+    assert "protected by a password" in " ".join(m.value for m in at.markdown)
+    assert any("personalab_login=; Max-Age=0" in b for b in _html_bodies(at))

@@ -196,11 +196,11 @@ def test_two_workshop_participants_do_not_see_each_other(browser, store_env):
         _log_in(alice)
         _wait_text(alice, re.compile(r"users · .* events"))
         params = _seed_run(store_url, data_dir, owner="guest")
-        # A new page load is a new session: the password is asked again, then the
-        # workspace in the link (a 128-bit capability) opens.
+        # A new page load is a new session: the login cookie lets Alice in without the
+        # password again, and the workspace in the link (a 128-bit capability) opens.
         alice.goto(_link(url, "personas", params))
-        _log_in(alice)
         _wait_text(alice, re.compile(r"^Name of segment"))
+        assert alice.get_by_text("protected by a password").count() == 0
 
         bob_ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         bob = bob_ctx.new_page()
