@@ -526,12 +526,15 @@ class _Plan:
 
 
 def _count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
-    """Portable conditional count: SUM(CASE WHEN cond THEN 1 ELSE 0 END).
+    """Portable conditional count: COUNT(CASE WHEN cond THEN 1 END).
 
     Written with CASE rather than ``FILTER (WHERE ...)`` because Snowflake and BigQuery
-    lack FILTER; DuckDB and PostgreSQL run both equally fast.
+    lack FILTER. COUNT rather than ``SUM(CASE ... ELSE 0)``: on DuckDB a SUM of integers
+    accumulates in 128 bits and comes back as a decimal, which costs about 30 % more in
+    the scan and turns into Python Decimal objects on the way to pandas; COUNT is a
+    BIGINT everywhere.
     """
-    return sa.func.sum(sa.case((cond, 1), else_=0))
+    return sa.func.count(sa.case((cond, 1)))
 
 
 def _feature_query(
@@ -575,8 +578,6 @@ def _feature_query(
         sa.func.sum(sa.case((is_purchase, sa.func.coalesce(b.amount, 0)), else_=0)).label(
             "monetary"
         ),
-        sa.func.count(sa.distinct(b.day)).label("active_days"),
-        sa.func.count(sa.distinct(sa.case((is_purchase, b.day)))).label("purchase_days"),
         sa.func.min(b.day).label("first_day"),
         sa.func.max(b.day).label("last_day"),
     ]
@@ -589,6 +590,29 @@ def _feature_query(
         agg_cols.append(_count_if(b.fmt == value).label(f"f{i}"))
     agg = sa.select(*agg_cols).group_by(b.user_id).subquery("agg")
     a = agg.c
+
+    # 2b. Active days and purchase days from one (user, day) grouping. Two
+    #     COUNT(DISTINCT ...) in the scan above would make DuckDB build two separate
+    #     distinct hash tables over the events and join them back; one (user, day)
+    #     grouping then a count per user does the same work once (about 40 % of the
+    #     query's time on 10M events, see benchmarks/bench_features.py).
+    user_days = (
+        sa.select(
+            b.user_id.label("user_id"),
+            sa.func.max(sa.case((is_purchase, 1))).label("bought"),  # NULL: no purchase
+        )
+        .group_by(b.user_id, b.day)
+        .subquery("user_days")
+    )
+    days = (
+        sa.select(
+            user_days.c.user_id.label("user_id"),
+            sa.func.count().label("active_days"),
+            sa.func.count(user_days.c.bought).label("purchase_days"),
+        )
+        .group_by(user_days.c.user_id)
+        .subquery("days")
+    )
 
     # 3. Shares received, when events name the author of the shared content.
     shares = None
@@ -606,7 +630,7 @@ def _feature_query(
         )
 
     # 4. Join users (full outer: users without events are kept) and shares.
-    source: sa.FromClause = agg
+    source: sa.FromClause = agg.join(days, a.user_id == days.c.user_id)
     user_id: sa.ColumnElement = a.user_id
     u = None
     if users is not None:
@@ -637,7 +661,7 @@ def _feature_query(
     as_of_lit = sa.literal(as_of_date, sa.Date)
     recency = as_of_lit - a.last_day
     tenure = as_of_lit - a.first_day
-    purchase_days = sa.func.coalesce(a.purchase_days, 0)
+    purchase_days = sa.func.coalesce(days.c.purchase_days, 0)
     prospect_events = n["view"] + n["click"]
     stage = sa.case(
         (n_events == prospect_events, "prospect"),
@@ -655,7 +679,7 @@ def _feature_query(
         n["purchase"],
         dbl(sa.func.coalesce(a.monetary, 0)),
         ratio(a.monetary, a[type_key["purchase"]]),
-        sa.func.coalesce(a.active_days, 0),
+        sa.func.coalesce(days.c.active_days, 0),
         dbl(tenure),
         ratio(sum(n[t] for t in ENGAGEMENT_EVENT_TYPES), a[type_key["view"]]),
         ratio(n["click"], a[type_key["view"]]),
@@ -695,9 +719,19 @@ def _feature_query(
 def _fetch(engine: Engine, stmt: sa.Select) -> pd.DataFrame:
     """Run ``stmt``; DuckDB results come back column-wise (no Python row objects)."""
     with engine.connect() as conn:
-        result = conn.execute(stmt)
         if is_duckdb(engine):
-            return result.cursor.fetch_df()
+            # Through an Arrow table from a DuckDB relation: a DB-API fetch_df builds
+            # one Python string object per cell (about 2 s for 1M users) and a DB-API
+            # Arrow fetch copies the rows once more; a relation hands pandas the
+            # column buffers. The statement is compiled by SQLAlchemy as usual.
+            compiled = stmt.compile(
+                dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
+            )
+            params = compiled.construct_params()
+            values = [params[key] for key in compiled.positiontup or ()]
+            relation = conn.connection.driver_connection.sql(str(compiled), params=values)
+            return relation.to_arrow_table().to_pandas(date_as_object=False)
+        result = conn.execute(stmt)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
