@@ -118,6 +118,7 @@ try:
     data.mark_umap_done(key)
 except jobs.JobLimitError as exc:
     st.warning(f"{exc} The quick preview (PCA) is shown meanwhile.")
+    st.button("Try the detailed map again", key="map_retry")  # a click reruns the page
     st.stop()
 except DataError as exc:
     st.error(str(exc))

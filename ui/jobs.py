@@ -132,8 +132,8 @@ def heavy_job(label: str, *, key: str = "job", wait_seconds: float = WAIT_SECOND
             )
     if any(w.is_alive() for w in st.session_state.get(_FINISHING_KEY, [])):
         raise JobLimitError(
-            "The analysis you cancelled in this tab is still finishing its last step; try "
-            "again in a moment."
+            "An analysis you cancelled or left in this tab is still finishing its last "
+            "step; try again in a moment."
         )
     st.session_state.pop(_FINISHING_KEY, None)
     holder = st.empty()

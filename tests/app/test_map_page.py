@@ -81,9 +81,9 @@ def test_the_umap_fit_runs_as_the_tabs_heavy_job_and_a_second_one_is_refused(sam
     assert _title(at).startswith("Quick preview (PCA)")
     assert map_data.COMPUTED["umap"] == before  # nothing fitted
 
-    # Once that job is over, the map runs through the same mechanism and frees its slot.
+    # Once that job is over, "try again" runs the map through the same mechanism.
     del at.session_state[jobs._RUNNING_KEY]
-    at.run()
+    at.button(key="map_retry").click().run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.warning
     assert map_data.COMPUTED["umap"] == before + 1

@@ -305,3 +305,45 @@ def test_the_app_stores_the_login_in_a_cookie_and_leaving_forgets_it(monkeypatch
     at.button(key="auth_leave").click().run()
     assert "protected by a password" in " ".join(m.value for m in at.markdown)
     assert any("personalab_login=; Max-Age=0" in b for b in _html_bodies(at))
+
+
+def _worker_job_script():
+    import threading
+
+    import streamlit as st
+
+    from core.schema import DataError
+    from ui import jobs
+
+    with jobs.heavy_job("Fitting", key="t_fit") as job:
+        value = job.run(lambda: sum(range(1000)), "Fitting", poll_seconds=0.01)
+    st.text(f"value={value} busy={jobs.busy_slots()}")
+    try:
+        with jobs.heavy_job("Failing", key="t_fail") as job:
+            job.run(lambda: (_ for _ in ()).throw(DataError("plain message")), "Failing")
+    except DataError as exc:
+        st.text(f"error={exc}")
+    # A worker of a cancelled (or left) job that is still computing blocks the tab's
+    # next heavy job with a plain message, and stops blocking once it is done.
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait, daemon=True)
+    worker.start()
+    st.session_state[jobs._FINISHING_KEY] = [worker]
+    try:
+        with jobs.heavy_job("Second", key="t_second"):
+            pass
+    except jobs.JobLimitError as exc:
+        st.warning(str(exc))
+    release.set()
+    worker.join()
+    with jobs.heavy_job("Third", key="t_third"):
+        st.text("third ran")
+
+
+def test_job_run_returns_raises_and_a_finishing_worker_blocks_the_next_job():
+    at = AppTest.from_function(_worker_job_script, default_timeout=60).run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = [t.value for t in at.text]
+    assert texts == ["value=499500 busy=0", "error=plain message", "third ran"]
+    [warning] = at.warning
+    assert "still finishing its last step" in warning.value
