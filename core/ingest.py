@@ -519,8 +519,12 @@ def _build_events(
     )
     con.execute(f"CREATE TABLE out.events ({cols_sql})")
     select = ", ".join(f"__{k}" for k in EVENT_FIELDS)
+    # Stored clustered by user, then time: every per-user aggregation (features,
+    # personas, CLV, lifecycle) then finds each user's rows together, which takes about
+    # a third off the feature build on 10M events (benchmarks/bench_features.py).
     con.execute(
-        f"INSERT INTO out.events SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL"
+        f"INSERT INTO out.events SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL "
+        "ORDER BY __user_id, __timestamp"
     )
     loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
     return {

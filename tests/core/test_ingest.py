@@ -209,6 +209,16 @@ def test_report_roundtrip_and_dataset_id_reuse(tmp_path):
     assert ds.path.parent == data_dir() / "datasets"
 
 
+def test_events_are_stored_clustered_by_user_then_time(tmp_path):
+    rows = [
+        f"u{(i * 7) % 5},2025-03-{1 + (i * 3) % 28:02d} {i % 24:02d}:00,view" for i in range(60)
+    ]
+    ds = ingest(_csv(tmp_path, "uid,time,event\n" + "\n".join(rows) + "\n"))
+    # a plain scan returns rows in storage order (DuckDB keeps insertion order)
+    stored = _sql(ds, "SELECT user_id, timestamp FROM events")
+    assert len(stored) == 60 and stored == sorted(stored)
+
+
 def test_decimal_comma_and_currency(tmp_path):
     ds = ingest(FIX / "semicolon.csv")
     assert [r[4] for r in _events(ds)] == [None, 12.5, None]
