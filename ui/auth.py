@@ -191,14 +191,19 @@ def _signature(password: str, expiry: int) -> str:
     return hmac.new(_signing_key(password), f"v1.{expiry}".encode(), hashlib.sha256).hexdigest()
 
 
-def issue_token(password: str | None = None, now: float | None = None) -> str:
+def issue_token(password: str | None = None, now: float | None = None) -> str | None:
     """A login token for the workshop password: ``v1.<expiry>.<HMAC>``.
 
     Valid for :data:`LOGIN_HOURS`; it holds no secret (only its expiry and a signature).
+    None when the data folder cannot hold the salt (read-only): the login then lasts for
+    this tab only, as before, instead of failing.
     """
     password = configured_password() if password is None else password
     expiry = int((time.time() if now is None else now) + LOGIN_HOURS * 3600)
-    return f"v1.{expiry}.{_signature(password or '', expiry)}"
+    try:
+        return f"v1.{expiry}.{_signature(password or '', expiry)}"
+    except OSError:
+        return None
 
 
 def token_valid(token: str | None, password: str | None = None, now: float | None = None) -> bool:
@@ -214,7 +219,11 @@ def token_valid(token: str | None, password: str | None = None, now: float | Non
     # expired, or claiming more than one login period ahead (never issued by us)
     if expiry <= now or expiry > now + LOGIN_HOURS * 3600 + 60:
         return False
-    return hmac.compare_digest(parts[2], _signature(password, expiry))
+    try:
+        expected = _signature(password, expiry)
+    except OSError:  # no salt (read-only data folder): no remembered logins
+        return False
+    return hmac.compare_digest(parts[2], expected)
 
 
 def _cookie_token() -> str | None:

@@ -258,6 +258,12 @@ def test_login_token_is_signed_expiring_and_tied_to_the_password(monkeypatch, tm
     monkeypatch.setattr(auth, "_salt_path", lambda: tmp_path / auth.SALT_FILE)
     assert not auth.token_valid(token, "let-me-in", now=now + 60)
     assert auth._salt() == auth._salt()  # made once, then kept
+    # a data folder that cannot hold the salt: no remembered login, and no crash
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the data folder should be")
+    monkeypatch.setattr(auth, "_salt_path", lambda: blocked / auth.SALT_FILE)
+    assert auth.issue_token("let-me-in", now=now) is None
+    assert not auth.token_valid(token, "let-me-in", now=now + 60)
 
 
 @pytest.mark.parametrize("cookie", ["valid", "forged", "expired", "none"])
