@@ -17,3 +17,8 @@ def test_app_opens_on_start_page_with_sample_data():
     sidebar_text = " ".join(c.value for c in at.sidebar.caption)
     assert "Bundled sample" in sidebar_text
     assert "No saved segmentation yet" in sidebar_text
+    # One history entry per page (ui/state.history_guard) on every page; no login
+    # cookie in local mode (ui/auth.remember_login).
+    html = [h.proto.body for h in at.sidebar.get("html")]
+    assert any("__personalabHistoryGuard" in b for b in html)
+    assert not any("personalab_login" in b for b in html)
