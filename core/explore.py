@@ -17,11 +17,13 @@ import contextlib
 import dataclasses
 import datetime as dt
 import re
+import weakref
 from collections.abc import Iterator, Sequence
 from typing import Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from core import kpis
 from core.features import LifecycleWindows, lifecycle_rules
@@ -147,19 +149,44 @@ _COSTS_VIEW = "_explore_costs"
 _EVENT_COLS = "e.user_id, e.timestamp, e.event_type, e.platform, e.amount, e.content_format, e.campaign, e.text"
 
 
-def _labels_frame(labels: pd.Series | None) -> pd.DataFrame | None:
-    """Validate labels and return them as a two-column frame (user_id, segment)."""
+#: Arrow copies of recently used label Series, keyed by id() and checked by weak
+#: reference: every Explore chart of a page run gets the same Series, and converting 1M
+#: labels to strings costs more than the query on a small selection.
+_LABEL_TABLES: dict[int, tuple[weakref.ref, pa.Table]] = {}
+
+
+def _labels_frame(labels: pd.Series | None) -> pa.Table | None:
+    """Validate labels and return them as an Arrow table (user_id, segment), one row per user.
+
+    Arrow strings scan in DuckDB without Python objects (registering an object-column
+    DataFrame made every segment filter several times slower). Labels are treated as
+    immutable, as everywhere in PersonaLab: a Series is converted once.
+    """
     if labels is None:
         return None
     if not isinstance(labels, pd.Series):
         raise DataError("Segment labels must be one segment name per user: save a run again.")
+    cached = _LABEL_TABLES.get(id(labels))
+    if cached is not None and cached[0]() is labels:
+        return cached[1]
     frame = pd.DataFrame(
         {
             "user_id": labels.index.astype(str).to_numpy(dtype=object),
             "segment": labels.astype(str).to_numpy(dtype=object),
         }
+    ).drop_duplicates("user_id", keep="last")
+    table = pa.table(
+        {
+            "user_id": pa.array(frame["user_id"].to_numpy(), type=pa.string()),
+            "segment": pa.array(frame["segment"].to_numpy(), type=pa.string()),
+        }
     )
-    return frame.drop_duplicates("user_id", keep="last")
+    for key in [k for k, (ref, _) in _LABEL_TABLES.items() if ref() is None]:
+        del _LABEL_TABLES[key]
+    if len(_LABEL_TABLES) >= 4:
+        _LABEL_TABLES.pop(next(iter(_LABEL_TABLES)))
+    _LABEL_TABLES[id(labels)] = (weakref.ref(labels), table)
+    return table
 
 
 @contextlib.contextmanager
@@ -318,22 +345,28 @@ def activity(
     # COUNT DISTINCT): each active day d of a user whose previous active day was p makes
     # the user count in the window on days [max(d, p + W), d + W - 1]; these intervals
     # never overlap, so +1 at the start and -1 at d + W, summed cumulatively, is exact.
+    # The (d, p) pairs are counted first, so the sweep runs on at most days x days rows
+    # instead of one row per user and day.
     sql = f"""
     WITH ev AS ({ev}),
     ud AS (SELECT DISTINCT user_id, CAST(timestamp AS DATE) AS d FROM ev),
-    lagged AS (SELECT d, lag(d) OVER (PARTITION BY user_id ORDER BY d) AS p FROM ud),
+    pairs AS (
+        SELECT d, p, count(*) AS n FROM (
+            SELECT d, lag(d) OVER (PARTITION BY user_id ORDER BY d) AS p FROM ud
+        ) GROUP BY ALL
+    ),
     days AS (
         SELECT CAST(unnest(generate_series(min(d), max(d), INTERVAL 1 DAY)) AS DATE) AS d
-        FROM ud
+        FROM pairs
     ),
     deltas AS (
-        SELECT greatest(d, coalesce(p + 7, d)) AS d, 1 AS w, 0 AS m FROM lagged
-        UNION ALL SELECT d + 7, -1, 0 FROM lagged
-        UNION ALL SELECT greatest(d, coalesce(p + 30, d)), 0, 1 FROM lagged
-        UNION ALL SELECT d + 30, 0, -1 FROM lagged
+        SELECT greatest(d, coalesce(p + 7, d)) AS d, n AS w, 0 AS m FROM pairs
+        UNION ALL SELECT d + 7, -n, 0 FROM pairs
+        UNION ALL SELECT greatest(d, coalesce(p + 30, d)), 0, n FROM pairs
+        UNION ALL SELECT d + 30, 0, -n FROM pairs
     ),
     daily_delta AS (SELECT d, sum(w) AS w, sum(m) AS m FROM deltas GROUP BY d),
-    dau AS (SELECT d, count(*) AS dau FROM ud GROUP BY d)
+    dau AS (SELECT d, sum(n) AS dau FROM pairs GROUP BY d)
     SELECT days.d AS date,
            coalesce(dau.dau, 0) AS dau,
            sum(coalesce(dd.w, 0)) OVER (ORDER BY days.d) AS wau,
@@ -498,63 +531,101 @@ def lifecycle_mix(
     )
     params["range_start"] = filters.start
     params["range_end"] = filters.end
+    # Sweep instead of a users x periods grid: between two consecutive active periods
+    # a user's last active day, engagement and purchase days are constant, so over the
+    # periods in between the stage only moves forward in time (new -> loyal/active ->
+    # dormant -> churned) at as-of thresholds (first_day + new_days, last_day +
+    # dormant_days, last_day + churned_days). Each stage's run of periods is emitted as
+    # +1 at its first period and -1 after its last, and a cumulative sum over periods
+    # gives the users per stage (hand-written: SQL has no interval-coverage aggregate).
+    far = "DATE '9999-12-31'"
+    last_p = "(SELECT last_p FROM bounds)"
+
+    def q_ge(t: str) -> str:
+        """First period whose as-of date is >= t (far future when none is)."""
+        return (
+            f"CASE WHEN {t} > (SELECT last FROM bounds) THEN {far} "
+            f"ELSE CAST(date_trunc('{grain}', {t}) AS DATE) END"
+        )
+
     sql = f"""
     WITH base AS ({base}),
     up AS (
-        SELECT user_id, date_trunc('{grain}', timestamp) AS p,
+        SELECT user_id, CAST(date_trunc('{grain}', timestamp) AS DATE) AS p,
                CAST(max(timestamp) AS DATE) AS last_day,
                CAST(min(timestamp) AS DATE) AS first_day,
                count(*) FILTER (WHERE event_type NOT IN ('view', 'click')) AS engaged
         FROM base GROUP BY ALL
     ),
     pdays AS (
-        SELECT user_id, date_trunc('{grain}', timestamp) AS p,
+        SELECT user_id, CAST(date_trunc('{grain}', timestamp) AS DATE) AS p,
                count(DISTINCT CAST(timestamp AS DATE)) AS purchases
         FROM base WHERE event_type = 'purchase' GROUP BY ALL
     ),
     bounds AS (
         SELECT min(p) AS p_all,
-               coalesce(date_trunc('{grain}', CAST($range_start AS DATE)), min(p)) AS p0,
-               coalesce(CAST($range_end AS DATE), CAST(max(last_day) AS DATE)) AS last
+               coalesce(CAST(date_trunc('{grain}', CAST($range_start AS DATE)) AS DATE), min(p))
+                   AS p0,
+               coalesce(CAST($range_end AS DATE), CAST(max(last_day) AS DATE)) AS last,
+               CAST(date_trunc('{grain}', coalesce(CAST($range_end AS DATE),
+                                                   CAST(max(last_day) AS DATE))) AS DATE)
+                   AS last_p
         FROM up
     ),
     periods AS (
-        SELECT CAST(unnest(generate_series(p_all, date_trunc('{grain}', last),
-                                           INTERVAL 1 {grain.upper()})) AS DATE) AS p
+        SELECT CAST(unnest(generate_series(p_all, last_p, INTERVAL 1 {grain.upper()})) AS DATE)
+            AS p
         FROM bounds
     ),
     ends AS (
         SELECT p, least(CAST({end_expr} AS DATE), (SELECT last FROM bounds)) AS as_of
         FROM periods
     ),
-    firsts AS (SELECT user_id, min(p) AS fp, min(first_day) AS first_day FROM up GROUP BY 1),
-    dense AS (
-        SELECT f.user_id, e.p, e.as_of, f.first_day, u.last_day, pd.purchases, u.engaged
-        FROM firsts f JOIN ends e ON f.fp <= e.p
-        LEFT JOIN up u ON u.user_id = f.user_id AND u.p = e.p
-        LEFT JOIN pdays pd ON pd.user_id = f.user_id AND pd.p = e.p
+    seg AS (
+        SELECT u.user_id, u.p, u.last_day,
+               min(u.first_day) OVER w AS first_day,
+               sum(u.engaged) OVER w AS engaged,
+               sum(coalesce(pd.purchases, 0)) OVER w AS purchases,
+               coalesce(lead(u.p) OVER (PARTITION BY u.user_id ORDER BY u.p), {far}) AS p_next
+        FROM up u LEFT JOIN pdays pd ON pd.user_id = u.user_id AND pd.p = u.p
+        WINDOW w AS (PARTITION BY u.user_id ORDER BY u.p ROWS UNBOUNDED PRECEDING)
     ),
-    hist AS (
-        SELECT user_id, p, as_of, first_day,
-               max(last_day) OVER w AS last_day,
-               sum(coalesce(purchases, 0)) OVER w AS purchases,
-               sum(coalesce(engaged, 0)) OVER w AS engaged
-        FROM dense
-        WINDOW w AS (PARTITION BY user_id ORDER BY p ROWS UNBOUNDED PRECEDING)
+    th AS (
+        SELECT p, p_next, engaged,
+               CASE WHEN purchases >= {int(windows.loyal_purchase_days)} THEN 'loyal'
+                    ELSE 'active' END AS base_stage,
+               {q_ge(f"first_day + {int(windows.new_days)}")} AS q_n,
+               {q_ge(f"last_day + {int(windows.dormant_days)}")} AS q_d,
+               {q_ge(f"last_day + {int(windows.churned_days)}")} AS q_c
+        FROM seg
     ),
-    staged AS (
-        SELECT p, as_of,
-          CASE
-            WHEN engaged = 0 THEN 'prospect'
-            WHEN as_of - last_day >= {int(windows.churned_days)} THEN 'churned'
-            WHEN as_of - last_day >= {int(windows.dormant_days)} THEN 'dormant'
-            WHEN as_of - first_day < {int(windows.new_days)} THEN 'new'
-            WHEN purchases >= {int(windows.loyal_purchase_days)} THEN 'loyal'
-            ELSE 'active'
-          END AS stage
-        FROM hist WHERE p >= (SELECT p0 FROM bounds)
+    runs AS (
+        SELECT 'prospect' AS stage, p AS s, p_next AS e FROM th WHERE engaged = 0
+        UNION ALL
+        SELECT 'new', p, least(q_n, q_d, q_c, p_next) FROM th WHERE engaged > 0
+        UNION ALL
+        SELECT base_stage, greatest(p, q_n), least(q_d, q_c, p_next) FROM th WHERE engaged > 0
+        UNION ALL
+        SELECT 'dormant', greatest(p, q_d), least(q_c, p_next) FROM th WHERE engaged > 0
+        UNION ALL
+        SELECT 'churned', greatest(p, q_c), p_next FROM th WHERE engaged > 0
+    ),
+    deltas AS (
+        SELECT stage, p, sum(d) AS d FROM (
+            SELECT stage, s AS p, 1 AS d FROM runs WHERE s < e AND s <= {last_p}
+            UNION ALL
+            SELECT stage, e, -1 FROM runs WHERE s < e AND s <= {last_p} AND e <= {last_p}
+        ) GROUP BY ALL
+    ),
+    stages AS (SELECT DISTINCT stage FROM deltas),
+    swept AS (
+        SELECT e.p, e.as_of, st.stage,
+               sum(coalesce(d.d, 0)) OVER (PARTITION BY st.stage ORDER BY e.p) AS users
+        FROM ends e CROSS JOIN stages st
+        LEFT JOIN deltas d ON d.p = e.p AND d.stage = st.stage
     )
-    SELECT p AS period, as_of, stage, count(*) AS users FROM staged GROUP BY ALL
+    SELECT p AS period, as_of, stage, users FROM swept
+    WHERE users > 0 AND p >= (SELECT p0 FROM bounds)
     """
     with _duck(engine, labels) as raw:
         counts = _run(raw, sql, params)
@@ -576,21 +647,38 @@ def lifecycle_mix(
 
 # --- KPIs ------------------------------------------------------------------------------
 def _kpi_sql(source: str, group: str, extra: str = "") -> str:
-    """KPI counts per group: per (group, user) first, then per group (no COUNT DISTINCT)."""
+    """KPI counts per group.
+
+    Event counts and revenue come from one group-by on the group alone (no user key);
+    the distinct-user counts (active users, reach, buyers, exposed buyers) from a
+    per-(group, user) pass that keeps only two flags per user, which is the expensive
+    part and is kept as narrow as possible (no COUNT DISTINCT).
+    """
     return f"""
+    cnt AS (
+        SELECT {group} AS grp{", min(sort_key) AS sort_key" if extra else ""},
+               count(*) FILTER (WHERE event_type = 'view') AS exposures,
+               count(*) FILTER (WHERE event_type = 'like') AS likes,
+               count(*) FILTER (WHERE event_type = 'comment') AS comments,
+               count(*) FILTER (WHERE event_type = 'share') AS shares,
+               count(*) FILTER (WHERE event_type = 'save') AS saves,
+               count(*) FILTER (WHERE event_type = 'click') AS clicks,
+               count(*) FILTER (WHERE event_type = 'register') AS registrations,
+               count(*) FILTER (WHERE event_type = 'follow') AS follows,
+               count(*) FILTER (WHERE event_type = 'purchase') AS orders,
+               coalesce(sum(amount) FILTER (WHERE event_type = 'purchase'), 0) AS revenue
+        FROM {source} GROUP BY 1
+    ),
     pu AS (
-        SELECT {group} AS grp, user_id{extra},
-               count(*) FILTER (WHERE event_type = 'view') AS v,
-               count(*) FILTER (WHERE event_type = 'like') AS li,
-               count(*) FILTER (WHERE event_type = 'comment') AS co,
-               count(*) FILTER (WHERE event_type = 'share') AS sh,
-               count(*) FILTER (WHERE event_type = 'save') AS sa,
-               count(*) FILTER (WHERE event_type = 'click') AS cl,
-               count(*) FILTER (WHERE event_type = 'register') AS re,
-               count(*) FILTER (WHERE event_type = 'follow') AS fo,
-               count(*) FILTER (WHERE event_type = 'purchase') AS pu,
-               sum(amount) FILTER (WHERE event_type = 'purchase') AS rev
+        SELECT {group} AS grp, user_id,
+               bool_or(event_type = 'view') AS v, bool_or(event_type = 'purchase') AS b
         FROM {source} GROUP BY ALL
+    ),
+    usr AS (
+        SELECT grp, count(*) AS active_users, count(*) FILTER (WHERE v) AS reach,
+               count(*) FILTER (WHERE b) AS buyers,
+               count(*) FILTER (WHERE v AND b) AS exposed_buyers
+        FROM pu GROUP BY grp
     ),
     -- repeat buyers from the purchases alone (a small subset): bought on two or more days
     rb AS (
@@ -600,20 +688,10 @@ def _kpi_sql(source: str, group: str, extra: str = "") -> str:
             HAVING min(CAST(timestamp AS DATE)) < max(CAST(timestamp AS DATE))
         ) GROUP BY grp
     ),
-    k0 AS (
-        SELECT grp{", min(sort_key) AS sort_key" if extra else ""},
-               sum(v) AS exposures, count(*) FILTER (WHERE v > 0) AS reach,
-               count(*) AS active_users, sum(li) AS likes, sum(co) AS comments,
-               sum(sh) AS shares, sum(sa) AS saves, sum(cl) AS clicks,
-               sum(re) AS registrations, sum(fo) AS follows, sum(pu) AS orders,
-               count(*) FILTER (WHERE pu > 0) AS buyers,
-               count(*) FILTER (WHERE pu > 0 AND v > 0) AS exposed_buyers,
-               coalesce(sum(rev), 0) AS revenue
-        FROM pu GROUP BY grp
-    ),
     k AS (
-        SELECT k0.*, coalesce(rb.repeat_buyers, 0) AS repeat_buyers
-        FROM k0 LEFT JOIN rb USING (grp)
+        SELECT cnt.*, usr.active_users, usr.reach, usr.buyers, usr.exposed_buyers,
+               coalesce(rb.repeat_buyers, 0) AS repeat_buyers
+        FROM cnt JOIN usr USING (grp) LEFT JOIN rb USING (grp)
     )"""
 
 
@@ -641,32 +719,26 @@ def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
 
 
 def _add_rates(frame: pd.DataFrame, target_users: int | None) -> pd.DataFrame:
-    """Derive every rate KPI from the counts (DOMAIN.md formulas)."""
+    """Derive every rate KPI from the counts with ``core.kpis``' formulas (one implementation).
+
+    Explore's group is the users active in the filtered events, so ARPU divides by
+    ``active_users``; reach rate divides by the target users (the users table, in the
+    selected segments); orders are ``core.kpis``' purchases.
+    """
     out = frame.copy()
     for col in _COUNT_COLS:
         if col in out:
             out[col] = out[col].fillna(0).astype("int64")
     out["revenue"] = out["revenue"].fillna(0.0).astype("float64")
-    interactions = out["likes"] + out["comments"] + out["shares"] + out["saves"]
-    out["interactions"] = interactions
-    out["interaction_rate"] = _ratio(interactions, out["exposures"])
-    out["like_rate"] = _ratio(out["likes"], out["exposures"])
-    out["comment_rate"] = _ratio(out["comments"], out["exposures"])
-    out["share_rate"] = _ratio(out["shares"], out["exposures"])
-    out["ctr"] = _ratio(out["clicks"], out["exposures"])
-    out["registration_rate"] = _ratio(out["registrations"], out["exposures"])
-    out["purchase_rate"] = _ratio(out["orders"], out["exposures"])
-    out["conversion_rate"] = _ratio(out["exposed_buyers"], out["reach"])
-    out["arpu"] = _ratio(out["revenue"], out["active_users"])
-    out["average_order_value"] = _ratio(out["revenue"], out["orders"])
+    out["interactions"] = out["likes"] + out["comments"] + out["shares"] + out["saves"]
     if "repeat_buyers" in out:
         out["repeat_buyers"] = out["repeat_buyers"].fillna(0).astype("int64")
-        out["repurchase_rate"] = _ratio(out["repeat_buyers"], out["buyers"])
-    if target_users:
-        out["target_users"] = int(target_users)
-        out["reach_rate"] = out["reach"] / float(target_users)
-    else:
-        out["target_users"] = 0
+    out["target_users"] = int(target_users or 0)
+    named = out.assign(users=out["active_users"], purchases=out["orders"])
+    rated = kpis.evaluate_kpis(named)
+    for key in (k.key for k in kpis.KPIS if k.key in rated and k.key not in named):
+        out[key] = rated[key].to_numpy()
+    if "reach_rate" not in out:
         out["reach_rate"] = np.nan
     return out
 

@@ -27,8 +27,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
+import re
 from collections.abc import Iterator
 
+import duckdb
 import pandas as pd
 
 from core.schema import DataError
@@ -48,6 +50,13 @@ class KPI:
     unit: str  # "count", "share" (0-1), "money", "ratio"
     needs: str = ""
 
+    @property
+    def inputs(self) -> frozenset[str]:
+        """The aggregate columns the formula reads (lower-case names in ``sql``)."""
+        if self.sql is None:
+            return frozenset()
+        return frozenset(re.findall(r"\b[a-z_]+\b", self.sql)) - {"period_days"}
+
 
 def _rate(num: str, den: str) -> str:
     return f"CAST({num} AS DOUBLE) / NULLIF({den}, 0)"
@@ -59,8 +68,8 @@ KPIS: tuple[KPI, ...] = (
         "reach_rate",
         "Reach rate",
         "coverage",
-        "users reached / users in the group",
-        _rate("reach", "users"),
+        "users reached / target users (the group's users)",
+        _rate("reach", "target_users"),
         "share",
     ),
     KPI("exposures", "Exposures", "coverage", "count of view events", "exposures", "count"),
@@ -381,6 +390,60 @@ def _aggregate_sql(events: str, labels_table: str, as_of_sql: str, period_days: 
     """
 
 
+def evaluate_kpis(aggregates: pd.DataFrame, period_days: int | None = None) -> pd.DataFrame:
+    """Add one column per KPI of :data:`KPIS` that ``aggregates`` has the inputs for.
+
+    The single implementation of the KPI formulas: each KPI's ``sql`` expression runs in
+    DuckDB over the (small) aggregates frame, one row per group. Used by
+    :func:`compute_kpis` (per segment) and by ``core.explore`` (overall, per platform,
+    format, campaign, segment or period), which name their counts in this vocabulary:
+    ``users`` (users of the group: ARPU's denominator), ``target_users`` (reach rate's),
+    ``exposures``, ``likes``, ``comments``, ``shares``, ``saves``, ``clicks``,
+    ``registrations``, ``purchases``, ``revenue``, ``reach``, ``buyers``,
+    ``exposed_buyers``, ``repeat_buyers`` and, for retention and stickiness,
+    ``prev_active``, ``retained``, ``current_active``, ``active_user_days``.
+
+    Parameters
+    ----------
+    aggregates : DataFrame
+        Counts per group (any other columns are kept as they are).
+    period_days : int, optional
+        Period length of stickiness; without it stickiness is not computed.
+
+    Returns
+    -------
+    DataFrame
+        ``aggregates`` plus the KPI columns (float, NaN where a denominator is zero).
+        The input is not modified.
+    """
+    have = set(aggregates.columns)
+    chosen = [
+        k
+        for k in KPIS
+        if k.sql is not None
+        and k.inputs <= have
+        and ("{period_days}" not in k.sql or period_days is not None)
+    ]
+    out = aggregates.copy()
+    if not chosen or out.empty:
+        for k in chosen:
+            out[k.key] = pd.Series(dtype="float64")
+        return out
+    exprs = ", ".join(
+        f"CAST({k.sql.replace('{period_days}', str(int(period_days or 1)))} AS DOUBLE) AS {k.key}"
+        for k in chosen
+    )
+    con = duckdb.connect()
+    try:
+        con.register("aggregates", out[sorted({c for k in chosen for c in k.inputs})])
+        values = con.execute(f"SELECT {exprs} FROM aggregates").df()
+    finally:
+        con.close()
+    for k in chosen:
+        out[k.key] = values[k.key].to_numpy(dtype="float64", na_value=float("nan"))
+    return out
+
+
 def compute_kpis(
     engine,
     labels: pd.Series | None = None,
@@ -438,12 +501,9 @@ def compute_kpis(
         only_total = False
     with labels_on_engine(engine, labels) as (conn, table):
         inner = _aggregate_sql(events_q, table, _as_of_sql(events_q, as_of), period_days)
-        kpi_cols = ",\n".join(
-            f"{k.sql.replace('{period_days}', str(int(period_days)))} AS {k.key}"
-            for k in KPIS
-            if k.sql is not None
-        )
-        agg = read_sql(conn, f"SELECT *, {kpi_cols} FROM ({inner}) AS aggregates")
+        agg = read_sql(conn, inner)
+    # target users of a segment are its labelled users (with or without events)
+    agg = evaluate_kpis(agg.assign(target_users=agg["users"]), period_days=period_days)
     agg["segment"] = [
         ALL_USERS if t else str(s) for s, t in zip(agg["segment"], agg["is_total"], strict=True)
     ]

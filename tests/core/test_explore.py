@@ -433,3 +433,172 @@ def test_inputs_not_mutated(engine):
     ex.kpi_summary(engine, labels=labels, by="segment", costs=ex.read_campaign_costs(costs))
     pd.testing.assert_series_equal(labels, LABELS)
     pd.testing.assert_frame_equal(costs, COSTS)
+
+
+# --- the sweeps against brute force on random data -------------------------------------
+def _random_events(seed: int, n: int = 400, users: int = 40, days: int = 120) -> list:
+    """Seeded events with gaps long enough for dormant and churned users."""
+    rng = np.random.default_rng(seed)
+    types = ["view", "click", "like", "comment", "share", "save", "follow", "purchase"]
+    p = [0.4, 0.15, 0.1, 0.05, 0.05, 0.05, 0.05, 0.15]
+    rows = []
+    for _ in range(n):
+        u = int(rng.integers(0, users))
+        # each user is active around a few random centres, so gaps vary
+        day = int(np.clip(rng.normal((u * 37) % days, 20), 0, days - 1))
+        ts = dt.datetime(2024, 1, 3) + dt.timedelta(days=day, minutes=int(rng.integers(0, 1440)))
+        et = str(rng.choice(types, p=p))
+        plat = str(rng.choice(["wechat", "weibo", "douyin"]))
+        amount = float(rng.integers(1, 100)) if et == "purchase" else None
+        rows.append((f"r{u}", ts.strftime("%Y-%m-%d %H:%M"), et, plat, amount, "video", None, None))
+    return rows
+
+
+def _frame(events) -> pd.DataFrame:
+    cols = ["user_id", "timestamp", "event_type", "platform", "amount", "fmt", "camp", "text"]
+    out = pd.DataFrame(events, columns=cols)
+    out["timestamp"] = pd.to_datetime(out["timestamp"])
+    out["day"] = out["timestamp"].dt.normalize()
+    return out
+
+
+def _periods(start: pd.Timestamp, last: pd.Timestamp, grain: str) -> list[pd.Timestamp]:
+    freq = "W-MON" if grain == "week" else "MS"
+    first = start.to_period("W" if grain == "week" else "M").start_time
+    return list(pd.date_range(first, last.to_period("W" if grain == "week" else "M").start_time,
+                              freq=freq))  # fmt: skip
+
+
+def _lifecycle_brute(ev: pd.DataFrame, f: ex.ExploreFilters, grain: str, w) -> dict:
+    """Stage of every user at every period end, one user and period at a time."""
+    if f.platforms:
+        ev = ev[ev["platform"].isin(f.platforms)]
+    if f.end is not None:
+        ev = ev[ev["day"] <= pd.Timestamp(f.end)]
+    last = pd.Timestamp(f.end) if f.end is not None else ev["day"].max()
+    periods = _periods(ev["day"].min(), last, grain)
+    step = pd.DateOffset(weeks=1) if grain == "week" else pd.DateOffset(months=1)
+    p0 = (
+        pd.Timestamp(f.start).to_period("W" if grain == "week" else "M").start_time
+        if f.start is not None
+        else periods[0]
+    )
+    out = {}
+    for p in periods:
+        if p < p0:
+            continue
+        as_of = min(p + step - pd.Timedelta(days=1), last)
+        seen = ev[ev["day"] <= as_of].assign(
+            engaged=lambda x: ~x["event_type"].isin(["view", "click"]),
+            buy_day=lambda x: x["day"].where(x["event_type"] == "purchase"),
+        )
+        per_user = seen.groupby("user_id").agg(
+            first=("day", "min"),
+            last=("day", "max"),
+            engaged=("engaged", "any"),
+            buy_days=("buy_day", "nunique"),
+        )
+        for u in per_user.itertuples():
+            recency, tenure = (as_of - u.last).days, (as_of - u.first).days
+            if not u.engaged:
+                stage = "prospect"
+            elif recency >= w.churned_days:
+                stage = "churned"
+            elif recency >= w.dormant_days:
+                stage = "dormant"
+            elif tenure < w.new_days:
+                stage = "new"
+            elif u.buy_days >= w.loyal_purchase_days:
+                stage = "loyal"
+            else:
+                stage = "active"
+            key = (p, as_of, stage)
+            out[key] = out.get(key, 0) + 1
+    return out
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain):
+    events = _random_events(seed)
+    eng = make_dataset(tmp_path / "r.duckdb", events=events, users=[])
+    ev = _frame(events)
+    d0, d1 = ev["day"].min().date(), ev["day"].max().date()
+    filters = [
+        ex.ExploreFilters(),
+        ex.ExploreFilters(platforms=("weibo",)),
+        ex.ExploreFilters(start=d0 + dt.timedelta(days=30), end=d1 - dt.timedelta(days=25)),
+    ]
+    windows = [
+        LifecycleWindows(),
+        WINDOWS,
+        LifecycleWindows(new_days=10, dormant_days=12, churned_days=40, loyal_purchase_days=3),
+    ]
+    try:
+        for f in filters:
+            for w in windows:
+                mix = ex.lifecycle_mix(eng, f, grain=grain, windows=w)
+                got = {(r.period, r.as_of, r.stage): r.users for r in mix.itertuples() if r.users}
+                assert got == _lifecycle_brute(ev, f, grain, w), (f, w)
+                assert set(mix.groupby("period").size()) == {len(ex.STAGES)}
+    finally:
+        eng.dispose()
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_activity_sweep_equals_brute_force(tmp_path, seed):
+    events = _random_events(seed, n=300, users=25, days=70)
+    eng = make_dataset(tmp_path / "a.duckdb", events=events, users=[])
+    ev = _frame(events)
+    d0 = ev["day"].min().date()
+    try:
+        for f in (
+            ex.ExploreFilters(),
+            ex.ExploreFilters(platforms=("wechat", "douyin")),
+            ex.ExploreFilters(start=d0 + dt.timedelta(days=20)),
+        ):
+            got = ex.activity(eng, f)
+            sel = ev[ev["platform"].isin(f.platforms)] if f.platforms else ev
+            if f.start is not None:
+                sel = sel[sel["day"] >= pd.Timestamp(f.start)]
+            days = pd.date_range(sel["day"].min(), sel["day"].max())
+            assert got["date"].tolist() == list(days)
+            for col, width in (("dau", 1), ("wau", 7), ("mau", 30)):
+                expected = [
+                    sel.loc[(sel["day"] > d - pd.Timedelta(days=width)) & (sel["day"] <= d),
+                            "user_id"].nunique()
+                    for d in days
+                ]  # fmt: skip
+                assert got[col].tolist() == expected, (f, col)
+    finally:
+        eng.dispose()
+
+
+def test_kpi_rates_come_from_core_kpis(engine):
+    """Explore's rates are core.kpis' formulas: evaluating them on its counts agrees."""
+    from core import kpis
+
+    k = ex.kpi_summary(engine, by="platform")
+    named = k.assign(users=k["active_users"], purchases=k["orders"])
+    again = kpis.evaluate_kpis(named[[c for c in named if c in {
+        "users", "purchases", "target_users", "exposures", "likes", "comments", "shares",
+        "saves", "clicks", "registrations", "revenue", "reach", "buyers", "exposed_buyers",
+        "repeat_buyers"}]])  # fmt: skip
+    computed = [key for key in kpis.KPI_BY_KEY if key in again and key in k]
+    assert {"interaction_rate", "ctr", "conversion_rate", "arpu", "reach_rate"} <= set(computed)
+    for key in computed:
+        np.testing.assert_allclose(k[key].astype(float), again[key].astype(float), err_msg=key)
+
+
+def test_labels_are_not_reused_across_series(engine):
+    """The Arrow copy of labels is cached per Series object, never for a different one."""
+    f = ex.ExploreFilters(segments=("S1",))
+    first = ex.kpi_summary(engine, f, LABELS).iloc[0]
+    assert int(first["active_users"]) == 2  # u1, u2
+    for _ in range(3):  # new Series objects (ids may be reused after garbage collection)
+        moved = pd.Series({"u1": "S2", "u2": "S1", "u3": "S1", "u4": "S2"}, name="segment")
+        again = ex.kpi_summary(engine, f, moved).iloc[0]
+        assert int(again["active_users"]) == 2  # u2, u3
+        assert int(again["exposures"]) == 3  # u2: 2 views, u3: 1 view
+        del moved
+    assert int(ex.kpi_summary(engine, f, LABELS).iloc[0]["exposures"]) == 3  # u1: 1, u2: 2

@@ -147,3 +147,30 @@ def test_bad_inputs(engine):
         kpis.compute_kpis(engine, LABELS, period_days=0)
     with pytest.raises(DataError, match="no users"):
         kpis.compute_kpis(engine, LABELS.iloc[0:0])
+
+
+def test_evaluate_kpis_takes_what_the_counts_support():
+    agg = pd.DataFrame(
+        {
+            "users": [4, 0],
+            "target_users": [8, 0],
+            "exposures": [10, 0],
+            "likes": [2, 0],
+            "comments": [1, 0],
+            "shares": [1, 0],
+            "saves": [0, 0],
+            "clicks": [3, 0],
+            "revenue": [50.0, 0.0],
+            "reach": [4, 0],
+        }
+    )
+    out = kpis.evaluate_kpis(agg)
+    assert out.loc[0, "interaction_rate"] == pytest.approx(0.4)
+    assert out.loc[0, "ctr"] == pytest.approx(0.3)
+    assert out.loc[0, "reach_rate"] == pytest.approx(0.5)  # reach / target users
+    assert out.loc[0, "arpu"] == pytest.approx(12.5)  # revenue / users
+    assert math.isnan(out.loc[1, "ctr"]) and math.isnan(out.loc[1, "arpu"])
+    # no purchases, buyers or period counts: those KPIs are left out, not made up
+    assert not {"purchase_rate", "conversion_rate", "retention", "stickiness"} & set(out)
+    assert list(agg.columns) == list(out.columns[: len(agg.columns)])
+    assert "interaction_rate" not in agg  # input not modified
