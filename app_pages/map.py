@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.personas import feature_label
 from core.projection import MapParams
 from core.schema import DataError
 from core.segmentation import SegmentParams, numeric_feature_columns
-from ui import jobs, state
+from ui import jobs, personas_data, state
 from ui import map_charts as charts
 from ui import map_data as data
 from ui.segment_charts import link
@@ -38,7 +39,10 @@ if run is None:
     run_id, names = "none", {}
     seg_params = SegmentParams()
 else:
-    labels, run_id, names = run.labels, run.run_id, dict(run.names)
+    labels, run_id = run.labels, run.run_id
+    # The names the Personas page shows: the user's own, else the automatic ones.
+    auto = personas_data.auto_names(dataset.dataset_id, run_id, features, labels)
+    names = {**auto, **{k: v for k, v in dict(run.names).items() if v}}
     p = run.params
     # The map shows the space the segments were found in; RFM rules have no such space.
     usable = isinstance(p, SegmentParams) and p.method != "rfm"
@@ -49,7 +53,7 @@ controls = st.columns([2, 1, 1])
 color = controls[0].selectbox(
     "Colour by",
     [charts.SEGMENT, *numeric],
-    format_func=lambda c: "Segment" if c == charts.SEGMENT else c,
+    format_func=lambda c: "Segment" if c == charts.SEGMENT else feature_label(c),
     key="map_color",
 )
 n_neighbors = controls[1].slider(

@@ -1208,17 +1208,51 @@ def build_personas(
                 min_group_size=min_group,
             )
         )
-    names = _unique_names(
-        {
-            p.segment: (
-                auto_name(list(p.traits), category_traits=list(p.category_traits))
-                if not p.is_hidden
-                else f"Small group {p.segment}"
-            )
-            for p in personas
-        }
+    names = _names(
+        [(p.segment, p.is_hidden, list(p.traits), list(p.category_traits)) for p in personas]
     )
     return [dataclasses.replace(p, name=names[p.segment]) for p in personas]
+
+
+def _names(segments: list[tuple[str, bool, list, list]]) -> dict[str, str]:
+    """Unique automatic names for (segment, hidden, traits, category traits) in order."""
+    return _unique_names(
+        {
+            seg: auto_name(traits, category_traits=ctraits) if not hidden else f"Small group {seg}"
+            for seg, hidden, traits, ctraits in segments
+        }
+    )
+
+
+def persona_names(
+    features: pd.DataFrame, labels: pd.Series, *, min_group_size: int = 10
+) -> dict[str, str]:
+    """The automatic name of every segment's persona, exactly as :func:`build_personas`
+    names it, without the event breakdowns, KPIs and CLV (cheap enough for a map legend).
+
+    Returns
+    -------
+    dict
+        Segment label -> name, largest segment first.
+    """
+    feats, lab = _validate(features, labels, min_group_size)
+    min_group = int(min_group_size)
+    sizes = lab.value_counts()
+    sizes = sizes.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    table = _trait_table(feats, lab)
+    by_segment = {seg: rows for seg, rows in table.groupby("segment", sort=False)}
+    cat_traits = _category_traits(_category_counts_fast(feats, lab), sizes, min_group)
+    return _names(
+        [
+            (
+                seg,
+                int(size) < min_group,
+                _select_traits(by_segment.get(seg, table.iloc[0:0])),
+                cat_traits.get(seg, []),
+            )
+            for seg, size in ((str(k), v) for k, v in sizes.items())
+        ]
+    )
 
 
 def _hidden_persona(seg: str, size: int, share: float, min_group: int) -> Persona:
@@ -1519,6 +1553,7 @@ __all__ = [
     "attribute_label",
     "auto_name",
     "build_personas",
+    "persona_names",
     "compare_segments",
     "feature_label",
     "hidden_note",

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import altair as alt
 import pandas as pd
 
+from core.personas import feature_label
 from ui.map_data import TOOLTIP_FEATURES
 
 SEGMENT = "segment"
+
+
+def _segment_order(label: str) -> tuple:
+    """S2 before S10; other labels (Noise, new segments) after, alphabetically."""
+    match = re.fullmatch(r"S(\d+)", str(label))
+    return (0, int(match.group(1)), "") if match else (1, 0, str(label))
 
 
 def scatter(
@@ -20,14 +29,25 @@ def scatter(
 ) -> alt.LayerChart:
     """Scatter of users; ``color`` is ``segment`` or a numeric feature column."""
     data = points.assign(name=points["segment"].map(lambda s: names.get(s, s)))
+    # Legend in segment order (S1 = largest first, S10 after S9), showing the names.
+    segments = sorted(data["segment"].unique(), key=_segment_order)
+    named = any(names.get(s, s) != s for s in segments)
     if color == SEGMENT:
-        enc_color = alt.Color("name:N", title="Segment", sort=sorted(data["name"].unique()))
+        enc_color = alt.Color(
+            "name:N",
+            title="Persona" if named else "Segment",
+            sort=[names.get(s, s) for s in segments],
+        )
     else:
-        enc_color = alt.Color(f"{color}:Q", title=color, scale=alt.Scale(scheme="viridis"))
-    tooltip = [alt.Tooltip("user_id:N", title="User"), alt.Tooltip("name:N", title="Segment")]
+        enc_color = alt.Color(
+            f"{color}:Q", title=feature_label(color), scale=alt.Scale(scheme="viridis")
+        )
+    tooltip = [alt.Tooltip("user_id:N", title="User"), alt.Tooltip("segment:N", title="Segment")]
+    if named:
+        tooltip.append(alt.Tooltip("name:N", title="Persona"))
     for col in dict.fromkeys([*TOOLTIP_FEATURES, color]):
         if col in data.columns and col != SEGMENT:
-            tooltip.append(alt.Tooltip(f"{col}:Q", title=col, format=",.2f"))
+            tooltip.append(alt.Tooltip(f"{col}:Q", title=feature_label(col), format=",.2f"))
     dots = (
         alt.Chart(data)
         .mark_circle(size=16, opacity=0.7)

@@ -44,6 +44,15 @@ def build(
     )
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def auto_names(dataset_id: str, run_id: str, _features, _labels) -> dict[str, str]:
+    """The persona names the Personas page shows before any renaming (for the Map)."""
+    try:
+        return personas.persona_names(_features, _labels)
+    except DataError:
+        return {}
+
+
 @st.cache_data(max_entries=32, show_spinner="Testing the differences...")
 def compare(dataset_id: str, run_id: str, a: str, b: str, min_group_size: int, _features, _labels):
     """Two segments compared feature by feature, BH-corrected (core.personas)."""

@@ -112,6 +112,10 @@ def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
 
 
 def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
+    from core.engine import dataset_engine
+    from core.features import build_features
+    from core.ingest import sample_dataset
+    from core.personas import persona_names
     from ui import jobs, state
 
     named = sample_run.with_names({"S1": "Quiet browsers", "S2": XSS})
@@ -121,11 +125,15 @@ def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     spec, frames = _chart_layers(at)
-    segments = sorted(set(sample_run.labels))
-    expected = sorted({"S1": "Quiet browsers", "S2": XSS}.get(s, s) for s in segments)
-    assert spec["layer"][0]["encoding"]["color"]["sort"] == expected  # the legend
+    segments = sorted(set(sample_run.labels), key=lambda s: int(s[1:]))
+    # names the user gave, else the automatic persona names the Personas page shows
+    features = build_features(dataset_engine(sample_dataset().path))
+    auto = persona_names(features, sample_run.labels)
+    expected = [{"S1": "Quiet browsers", "S2": XSS}.get(s, auto[s]) for s in segments]
+    assert spec["layer"][0]["encoding"]["color"]["sort"] == expected  # the legend, S1 first
+    assert spec["layer"][0]["encoding"]["color"]["title"] == "Persona"
     centres = [f for f in frames if "users" in f.columns]
     assert centres, "no centre labels drawn"
     shown = dict(zip(centres[0]["segment"], centres[0]["name"], strict=True))
     assert shown["S1"] == "Quiet browsers" and shown["S2"] == XSS
-    assert all(shown[s] == s for s in segments if s not in ("S1", "S2"))  # fallback: S-label
+    assert all(shown[s] == auto[s] != s for s in segments if s not in ("S1", "S2"))

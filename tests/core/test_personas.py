@@ -215,6 +215,18 @@ def test_sample_cards_have_event_breakdowns_and_actions(sample):
     sharers = [c for c in cards if c.traits and c.traits[0].feature == "n_share"][0]
     assert any(r.rule.startswith("influential") for r in sharers.recommendations)
     json.dumps(P.personas_to_records(cards), ensure_ascii=False)
+    # the cheap names for the map legend are the cards' names, in the cards' order
+    assert P.persona_names(features, labels) == {c.segment: c.name for c in cards}
+
+
+def test_persona_names_match_cards_including_small_groups():
+    features, labels = _frame()
+    labels = labels.where(labels.index != "b0", "C")
+    cards = P.build_personas(features, labels, min_group_size=3)
+    names = P.persona_names(features, labels, min_group_size=3)
+    assert list(names) == ["A", "B", "C"]
+    assert names == {c.segment: c.name for c in cards}
+    assert names["C"] == "Small group C" and names["A"] == "Sharers"
 
 
 # --------------------------------------------------------------------------- CLI
