@@ -816,7 +816,7 @@ def kpi_summary(
     costs_frame = _validate_costs(costs) if costs is not None else None
     with _duck(engine, labels, costs_frame) as raw:
         out = _run(raw, sql, params)
-        target = _target_users(raw, filters, labels is not None)
+        target = _target_users(raw, filters, labels is not None, engine)
         roi = (
             _campaign_roi(raw, filters, labels is not None, by)
             if costs_frame is not None and by in (None, "platform", "campaign")
@@ -840,8 +840,17 @@ def kpi_summary(
     return out.reset_index(drop=True)
 
 
-def _target_users(raw, f: ExploreFilters, has_labels: bool) -> int:
+#: Target users of a dataset without a segment filter, per engine (a dataset never changes
+#: once written, and dataset_engine gives a replaced file a new engine): a distinct count
+#: over 1M users costs a noticeable share of a filter change's time budget.
+_ALL_TARGET_USERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _target_users(raw, f: ExploreFilters, has_labels: bool, engine=None) -> int:
     """Target users for reach rate: users table rows (or users with events), in-segment."""
+    cacheable = engine is not None and not (f.segments and has_labels)
+    if cacheable and engine in _ALL_TARGET_USERS:
+        return _ALL_TARGET_USERS[engine]
     seg_join = ""
     params: dict = {}
     if f.segments and has_labels:
@@ -858,6 +867,8 @@ def _target_users(raw, f: ExploreFilters, has_labels: bool) -> int:
             f"SELECT count(DISTINCT t.user_id) FROM (SELECT user_id FROM events) t {seg_join}",
             params,
         ).iat[0, 0]
+    if cacheable:
+        _ALL_TARGET_USERS[engine] = int(n_users)
     return int(n_users)
 
 
@@ -1002,7 +1013,7 @@ def kpi_trends(
     """
     with _duck(engine, labels) as raw:
         out = _run(raw, sql, params)
-        target = _target_users(raw, filters, labels is not None)
+        target = _target_users(raw, filters, labels is not None, engine)
     out = out.rename(columns={"grp": "period"})
     out["period"] = pd.to_datetime(out["period"])
     out = _add_rates(out, target)

@@ -593,8 +593,10 @@ def test_kpi_rates_come_from_core_kpis(engine):
 def test_labels_are_not_reused_across_series(engine):
     """The Arrow copy of labels is cached per Series object, never for a different one."""
     f = ex.ExploreFilters(segments=("S1",))
+    assert int(ex.kpi_summary(engine).iloc[0]["target_users"]) == 6  # cached per engine
     first = ex.kpi_summary(engine, f, LABELS).iloc[0]
     assert int(first["active_users"]) == 2  # u1, u2
+    assert int(first["target_users"]) == 2  # the segment's users, not the cached 6
     for _ in range(3):  # new Series objects (ids may be reused after garbage collection)
         moved = pd.Series({"u1": "S2", "u2": "S1", "u3": "S1", "u4": "S2"}, name="segment")
         again = ex.kpi_summary(engine, f, moved).iloc[0]
