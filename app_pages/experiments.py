@@ -13,7 +13,7 @@ from core.experiments import (
 )
 from core.schema import DataError
 from ui import experiments_inputs as inputs
-from ui import experiments_power, state
+from ui import experiments_power, personas_data, state
 from ui import experiments_render as render
 
 ENGINE_LABELS = {
@@ -111,7 +111,7 @@ def _analyse(choice, settings, run):
                 "To break down by the saved segmentation the data needs a 'user_id' column "
                 "matching the users of the current dataset."
             )
-        labels, names = run.labels, dict(run.names)
+        labels, names = run.labels, personas_data.run_names(run)
     return _analyse_users(
         choice.frame, choice.variant_col, choice.metrics, choice.covariate, choice.segment_col,
         labels, names, settings,
@@ -120,7 +120,7 @@ def _analyse(choice, settings, run):
 
 def _results(result, run) -> None:
     render.srm_banner(result)
-    render.verdicts(result, names=dict(run.names) if run is not None else None)
+    render.verdicts(result, names=personas_data.run_names(run) if run is not None else None)
     metric = result.metrics[0]
     if len(result.metrics) > 1:
         metric = st.selectbox("Chart metric", result.metrics, key="exp_chart_metric")

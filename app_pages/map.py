@@ -40,9 +40,7 @@ if run is None:
     seg_params = SegmentParams()
 else:
     labels, run_id = run.labels, run.run_id
-    # The names the Personas page shows: the user's own, else the automatic ones.
-    auto = personas_data.auto_names(dataset.dataset_id, run_id, features, labels)
-    names = {**auto, **{k: v for k, v in dict(run.names).items() if v}}
+    names = personas_data.run_names(run)  # as on the Personas page
     p = run.params
     # The map shows the space the segments were found in; RFM rules have no such space.
     usable = isinstance(p, SegmentParams) and p.method != "rfm"

@@ -110,9 +110,12 @@ def _pick_columns(frame: pd.DataFrame, label: str, has_run: bool) -> Choice | No
         "spend; it removes noise so the test needs fewer users.",
     )  # fmt: skip
     seg_options = [none, *([RUN_SEGMENT] if has_run else []), *guess["categorical"]]
+    # With a saved segmentation, break down by its personas: that is the question
+    # ("which persona does the new version work for?") the app exists to answer.
+    default_segment = RUN_SEGMENT if has_run and "user_id" in frame.columns else guess["segment"]
     segment = c4.selectbox(
         "Break down by segment (optional)", seg_options,
-        index=seg_options.index(guess["segment"]) if guess["segment"] in seg_options else 0,
+        index=seg_options.index(default_segment) if default_segment in seg_options else 0,
         key="exp_segment",
     )  # fmt: skip
     if not metrics:

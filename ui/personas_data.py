@@ -46,11 +46,26 @@ def build(
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def auto_names(dataset_id: str, run_id: str, _features, _labels) -> dict[str, str]:
-    """The persona names the Personas page shows before any renaming (for the Map)."""
+    """The persona names the Personas page shows before any renaming."""
     try:
         return personas.persona_names(_features, _labels)
     except DataError:
         return {}
+
+
+def run_names(run) -> dict[str, str]:
+    """Segment -> the name the Personas page shows: the user's own, else the automatic one.
+
+    For the Map legend and the Experiments verdicts, so a segment has one name everywhere.
+    """
+    from ui import state  # ui.state is the page-level store; imported late (no cycle)
+
+    saved = {k: v for k, v in dict(run.names).items() if v}
+    try:
+        dataset, features = state.current_dataset(), state.features()
+    except DataError:
+        return saved
+    return {**auto_names(dataset.dataset_id, run.run_id, features, run.labels), **saved}
 
 
 @st.cache_data(max_entries=32, show_spinner="Testing the differences...")
