@@ -575,21 +575,21 @@ def lifecycle_mix(
     sql = f"""
     WITH base AS ({base}),
     -- one window over the events (no per-(user, period) group-by first): the last event
-    -- of each active period of a user carries the period's last day, the user's first
-    -- day, whether the user engaged so far and the next active period
+    -- of each active period of a user carries the period's last day and the next
+    -- active period; per-user facts (first day, first engagement, the day of the
+    -- loyal_purchase_days-th purchase day) come from group-bys, much cheaper than more
+    -- window functions on events stored by user
     marked AS (
-        SELECT user_id, p, d,
-               first_value(d) OVER w AS first_day,
-               -- a whole-partition minimum is one value per user (no running frame)
-               min(timestamp) FILTER (WHERE event_type NOT IN ('view', 'click')) OVER (
-                   w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
-               ) <= timestamp AS engaged,
-               lead(p) OVER w AS p_next
-        FROM (SELECT user_id, timestamp, event_type, CAST(timestamp AS DATE) AS d,
+        SELECT user_id, p, d, lead(p) OVER (PARTITION BY user_id ORDER BY timestamp) AS p_next
+        FROM (SELECT user_id, timestamp, CAST(timestamp AS DATE) AS d,
                      CAST(date_trunc('{grain}', timestamp) AS DATE) AS p FROM base)
-        WINDOW w AS (PARTITION BY user_id ORDER BY timestamp)
     ),
-    -- the day a user reaches loyal_purchase_days distinct purchase days (purchases only)
+    firsts AS (
+        SELECT user_id, CAST(min(timestamp) AS DATE) AS first_day,
+               CAST(min(timestamp) FILTER (WHERE event_type NOT IN ('view', 'click')) AS DATE)
+                   AS engaged_day
+        FROM base GROUP BY user_id
+    ),
     loyal AS (
         SELECT user_id, d AS loyal_day FROM (
             SELECT user_id, d, row_number() OVER (PARTITION BY user_id ORDER BY d) AS k
@@ -598,12 +598,13 @@ def lifecycle_mix(
         ) WHERE k = {int(windows.loyal_purchase_days)}
     ),
     seg AS (
-        SELECT m.user_id, m.p, m.d AS last_day, m.first_day,
-               CASE WHEN coalesce(m.engaged, false) THEN 1 ELSE 0 END AS engaged,
+        SELECT m.user_id, m.p, m.d AS last_day, f.first_day,
+               CASE WHEN f.engaged_day <= m.d THEN 1 ELSE 0 END AS engaged,
                CASE WHEN l.loyal_day <= m.d THEN {int(windows.loyal_purchase_days)} ELSE 0 END
                    AS purchases,
                coalesce(m.p_next, {far}) AS p_next
-        FROM marked m LEFT JOIN loyal l ON l.user_id = m.user_id
+        FROM marked m JOIN firsts f ON f.user_id = m.user_id
+        LEFT JOIN loyal l ON l.user_id = m.user_id
         WHERE m.p_next IS DISTINCT FROM m.p
     ),
     bounds AS (
