@@ -682,6 +682,20 @@ def lifecycle_mix(
 
 
 # --- KPIs ------------------------------------------------------------------------------
+#: The event-type counts of each KPI group (column -> event type).
+_GROUP_COUNTS = {
+    "exposures": "view",
+    "likes": "like",
+    "comments": "comment",
+    "shares": "share",
+    "saves": "save",
+    "clicks": "click",
+    "registrations": "register",
+    "follows": "follow",
+    "orders": "purchase",
+}
+
+
 def _kpi_sql(source: str, group: str, extra: str = "") -> str:
     """KPI counts per group.
 
@@ -693,16 +707,7 @@ def _kpi_sql(source: str, group: str, extra: str = "") -> str:
     return f"""
     cnt AS (
         SELECT {group} AS grp{", min(sort_key) AS sort_key" if extra else ""},
-               count(*) FILTER (WHERE event_type = 'view') AS exposures,
-               count(*) FILTER (WHERE event_type = 'like') AS likes,
-               count(*) FILTER (WHERE event_type = 'comment') AS comments,
-               count(*) FILTER (WHERE event_type = 'share') AS shares,
-               count(*) FILTER (WHERE event_type = 'save') AS saves,
-               count(*) FILTER (WHERE event_type = 'click') AS clicks,
-               count(*) FILTER (WHERE event_type = 'register') AS registrations,
-               count(*) FILTER (WHERE event_type = 'follow') AS follows,
-               count(*) FILTER (WHERE event_type = 'purchase') AS orders,
-               coalesce(sum(amount) FILTER (WHERE event_type = 'purchase'), 0) AS revenue
+               {kpis.event_counts_sql(_GROUP_COUNTS)}
         FROM {source} GROUP BY 1
     ),
     pu AS (

@@ -303,6 +303,28 @@ def _as_of_sql(events: str, as_of: str | None) -> str:
     return f"CAST('{day}' AS DATE)"
 
 
+def event_counts_sql(columns: dict[str, str]) -> str:
+    """SELECT-list entries counting events by type, plus purchase revenue.
+
+    ``columns`` maps an output column name to the event type it counts; the revenue
+    column (``revenue``: the sum of purchase amounts, 0 when none) is always added. One
+    definition for every KPI query (per user here, per group in core.explore).
+    """
+    counts = [
+        f"count(*) FILTER (WHERE event_type = '{etype}') AS {name}"
+        for name, etype in columns.items()
+    ]
+    revenue = "coalesce(sum(amount) FILTER (WHERE event_type = 'purchase'), 0) AS revenue"
+    return ",\n".join([*counts, revenue])
+
+
+#: The event-type counts KPIs are computed from, per user (column -> event type).
+_PER_USER_COUNTS = {
+    f"n_{t}": t
+    for t in ("view", "like", "comment", "share", "save", "click", "register", "purchase")
+}
+
+
 def _aggregate_sql(events: str, labels_table: str, as_of_sql: str, period_days: int) -> str:
     # Aggregate the events per user first (no join on the big table), then join the
     # labels on one row per user, then aggregate per segment: far cheaper than joining
@@ -315,15 +337,7 @@ def _aggregate_sql(events: str, labels_table: str, as_of_sql: str, period_days: 
     per_user AS (
         SELECT
             CAST(user_id AS VARCHAR) AS user_id,
-            count(*) FILTER (WHERE event_type = 'view') AS n_view,
-            count(*) FILTER (WHERE event_type = 'like') AS n_like,
-            count(*) FILTER (WHERE event_type = 'comment') AS n_comment,
-            count(*) FILTER (WHERE event_type = 'share') AS n_share,
-            count(*) FILTER (WHERE event_type = 'save') AS n_save,
-            count(*) FILTER (WHERE event_type = 'click') AS n_click,
-            count(*) FILTER (WHERE event_type = 'register') AS n_register,
-            count(*) FILTER (WHERE event_type = 'purchase') AS n_purchase,
-            coalesce(sum(amount) FILTER (WHERE event_type = 'purchase'), 0) AS revenue,
+            {event_counts_sql(_PER_USER_COUNTS)},
             count(*) FILTER (
                 WHERE {day} > (SELECT d FROM as_of_cte) - {2 * p}
                   AND {day} <= (SELECT d FROM as_of_cte) - {p}

@@ -1065,8 +1065,7 @@ def build_personas(
     """
     feats, lab = _validate(features, labels, min_group_size)
     min_group = int(min_group_size)
-    sizes = lab.value_counts()
-    sizes = sizes.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    sizes = _segment_sizes(lab)
     n_all = int(sizes.sum())
     table = _trait_table(feats, lab)
     by_segment = {seg: rows for seg, rows in table.groupby("segment", sort=False)}
@@ -1214,6 +1213,12 @@ def build_personas(
     return [dataclasses.replace(p, name=names[p.segment]) for p in personas]
 
 
+def _segment_sizes(lab: pd.Series) -> pd.Series:
+    """Users per segment, largest first (ties in label order): the order of the cards."""
+    sizes = lab.value_counts()
+    return sizes.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+
+
 def _names(segments: list[tuple[str, bool, list, list]]) -> dict[str, str]:
     """Unique automatic names for (segment, hidden, traits, category traits) in order."""
     return _unique_names(
@@ -1237,8 +1242,7 @@ def persona_names(
     """
     feats, lab = _validate(features, labels, min_group_size)
     min_group = int(min_group_size)
-    sizes = lab.value_counts()
-    sizes = sizes.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    sizes = _segment_sizes(lab)
     table = _trait_table(feats, lab)
     by_segment = {seg: rows for seg, rows in table.groupby("segment", sort=False)}
     cat_traits = _category_traits(_category_counts_fast(feats, lab), sizes, min_group)
