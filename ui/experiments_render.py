@@ -94,7 +94,9 @@ def lift_chart(result, metric: str) -> alt.LayerChart | None:
     d["where"] = d["segment"].fillna(ALL_USERS)
     order = [ALL_USERS, *[s for s in result.segments if s in set(d["where"])]]
     interval = "credible interval" if result.engine == "bayesian" else "confidence interval"
-    y = alt.Y("where:N", sort=order, title="Segment")
+    # persona names are long ("Budget weekend live-stream repeat buyers"): show them whole,
+    # without an axis title they would run into (the rows are segments; "All users" first)
+    y = alt.Y("where:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     color = alt.Color("variant:N", title="Variant")
     x_axis = alt.Axis(format="%", title=f"Lift vs {result.control} (%)")
     tooltip = [

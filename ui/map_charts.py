@@ -37,6 +37,7 @@ def scatter(
             "name:N",
             title="Persona" if named else "Segment",
             sort=[names.get(s, s) for s in segments],
+            legend=alt.Legend(labelLimit=320),  # persona names are long; show them whole
         )
     else:
         enc_color = alt.Color(
