@@ -3,9 +3,11 @@
 Every rate uses exposures (view events) as its denominator, as the source documents do.
 Each KPI is a :class:`KPI` row: a key, a display name, its family, the formula in words
 (shown on screen) and an SQL expression over the per-segment aggregates below. KPIs that
-need information events do not carry (campaign cost, a campaign's target segment,
-follower counts at two dates) are listed with ``sql=None`` so their formula is still on
-screen, marked "needs ...".
+need information events do not carry (campaign cost, follower counts at two dates) are
+listed with ``sql=None`` so their formula is still on screen, marked "needs ...".
+Targeting accuracy and persona match rate need each campaign's target segment from the
+user; their formulas run per campaign (``core.targeting``) on the counts
+``exposed_users``, ``exposed_in_target``, ``converters`` and ``converters_in_target``.
 
 Per-segment aggregates (computed in one query, per user first, then per segment):
 
@@ -177,8 +179,8 @@ KPIS: tuple[KPI, ...] = (
         "targeting_accuracy",
         "Targeting accuracy",
         "precision",
-        "share of a campaign's exposed users inside its target segment",
-        None,
+        "users exposed to a campaign who are in its target segment / users exposed to the campaign",
+        _rate("exposed_in_target", "exposed_users"),
         "share",
         "a campaign's target segment",
     ),
@@ -186,8 +188,8 @@ KPIS: tuple[KPI, ...] = (
         "persona_match_rate",
         "Persona match rate",
         "precision",
-        "share of converters who belong to the intended persona",
-        None,
+        "a campaign's buyers who are in its target segment (the intended persona) / the campaign's buyers",
+        _rate("converters_in_target", "converters"),
         "share",
         "the intended persona of a campaign",
     ),
@@ -415,7 +417,9 @@ def evaluate_kpis(aggregates: pd.DataFrame, period_days: int | None = None) -> p
     ``exposures``, ``likes``, ``comments``, ``shares``, ``saves``, ``clicks``,
     ``registrations``, ``purchases``, ``revenue``, ``reach``, ``buyers``,
     ``exposed_buyers``, ``repeat_buyers`` and, for retention and stickiness,
-    ``prev_active``, ``retained``, ``current_active``, ``active_user_days``.
+    ``prev_active``, ``retained``, ``current_active``, ``active_user_days``; for the
+    per-campaign precision KPIs (``core.targeting``) ``exposed_users``,
+    ``exposed_in_target``, ``converters`` and ``converters_in_target``.
 
     Parameters
     ----------
@@ -496,8 +500,9 @@ def compute_kpis(
     -------
     DataFrame
         Index ``segment`` (each segment, in label order of size, then ``All users``);
-        the aggregate columns (``users``, ``exposures``, ...) and one column per
-        computable KPI key, NaN where a denominator is zero.
+        the aggregate columns (``users``, ``exposures``, ...) and one column per KPI
+        with a formula, NaN where a denominator is zero (and for the per-campaign
+        ``targeting_accuracy`` and ``persona_match_rate``).
     """
     if period_days < 1:
         raise DataError(f"The KPI period must be at least 1 day, got {period_days}.")
@@ -518,6 +523,11 @@ def compute_kpis(
         agg = read_sql(conn, inner)
     # target users of a segment are its labelled users (with or without events)
     agg = evaluate_kpis(agg.assign(target_users=agg["users"]), period_days=period_days)
+    # Targeting accuracy and persona match rate are per campaign (core.targeting), not
+    # per segment: their columns are kept, NaN, so every KPI with a formula has a column.
+    for k in KPIS:
+        if k.sql is not None and k.key not in agg:
+            agg[k.key] = float("nan")
     agg["segment"] = [
         ALL_USERS if t else str(s) for s, t in zip(agg["segment"], agg["is_total"], strict=True)
     ]
