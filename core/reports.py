@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import functools
 import html
+from collections.abc import Mapping
 from pathlib import Path
 
 import altair as alt
@@ -436,6 +437,85 @@ def warning_chart(warnings: pd.DataFrame, signal: str) -> alt.Chart:
     return _configure(alt.layer(line, threshold, spikes).properties(title=title, height=200))
 
 
+TARGETING_KPIS = ("targeting_accuracy", "persona_match_rate")
+
+
+def targeting_caption() -> str:
+    """The two precision formulas (from core.kpis) in one caption."""
+    from core.kpis import KPI_BY_KEY
+
+    parts = [f"{KPI_BY_KEY[k].name} = {KPI_BY_KEY[k].formula}." for k in TARGETING_KPIS]
+    return " ".join(parts) + " Undefined (blank) when nobody was exposed or bought."
+
+
+def targeting_chart(table: pd.DataFrame) -> alt.Chart:
+    """Targeting accuracy and persona match rate per campaign, side by side.
+
+    ``table`` is :func:`core.targeting.campaign_targeting`'s frame (``target_segment``
+    may hold display names).
+    """
+    title = "Campaign precision: share of exposed users and of buyers in the target segment"
+    long = table.melt(
+        id_vars=["campaign", "target_segment", "exposed_users", "converters"],
+        value_vars=list(TARGETING_KPIS),
+        var_name="kpi",
+    ).dropna(subset=["value"])
+    if long.empty:
+        return _empty(title)
+    long["measure"] = long["kpi"].map(_kpi_label)
+    order = [_kpi_label(k) for k in TARGETING_KPIS]
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("campaign:N", title="Campaign", sort=list(table["campaign"])),
+            yOffset=alt.YOffset("measure:N", sort=order),
+            x=alt.X(
+                "value:Q",
+                title="Share in the target segment (%)",
+                axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1]),
+            ),
+            color=alt.Color("measure:N", title="KPI", sort=order),
+            tooltip=[
+                alt.Tooltip("campaign:N", title="Campaign"),
+                alt.Tooltip("target_segment:N", title="Target segment"),
+                alt.Tooltip("measure:N", title="KPI"),
+                alt.Tooltip("value:Q", title="Share", format=".1%"),
+                alt.Tooltip("exposed_users:Q", title="Exposed users", format=","),
+                alt.Tooltip("converters:Q", title="Buyers", format=","),
+            ],
+        )
+        .properties(title=title, height=alt.Step(16))
+    )
+    return _configure(chart)
+
+
+def _targeting_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The targeting table as text rows for the report."""
+    return [
+        (
+            str(r.campaign),
+            str(r.target_segment),
+            f"{int(r.exposed_users):,}",
+            _fmt("rate", r.targeting_accuracy),
+            f"{int(r.converters):,}",
+            _fmt("rate", r.persona_match_rate),
+        )
+        for r in table.itertuples(index=False)
+    ]
+
+
+TARGETING_HEADINGS = (
+    "Campaign",
+    "Target segment",
+    "Exposed users",
+    "Targeting accuracy",
+    "Buyers",
+    "Persona match rate",
+)
+
+
 # --- report ----------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Report:
@@ -506,6 +586,7 @@ def build_report(
     goals: tuple[ex.Goal, ...] = (),
     as_of: dt.date | None = None,
     title: str = "PersonaLab report",
+    targets: Mapping[str, str] | None = None,
 ) -> Report:
     """The weekly or monthly report: KPIs vs the previous period, charts, alerts, goals.
 
@@ -524,6 +605,10 @@ def build_report(
     as_of : datetime.date, optional
     title : str
         Shown at the top (escaped).
+    targets : Mapping[str, str], optional
+        Campaign -> target segment (a label of ``labels``); adds the campaign targeting
+        table (targeting accuracy, persona match rate) of the report period and its
+        chart, from :func:`core.targeting.campaign_targeting`.
 
     Returns
     -------
@@ -549,6 +634,11 @@ def build_report(
     warnings = ex.early_warnings(ex.daily_signals(engine, warn_filters, labels))
     warnings = warnings[warnings["date"] >= pd.Timestamp(cur_start)]
     progress = ex.goal_progress(engine, goals, both, labels, grain) if goals else None
+    targeting = None
+    if targets:
+        from core.targeting import campaign_targeting
+
+        targeting = campaign_targeting(engine, current, labels, targets)
 
     rows = []
     for kpi in REPORT_KPIS:
@@ -564,6 +654,8 @@ def build_report(
     ]
     if progress is not None:
         charts.append(goals_chart(progress))
+    if targeting is not None:
+        charts.append(targeting_chart(targeting))
     spikes = warnings[warnings["spike"]]
     alerts = [
         f"{d:%Y-%m-%d}: {SIGNAL_LABELS[s][0]} {_fmt('rate' if s.endswith('share') else 'exposures', v)} "
@@ -582,12 +674,13 @@ def build_report(
         notes.append("Platforms: " + ", ".join(filters.platforms) + ".")
     if filters.segments:
         notes.append("Segments: " + ", ".join(filters.segments) + ".")
-    html_text = _report_html(heading, notes, rows, charts, alerts, progress)
-    pdf = _report_pdf(heading, notes, rows, charts, alerts)
+    target_rows = _targeting_rows(targeting) if targeting is not None else None
+    html_text = _report_html(heading, notes, rows, charts, alerts, progress, target_rows)
+    pdf = _report_pdf(heading, notes, rows, charts, alerts, target_rows)
     return Report(title=heading, html=html_text, pdf=pdf)
 
 
-def _report_html(heading, notes, rows, charts, alerts, progress) -> str:
+def _report_html(heading, notes, rows, charts, alerts, progress, target_rows=None) -> str:
     """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
     esc = html.escape
     parts = [
@@ -629,6 +722,15 @@ def _report_html(heading, notes, rows, charts, alerts, progress) -> str:
                 + "</tr>"
             )
         parts.append("</table>")
+    if target_rows is not None:
+        parts.append(
+            "<h2>Campaign targeting</h2><table><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in TARGETING_HEADINGS)
+            + "</tr>"
+        )
+        for row in target_rows:
+            parts.append(f"<tr>{''.join(f'<td>{esc(c)}</td>' for c in row)}</tr>")
+        parts.append(f"</table><p>{esc(targeting_caption())}</p>")
     parts.append("<h2>Charts</h2>")
     for chart in charts:
         parts.append(f"<div style='margin:1em 0'>{chart_svg(chart)}</div>")
@@ -636,7 +738,7 @@ def _report_html(heading, notes, rows, charts, alerts, progress) -> str:
     return "\n".join(parts)
 
 
-def _report_pdf(heading, notes, rows, charts, alerts) -> bytes:
+def _report_pdf(heading, notes, rows, charts, alerts, target_rows=None) -> bytes:
     """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -676,6 +778,20 @@ def _report_pdf(heading, notes, rows, charts, alerts) -> bytes:
     pdf.set_font(family, "", 9)
     for a in alerts or ["No spikes in comments, shares or negative comments this period."]:
         pdf.multi_cell(0, 5, text("- " + a), new_x="LMARGIN", new_y="NEXT")
+    if target_rows is not None:
+        pdf.ln(3)
+        pdf.set_font(family, "", 12)
+        pdf.cell(0, 7, "Campaign targeting", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 8)
+        with pdf.table(
+            col_widths=(40, 40, 25, 25, 20, 25),
+            text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
+        ) as table:
+            table.row(list(TARGETING_HEADINGS))
+            for row in target_rows:
+                table.row([text(c) for c in row])
+        pdf.multi_cell(0, 4, text(targeting_caption()), new_x="LMARGIN", new_y="NEXT")
     for chart in charts:
         png = chart_png(chart)
         pdf.ln(3)

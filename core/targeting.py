@@ -68,7 +68,7 @@ def _check_targets(
     for campaign, segment in targets.items():
         if segment is None or str(segment) not in segments:
             raise DataError(
-                f"Campaign '{campaign}' targets segment '{segment}', which is not in the saved "
+                f"Campaign '{campaign}' targets segment '{segment}', which is not in the "
                 f"segmentation; pick one of {_some(segments)}."
             )
         campaigns.append(str(campaign))

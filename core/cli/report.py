@@ -10,12 +10,13 @@ from core.schema import DataError
 
 HELP = (
     "Write the weekly or monthly report (KPIs against the previous period, activity, "
-    "active hours, platforms, early warnings) as an HTML page or a PDF."
+    "active hours, platforms, early warnings and, with --target, campaign targeting) as an "
+    "HTML page or a PDF."
 )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the report options (shared inputs, --period, --platform, --segments, --costs, --out)."""
+    """Add the report options (inputs, --period, --platform, --segments, --target, --costs, --out)."""
     add_input_arguments(parser)
     parser.add_argument("--period", choices=("week", "month"), default="week",
                         help="report on the last complete week or month (default week)")  # fmt: skip
@@ -25,11 +26,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="CSV with user_id,segment, to filter by --segment")  # fmt: skip
     parser.add_argument("--segment", action="append", default=[], metavar="NAME",
                         help="keep only users of this segment (repeatable; needs --segments)")  # fmt: skip
+    parser.add_argument("--target", action="append", default=[], metavar="CAMPAIGN=SEGMENT",
+                        help="the segment a campaign targets, for targeting accuracy and persona "
+                             "match rate (repeatable; needs --segments)")  # fmt: skip
     parser.add_argument("--costs", metavar="COSTS.csv",
                         help="campaign costs (campaign, platform, period_start, period_end, cost) for ROI")  # fmt: skip
     parser.add_argument("--title", default="PersonaLab report", help="title at the top")
     parser.add_argument("--out", required=True, metavar="REPORT.html|REPORT.pdf",
                         help="output file; the extension picks the format")  # fmt: skip
+
+
+def parse_targets(values: list[str]) -> dict[str, str]:
+    """``--target CAMPAIGN=SEGMENT`` values as a dict (split at the last ``=``)."""
+    targets: dict[str, str] = {}
+    for value in values:
+        campaign, sep, segment = value.rpartition("=")
+        campaign, segment = campaign.strip(), segment.strip()
+        if not sep or not campaign or not segment:
+            raise DataError(
+                f"--target {value!r}: write it as CAMPAIGN=SEGMENT, e.g. --target spring_sale=Fans."
+            )
+        if targets.get(campaign, segment) != segment:
+            raise DataError(
+                f"--target gives campaign '{campaign}' two segments ('{targets[campaign]}' and "
+                f"'{segment}'); keep one."
+            )
+        targets[campaign] = segment
+    return targets
 
 
 def run(args: argparse.Namespace) -> None:
@@ -45,6 +68,9 @@ def run(args: argparse.Namespace) -> None:
         )
     if args.segment and not args.segments:
         raise DataError("--segment needs --segments SEGMENTS.csv (from `python -m core segment`).")
+    if args.target and not args.segments:
+        raise DataError("--target needs --segments SEGMENTS.csv (from `python -m core segment`).")
+    targets = parse_targets(args.target)
     labels = read_segments(args.segments) if args.segments else None
     costs = read_campaign_costs(args.costs) if args.costs else None
     dataset = open_events_from_args(args)
@@ -56,6 +82,7 @@ def run(args: argparse.Namespace) -> None:
         labels=labels,
         costs=costs,
         title=args.title,
+        targets=targets or None,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".pdf":

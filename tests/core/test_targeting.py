@@ -154,7 +154,7 @@ def test_persona_tables_keep_a_column_for_the_per_campaign_kpis(engine):
         (
             LABELS,
             {"A": "S9"},
-            "Campaign 'A' targets segment 'S9', which is not in the saved segmentation; "
+            "Campaign 'A' targets segment 'S9', which is not in the segmentation; "
             "pick one of S1, S2.",
         ),
         (LABELS, {"Z": "S1"}, "Campaign 'Z' is not in the events; pick one of A, B, C."),
