@@ -9,6 +9,7 @@ from core import explore as ex
 from core import reports as rp
 from core.features import LifecycleWindows
 from core.schema import DataError
+from core.targeting import campaign_targeting
 from ui import explore_data as data
 from ui import explore_view as view
 from ui.explore_view import money, pct
@@ -108,6 +109,7 @@ def kpis(ctx: data.Context) -> None:
         word = "week-over-week" if grain == "week" else "month-over-month"
         st.metric(f"{rp._kpi_label(kpi)}, latest {grain}", f"{last[kpi]:,.4g}",
                   delta=None if pd.isna(last[f"{kpi}_change"]) else f"{last[f'{kpi}_change']:+.1%} {word}")  # fmt: skip
+    targeting(ctx)
     up = st.file_uploader("Campaign costs (CSV: campaign, platform, period_start, period_end, cost)",
                           type=["csv"], key="explore_costs_upload")  # fmt: skip
     if up is not None:
@@ -121,6 +123,79 @@ def kpis(ctx: data.Context) -> None:
             st.session_state["explore_costs"] = new
             st.rerun()  # recompute ROI with the new costs
         st.success("Your costs are loaded: ROI is shown overall, by platform and by campaign.")
+
+
+#: Session state: the target segment of each campaign, per (dataset, run). Kept in the
+#: session only (not in the store or the link).
+TARGETS_KEY = "explore_targets"
+NOT_SET = "(not set)"
+
+
+@st.cache_data(max_entries=32, show_spinner="Measuring campaign targeting...")
+def _targeting(dataset_id, run_id, filters, targets, _engine, _labels) -> pd.DataFrame:
+    return campaign_targeting(_engine, filters, _labels, dict(targets))
+
+
+def _pick_targets(ctx: data.Context, campaigns: list[str]) -> dict[str, str]:
+    """One segment picker per campaign; the choices persist in the session."""
+    segments = sorted(ctx.labels.astype(str).unique())
+    chosen = st.session_state.setdefault(TARGETS_KEY, {}).setdefault(
+        (ctx.dataset_id, ctx.run_id), {}
+    )
+    options = [NOT_SET, *segments]
+    with st.expander("Target segment of each campaign", expanded=not chosen):
+        cols = st.columns(3)
+        for i, campaign in enumerate(campaigns):
+            picked = cols[i % 3].selectbox(
+                view.md(campaign),
+                options,
+                index=options.index(chosen[campaign]) if chosen.get(campaign) in segments else 0,
+                format_func=lambda s: s if s == NOT_SET else ctx.names.get(s, s),
+                key=f"explore_target_{ctx.run_id}_{campaign}",
+            )
+            if picked == NOT_SET:
+                chosen.pop(campaign, None)
+            else:
+                chosen[campaign] = picked
+    return {c: chosen[c] for c in campaigns if c in chosen}
+
+
+def targeting(ctx: data.Context) -> None:
+    """Targeting accuracy and persona match rate per campaign, for user-picked targets."""
+    st.subheader("Campaign targeting")
+    if ctx.labels is None:
+        st.info("To measure targeting accuracy and persona match rate per campaign, save a "
+                "segmentation on the Segment page.")  # fmt: skip
+        return
+    campaigns = list(ctx.bounds.campaigns)
+    if not campaigns:
+        st.caption("These events name no campaigns, so targeting accuracy and persona match "
+                   "rate cannot be measured.")  # fmt: skip
+        return
+    targets = _pick_targets(ctx, campaigns)
+    if not targets:
+        st.caption("Pick the segment each campaign is meant to reach to see how precisely it "
+                   "reached it.")  # fmt: skip
+        return
+    try:
+        table = _targeting(ctx.dataset_id, ctx.run_id, ctx.filters, tuple(targets.items()),
+                           _engine=ctx.engine, _labels=ctx.labels)  # fmt: skip
+    except DataError as exc:
+        st.error(str(exc))
+        return
+    shown = table.assign(target_segment=table["target_segment"].map(lambda s: ctx.names.get(s, s)))
+    view.chart(rp.targeting_chart(shown), shown, "targeting", rp.targeting_caption())
+    share = st.column_config.NumberColumn
+    st.dataframe(
+        shown, hide_index=True, width="stretch",
+        column_config={
+            "campaign": "Campaign", "target_segment": "Target segment",
+            "exposed_users": "Exposed users", "exposed_in_target": "Exposed in target",
+            "targeting_accuracy": share("Targeting accuracy", format="percent"),
+            "converters": "Buyers", "converters_in_target": "Buyers in target",
+            "persona_match_rate": share("Persona match rate", format="percent"),
+        },
+    )  # fmt: skip
 
 
 def funnel_retention(ctx: data.Context) -> None:
