@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from core import explore as ex  # noqa: E402
 from core.engine import dataset_engine  # noqa: E402
+from core.ingest import write_activity_tables  # noqa: E402
 
 PLATFORMS = np.array(["wechat", "weibo", "douyin", "xiaohongshu", "kuaishou", "instagram"])
 FORMATS = np.array(["video", "text_image", "live", "article"])
@@ -105,6 +106,11 @@ def build_dataset(path: Path, n_events: int, n_users: int, days: int, seed: int)
     )
     con.register("users_df", users)
     con.execute("CREATE TABLE users AS SELECT * FROM users_df")
+    # stored as core.ingest stores it: by user, with the derived Explore tables
+    con.execute("CREATE TABLE events_sorted AS SELECT * FROM events ORDER BY user_id, timestamp")
+    con.execute("DROP TABLE events")
+    con.execute("ALTER TABLE events_sorted RENAME TO events")
+    write_activity_tables(con)
     con.close()
     return "benchmarks/bench_explore.write_events_sql (seeded, in DuckDB)"
 

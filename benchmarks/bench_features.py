@@ -133,8 +133,9 @@ def generate(n_events: int, n_users: int, seed: int, events_path: Path, users_pa
 def load_dataset(events_path: Path, users_path: Path, db_path: Path, clustered: bool) -> None:
     """Load the Parquet files into a canonical DuckDB dataset (docs/architecture.md).
 
-    ``clustered``: events stored ordered by (user_id, timestamp), as core.ingest writes
-    them; otherwise in the file's (time) order, to show what the clustering is worth.
+    ``clustered``: events stored ordered by (user_id, timestamp) with the derived tables,
+    as core.ingest writes them (core.ingest.write_activity_tables); otherwise in the
+    file's (time) order, to show what the clustering is worth.
     """
     import duckdb
 
@@ -150,6 +151,10 @@ def load_dataset(events_path: Path, users_path: Path, db_path: Path, clustered: 
         {"ORDER BY user_id, timestamp" if clustered else ""}"""
     )
     con.execute(f"CREATE TABLE users AS SELECT * FROM read_parquet('{users_path}')")
+    if clustered:
+        from core.ingest import write_activity_tables
+
+        write_activity_tables(con)
     con.close()
     tmp.rename(db_path)
 
@@ -161,7 +166,7 @@ def ensure_data(n_events: int, n_users: int, seed: int) -> dict[str, Path]:
     paths = {
         "events": OUT / f"{stem}_events.parquet",
         "users": OUT / f"{stem}_users.parquet",
-        "db": OUT / f"{stem}_clustered.duckdb",
+        "db": OUT / f"{stem}_ingested.duckdb",
         "db_file_order": OUT / f"{stem}.duckdb",
     }
     if not (paths["events"].exists() and paths["users"].exists()):

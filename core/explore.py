@@ -27,6 +27,7 @@ import pyarrow as pa
 
 from core import kpis
 from core.features import LifecycleWindows, lifecycle_rules
+from core.ingest import ENGAGED_SQL
 from core.schema import DataError
 from core.text import SENTIMENT_LEXICON
 
@@ -59,6 +60,14 @@ KPI_PLACES: dict[str, str] = {
     "repurchase_rate": "KPIs",
     "stickiness": "Activity (DAU / MAU)",
     "roi": "KPIs (with a campaign cost table)",
+    "targeting_accuracy": (
+        "KPIs (Campaign targeting: pick each campaign's target segment; needs a saved "
+        "segmentation)"
+    ),
+    "persona_match_rate": (
+        "KPIs (Campaign targeting: pick each campaign's target segment; needs a saved "
+        "segmentation)"
+    ),
     "follower_growth": "Goals (followers = users with a follow event so far)",
 }
 RATE_KPIS = (
@@ -145,6 +154,7 @@ class DataBounds:
 
 
 _LABELS_VIEW = "_explore_labels"
+_LABELS_BY_ID = "_explore_labels_str"
 _COSTS_VIEW = "_explore_costs"
 _ALL_EVENT_COLS = (
     "user_id",
@@ -201,16 +211,73 @@ def _labels_frame(labels: pd.Series | None) -> pa.Table | None:
     return table
 
 
+#: Whether a dataset has core.ingest.write_activity_tables' derived tables (integer user
+#: keys, per-user active days), per engine: datasets never change once written.
+_KEYED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _is_keyed(engine) -> bool:
+    """True when the dataset has ``events.uid``, ``user_keys`` and ``user_days``."""
+    if engine not in _KEYED:
+        with engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            found = raw.execute(
+                "SELECT count(*) FILTER (WHERE table_name = 'events' AND column_name = 'uid') "
+                "+ count(DISTINCT table_name) FILTER (WHERE table_name IN ('user_keys', "
+                "'user_days')) FROM information_schema.columns"
+            ).fetchone()[0]
+        _KEYED[engine] = found == 3
+    return _KEYED[engine]
+
+
+#: Labels translated to integer user keys, per (labels Series, engine), checked by weak
+#: references like _LABEL_TABLES: the translation is a join of every label with
+#: user_keys, done once per page run instead of once per chart.
+_KEYED_LABELS: dict[tuple[int, int], tuple[weakref.ref, weakref.ref, pa.Table]] = {}
+
+
+def _keyed_labels(raw, engine, labels: pd.Series) -> pa.Table:
+    """Labels as an Arrow table (user_id = the integer ``uid``, segment)."""
+    key = (id(labels), id(engine))
+    cached = _KEYED_LABELS.get(key)
+    if cached is not None and cached[0]() is labels and cached[1]() is engine:
+        return cached[2]
+    # the labels by user id are registered as _LABELS_BY_ID by _duck
+    table = raw.sql(
+        f"SELECT k.uid AS user_id, l.segment FROM {_LABELS_BY_ID} l "
+        "JOIN user_keys k ON k.user_id = l.user_id"
+    ).to_arrow_table()
+    for k in [k for k, (r1, r2, _) in _KEYED_LABELS.items() if r1() is None or r2() is None]:
+        del _KEYED_LABELS[k]
+    if len(_KEYED_LABELS) >= 4:
+        _KEYED_LABELS.pop(next(iter(_KEYED_LABELS)))
+    _KEYED_LABELS[key] = (weakref.ref(labels), weakref.ref(engine), table)
+    return table
+
+
 @contextlib.contextmanager
-def _duck(engine, labels: pd.Series | None = None, costs: pd.DataFrame | None = None) -> Iterator:
-    """A raw DuckDB connection from the engine with labels/costs registered as views."""
+def _duck(
+    engine,
+    labels: pd.Series | None = None,
+    costs: pd.DataFrame | None = None,
+    *,
+    keyed: bool = False,
+) -> Iterator:
+    """A raw DuckDB connection from the engine with labels/costs registered as views.
+
+    The labels view's ``user_id`` is the integer user key when ``keyed`` (matching
+    ``_filtered_events(..., keyed=True)``), else the user id; the labels by user id are
+    always registered too (``_LABELS_BY_ID``), for joins with the users table.
+    """
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
         registered = []
         try:
             frame = _labels_frame(labels)
             if frame is not None:
-                raw.register(_LABELS_VIEW, frame)
+                raw.register(_LABELS_BY_ID, frame)
+                registered.append(_LABELS_BY_ID)
+                raw.register(_LABELS_VIEW, _keyed_labels(raw, engine, labels) if keyed else frame)
                 registered.append(_LABELS_VIEW)
             if costs is not None:
                 raw.register(_COSTS_VIEW, costs)
@@ -230,6 +297,7 @@ def _filtered_events(
     until_end: bool = False,
     segment_column: bool = False,
     columns: Sequence[str] = _ALL_EVENT_COLS,
+    keyed: bool = False,
 ) -> tuple[str, dict]:
     """SELECT over events with the filters applied.
 
@@ -240,6 +308,11 @@ def _filtered_events(
     The ``segment`` column is the user's segment only when ``segment_column`` is set
     (a join of every event with the labels); a segment filter alone is a semi-join on
     the labels, which is much cheaper on large tables.
+
+    With ``keyed`` (a dataset with integer user keys, :func:`_is_keyed`) the ``user_id``
+    column is the integer key ``uid``: only an opaque key to group or join labels by
+    (registered by ``_duck(..., keyed=True)``), never a user id to show or join with the
+    users table.
     """
     if f.segments and not has_labels:
         raise DataError(
@@ -248,10 +321,11 @@ def _filtered_events(
         )
     params: dict = {}
     where = []
+    key = "uid" if keyed else "user_id"
     join_labels = has_labels and (segment_column or UNLABELLED in f.segments)
     if join_labels:
         seg = f"coalesce(l.segment, '{UNLABELLED}') AS segment"
-        join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = e.user_id"
+        join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = e.{key}"
     else:
         seg = f"'{UNLABELLED}' AS segment"
         join = ""
@@ -270,12 +344,62 @@ def _filtered_events(
             where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
         else:
             where.append(
-                f"e.user_id IN (SELECT user_id FROM {_LABELS_VIEW} "
+                f"e.{key} IN (SELECT user_id FROM {_LABELS_VIEW} "
                 "WHERE list_contains($segments, segment))"
             )
     clause = ("WHERE " + " AND ".join(where)) if where else ""
-    cols = ", ".join(f"e.{c}" for c in columns)
+    cols = ", ".join("e.uid AS user_id" if keyed and c == "user_id" else f"e.{c}" for c in columns)
     return f"SELECT {cols}, {seg} FROM events e {join} {clause}", params
+
+
+def _user_days(
+    f: ExploreFilters, has_labels: bool, *, dates: bool = True, until_end: bool = False
+) -> tuple[str, dict]:
+    """SELECT over ``user_days`` (keyed datasets, no platform filter) with the filters applied.
+
+    Columns: ``user_id`` (the integer key), ``day``, ``prev_day``, ``next_day``,
+    ``engaged``, ``purchased``: what :func:`_filtered_events` would give once reduced to
+    one row per user and active day, with the previous / next active day inside the
+    filtered range (NULL when it falls outside, as if the events there were filtered
+    out). A user's days are all in or all out of a segment, so a segment filter keeps the
+    links exact; a platform filter changes which days are active, so callers use the
+    events for it.
+    """
+    if f.platforms:
+        raise ValueError("user_days has no platform: use the events for a platform filter")
+    if f.segments and not has_labels:
+        raise DataError(
+            "A segment filter needs a saved segmentation: save a run on the Segment page "
+            "or clear the segment filter."
+        )
+    params: dict = {}
+    where = []
+    join = ""
+    prev, nxt = "u.prev_day", "u.next_day"
+    if (dates or until_end) and f.end is not None:
+        where.append("u.day <= $end_day")
+        nxt = "CASE WHEN u.next_day <= $end_day THEN u.next_day END"
+        params["end_day"] = f.end
+    if dates and f.start is not None:
+        where.append("u.day >= $start_day")
+        prev = "CASE WHEN u.prev_day >= $start_day THEN u.prev_day END"
+        params["start_day"] = f.start
+    if f.segments:
+        params["segments"] = [str(s) for s in f.segments]
+        if UNLABELLED in f.segments:
+            join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = u.uid"
+            where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
+        else:
+            where.append(
+                f"u.uid IN (SELECT user_id FROM {_LABELS_VIEW} "
+                "WHERE list_contains($segments, segment))"
+            )
+    clause = ("WHERE " + " AND ".join(where)) if where else ""
+    return (
+        f"SELECT u.uid AS user_id, u.day, {prev} AS prev_day, {nxt} AS next_day, "
+        f"u.engaged, u.purchased FROM user_days u {join} {clause}",
+        params,
+    )
 
 
 def _run(raw, sql: str, params: dict) -> pd.DataFrame:
@@ -342,8 +466,10 @@ def activity(
 ) -> pd.DataFrame:
     """Daily active users, rolling 7-day (WAU) and 30-day (MAU) actives, stickiness.
 
-    WAU/MAU on day d count distinct users with an event in [d-6, d] / [d-29, d] within
-    the filtered events (the first days of a range therefore see shorter windows).
+    WAU/MAU on day d count distinct users with an event in [d-6, d] / [d-29, d] (platform
+    and segment filters apply). The windows reach back before the selected start date,
+    so the first days of a range are not understated; only where a window begins before
+    the dataset's first day is it incomplete, which ``wau_full`` / ``mau_full`` say.
 
     Parameters
     ----------
@@ -355,31 +481,46 @@ def activity(
     Returns
     -------
     DataFrame
-        ``date``, ``dau``, ``wau``, ``mau``, ``stickiness`` (DAU / MAU), one row per day
-        from the first to the last active day.
+        ``date``, ``dau``, ``wau``, ``mau``, ``stickiness`` (DAU / MAU), ``wau_full``,
+        ``mau_full`` (the window lies inside the data), one row per day from the first to
+        the last active day in the range.
     """
-    ev, params = _filtered_events(filters, labels is not None, columns=_UT)
+    keyed = _is_keyed(engine)
+    look = filters
+    if filters.start is not None:
+        look = dataclasses.replace(filters, start=filters.start - dt.timedelta(days=29))
+    if keyed and not filters.platforms:
+        # one row per user and active day, previous active day stored at ingest
+        ud, params = _user_days(look, labels is not None)
+        src = f"SELECT day AS d, prev_day AS p FROM ({ud})"
+        first_day = "(SELECT min(day) FROM user_days)"
+    else:
+        # the previous active day from a window over the events themselves: within a
+        # user's events ordered by day, the first event of each active day is the one
+        # whose previous event's day differs, and that day is the previous active day
+        # (this skips a DISTINCT (user, day) pass, as costly as the window)
+        ev, params = _filtered_events(look, labels is not None, columns=_UT, keyed=keyed)
+        src = f"""SELECT d, p FROM (
+            SELECT d, lag(d) OVER (PARTITION BY user_id ORDER BY d) AS p
+            FROM (SELECT user_id, CAST(timestamp AS DATE) AS d FROM ({ev}))
+        ) WHERE p IS DISTINCT FROM d"""
+        first_day = "(SELECT CAST(min(timestamp) AS DATE) FROM events)"
+    params["show_start"] = filters.start
     # Rolling distinct counts by a sweep line (hand-written because SQL has no rolling
     # COUNT DISTINCT): each active day d of a user whose previous active day was p makes
     # the user count in the window on days [max(d, p + W), d + W - 1]; these intervals
     # never overlap, so +1 at the start and -1 at d + W, summed cumulatively, is exact.
     # The (d, p) pairs are counted first, so the sweep runs on at most days x days rows
-    # instead of one row per user and day. p comes from a window over the events
-    # themselves: within a user's events ordered by day, the first event of each active
-    # day is the one whose previous event's day differs (p IS DISTINCT FROM d), and that
-    # previous day is the previous active day. This skips a DISTINCT (user, day) pass,
-    # which cost as much as the window on 10M events.
+    # instead of one row per user and day.
     sql = f"""
-    WITH ev AS ({ev}),
-    pairs AS (
-        SELECT d, p, count(*) AS n FROM (
-            SELECT d, lag(d) OVER (PARTITION BY user_id ORDER BY d) AS p
-            FROM (SELECT user_id, CAST(timestamp AS DATE) AS d FROM ev)
-        ) WHERE p IS DISTINCT FROM d GROUP BY ALL
+    WITH pairs AS (SELECT d, p, count(*) AS n FROM ({src}) GROUP BY ALL),
+    bounds AS (
+        SELECT min(d) AS d0, max(d) AS d1,
+               min(d) FILTER (WHERE $show_start IS NULL OR d >= $show_start) AS shown
+        FROM pairs
     ),
     days AS (
-        SELECT CAST(unnest(generate_series(min(d), max(d), INTERVAL 1 DAY)) AS DATE) AS d
-        FROM pairs
+        SELECT CAST(unnest(generate_series(d0, d1, INTERVAL 1 DAY)) AS DATE) AS d FROM bounds
     ),
     deltas AS (
         SELECT greatest(d, coalesce(p + 7, d)) AS d, n AS w, 0 AS m FROM pairs
@@ -388,19 +529,25 @@ def activity(
         UNION ALL SELECT d + 30, 0, -n FROM pairs
     ),
     daily_delta AS (SELECT d, sum(w) AS w, sum(m) AS m FROM deltas GROUP BY d),
-    dau AS (SELECT d, sum(n) AS dau FROM pairs GROUP BY d)
-    SELECT days.d AS date,
-           coalesce(dau.dau, 0) AS dau,
-           sum(coalesce(dd.w, 0)) OVER (ORDER BY days.d) AS wau,
-           sum(coalesce(dd.m, 0)) OVER (ORDER BY days.d) AS mau
-    FROM days LEFT JOIN dau ON dau.d = days.d LEFT JOIN daily_delta dd ON dd.d = days.d
-    ORDER BY days.d
+    dau AS (SELECT d, sum(n) AS dau FROM pairs GROUP BY d),
+    swept AS (
+        SELECT days.d, coalesce(dau.dau, 0) AS dau,
+               sum(coalesce(dd.w, 0)) OVER (ORDER BY days.d) AS wau,
+               sum(coalesce(dd.m, 0)) OVER (ORDER BY days.d) AS mau
+        FROM days LEFT JOIN dau ON dau.d = days.d LEFT JOIN daily_delta dd ON dd.d = days.d
+    )
+    SELECT d AS date, dau, wau, mau,
+           d >= {first_day} + 6 AS wau_full, d >= {first_day} + 29 AS mau_full
+    FROM swept WHERE d >= (SELECT shown FROM bounds)
+    ORDER BY d
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
     out["date"] = pd.to_datetime(out["date"])
     for col in ("dau", "wau", "mau"):
-        out[col] = out[col].astype("int64")
+        out[col] = out[col].fillna(0).astype("int64")
+    for col in ("wau_full", "mau_full"):
+        out[col] = out[col].astype(bool)
     out["stickiness"] = np.where(
         out["mau"] > 0, out["dau"] / out["mau"].where(out["mau"] > 0), np.nan
     )
@@ -421,7 +568,10 @@ def active_hours(
         ``weekday`` (0 = Monday), ``weekday_name``, ``hour`` (0-23), ``events``,
         ``interactions`` (likes + comments + shares + saves).
     """
-    ev, params = _filtered_events(filters, labels is not None, columns=("timestamp", "event_type"))
+    keyed = _is_keyed(engine)
+    ev, params = _filtered_events(
+        filters, labels is not None, columns=("timestamp", "event_type"), keyed=keyed
+    )
     sql = f"""
     WITH ev AS ({ev}),
     cells AS (
@@ -439,7 +589,7 @@ def active_hours(
     FROM grid LEFT JOIN cells USING (weekday, hour)
     ORDER BY grid.weekday, grid.hour
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
     for col in ("weekday", "hour", "events", "interactions"):
         out[col] = out[col].astype("int64")
@@ -495,8 +645,11 @@ def new_vs_returning(
         ``period`` (start date), ``new_users``, ``returning_users``, ``active_users``.
     """
     grain = _validate_grain(grain)
-    base, params = _filtered_events(filters, labels is not None, dates=False, columns=_UT)
-    ev, params2 = _filtered_events(filters, labels is not None, columns=_UT)
+    keyed = _is_keyed(engine)
+    base, params = _filtered_events(
+        filters, labels is not None, dates=False, columns=_UT, keyed=keyed
+    )
+    ev, params2 = _filtered_events(filters, labels is not None, columns=_UT, keyed=keyed)
     params = {**params, **params2}
     sql = f"""
     WITH base AS ({base}),
@@ -509,7 +662,7 @@ def new_vs_returning(
     FROM act JOIN first_seen USING (user_id)
     GROUP BY period ORDER BY period
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
     out["period"] = pd.to_datetime(out["period"])
     out["new_users"] = out["new_users"].astype("int64")
@@ -544,9 +697,57 @@ def lifecycle_mix(
     windows = windows if windows is not None else LifecycleWindows()
     if not isinstance(windows, LifecycleWindows):
         raise DataError("The lifecycle windows must be a LifecycleWindows value.")
-    base, params = _filtered_events(
-        filters, labels is not None, dates=False, until_end=True, columns=_UTE
-    )
+    keyed = _is_keyed(engine)
+    loyal_n = int(windows.loyal_purchase_days)
+    if keyed and not filters.platforms:
+        # per user and active day, the next active day stored at ingest: the last active
+        # day of each active period is a day whose next active day is in a later period
+        ud, params = _user_days(filters, labels is not None, dates=False, until_end=True)
+        facts = f"""
+    ud AS ({ud}),
+    marked AS (
+        SELECT user_id, CAST(date_trunc('{grain}', day) AS DATE) AS p, day AS d,
+               CAST(date_trunc('{grain}', next_day) AS DATE) AS p_next
+        FROM ud
+    ),
+    firsts AS (
+        SELECT user_id, min(day) AS first_day, min(day) FILTER (WHERE engaged) AS engaged_day
+        FROM ud GROUP BY user_id
+    ),
+    loyal AS (
+        SELECT user_id, day AS loyal_day FROM (
+            SELECT user_id, day, row_number() OVER (PARTITION BY user_id ORDER BY day) AS k
+            FROM ud WHERE purchased
+        ) WHERE k = {loyal_n}
+    )"""
+    else:
+        base, params = _filtered_events(
+            filters, labels is not None, dates=False, until_end=True, columns=_UTE, keyed=keyed
+        )
+        # one window over the events (no per-(user, period) group-by first): the last
+        # event of each active period of a user carries the period's last day and the next
+        # active period; per-user facts (first day, first engagement, the day of the
+        # loyal_purchase_days-th purchase day) come from group-bys, much cheaper than more
+        # window functions on events stored by user
+        facts = f"""
+    base AS ({base}),
+    marked AS (
+        SELECT user_id, p, d, lead(p) OVER (PARTITION BY user_id ORDER BY timestamp) AS p_next
+        FROM (SELECT user_id, timestamp, CAST(timestamp AS DATE) AS d,
+                     CAST(date_trunc('{grain}', timestamp) AS DATE) AS p FROM base)
+    ),
+    firsts AS (
+        SELECT user_id, CAST(min(timestamp) AS DATE) AS first_day,
+               CAST(min(timestamp) FILTER (WHERE {ENGAGED_SQL}) AS DATE) AS engaged_day
+        FROM base GROUP BY user_id
+    ),
+    loyal AS (
+        SELECT user_id, d AS loyal_day FROM (
+            SELECT user_id, d, row_number() OVER (PARTITION BY user_id ORDER BY d) AS k
+            FROM (SELECT DISTINCT user_id, CAST(timestamp AS DATE) AS d FROM base
+                  WHERE event_type = 'purchase')
+        ) WHERE k = {loyal_n}
+    )"""
     grain_days = 7 if grain == "week" else None
     end_expr = (
         f"p + INTERVAL {grain_days} DAY - INTERVAL 1 DAY"
@@ -573,30 +774,7 @@ def lifecycle_mix(
         )
 
     sql = f"""
-    WITH base AS ({base}),
-    -- one window over the events (no per-(user, period) group-by first): the last event
-    -- of each active period of a user carries the period's last day and the next
-    -- active period; per-user facts (first day, first engagement, the day of the
-    -- loyal_purchase_days-th purchase day) come from group-bys, much cheaper than more
-    -- window functions on events stored by user
-    marked AS (
-        SELECT user_id, p, d, lead(p) OVER (PARTITION BY user_id ORDER BY timestamp) AS p_next
-        FROM (SELECT user_id, timestamp, CAST(timestamp AS DATE) AS d,
-                     CAST(date_trunc('{grain}', timestamp) AS DATE) AS p FROM base)
-    ),
-    firsts AS (
-        SELECT user_id, CAST(min(timestamp) AS DATE) AS first_day,
-               CAST(min(timestamp) FILTER (WHERE event_type NOT IN ('view', 'click')) AS DATE)
-                   AS engaged_day
-        FROM base GROUP BY user_id
-    ),
-    loyal AS (
-        SELECT user_id, d AS loyal_day FROM (
-            SELECT user_id, d, row_number() OVER (PARTITION BY user_id ORDER BY d) AS k
-            FROM (SELECT DISTINCT user_id, CAST(timestamp AS DATE) AS d FROM base
-                  WHERE event_type = 'purchase')
-        ) WHERE k = {int(windows.loyal_purchase_days)}
-    ),
+    WITH {facts},
     seg AS (
         SELECT m.user_id, m.p, m.d AS last_day, f.first_day,
                CASE WHEN f.engaged_day <= m.d THEN 1 ELSE 0 END AS engaged,
@@ -663,7 +841,7 @@ def lifecycle_mix(
     SELECT p AS period, as_of, stage, users FROM swept
     WHERE users > 0 AND p >= (SELECT p0 FROM bounds)
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         counts = _run(raw, sql, params)
     if counts.empty:
         return pd.DataFrame(columns=["period", "as_of", "stage", "users", "share"])
@@ -823,11 +1001,13 @@ def kpi_summary(
         raise DataError(
             "KPIs by segment need a saved segmentation: save a run on the Segment page."
         )
+    keyed = _is_keyed(engine)
     ev, params = _filtered_events(
         filters,
         labels is not None,
         segment_column=by == "segment",
         columns=_KPI_COLS + ((by,) if by in ("platform", "content_format", "campaign") else ()),
+        keyed=keyed,
     )
     group = f"coalesce(CAST({by} AS VARCHAR), '{NO_VALUE}')" if by else "'All'"
     sql = f"""
@@ -835,11 +1015,11 @@ def kpi_summary(
     SELECT * FROM k ORDER BY exposures DESC, grp
     """
     costs_frame = _validate_costs(costs) if costs is not None else None
-    with _duck(engine, labels, costs_frame) as raw:
+    with _duck(engine, labels, costs_frame, keyed=keyed) as raw:
         out = _run(raw, sql, params)
         target = _target_users(raw, filters, labels is not None, engine)
         roi = (
-            _campaign_roi(raw, filters, labels is not None, by)
+            _campaign_roi(raw, filters, labels is not None, by, keyed=keyed)
             if costs_frame is not None and by in (None, "platform", "campaign")
             else None
         )
@@ -875,7 +1055,7 @@ def _target_users(raw, f: ExploreFilters, has_labels: bool, engine=None) -> int:
     seg_join = ""
     params: dict = {}
     if f.segments and has_labels:
-        seg_join = f"JOIN {_LABELS_VIEW} l ON l.user_id = t.user_id AND list_contains($segments, l.segment)"
+        seg_join = f"JOIN {_LABELS_BY_ID} l ON l.user_id = t.user_id AND list_contains($segments, l.segment)"
         params["segments"] = [str(s) for s in f.segments]
     n_users = 0
     if "user_id" in _user_columns(raw):
@@ -968,7 +1148,9 @@ def _validate_costs(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def _campaign_roi(raw, f: ExploreFilters, has_labels: bool, by: str | None) -> pd.DataFrame:
+def _campaign_roi(
+    raw, f: ExploreFilters, has_labels: bool, by: str | None, *, keyed: bool = False
+) -> pd.DataFrame:
     """Cost and campaign-attributed revenue per group (overall, platform or campaign).
 
     A cost row counts when its period overlaps the selected dates; its revenue is the
@@ -976,7 +1158,10 @@ def _campaign_roi(raw, f: ExploreFilters, has_labels: bool, by: str | None) -> p
     selected dates.
     """
     ev, params = _filtered_events(
-        f, has_labels, columns=("timestamp", "event_type", "platform", "amount", "campaign")
+        f,
+        has_labels,
+        columns=("timestamp", "event_type", "platform", "amount", "campaign"),
+        keyed=keyed,
     )
     params["f_start"] = dt.datetime.combine(f.start, dt.time()) if f.start else None
     params["f_end"] = dt.datetime.combine(f.end, dt.time()) if f.end else None
@@ -1027,12 +1212,13 @@ def kpi_trends(
         month-over-month; NaN for the first period or a zero previous value).
     """
     grain = _validate_grain(grain)
-    ev, params = _filtered_events(filters, labels is not None, columns=_KPI_COLS)
+    keyed = _is_keyed(engine)
+    ev, params = _filtered_events(filters, labels is not None, columns=_KPI_COLS, keyed=keyed)
     sql = f"""
     WITH ev AS ({ev}), {_kpi_sql("ev", f"date_trunc('{grain}', timestamp)")}
     SELECT * FROM k ORDER BY grp
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
         target = _target_users(raw, filters, labels is not None, engine)
     out = out.rename(columns={"grp": "period"})
@@ -1063,8 +1249,13 @@ def engagement_ladder(
         ``step``, ``step_order`` (1-5), ``users`` (did this step and every earlier one),
         ``users_any`` (did this step at all), ``share_of_first`` (users / users at step 1).
     """
+    keyed = _is_keyed(engine)
     ev, params = _filtered_events(
-        filters, labels is not None, segment_column=True, columns=("user_id", "event_type")
+        filters,
+        labels is not None,
+        segment_column=True,
+        columns=("user_id", "event_type"),
+        keyed=keyed,
     )
     flags = ", ".join(f"bool_or(event_type = '{s}') AS s{i}" for i, s in enumerate(LADDER_STEPS))
     ladder = ", ".join(
@@ -1080,7 +1271,7 @@ def engagement_ladder(
     FROM u GROUP BY GROUPING SETS ((), (segment))
     ORDER BY lvl DESC, segment
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         wide = _run(raw, sql, params)
     if labels is None:
         wide = wide[wide["lvl"] == 1]
@@ -1131,7 +1322,8 @@ def retention_matrix(
         period in the data (zeros included).
     """
     grain = _validate_grain(grain)
-    ev, params = _filtered_events(filters, labels is not None, columns=_UT)
+    keyed = _is_keyed(engine)
+    ev, params = _filtered_events(filters, labels is not None, columns=_UT, keyed=keyed)
     sql = f"""
     WITH ev AS ({ev}),
     act AS (SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS p FROM ev),
@@ -1150,7 +1342,7 @@ def retention_matrix(
     FROM grid g LEFT JOIN cells c ON c.cohort = g.cohort AND c.period = g.period
     ORDER BY g.cohort, g.period
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
     out["cohort"] = pd.to_datetime(out["cohort"])
     for col in ("period", "cohort_size", "users"):
@@ -1362,8 +1554,9 @@ def goal_progress(
 
 def _followers_by_period(engine, f, labels, grain, periods: pd.Series) -> pd.Series:
     """Distinct followers up to each period's end (follow events, history included)."""
+    keyed = _is_keyed(engine)
     base, params = _filtered_events(
-        f, labels is not None, dates=False, until_end=True, columns=_UTE
+        f, labels is not None, dates=False, until_end=True, columns=_UTE, keyed=keyed
     )
     params["periods"] = [p.date() for p in pd.to_datetime(periods)]
     sql = f"""
@@ -1376,7 +1569,7 @@ def _followers_by_period(engine, f, labels, grain, periods: pd.Series) -> pd.Ser
     FROM ps LEFT JOIN firsts ON firsts.t < ps.p + INTERVAL 1 {grain.upper()}
     GROUP BY ps.p ORDER BY ps.p
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
     return out["followers"].astype("int64").reset_index(drop=True)
 
@@ -1433,8 +1626,9 @@ def daily_signals(
         ``negative_comment_share`` (NaN on days without comments); every day of the
         filtered range that has events.
     """
+    keyed = _is_keyed(engine)
     ev, params = _filtered_events(
-        filters, labels is not None, columns=("timestamp", "event_type", "text")
+        filters, labels is not None, columns=("timestamp", "event_type", "text"), keyed=keyed
     )
     params["neg"] = negative_pattern()
     sql = f"""
@@ -1456,7 +1650,7 @@ def daily_signals(
            coalesce(negative_comments, 0) AS negative_comments
     FROM days LEFT JOIN d USING (date) ORDER BY days.date
     """
-    with _duck(engine, labels) as raw:
+    with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
     out["date"] = pd.to_datetime(out["date"])
     for col in ("comments", "shares", "negative_comments"):

@@ -29,6 +29,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from core.features import PROSPECT_EVENT_TYPES
 from core.privacy import PrivacyOptions, describe, detect_pii, hash_sql, resolve_salt
 from core.schema import (
     CONTENT_FORMAT_SYNONYMS,
@@ -517,15 +518,17 @@ def _build_events(
         f"{qident(k)} {t}{' NOT NULL' if k in REQUIRED_EVENT_FIELDS else ''}"
         for k, t in EVENT_FIELDS.items()
     )
-    con.execute(f"CREATE TABLE out.events ({cols_sql})")
+    con.execute(f"CREATE TABLE out.events ({cols_sql}, uid INTEGER NOT NULL)")
     select = ", ".join(f"__{k}" for k in EVENT_FIELDS)
     # Stored clustered by user, then time: every per-user aggregation (features,
     # personas, CLV, lifecycle) then finds each user's rows together, which takes about
     # a third off the feature build on 10M events (benchmarks/bench_features.py).
     con.execute(
-        f"INSERT INTO out.events SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL "
+        f"INSERT INTO out.events SELECT *, {_UID_SQL.format(user_id='__user_id')} FROM "
+        f"(SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL) "
         "ORDER BY __user_id, __timestamp"
     )
+    write_activity_tables(con, "out")
     loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
     return {
         "rows_read": rows_read,
@@ -535,6 +538,60 @@ def _build_events(
         "timestamp_formats": tuple(ts_names),
         "ts_parsed": ts_ok,
     }
+
+
+#: The integer user key: users numbered 1, 2, ... in user_id order (the storage order).
+_UID_SQL = "CAST(dense_rank() OVER (ORDER BY {user_id}) AS INTEGER)"
+
+#: What counts as engaging (core.features' lifecycle rule): any event but a view or click.
+ENGAGED_SQL = "event_type NOT IN ({})".format(", ".join(f"'{t}'" for t in PROSPECT_EVENT_TYPES))
+
+
+def write_activity_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
+    """Write the derived tables Explore reads instead of re-deriving them from every event.
+
+    - ``events.uid`` (added here when missing): an INTEGER key per user, so per-user
+      group-bys, windows and segment semi-joins hash integers instead of strings (about
+      twice as fast on 10M events);
+    - ``user_keys(user_id, uid)``: the key of each user, to translate segment labels;
+    - ``user_days(uid, day, prev_day, next_day, engaged, purchased)``: one row per user
+      and active day with the user's previous and next active day (any platform), and
+      whether the day had an engaging event or a purchase. DAU/WAU/MAU, new vs returning
+      users and the lifecycle mix need exactly these links; taking them from a window over
+      every event cost 1.3 s of each Overview render on 10M events.
+
+    The dataset is never changed after ingest, so these stay true. Datasets written
+    before these tables existed work without them (core.explore falls back to the
+    events), just more slowly.
+    """
+    s = schema
+    has_uid = bool(
+        con.execute(
+            f"SELECT count(*) FROM (DESCRIBE {s}.events) WHERE column_name = 'uid'"
+        ).fetchall()[0][0]
+    )
+    if not has_uid:
+        con.execute(
+            f"CREATE TABLE {s}.events__keyed AS SELECT *, {_UID_SQL.format(user_id='user_id')} "
+            f"AS uid FROM {s}.events ORDER BY user_id, timestamp"
+        )
+        con.execute(f"DROP TABLE {s}.events")
+        con.execute(f"ALTER TABLE {s}.events__keyed RENAME TO events")
+    con.execute(
+        f"CREATE OR REPLACE TABLE {s}.user_keys AS "
+        f"SELECT DISTINCT uid, user_id FROM {s}.events ORDER BY uid"
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {s}.user_days AS
+        SELECT uid, day, lag(day) OVER w AS prev_day, lead(day) OVER w AS next_day,
+               engaged, purchased
+        FROM (SELECT uid, CAST(timestamp AS DATE) AS day,
+                     bool_or({ENGAGED_SQL}) AS engaged,
+                     bool_or(event_type = 'purchase') AS purchased
+              FROM {s}.events GROUP BY ALL)
+        WINDOW w AS (PARTITION BY uid ORDER BY day)
+        ORDER BY uid, day"""
+    )
 
 
 def _build_users(

@@ -191,6 +191,9 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
             if k.sql is None:
                 row["this group"] = f"needs {k.needs}"
                 row["all users"] = ""
+            elif k.key in ("targeting_accuracy", "persona_match_rate"):
+                row["this group"] = "per campaign: Explore → KPIs → Campaign targeting"
+                row["all users"] = ""
             else:
                 row["this group"] = format_kpi_value(k.key, card.kpis.get(k.key))
                 if kpi_table is not None and "All users" in kpi_table.index:

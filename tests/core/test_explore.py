@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from core import explore as ex
 from core.features import LifecycleWindows, build_features
+from core.ingest import write_activity_tables
 from core.schema import DataError
 
 EVENTS = [
@@ -60,8 +61,13 @@ COSTS = pd.DataFrame(
 )
 
 
-def make_dataset(path, events=EVENTS, users=USERS) -> sa.Engine:
-    """Write events/users with the canonical column types and open it read-only."""
+def make_dataset(path, events=EVENTS, users=USERS, keyed: bool = False) -> sa.Engine:
+    """Write events/users with the canonical column types and open it read-only.
+
+    ``keyed`` adds the derived tables ingest writes (integer user keys, per-user active
+    days: core.ingest.write_activity_tables); without them Explore reads the events alone
+    (datasets written before those tables existed). Every result must be the same.
+    """
     con = duckdb.connect(str(path))
     con.execute(
         """CREATE TABLE events (user_id VARCHAR NOT NULL, timestamp TIMESTAMP NOT NULL,
@@ -74,13 +80,18 @@ def make_dataset(path, events=EVENTS, users=USERS) -> sa.Engine:
     con.execute("CREATE TABLE users (user_id VARCHAR, region VARCHAR, age DOUBLE)")
     if users:
         con.executemany("INSERT INTO users VALUES (?, ?, ?)", users)
+    if keyed:
+        write_activity_tables(con)
     con.close()
     return sa.create_engine(f"duckdb:///{path}", connect_args={"read_only": True})
 
 
-@pytest.fixture
-def engine(tmp_path):
-    eng = make_dataset(tmp_path / "ds.duckdb")
+LAYOUTS = ["events", "keyed"]
+
+
+@pytest.fixture(params=LAYOUTS)
+def engine(tmp_path, request):
+    eng = make_dataset(tmp_path / "ds.duckdb", keyed=request.param == "keyed")
     yield eng
     eng.dispose()
 
@@ -103,6 +114,23 @@ def test_activity_dau_wau_mau_stickiness(engine):
     assert act["mau"].tolist() == [2] * 8 + [3] * 6 + [4, 5]
     assert act["stickiness"].iloc[0] == 1.0
     assert act["stickiness"].iloc[-1] == pytest.approx(2 / 5)
+    # the data starts on Jan 1: 7-day windows are full from Jan 7, 30-day ones never here
+    assert act["wau_full"].tolist() == [False] * 6 + [True] * 10
+    assert not act["mau_full"].any()
+
+
+def test_activity_windows_reach_back_before_the_range(engine):
+    """A date range shows its days, but WAU/MAU still count the days before its start."""
+    act = ex.activity(engine, ex.ExploreFilters(start=dt.date(2024, 1, 9)))
+    assert act["date"].iloc[0] == pd.Timestamp("2024-01-09")
+    # Jan 9: u3 that day; u1 (Jan 3) and u2 (Jan 8) within 7 days -> WAU 3, as unfiltered
+    assert act["dau"].tolist() == [1, 1, 0, 0, 0, 0, 1, 2]
+    assert act["wau"].tolist() == [3] * 7 + [4]
+    assert act["mau"].tolist() == [3] * 6 + [4, 5]
+    segment = ex.activity(engine, ex.ExploreFilters(segments=("S2",)), LABELS)
+    # S2 = u3 (Jan 9, 16), u4 (Jan 15)
+    assert segment["dau"].tolist() == [1, 0, 0, 0, 0, 0, 1, 1]
+    assert segment["wau"].tolist() == [1] * 6 + [2, 2]
 
 
 def test_activity_with_platform_filter(engine):
@@ -216,15 +244,20 @@ def test_kpi_summary_overall_every_kpi(engine):
     for name, value in expected.items():
         assert k[name] == pytest.approx(value), name
     assert np.isnan(k["roi"])
-    # Every KPI of core.kpis that the data supports is on the page: a summary column, or
-    # a measure of Activity (stickiness), Retention or Goals (follower growth).
+    # Every KPI of core.kpis (DOMAIN.md's table) is on the page: a summary column, a
+    # measure of Activity (stickiness), Retention or Goals (follower growth), or the
+    # campaign targeting table (core.targeting, with the target segments the user picks).
     defs = ex.kpi_definitions()
-    shown = set(defs.loc[~defs["where"].str.startswith("needs"), "key"])
-    assert shown - set(k.index) == {"stickiness", "retention", "follower_growth"}
-    assert set(defs.loc[defs["where"].str.startswith("needs"), "key"]) == {
+    assert not defs["where"].str.startswith("needs").any()
+    assert set(defs["key"]) - set(k.index) == {
+        "stickiness",
+        "retention",
+        "follower_growth",
         "targeting_accuracy",
         "persona_match_rate",
     }
+    targeting = set(defs.loc[defs["where"].str.contains("Campaign targeting"), "key"])
+    assert targeting == {"targeting_accuracy", "persona_match_rate"}
 
 
 def test_kpi_summary_by_platform_and_campaign_with_roi(engine):
@@ -517,17 +550,36 @@ def _lifecycle_brute(ev: pd.DataFrame, f: ex.ExploreFilters, grain: str, w) -> d
     return out
 
 
+def _random_labels(ev: pd.DataFrame) -> pd.Series:
+    """Two segments over most users; a few users left without a segment."""
+    ids = sorted(ev["user_id"].unique())
+    return pd.Series(
+        {u: ("A" if i % 2 else "B") for i, u in enumerate(ids) if i % 7}, name="segment"
+    )
+
+
+def _in_segments(ev: pd.DataFrame, f: ex.ExploreFilters, labels: pd.Series) -> pd.DataFrame:
+    if not f.segments:
+        return ev
+    seg = ev["user_id"].map(labels).fillna(ex.UNLABELLED)
+    return ev[seg.isin(f.segments)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("grain", ["week", "month"])
-def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain):
+def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain, layout):
     events = _random_events(seed)
-    eng = make_dataset(tmp_path / "r.duckdb", events=events, users=[])
+    eng = make_dataset(tmp_path / "r.duckdb", events=events, users=[], keyed=layout == "keyed")
     ev = _frame(events)
+    labels = _random_labels(ev)
     d0, d1 = ev["day"].min().date(), ev["day"].max().date()
     filters = [
         ex.ExploreFilters(),
         ex.ExploreFilters(platforms=("weibo",)),
         ex.ExploreFilters(start=d0 + dt.timedelta(days=30), end=d1 - dt.timedelta(days=25)),
+        ex.ExploreFilters(segments=("A",), end=d1 - dt.timedelta(days=10)),
+        ex.ExploreFilters(segments=("B", ex.UNLABELLED), platforms=("wechat",)),
     ]
     windows = [
         LifecycleWindows(),
@@ -537,32 +589,44 @@ def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain):
     try:
         for f in filters:
             for w in windows:
-                mix = ex.lifecycle_mix(eng, f, grain=grain, windows=w)
+                mix = ex.lifecycle_mix(eng, f, labels, grain=grain, windows=w)
                 got = {(r.period, r.as_of, r.stage): r.users for r in mix.itertuples() if r.users}
-                assert got == _lifecycle_brute(ev, f, grain, w), (f, w)
+                sel = _in_segments(ev, f, labels)
+                assert got == _lifecycle_brute(sel, f, grain, w), (f, w)
                 assert set(mix.groupby("period").size()) == {len(ex.STAGES)}
     finally:
         eng.dispose()
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("seed", [3, 4])
-def test_activity_sweep_equals_brute_force(tmp_path, seed):
+def test_activity_sweep_equals_brute_force(tmp_path, seed, layout):
     events = _random_events(seed, n=300, users=25, days=70)
-    eng = make_dataset(tmp_path / "a.duckdb", events=events, users=[])
+    eng = make_dataset(tmp_path / "a.duckdb", events=events, users=[], keyed=layout == "keyed")
     ev = _frame(events)
+    labels = _random_labels(ev)
     d0 = ev["day"].min().date()
     try:
         for f in (
             ex.ExploreFilters(),
             ex.ExploreFilters(platforms=("wechat", "douyin")),
             ex.ExploreFilters(start=d0 + dt.timedelta(days=20)),
+            ex.ExploreFilters(start=d0 + dt.timedelta(days=35), end=d0 + dt.timedelta(days=50)),
+            ex.ExploreFilters(segments=("A",), start=d0 + dt.timedelta(days=10)),
+            ex.ExploreFilters(segments=(ex.UNLABELLED,)),
         ):
-            got = ex.activity(eng, f)
+            got = ex.activity(eng, f, labels)
+            # windows count every (platform- and segment-filtered) day before each shown day
             sel = ev[ev["platform"].isin(f.platforms)] if f.platforms else ev
-            if f.start is not None:
-                sel = sel[sel["day"] >= pd.Timestamp(f.start)]
-            days = pd.date_range(sel["day"].min(), sel["day"].max())
+            sel = _in_segments(sel, f, labels)
+            if f.end is not None:
+                sel = sel[sel["day"] <= pd.Timestamp(f.end)]
+            shown = sel if f.start is None else sel[sel["day"] >= pd.Timestamp(f.start)]
+            days = pd.date_range(shown["day"].min(), shown["day"].max())
             assert got["date"].tolist() == list(days)
+            first = ev["day"].min()
+            assert got["wau_full"].tolist() == [d >= first + pd.Timedelta(days=6) for d in days]
+            assert got["mau_full"].tolist() == [d >= first + pd.Timedelta(days=29) for d in days]
             for col, width in (("dau", 1), ("wau", 7), ("mau", 30)):
                 expected = [
                     sel.loc[(sel["day"] > d - pd.Timedelta(days=width)) & (sel["day"] <= d),
