@@ -305,18 +305,23 @@ def _as_of_sql(events: str, as_of: str | None) -> str:
     return f"CAST('{day}' AS DATE)"
 
 
-def event_counts_sql(columns: dict[str, str]) -> str:
+def event_counts_sql(
+    columns: dict[str, str], *, rows: str = "count(*)", amount: str = "sum(amount)"
+) -> str:
     """SELECT-list entries counting events by type, plus purchase revenue.
 
     ``columns`` maps an output column name to the event type it counts; the revenue
     column (``revenue``: the sum of purchase amounts, 0 when none) is always added. One
     definition for every KPI query (per user here, per group in core.explore).
+    ``rows`` / ``amount`` are the aggregates over the source rows: the defaults count
+    events; over rows already grouped by event type (``n`` events, ``amount`` summed)
+    pass ``rows="sum(n)"``.
     """
     counts = [
-        f"count(*) FILTER (WHERE event_type = '{etype}') AS {name}"
+        f"coalesce({rows} FILTER (WHERE event_type = '{etype}'), 0) AS {name}"
         for name, etype in columns.items()
     ]
-    revenue = "coalesce(sum(amount) FILTER (WHERE event_type = 'purchase'), 0) AS revenue"
+    revenue = f"coalesce({amount} FILTER (WHERE event_type = 'purchase'), 0) AS revenue"
     return ",\n".join([*counts, revenue])
 
 

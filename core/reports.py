@@ -50,14 +50,52 @@ def _empty(title: str) -> alt.Chart:
     )
 
 
+PARTIAL_WINDOW_NOTE = (
+    "Shaded: fewer than 30 days of data before these days, so MAU (and WAU in the first "
+    "6 days) counts only part of its window and stickiness reads high."
+)
+
+
+def _partial_band(act: pd.DataFrame) -> alt.Chart | None:
+    """A shaded band over the days whose 30-day window starts before the data does."""
+    if "mau_full" not in act or act["mau_full"].all():
+        return None
+    partial = act.loc[~act["mau_full"].astype(bool), "date"]
+    band = pd.DataFrame(
+        {
+            "start": [partial.min()],
+            "end": [partial.max() + pd.Timedelta(days=1)],
+            "note": ["MAU window not yet full: fewer than 30 days of data"],
+        }
+    )
+    return (
+        alt.Chart(band)
+        .mark_rect(color="#bdbdbd", opacity=0.25)
+        .encode(
+            x="start:T",
+            x2="end:T",
+            tooltip=[
+                alt.Tooltip("note:N", title="Note"),
+                alt.Tooltip("start:T", title="From"),
+                alt.Tooltip("end:T", title="Until"),
+            ],
+        )
+    )
+
+
+def _with_band(chart: alt.Chart, act: pd.DataFrame) -> alt.TopLevelMixin:
+    band = _partial_band(act)
+    return chart if band is None else alt.layer(band, chart)
+
+
 def activity_chart(act: pd.DataFrame) -> alt.Chart:
-    """DAU, WAU and MAU per day as three lines."""
+    """DAU, WAU and MAU per day as three lines (days with a partial window shaded)."""
     title = "Active users per day: daily (DAU), last 7 days (WAU), last 30 days (MAU)"
     if act.empty:
         return _empty(title)
     long = act.melt(id_vars="date", value_vars=["dau", "wau", "mau"], var_name="measure")
     long["measure"] = long["measure"].str.upper()
-    chart = (
+    lines = (
         alt.Chart(long)
         .mark_line()
         .encode(
@@ -70,17 +108,16 @@ def activity_chart(act: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("value:Q", title="Users", format=","),
             ],
         )
-        .properties(title=title, height=260)
     )
-    return _configure(chart)
+    return _configure(_with_band(lines, act).properties(title=title, height=260))
 
 
 def stickiness_chart(act: pd.DataFrame) -> alt.Chart:
-    """Stickiness (DAU / MAU) per day."""
+    """Stickiness (DAU / MAU) per day (days with a partial 30-day window shaded)."""
     title = "Stickiness per day: DAU / MAU (how many of the month's users come back daily)"
     if act.empty:
         return _empty(title)
-    chart = (
+    line = (
         alt.Chart(act)
         .mark_line(color="#6a51a3")
         .encode(
@@ -91,9 +128,26 @@ def stickiness_chart(act: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("stickiness:Q", title="Stickiness", format=".1%"),
             ],
         )
-        .properties(title=title, height=200)
     )
-    return _configure(chart)
+    return _configure(_with_band(line, act).properties(title=title, height=200))
+
+
+def stickiness_summary(act: pd.DataFrame) -> str:
+    """One sentence: average stickiness over the days with a full 30-day window."""
+    full = (
+        act.loc[act["mau_full"].astype(bool), "stickiness"]
+        if "mau_full" in act
+        else act["stickiness"]
+    )
+    if full.dropna().empty:
+        return (
+            "Stickiness needs 30 days of data before a day to be meaningful: pick a later "
+            "range or load a longer history."
+        )
+    text = f"Average stickiness over the range: {full.mean():.1%}"
+    if len(full) < len(act):
+        text += " (days with a full 30-day window only)"
+    return text + "."
 
 
 def heatmap_chart(heat: pd.DataFrame, best: pd.DataFrame | None = None) -> alt.Chart:

@@ -41,10 +41,11 @@ def overview(ctx: data.Context) -> None:
     if act.empty:
         st.info("No events match these filters: widen the dates or clear the platform filter.")
         return
-    view.chart(rp.activity_chart(act), act, "activity")
+    partial = None if act["mau_full"].all() else rp.PARTIAL_WINDOW_NOTE
+    view.chart(rp.activity_chart(act), act, "activity", partial)
     view.chart(
-        rp.stickiness_chart(act), act[["date", "stickiness"]], "stickiness",
-        f"Average stickiness over the range: {pct(act['stickiness'].mean())}.",
+        rp.stickiness_chart(act), act[["date", "stickiness", "mau_full"]], "stickiness",
+        rp.stickiness_summary(act),
     )  # fmt: skip
     heat = ctx.call("active_hours")
     best = ex.best_posting_windows(heat)
