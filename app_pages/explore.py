@@ -10,7 +10,7 @@ from core import explore as ex
 from core.schema import DataError
 from ui import explore_data as data
 from ui import explore_sections as sections
-from ui import state
+from ui import personas_data, state
 
 st.title("Explore")
 st.caption(
@@ -31,7 +31,7 @@ if bounds.n_events == 0 or bounds.date_min is None:
 
 run = data.current_run()
 labels = run.labels if run is not None else None
-names = dict(run.names) if run is not None else {}
+names = personas_data.run_names(run) if run is not None else {}  # as on Personas
 
 # --- shared filters (top of the page) ---------------------------------------------------
 cols = st.columns([2, 2, 2])
