@@ -183,6 +183,40 @@ def heatmap_chart(heat: pd.DataFrame, best: pd.DataFrame | None = None) -> alt.C
     return _configure(alt.layer(*layers).properties(title=title, height=240))
 
 
+def _period_x(frame: pd.DataFrame, grain: str) -> alt.X:
+    """Time axis of a per-week / per-month chart: one tick per period start, dated plainly.
+
+    (Vega's default ticks fall between the periods and mix formats: "Tue 09", "Sat 11".)
+    """
+    starts = sorted(pd.to_datetime(frame["period"]).dropna().unique())
+    return alt.X(
+        "period:T",
+        title=f"{grain.title()} starting (date)",
+        axis=alt.Axis(
+            values=[pd.Timestamp(t).isoformat() for t in starts],
+            format="%b %d" if grain == "week" else "%b %Y",
+            labelOverlap="greedy",
+            labelAngle=0,
+        ),
+    )
+
+
+def _period_bands(frame: pd.DataFrame, grain: str) -> tuple[pd.DataFrame, alt.X]:
+    """Bar charts per period: one band per period (on a time scale a bar is a sliver)."""
+    periods = pd.to_datetime(frame["period"])
+    one_year = periods.dt.year.nunique() <= 1
+    fmt = ("%b %d" if one_year else "%b %d, %Y") if grain == "week" else "%b %Y"
+    labelled = frame.assign(period_label=periods.dt.strftime(fmt))
+    order = list(dict.fromkeys(labelled.sort_values("period")["period_label"]))
+    x = alt.X(
+        "period_label:O",
+        title=f"{grain.title()} starting (date)",
+        sort=order,
+        axis=alt.Axis(labelAngle=0, labelOverlap="greedy"),
+    )
+    return labelled, x
+
+
 def new_returning_chart(nvr: pd.DataFrame, grain: str = "week") -> alt.Chart:
     """Stacked bars of new and returning active users per period."""
     title = f"New vs returning active users per {grain}"
@@ -190,11 +224,12 @@ def new_returning_chart(nvr: pd.DataFrame, grain: str = "week") -> alt.Chart:
         return _empty(title)
     long = nvr.melt(id_vars="period", value_vars=["new_users", "returning_users"], var_name="kind")
     long["kind"] = long["kind"].map({"new_users": "New", "returning_users": "Returning"})
+    data, x = _period_bands(long, grain)
     chart = (
-        alt.Chart(long)
+        alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("period:T", title=f"{grain.title()} starting (date)"),
+            x=x,
             y=alt.Y("value:Q", title="Active users (people)", stack=True),
             color=alt.Color("kind:N", title="Users", sort=["New", "Returning"]),
             tooltip=[
@@ -213,11 +248,12 @@ def lifecycle_chart(mix: pd.DataFrame, grain: str = "week") -> alt.Chart:
     title = f"Lifecycle stage mix at the end of each {grain}"
     if mix.empty:
         return _empty(title)
+    data, x = _period_bands(mix, grain)
     chart = (
-        alt.Chart(mix)
+        alt.Chart(data)
         .mark_bar()
         .encode(
-            x=alt.X("period:T", title=f"{grain.title()} starting (date)"),
+            x=x,
             y=alt.Y("share:Q", title="Share of users (%)", axis=alt.Axis(format="%"), stack=True),
             color=alt.Color(
                 "stage:N",
@@ -312,7 +348,7 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
         alt.Chart(data)
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:T", title=f"{grain.title()} starting (date)"),
+            x=_period_x(data, grain),
             y=alt.Y(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=fmt)),
             tooltip=[
                 alt.Tooltip("period:T", title=grain.title()),

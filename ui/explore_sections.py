@@ -108,7 +108,7 @@ def kpis(ctx: data.Context) -> None:
     if len(trends) >= 2 and kpi in trends:
         last = trends.iloc[-1]
         word = "week-over-week" if grain == "week" else "month-over-month"
-        st.metric(f"{rp._kpi_label(kpi)}, latest {grain}", f"{last[kpi]:,.4g}",
+        st.metric(f"{rp._kpi_label(kpi)}, latest {grain}", rp._fmt(kpi, last[kpi]),
                   delta=None if pd.isna(last[f"{kpi}_change"]) else f"{last[f'{kpi}_change']:+.1%} {word}")  # fmt: skip
     targeting(ctx)
     up = st.file_uploader("Campaign costs (CSV: campaign, platform, period_start, period_end, cost)",
