@@ -376,10 +376,10 @@ def _user_days(
     """SELECT over ``user_days`` (keyed datasets, no platform filter) with the filters applied.
 
     Columns: ``user_id`` (the integer key), ``day``, ``prev_day``, ``next_day``,
-    ``engaged``, ``purchased``: what :func:`_filtered_events` would give once reduced to
-    one row per user and active day, with the previous / next active day inside the
-    filtered range (NULL when it falls outside, as if the events there were filtered
-    out). A user's days are all in or all out of a segment, so a segment filter keeps the
+    ``first_day``, ``engaged``, ``purchased``: what :func:`_filtered_events` would give
+    once reduced to one row per user and active day, with the previous / next active day
+    inside the filtered range (NULL when it falls outside, as if the events there were
+    filtered out); ``first_day`` is the user's first active day over all dates. A user's days are all in or all out of a segment, so a segment filter keeps the
     links exact; a platform filter changes which days are active, so callers use the
     events for it.
     """
@@ -415,7 +415,7 @@ def _user_days(
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     return (
         f"SELECT u.uid AS user_id, u.day, {prev} AS prev_day, {nxt} AS next_day, "
-        f"u.engaged, u.purchased FROM user_days u {join} {clause}",
+        f"u.first_day, u.engaged, u.purchased FROM user_days u {join} {clause}",
         params,
     )
 
@@ -664,22 +664,39 @@ def new_vs_returning(
     """
     grain = _validate_grain(grain)
     keyed = _is_keyed(engine)
-    base, params = _filtered_events(
-        filters, labels is not None, dates=False, columns=_UT, keyed=keyed
-    )
-    ev, params2 = _filtered_events(filters, labels is not None, columns=_UT, keyed=keyed)
-    params = {**params, **params2}
-    sql = f"""
-    WITH base AS ({base}),
-    first_seen AS (SELECT user_id, date_trunc('{grain}', min(timestamp)) AS fp
-                   FROM base GROUP BY user_id),
-    act AS (SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS period FROM ({ev}))
-    SELECT period,
-           count(*) FILTER (WHERE fp = period) AS new_users,
-           count(*) FILTER (WHERE fp < period) AS returning_users
-    FROM act JOIN first_seen USING (user_id)
-    GROUP BY period ORDER BY period
-    """
+    period = f"date_trunc('{grain}', day)"
+    if keyed and not filters.platforms:
+        # each user's first active day is stored; an active (user, period) is a day whose
+        # previous active day in the range is in an earlier period (or absent)
+        ud, params = _user_days(filters, labels is not None)
+        sql = f"""
+        SELECT {period} AS period,
+               count(*) FILTER (WHERE date_trunc('{grain}', first_day) = {period})
+                   AS new_users,
+               count(*) FILTER (WHERE date_trunc('{grain}', first_day) < {period})
+                   AS returning_users
+        FROM ({ud})
+        WHERE prev_day IS NULL OR date_trunc('{grain}', prev_day) <> {period}
+        GROUP BY 1 ORDER BY 1
+        """
+    else:
+        base, params = _filtered_events(
+            filters, labels is not None, dates=False, columns=_UT, keyed=keyed
+        )
+        ev, params2 = _filtered_events(filters, labels is not None, columns=_UT, keyed=keyed)
+        params = {**params, **params2}
+        sql = f"""
+        WITH base AS ({base}),
+        first_seen AS (SELECT user_id, date_trunc('{grain}', min(timestamp)) AS fp
+                       FROM base GROUP BY user_id),
+        act AS (SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS period
+                FROM ({ev}))
+        SELECT period,
+               count(*) FILTER (WHERE fp = period) AS new_users,
+               count(*) FILTER (WHERE fp < period) AS returning_users
+        FROM act JOIN first_seen USING (user_id)
+        GROUP BY period ORDER BY period
+        """
     with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
     out["period"] = pd.to_datetime(out["period"])
@@ -1362,10 +1379,17 @@ def retention_matrix(
     """
     grain = _validate_grain(grain)
     keyed = _is_keyed(engine)
-    ev, params = _filtered_events(filters, labels is not None, columns=_UT, keyed=keyed)
+    if keyed and not filters.platforms:
+        # an active (user, period) is a day whose previous active day in the range is in
+        # an earlier period (or absent): no DISTINCT over every event
+        ud, params = _user_days(filters, labels is not None)
+        active = f"""SELECT user_id, date_trunc('{grain}', day) AS p FROM ({ud})
+            WHERE prev_day IS NULL OR date_trunc('{grain}', prev_day) <> date_trunc('{grain}', day)"""
+    else:
+        ev, params = _filtered_events(filters, labels is not None, columns=_UT, keyed=keyed)
+        active = f"SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS p FROM ({ev})"
     sql = f"""
-    WITH ev AS ({ev}),
-    act AS (SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS p FROM ev),
+    WITH act AS ({active}),
     coh AS (SELECT user_id, min(p) AS cohort FROM act GROUP BY user_id),
     sizes AS (SELECT cohort, count(*) AS cohort_size FROM coh GROUP BY cohort),
     cells AS (

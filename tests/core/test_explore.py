@@ -668,3 +668,55 @@ def test_labels_are_not_reused_across_series(engine):
         assert int(again["exposures"]) == 3  # u2: 2 views, u3: 1 view
         del moved
     assert int(ex.kpi_summary(engine, f, LABELS).iloc[0]["exposures"]) == 3  # u1: 1, u2: 2
+
+
+def _period_start(days: pd.Series, grain: str) -> pd.Series:
+    return days.dt.to_period("W" if grain == "week" else "M").dt.start_time
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("grain", ["week", "month"])
+def test_new_returning_and_retention_equal_brute_force(tmp_path, grain, layout):
+    """Per-user active days (keyed datasets) give the same cells as the events, any filter."""
+    events = _random_events(5, n=500, users=40, days=100)
+    eng = make_dataset(tmp_path / "n.duckdb", events=events, users=[], keyed=layout == "keyed")
+    ev = _frame(events)
+    labels = _random_labels(ev)
+    d0 = ev["day"].min().date()
+    try:
+        for f in (
+            ex.ExploreFilters(),
+            ex.ExploreFilters(start=d0 + dt.timedelta(days=17), end=d0 + dt.timedelta(days=80)),
+            ex.ExploreFilters(segments=("A", ex.UNLABELLED), start=d0 + dt.timedelta(days=3)),
+            ex.ExploreFilters(platforms=("weibo",), end=d0 + dt.timedelta(days=60)),
+        ):
+            every = _in_segments(ev, f, labels)
+            if f.platforms:
+                every = every[every["platform"].isin(f.platforms)]
+            sel = every
+            if f.start is not None:
+                sel = sel[sel["day"] >= pd.Timestamp(f.start)]
+            if f.end is not None:
+                sel = sel[sel["day"] <= pd.Timestamp(f.end)]
+            act = sel.assign(p=_period_start(sel["day"], grain))[["user_id", "p"]].drop_duplicates()
+            first = _period_start(every.groupby("user_id")["day"].min(), grain)
+            act = act.assign(fp=act["user_id"].map(first))
+            nvr = ex.new_vs_returning(eng, f, labels, grain=grain)
+            want = act.groupby("p").apply(
+                lambda g: ((g["fp"] == g.name).sum(), (g["fp"] < g.name).sum()),
+                include_groups=False,
+            )
+            got = {r.period: (r.new_users, r.returning_users) for r in nvr.itertuples()}
+            assert got == {p: (int(n), int(r)) for p, (n, r) in want.items()}, f
+            ret = ex.retention_matrix(eng, f, labels, grain=grain)
+            cohort = act.groupby("user_id")["p"].min()
+            act = act.assign(c=act["user_id"].map(cohort))
+            cells = {
+                (c, p): n for (c, p), n in act.groupby(["c", "p"])["user_id"].nunique().items()
+            }
+            offset = (lambda a, b: (b - a).days // 7) if grain == "week" else (
+                lambda a, b: (b.year - a.year) * 12 + b.month - a.month)  # fmt: skip
+            got_cells = {(r.cohort, r.period): r.users for r in ret.itertuples() if r.users}
+            assert got_cells == {(c, offset(c, p)): n for (c, p), n in cells.items()}, f
+    finally:
+        eng.dispose()
