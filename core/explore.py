@@ -305,6 +305,42 @@ def _duck(
                     raw.unregister(name)
 
 
+def _segment_filter(
+    f: ExploreFilters, has_labels: bool, key: str, *, segment_column: bool = False
+) -> tuple[str, list[str], dict, str]:
+    """JOIN, WHERE conditions and parameters keeping the selected segments' users.
+
+    Also returns the ``segment`` column: the user's segment when ``segment_column`` is
+    set (a left join of every row with the labels), else a constant. A segment filter
+    alone is an inner join on the selected labels (one row per user), about twice as
+    fast as an IN semi-join on 10M events. ``key`` is the rows' user key expression.
+    """
+    if f.segments and not has_labels:
+        raise DataError(
+            "A segment filter needs a saved segmentation: save a run on the Segment page "
+            "or clear the segment filter."
+        )
+    params: dict = {}
+    where: list[str] = []
+    join_labels = has_labels and (segment_column or UNLABELLED in f.segments)
+    if join_labels:
+        seg = f"coalesce(l.segment, '{UNLABELLED}') AS segment"
+        join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = {key}"
+    else:
+        seg = f"'{UNLABELLED}' AS segment"
+        join = ""
+    if f.segments:
+        params["segments"] = [str(s) for s in f.segments]
+        if join_labels:
+            where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
+        else:
+            join = (
+                f"JOIN (SELECT user_id FROM {_LABELS_VIEW} "
+                f"WHERE list_contains($segments, segment)) sel ON sel.user_id = {key}"
+            )
+    return join, where, params, seg
+
+
 def _filtered_events(
     f: ExploreFilters,
     has_labels: bool,
@@ -317,34 +353,17 @@ def _filtered_events(
 ) -> tuple[str, dict]:
     """SELECT over events with the filters applied.
 
-    Only ``columns`` are selected (plus ``segment``): reading the comment text or
-    other unused columns of every event roughly doubled the cost of a filtered query
-    on 10M events.
-
-    The ``segment`` column is the user's segment only when ``segment_column`` is set
-    (a join of every event with the labels); a segment filter alone is a semi-join on
-    the labels, which is much cheaper on large tables.
+    Only ``columns`` are selected (plus ``segment``, see :func:`_segment_filter`):
+    reading the comment text or other unused columns of every event roughly doubled the
+    cost of a filtered query on 10M events.
 
     With ``keyed`` (a dataset with integer user keys, :func:`_is_keyed`) the ``user_id``
     column is the integer key ``uid``: only an opaque key to group or join labels by
     (registered by ``_duck(..., keyed=True)``), never a user id to show or join with the
     users table.
     """
-    if f.segments and not has_labels:
-        raise DataError(
-            "A segment filter needs a saved segmentation: save a run on the Segment page "
-            "or clear the segment filter."
-        )
-    params: dict = {}
-    where = []
-    key = "uid" if keyed else "user_id"
-    join_labels = has_labels and (segment_column or UNLABELLED in f.segments)
-    if join_labels:
-        seg = f"coalesce(l.segment, '{UNLABELLED}') AS segment"
-        join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = e.{key}"
-    else:
-        seg = f"'{UNLABELLED}' AS segment"
-        join = ""
+    key = "e.uid" if keyed else "e.user_id"
+    join, where, params, seg = _segment_filter(f, has_labels, key, segment_column=segment_column)
     if (dates or until_end) and f.end is not None:
         where.append("e.timestamp < $end_excl")
         params["end_excl"] = dt.datetime.combine(f.end + dt.timedelta(days=1), dt.time())
@@ -354,17 +373,6 @@ def _filtered_events(
     if f.platforms:
         where.append("list_contains($platforms, e.platform)")
         params["platforms"] = [str(p) for p in f.platforms]
-    if f.segments:
-        params["segments"] = [str(s) for s in f.segments]
-        if join_labels:
-            where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
-        else:
-            # an inner join on the selected labels (one row per user), about twice as
-            # fast as an IN semi-join on 10M events
-            join = (
-                f"JOIN (SELECT user_id FROM {_LABELS_VIEW} "
-                f"WHERE list_contains($segments, segment)) sel ON sel.user_id = e.{key}"
-            )
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     cols = ", ".join("e.uid AS user_id" if keyed and c == "user_id" else f"e.{c}" for c in columns)
     return f"SELECT {cols}, {seg} FROM events e {join} {clause}", params
@@ -379,20 +387,13 @@ def _user_days(
     ``first_day``, ``engaged``, ``purchased``: what :func:`_filtered_events` would give
     once reduced to one row per user and active day, with the previous / next active day
     inside the filtered range (NULL when it falls outside, as if the events there were
-    filtered out); ``first_day`` is the user's first active day over all dates. A user's days are all in or all out of a segment, so a segment filter keeps the
-    links exact; a platform filter changes which days are active, so callers use the
-    events for it.
+    filtered out); ``first_day`` is the user's first active day over all dates. A user's
+    days are all in or all out of a segment, so a segment filter keeps the links exact;
+    a platform filter changes which days are active, so callers use the events for it.
     """
     if f.platforms:
         raise ValueError("user_days has no platform: use the events for a platform filter")
-    if f.segments and not has_labels:
-        raise DataError(
-            "A segment filter needs a saved segmentation: save a run on the Segment page "
-            "or clear the segment filter."
-        )
-    params: dict = {}
-    where = []
-    join = ""
+    join, where, params, _ = _segment_filter(f, has_labels, "u.uid")
     prev, nxt = "u.prev_day", "u.next_day"
     if (dates or until_end) and f.end is not None:
         where.append("u.day <= $end_day")
@@ -402,16 +403,6 @@ def _user_days(
         where.append("u.day >= $start_day")
         prev = "CASE WHEN u.prev_day >= $start_day THEN u.prev_day END"
         params["start_day"] = f.start
-    if f.segments:
-        params["segments"] = [str(s) for s in f.segments]
-        if UNLABELLED in f.segments:
-            join = f"LEFT JOIN {_LABELS_VIEW} l ON l.user_id = u.uid"
-            where.append(f"list_contains($segments, coalesce(l.segment, '{UNLABELLED}'))")
-        else:
-            join = (
-                f"JOIN (SELECT user_id FROM {_LABELS_VIEW} "
-                "WHERE list_contains($segments, segment)) sel ON sel.user_id = u.uid"
-            )
     clause = ("WHERE " + " AND ".join(where)) if where else ""
     return (
         f"SELECT u.uid AS user_id, u.day, {prev} AS prev_day, {nxt} AS next_day, "

@@ -558,6 +558,14 @@ def _random_labels(ev: pd.DataFrame) -> pd.Series:
     )
 
 
+def _random_dataset(tmp_path, layout: str, seed: int, **sizes):
+    """Seeded random events written in ``layout``, as a frame, and labels for them."""
+    events = _random_events(seed, **sizes)
+    eng = make_dataset(tmp_path / "r.duckdb", events=events, users=[], keyed=layout == "keyed")
+    ev = _frame(events)
+    return eng, ev, _random_labels(ev)
+
+
 def _in_segments(ev: pd.DataFrame, f: ex.ExploreFilters, labels: pd.Series) -> pd.DataFrame:
     if not f.segments:
         return ev
@@ -569,10 +577,7 @@ def _in_segments(ev: pd.DataFrame, f: ex.ExploreFilters, labels: pd.Series) -> p
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("grain", ["week", "month"])
 def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain, layout):
-    events = _random_events(seed)
-    eng = make_dataset(tmp_path / "r.duckdb", events=events, users=[], keyed=layout == "keyed")
-    ev = _frame(events)
-    labels = _random_labels(ev)
+    eng, ev, labels = _random_dataset(tmp_path, layout, seed)
     d0, d1 = ev["day"].min().date(), ev["day"].max().date()
     filters = [
         ex.ExploreFilters(),
@@ -601,10 +606,7 @@ def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain, layout):
 @pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("seed", [3, 4])
 def test_activity_sweep_equals_brute_force(tmp_path, seed, layout):
-    events = _random_events(seed, n=300, users=25, days=70)
-    eng = make_dataset(tmp_path / "a.duckdb", events=events, users=[], keyed=layout == "keyed")
-    ev = _frame(events)
-    labels = _random_labels(ev)
+    eng, ev, labels = _random_dataset(tmp_path, layout, seed, n=300, users=25, days=70)
     d0 = ev["day"].min().date()
     try:
         for f in (
@@ -678,10 +680,7 @@ def _period_start(days: pd.Series, grain: str) -> pd.Series:
 @pytest.mark.parametrize("grain", ["week", "month"])
 def test_new_returning_and_retention_equal_brute_force(tmp_path, grain, layout):
     """Per-user active days (keyed datasets) give the same cells as the events, any filter."""
-    events = _random_events(5, n=500, users=40, days=100)
-    eng = make_dataset(tmp_path / "n.duckdb", events=events, users=[], keyed=layout == "keyed")
-    ev = _frame(events)
-    labels = _random_labels(ev)
+    eng, ev, labels = _random_dataset(tmp_path, layout, 5, n=500, users=40, days=100)
     d0 = ev["day"].min().date()
     try:
         for f in (
