@@ -18,8 +18,9 @@ and the peak memory of the process. Targets: first render < 5 s, each filter cha
 < 1 s. Each figure is printed with its ratio to the feature-build time of the same run.
 
 Events come from ``benchmarks/bench_features.py``'s generator when it exists, else from a
-seeded vectorised generator here; they are written to a DuckDB file with the canonical
-schema (docs/architecture.md).
+seeded vectorised generator here; they are written to a DuckDB file laid out as
+``core.ingest`` writes a dataset (docs/architecture.md): events ordered by user, with the
+integer user keys and per-user active days of ``core.ingest.write_activity_tables``.
 """
 
 from __future__ import annotations
