@@ -244,17 +244,30 @@ def _labels_frame(labels: pd.Series | None) -> pa.Table | None:
 _KEYED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+#: The derived columns Explore reads (core.ingest.write_activity_tables).
+_KEYED_COLUMNS = {
+    ("events", "uid"),
+    ("user_keys", "uid"),
+    ("user_keys", "user_id"),
+    *(
+        ("user_days", c)
+        for c in ("uid", "day", "prev_day", "next_day", "first_day", "engaged", "purchased")
+    ),
+}
+
+
 def _is_keyed(engine) -> bool:
-    """True when the dataset has ``events.uid``, ``user_keys`` and ``user_days``."""
+    """True when the dataset has every derived column Explore reads (else: the events)."""
     if engine not in _KEYED:
         with engine.connect() as conn:
             raw = conn.connection.driver_connection
-            found = raw.execute(
-                "SELECT count(*) FILTER (WHERE table_name = 'events' AND column_name = 'uid') "
-                "+ count(DISTINCT table_name) FILTER (WHERE table_name IN ('user_keys', "
-                "'user_days')) FROM information_schema.columns"
-            ).fetchone()[0]
-        _KEYED[engine] = found == 3
+            found = set(
+                raw.execute(
+                    "SELECT table_name, column_name FROM information_schema.columns "
+                    "WHERE table_name IN ('events', 'user_keys', 'user_days')"
+                ).fetchall()
+            )
+        _KEYED[engine] = found.issuperset(_KEYED_COLUMNS)
     return _KEYED[engine]
 
 

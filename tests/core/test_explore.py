@@ -719,3 +719,21 @@ def test_new_returning_and_retention_equal_brute_force(tmp_path, grain, layout):
             assert got_cells == {(c, offset(c, p)): n for (c, p), n in cells.items()}, f
     finally:
         eng.dispose()
+
+
+def test_derived_tables_are_used_only_when_complete(tmp_path):
+    """A dataset whose derived tables lack a column Explore reads falls back to the events."""
+    path = tmp_path / "partial.duckdb"
+    complete = make_dataset(path, keyed=True)
+    assert ex._is_keyed(complete)
+    complete.dispose()
+    con = duckdb.connect(str(path))
+    con.execute("ALTER TABLE user_days DROP COLUMN first_day")
+    con.close()
+    eng = sa.create_engine(f"duckdb:///{path}", connect_args={"read_only": True})
+    try:
+        assert not ex._is_keyed(eng)
+        nvr = ex.new_vs_returning(eng)
+        assert nvr["active_users"].tolist() == [2, 3, 3]  # W1: u1 u2; W2: u1 u2 u3; W3: u3-u5
+    finally:
+        eng.dispose()
