@@ -51,8 +51,7 @@ def _empty(title: str) -> alt.Chart:
 
 
 PARTIAL_WINDOW_NOTE = (
-    "Shaded: fewer than 30 days of data before these days, so MAU (and WAU in the first "
-    "6 days) counts only part of its window and stickiness reads high."
+    "Shaded days have under 30 days of data before them: MAU is partial, stickiness reads high."
 )
 
 
@@ -129,7 +128,7 @@ def stickiness_chart(act: pd.DataFrame) -> alt.Chart:
             ],
         )
     )
-    return _configure(_with_band(line, act).properties(title=title, height=200))
+    return _configure(_with_band(line, act).properties(title=title, height=240))
 
 
 def stickiness_summary(act: pd.DataFrame) -> str:
@@ -524,7 +523,7 @@ def warning_chart(warnings: pd.DataFrame, signal: str) -> alt.Chart:
         .mark_point(color="#d62728", size=70, filled=True)
         .encode(y="value:Q")
     )
-    return _configure(alt.layer(line, threshold, spikes).properties(title=title, height=200))
+    return _configure(alt.layer(line, threshold, spikes).properties(title=title, height=240))
 
 
 TARGETING_KPIS = ("targeting_accuracy", "persona_match_rate")
