@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need, start a throwaway PostgreSQL, run every test.
-# Usage (fresh Debian/Ubuntu machine):  sudo bash scripts/test.sh [pytest args]
+# Usage (fresh Debian/Ubuntu machine):  bash scripts/test.sh [pytest args]
+# (apt-get runs through sudo when you are not root).
 # CI (.ci/run) calls exactly this. Browser and database tests fail, never skip, with CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,6 @@ trap cleanup EXIT
 as_pg "$PGBIN/createdb -h 127.0.0.1 -p $PGPORT -U personalab personalab_test"
 export PERSONALAB_TEST_PG_URL="postgresql+psycopg2://personalab@127.0.0.1:$PGPORT/personalab_test"
 
-# 4. Lint, then every test (core, app, browser), then the quick benchmarks.
+# 4. Lint, then every test (core, app, browser).
 python -m ruff check .
 python -m pytest "$@"

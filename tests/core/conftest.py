@@ -28,7 +28,7 @@ def pg_url() -> str:
     """The test PostgreSQL URL; fails in CI and skips locally when it is not set."""
     url = os.environ.get(PG_ENV)
     if not url:
-        message = f"{PG_ENV} is not set: start PostgreSQL (sudo bash scripts/test.sh does it)"
+        message = f"{PG_ENV} is not set: start PostgreSQL (bash scripts/test.sh does it)"
         if in_ci():
             pytest.fail(message)
         pytest.skip(message)
