@@ -60,13 +60,11 @@ KPI_PLACES: dict[str, str] = {
     "repurchase_rate": "KPIs",
     "stickiness": "Activity (DAU / MAU)",
     "roi": "KPIs (with a campaign cost table)",
-    "targeting_accuracy": (
-        "KPIs (Campaign targeting: pick each campaign's target segment; needs a saved segmentation)"
-    ),
-    "persona_match_rate": (
-        "KPIs (Campaign targeting: pick each campaign's target segment; needs a saved segmentation)"
-    ),
     "follower_growth": "Goals (followers = users with a follow event so far)",
+    **dict.fromkeys(
+        kpis.CAMPAIGN_KPIS,
+        "KPIs (Campaign targeting: pick each campaign's target segment; needs a saved segmentation)",
+    ),
 }
 RATE_KPIS = (
     "reach_rate",
@@ -424,6 +422,21 @@ def _user_days(
     )
 
 
+def _active_periods(f: ExploreFilters, has_labels: bool, grain: str) -> tuple[str, dict]:
+    """SELECT of each user's active periods (``user_id``, ``p``, ``first_day``) from user_days.
+
+    An active (user, period) is a day whose previous active day in the range falls in an
+    earlier period (or is absent): one row each, without a DISTINCT over every event.
+    """
+    ud, params = _user_days(f, has_labels)
+    period = f"date_trunc('{grain}', day)"
+    return (
+        f"SELECT user_id, {period} AS p, first_day FROM ({ud}) "
+        f"WHERE prev_day IS NULL OR date_trunc('{grain}', prev_day) <> {period}",
+        params,
+    )
+
+
 def _run(raw, sql: str, params: dict) -> pd.DataFrame:
     """Execute DuckDB SQL with named parameters and return a pandas frame."""
     used = {k: v for k, v in params.items() if f"${k}" in sql}
@@ -668,20 +681,14 @@ def new_vs_returning(
     """
     grain = _validate_grain(grain)
     keyed = _is_keyed(engine)
-    period = f"date_trunc('{grain}', day)"
     if keyed and not filters.platforms:
-        # each user's first active day is stored; an active (user, period) is a day whose
-        # previous active day in the range is in an earlier period (or absent)
-        ud, params = _user_days(filters, labels is not None)
+        # each user's first active day is stored with the active days
+        act, params = _active_periods(filters, labels is not None, grain)
         sql = f"""
-        SELECT {period} AS period,
-               count(*) FILTER (WHERE date_trunc('{grain}', first_day) = {period})
-                   AS new_users,
-               count(*) FILTER (WHERE date_trunc('{grain}', first_day) < {period})
-                   AS returning_users
-        FROM ({ud})
-        WHERE prev_day IS NULL OR date_trunc('{grain}', prev_day) <> {period}
-        GROUP BY 1 ORDER BY 1
+        SELECT p AS period,
+               count(*) FILTER (WHERE date_trunc('{grain}', first_day) = p) AS new_users,
+               count(*) FILTER (WHERE date_trunc('{grain}', first_day) < p) AS returning_users
+        FROM ({act}) GROUP BY 1 ORDER BY 1
         """
     else:
         base, params = _filtered_events(
@@ -1384,11 +1391,7 @@ def retention_matrix(
     grain = _validate_grain(grain)
     keyed = _is_keyed(engine)
     if keyed and not filters.platforms:
-        # an active (user, period) is a day whose previous active day in the range is in
-        # an earlier period (or absent): no DISTINCT over every event
-        ud, params = _user_days(filters, labels is not None)
-        active = f"""SELECT user_id, date_trunc('{grain}', day) AS p FROM ({ud})
-            WHERE prev_day IS NULL OR date_trunc('{grain}', prev_day) <> date_trunc('{grain}', day)"""
+        active, params = _active_periods(filters, labels is not None, grain)
     else:
         ev, params = _filtered_events(filters, labels is not None, columns=_UT, keyed=keyed)
         active = f"SELECT DISTINCT user_id, date_trunc('{grain}', timestamp) AS p FROM ({ev})"

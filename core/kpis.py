@@ -204,6 +204,9 @@ KPIS: tuple[KPI, ...] = (
     ),
 )
 
+#: KPIs measured per campaign for a target segment the user names (core.targeting), not
+#: per segment: persona tables keep their columns empty and point to Explore.
+CAMPAIGN_KPIS = ("targeting_accuracy", "persona_match_rate")
 KPI_BY_KEY: dict[str, KPI] = {k.key: k for k in KPIS}
 
 

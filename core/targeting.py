@@ -20,7 +20,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from core import kpis
-from core.explore import ExploreFilters, _duck, _filtered_events, _run
+from core.explore import ExploreFilters, _duck, _filtered_events, _is_keyed, _run, data_bounds
 from core.schema import DataError
 
 #: Columns of :func:`campaign_targeting`, in order.
@@ -42,15 +42,6 @@ def _some(names) -> str:
     names = sorted(str(n) for n in names)
     shown = ", ".join(names[:_LISTED])
     return shown + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
-
-
-def _known_campaigns(raw) -> set[str]:
-    """Every campaign name in the events (no filters: a campaign outside them is known)."""
-    sql, params = _filtered_events(ExploreFilters(), False, columns=("campaign",))
-    found = _run(
-        raw, f"SELECT DISTINCT campaign FROM ({sql}) AS ev WHERE campaign IS NOT NULL", params
-    )
-    return {str(c) for c in found["campaign"]}
 
 
 def _check_targets(
@@ -112,23 +103,25 @@ def campaign_targeting(
         campaign or segment is unknown; one sentence saying what to change.
     """
     campaigns, segments = _check_targets(targets, labels)
-    with _duck(engine, labels) as raw:
-        known = _known_campaigns(raw)
-        if not known:
-            raise DataError(
-                "The events name no campaigns, so targeting cannot be measured: load events "
-                "with a campaign column (campaign, campaign_id or utm_campaign) on the Data page."
-            )
-        unknown = [c for c in campaigns if c not in known]
-        if unknown:
-            raise DataError(
-                f"Campaign '{unknown[0]}' is not in the events; pick one of {_some(known)}."
-            )
+    known = data_bounds(engine).campaigns  # every campaign, whatever the filters
+    if not known:
+        raise DataError(
+            "The events name no campaigns, so targeting cannot be measured: load events "
+            "with a campaign column (campaign, campaign_id or utm_campaign) on the Data page."
+        )
+    unknown = [c for c in campaigns if c not in known]
+    if unknown:
+        raise DataError(
+            f"Campaign '{unknown[0]}' is not in the events; pick one of {_some(known)}."
+        )
+    keyed = _is_keyed(engine)
+    with _duck(engine, labels, keyed=keyed) as raw:
         ev, params = _filtered_events(
             filters,
             True,
             segment_column=True,
             columns=("user_id", "event_type", "campaign"),
+            keyed=keyed,
         )
         # user_id only groups a campaign's events per person; it never leaves the query.
         sql = f"""

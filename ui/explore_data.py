@@ -15,6 +15,7 @@ import streamlit as st
 from core import explore as ex
 from core import reports
 from core.schema import DataError
+from core.targeting import campaign_targeting
 from ui import state
 
 SAMPLE_COSTS = Path(__file__).resolve().parents[1] / "sample_data" / "campaign_costs.csv"
@@ -43,6 +44,11 @@ class Context:
         return _kpis(self.dataset_id, self.run_id, self.filters, by, self.costs,
                      _engine=self.engine, _labels=self.labels)  # fmt: skip
 
+    def targeting(self, targets: dict[str, str]) -> pd.DataFrame:
+        """Targeting accuracy and persona match rate per campaign (core.targeting), cached."""
+        return _targeting(self.dataset_id, self.run_id, self.filters, tuple(targets.items()),
+                          _engine=self.engine, _labels=self.labels)  # fmt: skip
+
 
 @st.cache_data(max_entries=128, show_spinner="Crunching the events...")
 def _call(name, dataset_id, run_id, filters, kwargs, _engine, _labels):
@@ -52,6 +58,11 @@ def _call(name, dataset_id, run_id, filters, kwargs, _engine, _labels):
 @st.cache_data(max_entries=64, show_spinner="Computing KPIs...")
 def _kpis(dataset_id, run_id, filters, by, costs, _engine, _labels):
     return ex.kpi_summary(_engine, filters, _labels, by=by, costs=costs)
+
+
+@st.cache_data(max_entries=32, show_spinner="Measuring campaign targeting...")
+def _targeting(dataset_id, run_id, filters, targets, _engine, _labels):
+    return campaign_targeting(_engine, filters, _labels, dict(targets))
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -9,7 +9,6 @@ from core import explore as ex
 from core import reports as rp
 from core.features import LifecycleWindows
 from core.schema import DataError
-from core.targeting import campaign_targeting
 from ui import explore_data as data
 from ui import explore_view as view
 from ui.explore_view import money, pct
@@ -132,11 +131,6 @@ TARGETS_KEY = "explore_targets"
 NOT_SET = "(not set)"
 
 
-@st.cache_data(max_entries=32, show_spinner="Measuring campaign targeting...")
-def _targeting(dataset_id, run_id, filters, targets, _engine, _labels) -> pd.DataFrame:
-    return campaign_targeting(_engine, filters, _labels, dict(targets))
-
-
 def _pick_targets(ctx: data.Context, campaigns: list[str]) -> dict[str, str]:
     """One segment picker per campaign; the choices persist in the session."""
     segments = sorted(ctx.labels.astype(str).unique())
@@ -179,8 +173,7 @@ def targeting(ctx: data.Context) -> None:
                    "reached it.")  # fmt: skip
         return
     try:
-        table = _targeting(ctx.dataset_id, ctx.run_id, ctx.filters, tuple(targets.items()),
-                           _engine=ctx.engine, _labels=ctx.labels)  # fmt: skip
+        table = ctx.targeting(targets)
     except DataError as exc:
         st.error(str(exc))
         return

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from core import playbook
-from core.kpis import KPIS, format_kpi_value
+from core.kpis import CAMPAIGN_KPIS, KPIS, format_kpi_value
 from core.personas import attribute_label, feature_label
 from ui import state
 
@@ -191,7 +191,7 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
             if k.sql is None:
                 row["this group"] = f"needs {k.needs}"
                 row["all users"] = ""
-            elif k.key in ("targeting_accuracy", "persona_match_rate"):
+            elif k.key in CAMPAIGN_KPIS:
                 row["this group"] = "per campaign: Explore → KPIs → Campaign targeting"
                 row["all users"] = ""
             else:
