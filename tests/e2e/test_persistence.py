@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import time
 import urllib.parse
 import uuid
 from pathlib import Path
@@ -115,6 +116,25 @@ def _link(url: str, path: str, params: dict) -> str:
     return f"{url}/{path}?{urllib.parse.urlencode(params)}"
 
 
+def _wait_in_store(store_url: str, what: str, check, timeout: float = 90) -> None:
+    """Poll the store until ``check(store)`` holds: the server has written what the click did.
+
+    The browser alone cannot tell a rerun that has not started yet from one that is
+    finished, so a step that depends on the previous click being saved waits here.
+    """
+    from core.store import Store
+
+    store = Store(store_url)
+    try:
+        deadline = time.time() + timeout
+        while not check(store):
+            if time.time() > deadline:
+                raise AssertionError(f"{what} was not saved within {timeout:.0f} s")
+            time.sleep(0.3)
+    finally:
+        store.dispose()
+
+
 def _open(browser, link: str):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
@@ -141,13 +161,21 @@ def test_saved_run_survives_a_restart_and_its_share_link_shows_the_personas(brow
         box = page.get_by_label(re.compile(r"^Name of segment")).first
         box.fill(NEW_NAME)
         box.press("Enter")
+        ws, run_id = params["ws"], params["run"]
+        _wait_in_store(
+            store_url,
+            "The new persona name",
+            lambda s: NEW_NAME in (s.get_run(ws, run_id).names or {}).values(),
+        )
         wait_for_app(page)
 
         # Make a share link from the sidebar.
         page.get_by_text("Share this segmentation").click()
         page.get_by_role("button", name="Create a read-only link").click()
-        wait_for_app(page)
-        share_link = page.locator('[data-testid="stCode"]').first.inner_text().strip()
+        _wait_in_store(store_url, "A share link", lambda s: s.list_share_links(ws, run_id))
+        code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first
+        code.wait_for(state="visible")
+        share_link = code.inner_text().strip()
         assert "?share=" in share_link
         owner_ctx.close()
 
