@@ -150,12 +150,17 @@ def page(browser, request):
 
 
 def wait_for_app(page, timeout: float = 90_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'Running' indicator)."""
+    """Wait until Streamlit has finished running the script and the page has settled."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     # Idle means: the main area has content, no skeleton, spinner or element marked stale
     # by a rerun in progress, and the page did not change for three checks 400 ms apart
-    # (this Streamlit version shows no running indicator with the minimal toolbar).
+    # (the script state alone is not enough: fragments and charts draw after the run).
     busy = """() => {
+        // Streamlit marks the app root with the script state ('running', 'rerunRequested',
+        // ... 'notRunning'); a widget change flips it before the server answers.
+        const app = document.querySelector('[data-testid="stApp"]');
+        const state = app && app.getAttribute('data-test-script-state');
+        if (state && state !== 'notRunning') return 'script:' + state;
         const main = document.querySelector('[data-testid="stMainBlockContainer"]');
         if (!main || main.querySelectorAll('[data-testid]').length < 2) return 'empty';
         if (document.querySelector('[data-testid="stSkeleton"], [data-testid="stSpinner"]'))
