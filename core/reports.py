@@ -676,6 +676,7 @@ def build_report(
     as_of: dt.date | None = None,
     title: str = "PersonaLab report",
     targets: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> Report:
     """The weekly or monthly report: KPIs vs the previous period, charts, alerts, goals.
 
@@ -698,12 +699,20 @@ def build_report(
         Campaign -> target segment (a label of ``labels``); adds the campaign targeting
         table (targeting accuracy, persona match rate) of the report period and its
         chart, from :func:`core.targeting.campaign_targeting`.
+    names : Mapping[str, str], optional
+        Segment label -> persona name, used wherever the report names a segment (the
+        segment filter note and the targeting table); labels without a name stay as they are.
 
     Returns
     -------
     Report
     """
     grain = ex._validate_grain(grain)
+    names = dict(names or {})
+
+    def named(segment) -> str:
+        return names.get(str(segment)) or str(segment)
+
     bounds = ex.data_bounds(engine)
     if bounds.date_max is None:
         raise ex.DataError("The dataset has no events, so there is nothing to report yet.")
@@ -728,6 +737,7 @@ def build_report(
         from core.targeting import campaign_targeting
 
         targeting = campaign_targeting(engine, current, labels, targets)
+        targeting = targeting.assign(target_segment=targeting["target_segment"].map(named))
 
     rows = []
     for kpi in REPORT_KPIS:
@@ -762,7 +772,7 @@ def build_report(
     if filters.platforms:
         notes.append("Platforms: " + ", ".join(filters.platforms) + ".")
     if filters.segments:
-        notes.append("Segments: " + ", ".join(filters.segments) + ".")
+        notes.append("Segments: " + ", ".join(named(s) for s in filters.segments) + ".")
     target_rows = _targeting_rows(targeting) if targeting is not None else None
     html_text = _report_html(heading, notes, rows, charts, alerts, progress, target_rows)
     pdf = _report_pdf(heading, notes, rows, charts, alerts, target_rows)

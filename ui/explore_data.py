@@ -77,11 +77,15 @@ def sample_costs() -> pd.DataFrame | None:
 
 
 @st.cache_data(max_entries=8, show_spinner="Writing the report (charts, HTML and PDF)...")
-def report(dataset_id, run_id, grain, filters, costs, goals, _engine, _labels):
-    """Build the weekly / monthly report, cached by its inputs."""
+def report(dataset_id, run_id, grain, filters, costs, goals, targets, names, _engine, _labels):
+    """Build the weekly / monthly report, cached by its inputs.
+
+    ``targets`` and ``names`` are tuples of (key, value) pairs so they hash.
+    """
     return reports.build_report(
-        _engine, grain=grain, filters=filters, labels=_labels, costs=costs, goals=goals
-    )
+        _engine, grain=grain, filters=filters, labels=_labels, costs=costs, goals=goals,
+        targets=dict(targets) or None, names=dict(names),
+    )  # fmt: skip
 
 
 def current_run():

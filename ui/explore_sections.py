@@ -131,6 +131,15 @@ TARGETS_KEY = "explore_targets"
 NOT_SET = "(not set)"
 
 
+def _saved_targets(ctx: data.Context) -> dict[str, str]:
+    """The campaign targets picked in this session for the current dataset and run."""
+    if ctx.labels is None:
+        return {}
+    chosen = st.session_state.get(TARGETS_KEY, {}).get((ctx.dataset_id, ctx.run_id), {})
+    segments = set(ctx.labels.astype(str).unique())
+    return {c: s for c, s in chosen.items() if c in ctx.bounds.campaigns and s in segments}
+
+
 def _pick_targets(ctx: data.Context, campaigns: list[str]) -> dict[str, str]:
     """One segment picker per campaign; the choices persist in the session."""
     segments = sorted(ctx.labels.astype(str).unique())
@@ -245,9 +254,17 @@ def goals(ctx: data.Context) -> None:
     st.subheader("Report")
     rgrain = st.radio("Report", list(GRAIN_LABELS), format_func=lambda g: f"{g}ly report",
                       horizontal=True, key="explore_report_grain")  # fmt: skip
+    targets = _saved_targets(ctx)
+    if targets:
+        st.caption(f"The report includes campaign targeting for {len(targets)} campaign(s), as "
+                   "picked under KPIs & trends.")  # fmt: skip
+    elif ctx.labels is not None and ctx.bounds.campaigns:
+        st.caption("To add campaign targeting to the report, pick each campaign's target "
+                   "segment under KPIs & trends.")  # fmt: skip
     if st.button("Prepare report", key="explore_report_btn", icon=":material/description:"):
         try:
             rep = data.report(ctx.dataset_id, ctx.run_id, rgrain, ctx.filters, ctx.costs, chosen,
+                              tuple(sorted(targets.items())), tuple(sorted(ctx.names.items())),
                               _engine=ctx.engine, _labels=ctx.labels)  # fmt: skip
         except DataError as exc:
             st.error(str(exc))

@@ -109,3 +109,39 @@ def test_platform_filter_changes_the_exposed_users(sample_run):
     _ok(at)
     after = next(d.value for d in at.dataframe if "targeting_accuracy" in d.value)
     assert after["exposed_users"].iloc[0] < before["exposed_users"].iloc[0]
+
+
+def test_the_report_carries_the_picked_targets_under_persona_names(sample_run, monkeypatch):
+    from core import reports
+
+    built = []
+    real = reports.build_report
+
+    def spy(*args, **kwargs):
+        built.append(kwargs)
+        rep = real(*args, **kwargs)
+        built[-1]["html"] = rep.html
+        return rep
+
+    monkeypatch.setattr(reports, "build_report", spy)
+    at = _kpis_section(sample_run)
+    key = sorted(s.key for s in at.selectbox if s.key.startswith("explore_target_test-run_"))[0]
+    campaign = key.removeprefix("explore_target_test-run_")
+    at.selectbox(key=key).set_value("bargain_hunter").run()
+    at.segmented_control(key="explore_section").set_value("Goals & report").run()
+    _ok(at)
+    assert any("campaign targeting for 1 campaign" in c.value for c in at.caption)
+    at.button(key="explore_report_btn").click().run()
+    _ok(at)
+    assert at.get("download_button")
+    [kwargs] = built
+    assert kwargs["targets"] == {campaign: "bargain_hunter"}
+    assert kwargs["names"]["bargain_hunter"] == "Bargain <hunters>"
+    assert f"<td>{campaign}</td><td>Bargain &lt;hunters&gt;</td>" in kwargs["html"]
+
+
+def test_without_targets_the_report_says_where_to_pick_them(sample_run):
+    at = _kpis_section(sample_run)
+    at.segmented_control(key="explore_section").set_value("Goals & report").run()
+    _ok(at)
+    assert any("pick each campaign's target segment" in c.value for c in at.caption)

@@ -100,3 +100,28 @@ def test_monthly_report_period():
         dt.date(2023, 12, 1),
         dt.date(2023, 12, 31),
     )
+
+
+def test_report_names_segments_by_their_persona_names(engine):
+    """Targeting rows and the segment filter note say the persona name, not the label."""
+    from core.targeting import campaign_targeting
+
+    names = {"S1": "Night <owls>", "S2": "早鸟"}
+    filters = ex.ExploreFilters(segments=("S1",))
+    rep = rp.build_report(
+        engine, filters=filters, labels=LABELS, targets={"A": "S1", "B": "S2"}, names=names
+    )
+    assert "Segments: Night &lt;owls&gt;." in rep.html
+    assert "Night &lt;owls&gt;" in rep.html and "早鸟" in rep.html
+    # the numbers are core.targeting's for the report week (Jan 8-14), only the name changes
+    week = ex.ExploreFilters(
+        start=dt.date(2024, 1, 8), end=dt.date(2024, 1, 14), segments=("S1",)
+    )
+    table = campaign_targeting(engine, week, LABELS, {"A": "S1", "B": "S2"})
+    assert table["exposed_users"].sum() > 0
+    for row in table.itertuples():
+        assert f"<td>{row.campaign}</td><td>{names[row.target_segment]}".replace(
+            "<owls>", "&lt;owls&gt;"
+        ) in rep.html
+    unnamed = rp.build_report(engine, labels=LABELS, targets={"A": "S1"})
+    assert "<td>A</td><td>S1</td>" in unnamed.html
