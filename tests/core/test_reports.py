@@ -114,14 +114,15 @@ def test_report_names_segments_by_their_persona_names(engine):
     assert "Segments: Night &lt;owls&gt;." in rep.html
     assert "Night &lt;owls&gt;" in rep.html and "早鸟" in rep.html
     # the numbers are core.targeting's for the report week (Jan 8-14), only the name changes
-    week = ex.ExploreFilters(
-        start=dt.date(2024, 1, 8), end=dt.date(2024, 1, 14), segments=("S1",)
-    )
+    week = ex.ExploreFilters(start=dt.date(2024, 1, 8), end=dt.date(2024, 1, 14), segments=("S1",))
     table = campaign_targeting(engine, week, LABELS, {"A": "S1", "B": "S2"})
     assert table["exposed_users"].sum() > 0
     for row in table.itertuples():
-        assert f"<td>{row.campaign}</td><td>{names[row.target_segment]}".replace(
-            "<owls>", "&lt;owls&gt;"
-        ) in rep.html
+        assert (
+            f"<td>{row.campaign}</td><td>{names[row.target_segment]}".replace(
+                "<owls>", "&lt;owls&gt;"
+            )
+            in rep.html
+        )
     unnamed = rp.build_report(engine, labels=LABELS, targets={"A": "S1"})
     assert "<td>A</td><td>S1</td>" in unnamed.html
