@@ -580,6 +580,23 @@ def targeting_chart(table: pd.DataFrame) -> alt.Chart:
     return _configure(chart)
 
 
+GOAL_HEADINGS = ("Goal", "Start", "End", "Change", "Target")
+
+
+def _goal_rows(progress: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Goal progress as text rows for the report (people as counts, rates as %)."""
+    return [
+        (
+            _kpi_label(r.kpi),
+            _fmt(r.kpi, r.start_value),
+            _fmt(r.kpi, r.end_value),
+            _fmt("rate", r.change),
+            _fmt("rate", r.target_change),
+        )
+        for r in progress.itertuples(index=False)
+    ]
+
+
 def _targeting_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
     """The targeting table as text rows for the report."""
     return [
@@ -640,11 +657,15 @@ def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
 
 
+#: KPIs that are counts of events or people (whole numbers in the report tables).
+COUNT_KPIS = ("exposures", "reach", "active_users", "orders", "buyers", "followers")
+
+
 def _fmt(kpi: str, value) -> str:
     """Format one KPI value for the report tables."""
     if value is None or (isinstance(value, float) and not np.isfinite(value)):
         return "n/a"
-    if kpi in ("exposures", "reach", "active_users", "orders", "buyers"):
+    if kpi in COUNT_KPIS:
         return f"{int(value):,}"
     if kpi in KPI_FORMATS:
         return f"{value:,.2f}"
@@ -773,13 +794,14 @@ def build_report(
         notes.append("Platforms: " + ", ".join(filters.platforms) + ".")
     if filters.segments:
         notes.append("Segments: " + ", ".join(named(s) for s in filters.segments) + ".")
+    goal_rows = _goal_rows(progress) if progress is not None else None
     target_rows = _targeting_rows(targeting) if targeting is not None else None
-    html_text = _report_html(heading, notes, rows, charts, alerts, progress, target_rows)
-    pdf = _report_pdf(heading, notes, rows, charts, alerts, target_rows)
+    html_text = _report_html(heading, notes, rows, charts, alerts, goal_rows, target_rows)
+    pdf = _report_pdf(heading, notes, rows, charts, alerts, goal_rows, target_rows)
     return Report(title=heading, html=html_text, pdf=pdf)
 
 
-def _report_html(heading, notes, rows, charts, alerts, progress, target_rows=None) -> str:
+def _report_html(heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None) -> str:
     """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
     esc = html.escape
     parts = [
@@ -800,26 +822,14 @@ def _report_html(heading, notes, rows, charts, alerts, progress, target_rows=Non
         if alerts
         else "<p>No spikes in comments, shares or negative comments this period.</p>",
     ]
-    if progress is not None:
+    if goal_rows is not None:
         parts.append(
-            "<h2>Goals</h2><table><tr><th>Goal</th><th>Start</th><th>End</th>"
-            "<th>Change</th><th>Target</th></tr>"
+            "<h2>Goals</h2><table><tr>"
+            + "".join(f"<th>{esc(h)}</th>" for h in GOAL_HEADINGS)
+            + "</tr>"
         )
-        for r in progress.itertuples(index=False):
-            parts.append(
-                "<tr>"
-                + "".join(
-                    f"<td>{esc(str(c))}</td>"
-                    for c in (
-                        r.kpi,
-                        _fmt(r.kpi, r.start_value),
-                        _fmt(r.kpi, r.end_value),
-                        _fmt("rate", r.change),
-                        _fmt("rate", r.target_change),
-                    )
-                )
-                + "</tr>"
-            )
+        for row in goal_rows:
+            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
         parts.append("</table>")
     if target_rows is not None:
         parts.append(
@@ -837,7 +847,7 @@ def _report_html(heading, notes, rows, charts, alerts, progress, target_rows=Non
     return "\n".join(parts)
 
 
-def _report_pdf(heading, notes, rows, charts, alerts, target_rows=None) -> bytes:
+def _report_pdf(heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None) -> bytes:
     """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -877,6 +887,19 @@ def _report_pdf(heading, notes, rows, charts, alerts, target_rows=None) -> bytes
     pdf.set_font(family, "", 9)
     for a in alerts or ["No spikes in comments, shares or negative comments this period."]:
         pdf.multi_cell(0, 5, text("- " + a), new_x="LMARGIN", new_y="NEXT")
+    if goal_rows is not None:
+        pdf.ln(3)
+        pdf.set_font(family, "", 12)
+        pdf.cell(0, 7, "Goals", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(family, "", 9)
+        with pdf.table(
+            col_widths=(50, 30, 30, 30, 30),
+            text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
+        ) as table:
+            table.row(list(GOAL_HEADINGS))
+            for row in goal_rows:
+                table.row([text(c) for c in row])
     if target_rows is not None:
         pdf.ln(3)
         pdf.set_font(family, "", 12)

@@ -248,7 +248,7 @@ def goals(ctx: data.Context) -> None:
                    "Followers = people who followed (follow events) up to each period's end.")  # fmt: skip
         for r in prog.itertuples():
             if pd.notna(r.change):
-                st.write(f"**{rp._kpi_label(r.kpi) if r.kpi != 'followers' else 'Followers'}**: "
+                st.write(f"**{rp._kpi_label(r.kpi)}**: "
                          f"{r.change:+.1%} of a {r.target_change:+.0%} target "
                          f"({'met' if r.met else f'{r.progress:.0%} of the way'}).")  # fmt: skip
     st.subheader("Report")

@@ -92,6 +92,16 @@ def test_weekly_report_html_and_pdf(engine):
     assert "&lt;script&gt;" in rep.html and "品牌" in rep.html
     assert rep.html.count("<svg") >= 5
     assert "Interaction rate" in rep.html and "Goals" in rep.html
+    # followers are people, counted up to each period's end (not a percentage)
+    prog = ex.goal_progress(
+        engine,
+        [ex.Goal("followers", 0.3)],
+        ex.ExploreFilters(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 14)),
+        LABELS,
+    ).iloc[0]
+    start, end = int(prog.start_value), int(prog.end_value)
+    assert end > 0
+    assert f"<tr><td>Followers</td><td>{start:,}</td><td>{end:,}</td>" in rep.html
     assert rep.pdf.startswith(b"%PDF") and len(rep.pdf) > 10_000
 
 
