@@ -753,12 +753,16 @@ def build_report(
     warnings = ex.early_warnings(ex.daily_signals(engine, warn_filters, labels))
     warnings = warnings[warnings["date"] >= pd.Timestamp(cur_start)]
     progress = ex.goal_progress(engine, goals, both, labels, grain) if goals else None
-    targeting = None
+    targeting, idle = None, []
     if targets:
         from core.targeting import campaign_targeting
 
         targeting = campaign_targeting(engine, current, labels, targets)
         targeting = targeting.assign(target_segment=targeting["target_segment"].map(named))
+        # A weekly report lists the campaigns that ran in its period; the others get a line.
+        ran = (targeting["exposed_users"] > 0) | (targeting["converters"] > 0)
+        idle = targeting.loc[~ran, "campaign"].astype(str).tolist()
+        targeting = targeting[ran].reset_index(drop=True)
 
     rows = []
     for kpi in REPORT_KPIS:
@@ -774,7 +778,7 @@ def build_report(
     ]
     if progress is not None:
         charts.append(goals_chart(progress))
-    if targeting is not None:
+    if targeting is not None and not targeting.empty:
         charts.append(targeting_chart(targeting))
     spikes = warnings[warnings["spike"]]
     alerts = [
@@ -796,12 +800,16 @@ def build_report(
         notes.append("Segments: " + ", ".join(named(s) for s in filters.segments) + ".")
     goal_rows = _goal_rows(progress) if progress is not None else None
     target_rows = _targeting_rows(targeting) if targeting is not None else None
-    html_text = _report_html(heading, notes, rows, charts, alerts, goal_rows, target_rows)
-    pdf = _report_pdf(heading, notes, rows, charts, alerts, goal_rows, target_rows)
+    target_note = f"No exposures or buyers this {grain}: {', '.join(idle)}." if idle else ""
+    parts = (heading, notes, rows, charts, alerts, goal_rows, target_rows, target_note)
+    html_text = _report_html(*parts)
+    pdf = _report_pdf(*parts)
     return Report(title=heading, html=html_text, pdf=pdf)
 
 
-def _report_html(heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None) -> str:
+def _report_html(
+    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
+) -> str:
     """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
     esc = html.escape
     parts = [
@@ -832,14 +840,16 @@ def _report_html(heading, notes, rows, charts, alerts, goal_rows=None, target_ro
             parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
         parts.append("</table>")
     if target_rows is not None:
+        parts.append("<h2>Campaign targeting</h2>")
+    if target_rows:
         parts.append(
-            "<h2>Campaign targeting</h2><table><tr>"
-            + "".join(f"<th>{esc(h)}</th>" for h in TARGETING_HEADINGS)
-            + "</tr>"
+            "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in TARGETING_HEADINGS) + "</tr>"
         )
         for row in target_rows:
             parts.append(f"<tr>{''.join(f'<td>{esc(c)}</td>' for c in row)}</tr>")
         parts.append(f"</table><p>{esc(targeting_caption())}</p>")
+    if target_note:
+        parts.append(f"<p>{esc(target_note)}</p>")
     parts.append("<h2>Charts</h2>")
     for chart in charts:
         parts.append(f"<div style='margin:1em 0'>{chart_svg(chart)}</div>")
@@ -847,7 +857,9 @@ def _report_html(heading, notes, rows, charts, alerts, goal_rows=None, target_ro
     return "\n".join(parts)
 
 
-def _report_pdf(heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None) -> bytes:
+def _report_pdf(
+    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
+) -> bytes:
     """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
     from fpdf import FPDF
     from fpdf.fonts import FontFace
@@ -905,6 +917,7 @@ def _report_pdf(heading, notes, rows, charts, alerts, goal_rows=None, target_row
         pdf.set_font(family, "", 12)
         pdf.cell(0, 7, "Campaign targeting", new_x="LMARGIN", new_y="NEXT")
         pdf.set_font(family, "", 8)
+    if target_rows:
         with pdf.table(
             col_widths=(40, 40, 25, 25, 20, 25),
             text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
@@ -914,6 +927,8 @@ def _report_pdf(heading, notes, rows, charts, alerts, goal_rows=None, target_row
             for row in target_rows:
                 table.row([text(c) for c in row])
         pdf.multi_cell(0, 4, text(targeting_caption()), new_x="LMARGIN", new_y="NEXT")
+    if target_note:
+        pdf.multi_cell(0, 4, text(target_note), new_x="LMARGIN", new_y="NEXT")
     for chart in charts:
         png = chart_png(chart)
         pdf.ln(3)

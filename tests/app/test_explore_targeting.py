@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -125,19 +127,28 @@ def test_the_report_carries_the_picked_targets_under_persona_names(sample_run, m
 
     monkeypatch.setattr(reports, "build_report", spy)
     at = _kpis_section(sample_run)
-    key = sorted(s.key for s in at.selectbox if s.key.startswith("explore_target_test-run_"))[0]
-    campaign = key.removeprefix("explore_target_test-run_")
-    at.selectbox(key=key).set_value("bargain_hunter").run()
+    keys = sorted(s.key for s in at.selectbox if s.key.startswith("explore_target_test-run_"))
+    campaigns = [k.removeprefix("explore_target_test-run_") for k in keys]
+    for key in keys:
+        at.selectbox(key=key).set_value("bargain_hunter").run()
     at.segmented_control(key="explore_section").set_value("Goals & report").run()
     _ok(at)
-    assert any("campaign targeting for 1 campaign" in c.value for c in at.caption)
+    assert any(f"campaign targeting for {len(campaigns)} campaign" in c.value for c in at.caption)
+    # the sample's campaigns ran in Sep-Nov; the last full month (October) has flash_sale
+    at.radio(key="explore_report_grain").set_value("month").run()
     at.button(key="explore_report_btn").click().run()
     _ok(at)
     assert at.get("download_button")
     [kwargs] = built
-    assert kwargs["targets"] == {campaign: "bargain_hunter"}
+    assert kwargs["targets"] == dict.fromkeys(campaigns, "bargain_hunter")
     assert kwargs["names"]["bargain_hunter"] == "Bargain <hunters>"
-    assert f"<td>{campaign}</td><td>Bargain &lt;hunters&gt;</td>" in kwargs["html"]
+    # campaigns that ran in the report month have a row under the persona name; the
+    # others are listed on one line
+    html = kwargs["html"]
+    rows = [c for c in campaigns if f"<td>{c}</td><td>Bargain &lt;hunters&gt;</td>" in html]
+    assert rows
+    for campaign in set(campaigns) - set(rows):
+        assert re.search(rf"No exposures or buyers this month: [^<]*\b{campaign}\b", html)
 
 
 def test_without_targets_the_report_says_where_to_pick_them(sample_run):

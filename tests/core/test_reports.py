@@ -136,3 +136,19 @@ def test_report_names_segments_by_their_persona_names(engine):
         )
     unnamed = rp.build_report(engine, labels=LABELS, targets={"A": "S1"})
     assert "<td>A</td><td>S1</td>" in unnamed.html
+
+
+def test_campaigns_without_activity_in_the_report_period_get_one_line(engine):
+    # week Jan 15-21: B has a buyer (u3, Jan 16); A has no exposure and no buyer
+    rep = rp.build_report(
+        engine, labels=LABELS, targets={"A": "S1", "B": "S2"}, as_of=dt.date(2024, 1, 22)
+    )
+    assert "2024-01-15 to 2024-01-21" in rep.title
+    assert "<td>B</td><td>S2</td>" in rep.html
+    assert "<td>A</td>" not in rep.html
+    assert "<p>No exposures or buyers this week: A.</p>" in rep.html
+    # nothing ran: the section says so, without an empty table or chart
+    quiet = rp.build_report(engine, labels=LABELS, targets={"A": "S1"}, as_of=dt.date(2024, 1, 22))
+    assert "<p>No exposures or buyers this week: A.</p>" in quiet.html
+    assert "Targeting accuracy = " not in quiet.html
+    assert "Campaign precision" not in quiet.html
