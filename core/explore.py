@@ -736,8 +736,11 @@ def lifecycle_mix(
     Returns
     -------
     DataFrame
-        ``period`` (start date), ``as_of`` (date), ``stage``, ``users``, ``share``;
-        every stage appears for every period (zeros included), in ``STAGES`` order.
+        ``period`` (start date), ``as_of`` (date), ``stage``, ``users``, ``share``,
+        ``history_full`` (the dataset's first day lies at least ``new_days`` and
+        ``dormant_days`` before ``as_of``; before that every engaged user is new and none
+        can be dormant, whatever their history before the data); every stage appears for
+        every period (zeros included), in ``STAGES`` order.
     """
     grain = _validate_grain(grain)
     windows = windows if windows is not None else LifecycleWindows()
@@ -766,6 +769,7 @@ def lifecycle_mix(
             FROM ud WHERE purchased
         ) WHERE k = {loyal_n}
     )"""
+        data_start = "(SELECT min(day) FROM user_days)"
     else:
         base, params = _filtered_events(
             filters, labels is not None, dates=False, until_end=True, columns=_UTE, keyed=keyed
@@ -794,6 +798,9 @@ def lifecycle_mix(
                   WHERE event_type = 'purchase')
         ) WHERE k = {loyal_n}
     )"""
+        data_start = "(SELECT CAST(min(timestamp) AS DATE) FROM events)"
+    # before this many days of data nobody can be past "new" or be dormant yet
+    full_days = max(int(windows.new_days), int(windows.dormant_days))
     grain_days = 7 if grain == "week" else None
     end_expr = (
         f"p + INTERVAL {grain_days} DAY - INTERVAL 1 DAY"
@@ -889,16 +896,21 @@ def lifecycle_mix(
         FROM ends e CROSS JOIN stages st
         LEFT JOIN deltas d ON d.p = e.p AND d.stage = st.stage
     )
-    SELECT p AS period, as_of, stage, users FROM swept
+    SELECT p AS period, as_of, stage, users,
+           as_of >= {data_start} + {full_days} AS history_full
+    FROM swept
     WHERE users > 0 AND p >= (SELECT p0 FROM bounds)
     """
     with _duck(engine, labels, keyed=keyed) as raw:
         counts = _run(raw, sql, params)
     if counts.empty:
-        return pd.DataFrame(columns=["period", "as_of", "stage", "users", "share"])
-    keys = counts[["period", "as_of"]].drop_duplicates().sort_values("period")
+        return pd.DataFrame(columns=["period", "as_of", "stage", "users", "share", "history_full"])
+    keys = counts[["period", "as_of", "history_full"]].drop_duplicates().sort_values("period")
     grid = keys.merge(pd.DataFrame({"stage": STAGES}), how="cross")
-    out = grid.merge(counts, on=["period", "as_of", "stage"], how="left")
+    out = grid.merge(
+        counts.drop(columns="history_full"), on=["period", "as_of", "stage"], how="left"
+    )
+    out["history_full"] = out["history_full"].astype(bool)
     out["users"] = out["users"].fillna(0).astype("int64")
     totals = out.groupby("period")["users"].transform("sum")
     out["share"] = out["users"] / totals.where(totals > 0)

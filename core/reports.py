@@ -200,12 +200,20 @@ def _period_x(frame: pd.DataFrame, grain: str) -> alt.X:
     )
 
 
-def _period_bands(frame: pd.DataFrame, grain: str) -> tuple[pd.DataFrame, alt.X]:
-    """Bar charts per period: one band per period (on a time scale a bar is a sliver)."""
+def _period_bands(
+    frame: pd.DataFrame, grain: str, starred: str | None = None
+) -> tuple[pd.DataFrame, alt.X]:
+    """Bar charts per period: one band per period (on a time scale a bar is a sliver).
+
+    ``starred`` names a boolean column; the labels of periods where it is true end in "*".
+    """
     periods = pd.to_datetime(frame["period"])
     one_year = periods.dt.year.nunique() <= 1
     fmt = ("%b %d" if one_year else "%b %d, %Y") if grain == "week" else "%b %Y"
-    labelled = frame.assign(period_label=periods.dt.strftime(fmt))
+    label = periods.dt.strftime(fmt)
+    if starred is not None:
+        label = label.where(~frame[starred].astype(bool), label + " *")
+    labelled = frame.assign(period_label=label)
     order = list(dict.fromkeys(labelled.sort_values("period")["period_label"]))
     x = alt.X(
         "period_label:O",
@@ -242,12 +250,28 @@ def new_returning_chart(nvr: pd.DataFrame, grain: str = "week") -> alt.Chart:
     return _configure(chart)
 
 
+def partial_history_note(mix: pd.DataFrame, windows: ex.LifecycleWindows, grain: str) -> str:
+    """Why the faded periods of the lifecycle chart read as they do ("" when none are)."""
+    if mix.empty or "history_full" not in mix or mix["history_full"].all():
+        return ""
+    days = max(windows.new_days, windows.dormant_days)
+    return (
+        f"{grain.title()}s marked * end less than {days} days after the data starts: everyone "
+        f"engaged counts as new and nobody can be dormant yet, whatever they did before."
+    )
+
+
 def lifecycle_chart(mix: pd.DataFrame, grain: str = "week") -> alt.Chart:
     """Stacked share of users in each lifecycle stage at each period end."""
     title = f"Lifecycle stage mix at the end of each {grain}"
     if mix.empty:
         return _empty(title)
-    data, x = _period_bands(mix, grain)
+    # periods that end too soon after the data starts are starred (partial_history_note);
+    # fading them would make "new" look like "prospect"
+    flagged = (
+        mix.assign(partial=~mix["history_full"].astype(bool)) if "history_full" in mix else mix
+    )
+    data, x = _period_bands(flagged, grain, starred="partial" if "partial" in flagged else None)
     chart = (
         alt.Chart(data)
         .mark_bar()

@@ -59,7 +59,8 @@ def lifecycle(ctx: data.Context) -> None:
     grain = _grain("explore_life_grain")
     nvr = ctx.call("new_vs_returning", grain=grain)
     view.chart(rp.new_returning_chart(nvr, grain), nvr, "new_vs_returning",
-               "New = first event ever in that period; everyone else active is returning.")  # fmt: skip
+               "New = first event ever in that period; everyone else active is returning. "
+               f"In the data's first {grain} everyone is new: there is nothing before it.")  # fmt: skip
     with st.expander("Lifecycle windows (days)"):
         c = st.columns(4)
         try:
@@ -74,7 +75,14 @@ def lifecycle(ctx: data.Context) -> None:
             return
         st.dataframe(ex.stage_rules(windows), hide_index=True, width="stretch")
     mix = ctx.call("lifecycle_mix", grain=grain, windows=windows)
-    view.chart(rp.lifecycle_chart(mix, grain), mix, "lifecycle_mix")
+    notes = [rp.partial_history_note(mix, windows, grain)]
+    span = (ctx.bounds.date_max - ctx.bounds.date_min).days
+    if span < windows.churned_days:
+        notes.append(f"Churned needs {windows.churned_days} days without events; this data "
+                     f"covers {span + 1} days, so nobody can be churned yet.")  # fmt: skip
+    view.chart(
+        rp.lifecycle_chart(mix, grain), mix, "lifecycle_mix", " ".join(n for n in notes if n)
+    )
 
 
 def kpis(ctx: data.Context) -> None:

@@ -60,3 +60,21 @@ def test_user_supplied_names_are_escaped_in_markdown():
 
     out = md("[x](http://a) *b* <i>河南</i>")
     assert "<" not in out and "\\[x\\]" in out and "\\*b\\*" in out and "河南" in out
+
+
+def test_lifecycle_says_which_periods_lack_history_and_that_churn_needs_more_days():
+    at = _page()
+    at.segmented_control(key="explore_section").set_value("Lifecycle").run()
+    _ok(at)
+    captions = " ".join(c.value for c in at.caption)
+    # the sample covers Sep 1 - Nov 29: its first four weeks end < 30 days after the start
+    assert "Weeks marked * end less than 30 days after the data starts" in captions
+    assert "Churned needs 90 days without events; this data covers 90 days" in captions
+    # windows short enough for this data: no faded period, churn possible
+    at.number_input(key="explore_new").set_value(7).run()
+    at.number_input(key="explore_dormant").set_value(7).run()
+    at.number_input(key="explore_churned").set_value(30).run()
+    _ok(at)
+    captions = " ".join(c.value for c in at.caption)
+    assert "Weeks marked * end less than 7 days" in captions  # the first week still is
+    assert "Churned needs" not in captions

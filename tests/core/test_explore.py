@@ -192,6 +192,21 @@ def test_lifecycle_mix_default_windows(engine):
         ("01-15", "new"): 3,
     }
     assert mix["as_of"].dt.strftime("%m-%d").unique().tolist() == ["01-07", "01-14", "01-16"]
+    # the data starts Jan 1: no period ends 30 days after it, so every period is flagged
+    assert not mix["history_full"].any()
+
+
+def test_lifecycle_periods_too_close_to_the_data_start_are_flagged(engine):
+    # full once as_of >= Jan 1 + max(new_days, dormant_days), whatever the date filter
+    w = LifecycleWindows(new_days=10, dormant_days=5, churned_days=20, loyal_purchase_days=2)
+    for f in (ex.ExploreFilters(), ex.ExploreFilters(start=dt.date(2024, 1, 8))):
+        mix = ex.lifecycle_mix(engine, f, windows=w)
+        flags = mix.groupby("as_of")["history_full"].agg(["min", "max"])
+        assert (flags["min"] == flags["max"]).all()  # one flag per period
+        expected = {"01-07": False, "01-14": True, "01-16": True}
+        got = {d.strftime("%m-%d"): bool(v) for d, v in flags["min"].items()}
+        assert got == {k: v for k, v in expected.items() if k in got}, f
+    assert ex.lifecycle_mix(engine, windows=WINDOWS)["history_full"].all()  # 5 days suffice
 
 
 def test_lifecycle_mix_custom_windows(engine):
@@ -598,6 +613,8 @@ def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain, layout):
                 got = {(r.period, r.as_of, r.stage): r.users for r in mix.itertuples() if r.users}
                 sel = _in_segments(ev, f, labels)
                 assert got == _lifecycle_brute(sel, f, grain, w), (f, w)
+                first = ev["day"].min() + pd.Timedelta(days=max(w.new_days, w.dormant_days))
+                assert (mix["history_full"] == (mix["as_of"] >= first)).all(), (f, w)
                 assert set(mix.groupby("period").size()) == {len(ex.STAGES)}
     finally:
         eng.dispose()
