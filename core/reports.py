@@ -385,35 +385,73 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
 
 
 def ladder_chart(ladder: pd.DataFrame) -> alt.Chart:
-    """Engagement ladder: users reaching each step, one bar per segment."""
+    """Engagement ladder: share of viewers reaching each step, per segment.
+
+    One group gets a bar per step; several get a segment x step heatmap with the share in
+    each cell (grouped bars with a legend of long persona names do not read).
+    """
     title = "Engagement ladder: users reaching view -> like -> comment -> share -> purchase"
     if ladder["users"].sum() == 0:
         return _empty(title)
-    chart = (
-        alt.Chart(ladder)
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "step:N", title="Step (each includes every earlier one)", sort=list(ex.LADDER_STEPS)
-            ),
-            yOffset=alt.YOffset("segment:N"),
-            x=alt.X(
-                "share_of_first:Q",
-                title="Users reaching the step (% of viewers)",
-                axis=alt.Axis(format="%"),
-            ),
-            color=alt.Color("segment:N", title="Segment"),
-            tooltip=[
-                alt.Tooltip("segment:N", title="Segment"),
-                alt.Tooltip("step:N", title="Step"),
-                alt.Tooltip("users:Q", title="Users reaching it", format=","),
-                alt.Tooltip("users_any:Q", title="Users doing it at all", format=","),
-                alt.Tooltip("share_of_first:Q", title="Of viewers", format=".1%"),
-            ],
+    step_title = "Step (each includes every earlier one)"
+    share_title = "Users reaching the step (% of viewers)"
+    tooltip = [
+        alt.Tooltip("segment:N", title="Segment"),
+        alt.Tooltip("step:N", title="Step"),
+        alt.Tooltip("users:Q", title="Users reaching it", format=","),
+        alt.Tooltip("users_any:Q", title="Users doing it at all", format=","),
+        alt.Tooltip("share_of_first:Q", title="Of viewers", format=".1%"),
+    ]
+    if ladder["segment"].nunique() <= 1:
+        chart = (
+            alt.Chart(ladder)
+            .mark_bar()
+            .encode(
+                y=alt.Y("step:N", title=step_title, sort=list(ex.LADDER_STEPS)),
+                x=alt.X("share_of_first:Q", title=share_title, axis=alt.Axis(format="%")),
+                tooltip=tooltip,
+            )
+            .properties(title=title, height=alt.Step(28))
         )
-        .properties(title=title, height=alt.Step(14))  # step: a band per bar, any size
+        return _configure(chart)
+    order = list(dict.fromkeys(ladder["segment"].astype(str)))  # as given: all users first
+    base = alt.Chart(ladder).encode(
+        x=alt.X(
+            "step:N",
+            title=step_title,
+            sort=list(ex.LADDER_STEPS),
+            axis=alt.Axis(labelAngle=0, orient="top"),
+        ),
+        # the title sits above the labels, level: beside long persona names it overlapped them
+        y=alt.Y(
+            "segment:N",
+            title="Segment",
+            sort=order,
+            axis=alt.Axis(
+                labelLimit=360,
+                titleAngle=0,
+                titleAlign="right",
+                titleX=-8,
+                titleY=-8,
+                titleBaseline="bottom",
+            ),
+        ),
     )
-    return _configure(chart)
+    rect = base.mark_rect().encode(
+        color=alt.Color(
+            "share_of_first:Q",
+            title=share_title,
+            scale=alt.Scale(scheme="blues", domain=[0, 1]),
+            legend=alt.Legend(format="%", orient="bottom", gradientLength=240, titleLimit=400),
+        ),
+        tooltip=tooltip,
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("share_of_first:Q", format=".0%"),
+        color=alt.condition("datum.share_of_first > 0.55", alt.value("white"), alt.value("black")),
+        tooltip=tooltip,
+    )
+    return _configure(alt.layer(rect, text).properties(title=title, height=alt.Step(30)))
 
 
 def retention_chart(ret: pd.DataFrame, grain: str = "week") -> alt.Chart:
@@ -423,8 +461,10 @@ def retention_chart(ret: pd.DataFrame, grain: str = "week") -> alt.Chart:
         return _empty(title)
     data = ret.assign(cohort_label=ret["cohort"].dt.strftime("%Y-%m-%d"))
     base = alt.Chart(data).encode(
-        x=alt.X("period:O", title=f"{grain.title()}s since first activity"),
-        y=alt.Y("cohort_label:O", title=f"Cohort (first active {grain}, start date)"),
+        x=alt.X(
+            "period:O", title=f"{grain.title()}s since first activity", axis=alt.Axis(labelAngle=0)
+        ),
+        y=alt.Y("cohort_label:O", title=f"Cohort (first {grain})"),
     )
     rect = base.mark_rect().encode(
         color=alt.Color(
@@ -445,8 +485,11 @@ def retention_chart(ret: pd.DataFrame, grain: str = "week") -> alt.Chart:
         text=alt.Text("retention:Q", format=".0%"),
         color=alt.condition("datum.retention > 0.5", alt.value("white"), alt.value("black")),
     )
-    # a fixed step per cohort row (not a total height): rows stay readable at any count
-    return _configure(alt.layer(rect, text).properties(title=title, height=alt.Step(22)))
+    # a step per cohort row (22 px, readable at any count), taller when there are few
+    # cohorts so the vertical axis title fits; a step, not a height: Streamlit takes a
+    # numeric height as the whole chart's and squeezes the title out of the frame
+    step = max(22, 150 // max(data["cohort_label"].nunique(), 1))
+    return _configure(alt.layer(rect, text).properties(title=title, height=alt.Step(step)))
 
 
 def attribute_chart(geo: pd.DataFrame, attribute: str, kpi: str = "conversion_rate") -> alt.Chart:
