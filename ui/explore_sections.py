@@ -106,7 +106,7 @@ def kpis(ctx: data.Context) -> None:
                 "period_start, period_end, cost).")  # fmt: skip
     view.chart(rp.kpi_bar_chart(summary, kpi, by), summary, f"kpis_by_{by}")
     with st.expander("All KPIs in a table, and their formulas"):
-        view.table(summary, f"kpi_table_{by}")
+        view.table(summary, f"kpi_table_{by}", {"group": rp.DIMENSION_LABELS[by].capitalize()})
         st.dataframe(ex.kpi_definitions(), hide_index=True, width="stretch")
     grain = _grain("explore_trend_grain")
     trends = ctx.call("kpi_trends", grain=grain)
@@ -239,7 +239,8 @@ def geography(ctx: data.Context) -> None:
             + ", ".join(view.md(h) for h in hot)
             + ". Consider shifting reach there."
         )
-    view.table(geo, f"by_{attr}_table")
+    view.table(geo, f"by_{attr}_table", {"value": attr.replace("_", " ").capitalize(),
+                                          "users": "Active users"})  # fmt: skip
 
 
 def goals(ctx: data.Context) -> None:

@@ -47,8 +47,38 @@ def chart(chart_obj, data: pd.DataFrame, key: str, caption: str | None = None) -
         cols[1].caption(caption)
 
 
-def table(data: pd.DataFrame, key: str, **kwargs) -> None:
-    """Show a table with its own download button."""
+#: Columns that hold money (two decimals) besides the money KPIs.
+_MONEY_COLUMNS = {"revenue", "cost", "campaign_revenue"}
+
+
+def kpi_columns(data: pd.DataFrame, labels: dict | None = None) -> dict:
+    """``column_config`` for a table of KPIs: readable names, rates in %, money with cents.
+
+    ``labels`` names columns the KPI catalogue does not (e.g. ``{"group": "Platform"}``).
+    """
+    from core.kpis import KPIS
+    from core.reports import _kpi_label
+
+    units = {k.key: k.unit for k in KPIS}
+    config = {}
+    for col in data.columns:
+        name = (labels or {}).get(col) or _kpi_label(str(col))
+        if units.get(col) in ("share", "ratio"):
+            config[col] = st.column_config.NumberColumn(name, format="percent")
+        elif units.get(col) == "money" or col in _MONEY_COLUMNS:
+            config[col] = st.column_config.NumberColumn(name, format="accounting")
+        elif pd.api.types.is_bool_dtype(data[col]):
+            config[col] = st.column_config.CheckboxColumn(name)
+        elif pd.api.types.is_integer_dtype(data[col]):
+            config[col] = st.column_config.NumberColumn(name, format="localized")
+        else:
+            config[col] = st.column_config.Column(name)
+    return config
+
+
+def table(data: pd.DataFrame, key: str, labels: dict | None = None, **kwargs) -> None:
+    """Show a KPI table (see :func:`kpi_columns`) with its own download button."""
+    kwargs.setdefault("column_config", kpi_columns(data, labels))
     st.dataframe(data, hide_index=True, width="stretch", **kwargs)
     st.download_button(
         "Download table (CSV)",

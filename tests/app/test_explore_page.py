@@ -78,3 +78,37 @@ def test_lifecycle_says_which_periods_lack_history_and_that_churn_needs_more_day
     captions = " ".join(c.value for c in at.caption)
     assert "Weeks marked * end less than 7 days" in captions  # the first week still is
     assert "Churned needs" not in captions
+
+
+def test_kpi_tables_name_columns_and_format_rates_money_and_counts():
+    import pandas as pd
+
+    from ui.explore_view import kpi_columns
+
+    frame = pd.DataFrame(
+        {
+            "value": ["广东"],
+            "users": [312],
+            "revenue": [337597.4],
+            "conversion_rate": [0.5128],
+            "roi": [-0.2],
+            "arpu": [1082.04],
+            "high_potential": [False],
+        }
+    )
+    config = kpi_columns(frame, {"value": "Region", "users": "Active users"})
+    label = {col: c["label"] for col, c in config.items()}
+    fmt = {col: c.get("type_config", {}).get("format") for col, c in config.items()}
+    assert label == {
+        "value": "Region",
+        "users": "Active users",
+        "revenue": "Revenue",
+        "conversion_rate": "Conversion rate (per user)",
+        "roi": "ROI",
+        "arpu": "ARPU",
+        "high_potential": "High potential",
+    }
+    assert fmt["conversion_rate"] == fmt["roi"] == "percent"
+    assert fmt["revenue"] == fmt["arpu"] == "accounting"
+    assert fmt["users"] == "localized"
+    assert config["high_potential"]["type_config"]["type"] == "checkbox"
