@@ -299,8 +299,8 @@ def lifecycle_chart(mix: pd.DataFrame, grain: str = "week") -> alt.Chart:
 
 
 KPI_FORMATS = {
-    "exposures": ("count", ","),
-    "reach": ("people", ","),
+    "exposures": ("count", ",~f"),
+    "reach": ("people", ",~f"),
     "revenue": ("money", ",.2f"),
     "arpu": ("money per user", ",.2f"),
     "average_order_value": ("money per order", ",.2f"),
@@ -557,13 +557,11 @@ def goals_chart(progress: pd.DataFrame) -> alt.Chart:
 
 
 SIGNAL_LABELS = {
-    "comments": ("Comment volume", "Comments per day (count)", ","),
-    "shares": ("Shares", "Shares per day (count)", ","),
-    "negative_comment_share": (
-        "Negative comment share",
-        "Negative comments (% of comments)",
-        "%",
-    ),
+    # d3 formats: ",~f" keeps counts as 150 (plain "," printed 1.5e+2); the vertical axis
+    # titles stay shorter than the plot so they do not push the chart title out of frame
+    "comments": ("Comment volume", "Comments per day (count)", ",~f"),
+    "shares": ("Shares", "Shares per day (count)", ",~f"),
+    "negative_comment_share": ("Negative comment share", "Negative (% of comments)", "%"),
 }
 
 
