@@ -107,7 +107,12 @@ def kpis(ctx: data.Context) -> None:
     view.chart(rp.kpi_bar_chart(summary, kpi, by), summary, f"kpis_by_{by}")
     with st.expander("All KPIs in a table, and their formulas"):
         view.table(summary, f"kpi_table_{by}", {"group": rp.DIMENSION_LABELS[by].capitalize()})
-        st.dataframe(ex.kpi_definitions(), hide_index=True, width="stretch")
+        st.dataframe(
+            ex.kpi_definitions(), hide_index=True, width="stretch",
+            column_order=("name", "family", "formula", "where"),
+            column_config={"name": "KPI", "family": "Family", "formula": "Formula",
+                           "where": "Shown in"},
+        )  # fmt: skip
     grain = _grain("explore_trend_grain")
     trends = ctx.call("kpi_trends", grain=grain)
     if kpi in trends:
@@ -261,7 +266,7 @@ def goals(ctx: data.Context) -> None:
                          f"{r.change:+.1%} of a {r.target_change:+.0%} target "
                          f"({'met' if r.met else f'{r.progress:.0%} of the way'}).")  # fmt: skip
     st.subheader("Report")
-    rgrain = st.radio("Report", list(GRAIN_LABELS), format_func=lambda g: f"{g}ly report",
+    rgrain = st.radio("Period", list(GRAIN_LABELS), format_func=lambda g: f"{g}ly report",
                       horizontal=True, key="explore_report_grain")  # fmt: skip
     targets = _saved_targets(ctx)
     if targets:
