@@ -407,7 +407,8 @@ def ladder_chart(ladder: pd.DataFrame) -> alt.Chart:
             alt.Chart(ladder)
             .mark_bar()
             .encode(
-                y=alt.Y("step:N", title=step_title, sort=list(ex.LADDER_STEPS)),
+                # short: a vertical title longer than the five bars pushes the chart title out
+                y=alt.Y("step:N", title="Step", sort=list(ex.LADDER_STEPS)),
                 x=alt.X("share_of_first:Q", title=share_title, axis=alt.Axis(format="%")),
                 tooltip=tooltip,
             )
