@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -60,3 +61,41 @@ def test_explore_heatmap_kpi_and_platform_filter(page, app_url):
     assert 0 < after < before
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / "explore_platform_filter.png"), full_page=True)
+
+
+SECTIONS = {
+    "Lifecycle": "Lifecycle stage mix at the end of each week",
+    "KPIs & trends": "All KPIs in a table, and their formulas",
+    "Funnel & retention": "Each step counts people who also did every earlier step",
+    "Geography": "High potential:",
+    "Goals & report": "Prepare report",
+    "Early warning": "A day is flagged when its value exceeds",
+}
+
+
+@pytest.mark.e2e
+def test_every_section_draws_and_the_weekly_report_downloads(page, app_url):
+    goto(page, app_url, "explore")
+    page.locator('[data-testid="stMetric"]').filter(has_text="Exposures").first.wait_for(
+        timeout=120_000
+    )
+    wait_for_app(page)
+    for section, text in SECTIONS.items():
+        page.get_by_text(section, exact=True).first.click()
+        page.get_by_text(text).first.wait_for(timeout=90_000)
+        wait_for_app(page)
+        assert_no_exception(page)
+        if section != "Goals & report":
+            assert page.locator('[data-testid="stVegaLiteChart"]').count() >= 1, section
+    # Goals & report is the last section with a button: write the report, download it
+    page.get_by_text("Goals & report", exact=True).first.click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Prepare report").click()
+    download_button = page.get_by_role("button", name="Download HTML")
+    download_button.wait_for(timeout=120_000)
+    with page.expect_download() as info:
+        download_button.click()
+    html = Path(info.value.path()).read_text(encoding="utf-8")
+    assert "<h2>KPIs</h2>" in html and "<h2>Goals</h2>" in html
+    assert html.count("<svg") >= 5  # the charts are inside the file, not links
+    assert re.search(r"<td>Followers</td><td>[\d,]+</td><td>[\d,]+</td>", html)
