@@ -437,6 +437,13 @@ def _active_periods(f: ExploreFilters, has_labels: bool, grain: str) -> tuple[st
     )
 
 
+def _data_start_sql(from_user_days: bool) -> str:
+    """SQL for the dataset's first active day (all users, platforms and dates)."""
+    if from_user_days:
+        return "(SELECT min(day) FROM user_days)"
+    return "(SELECT CAST(min(timestamp) AS DATE) FROM events)"
+
+
 def _run(raw, sql: str, params: dict) -> pd.DataFrame:
     """Execute DuckDB SQL with named parameters and return a pandas frame."""
     used = {k: v for k, v in params.items() if f"${k}" in sql}
@@ -528,7 +535,6 @@ def activity(
         # one row per user and active day, previous active day stored at ingest
         ud, params = _user_days(look, labels is not None)
         src = f"SELECT day AS d, prev_day AS p FROM ({ud})"
-        first_day = "(SELECT min(day) FROM user_days)"
     else:
         # the previous active day from a window over the events themselves: within a
         # user's events ordered by day, the first event of each active day is the one
@@ -539,7 +545,7 @@ def activity(
             SELECT d, lag(d) OVER (PARTITION BY user_id ORDER BY d) AS p
             FROM (SELECT user_id, CAST(timestamp AS DATE) AS d FROM ({ev}))
         ) WHERE p IS DISTINCT FROM d"""
-        first_day = "(SELECT CAST(min(timestamp) AS DATE) FROM events)"
+    first_day = _data_start_sql(keyed and not filters.platforms)
     params["show_start"] = filters.start
     # Rolling distinct counts by a sweep line (hand-written because SQL has no rolling
     # COUNT DISTINCT): each active day d of a user whose previous active day was p makes
@@ -769,7 +775,6 @@ def lifecycle_mix(
             FROM ud WHERE purchased
         ) WHERE k = {loyal_n}
     )"""
-        data_start = "(SELECT min(day) FROM user_days)"
     else:
         base, params = _filtered_events(
             filters, labels is not None, dates=False, until_end=True, columns=_UTE, keyed=keyed
@@ -798,7 +803,7 @@ def lifecycle_mix(
                   WHERE event_type = 'purchase')
         ) WHERE k = {loyal_n}
     )"""
-        data_start = "(SELECT CAST(min(timestamp) AS DATE) FROM events)"
+    data_start = _data_start_sql(keyed and not filters.platforms)
     # before this many days of data nobody can be past "new" or be dormant yet
     full_days = max(int(windows.new_days), int(windows.dormant_days))
     grain_days = 7 if grain == "week" else None

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core import explore as ex
+from core.kpis import CAMPAIGN_KPIS
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 CJK_FONT_DIR = Path("/usr/share/fonts/opentype/noto")
@@ -251,7 +252,7 @@ def new_returning_chart(nvr: pd.DataFrame, grain: str = "week") -> alt.Chart:
 
 
 def partial_history_note(mix: pd.DataFrame, windows: ex.LifecycleWindows, grain: str) -> str:
-    """Why the faded periods of the lifecycle chart read as they do ("" when none are)."""
+    """Why the starred periods of the lifecycle chart read as they do ("" when none are)."""
     if mix.empty or "history_full" not in mix or mix["history_full"].all():
         return ""
     days = max(windows.new_days, windows.dormant_days)
@@ -592,14 +593,11 @@ def warning_chart(warnings: pd.DataFrame, signal: str) -> alt.Chart:
     return _configure(alt.layer(line, threshold, spikes).properties(title=title, height=240))
 
 
-TARGETING_KPIS = ("targeting_accuracy", "persona_match_rate")
-
-
 def targeting_caption() -> str:
     """The two precision formulas (from core.kpis) in one caption."""
     from core.kpis import KPI_BY_KEY
 
-    parts = [f"{KPI_BY_KEY[k].name} = {KPI_BY_KEY[k].formula}." for k in TARGETING_KPIS]
+    parts = [f"{KPI_BY_KEY[k].name} = {KPI_BY_KEY[k].formula}." for k in CAMPAIGN_KPIS]
     return " ".join(parts) + " Undefined (blank) when nobody was exposed or bought."
 
 
@@ -612,13 +610,13 @@ def targeting_chart(table: pd.DataFrame) -> alt.Chart:
     title = "Campaign precision: share of exposed users and of buyers in the target segment"
     long = table.melt(
         id_vars=["campaign", "target_segment", "exposed_users", "converters"],
-        value_vars=list(TARGETING_KPIS),
+        value_vars=list(CAMPAIGN_KPIS),
         var_name="kpi",
     ).dropna(subset=["value"])
     if long.empty:
         return _empty(title)
     long["measure"] = long["kpi"].map(_kpi_label)
-    order = [_kpi_label(k) for k in TARGETING_KPIS]
+    order = [_kpi_label(k) for k in CAMPAIGN_KPIS]
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -646,6 +644,7 @@ def targeting_chart(table: pd.DataFrame) -> alt.Chart:
     return _configure(chart)
 
 
+KPI_HEADINGS = ("KPI", "This period", "Previous", "Change")
 GOAL_HEADINGS = ("Goal", "Start", "End", "Change", "Target")
 
 
@@ -873,6 +872,15 @@ def build_report(
     return Report(title=heading, html=html_text, pdf=pdf)
 
 
+def _html_table(headings, rows) -> str:
+    """One escaped HTML table: a heading row, then the rows."""
+    cells = [
+        "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in row) + "</tr>"
+        for tag, row in [("th", headings), *(("td", r) for r in rows)]
+    ]
+    return "<table>" + "".join(cells) + "</table>"
+
+
 def _report_html(
     heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
 ) -> str:
@@ -887,33 +895,22 @@ def _report_html(
         "</style></head><body>",
         f"<h1>{esc(heading)}</h1>",
         *[f"<p>{esc(n)}</p>" for n in notes],
-        "<h2>KPIs</h2><table><tr><th>KPI</th><th>This period</th><th>Previous</th>"
-        "<th>Change</th></tr>",
-        *[f"<tr>{''.join(f'<td>{esc(str(c))}</td>' for c in row)}</tr>" for row in rows],
-        "</table>",
+        "<h2>KPIs</h2>",
+        _html_table(KPI_HEADINGS, rows),
         "<h2>Early warnings</h2>",
         "<ul>" + "".join(f"<li>{esc(a)}</li>" for a in alerts) + "</ul>"
         if alerts
         else "<p>No spikes in comments, shares or negative comments this period.</p>",
     ]
     if goal_rows is not None:
-        parts.append(
-            "<h2>Goals</h2><table><tr>"
-            + "".join(f"<th>{esc(h)}</th>" for h in GOAL_HEADINGS)
-            + "</tr>"
-        )
-        for row in goal_rows:
-            parts.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>")
-        parts.append("</table>")
+        parts += ["<h2>Goals</h2>", _html_table(GOAL_HEADINGS, goal_rows)]
     if target_rows is not None:
         parts.append("<h2>Campaign targeting</h2>")
     if target_rows:
-        parts.append(
-            "<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in TARGETING_HEADINGS) + "</tr>"
-        )
-        for row in target_rows:
-            parts.append(f"<tr>{''.join(f'<td>{esc(c)}</td>' for c in row)}</tr>")
-        parts.append(f"</table><p>{esc(targeting_caption())}</p>")
+        parts += [
+            _html_table(TARGETING_HEADINGS, target_rows),
+            f"<p>{esc(targeting_caption())}</p>",
+        ]
     if target_note:
         parts.append(f"<p>{esc(target_note)}</p>")
     parts.append("<h2>Charts</h2>")
@@ -947,51 +944,38 @@ def _report_pdf(
     pdf.set_font(family, "", 10)
     for n in notes:
         pdf.multi_cell(0, 5, text(n), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(2)
-    pdf.set_font(family, "", 12)
-    pdf.cell(0, 7, "KPIs", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 9)
-    with pdf.table(
-        col_widths=(60, 40, 40, 30),
-        text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT"),
-        headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
-    ) as table:
-        table.row(["KPI", "This period", "Previous", "Change"])
-        for row in rows:
-            table.row([text(str(c)) for c in row])
-    pdf.ln(3)
-    pdf.set_font(family, "", 12)
-    pdf.cell(0, 7, "Early warnings", new_x="LMARGIN", new_y="NEXT")
+
+    def section(title: str, gap: float = 3) -> None:
+        pdf.ln(gap)
+        pdf.set_font(family, "", 12)
+        pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+
+    def table(headings, body, widths, *, text_columns: int = 1, size: int = 9) -> None:
+        """The first ``text_columns`` columns are text (left), the others figures (right)."""
+        pdf.set_font(family, "", size)
+        with pdf.table(
+            col_widths=widths,
+            text_align=("LEFT",) * text_columns + ("RIGHT",) * (len(widths) - text_columns),
+            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
+        ) as t:
+            t.row(list(headings))
+            for row in body:
+                t.row([text(str(c)) for c in row])
+
+    section("KPIs", gap=2)
+    table(KPI_HEADINGS, rows, (60, 40, 40, 30))
+    section("Early warnings")
     pdf.set_font(family, "", 9)
     for a in alerts or ["No spikes in comments, shares or negative comments this period."]:
         pdf.multi_cell(0, 5, text("- " + a), new_x="LMARGIN", new_y="NEXT")
     if goal_rows is not None:
-        pdf.ln(3)
-        pdf.set_font(family, "", 12)
-        pdf.cell(0, 7, "Goals", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", 9)
-        with pdf.table(
-            col_widths=(50, 30, 30, 30, 30),
-            text_align=("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
-        ) as table:
-            table.row(list(GOAL_HEADINGS))
-            for row in goal_rows:
-                table.row([text(c) for c in row])
+        section("Goals")
+        table(GOAL_HEADINGS, goal_rows, (50, 30, 30, 30, 30))
     if target_rows is not None:
-        pdf.ln(3)
-        pdf.set_font(family, "", 12)
-        pdf.cell(0, 7, "Campaign targeting", new_x="LMARGIN", new_y="NEXT")
+        section("Campaign targeting")
         pdf.set_font(family, "", 8)
     if target_rows:
-        with pdf.table(
-            col_widths=(40, 40, 25, 25, 20, 25),
-            text_align=("LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
-            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
-        ) as table:
-            table.row(list(TARGETING_HEADINGS))
-            for row in target_rows:
-                table.row([text(c) for c in row])
+        table(TARGETING_HEADINGS, target_rows, (40, 40, 25, 25, 20, 25), text_columns=2, size=8)
         pdf.multi_cell(0, 4, text(targeting_caption()), new_x="LMARGIN", new_y="NEXT")
     if target_note:
         pdf.multi_cell(0, 4, text(target_note), new_x="LMARGIN", new_y="NEXT")

@@ -34,6 +34,10 @@ class Context:
     names: dict
     costs: pd.DataFrame | None
 
+    def name(self, segment: str) -> str:
+        """A segment's name as on the Personas page (the label when it has none)."""
+        return self.names.get(segment, segment)
+
     def call(self, name: str, **kwargs):
         """Run ``core.explore.<name>`` with the page filters, cached."""
         return _call(name, self.dataset_id, self.run_id, self.filters,

@@ -99,8 +99,8 @@ def kpis(ctx: data.Context) -> None:
                "revenue", "arpu", "average_order_value", "repurchase_rate", "reach_rate", "roi"]  # fmt: skip
     kpi = c[1].selectbox("KPI", options, format_func=rp._kpi_label, key="explore_kpi")
     summary = ctx.kpis(by)
-    if by == "segment" and ctx.names:
-        summary = summary.assign(group=summary["group"].map(lambda g: ctx.names.get(g, g)))
+    if by == "segment":
+        summary = summary.assign(group=summary["group"].map(ctx.name))
     if kpi == "roi" and ctx.costs is None:
         st.info("ROI needs campaign costs: upload a cost table below (campaign, platform, "
                 "period_start, period_end, cost).")  # fmt: skip
@@ -167,7 +167,7 @@ def _pick_targets(ctx: data.Context, campaigns: list[str]) -> dict[str, str]:
                 view.md(campaign),
                 options,
                 index=options.index(chosen[campaign]) if chosen.get(campaign) in segments else 0,
-                format_func=lambda s: s if s == NOT_SET else ctx.names.get(s, s),
+                format_func=lambda s: s if s == NOT_SET else ctx.name(s),
                 key=f"explore_target_{ctx.run_id}_{campaign}",
             )
             if picked == NOT_SET:
@@ -199,26 +199,17 @@ def targeting(ctx: data.Context) -> None:
     except DataError as exc:
         st.error(str(exc))
         return
-    shown = table.assign(target_segment=table["target_segment"].map(lambda s: ctx.names.get(s, s)))
+    shown = table.assign(target_segment=table["target_segment"].map(ctx.name))
     view.chart(rp.targeting_chart(shown), shown, "targeting", rp.targeting_caption())
-    share = st.column_config.NumberColumn
-    st.dataframe(
-        shown, hide_index=True, width="stretch",
-        column_config={
-            "campaign": "Campaign", "target_segment": "Target segment",
-            "exposed_users": "Exposed users", "exposed_in_target": "Exposed in target",
-            "targeting_accuracy": share("Targeting accuracy", format="percent"),
-            "converters": "Buyers", "converters_in_target": "Buyers in target",
-            "persona_match_rate": share("Persona match rate", format="percent"),
-        },
-    )  # fmt: skip
+    labels = {"converters": "Buyers", "converters_in_target": "Buyers in target"}
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config=view.kpi_columns(shown, labels))  # fmt: skip
 
 
 def funnel_retention(ctx: data.Context) -> None:
     """Engagement ladder per segment and the cohort retention heatmap."""
     ladder = ctx.call("engagement_ladder")
-    if ctx.names:
-        ladder = ladder.assign(segment=ladder["segment"].map(lambda s: ctx.names.get(s, s)))
+    ladder = ladder.assign(segment=ladder["segment"].map(ctx.name))
     view.chart(rp.ladder_chart(ladder), ladder, "engagement_ladder",
                "Each step counts people who also did every earlier step.")  # fmt: skip
     grain = _grain("explore_ret_grain")
