@@ -7,6 +7,7 @@ import streamlit as st
 from core.personas import feature_label
 from core.schema import DataError
 from core.segmentation import METHODS, TRANSFORMS, SegmentParams
+from core.store import run_id_for
 from ui import jobs, state
 from ui import segment_charts as charts
 from ui import segment_data as data
@@ -110,6 +111,7 @@ with results:
     except DataError as exc:
         st.error(str(exc))
         st.stop()
+    run_id = run_id_for(dataset.dataset_id, result.params_hash)
     q = result.quality
     cols = st.columns(3)
     cols[0].metric("Segments", q["n_segments"])
@@ -118,7 +120,7 @@ with results:
         "n/a" if q["silhouette"] != q["silhouette"] else f"{q['silhouette']:.2f}",
         help="-1 to 1; above 0.25 the groups are reasonably apart, above 0.5 clearly.",
     )
-    cols[2].metric("Run id", result.params_hash, help="Same settings give the same id.")
+    cols[2].metric("Run id", run_id, help="The same data and settings give the same id.")
     st.markdown(data.quality_words(q))
     if q["noise_share"] > 0:
         st.caption(f"{q['noise_share']:.0%} of users fit no segment and are shown as Noise.")
@@ -159,12 +161,12 @@ with results:
 
     st.subheader("Save")
     current = state.current_run()
-    if current is not None and current.run_id == result.params_hash:
+    if current is not None and current.run_id == run_id:
         st.success("This segmentation is saved: open the Map or Personas page.")
     if st.button("Save this segmentation", type="primary", key="seg_save"):
         state.set_current_run(
             state.Run(
-                run_id=result.params_hash,
+                run_id=run_id,
                 dataset_id=dataset.dataset_id,
                 params=params,
                 labels=result.labels,

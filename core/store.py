@@ -74,6 +74,7 @@ __all__ = [
     "params_to_dict",
     "params_from_dict",
     "params_digest",
+    "run_id_for",
     "labels_to_parquet",
     "labels_from_parquet",
     "hash_token",
@@ -491,6 +492,27 @@ def params_digest(params_json: dict) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+def run_id_for(dataset_id: str, params_hash: str) -> str:
+    """The id under which a segmentation of one dataset with one set of settings is saved.
+
+    Parameters
+    ----------
+    dataset_id : str
+        The dataset the segmentation was made on (``core.ingest.Dataset.dataset_id``).
+    params_hash : str
+        The id of its settings (``core.segmentation.SegmentParams.params_hash``).
+
+    Returns
+    -------
+    str
+        12 hex characters of the SHA-256 of both: the same data and settings give the
+        same id (saving again updates that run), and the same settings on another
+        dataset give another id, so saving there never replaces the first run.
+    """
+    blob = f"{dataset_id}\0{params_hash}".encode()
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
 def labels_to_parquet(labels: pd.Series) -> bytes:
     """Parquet bytes of a labels Series (index ``user_id``, values the segment, as text)."""
     if not isinstance(labels, pd.Series):
@@ -906,12 +928,16 @@ class Store:
 
         Saving the same ``run_id`` again replaces labels, parameters and quality, keeps
         persona names the caller does not pass, and bumps the version. The dataset must
-        have been recorded with :meth:`save_dataset` first.
+        have been recorded with :meth:`save_dataset` first. A run id belongs to one
+        dataset: :func:`run_id_for` makes ids that differ between datasets.
 
         Raises
         ------
         DataError
             When the labels are empty or their user ids look like personal data.
+        StoreError
+            When the dataset is not recorded, or ``run_id`` is already a run of another
+            dataset (that run, its names and share links stay as they were).
         """
         if not isinstance(labels, pd.Series) or labels.empty:
             raise DataError("There are no segments to save; run a segmentation first.")
@@ -933,6 +959,11 @@ class Store:
             if row is None:
                 row = RunRow(workspace_id=workspace_id, id=run_id, created_at=now, version=0)
                 s.add(row)
+            elif row.dataset_id != dataset_id:
+                raise StoreError(
+                    f"A saved segmentation of another dataset already has the id {run_id}; "
+                    "nothing was changed. Save this one under another id."
+                )
             row.dataset_id = dataset_id
             row.params = params_json
             row.params_type = params_type

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from core.store import run_id_for
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "segment.py")
@@ -31,7 +33,7 @@ def test_change_k_then_save_the_run():
     run = at.session_state[state._RUN_KEY]
     assert run.params.k == 4
     assert sorted(run.labels.unique()) == ["S1", "S2", "S3", "S4"]
-    assert run.run_id == run.params.params_hash
+    assert run.run_id == run_id_for(run.dataset_id, run.params.params_hash)
 
 
 def test_suggest_k_marks_the_planted_six():
@@ -46,3 +48,64 @@ def test_suggest_k_marks_the_planted_six():
     use.click().run()
     _no_errors(at)
     assert at.slider(key="seg_k").value == 6
+
+
+def _small_dataset(folder):
+    """A 60-user dataset with a purchase now and then, ingested through core.ingest."""
+    from core.ingest import ingest
+
+    rows = ["user_id,timestamp,event_type,platform,amount"]
+    for u in range(60):
+        for d in range(1 + u % 5):
+            kind = ("purchase", "like", "view", "share")[(u + d) % 4]
+            amount = f"{10 + u}" if kind == "purchase" else ""
+            rows.append(f"c{u:02d},2025-03-{d + 1:02d} {8 + u % 12}:00:00,{kind},weibo,{amount}")
+    path = folder / "other_client_data.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return ingest(path)
+
+
+def _save_with_k3(dataset=None, workspace=None) -> AppTest:
+    from ui import state
+
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.session_state["seg_stability"] = False
+    at.session_state["seg_method"] = "kmeans"
+    at.session_state["seg_k"] = 3
+    at.session_state["seg_features"] = ["n_view", "n_like", "frequency", "recency_days"]
+    if dataset is not None:
+        at.session_state[state._DATASET_KEY] = dataset
+    if workspace is not None:
+        at.session_state[state._WS_KEY] = workspace
+    at.run()
+    _no_errors(at)
+    at.button(key="seg_save").click().run()
+    _no_errors(at)
+    return at
+
+
+def test_the_same_settings_on_another_dataset_save_a_second_run(tmp_path):
+    # One workspace, file A saved and renamed, then file B with the same settings: A's
+    # run, its names and its share link stay; B gets a run of its own.
+    from ui import state
+
+    first = _save_with_k3()
+    ws = first.session_state[state._WS_KEY]
+    run_a = first.session_state[state._RUN_KEY]
+    store = state._open_store(None)
+    store.save_personas(ws, run_a.run_id, {"S1": "Sample fans"}, expected_version=None)
+    token, _ = store.create_share_link(ws, run_a.run_id)
+
+    other = _small_dataset(tmp_path)
+    second = _save_with_k3(other, workspace=ws)
+    run_b = second.session_state[state._RUN_KEY]
+    assert run_b.params == run_a.params  # the same settings...
+    assert run_b.run_id != run_a.run_id  # ...on other data: another run
+    assert second.metric[2].value == run_b.run_id
+    saved_a = store.get_run(ws, run_a.run_id)
+    assert saved_a.dataset_id == run_a.dataset_id
+    assert saved_a.names == {"S1": "Sample fans"}
+    pd.testing.assert_series_equal(saved_a.labels, run_a.labels, check_names=False)
+    assert store.get_run(ws, run_b.run_id).names == {}
+    assert store.resolve_share_token(token).run_id == run_a.run_id
+    assert len(store.list_runs(ws)) == 2

@@ -196,6 +196,30 @@ def test_a_run_needs_its_dataset_and_non_empty_labels(store):
         store.save_run(ws.id, "missing", _labels({}))
 
 
+def test_a_run_of_another_dataset_is_never_replaced(store):
+    # The same settings on two datasets of one workspace: two runs, two ids.
+    ws = _workspace_with_dataset(store)
+    store.save_dataset(ws.id, "ds2", "/data/ds2.duckdb", source_name="other_client_data.csv")
+    first_id = store_mod.run_id_for("ds1", "abcd1234")
+    assert first_id == store_mod.run_id_for("ds1", "abcd1234")  # same data + settings
+    assert first_id != store_mod.run_id_for("ds2", "abcd1234")
+    assert len(first_id) <= store_mod.MAX_ID_LENGTH
+    store.save_run(ws.id, "ds1", _labels({"a": "S1"}), run_id=first_id, names={"S1": "Fans"})
+    token, _ = store.create_share_link(ws.id, first_id)
+    # A caller that reuses the id on the other dataset is refused; nothing changes.
+    with pytest.raises(StoreError, match="another dataset already has the id"):
+        store.save_run(ws.id, "ds2", _labels({"b": "S1"}), run_id=first_id)
+    got = store.get_run(ws.id, first_id)
+    assert (got.dataset_id, got.names, got.version) == ("ds1", {"S1": "Fans"}, 1)
+    pd.testing.assert_series_equal(got.labels, _labels({"a": "S1"}))
+    assert store.resolve_share_token(token).run_id == first_id
+    other = store.save_run(
+        ws.id, "ds2", _labels({"b": "S1"}), run_id=store_mod.run_id_for("ds2", "abcd1234")
+    )
+    assert other.names == {}  # nothing inherited from the first dataset's run
+    assert {r.dataset_id for r in store.list_runs(ws.id)} == {"ds1", "ds2"}
+
+
 def test_workspaces_are_separate(store):
     alice = _workspace_with_dataset(store, owner="alice@example.com")
     bob = _workspace_with_dataset(store, owner="bob@example.com")
