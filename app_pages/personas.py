@@ -70,7 +70,7 @@ if with_clv:
 
 names = dict(run.names)
 st.subheader(f"{len(cards)} personas")
-cards_ui.render_grid(cards, names)
+cards_ui.render_grid(cards, run)
 
 st.divider()
 st.subheader("Look closer")

@@ -10,17 +10,26 @@ from ui import state
 CARD_KPIS = ("interaction_rate", "conversion_rate", "arpu")
 
 
-def name_key(segment: str) -> str:
-    """Widget key of a card's name box."""
-    return f"personas_name_{segment}"
+def name_key(run, segment: str) -> str:
+    """Widget key of a card's name box: one per run and saved version of it.
+
+    A box belongs to the run it was drawn for, so text typed for one run never shows
+    on (or is saved to) another, and reloading a newer version draws fresh boxes with
+    the saved names instead of keeping text that was not saved.
+    """
+    return f"personas_name_{run.run_id}_{run.version}_{segment}"
 
 
-def _save_name(segment: str) -> None:
-    """Callback: keep the edited name with the run (state only, no rendering)."""
+def _save_name(segment: str, run_id: str, key: str) -> None:
+    """Callback: keep the edited name with the run the box was drawn for (state only)."""
     run = state.current_run()
-    if run is None:
+    if run is None or run.run_id != run_id:
+        state.notify(
+            "That name was not saved because another segmentation was opened meanwhile; "
+            "type it again on this one."
+        )
         return
-    value = str(st.session_state.get(name_key(segment), "")).strip()[:80]
+    value = str(st.session_state.get(key, "")).strip()[:80]
     names = dict(run.names)
     if value:
         names[segment] = value
@@ -34,24 +43,24 @@ def display_name(card, names: dict) -> str:
     return names.get(card.segment) or card.name
 
 
-def render_grid(cards: list, names: dict, columns: int = 3) -> None:
-    """Cards in rows of ``columns``: name (editable), size, traits, KPIs, CLV, actions."""
+def render_grid(cards: list, run, columns: int = 3) -> None:
+    """Cards of ``run`` in rows of ``columns``: name (editable), size, traits, KPIs, CLV."""
     for start in range(0, len(cards), columns):
         cols = st.columns(columns)
         for col, card in zip(cols, cards[start : start + columns], strict=False):
             with col, st.container(border=True):
-                _card(card, names)
+                _card(card, run)
 
 
-def _card(card, names: dict) -> None:
-    key = name_key(card.segment)
+def _card(card, run) -> None:
+    key = name_key(run, card.segment)
     if key not in st.session_state:
-        st.session_state[key] = display_name(card, names)
+        st.session_state[key] = display_name(card, run.names)
     st.text_input(
         f"Name of segment {state.escape_markdown(card.segment)}",  # labels render Markdown
         key=key,
         on_change=_save_name,
-        args=(card.segment,),
+        args=(card.segment, run.run_id, key),
         help="Type a new name and press Enter; it is kept with this segmentation.",
     )
     st.caption(f"{card.size:,} users · {card.share:.0%} of everyone")

@@ -124,6 +124,11 @@ def _notice(message: str) -> None:
     st.session_state[_NOTICE_KEY] = message
 
 
+def notify(message: str) -> None:
+    """Show ``message`` in the sidebar on the next drawing (for callbacks of pages)."""
+    _notice(message)
+
+
 def notices() -> str | None:
     """The pending storage message (conflict, store down), if any; clears it."""
     return st.session_state.pop(_NOTICE_KEY, None)
@@ -656,6 +661,28 @@ def _fmt_time(value: dt.datetime) -> str:
     return value.astimezone().strftime("%d %b %H:%M")
 
 
+# Why every picker label below is unique and stable: a selectbox tells the server which
+# option the browser shows by its label, not by its position or value. Two runs labelled
+# alike ("6 segments · saved 10:00") made the server read the other run back on the next
+# rerun (a persona rename then landed on it and the page switched run), and a label that
+# changed with each save (its time) no longer matched the one the browser held.
+
+
+def _distinct_labels(labels: dict[str, str]) -> dict[str, str]:
+    """``{id: label}`` with a short id appended to labels that are not unique."""
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {i: f"{label} · {i[:6]}" if seen[label] > 1 else label for i, label in labels.items()}
+
+
+def _run_label(summary) -> str:
+    """A saved run in the picker: its size, when it was made and its id (never changes)."""
+    return (
+        f"{summary.n_segments} segments · made {_fmt_time(summary.created_at)} · {summary.run_id}"
+    )
+
+
 def saved_work_sidebar() -> None:
     """Sidebar pickers for workspace, dataset and saved run; keeps the URL a permalink."""
     history_guard()
@@ -665,11 +692,11 @@ def saved_work_sidebar() -> None:
     message = notices()
     if message:
         st.warning(message)
-        if "Someone else changed" in message and st.button(
-            "Reload the saved run", key="state_reload"
-        ):
-            reload_run()
-            st.rerun()
+        if "Someone else changed" in message:
+            # A callback, because the message is shown once: on the rerun the click
+            # causes, this button is not drawn again, so an `if st.button(...)` there
+            # never saw the click (the run was not reloaded and the unsaved text stayed).
+            st.button("Reload the saved run", key="state_reload", on_click=reload_run)
     if s is None:
         return
     ws = workspace_id()
@@ -680,12 +707,7 @@ def saved_work_sidebar() -> None:
         if record is not None:
             ws_names[ws] = record.name
     ws_options = list(ws_names)
-    seen: dict[str, int] = {}
-    for name in ws_names.values():
-        seen[name] = seen.get(name, 0) + 1
-    for w, name in list(ws_names.items()):  # same names: tell them apart by id
-        if seen[name] > 1:
-            ws_names[w] = f"{name} · {w[:4]}"
+    ws_names = _distinct_labels(ws_names)
     if ws_options:
         _sync_widget("state_ws", ws, ws_options)
         st.selectbox(
@@ -701,7 +723,7 @@ def saved_work_sidebar() -> None:
         st.caption("Your work is saved here as soon as you save a segmentation.")
     if ws is None:
         return
-    datasets = {d.dataset_id: d.source_name for d in s.list_datasets(ws)}
+    datasets = _distinct_labels({d.dataset_id: d.source_name for d in s.list_datasets(ws)})
     ds = current_dataset()
     if datasets:
         _sync_widget("state_ds", ds.dataset_id, list(datasets))
@@ -722,9 +744,7 @@ def saved_work_sidebar() -> None:
             "Saved segmentation",
             list(runs),
             index=None,
-            format_func=lambda r: (
-                f"{runs[r].n_segments} segments · saved {_fmt_time(runs[r].updated_at)}"
-            ),
+            format_func=lambda r: _run_label(runs[r]),
             key="state_run",
             placeholder="Pick a saved run",
             on_change=_on_pick_run,

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from ui.personas_cards import name_key
 
 PAGE = str(ROOT / "app_pages" / "personas.py")
 
@@ -43,7 +44,7 @@ def test_cards_render_and_a_name_edit_is_kept_with_the_run(sample_run):
     at.run()
     _no_errors(at)
     assert at.subheader[0].value == "6 personas"
-    box = at.text_input(key="personas_name_lurker")
+    box = at.text_input(key=name_key(sample_run, "lurker"))
     assert box.value  # an automatic name
     box.set_value("Quiet scrollers").run()
     _no_errors(at)
@@ -105,10 +106,10 @@ def test_hostile_segment_and_persona_names_render_inert(sample_run):
         assert "](javascript:" not in text, text  # no live link
         assert "**bold**" not in text, text  # no emphasis from user text
     # The names are still there, escaped: the label of the hostile segment's name box ...
-    box = at.text_input(key=f"personas_name_{XSS}")
+    box = at.text_input(key=name_key(hostile, XSS))
     assert "&lt;img" in box.label
     # ... the edited name is the box's value (an input value is never interpreted) ...
-    assert at.text_input(key="personas_name_big_spender").value == MD
+    assert at.text_input(key=name_key(hostile, "big_spender")).value == MD
     # ... and the detail view heading of that persona is escaped Markdown.
     at.selectbox(key="personas_detail").set_value("big_spender").run()
     _no_errors(at)
