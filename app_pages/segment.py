@@ -32,6 +32,8 @@ if len(features) < 3:
     st.stop()
 
 numeric = data.numeric_columns(features)
+# Opened on a saved run (a permalink, the sidebar picker): show that run's own settings.
+data.restore_saved_settings(state.current_run(), numeric, data.categorical_columns(features))
 
 
 def _use_k(k: int) -> None:

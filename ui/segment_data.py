@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 import streamlit as st
 
@@ -105,3 +107,57 @@ def stability_words(result: seg.StabilityResult) -> str:
             "with care or try a different number of segments."
         )
     return f"Segments are **fairly stable**. {head}"
+
+
+# --- the saved run's own settings ----------------------------------------------------------
+
+_RESTORED_KEY = "_seg_restored_run"
+
+
+def _saved_params(params) -> seg.SegmentParams | None:
+    """The run's parameters as SegmentParams (runs saved as a dict are rebuilt), or None."""
+    if isinstance(params, seg.SegmentParams):
+        return params
+    if not isinstance(params, dict):
+        return None
+    fields = {f.name for f in dataclasses.fields(seg.SegmentParams)}
+    try:
+        return seg.SegmentParams(**{k: v for k, v in params.items() if k in fields})
+    except (TypeError, ValueError):
+        return None
+
+
+def restore_saved_settings(run, numeric: list[str], categorical: list[str]) -> None:
+    """Point the Segment widgets at the settings of ``run`` (the current saved run).
+
+    Done when the page is opened (its widgets are new: a permalink, a reload, a page
+    switch) and when another saved run becomes current, never while the user tunes the
+    widgets of the same run. Whatever the page's defaults are, a saved run is shown
+    with its own method, features, weights, scaling, k, seed and sizes, so its run id
+    and segments are the saved ones. Features the dataset no longer has are left out.
+    """
+    if run is None:
+        return
+    fresh = "seg_method" not in st.session_state
+    if not fresh and st.session_state.get(_RESTORED_KEY) == run.run_id:
+        return
+    st.session_state[_RESTORED_KEY] = run.run_id
+    params = _saved_params(run.params)
+    if params is None or params.method not in seg.METHODS:
+        return
+    widgets = {
+        "seg_method": params.method,
+        "seg_seed": int(params.seed),
+        "seg_pca": int(params.pca_components or 0),
+        "seg_min_size": int(params.min_cluster_size),
+    }
+    if params.method != "rfm":
+        chosen = [f for f in params.features if f in numeric]
+        widgets["seg_features"] = chosen
+        widgets.update({f"seg_w_{f}": float(params.weight_of(f)) for f in chosen})
+        widgets["seg_categorical"] = [c for c in params.categorical if c in categorical]
+        if params.transform in seg.TRANSFORMS:
+            widgets["seg_transform"] = params.transform
+    if params.method in ("kmeans", "gmm", "agglomerative"):
+        widgets["seg_k"] = int(params.k)
+    st.session_state.update(widgets)

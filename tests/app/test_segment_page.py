@@ -108,4 +108,52 @@ def test_the_same_settings_on_another_dataset_save_a_second_run(tmp_path):
     pd.testing.assert_series_equal(saved_a.labels, run_a.labels, check_names=False)
     assert store.get_run(ws, run_b.run_id).names == {}
     assert store.resolve_share_token(token).run_id == run_a.run_id
-    assert len(store.list_runs(ws)) == 2
+    saved = {r.run_id: r.dataset_id for r in store.list_runs(ws)}
+    assert saved[run_a.run_id] == run_a.dataset_id
+    assert saved[run_b.run_id] == other.dataset_id
+
+
+def test_a_permalink_to_a_saved_run_shows_that_runs_own_settings():
+    from ui import state
+
+    chosen = ["n_like", "n_share", "frequency", "monetary", "recency_days"]
+    first = AppTest.from_file(PAGE, default_timeout=240)
+    settings = {
+        "seg_stability": False,
+        "seg_method": "gmm",
+        "seg_k": 4,
+        "seg_seed": 7,
+        "seg_transform": "log1p+robust",
+        "seg_features": chosen,
+        "seg_w_frequency": 2.0,
+    }
+    for key, value in settings.items():
+        first.session_state[key] = value
+    first.run()
+    first.button(key="seg_save").click().run()
+    _no_errors(first)
+    saved = first.session_state[state._RUN_KEY]
+    assert (saved.params.k, saved.params.method, saved.params.seed) == (4, "gmm", 7)
+
+    # A new browser session opens the permalink of that run on the Segment page.
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
+    at.query_params["ws"] = first.session_state[state._WS_KEY]
+    at.query_params["run"] = saved.run_id
+    at.session_state["seg_stability"] = False
+    at.switch_page("app_pages/segment.py")
+    at.run()
+    _no_errors(at)
+    assert at.selectbox(key="seg_method").value == "gmm"
+    assert at.slider(key="seg_k").value == 4
+    assert at.number_input(key="seg_seed").value == 7
+    assert at.selectbox(key="seg_transform").value == "log1p+robust"
+    assert at.multiselect(key="seg_features").value == chosen
+    assert at.slider(key="seg_w_frequency").value == 2.0
+    assert at.metric[0].value == "4"
+    assert at.metric[2].value == saved.run_id
+    assert any("This segmentation is saved" in s.value for s in at.success)
+    # Tuning afterwards is the user's: the saved settings are not put back.
+    at.slider(key="seg_k").set_value(5).run()
+    _no_errors(at)
+    assert at.slider(key="seg_k").value == 5
+    assert at.metric[2].value != saved.run_id
