@@ -244,10 +244,17 @@ def _hash_input(source: Any) -> str:
     return h.hexdigest()
 
 
-def _dataset_id(events, users, mapping, users_mapping, privacy, as_of) -> str:
+def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, names) -> str:
+    """Content hash of everything a dataset file holds, its files' display names included.
+
+    The names are part of it because the stored report (and the app) shows them: without
+    them, a second upload of the same bytes under another name reopened the first
+    upload's file and was shown under the first person's file name.
+    """
     parts = {
         "events": _hash_input(events),
         "users": _hash_input(users),
+        "names": list(names),
         "mapping": sorted((mapping or {}).items()),
         "users_mapping": sorted((users_mapping or {}).items()),
         "privacy": privacy.fingerprint(),
@@ -725,7 +732,7 @@ def ingest(
         Hash (default) or drop detected personal-data columns.
     dest : path, optional
         Where to write the DuckDB file; default ``<data dir>/datasets/<id>.duckdb``, which
-        is reused when the same inputs, mapping and options were loaded before.
+        is reused when the same inputs, file names, mapping and options were loaded before.
     as_of : date-like, optional
         Reference date stored with the dataset (features measure recency to it).
     source_name, users_name : str, optional
@@ -749,7 +756,7 @@ def ingest(
     ev_name = source_name or _display(events_source, "events")
     us_name = users_name or (_display(users_source, "users") if users_source is not None else None)
     dataset_id = _dataset_id(
-        events_source, users_source, mapping, users_mapping, privacy, as_of_iso
+        events_source, users_source, mapping, users_mapping, privacy, as_of_iso, (ev_name, us_name)
     )
     final = Path(dest) if dest else datasets_dir() / f"{dataset_id}.duckdb"
     if dest is None and final.exists():

@@ -209,6 +209,19 @@ def test_report_roundtrip_and_dataset_id_reuse(tmp_path):
     assert ds.path.parent == data_dir() / "datasets"
 
 
+def test_the_same_bytes_under_another_name_are_shown_under_that_name():
+    # Two workshop participants upload identical bytes under their own file names.
+    data = b"uid,time,event\nu1,2025-03-01,view\nu2,2025-03-02,like\n"
+    mine = ingest(data, source_name="my_campaign.csv")
+    theirs = ingest(data, source_name="other_client_data.csv")
+    assert theirs.dataset_id != mine.dataset_id and theirs.path != mine.path
+    assert theirs.report.source_name == "other_client_data.csv"
+    assert open_dataset(theirs.path).report.source_name == "other_client_data.csv"
+    assert open_dataset(mine.path).report.source_name == "my_campaign.csv"
+    again = ingest(data, source_name="my_campaign.csv")  # the same upload is reused
+    assert (again.dataset_id, again.path) == (mine.dataset_id, mine.path)
+
+
 def test_events_are_stored_clustered_by_user_then_time(tmp_path):
     rows = [
         f"u{(i * 7) % 5},2025-03-{1 + (i * 3) % 28:02d} {i % 24:02d}:00,view" for i in range(60)
