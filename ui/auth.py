@@ -17,6 +17,7 @@ Three access modes, chosen from the host's configuration (docs/deploy.md):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -40,6 +41,7 @@ _LEFT_KEY = "_pl_auth_left"  # the visitor pressed "Leave this session"
 LOGIN_COOKIE = "personalab_login"
 LOGIN_HOURS = 12  # a workshop day; after that the password is asked again
 SALT_FILE = "auth_salt"
+REVOKED_FILE = "auth_revoked"  # logins ended with "Leave this session" (token hashes)
 
 _failures_by_client: dict[str, tuple[int, float]] = {}
 _failures_lock = threading.Lock()
@@ -149,6 +151,9 @@ def failure_delay(key: str) -> float:
 # under a key derived from the password and a random salt kept in the data folder
 # (never sent anywhere), so it cannot be forged or extended, reveals nothing about the
 # password, dies after LOGIN_HOURS, and changing the password voids every token.
+# Each login gets its own token (a random part), and "Leave this session" revokes it on
+# the server (:func:`revoke_token`, a list next to the salt): a copy of the cookie kept
+# elsewhere, or another tab holding the same login, no longer opens the app.
 
 
 def _salt_path() -> Path:
@@ -187,32 +192,98 @@ def _signing_key(password: str) -> bytes:
     return hmac.new(_salt(), b"personalab-login\0" + password.encode(), hashlib.sha256).digest()
 
 
-def _signature(password: str, expiry: int) -> str:
-    return hmac.new(_signing_key(password), f"v1.{expiry}".encode(), hashlib.sha256).hexdigest()
+def _signature(password: str, expiry: int, nonce: str) -> str:
+    payload = f"v2.{expiry}.{nonce}".encode()
+    return hmac.new(_signing_key(password), payload, hashlib.sha256).hexdigest()
 
 
 def issue_token(password: str | None = None, now: float | None = None) -> str | None:
-    """A login token for the workshop password: ``v1.<expiry>.<HMAC>``.
+    """A login token for the workshop password: ``v2.<expiry>.<random>.<HMAC>``.
 
-    Valid for :data:`LOGIN_HOURS`; it holds no secret (only its expiry and a signature).
-    None when the data folder cannot hold the salt (read-only): the login then lasts for
-    this tab only, as before, instead of failing.
+    Valid for :data:`LOGIN_HOURS` unless revoked (:func:`revoke_token`); it holds no
+    secret (its expiry, 96 random bits that make every login's token its own, and a
+    signature). None when the data folder cannot hold the salt (read-only): the login
+    then lasts for this tab only, as before, instead of failing.
     """
     password = configured_password() if password is None else password
     expiry = int((time.time() if now is None else now) + LOGIN_HOURS * 3600)
+    nonce = secrets.token_hex(12)
     try:
-        return f"v1.{expiry}.{_signature(password or '', expiry)}"
+        return f"v2.{expiry}.{nonce}.{_signature(password or '', expiry, nonce)}"
     except OSError:
         return None
 
 
+def _revoked_path() -> Path:
+    from core.store import default_data_dir
+
+    return default_data_dir() / REVOKED_FILE
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(str(token).encode()).hexdigest()
+
+
+def revoke_token(token: str | None, now: float | None = None) -> None:
+    """Make a login token invalid on this server (every copy of it) until it expires.
+
+    The token's SHA-256 and expiry are appended to ``<data dir>/auth_revoked`` under a
+    file lock; expired lines are dropped when the file grows past 256 KB. Tokens that
+    are not valid anyway are ignored.
+    """
+    if not token_valid(token, now=now):
+        return
+    expiry = int(str(token).split(".")[1])
+    path = _revoked_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+", encoding="ascii") as fh:
+        _lock(fh)
+        fh.write(f"{_token_digest(token)} {expiry}\n")
+        if fh.tell() > 256 * 1024:
+            cutoff = time.time() if now is None else now
+            fh.seek(0)
+            keep = [line for line in fh if _line_expiry(line) > cutoff]
+            fh.seek(0)
+            fh.truncate()
+            fh.writelines(keep)
+
+
+def _lock(fh) -> None:
+    """An exclusive lock on an open file until it is closed (POSIX; no-op elsewhere)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: appends of one line stay whole
+        return
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+
+
+def _line_expiry(line: str) -> int:
+    parts = line.split()
+    return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 0
+
+
+def _is_revoked(token: str) -> bool:
+    """True when the token was revoked, or the revocation list cannot be read."""
+    try:
+        text = _revoked_path().read_text(encoding="ascii")
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError):  # cannot tell: ask for the password rather than guess
+        return True
+    digest = _token_digest(token)
+    return any(line.split(" ", 1)[0] == digest for line in text.splitlines())
+
+
 def token_valid(token: str | None, password: str | None = None, now: float | None = None) -> bool:
-    """True for an unexpired token signed for the current password (constant-time check)."""
+    """True for an unexpired token signed for the current password (constant-time check).
+
+    Revocation is checked separately (:func:`login_token_works`).
+    """
     password = configured_password() if password is None else password
     if not token or not password:
         return False
     parts = str(token).split(".")
-    if len(parts) != 3 or parts[0] != "v1" or not parts[1].isdigit():
+    if len(parts) != 4 or parts[0] != "v2" or not parts[1].isdigit() or not parts[2]:
         return False
     expiry = int(parts[1])
     now = time.time() if now is None else now
@@ -220,10 +291,15 @@ def token_valid(token: str | None, password: str | None = None, now: float | Non
     if expiry <= now or expiry > now + LOGIN_HOURS * 3600 + 60:
         return False
     try:
-        expected = _signature(password, expiry)
+        expected = _signature(password, expiry, parts[2])
     except OSError:  # no salt (read-only data folder): no remembered logins
         return False
-    return hmac.compare_digest(parts[2], expected)
+    return hmac.compare_digest(parts[3], expected)
+
+
+def login_token_works(token: str | None) -> bool:
+    """True for a valid token (:func:`token_valid`) that nobody revoked by leaving."""
+    return token_valid(token) and not _is_revoked(str(token))
 
 
 def _cookie_token() -> str | None:
@@ -275,9 +351,16 @@ def allowed() -> bool:
     if current == "oidc":
         return bool(st.user.is_logged_in)
     if st.session_state.get(_AUTHED_KEY):
+        token = st.session_state.get(_TOKEN_KEY)
+        if token and _is_revoked(token):  # left in another tab with the same login
+            st.session_state.pop(_AUTHED_KEY, None)
+            st.session_state.pop(_TOKEN_KEY, None)
+            return False
         return True
-    if not st.session_state.get(_LEFT_KEY) and token_valid(_cookie_token()):
+    cookie = _cookie_token()
+    if not st.session_state.get(_LEFT_KEY) and login_token_works(cookie):
         st.session_state[_AUTHED_KEY] = True  # a reload or a new tab of a logged-in browser
+        st.session_state[_TOKEN_KEY] = cookie
         return True
     return False
 
@@ -349,6 +432,10 @@ def account_controls() -> None:
         and st.session_state.get(_AUTHED_KEY)
         and st.button("Leave this session", key="auth_leave")
     ):
+        # The login ends for every copy of its cookie, not only in this tab.
+        for token in {st.session_state.get(_TOKEN_KEY), _cookie_token()}:
+            with contextlib.suppress(OSError):  # read-only data folder: ends in this tab
+                revoke_token(token)
         st.session_state.pop(_AUTHED_KEY, None)
         st.session_state.pop(_TOKEN_KEY, None)
         st.session_state[_LEFT_KEY] = True  # the cookie this session came with no longer counts

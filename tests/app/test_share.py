@@ -238,19 +238,23 @@ def test_login_token_is_signed_expiring_and_tied_to_the_password(monkeypatch, tm
     now = 1_800_000_000.0
     token = auth.issue_token("let-me-in", now=now)
     assert auth.token_valid(token, "let-me-in", now=now + 60)
-    assert "let-me-in" not in token and token.startswith("v1.")
+    assert "let-me-in" not in token and token.startswith("v2.")
+    assert auth.issue_token("let-me-in", now=now) != token  # every login its own token
     # expired after LOGIN_HOURS
     assert not auth.token_valid(token, "let-me-in", now=now + auth.LOGIN_HOURS * 3600 + 1)
     # a new password voids every token
     assert not auth.token_valid(token, "new-password", now=now + 60)
-    version, expiry, signature = token.split(".")
-    # forged: a flipped signature character, a stretched expiry, garbage, nothing
+    version, expiry, nonce, signature = token.split(".")
+    # forged: a flipped signature character, a stretched expiry, another random part,
+    # the old format, garbage, nothing
     flipped = signature[:-1] + ("0" if signature[-1] != "0" else "1")
-    assert not auth.token_valid(f"{version}.{expiry}.{flipped}", "let-me-in", now=now + 60)
-    assert not auth.token_valid(f"{version}.{int(expiry) - 30}.{signature}", "let-me-in", now=now)
+    assert not auth.token_valid(f"{version}.{expiry}.{nonce}.{flipped}", "let-me-in", now=now + 60)
+    stretched = f"{version}.{int(expiry) - 30}.{nonce}.{signature}"
+    assert not auth.token_valid(stretched, "let-me-in", now=now)
+    assert not auth.token_valid(f"{version}.{expiry}.{'0' * 24}.{signature}", "let-me-in", now=now)
     far = int(now + 100 * 24 * 3600)
-    assert not auth.token_valid(f"v1.{far}.{signature}", "let-me-in", now=now)
-    for junk in ("", "v1", "v1..", "v2.1.abc", f"v1.{expiry}", "x" * 200):
+    assert not auth.token_valid(f"v2.{far}.{nonce}.{signature}", "let-me-in", now=now)
+    for junk in ("", "v2", "v2...", "v1.1.abc", f"v1.{expiry}.{signature}", "x" * 200):
         assert not auth.token_valid(junk, "let-me-in", now=now + 60)
     assert not auth.token_valid(None, "let-me-in", now=now)
     # the key needs the data folder's salt: the same token is worthless on another server
@@ -285,6 +289,43 @@ def test_a_reload_with_the_login_cookie_is_not_asked_again(monkeypatch, cookie):
     opened = any("ws=" in t.value for t in at.text)
     asked = any("protected by a password" in m.value for m in at.markdown)
     assert (opened, asked) == ((True, False) if cookie == "valid" else (False, True))
+
+
+def test_a_revoked_login_token_stops_working_everywhere_and_others_keep_working(monkeypatch):
+    from ui import auth
+
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
+    left, stayed = auth.issue_token(), auth.issue_token()
+    assert auth.login_token_works(left) and auth.login_token_works(stayed)
+    auth.revoke_token(left)
+    assert not auth.login_token_works(left)
+    assert auth.token_valid(left)  # still well signed: refused because it was revoked
+    assert auth.login_token_works(stayed)
+    auth.revoke_token("garbage")  # nothing to revoke, and no crash
+    assert auth.login_token_works(stayed)
+
+
+def test_a_copied_login_cookie_no_longer_opens_the_app_after_leaving(monkeypatch):
+    from ui import auth
+
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    at.text_input(key="auth_password").input("let-me-in")
+    [submit] = [b for b in at.button if b.label == "Enter"]
+    submit.click().run()
+    token = at.session_state[auth._TOKEN_KEY]  # what the app sets as the login cookie
+    monkeypatch.setattr(auth, "_cookie_token", lambda: token)  # the cookie, copied
+    elsewhere = _session()  # another browser (or tab) holding the copied cookie
+    assert any("ws=" in t.value for t in elsewhere.text)
+    at.button(key="auth_leave").click().run()
+    assert any("protected by a password" in m.value for m in at.markdown)
+    # A new browser with the copy is asked for the password ...
+    copied = _session()
+    assert any("protected by a password" in m.value for m in copied.markdown)
+    assert not any("ws=" in t.value for t in copied.text)
+    # ... and the tab that was already open with it is asked on its next click.
+    elsewhere.run()
+    assert any("protected by a password" in m.value for m in elsewhere.markdown)
 
 
 def _html_bodies(at) -> list[str]:

@@ -66,9 +66,9 @@ def test_a_reload_and_a_new_tab_do_not_ask_for_the_password_again(browser, works
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Enter").click()
         _opened(page)
-        page.wait_for_function("() => document.cookie.includes('personalab_login=v1.')")
+        page.wait_for_function("() => document.cookie.includes('personalab_login=v2.')")
         cookie = _login_cookie(context)
-        assert cookie is not None and cookie["value"].startswith("v1.")
+        assert cookie is not None and cookie["value"].startswith("v2.")
         assert PASSWORD not in cookie["value"]
         assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
         assert "personalab_login" not in page.url and cookie["value"] not in page.url
@@ -92,6 +92,16 @@ def test_a_reload_and_a_new_tab_do_not_ask_for_the_password_again(browser, works
         assert _asked(page)
     finally:
         context.close()
+    # A copy of the cookie taken before leaving no longer opens the app elsewhere.
+    context, page = _new_page(browser)
+    try:
+        copied = {"name": "personalab_login", "value": cookie["value"], "url": workshop_url}
+        context.add_cookies([copied])
+        _open(page, workshop_url)
+        assert _asked(page)
+        assert page.get_by_text(OPENED).count() == 0
+    finally:
+        context.close()
 
 
 @pytest.mark.parametrize("kind", ["forged", "garbage"])
@@ -103,14 +113,14 @@ def test_a_forged_login_cookie_gets_the_password_form(browser, workshop_url, kin
         page.get_by_label("Password", exact=True).fill(PASSWORD)
         page.get_by_role("button", name="Enter").click()
         _opened(page)
-        page.wait_for_function("() => document.cookie.includes('personalab_login=v1.')")
+        page.wait_for_function("() => document.cookie.includes('personalab_login=v2.')")
         real = _login_cookie(context)["value"]
     finally:
         context.close()
-    version, expiry, signature = real.split(".")
+    signed, signature = real.rsplit(".", 1)
     value = {
-        "forged": f"{version}.{expiry}.{signature[:-1]}{'0' if signature[-1] != '0' else '1'}",
-        "garbage": "v1.99999999999.deadbeef",
+        "forged": f"{signed}.{signature[:-1]}{'0' if signature[-1] != '0' else '1'}",
+        "garbage": "v2.99999999999.0.deadbeef",
     }[kind]
     context, page = _new_page(browser)
     try:
