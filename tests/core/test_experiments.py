@@ -466,8 +466,28 @@ def test_verdict_sentence_and_csv_are_safe():
     text = verdict(res)
     assert text.startswith("B raises converted by 150 % (95 % CI")
     assert "significant" in text
-    csv = results_to_csv(res)
+    csv = results_to_csv(res).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in csv and "\n=HYPERLINK" not in csv
+
+
+def test_results_csv_download_is_written_by_safe_csv():
+    """The Experiments CSV download goes through the one CSV writer (issue #14, item 19):
+    a byte-order mark so Excel shows Chinese segment names, CRLF row ends, and a segment
+    name holding a line break stays inside its cell."""
+    import csv
+    import io
+
+    df = tiny_frame()
+    df["segment"] = df["segment"].map({"x": "超级粉丝", "y": "Fans\rVIP"})
+    res = analyze_experiment(
+        df, variant_col="variant", metrics=["converted"], segment_col="segment"
+    )
+    data = results_to_csv(res)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "\r\n" in text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert {r["segment"] for r in rows} == {"", "超级粉丝", "Fans\rVIP"}
 
 
 def test_join_segments_from_saved_run():
