@@ -35,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--variant-col", default="variant", help="column naming the variant")
     parser.add_argument("--metric", action="append", default=[], help="metric column (repeat)")
     parser.add_argument("--control", default=None, help="control variant (default: first)")
-    parser.add_argument("--segment-col", default=None, help="column with each user's segment")
+    parser.add_argument(
+        "--segment-col", default=None,
+        help="column with each user's segment (for totals: each row's segment)",
+    )  # fmt: skip
     parser.add_argument("--covariate", default=None, help="pre-period column for CUPED")
     parser.add_argument("--engine", choices=ENGINES, default="frequentist")
     parser.add_argument("--correction", choices=CORRECTIONS, default="holm")
@@ -62,7 +65,7 @@ def run(args: argparse.Namespace) -> None:
         min_n_per_arm=args.min_n, planned_split=args.split,
     )  # fmt: skip
     if is_aggregate_table(frame) and not args.metric:
-        result = analyze_aggregates(frame, **common)
+        result = analyze_aggregates(frame, segment_col=args.segment_col, **common)
     else:
         if not args.metric:
             raise DataError(

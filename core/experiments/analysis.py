@@ -288,12 +288,21 @@ def summarise_users(
 # aggregates typed in
 
 
-def summarise_aggregates(table: pd.DataFrame) -> tuple[list[ArmStats], dict[str, int]]:
+def summarise_aggregates(
+    table: pd.DataFrame, *, segment_col: str | None = None
+) -> tuple[list[ArmStats], dict[str, int]]:
     """Read typed-in aggregates: one row per variant (and optionally metric / segment).
 
     Columns: ``variant``, ``n`` (or ``users``) and either ``conversions`` or ``sum`` and
-    ``sum_squares``; optional ``metric`` and ``segment``.
+    ``sum_squares``; optional ``metric`` and ``segment`` (or the column ``segment_col``).
+    Two rows for the same (metric, segment, variant) are refused rather than one of them
+    silently winning.
     """
+    if segment_col is not None:
+        _require_columns(table, [segment_col])
+        others = [c for c in table.columns if str(c).strip().lower() == "segment"]
+        table = table.drop(columns=[c for c in others if c != segment_col])
+        table = table.rename(columns={segment_col: "segment"})
     t = table.rename(columns={c: str(c).strip().lower() for c in table.columns})
     t = t.rename(columns={"users": "n", "visitors": "n", "sum_of_squares": "sum_squares"})
     if "variant" not in t.columns or "n" not in t.columns:
@@ -341,6 +350,7 @@ def summarise_aggregates(table: pd.DataFrame) -> tuple[list[ArmStats], dict[str,
         cells.append(ArmStats(name, seg, variant, stat))
     if not cells:
         raise DataError("The totals table is empty: add one row per variant.")
+    _refuse_repeated_rows(cells, segment_col)
     # all-users rows for segmented aggregates: sum the segments' statistics
     if any(c.segment is not None for c in cells):
         cells = _add_overall(cells)
@@ -350,6 +360,27 @@ def summarise_aggregates(table: pd.DataFrame) -> tuple[list[ArmStats], dict[str,
         if c.metric == first_metric and c.segment is None:
             users[c.variant] = users.get(c.variant, 0) + int(c.stat.n)
     return cells, users
+
+
+def _refuse_repeated_rows(cells: list[ArmStats], segment_col: str | None) -> None:
+    """Raise when two rows give totals for the same (metric, segment, variant)."""
+    first: dict[tuple, int] = {}
+    for i, c in enumerate(cells):
+        key = (c.metric, c.segment, c.variant)
+        if key not in first:
+            first[key] = i
+            continue
+        where = f" in segment {c.segment}" if c.segment is not None else ""
+        fix = (
+            f"check the '{segment_col}' column"
+            if segment_col
+            else "name the column that tells them apart as the segment column "
+            "(--segment-col on the command line, or call it 'segment')"
+        )
+        raise DataError(
+            f"Rows {first[key] + 1} and {i + 1} both give totals for variant {c.variant}"
+            f"{where}; keep one row per variant, or {fix}."
+        )
 
 
 def _add_overall(cells: list[ArmStats]) -> list[ArmStats]:
@@ -585,6 +616,7 @@ def analyze_experiment(
 def analyze_aggregates(
     table: pd.DataFrame,
     *,
+    segment_col: str | None = None,
     control: str | None = None,
     engine: Engine = "frequentist",
     correction: Correction = "holm",
@@ -601,6 +633,10 @@ def analyze_aggregates(
     table : DataFrame
         One row per variant with ``variant``, ``n`` and ``conversions`` (rates) or
         ``sum`` and ``sum_squares`` (means); optional ``metric`` and ``segment`` columns.
+        Two rows for the same variant (and metric and segment) raise ``DataError``.
+    segment_col : str, optional
+        The column naming each row's segment when it is not called ``segment``; the
+        all-users rows are then the sums over the segments.
     control, engine, correction, ci, planned_split, min_n_per_arm, prior, tuning_n
         As in ``analyze_experiment``.
 
@@ -609,7 +645,7 @@ def analyze_aggregates(
     AbTestResult
     """
     _check_options(engine, correction, ci)
-    cells, users = summarise_aggregates(table)
+    cells, users = summarise_aggregates(table, segment_col=segment_col)
     return compare_cells(
         cells, users, control=control, engine=engine, correction=correction, ci=ci,
         planned_split=planned_split, min_n_per_arm=min_n_per_arm, prior=prior,

@@ -546,3 +546,35 @@ def test_sequential_p_value_is_the_inverse_e_value():
     rho2 = (-2 * math.log(0.05) + math.log(-2 * math.log(0.05) + 1)) / 5000
     e = math.exp(rho2 * n * d**2 / se2 / (2 * (n * rho2 + 1))) / math.sqrt(n * rho2 + 1)
     assert sig4(res.p_value) == sig4(min(1.0, 1 / e))
+
+
+def _cells_table(name: str = "cell") -> pd.DataFrame:
+    """20 cells x 2 variants of 2,000 users each; B converts (cell number) users more."""
+    rows = [
+        {name: f"c{i:02d}", "variant": v, "n": 2000, "conversions": 200 + (i if v == "B" else 0)}
+        for i in range(20)
+        for v in "AB"
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_aggregates_by_a_segment_column_not_named_segment():
+    """Issue #14, item 11: the segment column of totals may have any name; the all-users
+    comparison is the sum of the 20 cells (40,000 users per arm), not one of them."""
+    res = analyze_aggregates(_cells_table(), segment_col="cell", min_n_per_arm=2)
+    overall = res.results[res.results["segment"].isna()].iloc[0]
+    assert (overall["n"], overall["control_n"]) == (40_000, 40_000)
+    assert overall["mean"] == pytest.approx((20 * 200 + sum(range(20))) / 40_000)
+    assert len(res.segments) == 20 and len(res.results) == 21
+    assert res.srm.observed == {"A": 40_000, "B": 40_000}
+    same = analyze_aggregates(_cells_table("segment"), min_n_per_arm=2)
+    assert same.results["n"].tolist() == res.results["n"].tolist()
+
+
+def test_aggregates_refuse_two_rows_for_one_variant():
+    """Without a segment column, 20 rows per variant were read as one pair (the last row
+    of each variant won): now refused with the rows named."""
+    with pytest.raises(DataError, match=r"Rows 1 and 3 both give totals for variant A"):
+        analyze_aggregates(_cells_table())
+    with pytest.raises(DataError, match="'nope' is not in the data"):
+        analyze_aggregates(_cells_table(), segment_col="nope")

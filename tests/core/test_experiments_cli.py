@@ -108,3 +108,17 @@ def test_power_for_an_average(main, capsys):
     assert main(["power", "--baseline", "50", "--std", "20", "--mde", "0.1"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["n_per_arm"] == 252 and printed["metric_type"] == "mean"
+
+
+def test_abtest_totals_use_the_segment_col(main, tmp_path):
+    """Issue #14, item 11: --segment-col on totals, whatever the column is called."""
+    data = tmp_path / "cells.csv"
+    lines = ["cell,variant,n,conversions"]
+    lines += [f"c{i},{v},2000,{200 + (i if v == 'B' else 0)}" for i in range(20) for v in "AB"]
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "r.json"
+    assert main(["abtest", str(data), "--segment-col", "cell", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    overall = [r for r in result["results"] if r["segment"] is None]
+    assert [(r["n"], r["control_n"]) for r in overall] == [(40_000, 40_000)]
+    assert len(result["segments"]) == 20
