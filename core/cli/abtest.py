@@ -34,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("data", metavar="DATA", help="one row per user, or per-variant totals")
     parser.add_argument("--variant-col", default="variant", help="column naming the variant")
     parser.add_argument("--metric", action="append", default=[], help="metric column (repeat)")
+    parser.add_argument(
+        "--user-col", default="auto", metavar="COL",
+        help="column identifying each user (default: a column named user_id, uid, id or "
+        "user); users in more than one variant are left out and reported",
+    )  # fmt: skip
     parser.add_argument("--control", default=None, help="control variant (default: first)")
     parser.add_argument(
         "--segment-col", default=None,
@@ -73,7 +78,7 @@ def run(args: argparse.Namespace) -> None:
                 "(e.g. --metric converted)."
             )
         result = analyze_experiment(
-            frame, variant_col=args.variant_col, metrics=args.metric,
+            frame, variant_col=args.variant_col, metrics=args.metric, user_col=args.user_col,
             segment_col=args.segment_col, covariate=args.covariate, cap_quantile=args.cap,
             **common,
         )  # fmt: skip

@@ -60,7 +60,8 @@ class AbTestResult:
     """Everything the page, the CLI and the JSON contract need about one experiment.
 
     ``results`` has one row per (metric, segment, variant != control) with the columns in
-    ``RESULT_COLUMNS``; ``segment`` is None for the all-users rows.
+    ``RESULT_COLUMNS``; ``segment`` is None for the all-users rows. ``mixed_users``
+    are the ids found in more than one variant, left out of every comparison.
     """
 
     srm: SrmResult
@@ -75,6 +76,7 @@ class AbTestResult:
     segments: tuple[str, ...] = ()
     min_n_per_arm: int = 100
     messages: tuple[str, ...] = ()
+    mixed_users: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The abtest JSON contract (DESIGN.md) plus extra keys; NaN becomes null."""
@@ -176,6 +178,54 @@ def _cuped_moments(n, sy, syy, sx, sxx, sxy):
         within_a = np.nansum(saa - np.where(n > 0, sa**2 / n, 0))
     reduction = 1 - within_a / within_y if within_y > 0 else float("nan")
     return sa, saa, theta, float(reduction)
+
+
+def _one_row_per_user(
+    data: pd.DataFrame, user_col: str | None, variant_col: str
+) -> tuple[pd.DataFrame, list[str], tuple[str, ...]]:
+    """Leave out users seen in more than one variant (returned, and noted); refuse a user
+    on several rows of one variant. Rows without a variant are left for the caller."""
+    if user_col == "auto":
+        user_col = next((c for c in data.columns if str(c).strip().lower() in _ID_NAMES), None)
+    if user_col is None:
+        return data, [], ()
+    _require_columns(data, [user_col, variant_col])
+    user_codes, users = pd.factorize(data[user_col])
+    variant_codes, _ = pd.factorize(data[variant_col])
+    assigned = variant_codes >= 0
+    notes: list[str] = []
+    no_id = assigned & (user_codes < 0)
+    if no_id.any():
+        notes.append(f"{int(no_id.sum()):,} rows without a user id were left out.")
+    pairs = pd.DataFrame({"user": user_codes, "variant": variant_codes})[assigned & ~no_id]
+    arms_per_user = np.bincount(pairs.drop_duplicates()["user"].to_numpy(), minlength=len(users))
+    mixed_codes = np.flatnonzero(arms_per_user > 1)
+    mixed_rows = np.isin(user_codes, mixed_codes)
+    mixed = tuple(str(u) for u in users[mixed_codes])
+    kept = assigned & ~no_id & ~mixed_rows
+    if mixed:
+        if not kept.any():
+            raise DataError(
+                f"Every user in '{user_col}' appears in more than one variant (e.g. "
+                f"'{mixed[0]}'), so there is nobody to compare; check that '{variant_col}' "
+                "holds the group each user was assigned to."
+            )
+        notes.append(
+            f"{len(mixed):,} {'user' if len(mixed) == 1 else 'users'} appeared in more than "
+            f"one variant (e.g. '{mixed[0]}') "
+            "and were left out of every comparison."
+        )
+    rows_per_user = np.bincount(user_codes[kept], minlength=len(users))
+    if (rows_per_user > 1).any():
+        repeated = int(np.argmax(rows_per_user > 1))
+        raise DataError(
+            f"User '{users[repeated]}' is on {rows_per_user[repeated]:,} rows but experiment "
+            "data needs one row per user; add up each user's rows first (e.g. total "
+            "revenue, converted = 1 if any row converted) and load it again."
+        )
+    if no_id.any() or mixed:
+        data = data[~no_id & ~mixed_rows]
+    return data, notes, mixed
 
 
 def summarise_users(
@@ -549,6 +599,7 @@ def analyze_experiment(
     *,
     variant_col: str,
     metrics: Sequence[str],
+    user_col: str | None = "auto",
     control: str | None = None,
     segment_col: str | None = None,
     covariate: str | None = None,
@@ -571,6 +622,12 @@ def analyze_experiment(
         Column naming each user's variant.
     metrics : sequence of str
         Metric columns, 0/1 (a rate) or numeric (a mean).
+    user_col : str or None
+        Column identifying the user; ``"auto"`` (default) takes a column named like a
+        user id (``user_id``, ``uid``, ``id``, ``user``, ``用户id``) when there is one, None
+        treats every row as a different user. Users found in more than one variant are
+        left out and reported (``AbTestResult.mixed_users``); a user on several rows of
+        one variant raises ``DataError`` (the data must hold one row per user).
     control : str, optional
         The control variant; the first in sort order when omitted.
     segment_col : str, optional
@@ -602,15 +659,18 @@ def analyze_experiment(
         raise DataError(f"cap_quantile={cap_quantile} should be between 0.5 and 1, e.g. 0.99.")
     if len(data) == 0:
         raise DataError("The experiment data has no rows: upload one row per user.")
+    _require_columns(data, [variant_col])
+    data, user_notes, mixed = _one_row_per_user(data, user_col, variant_col)
     cells, users, notes = summarise_users(
         data, variant_col=variant_col, metrics=list(metrics), segment_col=segment_col,
         covariate=covariate, cap_quantile=cap_quantile,
     )  # fmt: skip
-    return compare_cells(
+    result = compare_cells(
         cells, users, control=control, engine=engine, correction=correction, ci=ci,
         planned_split=planned_split, min_n_per_arm=min_n_per_arm, prior=prior,
-        tuning_n=tuning_n, notes=notes,
+        tuning_n=tuning_n, notes=[*user_notes, *notes],
     )  # fmt: skip
+    return dataclasses.replace(result, mixed_users=mixed)
 
 
 def analyze_aggregates(

@@ -42,7 +42,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def result_to_dict(result: AbTestResult) -> dict:
     """The abtest JSON object: ``srm_p_value`` and ``results`` first (DESIGN.md), then
     ``engine``, ``correction``, ``ci``, ``control``, ``srm``, ``heterogeneity``,
-    ``verdict`` (one sentence per metric in ``verdicts``) and ``messages``."""
+    ``verdict`` (one sentence per metric in ``verdicts``), ``messages`` and
+    ``users_in_several_variants`` (how many users were left out for that)."""
     srm = result.srm
     return {
         "srm_p_value": _clean(srm.p_value),
@@ -67,6 +68,7 @@ def result_to_dict(result: AbTestResult) -> dict:
         "verdict": verdict(result),
         "verdicts": {m: verdict(result, metric=m) for m in result.metrics},
         "messages": list(result.messages),
+        "users_in_several_variants": len(result.mixed_users),
     }
 
 

@@ -460,6 +460,7 @@ def test_verdict_sentence_and_csv_are_safe():
     df = tiny_frame()
     df["segment"] = df["segment"].map({"x": "=HYPERLINK(1)", "y": "bargain_hunter"})
     big = pd.concat([df] * 40, ignore_index=True)
+    big["user_id"] = [f"u{i}" for i in range(len(big))]  # one row per user
     res = analyze_experiment(
         big, variant_col="variant", metrics=["converted"], segment_col="segment"
     )
@@ -578,3 +579,36 @@ def test_aggregates_refuse_two_rows_for_one_variant():
         analyze_aggregates(_cells_table())
     with pytest.raises(DataError, match="'nope' is not in the data"):
         analyze_aggregates(_cells_table(), segment_col="nope")
+
+
+def test_a_user_in_both_arms_is_left_out_and_reported():
+    """Issue #14, item 10: rows are not users; a user seen in both arms is excluded."""
+    df = tiny_frame()
+    both = pd.DataFrame({"user_id": ["u0"], "variant": ["B"], "segment": ["x"], "converted": [1],
+                         "revenue": [1.0], "pre": [1.0]})  # fmt: skip
+    res = analyze_experiment(pd.concat([df, both]), variant_col="variant", metrics=["converted"])
+    row = res.results.iloc[0]
+    assert (row["n"], row["control_n"]) == (6, 5)  # u0 (A, then B) counted in neither
+    assert res.mixed_users == ("u0",) and res.srm.observed == {"A": 5, "B": 6}
+    assert any("1 user appeared in more than one variant (e.g. 'u0')" in m for m in res.messages)
+    assert res.to_dict()["users_in_several_variants"] == 1
+
+
+def test_one_id_repeated_over_both_arms_is_not_250_vs_250_users():
+    """The issue's case: one id on 500 rows across A and B is one user, in both arms."""
+    df = pd.DataFrame({"user_id": ["u1"] * 500, "variant": ["A", "B"] * 250,
+                       "converted": [0, 1] * 250})  # fmt: skip
+    with pytest.raises(DataError, match="Every user in 'user_id' appears in more than one"):
+        analyze_experiment(df, variant_col="variant", metrics=["converted"])
+
+
+def test_a_user_on_several_rows_of_one_arm_is_refused():
+    df = pd.concat([tiny_frame(), tiny_frame().iloc[[2]]], ignore_index=True)
+    with pytest.raises(DataError, match="User 'u2' is on 2 rows but experiment data needs one"):
+        analyze_experiment(df, variant_col="variant", metrics=["converted"])
+    # a named id column that is not called user_id, and opting out of the check
+    renamed = df.rename(columns={"user_id": "member"})
+    with pytest.raises(DataError, match="User 'u2'"):
+        analyze_experiment(renamed, variant_col="variant", metrics=["converted"], user_col="member")
+    res = analyze_experiment(renamed, variant_col="variant", metrics=["converted"])
+    assert res.results.iloc[0]["control_n"] == 7  # no id column found: each row is a user

@@ -122,3 +122,15 @@ def test_abtest_totals_use_the_segment_col(main, tmp_path):
     overall = [r for r in result["results"] if r["segment"] is None]
     assert [(r["n"], r["control_n"]) for r in overall] == [(40_000, 40_000)]
     assert len(result["segments"]) == 20
+
+
+def test_abtest_one_id_on_500_rows_is_not_500_users(main, capsys, tmp_path):
+    """Issue #14, item 10: one id repeated 500 times over both arms is one user in both
+    arms (left out), so there is nobody to compare, rather than 250 vs 250."""
+    data = tmp_path / "rows.csv"
+    data.write_text("user_id,variant,converted\n" + "u1,A,0\nu1,B,1\n" * 250)
+    assert (
+        main(["abtest", str(data), "--metric", "converted", "--out", str(tmp_path / "r.json")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "appears in more than one variant" in err and err.count("\n") == 1
