@@ -197,12 +197,17 @@ def _one_row_per_user(
     no_id = assigned & (user_codes < 0)
     if no_id.any():
         notes.append(f"{int(no_id.sum()):,} rows without a user id were left out.")
-    pairs = pd.DataFrame({"user": user_codes, "variant": variant_codes})[assigned & ~no_id]
-    arms_per_user = np.bincount(pairs.drop_duplicates()["user"].to_numpy(), minlength=len(users))
-    mixed_codes = np.flatnonzero(arms_per_user > 1)
+    counted = assigned & ~no_id
+    if np.bincount(user_codes[counted], minlength=len(users)).max(initial=0) <= 1:
+        return (data[~no_id] if no_id.any() else data), notes, ()  # one row per user
+    lowest = np.full(len(users), np.iinfo(np.int64).max)
+    highest = np.full(len(users), -1)
+    np.minimum.at(lowest, user_codes[counted], variant_codes[counted])
+    np.maximum.at(highest, user_codes[counted], variant_codes[counted])
+    mixed_codes = np.flatnonzero((highest >= 0) & (lowest != highest))
     mixed_rows = np.isin(user_codes, mixed_codes)
     mixed = tuple(str(u) for u in users[mixed_codes])
-    kept = assigned & ~no_id & ~mixed_rows
+    kept = counted & ~mixed_rows
     if mixed:
         if not kept.any():
             raise DataError(
@@ -210,10 +215,10 @@ def _one_row_per_user(
                 f"'{mixed[0]}'), so there is nobody to compare; check that '{variant_col}' "
                 "holds the group each user was assigned to."
             )
+        who = "1 user was" if len(mixed) == 1 else f"{len(mixed):,} users were"
         notes.append(
-            f"{len(mixed):,} {'user' if len(mixed) == 1 else 'users'} appeared in more than "
-            f"one variant (e.g. '{mixed[0]}') "
-            "and were left out of every comparison."
+            f"{who} found in more than one variant (e.g. '{mixed[0]}') and left out of "
+            "every comparison."
         )
     rows_per_user = np.bincount(user_codes[kept], minlength=len(users))
     if (rows_per_user > 1).any():

@@ -590,7 +590,10 @@ def test_a_user_in_both_arms_is_left_out_and_reported():
     row = res.results.iloc[0]
     assert (row["n"], row["control_n"]) == (6, 5)  # u0 (A, then B) counted in neither
     assert res.mixed_users == ("u0",) and res.srm.observed == {"A": 5, "B": 6}
-    assert any("1 user appeared in more than one variant (e.g. 'u0')" in m for m in res.messages)
+    assert any(
+        "1 user was found in more than one variant (e.g. 'u0') and left out" in m
+        for m in res.messages
+    )
     assert res.to_dict()["users_in_several_variants"] == 1
 
 
