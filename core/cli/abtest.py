@@ -6,6 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
+from core.cli._options import number, output_file
 from core.experiments import CORRECTIONS, ENGINES, analyze_aggregates, analyze_experiment
 from core.experiments.analysis import is_aggregate_table
 from core.experiments.io import read_experiment_table
@@ -15,18 +16,6 @@ HELP = (
     "Compare experiment variants (SRM check, lift with intervals, p-values or chance to win) "
     "overall and per segment; writes RESULT.json."
 )
-
-
-def _ci(value: str) -> float:
-    try:
-        v = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--ci {value!r} should be a number such as 0.95"
-        ) from None
-    if not 0.5 <= v < 1:
-        raise argparse.ArgumentTypeError(f"--ci {value} should be between 0.5 and 1, e.g. 0.95")
-    return v
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -47,9 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--covariate", default=None, help="pre-period column for CUPED")
     parser.add_argument("--engine", choices=ENGINES, default="frequentist")
     parser.add_argument("--correction", choices=CORRECTIONS, default="holm")
-    parser.add_argument("--ci", type=_ci, default=0.95, help="interval coverage (default 0.95)")
+    share = dict(low=0.5, high=1, below=True)
     parser.add_argument(
-        "--cap", type=float, default=None, metavar="Q",
+        "--ci", type=number(**share, example="0.95"), default=0.95,
+        help="interval coverage (default 0.95)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--cap", type=number(**share, example="0.99"), default=None, metavar="Q",
         help="cap numeric metrics at this quantile of all users, e.g. 0.99",
     )  # fmt: skip
     parser.add_argument(
@@ -57,9 +50,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="planned split for the SRM check, e.g. 50/50 or A=60,B=40 (default: equal)",
     )  # fmt: skip
     parser.add_argument(
-        "--min-n", type=int, default=100, help="users per group before a verdict (default 100)"
+        "--min-n",
+        type=number(low=2, whole=True, example="100"),
+        default=100,
+        help="users per group before a verdict (default 100)",
     )
-    parser.add_argument("--out", required=True, metavar="RESULT.json", help="output JSON file")
+    parser.add_argument(
+        "--out",
+        type=output_file("result.json"),
+        required=True,
+        metavar="RESULT.json",
+        help="output JSON file",
+    )
 
 
 def run(args: argparse.Namespace) -> None:

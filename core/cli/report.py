@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
+from core.cli._options import output_file
 from core.schema import DataError
 
 HELP = (
@@ -32,7 +33,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--costs", metavar="COSTS.csv",
                         help="campaign costs (campaign, platform, period_start, period_end, cost) for ROI")  # fmt: skip
     parser.add_argument("--title", default="PersonaLab report", help="title at the top")
-    parser.add_argument("--out", required=True, metavar="REPORT.html|REPORT.pdf",
+    parser.add_argument("--out", type=output_file("report.html"), required=True,
+                        metavar="REPORT.html|REPORT.pdf",
                         help="output file; the extension picks the format")  # fmt: skip
 
 

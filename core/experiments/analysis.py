@@ -817,7 +817,8 @@ def parse_planned_split(text: str | None, variants: Sequence[str]) -> dict[str, 
             f"{'=50, '.join(variants[:2])}=50 for {', '.join(variants)}."
         ) from None
     unknown = [k for k in split if k not in variants]
-    if unknown or any(v <= 0 for v in split.values()) or set(split) != set(variants):
+    positive = all(math.isfinite(v) and v > 0 for v in split.values())
+    if unknown or not positive or set(split) != set(variants):
         raise DataError(
             f"Planned split '{text}' should give a positive share to each of "
             f"{', '.join(variants)} and name no other group."
