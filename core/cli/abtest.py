@@ -11,6 +11,7 @@ from core.experiments import CORRECTIONS, ENGINES, analyze_aggregates, analyze_e
 from core.experiments.analysis import is_aggregate_table
 from core.experiments.io import read_experiment_table
 from core.schema import DataError
+from core.sources import DbTable
 
 HELP = (
     "Compare experiment variants (SRM check, lift with intervals, p-values or chance to win) "
@@ -20,7 +21,12 @@ HELP = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the abtest command (DESIGN.md, "The command line")."""
-    parser.add_argument("data", metavar="DATA", help="one row per user, or per-variant totals")
+    parser.add_argument(
+        "data", nargs="?", metavar="DATA",
+        help="one row per user, or per-variant totals; omit it when reading from --db",
+    )  # fmt: skip
+    parser.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (with --table)")
+    parser.add_argument("--table", metavar="NAME", help="the experiment table in --db")
     parser.add_argument("--variant-col", default="variant", help="column naming the variant")
     parser.add_argument("--metric", action="append", default=[], help="metric column (repeat)")
     parser.add_argument(
@@ -66,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Read DATA, analyse it, write the JSON result and print the verdict."""
-    frame = read_experiment_table(args.data)
+    frame = read_experiment_table(_source(args))
     common = dict(
         control=args.control, engine=args.engine, correction=args.correction, ci=args.ci,
         min_n_per_arm=args.min_n, planned_split=args.split,
@@ -76,7 +82,7 @@ def run(args: argparse.Namespace) -> None:
     else:
         if not args.metric:
             raise DataError(
-                f"Name at least one metric column of {args.data} with --metric COL "
+                f"Name at least one metric column of {args.data or args.table} with --metric COL "
                 "(e.g. --metric converted)."
             )
         result = analyze_experiment(
@@ -90,3 +96,20 @@ def run(args: argparse.Namespace) -> None:
     payload = result.to_dict()
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     print(payload["verdict"])
+
+
+def _source(args: argparse.Namespace) -> str | DbTable:
+    """DATA, or the table named by ``--db URL --table NAME`` (as for every other command)."""
+    if args.db:
+        if args.data:
+            raise DataError("Give either a DATA file or --db with --table, not both.")
+        if not args.table:
+            raise DataError("--db needs --table NAME: the table that holds the experiment.")
+        return DbTable(args.db, args.table)
+    if args.table:
+        raise DataError("--table needs --db URL: the database that holds the table.")
+    if not args.data:
+        raise DataError(
+            "No experiment data given. Pass a file (e.g. experiment.csv) or --db URL --table NAME."
+        )
+    return args.data

@@ -134,3 +134,34 @@ def test_abtest_one_id_on_500_rows_is_not_500_users(main, capsys, tmp_path):
     )
     err = capsys.readouterr().err
     assert "appears in more than one variant" in err and err.count("\n") == 1
+
+
+def test_abtest_reads_a_database_table(main, tmp_path, experiment_csv):
+    """``abtest --db URL --table NAME`` like every other command (README; issue #13)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    engine = sa.create_engine(url)
+    pd.read_csv(experiment_csv).to_sql("experiment", engine, index=False)
+    engine.dispose()
+    from_db, from_file = tmp_path / "db.json", tmp_path / "file.json"
+    args = ["--metric", "converted", "--segment-col", "persona"]
+    assert main(["abtest", "--db", url, "--table", "experiment", *args, "--out", str(from_db)]) == 0
+    assert main(["abtest", str(experiment_csv), *args, "--out", str(from_file)]) == 0
+    assert (
+        json.loads(from_db.read_text())["results"] == json.loads(from_file.read_text())["results"]
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--table", "experiment"], "--table needs --db URL"),
+        (["--db", "sqlite://"], "--db needs --table NAME"),
+        ([], "No experiment data given"),
+    ],
+)
+def test_abtest_db_options_are_checked(main, capsys, tmp_path, argv, needle):
+    assert main(["abtest", *argv, "--metric", "converted", "--out", str(tmp_path / "r.json")]) == 2
+    assert needle in capsys.readouterr().err
