@@ -836,6 +836,11 @@ def build_report(
     if bounds.date_max is None:
         raise ex.DataError("The dataset has no events, so there is nothing to report yet.")
     filters = _known_filters(filters, bounds, labels)
+    if as_of is not None and as_of < bounds.date_min:
+        raise ex.DataError(
+            f"The report date {as_of:%Y-%m-%d} is before the data starts "
+            f"({bounds.date_min:%Y-%m-%d}); choose a later date."
+        )
     end_date = as_of or bounds.date_max
     start, end = ex.period_range(end_date, grain, periods=2)
     cur_start, _ = ex.period_range(end_date, grain, periods=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
@@ -77,9 +78,11 @@ def run(args: argparse.Namespace) -> None:
     costs = read_campaign_costs(args.costs) if args.costs else None
     dataset = open_events_from_args(args)
     filters = ExploreFilters(platforms=tuple(args.platform), segments=tuple(args.segment))
+    as_of = dataset.report.as_of  # --as-of, checked by ingest
     report = build_report(
         dataset_engine(dataset.path),
         grain=args.period,
+        as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None,
         filters=filters,
         labels=labels,
         costs=costs,

@@ -89,3 +89,13 @@ def test_report_platform_names_are_read_like_the_data(tmp_path):
         out = tmp_path / f"{name}.html"
         assert main(["report", events, "--platform", name, "--out", str(out)]) == 0
         assert "Platforms: douyin." in out.read_text(encoding="utf-8")
+
+
+def test_report_as_of_picks_the_period(tmp_path, capsys):
+    """--as-of was accepted and ignored: the report always covered the last week of data."""
+    events = str(_events(tmp_path))
+    out = tmp_path / "r.html"
+    assert main(["report", events, "--as-of", "2025-03-16", "--out", str(out)]) == 0
+    assert "Week 2025-03-10 to 2025-03-16" in out.read_text(encoding="utf-8")
+    assert main(["report", events, "--as-of", "1999-01-01", "--out", str(out)]) == 2
+    assert "before the data starts (2025-03-01)" in capsys.readouterr().err
