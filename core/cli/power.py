@@ -110,7 +110,7 @@ def _run_mean(args: argparse.Namespace) -> None:
 
 def _emit(payload: dict, out: str | None) -> None:
     text = json.dumps(payload, indent=2)
-    print(text)
-    if out:
+    if out:  # written first: a failed write prints no result
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text + "\n", encoding="utf-8")
+    print(text)

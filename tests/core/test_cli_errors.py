@@ -158,3 +158,18 @@ def test_real_process_stderr_is_one_line():
 def test_help_still_exits_0(capsys):
     assert main(["power", "--help"]) == 0
     assert "--baseline" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["power --baseline 0.2 --mde 0.1 --out {N}/deeper/power.json", "sample --users 10 --out {N}/s"],
+)
+def test_a_folder_without_write_permission_is_named(line, files, capsys, monkeypatch):
+    """Root may write anywhere, so a read-only folder is simulated: the check asks the
+    operating system (``os.access``) before any work, and says which folder to change."""
+    import core.cli._options as options
+
+    monkeypatch.setattr(options.os, "access", lambda path, mode: False)
+    assert main(line.format(**files).split()) == 2
+    err = capsys.readouterr().err
+    assert "is not writable" in err and err.count("\n") == 1, err
