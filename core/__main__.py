@@ -60,11 +60,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
-        print(
-            f"error: {exc.filename}: {(exc.strerror or 'cannot be used').lower()}; check the "
-            "path and that you may write there, or choose another.",
-            file=sys.stderr,
-        )
+        reason = (exc.strerror or "not usable").lower()
+        print(f"error: cannot use {exc.filename} ({reason}); check the path.", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

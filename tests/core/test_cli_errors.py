@@ -99,6 +99,7 @@ BAD = [
     # report
     "report {E} --out {DH}",
     "report {E} --period year --out {N}/r.html",
+    "report {E} --costs {D} --out {N}/r.html",
     "report {E} --platform nowhere --out {N}/r.html",
     # abtest
     "abtest {X} --metric converted --ci nan --out {N}/a.json",
