@@ -148,9 +148,29 @@ MIN_USERS_PER_ARM = 2  # the fewest users whose spread can be estimated
 def sample_size_means(std: float, mde: float, *, alpha: float = 0.05, power: float = 0.8) -> int:
     """Users per arm to detect an absolute change ``mde`` in a mean with std ``std``.
 
-    statsmodels ``NormalIndPower`` with Cohen's d = mde / std (two-sided, equal arms). A
-    change so large that :data:`MIN_USERS_PER_ARM` users already detect it needs that
-    many (the solver finds no root below it and would return NaN).
+    statsmodels ``NormalIndPower`` with Cohen's d = mde / std (two-sided, equal arms).
+
+    Parameters
+    ----------
+    std : float
+        Standard deviation of the metric per user (above 0).
+    mde : float
+        Absolute change to detect (not 0).
+    alpha, power : float
+        Two-sided significance level and power, each strictly between 0 and 1.
+
+    Returns
+    -------
+    int
+        Users per arm; at least :data:`MIN_USERS_PER_ARM`. A change so large that that
+        many users already detect it needs that many (the solver finds no root below it
+        and would return NaN).
+
+    Raises
+    ------
+    DataError
+        A non-positive or non-finite ``std``, a zero or non-finite ``mde``, or ``alpha``
+        / ``power`` outside (0, 1).
     """
     if not (math.isfinite(std) and std > 0) or not math.isfinite(mde) or mde == 0:
         raise DataError("The standard deviation must be positive and the change non-zero.")
