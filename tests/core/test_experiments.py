@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -615,3 +616,16 @@ def test_a_user_on_several_rows_of_one_arm_is_refused():
         analyze_experiment(renamed, variant_col="variant", metrics=["converted"], user_col="member")
     res = analyze_experiment(renamed, variant_col="variant", metrics=["converted"])
     assert res.results.iloc[0]["control_n"] == 7  # no id column found: each row is a user
+
+
+def test_power_edges_give_a_number_or_a_sentence():
+    """A change of 5 standard deviations needs the smallest group (the solver returned NaN
+    and the CLI crashed); NaN traffic or a single arm is refused (issue #14, item 14)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no solver or NumPy warning on the way
+        assert sample_size_means(20, 100) == 2
+        assert sample_size_means(20, 5) == 252
+    with pytest.raises(DataError, match="Daily users"):
+        days_needed(100, daily_users=float("nan"))
+    with pytest.raises(DataError, match="arms=1"):
+        days_needed(100, daily_users=10, arms=1)
