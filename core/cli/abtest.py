@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from core.cli._options import number, output_file
@@ -96,6 +97,8 @@ def run(args: argparse.Namespace) -> None:
     payload = result.to_dict()
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     print(payload["verdict"])
+    for message in payload["messages"]:  # users left out, SRM, caps: on stderr, as segment does
+        print(f"note: {message}", file=sys.stderr)
 
 
 def _source(args: argparse.Namespace) -> str | DbTable:

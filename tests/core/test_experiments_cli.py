@@ -165,3 +165,25 @@ def test_abtest_reads_a_database_table(main, tmp_path, experiment_csv):
 def test_abtest_db_options_are_checked(main, capsys, tmp_path, argv, needle):
     assert main(["abtest", *argv, "--metric", "converted", "--out", str(tmp_path / "r.json")]) == 2
     assert needle in capsys.readouterr().err
+
+
+def test_abtest_reports_a_user_in_both_arms(main, capsys, tmp_path, experiment_csv):
+    """Issue #14, item 10: the user seen in both arms is left out, counted in the JSON and
+    named in a note on stderr (stdout keeps the verdict alone)."""
+    import pandas as pd
+
+    frame = pd.read_csv(experiment_csv)
+    first = frame.iloc[[0]].assign(variant="B" if frame.loc[0, "variant"] == "A" else "A")
+    data = tmp_path / "mixed.csv"
+    pd.concat([frame, first]).to_csv(data, index=False)
+    out = tmp_path / "r.json"
+    assert main(["abtest", str(data), "--metric", "converted", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["users_in_several_variants"] == 1
+    assert sum(result["srm"]["observed"].values()) == len(frame) - 1
+    captured = capsys.readouterr()
+    assert (
+        f"note: 1 user was found in more than one variant (e.g. '{frame.loc[0, 'user_id']}')"
+        in captured.err
+    )
+    assert "note:" not in captured.out
