@@ -1,8 +1,12 @@
 """The command line: ``python -m core <command> ...``.
 
 Thin on purpose: each command lives in ``core/cli/<command>.py`` with ``add_arguments``
-and ``run``; this file parses arguments, dispatches, and turns a ``DataError`` into one
-plain sentence on stderr with exit code 2 (never a traceback).
+and ``run``; this file parses arguments, dispatches, and turns a ``DataError`` (or a path
+that cannot be read or written) into one plain sentence on stderr with exit code 2 (never
+a traceback). Option values are checked while parsing (``core/cli/_options.py``), so a
+bad one is also one line with exit code 2. Library warnings (NumPy, scikit-learn,
+statsmodels) are not shown: bad input is caught before it can cause them, and a user
+cannot act on them; ``PERSONALAB_DEBUG=1`` shows them, and tracebacks.
 """
 
 from __future__ import annotations
@@ -11,7 +15,9 @@ import argparse
 import importlib
 import os
 import sys
+import warnings
 
+from core.cli._options import CliParser
 from core.schema import DataError
 
 COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power", "report")
@@ -19,7 +25,7 @@ COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser with one sub-command per module in ``core/cli``."""
-    parser = argparse.ArgumentParser(
+    parser = CliParser(
         prog="python -m core",
         description="PersonaLab: segments, personas and A/B analysis for social-media data.",
     )
@@ -35,9 +41,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
     try:
-        args._run(args)
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a bad option, already printed as one line (2)
+        return exc.code if isinstance(exc.code, int) else 2
+    debug = bool(os.environ.get("PERSONALAB_DEBUG"))
+    try:
+        with warnings.catch_warnings():
+            if not debug:
+                warnings.simplefilter("ignore")
+            args._run(args)
     except DataError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -46,11 +59,15 @@ def main(argv: list[str] | None = None) -> int:
             f"error: file not found: {exc.filename}. Check the path and try again.", file=sys.stderr
         )
         return 2
+    except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
+        reason = (exc.strerror or "not usable").lower()
+        print(f"error: cannot use {exc.filename} ({reason}); check the path.", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not bad input: still one sentence unless debugging
-        if os.environ.get("PERSONALAB_DEBUG"):
+        if debug:
             raise
         print(
             f"error: PersonaLab hit an internal problem ({type(exc).__name__}); "

@@ -751,6 +751,33 @@ REPORT_KPIS = (
 )
 
 
+def _known_filters(
+    filters: ex.ExploreFilters, bounds: ex.DataBounds, labels: pd.Series | None
+) -> ex.ExploreFilters:
+    """``filters`` with platforms read like the data's (Douyin, 抖音 -> douyin); a platform or
+    segment the data does not have is an error, not a report of zeros."""
+    from core.schema import canonical_platform
+
+    platforms = tuple(dict.fromkeys(canonical_platform(p) for p in filters.platforms))
+    for platform in platforms:
+        if platform not in bounds.platforms:
+            found = ", ".join(bounds.platforms) or "none"
+            raise ex.DataError(
+                f"Platform '{platform}' is not in the data (platforms found: {found}); "
+                "pick one of those."
+            )
+    if filters.segments and labels is not None:
+        known = set(map(str, labels.unique())) | {ex.UNLABELLED}
+        for segment in filters.segments:
+            if str(segment) not in known:
+                found = ", ".join(sorted(known - {ex.UNLABELLED}))
+                raise ex.DataError(
+                    f"Segment '{segment}' is not in the segmentation (segments found: "
+                    f"{found}); pick one of those."
+                )
+    return dataclasses.replace(filters, platforms=platforms)
+
+
 def build_report(
     engine,
     *,
@@ -776,6 +803,7 @@ def build_report(
     grain : {"week", "month"}
     filters : ExploreFilters
         Platform and segment filters are used; the dates are set by the report period.
+        Platforms may be given as the data names them (Douyin, 抖音).
     labels, costs, goals
         As in :mod:`core.explore`.
     as_of : datetime.date, optional
@@ -792,6 +820,11 @@ def build_report(
     Returns
     -------
     Report
+
+    Raises
+    ------
+    DataError
+        No events, or a platform or segment filter the data does not have.
     """
     grain = ex._validate_grain(grain)
     names = dict(names or {})
@@ -802,6 +835,12 @@ def build_report(
     bounds = ex.data_bounds(engine)
     if bounds.date_max is None:
         raise ex.DataError("The dataset has no events, so there is nothing to report yet.")
+    filters = _known_filters(filters, bounds, labels)
+    if as_of is not None and as_of < bounds.date_min:
+        raise ex.DataError(
+            f"The report date {as_of:%Y-%m-%d} is before the data starts "
+            f"({bounds.date_min:%Y-%m-%d}); choose a later date."
+        )
     end_date = as_of or bounds.date_max
     start, end = ex.period_range(end_date, grain, periods=2)
     cur_start, _ = ex.period_range(end_date, grain, periods=1)

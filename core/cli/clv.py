@@ -22,6 +22,7 @@ import json
 from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args
+from core.cli._options import number, output_file
 
 HELP = (
     "Customer lifetime value: fit BG/NBD (how often and whether customers still buy) and "
@@ -38,18 +39,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="D",
         help="unit of recency and T: D days, W weeks, M months (default D)",
     )
-    parser.add_argument("--out", required=True, metavar="CLV.csv", help="output CSV file")
+    parser.add_argument(
+        "--out",
+        type=output_file("clv.csv"),
+        required=True,
+        metavar="CLV.csv",
+        help="output CSV file",
+    )
     parser.add_argument(
         "--params-out",
+        type=output_file("params.json"),
         metavar="PARAMS.json",
         help='write fitted parameters: {"bgnbd": {r, alpha, a, b}, "gamma_gamma": {p, q, v}}',
     )
     parser.add_argument(
-        "--horizon-months", type=float, default=12, help="CLV horizon in months (default 12)"
+        "--horizon-months",
+        type=number(low=0, above=True, example="12"),
+        default=12,
+        help="CLV horizon in months (default 12)",
     )
     parser.add_argument(
         "--discount-rate",
-        type=float,
+        type=number(low=0, example="0.01"),
         default=0.01,
         help="monthly discount rate for CLV (default 0.01; 0 = undiscounted)",
     )

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args
+from core.cli._options import output_file
 from core.schema import DataError
 
 HELP = (
@@ -32,7 +33,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Shared input options, --out and --in-database."""
     add_input_arguments(parser)
     parser.add_argument(
-        "--out", required=True, metavar="FILE", help="output file: features.csv or .parquet"
+        "--out",
+        type=output_file("features.csv"),
+        required=True,
+        metavar="FILE",
+        help="output file: features.csv or .parquet",
     )
     parser.add_argument(
         "--in-database",

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
+from core.cli._options import number, output_file
 
 HELP = (
     "Build persona cards (traits, KPIs, recommended actions) for each segment of "
@@ -20,10 +21,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--segments", required=True, metavar="SEGMENTS.csv", help="CSV with user_id,segment"
     )
-    parser.add_argument("--out", required=True, metavar="PERSONAS.json", help="output JSON file")
+    parser.add_argument(
+        "--out", type=output_file("personas.json"), required=True, metavar="PERSONAS.json",
+        help="output JSON file",
+    )  # fmt: skip
     parser.add_argument(
         "--min-group-size",
-        type=int,
+        type=number(low=1, whole=True, example="10"),
         default=10,
         metavar="N",
         help="hide any breakdown with fewer than N users (default 10)",

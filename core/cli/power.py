@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+from core.cli._options import number, output_file
 from core.experiments import (
     POWER_METHODS,
     days_needed,
@@ -23,27 +24,49 @@ HELP = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the power command (DESIGN.md, "The command line")."""
-    parser.add_argument("--baseline", type=float, required=True, help="control rate, e.g. 0.2")
     parser.add_argument(
-        "--mde", type=float, required=True,
+        "--baseline", type=number(example="0.2"), required=True, help="control rate, e.g. 0.2"
+    )
+    parser.add_argument(
+        "--mde", type=number(example="0.1"), required=True,
         help="minimum detectable effect: relative (0.1 = +10 %%) unless --absolute",
     )  # fmt: skip
     parser.add_argument("--absolute", action="store_true", help="--mde is in rate points")
-    parser.add_argument("--alpha", type=float, default=0.05, help="significance (default 0.05)")
-    parser.add_argument("--power", type=float, default=0.8, help="power (default 0.8)")
+    share = dict(low=0, high=1, above=True, below=True)
+    parser.add_argument(
+        "--alpha", type=number(**share, example="0.05"), default=0.05,
+        help="significance (default 0.05)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--power", type=number(**share, example="0.8"), default=0.8, help="power (default 0.8)"
+    )
     parser.add_argument(
         "--method", choices=POWER_METHODS, default="baseline_variance",
         help="formula for n_per_arm (all are reported); default matches online calculators",
     )  # fmt: skip
     parser.add_argument(
-        "--std", type=float, default=None,
+        "--std", type=number(low=0, above=True, example="20"), default=None,
         help="for an average metric (e.g. revenue per user): its standard deviation; "
         "--baseline is then the current average",
     )  # fmt: skip
-    parser.add_argument("--arms", type=int, default=2, help="variants incl. control (default 2)")
-    parser.add_argument("--daily-users", type=float, default=None, help="users per day, all arms")
-    parser.add_argument("--users-so-far", type=int, default=0, help="users already in the test")
-    parser.add_argument("--out", default=None, help="also write the JSON to this file")
+    parser.add_argument(
+        "--arms", type=number(low=2, whole=True, example="2"), default=2,
+        help="variants incl. control (default 2)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--daily-users", type=number(low=0, above=True, example="1000"), default=None,
+        help="users per day, all arms",
+    )  # fmt: skip
+    parser.add_argument(
+        "--users-so-far", type=number(low=0, whole=True, example="0"), default=0,
+        help="users already in the test",
+    )  # fmt: skip
+    parser.add_argument(
+        "--out",
+        type=output_file("power.json"),
+        default=None,
+        help="also write the JSON to this file",
+    )
 
 
 def run(args: argparse.Namespace) -> None:
@@ -87,6 +110,7 @@ def _run_mean(args: argparse.Namespace) -> None:
 
 def _emit(payload: dict, out: str | None) -> None:
     text = json.dumps(payload, indent=2)
-    print(text)
-    if out:
+    if out:  # written first: a failed write prints no result
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text + "\n", encoding="utf-8")
+    print(text)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
+from core.cli._options import output_file
 from core.schema import DataError
 
 HELP = (
@@ -32,7 +34,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--costs", metavar="COSTS.csv",
                         help="campaign costs (campaign, platform, period_start, period_end, cost) for ROI")  # fmt: skip
     parser.add_argument("--title", default="PersonaLab report", help="title at the top")
-    parser.add_argument("--out", required=True, metavar="REPORT.html|REPORT.pdf",
+    parser.add_argument("--out", type=output_file("report.html"), required=True,
+                        metavar="REPORT.html|REPORT.pdf",
                         help="output file; the extension picks the format")  # fmt: skip
 
 
@@ -75,9 +78,11 @@ def run(args: argparse.Namespace) -> None:
     costs = read_campaign_costs(args.costs) if args.costs else None
     dataset = open_events_from_args(args)
     filters = ExploreFilters(platforms=tuple(args.platform), segments=tuple(args.segment))
+    as_of = dataset.report.as_of  # --as-of, checked by ingest
     report = build_report(
         dataset_engine(dataset.path),
         grain=args.period,
+        as_of=dt.date.fromisoformat(as_of[:10]) if as_of else None,
         filters=filters,
         labels=labels,
         costs=costs,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.schema import DataError
+from core.cli._options import SEED, number, output_folder
 
 HELP = (
     "Write a synthetic social-media dataset with six planted personas, a campaign A/B "
@@ -17,27 +17,29 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``--users``, ``--days``, ``--seed``, ``--start`` and ``--out``."""
     parser.add_argument(
-        "--users", type=int, required=True, metavar="N", help="number of users (above 0)"
-    )
+        "--users", type=number(low=1, whole=True, example="2000"), required=True, metavar="N",
+        help="number of users (above 0)",
+    )  # fmt: skip
     parser.add_argument(
-        "--days", type=int, default=90, metavar="D", help="days covered (default 90, at least 14)"
-    )
-    parser.add_argument("--seed", type=int, default=7, metavar="S", help="random seed (default 7)")
+        "--days", type=number(whole=True, example="90"), default=90, metavar="D",
+        help="days covered (default 90, at least 14)",
+    )  # fmt: skip
+    parser.add_argument("--seed", type=SEED, default=7, metavar="S", help="random seed (default 7)")
     parser.add_argument(
         "--start",
         default="2025-09-01",
         metavar="DATE",
         help="first day, YYYY-MM-DD (default 2025-09-01)",
     )
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    parser.add_argument(
+        "--out", type=output_folder, required=True, metavar="DIR", help="folder to write into"
+    )
 
 
 def run(args: argparse.Namespace) -> None:
     """Generate and write the files; print one line per file written."""
     from core.synth import write_sample
 
-    if args.users is None or args.users <= 0:
-        raise DataError(f"--users must be above 0 (got {args.users}); for example --users 2000.")
     written = write_sample(
         args.out, n_users=args.users, days=args.days, seed=args.seed, start=args.start
     )

@@ -9,12 +9,14 @@ to stderr so stdout stays clean for scripts.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from core.cli._common import add_input_arguments, open_events_from_args
+from core.cli._options import SEED, number, output_file
 from core.schema import DataError
 from core.segmentation import METHODS, TRANSFORMS, SegmentParams, segment
 
@@ -29,9 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_input_arguments(parser)
     parser.add_argument("--method", required=True, choices=METHODS, help="segmentation method")
     parser.add_argument(
-        "--k", type=int, default=6, help="number of segments (kmeans, gmm, agglomerative)"
+        "--k",
+        type=number(whole=True, example="6"),
+        default=6,
+        help="number of segments (kmeans, gmm, agglomerative)",
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
     parser.add_argument(
         "--features",
         metavar="F1,F2,...",
@@ -49,9 +54,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--transform", choices=TRANSFORMS, default="log1p+standard", help="feature scaling"
     )
     parser.add_argument(
-        "--min-cluster-size", type=int, default=25, help="smallest HDBSCAN segment (default 25)"
+        "--min-cluster-size",
+        type=number(low=2, whole=True, example="25"),
+        default=25,
+        help="smallest HDBSCAN segment (default 25)",
     )
-    parser.add_argument("--out", required=True, metavar="SEGMENTS.csv", help="output CSV file")
+    parser.add_argument(
+        "--out",
+        type=output_file("segments.csv"),
+        required=True,
+        metavar="SEGMENTS.csv",
+        help="output CSV file",
+    )
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -71,8 +85,11 @@ def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
             raise DataError(
                 f"--weights: '{part}' is not FEATURE=NUMBER; write e.g. --weights monetary=2."
             ) from None
-        if weight < 0:
-            raise DataError(f"--weights: the weight of {name.strip()} must not be negative.")
+        if not (math.isfinite(weight) and weight >= 0):
+            raise DataError(
+                f"--weights: the weight of {name.strip()} should be a number of 0 or more, "
+                "e.g. 2 (0 leaves the feature out)."
+            )
         out.append((name.strip(), weight))
     return tuple(out)
 

@@ -60,7 +60,8 @@ class AbTestResult:
     """Everything the page, the CLI and the JSON contract need about one experiment.
 
     ``results`` has one row per (metric, segment, variant != control) with the columns in
-    ``RESULT_COLUMNS``; ``segment`` is None for the all-users rows.
+    ``RESULT_COLUMNS``; ``segment`` is None for the all-users rows. ``mixed_users``
+    are the ids found in more than one variant, left out of every comparison.
     """
 
     srm: SrmResult
@@ -75,6 +76,7 @@ class AbTestResult:
     segments: tuple[str, ...] = ()
     min_n_per_arm: int = 100
     messages: tuple[str, ...] = ()
+    mixed_users: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The abtest JSON contract (DESIGN.md) plus extra keys; NaN becomes null."""
@@ -176,6 +178,59 @@ def _cuped_moments(n, sy, syy, sx, sxx, sxy):
         within_a = np.nansum(saa - np.where(n > 0, sa**2 / n, 0))
     reduction = 1 - within_a / within_y if within_y > 0 else float("nan")
     return sa, saa, theta, float(reduction)
+
+
+def _one_row_per_user(
+    data: pd.DataFrame, user_col: str | None, variant_col: str
+) -> tuple[pd.DataFrame, list[str], tuple[str, ...]]:
+    """Leave out users seen in more than one variant (returned, and noted); refuse a user
+    on several rows of one variant. Rows without a variant are left for the caller."""
+    if user_col == "auto":
+        user_col = next((c for c in data.columns if str(c).strip().lower() in _ID_NAMES), None)
+    if user_col is None:
+        return data, [], ()
+    _require_columns(data, [user_col, variant_col])
+    user_codes, users = pd.factorize(data[user_col])
+    variant_codes, _ = pd.factorize(data[variant_col])
+    assigned = variant_codes >= 0
+    notes: list[str] = []
+    no_id = assigned & (user_codes < 0)
+    if no_id.any():
+        notes.append(f"{int(no_id.sum()):,} rows without a user id were left out.")
+    counted = assigned & ~no_id
+    if np.bincount(user_codes[counted], minlength=len(users)).max(initial=0) <= 1:
+        return (data[~no_id] if no_id.any() else data), notes, ()  # one row per user
+    lowest = np.full(len(users), np.iinfo(np.int64).max)
+    highest = np.full(len(users), -1)
+    np.minimum.at(lowest, user_codes[counted], variant_codes[counted])
+    np.maximum.at(highest, user_codes[counted], variant_codes[counted])
+    mixed_codes = np.flatnonzero((highest >= 0) & (lowest != highest))
+    mixed_rows = np.isin(user_codes, mixed_codes)
+    mixed = tuple(str(u) for u in users[mixed_codes])
+    kept = counted & ~mixed_rows
+    if mixed:
+        if not kept.any():
+            raise DataError(
+                f"Every user in '{user_col}' appears in more than one variant (e.g. "
+                f"'{mixed[0]}'), so there is nobody to compare; check that '{variant_col}' "
+                "holds the group each user was assigned to."
+            )
+        who = "1 user was" if len(mixed) == 1 else f"{len(mixed):,} users were"
+        notes.append(
+            f"{who} found in more than one variant (e.g. '{mixed[0]}') and left out of "
+            "every comparison."
+        )
+    rows_per_user = np.bincount(user_codes[kept], minlength=len(users))
+    if (rows_per_user > 1).any():
+        repeated = int(np.argmax(rows_per_user > 1))
+        raise DataError(
+            f"User '{users[repeated]}' is on {rows_per_user[repeated]:,} rows but experiment "
+            "data needs one row per user; add up each user's rows first (e.g. total "
+            "revenue, converted = 1 if any row converted) and load it again."
+        )
+    if no_id.any() or mixed:
+        data = data[~no_id & ~mixed_rows]
+    return data, notes, mixed
 
 
 def summarise_users(
@@ -288,12 +343,21 @@ def summarise_users(
 # aggregates typed in
 
 
-def summarise_aggregates(table: pd.DataFrame) -> tuple[list[ArmStats], dict[str, int]]:
+def summarise_aggregates(
+    table: pd.DataFrame, *, segment_col: str | None = None
+) -> tuple[list[ArmStats], dict[str, int]]:
     """Read typed-in aggregates: one row per variant (and optionally metric / segment).
 
     Columns: ``variant``, ``n`` (or ``users``) and either ``conversions`` or ``sum`` and
-    ``sum_squares``; optional ``metric`` and ``segment``.
+    ``sum_squares``; optional ``metric`` and ``segment`` (or the column ``segment_col``).
+    Two rows for the same (metric, segment, variant) are refused rather than one of them
+    silently winning.
     """
+    if segment_col is not None:
+        _require_columns(table, [segment_col])
+        others = [c for c in table.columns if str(c).strip().lower() == "segment"]
+        table = table.drop(columns=[c for c in others if c != segment_col])
+        table = table.rename(columns={segment_col: "segment"})
     t = table.rename(columns={c: str(c).strip().lower() for c in table.columns})
     t = t.rename(columns={"users": "n", "visitors": "n", "sum_of_squares": "sum_squares"})
     if "variant" not in t.columns or "n" not in t.columns:
@@ -341,6 +405,7 @@ def summarise_aggregates(table: pd.DataFrame) -> tuple[list[ArmStats], dict[str,
         cells.append(ArmStats(name, seg, variant, stat))
     if not cells:
         raise DataError("The totals table is empty: add one row per variant.")
+    _refuse_repeated_rows(cells, segment_col)
     # all-users rows for segmented aggregates: sum the segments' statistics
     if any(c.segment is not None for c in cells):
         cells = _add_overall(cells)
@@ -350,6 +415,27 @@ def summarise_aggregates(table: pd.DataFrame) -> tuple[list[ArmStats], dict[str,
         if c.metric == first_metric and c.segment is None:
             users[c.variant] = users.get(c.variant, 0) + int(c.stat.n)
     return cells, users
+
+
+def _refuse_repeated_rows(cells: list[ArmStats], segment_col: str | None) -> None:
+    """Raise when two rows give totals for the same (metric, segment, variant)."""
+    first: dict[tuple, int] = {}
+    for i, c in enumerate(cells):
+        key = (c.metric, c.segment, c.variant)
+        if key not in first:
+            first[key] = i
+            continue
+        where = f" in segment {c.segment}" if c.segment is not None else ""
+        fix = (
+            f"check the '{segment_col}' column"
+            if segment_col
+            else "name the column that tells them apart as the segment column "
+            "(--segment-col on the command line, or call it 'segment')"
+        )
+        raise DataError(
+            f"Rows {first[key] + 1} and {i + 1} both give totals for variant {c.variant}"
+            f"{where}; keep one row per variant, or {fix}."
+        )
 
 
 def _add_overall(cells: list[ArmStats]) -> list[ArmStats]:
@@ -518,6 +604,7 @@ def analyze_experiment(
     *,
     variant_col: str,
     metrics: Sequence[str],
+    user_col: str | None = "auto",
     control: str | None = None,
     segment_col: str | None = None,
     covariate: str | None = None,
@@ -540,6 +627,12 @@ def analyze_experiment(
         Column naming each user's variant.
     metrics : sequence of str
         Metric columns, 0/1 (a rate) or numeric (a mean).
+    user_col : str or None
+        Column identifying the user; ``"auto"`` (default) takes a column named like a
+        user id (``user_id``, ``uid``, ``id``, ``user``, ``用户id``) when there is one, None
+        treats every row as a different user. Users found in more than one variant are
+        left out and reported (``AbTestResult.mixed_users``); a user on several rows of
+        one variant raises ``DataError`` (the data must hold one row per user).
     control : str, optional
         The control variant; the first in sort order when omitted.
     segment_col : str, optional
@@ -571,20 +664,24 @@ def analyze_experiment(
         raise DataError(f"cap_quantile={cap_quantile} should be between 0.5 and 1, e.g. 0.99.")
     if len(data) == 0:
         raise DataError("The experiment data has no rows: upload one row per user.")
+    _require_columns(data, [variant_col])
+    data, user_notes, mixed = _one_row_per_user(data, user_col, variant_col)
     cells, users, notes = summarise_users(
         data, variant_col=variant_col, metrics=list(metrics), segment_col=segment_col,
         covariate=covariate, cap_quantile=cap_quantile,
     )  # fmt: skip
-    return compare_cells(
+    result = compare_cells(
         cells, users, control=control, engine=engine, correction=correction, ci=ci,
         planned_split=planned_split, min_n_per_arm=min_n_per_arm, prior=prior,
-        tuning_n=tuning_n, notes=notes,
+        tuning_n=tuning_n, notes=[*user_notes, *notes],
     )  # fmt: skip
+    return dataclasses.replace(result, mixed_users=mixed)
 
 
 def analyze_aggregates(
     table: pd.DataFrame,
     *,
+    segment_col: str | None = None,
     control: str | None = None,
     engine: Engine = "frequentist",
     correction: Correction = "holm",
@@ -601,6 +698,10 @@ def analyze_aggregates(
     table : DataFrame
         One row per variant with ``variant``, ``n`` and ``conversions`` (rates) or
         ``sum`` and ``sum_squares`` (means); optional ``metric`` and ``segment`` columns.
+        Two rows for the same variant (and metric and segment) raise ``DataError``.
+    segment_col : str, optional
+        The column naming each row's segment when it is not called ``segment``; the
+        all-users rows are then the sums over the segments.
     control, engine, correction, ci, planned_split, min_n_per_arm, prior, tuning_n
         As in ``analyze_experiment``.
 
@@ -609,7 +710,7 @@ def analyze_aggregates(
     AbTestResult
     """
     _check_options(engine, correction, ci)
-    cells, users = summarise_aggregates(table)
+    cells, users = summarise_aggregates(table, segment_col=segment_col)
     return compare_cells(
         cells, users, control=control, engine=engine, correction=correction, ci=ci,
         planned_split=planned_split, min_n_per_arm=min_n_per_arm, prior=prior,
@@ -716,7 +817,8 @@ def parse_planned_split(text: str | None, variants: Sequence[str]) -> dict[str, 
             f"{'=50, '.join(variants[:2])}=50 for {', '.join(variants)}."
         ) from None
     unknown = [k for k in split if k not in variants]
-    if unknown or any(v <= 0 for v in split.values()) or set(split) != set(variants):
+    positive = all(math.isfinite(v) and v > 0 for v in split.values())
+    if unknown or not positive or set(split) != set(variants):
         raise DataError(
             f"Planned split '{text}' should give a positive share to each of "
             f"{', '.join(variants)} and name no other group."

@@ -8,25 +8,31 @@ from pathlib import Path
 import pandas as pd
 
 from core.schema import DataError
+from core.sources import DbTable
 
 _MAX_ROWS = 20_000_000
 
 
-def read_experiment_table(source: str | Path | bytes, name: str | None = None) -> pd.DataFrame:
-    """Load an experiment file (csv, tsv, xlsx, parquet, jsonl) into a DataFrame.
+def read_experiment_table(
+    source: str | Path | bytes | DbTable, name: str | None = None
+) -> pd.DataFrame:
+    """Load an experiment file (csv, tsv, xlsx, parquet, jsonl) or table into a DataFrame.
 
     Parameters
     ----------
-    source : path or bytes
-        A file path, or the bytes of an uploaded file.
+    source : path, bytes or core.sources.DbTable
+        A file path, the bytes of an uploaded file, or a table of a database.
     name : str, optional
         The file's name (for its extension and for messages) when ``source`` is bytes.
 
     Uses ``core.sources.read_source`` (encoding sniffing, GB18030, BOM, ...) when it is
     available; falls back to pandas readers otherwise.
     """
-    label = name or (str(source) if not isinstance(source, bytes) else "the uploaded file")
-    if not isinstance(source, bytes) and not Path(source).exists():
+    if isinstance(source, DbTable):
+        label = name or f"table '{source.name}'"
+    else:
+        label = name or (str(source) if not isinstance(source, bytes) else "the uploaded file")
+    if isinstance(source, (str, Path)) and not Path(source).exists():
         raise DataError(f"File {label} was not found; check the path and try again.")
     try:
         from core.sources import load_source

@@ -142,15 +142,46 @@ def sample_size(
     return SampleSize(by[method], baseline, target, alpha, power, method, by)
 
 
+MIN_USERS_PER_ARM = 2  # the fewest users whose spread can be estimated
+
+
 def sample_size_means(std: float, mde: float, *, alpha: float = 0.05, power: float = 0.8) -> int:
     """Users per arm to detect an absolute change ``mde`` in a mean with std ``std``.
 
     statsmodels ``NormalIndPower`` with Cohen's d = mde / std (two-sided, equal arms).
+
+    Parameters
+    ----------
+    std : float
+        Standard deviation of the metric per user (above 0).
+    mde : float
+        Absolute change to detect (not 0).
+    alpha, power : float
+        Two-sided significance level and power, each strictly between 0 and 1.
+
+    Returns
+    -------
+    int
+        Users per arm; at least :data:`MIN_USERS_PER_ARM`. A change so large that that
+        many users already detect it needs that many (the solver finds no root below it
+        and would return NaN).
+
+    Raises
+    ------
+    DataError
+        A non-positive or non-finite ``std``, a zero or non-finite ``mde``, or ``alpha``
+        / ``power`` outside (0, 1).
     """
-    if not (std > 0) or mde == 0:
+    if not (math.isfinite(std) and std > 0) or not math.isfinite(mde) or mde == 0:
         raise DataError("The standard deviation must be positive and the change non-zero.")
-    n = NormalIndPower().solve_power(effect_size=abs(mde) / std, alpha=alpha, power=power)
-    return int(math.ceil(float(n) - 1e-9))
+    _check_rate(alpha, "alpha")
+    _check_rate(power, "power")
+    solver = NormalIndPower()
+    effect = abs(mde) / std
+    if solver.power(effect_size=effect, nobs1=MIN_USERS_PER_ARM, alpha=alpha) >= power:
+        return MIN_USERS_PER_ARM
+    n = solver.solve_power(effect_size=effect, alpha=alpha, power=power)
+    return max(MIN_USERS_PER_ARM, int(math.ceil(float(n) - 1e-9)))
 
 
 def minimum_detectable_effect(
@@ -167,7 +198,7 @@ def minimum_detectable_effect(
     when even a jump to a rate near 1 is not detectable.
     """
     _check_rate(baseline, "baseline")
-    if n_per_arm < 2:
+    if not n_per_arm >= 2:
         raise DataError("Users per group should be at least 2 to estimate a detectable effect.")
     upper = 1 - baseline - 1e-9
 
@@ -193,7 +224,11 @@ def days_needed(n_per_arm: int, *, daily_users: float, users_so_far: int = 0, ar
     arms : int
         Number of variants including the control (equal split).
     """
-    if daily_users <= 0:
+    if not (math.isfinite(daily_users) and daily_users > 0):
         raise DataError("Daily users should be a positive number (users entering per day).")
+    if not (arms >= 2 and arms == int(arms)):
+        raise DataError(f"arms={arms} should be a whole number of 2 or more (control included).")
+    if not users_so_far >= 0:
+        raise DataError(f"users_so_far={users_so_far} should be 0 or more.")
     remaining = max(0, n_per_arm * arms - users_so_far)
     return int(math.ceil(remaining / daily_users))

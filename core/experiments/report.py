@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -13,7 +12,6 @@ import pandas as pd
 if TYPE_CHECKING:
     from core.experiments.analysis import AbTestResult
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _INTERVAL_NAME = {
     "frequentist": "CI",
     "bayesian": "credible interval",
@@ -44,7 +42,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 def result_to_dict(result: AbTestResult) -> dict:
     """The abtest JSON object: ``srm_p_value`` and ``results`` first (DESIGN.md), then
     ``engine``, ``correction``, ``ci``, ``control``, ``srm``, ``heterogeneity``,
-    ``verdict`` (one sentence per metric in ``verdicts``) and ``messages``."""
+    ``verdict`` (one sentence per metric in ``verdicts``), ``messages`` and
+    ``users_in_several_variants`` (how many users were left out for that)."""
     srm = result.srm
     return {
         "srm_p_value": _clean(srm.p_value),
@@ -69,25 +68,17 @@ def result_to_dict(result: AbTestResult) -> dict:
         "verdict": verdict(result),
         "verdicts": {m: verdict(result, metric=m) for m in result.metrics},
         "messages": list(result.messages),
+        "users_in_several_variants": len(result.mixed_users),
     }
 
 
-def _neutralise(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+def results_to_csv(result: AbTestResult) -> bytes:
+    """The results table as CSV bytes through :func:`core.export.safe_csv`, the one CSV
+    writer for downloads: formula-like text cells neutralised, UTF-8 with a byte-order mark
+    (so Excel shows Chinese segment names), CRLF row ends."""
+    from core.export import safe_csv
 
-
-def results_to_csv(result: AbTestResult) -> str:
-    """Results table as CSV; text cells starting with = + - @ get a leading ``'`` so a
-    spreadsheet never runs them as formulas (OWASP "CSV injection")."""
-    frame = result.results.copy()
-    for col in frame.columns:
-        if not pd.api.types.is_numeric_dtype(frame[col]):
-            frame[col] = frame[col].map(_neutralise)
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False)
-    return buf.getvalue()
+    return safe_csv(result.results)
 
 
 def _pct(x: float) -> str:

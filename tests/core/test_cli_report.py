@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from core.__main__ import main
 
@@ -58,3 +59,43 @@ def test_report_bad_extension_and_missing_segments_file_exit_2(tmp_path):
     done = _cli("report", events, "--segment", "Fans", "--out", str(tmp_path / "r.html"))
     assert done.returncode == 2
     assert "--segments" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "extra, needle",
+    [
+        (["--platform", "tiktokk"], "Platform 'tiktokk' is not in the data"),
+        (["--platform", "wechat", "--platform", "instagram"], "'instagram'"),
+        (["--segment", "S99"], "Segment 'S99' is not in"),
+    ],
+)
+def test_report_unknown_platform_or_segment_exits_2(tmp_path, capsys, extra, needle):
+    """An unknown --platform or --segment value is bad input, not an all-zero report
+    (issue #14, item 13): exit 2, one sentence naming the value and the valid ones."""
+    seg = tmp_path / "segments.csv"
+    seg.write_text("user_id,segment\nu1,Fans\nu2,Buyers\nu3,Buyers\n", encoding="utf-8")
+    out = tmp_path / "r.html"
+    args = ["report", str(_events(tmp_path)), "--segments", str(seg), *extra, "--out", str(out)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+def test_report_platform_names_are_read_like_the_data(tmp_path):
+    """--platform takes the names the data uses (Douyin, 抖音) as the canonical platform."""
+    events = str(_events(tmp_path))
+    for name in ("Douyin", "抖音"):
+        out = tmp_path / f"{name}.html"
+        assert main(["report", events, "--platform", name, "--out", str(out)]) == 0
+        assert "Platforms: douyin." in out.read_text(encoding="utf-8")
+
+
+def test_report_as_of_picks_the_period(tmp_path, capsys):
+    """--as-of was accepted and ignored: the report always covered the last week of data."""
+    events = str(_events(tmp_path))
+    out = tmp_path / "r.html"
+    assert main(["report", events, "--as-of", "2025-03-16", "--out", str(out)]) == 0
+    assert "Week 2025-03-10 to 2025-03-16" in out.read_text(encoding="utf-8")
+    assert main(["report", events, "--as-of", "1999-01-01", "--out", str(out)]) == 2
+    assert "before the data starts (2025-03-01)" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -460,14 +461,35 @@ def test_verdict_sentence_and_csv_are_safe():
     df = tiny_frame()
     df["segment"] = df["segment"].map({"x": "=HYPERLINK(1)", "y": "bargain_hunter"})
     big = pd.concat([df] * 40, ignore_index=True)
+    big["user_id"] = [f"u{i}" for i in range(len(big))]  # one row per user
     res = analyze_experiment(
         big, variant_col="variant", metrics=["converted"], segment_col="segment"
     )
     text = verdict(res)
     assert text.startswith("B raises converted by 150 % (95 % CI")
     assert "significant" in text
-    csv = results_to_csv(res)
+    csv = results_to_csv(res).decode("utf-8-sig")
     assert "'=HYPERLINK(1)" in csv and "\n=HYPERLINK" not in csv
+
+
+def test_results_csv_download_is_written_by_safe_csv():
+    """The Experiments CSV download goes through the one CSV writer (issue #14, item 19):
+    a byte-order mark so Excel shows Chinese segment names, CRLF row ends, and a segment
+    name holding a line break stays inside its cell."""
+    import csv
+    import io
+
+    df = tiny_frame()
+    df["segment"] = df["segment"].map({"x": "超级粉丝", "y": "Fans\rVIP"})
+    res = analyze_experiment(
+        df, variant_col="variant", metrics=["converted"], segment_col="segment"
+    )
+    data = results_to_csv(res)
+    assert data.startswith(b"\xef\xbb\xbf")
+    text = data.decode("utf-8-sig")
+    assert "\r\n" in text
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert {r["segment"] for r in rows} == {"", "超级粉丝", "Fans\rVIP"}
 
 
 def test_join_segments_from_saved_run():
@@ -526,3 +548,84 @@ def test_sequential_p_value_is_the_inverse_e_value():
     rho2 = (-2 * math.log(0.05) + math.log(-2 * math.log(0.05) + 1)) / 5000
     e = math.exp(rho2 * n * d**2 / se2 / (2 * (n * rho2 + 1))) / math.sqrt(n * rho2 + 1)
     assert sig4(res.p_value) == sig4(min(1.0, 1 / e))
+
+
+def _cells_table(name: str = "cell") -> pd.DataFrame:
+    """20 cells x 2 variants of 2,000 users each; B converts (cell number) users more."""
+    rows = [
+        {name: f"c{i:02d}", "variant": v, "n": 2000, "conversions": 200 + (i if v == "B" else 0)}
+        for i in range(20)
+        for v in "AB"
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_aggregates_by_a_segment_column_not_named_segment():
+    """Issue #14, item 11: the segment column of totals may have any name; the all-users
+    comparison is the sum of the 20 cells (40,000 users per arm), not one of them."""
+    res = analyze_aggregates(_cells_table(), segment_col="cell", min_n_per_arm=2)
+    overall = res.results[res.results["segment"].isna()].iloc[0]
+    assert (overall["n"], overall["control_n"]) == (40_000, 40_000)
+    assert overall["mean"] == pytest.approx((20 * 200 + sum(range(20))) / 40_000)
+    assert len(res.segments) == 20 and len(res.results) == 21
+    assert res.srm.observed == {"A": 40_000, "B": 40_000}
+    same = analyze_aggregates(_cells_table("segment"), min_n_per_arm=2)
+    assert same.results["n"].tolist() == res.results["n"].tolist()
+
+
+def test_aggregates_refuse_two_rows_for_one_variant():
+    """Without a segment column, 20 rows per variant were read as one pair (the last row
+    of each variant won): now refused with the rows named."""
+    with pytest.raises(DataError, match=r"Rows 1 and 3 both give totals for variant A"):
+        analyze_aggregates(_cells_table())
+    with pytest.raises(DataError, match="'nope' is not in the data"):
+        analyze_aggregates(_cells_table(), segment_col="nope")
+
+
+def test_a_user_in_both_arms_is_left_out_and_reported():
+    """Issue #14, item 10: rows are not users; a user seen in both arms is excluded."""
+    df = tiny_frame()
+    both = pd.DataFrame({"user_id": ["u0"], "variant": ["B"], "segment": ["x"], "converted": [1],
+                         "revenue": [1.0], "pre": [1.0]})  # fmt: skip
+    res = analyze_experiment(pd.concat([df, both]), variant_col="variant", metrics=["converted"])
+    row = res.results.iloc[0]
+    assert (row["n"], row["control_n"]) == (6, 5)  # u0 (A, then B) counted in neither
+    assert res.mixed_users == ("u0",) and res.srm.observed == {"A": 5, "B": 6}
+    assert any(
+        "1 user was found in more than one variant (e.g. 'u0') and left out" in m
+        for m in res.messages
+    )
+    assert res.to_dict()["users_in_several_variants"] == 1
+
+
+def test_one_id_repeated_over_both_arms_is_not_250_vs_250_users():
+    """The issue's case: one id on 500 rows across A and B is one user, in both arms."""
+    df = pd.DataFrame({"user_id": ["u1"] * 500, "variant": ["A", "B"] * 250,
+                       "converted": [0, 1] * 250})  # fmt: skip
+    with pytest.raises(DataError, match="Every user in 'user_id' appears in more than one"):
+        analyze_experiment(df, variant_col="variant", metrics=["converted"])
+
+
+def test_a_user_on_several_rows_of_one_arm_is_refused():
+    df = pd.concat([tiny_frame(), tiny_frame().iloc[[2]]], ignore_index=True)
+    with pytest.raises(DataError, match="User 'u2' is on 2 rows but experiment data needs one"):
+        analyze_experiment(df, variant_col="variant", metrics=["converted"])
+    # a named id column that is not called user_id, and opting out of the check
+    renamed = df.rename(columns={"user_id": "member"})
+    with pytest.raises(DataError, match="User 'u2'"):
+        analyze_experiment(renamed, variant_col="variant", metrics=["converted"], user_col="member")
+    res = analyze_experiment(renamed, variant_col="variant", metrics=["converted"])
+    assert res.results.iloc[0]["control_n"] == 7  # no id column found: each row is a user
+
+
+def test_power_edges_give_a_number_or_a_sentence():
+    """A change of 5 standard deviations needs the smallest group (the solver returned NaN
+    and the CLI crashed); NaN traffic or a single arm is refused (issue #14, item 14)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no solver or NumPy warning on the way
+        assert sample_size_means(20, 100) == 2
+        assert sample_size_means(20, 5) == 252
+    with pytest.raises(DataError, match="Daily users"):
+        days_needed(100, daily_users=float("nan"))
+    with pytest.raises(DataError, match="arms=1"):
+        days_needed(100, daily_users=10, arms=1)

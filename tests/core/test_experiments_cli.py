@@ -108,3 +108,82 @@ def test_power_for_an_average(main, capsys):
     assert main(["power", "--baseline", "50", "--std", "20", "--mde", "0.1"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["n_per_arm"] == 252 and printed["metric_type"] == "mean"
+
+
+def test_abtest_totals_use_the_segment_col(main, tmp_path):
+    """Issue #14, item 11: --segment-col on totals, whatever the column is called."""
+    data = tmp_path / "cells.csv"
+    lines = ["cell,variant,n,conversions"]
+    lines += [f"c{i},{v},2000,{200 + (i if v == 'B' else 0)}" for i in range(20) for v in "AB"]
+    data.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "r.json"
+    assert main(["abtest", str(data), "--segment-col", "cell", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    overall = [r for r in result["results"] if r["segment"] is None]
+    assert [(r["n"], r["control_n"]) for r in overall] == [(40_000, 40_000)]
+    assert len(result["segments"]) == 20
+
+
+def test_abtest_one_id_on_500_rows_is_not_500_users(main, capsys, tmp_path):
+    """Issue #14, item 10: one id repeated 500 times over both arms is one user in both
+    arms (left out), so there is nobody to compare, rather than 250 vs 250."""
+    data = tmp_path / "rows.csv"
+    data.write_text("user_id,variant,converted\n" + "u1,A,0\nu1,B,1\n" * 250)
+    assert (
+        main(["abtest", str(data), "--metric", "converted", "--out", str(tmp_path / "r.json")]) == 2
+    )
+    err = capsys.readouterr().err
+    assert "appears in more than one variant" in err and err.count("\n") == 1
+
+
+def test_abtest_reads_a_database_table(main, tmp_path, experiment_csv):
+    """``abtest --db URL --table NAME`` like every other command (README; issue #13)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'warehouse.db'}"
+    engine = sa.create_engine(url)
+    pd.read_csv(experiment_csv).to_sql("experiment", engine, index=False)
+    engine.dispose()
+    from_db, from_file = tmp_path / "db.json", tmp_path / "file.json"
+    args = ["--metric", "converted", "--segment-col", "persona"]
+    assert main(["abtest", "--db", url, "--table", "experiment", *args, "--out", str(from_db)]) == 0
+    assert main(["abtest", str(experiment_csv), *args, "--out", str(from_file)]) == 0
+    assert (
+        json.loads(from_db.read_text())["results"] == json.loads(from_file.read_text())["results"]
+    )
+
+
+@pytest.mark.parametrize(
+    "argv, needle",
+    [
+        (["--table", "experiment"], "--table needs --db URL"),
+        (["--db", "sqlite://"], "--db needs --table NAME"),
+        ([], "No experiment data given"),
+    ],
+)
+def test_abtest_db_options_are_checked(main, capsys, tmp_path, argv, needle):
+    assert main(["abtest", *argv, "--metric", "converted", "--out", str(tmp_path / "r.json")]) == 2
+    assert needle in capsys.readouterr().err
+
+
+def test_abtest_reports_a_user_in_both_arms(main, capsys, tmp_path, experiment_csv):
+    """Issue #14, item 10: the user seen in both arms is left out, counted in the JSON and
+    named in a note on stderr (stdout keeps the verdict alone)."""
+    import pandas as pd
+
+    frame = pd.read_csv(experiment_csv)
+    first = frame.iloc[[0]].assign(variant="B" if frame.loc[0, "variant"] == "A" else "A")
+    data = tmp_path / "mixed.csv"
+    pd.concat([frame, first]).to_csv(data, index=False)
+    out = tmp_path / "r.json"
+    assert main(["abtest", str(data), "--metric", "converted", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["users_in_several_variants"] == 1
+    assert sum(result["srm"]["observed"].values()) == len(frame) - 1
+    captured = capsys.readouterr()
+    assert (
+        f"note: 1 user was found in more than one variant (e.g. '{frame.loc[0, 'user_id']}')"
+        in captured.err
+    )
+    assert "note:" not in captured.out

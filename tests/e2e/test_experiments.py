@@ -41,3 +41,20 @@ def test_results_download_as_json(page, app_url):
         page.get_by_text("Download results (JSON)").click()
     data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
     assert "srm_p_value" in data and data["results"][0]["segment"] is None
+
+
+@pytest.mark.e2e
+def test_results_download_as_csv_is_spreadsheet_safe(page, app_url):
+    """The CSV download is written by core.export.safe_csv (issue #14, item 19): a
+    byte-order mark so Excel reads Chinese names, CRLF row ends, one row per comparison."""
+    import csv
+    import io
+
+    goto(page, app_url, "experiments")
+    page.get_by_text("B raises converted by").first.wait_for()
+    with page.expect_download() as info:
+        page.get_by_text("Download results (CSV)").click()
+    data = Path(info.value.path()).read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    assert rows[0]["metric"] == "converted" and rows[0]["segment"] == ""
