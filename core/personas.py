@@ -34,6 +34,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from core import playbook
+from core.features import add_users_without_events
 from core.kpis import ALL_USERS, KPI_BY_KEY, compute_kpis, labels_on_engine, quote_ident, read_sql
 from core.schema import DataError
 from core.text import sentiment_summary, top_words
@@ -400,22 +401,26 @@ def _validate(
         raise DataError("There are no segment labels; run and save a segmentation first.")
     if int(min_group_size) < 1:
         raise DataError(f"The minimum group size must be at least 1, got {min_group_size}.")
+    lab = pd.Series(labels.astype(str).to_numpy(), index=labels.index.astype(str), name="segment")
+    if not lab.index.is_unique:
+        lab = lab[~lab.index.duplicated()]
+    known_ids = pd.Index(features["user_id"].astype(str))
+    if not lab.index.isin(known_ids).any():
+        raise DataError(
+            "None of the segmented users are in the feature table; the segmentation was "
+            "probably made on another dataset. Run the segmentation again."
+        )
+    # A labelled user without events (absent from a feature table built without a users
+    # file) still belongs to the segment: size, reach and ARPU count them.
+    features = add_users_without_events(features, lab.index)
     # set_index builds a new frame: the caller's table is never modified.
     feats = features.set_index(pd.Index(features["user_id"].astype(str), name="user_id")).drop(
         columns="user_id"
     )
     if not feats.index.is_unique:
         feats = feats[~feats.index.duplicated()]
-    lab = pd.Series(labels.astype(str).to_numpy(), index=labels.index.astype(str), name="segment")
-    if not lab.index.is_unique:
-        lab = lab[~lab.index.duplicated()]
     lab = lab.reindex(feats.index)
     known = lab.notna().to_numpy()
-    if not known.any():
-        raise DataError(
-            "None of the segmented users are in the feature table; the segmentation was "
-            "probably made on another dataset. Run the segmentation again."
-        )
     if not known.all():  # users without a segment (e.g. added since) are left out
         feats, lab = feats[known], lab[known]
     return feats, lab

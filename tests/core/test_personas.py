@@ -283,3 +283,39 @@ def test_cli_personas_bad_segments_file_exits_2(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "user_id and segment" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- issue 14.12
+
+
+def _engine_with_events(tmp_path, events: pd.DataFrame):
+    """A DuckDB file with only an events table (no users file), every canonical column."""
+    events = events.copy()
+    for col in ("platform", "content_id", "content_format", "campaign", "text"):
+        if col not in events:
+            events[col] = pd.Series([None] * len(events), dtype=object)
+    engine = sa.create_engine(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    with engine.begin() as conn:
+        conn.connection.dbapi_connection.register("ev_frame", events)
+        conn.exec_driver_sql("CREATE TABLE events AS SELECT * FROM ev_frame")
+    return engine
+
+
+def test_labelled_users_without_events_count_in_size_reach_and_arpu(tmp_path):
+    from core.features import build_features
+
+    # u1-u4 view, u5 only buys, u6 is labelled but never acted; revenue 210 in all.
+    ts = pd.Timestamp("2025-03-01 10:00")
+    rows = [(f"u{i}", ts, "view", None) for i in range(1, 5)]
+    rows += [("u1", ts, "purchase", 100.0), ("u5", ts, "purchase", 110.0)]
+    events = pd.DataFrame(rows, columns=["user_id", "timestamp", "event_type", "amount"])
+    engine = _engine_with_events(tmp_path, events)
+    features = build_features(engine)  # no users table: u6 has no row
+    assert "u6" not in set(features["user_id"])
+    labels = pd.Series("A", index=[f"u{i}" for i in range(1, 7)], name="segment")
+    (card,) = P.build_personas(features, labels, engine=engine, min_group_size=1)
+    assert card.size == 6
+    assert card.kpis["reach_rate"] == pytest.approx(4 / 6)
+    assert card.kpis["arpu"] == pytest.approx(35.0)
+    assert card.purchases["spend_per_user"] == pytest.approx(35.0)
+    assert P.persona_names(features, labels, min_group_size=1)  # the cheap path agrees
