@@ -319,3 +319,17 @@ def test_labelled_users_without_events_count_in_size_reach_and_arpu(tmp_path):
     assert card.kpis["arpu"] == pytest.approx(35.0)
     assert card.purchases["spend_per_user"] == pytest.approx(35.0)
     assert P.persona_names(features, labels, min_group_size=1)  # the cheap path agrees
+
+
+def test_no_card_kpi_reads_above_100_percent(sample):
+    from core.kpis import format_kpi_value
+
+    engine, features, labels, truth = sample
+    cards = P.build_personas(features, truth.reindex(labels.index).rename("segment"), engine=engine)
+    shown = {c.segment: {k: format_kpi_value(k, v) for k, v in c.kpis.items()} for c in cards}
+    for texts in shown.values():
+        for text in texts.values():
+            if text.endswith("%"):
+                assert float(text.rstrip("%")) <= 100, texts
+    # kol sharers interact more than once per view: a count per view, not a share
+    assert shown["kol_sharer"]["interaction_rate"].endswith("per 100 views")
