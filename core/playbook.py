@@ -54,6 +54,16 @@ CONTACT_CAP_NOTE_DORMANT = (
     "every two weeks and stop after two without a response."
 )
 
+#: What a card says when nothing supports a claim (instead of a made-up default).
+NO_WINDOW_NOTE = (
+    "No hour or day stands out for this group: post when your audience as a whole is active."
+)
+NO_ACTION_NOTE = (
+    "Nothing about this group differs enough from everyone else to suggest its own action; "
+    "include it in campaigns for your whole audience."
+)
+NO_PLATFORM_NOTE = "No platform stands out for this group."
+
 
 @dataclasses.dataclass(frozen=True)
 class Rule:
