@@ -248,6 +248,12 @@ CATEGORY_TEXT: dict[str, str] = {
 }
 
 
+#: Templates for single categories that read badly in their attribute's template.
+CATEGORY_VALUE_TEXT: dict[tuple[str, str], str] = {
+    ("value_tier", "no purchase"): "{share} have never bought anything ({lift} the average share)",
+}
+
+
 def category_phrase(attribute: str, category: str, share: float, lift: float) -> str:
     """A card sentence for an over-represented category.
 
@@ -261,7 +267,7 @@ def category_phrase(attribute: str, category: str, share: float, lift: float) ->
         if attribute == "top_platform"
         else category
     )
-    template = CATEGORY_TEXT.get(
+    template = CATEGORY_VALUE_TEXT.get((attribute, str(category))) or CATEGORY_TEXT.get(
         attribute,
         "{share} have "
         + _attribute_label(attribute).lower()
@@ -986,14 +992,14 @@ def posting_windows(traits) -> list[str]:
     Returns
     -------
     list of str
-        e.g. ``["Evenings, 18:00-24:00", "Weekends"]``; empty when the group's hours and
+        e.g. ``["Evenings (18:00-24:00)", "Weekends"]``; empty when the group's hours and
         days do not differ from everyone else's (then no window is claimed).
     """
     out = []
     for t in traits:
         if t.test == "hours" and t.direction == "higher":
             slot = t.feature.removeprefix(HOUR_SHARE_PREFIX)
-            out.append(f"{SLOT_NAMES.get(slot, slot.title())}, {SLOT_HOURS.get(slot, '')}")
+            out.append(f"{SLOT_NAMES.get(slot, slot.title())} ({SLOT_HOURS.get(slot, '')})")
         elif t.test == "weekdays":
             out.append("Weekends" if t.direction == "higher" else "Weekdays")
     return out
@@ -1561,7 +1567,7 @@ def build_personas(
         times = posting_windows(traits)
         recs = playbook.recommend(facts)
         if times:  # only when the group's hours or days differ from everyone else's
-            reason = next(t.phrase for t in traits if t.test in ("hours", "weekdays"))
+            reason = "; ".join(t.phrase for t in traits if t.test in ("hours", "weekdays"))
             recs.append(playbook.posting_advice(times, reason))
         shown_platforms = {
             t.feature.removeprefix("platform_share_")

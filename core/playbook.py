@@ -325,7 +325,7 @@ def posting_advice(times: list[str], reason: str) -> Recommendation:
     """Post when this group is active; only for a group whose active hours or days differ
     from everyone else's (``times`` from :func:`core.personas.posting_windows`)."""
     return Recommendation(
-        "Schedule this group's posts and pushes for " + " and ".join(times).lower(),
+        "Schedule this group's posts and pushes for " + "; ".join(times).lower(),
         reason,
         "active_hours",
         "004 L35-41",

@@ -91,6 +91,9 @@ def test_trait_phrases():
     assert P.trait_phrase("platform_share_douyin", 2.0, 0.6, 0.3) == (
         "is active on Douyin 2x more than average"
     )
+    assert P.category_phrase("value_tier", "no purchase", 0.94, 2.0) == (
+        "94% have never bought anything (2x the average share)"
+    )
 
 
 def _trait(feature, direction, lift, effect=1.0, test="welch"):
@@ -426,7 +429,7 @@ def test_a_group_active_only_in_the_evening_gets_its_window(tmp_path):
     events, labels = _random_time_events(evening_group=True)
     engine = _engine_with_events(tmp_path, events)
     cards = {c.segment: c for c in P.build_personas(build_features(engine), labels, engine=engine)}
-    assert cards["B"].best_times == ("Evenings, 18:00-24:00",)
+    assert cards["B"].best_times == ("Evenings (18:00-24:00)",)
     posting = [r for r in cards["B"].recommendations if r.rule == "active_hours"]
     assert posting and "evening" in posting[0].reason
 

@@ -66,8 +66,8 @@ def test_nothing_fires_on_no_facts():
 
 
 def test_posting_advice_carries_the_times_and_the_reason():
-    rec = playbook.posting_advice(["Evenings, 18:00-24:00", "Weekends"], "is most active ...")
-    assert rec.action.endswith("evenings, 18:00-24:00 and weekends")
+    rec = playbook.posting_advice(["Evenings (18:00-24:00)", "Weekends"], "is most active ...")
+    assert rec.action.endswith("evenings (18:00-24:00); weekends")
     assert rec.reason == "is most active ..."
 
 
