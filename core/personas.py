@@ -1919,8 +1919,10 @@ def personas_to_records(
     -------
     list of dict
         ``segment``, ``name``, ``size``, ``share``, ``traits`` (``feature``, ``value``,
-        ``population_value``, ``lift``, plus ``effect_size``, ``p_value``, ``p_adjusted``,
-        ``direction``, ``phrase``), ``kpis``, ``recommendations`` (strings: action — reason),
+        ``population_value``, ``lift``, plus ``effect_size``, ``p_value``, ``p_adjusted``
+        (Benjamini-Hochberg over every test of every card), ``direction``, ``phrase``,
+        ``test``: ``welch`` / ``hours`` / ``weekdays``; only supported traits),
+        ``kpis``, ``recommendations`` (strings: action — reason),
         and the rest of the card: ``auto_name``, ``category_traits``, ``demographics``,
         ``platform_mix``, ``format_mix``, ``lifecycle_mix``, ``value_mix``, ``heatmap``,
         ``engagement``, ``purchases``, ``comment_words``, ``sentiment``, ``clv``,
@@ -1947,6 +1949,7 @@ def personas_to_records(
                     "p_adjusted": t.p_adjusted,
                     "direction": t.direction,
                     "phrase": t.phrase,
+                    "test": t.test,
                 }
                 for t in p.traits
             ],

@@ -301,6 +301,11 @@ def test_cli_personas_writes_the_json_contract(tmp_path):
     assert {r["segment"] for r in records} == set(truth["persona"])
     for r in records:
         assert {"segment", "name", "size", "share", "traits", "kpis", "recommendations"} <= set(r)
+        for t in r["traits"]:
+            assert t["p_adjusted"] < P.SIGNIFICANCE and t["test"] in ("welch", "hours", "weekdays")
+        for c in r["category_traits"]:
+            assert c["p_adjusted"] < P.SIGNIFICANCE and c["effect_size"] >= P.MIN_EFFECT
+        assert all(d["reason"] for d in r["recommendation_details"])
 
 
 def test_cli_personas_bad_segments_file_exits_2(tmp_path, capsys):
