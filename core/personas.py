@@ -317,7 +317,7 @@ class NameRule:
     spend: str = "any"
 
 
-#: Persona names as data: "<value> <time> <channel> <noun>", filled from the group's
+#: Persona names as data: "<activity> <value> <time> <channel> <noun>", filled from the group's
 #: supported traits, strongest first (a spending trait always comes first: a group that
 #: spends more is named for it). Rules are tried in this order for each trait.
 NAME_RULES: tuple[NameRule, ...] = (
@@ -346,6 +346,10 @@ NAME_RULES: tuple[NameRule, ...] = (
     NameRule("frequency", "higher", "value", "frequent"),
     NameRule("age", "lower", "value", "young"),
     NameRule("age", "higher", "value", "older"),
+    NameRule("n_events", "higher", "activity", "very active"),
+    NameRule("active_days", "higher", "activity", "very active"),
+    NameRule("n_events", "lower", "activity", "occasional"),
+    NameRule("active_days", "lower", "activity", "occasional"),
     NameRule("hour_share_evening", "higher", "time", "evening"),
     NameRule("hour_share_night", "higher", "time", "late-night"),
     NameRule("hour_share_morning", "higher", "time", "morning"),
@@ -356,7 +360,7 @@ NAME_RULES: tuple[NameRule, ...] = (
     NameRule("platform_share_*", "higher", "channel", "{platform}"),
     NameRule("top_platform=*", "higher", "channel", "{platform}"),
 )
-NAME_SLOTS = ("value", "time", "channel", "noun")
+NAME_SLOTS = ("activity", "value", "time", "channel", "noun")
 #: Content formats as a name word.
 FORMAT_NAME_WORDS: dict[str, str] = {
     "video": "video",
@@ -382,6 +386,8 @@ NAME_GROUPS: dict[str, str] = {
     "recency_days": "lapsed",
     "lifecycle_stage=dormant": "lapsed",
     "lifecycle_stage=churned": "lapsed",
+    "n_events": "activity",
+    "active_days": "activity",
 }
 NAME_MIN_LIFT = 1.3  # a numeric trait names a group from 1.3x (or 1/1.3x) the average
 NAME_PARTS = 2  # words from traits in a name; more only to tell two groups apart
@@ -1212,7 +1218,7 @@ def auto_name(
     Returns
     -------
     str
-        "<value> <time> <channel> <noun>" with the slots the traits fill (rules in
+        "<activity> <value> <time> <channel> <noun>" with the slots the traits fill (rules in
         :data:`NAME_RULES`), the noun "buyers" or "users" when no trait gives one, or
         :data:`TYPICAL_NAME` when the group has no supported trait to be named for.
     """
@@ -1222,6 +1228,7 @@ def auto_name(
     buys_less = any(_name_key(t) == ("frequency", "lower") for t in ranked)
     slots: dict[str, str] = {}
     used_groups: set[str] = set()
+    buys_more = False
     for t in ranked:
         if len(slots) >= parts:
             break
@@ -1244,11 +1251,12 @@ def auto_name(
                 break
             slots[rule.slot] = word
             used_groups.add(group)
+            buys_more |= group in ("money", "buying") and direction == "higher"
             break
     if not slots:
         return TYPICAL_NAME
     if "noun" not in slots:
-        slots["noun"] = "buyers" if used_groups & {"money", "buying"} else "users"
+        slots["noun"] = "buyers" if buys_more or "budget" in slots.values() else "users"
     name = " ".join(slots[s] for s in NAME_SLOTS if s in slots)
     return name[0].upper() + name[1:]
 

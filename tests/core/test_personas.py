@@ -121,6 +121,8 @@ def test_budget_only_for_a_group_that_spends_less_and_buys():
     assert "budget" not in P.auto_name(cheap, spend_lift=1.4).lower()
     barely = cheap + [_trait("frequency", "lower", 0.1, effect=0.5)]
     assert "budget" not in P.auto_name(barely, spend_lift=0.2).lower()
+    # buying less is not a reason to call them buyers
+    assert P.auto_name([_trait("frequency", "lower", 0.1)]) == "Rarely buying users"
 
 
 def test_unique_names_add_the_next_trait_then_the_size_rank():
