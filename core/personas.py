@@ -64,6 +64,8 @@ CATEGORY_MIN_POINTS = 0.05
 #: activity hours / weekdays: at least 10 % of the group's activity in other hours (or
 #: days) than everyone else's (total variation distance between the two mixes).
 TIME_MIN_SHIFT = 0.10
+#: comparing two segments' attributes: Cramér's V of at least 0.1 (Cohen's "small").
+COMPARE_MIN_CRAMERS_V = 0.1
 MAX_COMMENTS = 1000  # most recent comments per segment read for words and sentiment
 
 #: Features that duplicate another one (same numbers under another name): not traits.
@@ -1793,7 +1795,10 @@ def compare_segments(
         (chi-square test of the category counts): ``kind``, ``feature``, ``label``,
         ``value_a``, ``value_b`` (means, or the most over-represented category's shares),
         ``ratio`` (a / b), ``effect_size``, ``p_value``, ``p_adjusted`` (Benjamini-Hochberg
-        over all rows), ``significant``, ``summary``; most significant first.
+        over all rows), ``significant`` (adjusted p < :data:`SIGNIFICANCE`), ``clear``
+        (significant and as large as a card needs: :data:`MIN_EFFECT` and
+        :data:`MIN_LIFT` for numbers, Cramér's V >= :data:`COMPARE_MIN_CRAMERS_V` for
+        attributes), ``summary``; most significant first.
     """
     feats, lab = _validate(features, labels, min_group_size)
     for seg in (a, b):
@@ -1874,6 +1879,15 @@ def compare_segments(
     if ok.any():
         out.loc[ok, "p_adjusted"] = multipletests(out.loc[ok, "p_value"], method="fdr_bh")[1]
     out["significant"] = out["p_adjusted"] < SIGNIFICANCE
+    # clear = significant and large enough to matter, by the cards' own minimums
+    ratio = out["ratio"]
+    big_enough = np.where(
+        out["kind"] == "feature",
+        (out["effect_size"].abs() >= MIN_EFFECT)
+        & ((ratio >= MIN_LIFT) | (ratio <= 1 / MIN_LIFT) | ratio.isna()),
+        out["effect_size"] >= COMPARE_MIN_CRAMERS_V,
+    )
+    out["clear"] = out["significant"] & big_enough
     out["summary"] = [_compare_sentence(r, a, b) for r in out.itertuples(index=False)]
     return out.sort_values(
         ["p_adjusted", "feature"], na_position="last", kind="stable"
@@ -1881,7 +1895,7 @@ def compare_segments(
 
 
 def _compare_sentence(r, a: str, b: str) -> str:
-    if not r.significant:
+    if not r.clear:
         return "no clear difference"
     if r.kind == "attribute":
         return f"{r.value_a:.0%} in {a} vs {r.value_b:.0%} in {b}"

@@ -176,10 +176,26 @@ def test_compare_segments_is_tested_and_corrected():
     assert not out.loc["monetary", "significant"]
     assert "gender=female" in out.index or "gender=male" in out.index
     assert (out["p_adjusted"] >= out["p_value"]).all()
+    assert out.loc["n_share", "clear"] and not out.loc["monetary", "clear"]
     with pytest.raises(DataError, match="at least 20 users"):
         P.compare_segments(features, labels, "A", "B", min_group_size=20)
     with pytest.raises(DataError, match="no segment"):
         P.compare_segments(features, labels, "A", "Z", min_group_size=3)
+
+
+def test_compare_calls_a_tiny_difference_in_a_huge_sample_not_clear():
+    rng = np.random.default_rng(1)
+    n = 20_000
+    features = pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(2 * n)],
+            "n_view": np.r_[rng.normal(100, 10, n), rng.normal(101, 10, n)],  # 1 % apart
+        }
+    )
+    labels = pd.Series(["A"] * n + ["B"] * n, index=features["user_id"], name="segment")
+    row = P.compare_segments(features, labels, "A", "B").set_index("feature").loc["n_view"]
+    assert row["significant"] and not row["clear"]
+    assert row["summary"] == "no clear difference"
 
 
 def test_validation_messages():
