@@ -1294,6 +1294,7 @@ def _unique_names(entries: list[dict]) -> dict[str, str]:
         )
 
     names = {e["segment"]: build(e) for e in entries}
+    short = dict(names)
     for _ in range(len(NAME_SLOTS)):
         seen: dict[str, list[str]] = {}
         for seg, name in names.items():
@@ -1312,7 +1313,8 @@ def _unique_names(entries: list[dict]) -> dict[str, str]:
     for rank, e in enumerate(entries, 1):
         name = names[e["segment"]]
         if counts[name] > 1 or name == TYPICAL_NAME:
-            name = f"{name} ({_size_qualifier(rank)})"
+            # more words did not tell them apart: the short name and the size rank
+            name = f"{short[e['segment']]} ({_size_qualifier(rank)})"
         out[e["segment"]] = name
     return out
 
