@@ -155,6 +155,22 @@ def test_unique_names_add_the_next_trait_then_the_size_rank():
     }
 
 
+def test_twins_keep_their_short_name_and_get_their_size_rank():
+    twin = [
+        _trait("n_like", "higher", 3.0),
+        _trait("format_share_video", "higher", 2.0, 0.5),
+        _trait("weekend_share", "higher", 1.5, 0.4, test="weekdays"),
+    ]
+    entries = [
+        {"segment": s, "hidden": False, "traits": twin, "category_traits": [], "spend_lift": 1.0}
+        for s in ("S1", "S2")
+    ]
+    assert P._unique_names(entries) == {
+        "S1": "Video fans (largest group)",
+        "S2": "Video fans (2nd largest group)",
+    }
+
+
 def test_records_match_the_json_contract():
     features, labels = _frame()
     recs = P.personas_to_records(
