@@ -1480,7 +1480,8 @@ def build_personas(
         Breakdowns with fewer users are hidden (default 10).
     clv : DataFrame, optional
         Per-user CLV (``core.clv.CLVResult.table``: ``user_id``, ``clv``, ``p_alive``,
-        ``expected_purchases``); adds per-segment totals to the cards.
+        ``expected_purchases``); adds per-segment totals to the cards, and
+        ``p_alive_everyone`` (mean P(alive) of all labelled buyers) beside the segment's.
     events : str
         Events table name on the engine.
     kpis : DataFrame, optional
@@ -1516,6 +1517,9 @@ def build_personas(
         from core.clv import segment_clv
 
         clv_by_segment = segment_clv(clv, lab)
+        # everyone's chance to be still active, so a card's figure can be read against it
+        alive = clv.set_index(clv["user_id"].astype(str))["p_alive"]
+        clv_by_segment["p_alive_everyone"] = float(alive.reindex(lab.index).mean())
 
     personas = []
     for seg, size in sizes.items():

@@ -75,7 +75,12 @@ def _card(card, names: dict) -> None:
         st.caption(
             f"Expected value next 12 months: **{card.clv['clv_total']:,.0f}** "
             f"({card.clv.get('clv_per_user') or 0:,.2f} per user; "
-            f"{(card.clv.get('p_alive_mean') or 0):.0%} of its buyers likely still active)"
+            f"{(card.clv.get('p_alive_mean') or 0):.0%} of its buyers likely still active"
+            + (
+                f", against {card.clv['p_alive_everyone']:.0%} of all buyers)"
+                if card.clv.get("p_alive_everyone") is not None
+                else ")"
+            )
         )
     st.markdown("**Do next**")
     if not card.recommendations:

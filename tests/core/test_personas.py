@@ -214,6 +214,21 @@ def test_compare_calls_a_tiny_difference_in_a_huge_sample_not_clear():
     assert row["summary"] == "no clear difference"
 
 
+def test_cards_show_likely_still_active_beside_everyones():
+    features, labels = _frame()
+    clv = pd.DataFrame(
+        {
+            "user_id": features["user_id"],
+            "p_alive": [0.9] * 12 + [0.1] * 12,
+            "clv": 1.0,
+            "expected_purchases": 1.0,
+        }
+    )
+    a, b = P.build_personas(features, labels, min_group_size=3, clv=clv)
+    assert (a.clv["p_alive_mean"], b.clv["p_alive_mean"]) == pytest.approx((0.9, 0.1))
+    assert a.clv["p_alive_everyone"] == b.clv["p_alive_everyone"] == pytest.approx(0.5)
+
+
 def test_validation_messages():
     features, labels = _frame()
     with pytest.raises(DataError, match="no segment labels"):
