@@ -64,6 +64,8 @@ CATEGORY_MIN_POINTS = 0.05
 #: activity hours / weekdays: at least 10 % of the group's activity in other hours (or
 #: days) than everyone else's (total variation distance between the two mixes).
 TIME_MIN_SHIFT = 0.10
+#: posting windows on a card: the strongest two (a long list is no schedule).
+MAX_WINDOWS = 2
 #: comparing two segments' attributes: Cramér's V of at least 0.1 (Cohen's "small").
 COMPARE_MIN_CRAMERS_V = 0.1
 MAX_COMMENTS = 1000  # most recent comments per segment read for words and sentiment
@@ -989,13 +991,15 @@ def _time_phrase(feature: str, value: float, rest_value: float) -> str:
     return f"is active {when} {more} than everyone else {versus}"
 
 
-def posting_windows(traits) -> list[str]:
+def posting_windows(traits, *, top: int = MAX_WINDOWS) -> list[str]:
     """When to post to a group: its supported activity-hour and weekday traits only.
 
     Parameters
     ----------
     traits : iterable of Trait
-        A persona's supported traits.
+        A persona's supported traits, strongest first.
+    top : int
+        At most this many windows (the strongest).
 
     Returns
     -------
@@ -1010,7 +1014,7 @@ def posting_windows(traits) -> list[str]:
             out.append(f"{SLOT_NAMES.get(slot, slot.title())} ({SLOT_HOURS.get(slot, '')})")
         elif t.test == "weekdays":
             out.append("Weekends" if t.direction == "higher" else "Weekdays")
-    return out
+    return out[:top]
 
 
 # --------------------------------------------------------------------------- categories
@@ -1583,7 +1587,8 @@ def build_personas(
         times = posting_windows(traits)
         recs = playbook.recommend(facts)
         if times:  # only when the group's hours or days differ from everyone else's
-            reason = "; ".join(t.phrase for t in traits if t.test in ("hours", "weekdays"))
+            timing = [t for t in traits if t.test in ("hours", "weekdays")][:MAX_WINDOWS]
+            reason = "; ".join(t.phrase for t in timing)
             recs.append(playbook.posting_advice(times, reason))
         shown_platforms = {
             t.feature.removeprefix("platform_share_")

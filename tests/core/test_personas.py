@@ -486,6 +486,8 @@ def test_a_group_active_only_in_the_evening_gets_its_window(tmp_path):
     assert cards["B"].best_times == ("Evenings (18:00-24:00)",)
     posting = [r for r in cards["B"].recommendations if r.rule == "active_hours"]
     assert posting and "evening" in posting[0].reason
+    for card in cards.values():
+        assert len(card.best_times) <= P.MAX_WINDOWS
 
 
 def _spend_frame(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
