@@ -1,4 +1,4 @@
-"""Customer lifetime value: BG/NBD (purchase count, P(alive)) and Gamma-Gamma (spend).
+"""Customer lifetime value: BG/NBD (purchase count), MBG/NBD (P(alive)) and Gamma-Gamma (spend).
 
 Models (fitted by maximum likelihood with ``scipy.optimize``):
 
@@ -9,6 +9,11 @@ Models (fitted by maximum likelihood with ``scipy.optimize``):
   periods, ``recency`` t_x = time of the last purchase since the first, ``T`` = time since
   the first purchase. Likelihood eq. (6); P(alive) eq. (A.?) / Fader-Hardie note 2008
   eq. (1); conditional expectation eq. (10).
+- **MBG/NBD** — Batislam, Denizel & Filiztekin (2007), erratum Wagner & Hoppe (2008):
+  BG/NBD where a customer may also drop out right after the first purchase. BG/NBD's
+  P(alive) is 1 for every customer without a repeat purchase, however long ago they
+  bought, so ``p_alive`` comes from this model (verified against the published CDNOW fit
+  r=0.525, alpha=6.183, a=0.891, b=1.614).
 - **Gamma-Gamma** — Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary Value".
   Spend per transaction z ~ Gamma(p, nu), nu ~ Gamma(q, v); fitted on customers with at
   least one repeat purchase using their mean repeat spend ``monetary_value``.
@@ -90,6 +95,7 @@ class CLVResult:
     horizon_months: float
     discount_rate: float
     message: str = ""
+    mbgnbd: BetaGeoParams | None = None  # the model behind ``p_alive``
 
     def params_dict(self) -> dict:
         """The params JSON: ``{"bgnbd": {r, alpha, a, b}, "gamma_gamma": {p, q, v} | null, ...}``."""
@@ -104,6 +110,7 @@ class CLVResult:
                 None if self.gamma_gamma is None else self.gamma_gamma.log_likelihood
             ),
             "n_customers": int(len(self.table)),
+            "mbgnbd": None if self.mbgnbd is None else self.mbgnbd.to_dict(),
         }
 
 
@@ -301,13 +308,18 @@ def fit_bgnbd(frequency, recency, T, *, penalizer: float = 0.0) -> BetaGeoParams
     BetaGeoParams
         r, alpha, a, b and the log-likelihood at the optimum (unpenalised).
     """
+    return _fit_four(bgnbd_log_likelihood, frequency, recency, T, penalizer)
+
+
+def _fit_four(log_likelihood, frequency, recency, T, penalizer: float) -> BetaGeoParams:
+    """Maximum likelihood of an (r, alpha, a, b) model on log parameters."""
     x, tx, T = _validate_rfm(frequency, recency, T)
     (xu, txu, Tu), w = _compress(x, tx, T)
     scale = max(float(np.mean(T)), 1e-9)  # start alpha near the typical age
 
     def nll(log_params):
         params = np.exp(log_params)
-        ll = bgnbd_log_likelihood(params, xu, txu, Tu)
+        ll = log_likelihood(params, xu, txu, Tu)
         return -(w @ ll) / w.sum() + penalizer * float(np.sum(params**2))
 
     x0 = np.log([1.0, scale, 1.0, 1.0])
@@ -315,7 +327,7 @@ def fit_bgnbd(frequency, recency, T, *, penalizer: float = 0.0) -> BetaGeoParams
     if not np.isfinite(res.fun):
         res = optimize.minimize(nll, x0, method="Nelder-Mead", options={"maxiter": 4000})
     r, alpha, a, b = np.exp(res.x)
-    ll = float(w @ bgnbd_log_likelihood((r, alpha, a, b), xu, txu, Tu))
+    ll = float(w @ log_likelihood((r, alpha, a, b), xu, txu, Tu))
     return BetaGeoParams(float(r), float(alpha), float(a), float(b), ll, int(len(x)))
 
 
@@ -353,6 +365,66 @@ def expected_purchases(params: BetaGeoParams, t, frequency, recency, T) -> np.nd
     term = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp
     numer = (a + b + x - 1) / (a - 1) * term
     return numer * p_alive(params, x, tx, T)
+
+
+# --------------------------------------------------------------------------- MBG/NBD
+#
+# Plain BG/NBD lets a customer drop out only after a *repeat* purchase, so P(alive) is 1
+# for everyone who bought once, however long ago: a lapsed group of one-time buyers read
+# "100 % likely still active". The modified BG/NBD (Batislam, Denizel & Filiztekin 2007,
+# with the erratum of Wagner & Hoppe 2008) also lets them drop out right after their
+# first purchase, which is what "still active" has to mean for them; P(alive) comes from
+# it. Expected purchases and CLV stay on BG/NBD (its CDNOW fit is the published one).
+
+
+def mbgnbd_log_likelihood(params, frequency, recency, T) -> np.ndarray:
+    """Per-customer MBG/NBD log-likelihood (Batislam et al. 2007; Wagner & Hoppe 2008).
+
+    ``ln L = ln G(r+x) - ln G(r) + r ln(alpha) + ln B(a, b+x+1) - ln B(a, b)
+    - (r+x) ln(alpha+T) + ln(1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))``.
+    """
+    r, alpha, a, b = params
+    x = np.asarray(frequency, dtype=float)
+    tx = np.asarray(recency, dtype=float)
+    T = np.asarray(T, dtype=float)
+    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    a2 = special.betaln(a, b + x + 1) - special.betaln(a, b)
+    a3 = -(r + x) * np.log(alpha + T)
+    a4 = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+    return a1 + a2 + a3 + np.logaddexp(a4, 0.0)
+
+
+def fit_mbgnbd(frequency, recency, T, *, penalizer: float = 0.0) -> BetaGeoParams:
+    """Fit the modified BG/NBD by maximum likelihood.
+
+    Parameters
+    ----------
+    frequency, recency, T : array-like
+        Repeat purchase count x, recency t_x and age T per customer (same time unit).
+    penalizer : float
+        Optional L2 penalty on the parameters; 0 for plain MLE.
+
+    Returns
+    -------
+    BetaGeoParams
+        r, alpha, a, b of the MBG/NBD and the log-likelihood at the optimum.
+    """
+    return _fit_four(mbgnbd_log_likelihood, frequency, recency, T, penalizer)
+
+
+def p_alive_mbgnbd(params: BetaGeoParams, frequency, recency, T) -> np.ndarray:
+    """Probability each customer is still active under the MBG/NBD (Batislam et al. 2007).
+
+    ``P(alive) = 1 / (1 + a/(b+x) ((alpha+T)/(alpha+t_x))^(r+x))`` for every x,
+    including customers without a repeat purchase (x = 0, t_x = 0), whose P(alive)
+    falls as their first purchase recedes.
+    """
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    x = np.asarray(frequency, dtype=float)
+    tx = np.asarray(recency, dtype=float)
+    T = np.asarray(T, dtype=float)
+    log_ratio = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + tx))
+    return special.expit(-log_ratio)
 
 
 # --------------------------------------------------------------------------- Gamma-Gamma
@@ -504,7 +576,7 @@ def fit_clv(
     Returns
     -------
     CLVResult
-        ``table`` adds ``p_alive``, ``expected_purchases`` (over the horizon),
+        ``table`` adds ``p_alive`` (MBG/NBD), ``expected_purchases`` (over the horizon),
         ``expected_order_value`` and ``clv`` to ``summary``.
     """
     needed = {"user_id", "frequency", "recency", "T", "monetary_value"}
@@ -528,8 +600,8 @@ def fit_clv(
     if gg is not None and gg.q <= 1:
         gg = None  # the model's mean spend p v / (q - 1) does not exist
         message = (
-            "Spend per order varies too much between customers for the Gamma-Gamma model "
-            "(q <= 1); each customer's own average order value is used instead."
+            "Spend per order varies too much between customers to predict it, so each "
+            "customer's own average order value is used instead."
         )
     if gg is not None:
         eov = expected_order_value(gg, x, m)
@@ -539,7 +611,10 @@ def fit_clv(
         eov = np.where(np.isfinite(eov) & (eov > 0), eov, fallback)
     months_per_unit = DAYS_PER_UNIT[time_unit] / DAYS_PER_UNIT["M"]
     table = summary.copy()
-    table["p_alive"] = p_alive(bg, x, tx, T)
+    # P(alive) from the modified BG/NBD: plain BG/NBD gives 1 to every one-time buyer
+    # (see the MBG/NBD section above).
+    mbg = fit_mbgnbd(x, tx, T, penalizer=penalizer)
+    table["p_alive"] = p_alive_mbgnbd(mbg, x, tx, T)
     table["expected_purchases"] = expected_purchases(bg, horizon_months / months_per_unit, x, tx, T)
     table["expected_order_value"] = eov
     table["clv"] = customer_lifetime_value(
@@ -552,7 +627,9 @@ def fit_clv(
         horizon_months=horizon_months,
         discount_rate=discount_rate,
     )
-    return CLVResult(table, bg, gg, time_unit, float(horizon_months), float(discount_rate), message)
+    return CLVResult(
+        table, bg, gg, time_unit, float(horizon_months), float(discount_rate), message, mbg
+    )
 
 
 def segment_clv(clv_table: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:

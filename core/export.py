@@ -70,6 +70,7 @@ def safe_csv(df: pd.DataFrame, *, index: bool = False) -> bytes:
 
 def _card_sections(persona, name: str | None = None) -> dict:
     """Plain-text pieces of a card, shared by the Markdown, HTML and PDF writers."""
+    from core import playbook
     from core.kpis import CARD_KPIS, KPI_BY_KEY, format_kpi_value
     from core.personas import attribute_label
 
@@ -84,9 +85,10 @@ def _card_sections(persona, name: str | None = None) -> dict:
             if k in persona.kpis
         ],
         "clv": [],
-        "recommendations": [f"{r.action} — why: {r.reason}" for r in persona.recommendations],
+        "recommendations": [f"{r.action} — why: {r.reason}" for r in persona.recommendations]
+        or [playbook.NO_ACTION_NOTE],
         "platforms": list(persona.best_platforms),
-        "times": list(persona.best_times),
+        "times": list(persona.best_times) or [playbook.NO_WINDOW_NOTE],
         "contact": persona.contact_note,
         "demographics": [
             (attribute_label(attr), ", ".join(f"{c} {s:.0%}" for c, s, _ in rows[:4]))

@@ -38,6 +38,7 @@ __all__ = [
     "LIFECYCLE_RULES",
     "LIFECYCLE_STAGES",
     "LifecycleWindows",
+    "add_users_without_events",
     "build_features",
     "lifecycle_rules",
 ]
@@ -253,6 +254,45 @@ def build_features(
     stmt = _feature_query(cols, us, plan, bound, bound_inclusive, as_of_date, windows)
     frame = _fetch(engine, stmt)
     return _finish(frame, plan)
+
+
+def add_users_without_events(features: pd.DataFrame, user_ids) -> pd.DataFrame:
+    """The feature table plus a row for every given user it lacks, as a user without events.
+
+    The rows follow the rule of :func:`build_features` for users-table rows without
+    events: zero counts (every int64 column) and zero spend, NaN recency, tenure, ratios
+    and shares, no top platform, stage ``prospect``, no attributes. Without a users table
+    the feature table only knows users with events; a segmentation from elsewhere (a CRM
+    export, a saved run) can name users who never acted, and they still belong to their
+    segment's size, reach and ARPU.
+
+    Parameters
+    ----------
+    features : DataFrame
+        A feature table (``user_id`` column); not modified.
+    user_ids : iterable
+        Users that must have a row (compared as text).
+
+    Returns
+    -------
+    DataFrame
+        ``features`` itself when nothing is missing, else a new frame sorted by
+        ``user_id`` with a default index.
+    """
+    wanted = pd.Index(pd.Index(user_ids).astype(str).unique())
+    missing = wanted.difference(pd.Index(features["user_id"].astype(str)))
+    if missing.empty:
+        return features
+    extra = features.iloc[:0].reindex(pd.RangeIndex(len(missing)))  # all missing
+    extra["user_id"] = missing.to_numpy()
+    for name, col in features.items():
+        if pd.api.types.is_integer_dtype(col) or name == "monetary":
+            extra[name] = 0
+        elif name == "lifecycle_stage":
+            extra[name] = "prospect"
+    extra = extra.astype(features.dtypes.to_dict())
+    out = pd.concat([features, extra], ignore_index=True)
+    return out.sort_values("user_id", kind="stable", ignore_index=True)
 
 
 # --------------------------------------------------------------------------- inputs

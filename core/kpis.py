@@ -1,6 +1,9 @@
 """KPI formulas of DOMAIN.md, as data, computed per segment and for all users in SQL.
 
 Every rate uses exposures (view events) as its denominator, as the source documents do.
+Rates of events per view (interaction, like, comment, share, click, registration,
+purchase) are counts per view, not shares: one view can draw several interactions, so
+they have unit ``per_view`` and are shown "per 100 views", never as a percentage.
 Each KPI is a :class:`KPI` row: a key, a display name, its family, the formula in words
 (shown on screen) and an SQL expression over the per-segment aggregates below. KPIs that
 need information events do not carry (campaign cost, follower counts at two dates) are
@@ -49,7 +52,7 @@ class KPI:
     family: str
     formula: str
     sql: str | None
-    unit: str  # "count", "share" (0-1), "money", "ratio"
+    unit: str  # "count", "share" (0-1), "per_view" (events per view), "money", "ratio"
     needs: str = ""
 
     @property
@@ -81,7 +84,7 @@ KPIS: tuple[KPI, ...] = (
         "engagement",
         "(likes + comments + shares + saves) / exposures",
         _rate("likes + comments + shares + saves", "exposures"),
-        "share",
+        "per_view",
     ),
     KPI(
         "like_rate",
@@ -89,7 +92,7 @@ KPIS: tuple[KPI, ...] = (
         "engagement",
         "likes / exposures",
         _rate("likes", "exposures"),
-        "share",
+        "per_view",
     ),
     KPI(
         "comment_rate",
@@ -97,7 +100,7 @@ KPIS: tuple[KPI, ...] = (
         "engagement",
         "comments / exposures",
         _rate("comments", "exposures"),
-        "share",
+        "per_view",
     ),
     KPI(
         "share_rate",
@@ -105,7 +108,7 @@ KPIS: tuple[KPI, ...] = (
         "engagement",
         "shares / exposures",
         _rate("shares", "exposures"),
-        "share",
+        "per_view",
     ),
     KPI(
         "ctr",
@@ -113,7 +116,7 @@ KPIS: tuple[KPI, ...] = (
         "engagement",
         "clicks / exposures",
         _rate("clicks", "exposures"),
-        "share",
+        "per_view",
     ),
     KPI(
         "registration_rate",
@@ -121,7 +124,7 @@ KPIS: tuple[KPI, ...] = (
         "conversion",
         "registrations / exposures",
         _rate("registrations", "exposures"),
-        "share",
+        "per_view",
     ),
     KPI(
         "purchase_rate",
@@ -129,7 +132,7 @@ KPIS: tuple[KPI, ...] = (
         "conversion",
         "purchases / exposures",
         _rate("purchases", "exposures"),
-        "share",
+        "per_view",
     ),
     KPI(
         "conversion_rate",
@@ -547,12 +550,19 @@ def compute_kpis(
 
 
 def format_kpi_value(key: str, value: float | None) -> str:
-    """A KPI value for display: counts with separators, shares as %, money with 2 decimals."""
+    """A KPI value for display: counts with separators, shares as %, events per view as
+    "per 100 views", money with 2 decimals."""
     if value is None or (isinstance(value, float) and value != value):
         return "n/a"
     unit = KPI_BY_KEY[key].unit if key in KPI_BY_KEY else "ratio"
     if unit == "count":
         return f"{value:,.0f}"
+    if unit == "per_view":
+        # Events per view, not a share of anything: one view can draw a like, a comment
+        # and a share (kol sharers reach ~160 interactions per 100 views), so a
+        # percentage would read above 100 %.
+        per_100 = value * 100
+        return f"{per_100:.1f} per 100 views" if per_100 < 10 else f"{per_100:,.0f} per 100 views"
     if unit == "share":
         return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
     if unit == "money":

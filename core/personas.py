@@ -6,16 +6,24 @@ size and share, demographics, platform / format / lifecycle / value mix, a weekd
 activity heatmap, engagement per event type, purchases, comment words and sentiment,
 **distinguishing traits**, KPIs, CLV and ranked recommended actions.
 
-Distinguishing traits (all features at once, vectorised):
+A card only says what the data supports. Every line it could show is tested against
+the rest of the users, and all those tests, for all cards, form one Benjamini-Hochberg
+family (``statsmodels``), so with many segments and features chance differences do not
+become claims:
 
-- lift = segment mean / population mean (population = every labelled user);
-- standardised effect size = Cohen's d of the segment vs the rest of the users (pooled
-  standard deviation);
-- Welch's t-test of segment vs rest (``scipy.stats.ttest_ind_from_stats``), p-values
-  corrected with Benjamini-Hochberg (``statsmodels``) across every segment x feature test;
-- traits are significant (adjusted p < 0.05) features with |d| >= 0.2 and a lift away
-  from 1, ranked by |d|; categorical attributes give over-representation traits
-  (share in segment / share overall).
+- numeric features: Welch's t-test (``scipy.stats.ttest_ind_from_stats``), effect =
+  Cohen's d; lift = segment mean / population mean (population = every labelled user);
+- categories (main platform, lifecycle stage, value tier, demographics): two-proportion
+  z-test of the share in the segment vs the rest, effect = Cohen's h;
+- when a group is active: a chi-square test of its activity over the hour slots (and
+  weekend vs weekdays) against everyone else's, each user counting once
+  (:func:`_time_tests`); posting windows come only from these.
+
+A test is a trait when its adjusted p < ``SIGNIFICANCE`` *and* its effect passes the
+minimums (``MIN_EFFECT``, ``MIN_LIFT``, ``CATEGORY_MIN_LIFT``/``CATEGORY_MIN_POINTS``,
+``TIME_MIN_SHIFT``), so a huge sample does not make a trivial difference a claim.
+Names (:data:`NAME_RULES`), best platforms, posting windows and the playbook's actions
+are built from the supported traits only; a group without any is "Typical users".
 
 Privacy: any breakdown (a category, a heatmap cell, a comment word) with fewer than
 ``min_group_size`` users is hidden and the card says ``hidden: fewer than 10 users``; a
@@ -34,18 +42,42 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from core import playbook
+from core.features import add_users_without_events
 from core.kpis import ALL_USERS, KPI_BY_KEY, compute_kpis, labels_on_engine, quote_ident, read_sql
 from core.schema import DataError
 from core.text import sentiment_summary, top_words
 
+#: A card line is *supported* when its test survives the Benjamini-Hochberg correction at
+#: this false-discovery rate, taken over every test made for every card at once (numeric
+#: features, categories, activity hours and weekdays): with 6 segments x ~50 features,
+#: ~15 chance differences would pass an uncorrected 5 % test.
 SIGNIFICANCE = 0.05
+#: ... and when the difference is big enough to act on, so that a huge sample does not
+#: make a trivial difference "supported". Standardised effect (Cohen's d for numbers,
+#: Cohen's h for shares) of at least 0.2, Cohen's "small" effect:
 MIN_EFFECT = 0.2
+#: numbers: the group's mean at least 20 % above or below the average;
+MIN_LIFT = 1.2
+#: categories: at least 1.5x the share among everyone else and 5 percentage points more;
+CATEGORY_MIN_LIFT = 1.5
+CATEGORY_MIN_POINTS = 0.05
+#: activity hours / weekdays: at least 10 % of the group's activity in other hours (or
+#: days) than everyone else's (total variation distance between the two mixes).
+TIME_MIN_SHIFT = 0.10
+#: posting windows on a card: the strongest two (a long list is no schedule).
+MAX_WINDOWS = 2
+#: comparing two segments' attributes: Cramér's V of at least 0.1 (Cohen's "small").
+COMPARE_MIN_CRAMERS_V = 0.1
 MAX_COMMENTS = 1000  # most recent comments per segment read for words and sentiment
 
 #: Features that duplicate another one (same numbers under another name): not traits.
 ALIASES: dict[str, str] = {"n_purchase": "frequency"}
 #: Columns that are identifiers or bookkeeping, never traits.
 NOT_TRAITS: frozenset[str] = frozenset({"user_id", "segment"})
+#: When a group is active: tested as one distribution (hours of the day; weekend vs
+#: weekday), not as separate numeric traits (see :func:`_time_tests`).
+HOUR_SHARE_PREFIX = "hour_share_"
+WEEKEND_FEATURE = "weekend_share"
 
 #: Readable label and sentence templates per feature: (label, higher, lower, never).
 #: {amount} is "6x more" / "40% more" / "3x less"; {never} templates are for lift ~ 0.
@@ -220,6 +252,12 @@ CATEGORY_TEXT: dict[str, str] = {
 }
 
 
+#: Templates for single categories that read badly in their attribute's template.
+CATEGORY_VALUE_TEXT: dict[tuple[str, str], str] = {
+    ("value_tier", "no purchase"): "{share} have never bought anything ({lift} the average share)",
+}
+
+
 def category_phrase(attribute: str, category: str, share: float, lift: float) -> str:
     """A card sentence for an over-represented category.
 
@@ -233,7 +271,7 @@ def category_phrase(attribute: str, category: str, share: float, lift: float) ->
         if attribute == "top_platform"
         else category
     )
-    template = CATEGORY_TEXT.get(
+    template = CATEGORY_VALUE_TEXT.get((attribute, str(category))) or CATEGORY_TEXT.get(
         attribute,
         "{share} have "
         + _attribute_label(attribute).lower()
@@ -249,50 +287,115 @@ SLOT_WORDS = {
     "evening": "in the evening",
 }
 
-#: Name parts: (feature, direction, slot, word), tried in trait rank order. A name is
-#: "<value> <time> <channel> <noun>", e.g. "High-value weekend video buyers".
-NAME_RULES: tuple[tuple[str, str, str, str], ...] = (
-    ("recency_days", "higher", "noun", "lapsed users"),
-    ("n_share", "higher", "noun", "sharers"),
-    ("followers", "higher", "noun", "influencers"),
-    ("shares_received", "higher", "noun", "influencers"),
-    ("monetary", "higher", "value", "High-value"),
-    ("avg_order_value", "higher", "value", "High-value"),
-    ("frequency", "higher", "noun", "repeat buyers"),
-    ("n_comment", "higher", "noun", "fans"),
-    ("engagement_rate", "higher", "noun", "fans"),
-    ("n_like", "higher", "noun", "fans"),
-    ("n_view", "higher", "noun", "browsers"),
-    ("engagement_rate", "lower", "noun", "quiet browsers"),
-    ("n_register", "higher", "noun", "newcomers"),
-    ("avg_order_value", "lower", "value", "Budget"),
-    ("frequency", "higher", "value", "Frequent"),
-    ("engagement_rate", "higher", "value", "Engaged"),
-    ("weekend_share", "higher", "time", "weekend"),
-    ("hour_share_evening", "higher", "time", "evening"),
-    ("hour_share_night", "higher", "time", "late-night"),
-    ("hour_share_morning", "higher", "time", "morning"),
-    ("hour_share_afternoon", "higher", "time", "daytime"),
-    ("format_share_video", "higher", "channel", "video"),
-    ("format_share_live", "higher", "channel", "live-stream"),
-    ("format_share_short_video", "higher", "channel", "short-video"),
-    ("format_share_article", "higher", "channel", "article"),
-    ("format_share_text_image", "higher", "channel", "photo-post"),
+#: Activity slots as a posting window.
+SLOT_NAMES: dict[str, str] = {
+    "night": "Late nights",
+    "morning": "Mornings",
+    "afternoon": "Afternoons",
+    "evening": "Evenings",
+}
+#: Hours of each activity slot, as a card shows them.
+SLOT_HOURS = {
+    "night": "00:00-06:00",
+    "morning": "06:00-12:00",
+    "afternoon": "12:00-18:00",
+    "evening": "18:00-24:00",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class NameRule:
+    """One name part: when a supported trait matches, it gives ``word`` to ``slot``.
+
+    ``trait`` is a numeric feature (``monetary``), ``attribute=category`` for a category
+    trait (``lifecycle_stage=dormant``), or a prefix ending in ``*`` (``platform_share_*``;
+    the word ``{platform}`` / ``{format}`` is then filled from the rest of the name).
+    ``spend`` guards value words: ``"below"`` only for a group whose spend per user is
+    below the average and that does buy (no supported "buys less" trait).
+    """
+
+    trait: str
+    direction: str
+    slot: str
+    word: str
+    spend: str = "any"
+
+
+#: Persona names as data: "<activity> <value> <time> <channel> <noun>", filled from the group's
+#: supported traits, strongest first (a spending trait always comes first: a group that
+#: spends more is named for it). Rules are tried in this order for each trait.
+NAME_RULES: tuple[NameRule, ...] = (
+    NameRule("monetary", "higher", "noun", "big spenders"),
+    NameRule("avg_order_value", "higher", "value", "big-basket"),
+    NameRule("frequency", "higher", "noun", "repeat buyers"),
+    NameRule("purchase_rate", "higher", "value", "ready-to-buy"),
+    NameRule("recency_days", "higher", "noun", "lapsed users"),
+    NameRule("lifecycle_stage=dormant", "higher", "noun", "lapsed users"),
+    NameRule("lifecycle_stage=churned", "higher", "noun", "lapsed users"),
+    NameRule("lifecycle_stage=prospect", "higher", "noun", "prospects"),
+    NameRule("lifecycle_stage=new", "higher", "noun", "newcomers"),
+    NameRule("n_register", "higher", "noun", "newcomers"),
+    NameRule("followers", "higher", "noun", "influencers"),
+    NameRule("shares_received", "higher", "noun", "influencers"),
+    NameRule("n_share", "higher", "noun", "sharers"),
+    NameRule("n_comment", "higher", "noun", "fans"),
+    NameRule("engagement_rate", "higher", "noun", "fans"),
+    NameRule("n_like", "higher", "noun", "fans"),
+    NameRule("n_save", "higher", "noun", "fans"),
+    NameRule("engagement_rate", "lower", "noun", "quiet browsers"),
+    NameRule("n_view", "higher", "noun", "browsers"),
+    NameRule("avg_order_value", "lower", "value", "budget", spend="below"),
+    NameRule("frequency", "lower", "value", "rarely buying"),
+    NameRule("engagement_rate", "higher", "value", "engaged"),
+    NameRule("frequency", "higher", "value", "frequent"),
+    NameRule("age", "lower", "value", "young"),
+    NameRule("age", "higher", "value", "older"),
+    NameRule("n_events", "higher", "activity", "very active"),
+    NameRule("active_days", "higher", "activity", "very active"),
+    NameRule("n_events", "lower", "activity", "occasional"),
+    NameRule("active_days", "lower", "activity", "occasional"),
+    NameRule("hour_share_evening", "higher", "time", "evening"),
+    NameRule("hour_share_night", "higher", "time", "late-night"),
+    NameRule("hour_share_morning", "higher", "time", "morning"),
+    NameRule("hour_share_afternoon", "higher", "time", "afternoon"),
+    NameRule("weekend_share", "higher", "time", "weekend"),
+    NameRule("weekend_share", "lower", "time", "weekday"),
+    NameRule("format_share_*", "higher", "channel", "{format}"),
+    NameRule("platform_share_*", "higher", "channel", "{platform}"),
+    NameRule("top_platform=*", "higher", "channel", "{platform}"),
 )
-NAME_SLOTS = ("value", "time", "channel", "noun")
+NAME_SLOTS = ("activity", "value", "time", "channel", "noun")
+#: Content formats as a name word.
+FORMAT_NAME_WORDS: dict[str, str] = {
+    "video": "video",
+    "short_video": "short-video",
+    "live": "live-stream",
+    "article": "article-reading",
+    "text_image": "photo-post",
+    "audio": "audio",
+}
 #: Features that say the same thing: a name uses at most one word per group.
 NAME_GROUPS: dict[str, str] = {
     "monetary": "money",
     "avg_order_value": "money",
     "frequency": "buying",
+    "purchase_rate": "buying",
     "engagement_rate": "engagement",
     "n_like": "engagement",
     "n_comment": "engagement",
+    "n_save": "engagement",
     "n_share": "influence",
     "followers": "influence",
     "shares_received": "influence",
+    "recency_days": "lapsed",
+    "lifecycle_stage=dormant": "lapsed",
+    "lifecycle_stage=churned": "lapsed",
+    "n_events": "activity",
+    "active_days": "activity",
 }
-NAME_MIN_LIFT = 1.3  # a "higher" trait needs lift >= 1.3, a "lower" one <= 1/1.3
+NAME_MIN_LIFT = 1.3  # a numeric trait names a group from 1.3x (or 1/1.3x) the average
+NAME_PARTS = 2  # words from traits in a name; more only to tell two groups apart
+TYPICAL_NAME = "Typical users"  # a group with no supported trait: no invented claims
 
 AGE_BANDS: tuple[tuple[float, float, str], ...] = (
     (0, 18, "under 18"),
@@ -325,11 +428,20 @@ class Trait:
     p_adjusted: float
     direction: str  # "higher" or "lower"
     phrase: str
+    #: how it was tested: "welch" (numbers: Welch's t-test, effect = Cohen's d) or
+    #: "hours" / "weekdays" (chi-square test of when the group is active against everyone
+    #: else, effect = Cohen's h of the busiest slot's share)
+    test: str = "welch"
 
 
 @dataclasses.dataclass(frozen=True)
 class CategoryTrait:
-    """A category over-represented in a segment (share in segment / share overall)."""
+    """A category over-represented in a segment (share in segment / share overall).
+
+    Tested with a two-proportion z-test against everyone else; ``effect_size`` is
+    Cohen's h of the two shares, ``p_adjusted`` the Benjamini-Hochberg p-value over
+    every test of every card.
+    """
 
     attribute: str
     category: str
@@ -338,6 +450,9 @@ class CategoryTrait:
     lift: float
     users: int
     phrase: str
+    effect_size: float = float("nan")
+    p_value: float = float("nan")
+    p_adjusted: float = float("nan")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -382,10 +497,12 @@ class Persona:
         return [t.feature for t in self.traits[:n]]
 
     def trait_sentences(self, n: int = 5) -> list[str]:
-        """The ``n`` strongest traits as plain sentences, numeric and categorical merged."""
-        out = [t.phrase for t in self.traits[:n]]
-        out += [c.phrase for c in self.category_traits[: max(0, n - len(out)) or 2]]
-        return out[: n + 2]
+        """The ``n`` strongest supported traits as sentences, numbers and categories merged
+        by effect size."""
+        merged = sorted(
+            [*self.traits, *self.category_traits], key=lambda t: -abs(_effect(t.effect_size))
+        )
+        return [t.phrase for t in merged[:n]]
 
 
 # --------------------------------------------------------------------------- validation
@@ -400,22 +517,26 @@ def _validate(
         raise DataError("There are no segment labels; run and save a segmentation first.")
     if int(min_group_size) < 1:
         raise DataError(f"The minimum group size must be at least 1, got {min_group_size}.")
+    lab = pd.Series(labels.astype(str).to_numpy(), index=labels.index.astype(str), name="segment")
+    if not lab.index.is_unique:
+        lab = lab[~lab.index.duplicated()]
+    known_ids = pd.Index(features["user_id"].astype(str))
+    if not lab.index.isin(known_ids).any():
+        raise DataError(
+            "None of the segmented users are in the feature table; the segmentation was "
+            "probably made on another dataset. Run the segmentation again."
+        )
+    # A labelled user without events (absent from a feature table built without a users
+    # file) still belongs to the segment: size, reach and ARPU count them.
+    features = add_users_without_events(features, lab.index)
     # set_index builds a new frame: the caller's table is never modified.
     feats = features.set_index(pd.Index(features["user_id"].astype(str), name="user_id")).drop(
         columns="user_id"
     )
     if not feats.index.is_unique:
         feats = feats[~feats.index.duplicated()]
-    lab = pd.Series(labels.astype(str).to_numpy(), index=labels.index.astype(str), name="segment")
-    if not lab.index.is_unique:
-        lab = lab[~lab.index.duplicated()]
     lab = lab.reindex(feats.index)
     known = lab.notna().to_numpy()
-    if not known.any():
-        raise DataError(
-            "None of the segmented users are in the feature table; the segmentation was "
-            "probably made on another dataset. Run the segmentation again."
-        )
     if not known.all():  # users without a segment (e.g. added since) are left out
         feats, lab = feats[known], lab[known]
     return feats, lab
@@ -627,16 +748,174 @@ def feature_label(feature: str) -> str:
     return _label(feature)
 
 
-def _select_traits(rows: pd.DataFrame) -> list[Trait]:
-    keep = rows[
-        (rows["p_adjusted"] < SIGNIFICANCE)
-        & (rows["effect_size"].abs() >= MIN_EFFECT)
-        & ((rows["lift"] >= 1.1) | (rows["lift"] <= 1 / 1.1) | rows["lift"].isna())
+def _effect(value) -> float:
+    """An effect size as a plain float (0 when unknown), for ranking."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if math.isfinite(value) else 0.0
+
+
+def _time_columns(feats: pd.DataFrame) -> list[str]:
+    return [c for c in feats.columns if c.startswith(HOUR_SHARE_PREFIX) or c == WEEKEND_FEATURE]
+
+
+def _cohens_h(p1, p2):
+    """Cohen's h between two shares: 2 asin(sqrt p1) - 2 asin(sqrt p2)."""
+    p1 = np.clip(np.asarray(p1, dtype="float64"), 0, 1)
+    p2 = np.clip(np.asarray(p2, dtype="float64"), 0, 1)
+    return 2 * np.arcsin(np.sqrt(p1)) - 2 * np.arcsin(np.sqrt(p2))
+
+
+def _time_tests(feats: pd.DataFrame, lab: pd.Series) -> pd.DataFrame:
+    """When each group is active against everyone else: hours of the day and weekends.
+
+    Each user counts once, spread over the hour slots (weekend / weekdays) in the
+    proportions of their own events (the feature table's ``hour_share_*`` and
+    ``weekend_share``): summing those shares gives user-weighted activity counts. A
+    chi-square test of the group's counts against everyone else's then treats users,
+    not events, as the independent units (a heavy user's hundred evening events are one
+    habit, not a hundred observations); fractional counts make it conservative.
+
+    Returns one row per (segment, test): ``test`` ("hours" or "weekdays"), ``slots``
+    (per hour slot, most over-represented first, or for ``weekend_share``: feature, the
+    group's share of its activity there, everyone else's, everyone's, lift and Cohen's
+    h), ``shift`` (total variation distance between the group's and everyone else's mix)
+    and ``p_value``.
+    """
+    rows = []
+    hour_cols = [c for c in feats.columns if c.startswith(HOUR_SHARE_PREFIX)]
+    mixes = []
+    if len(hour_cols) >= 2:
+        x = feats[hour_cols].astype("float64")
+        ok = x.notna().all(axis=1) & (x.sum(axis=1) > 0)
+        mixes.append(("hours", x[ok], lab[ok]))
+    if WEEKEND_FEATURE in feats.columns:
+        w = feats[WEEKEND_FEATURE].astype("float64")
+        ok = w.notna()
+        both = pd.DataFrame({WEEKEND_FEATURE: w[ok], "weekdays": 1 - w[ok]})
+        mixes.append(("weekdays", both, lab[ok]))
+    for test, x, groups in mixes:
+        weights = x.groupby(groups, sort=True).sum()
+        total = weights.sum()
+        for seg, g in weights.iterrows():
+            rest = total - g
+            if g.sum() <= 0 or rest.sum() <= 0:
+                continue
+            used = (g + rest) > 0
+            table = np.vstack([g[used].to_numpy(), rest[used].to_numpy()])
+            p = 1.0 if used.sum() < 2 else float(stats.chi2_contingency(table).pvalue)
+            gs, rs, ps = g / g.sum(), rest / rest.sum(), total / total.sum()
+            slots = tuple(
+                (
+                    str(f),
+                    float(gs[f]),
+                    float(rs[f]),
+                    float(ps[f]),
+                    float(gs[f] / ps[f]) if ps[f] else float("nan"),
+                    float(_cohens_h(gs[f], rs[f])),
+                )
+                for f in (gs - rs).sort_values(ascending=False).index
+                if test == "hours" or f == WEEKEND_FEATURE
+            )
+            rows.append(
+                {
+                    "segment": str(seg),
+                    "test": test,
+                    "slots": slots,
+                    "shift": float(0.5 * (gs - rs).abs().sum()),
+                    "p_value": p,
+                }
+            )
+    return pd.DataFrame(rows, columns=["segment", "test", "slots", "shift", "p_value"])
+
+
+def _category_tests(counts: pd.DataFrame, sizes: pd.Series, min_group: int) -> pd.DataFrame:
+    """Every shown category of every segment against everyone else: two-proportion z-test.
+
+    Only categories with at least ``min_group`` users in the segment are tested (smaller
+    ones are hidden anyway). Adds ``share`` (of the segment's users), ``rest_share``,
+    ``population_share``, ``lift`` (share / population share), ``effect_size``
+    (Cohen's h of share vs rest share) and ``p_value`` (two-sided, pooled z).
+    """
+    columns = [
+        "segment",
+        "attribute",
+        "category",
+        "users",
+        "share",
+        "rest_share",
+        "population_share",
+        "lift",
+        "effect_size",
+        "p_value",
     ]
-    out = []
+    if counts.empty:
+        return pd.DataFrame(columns=columns)
+    n_all = float(sizes.sum())
+    c = counts.copy()
+    total = c.groupby(["attribute", "category"])["users"].transform("sum").astype("float64")
+    n1 = c["segment"].map(sizes).astype("float64")
+    n2 = n_all - n1
+    c = c[(c["users"] >= min_group) & (n2 > 0)].copy()
+    total, n1, n2 = total[c.index], n1[c.index], n2[c.index]
+    k1 = c["users"].astype("float64")
+    c["share"] = k1 / n1
+    c["rest_share"] = (total - k1) / n2
+    c["population_share"] = total / n_all
+    c["lift"] = c["share"] / c["population_share"]
+    pooled = total / n_all
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (c["share"] - c["rest_share"]) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+    p = 2 * stats.norm.sf(np.abs(z))
+    same = ~np.isfinite(z)  # everyone (or no one) in the category: no difference
+    c["p_value"] = np.where(same, 1.0, p)
+    c["effect_size"] = _cohens_h(c["share"], c["rest_share"])
+    return c[columns].reset_index(drop=True)
+
+
+def _support(
+    table: pd.DataFrame,
+    feats: pd.DataFrame,
+    lab: pd.Series,
+    counts: pd.DataFrame,
+    sizes: pd.Series,
+    min_group: int,
+) -> tuple[dict[str, list[Trait]], dict[str, list[CategoryTrait]]]:
+    """Every card line's test, corrected together; the supported traits per segment.
+
+    One Benjamini-Hochberg family holds the Welch t-tests of every numeric feature, the
+    chi-square tests of activity hours and weekdays and the two-proportion tests of every
+    shown category, for every segment: the correction covers everything a card could
+    claim. A test then needs the minimum effect too (:data:`MIN_EFFECT`,
+    :data:`MIN_LIFT`, :data:`CATEGORY_MIN_LIFT`, :data:`CATEGORY_MIN_POINTS`,
+    :data:`TIME_MIN_SHIFT`). Traits come back strongest first (by absolute effect size).
+    """
+    time_cols = set(_time_columns(feats))
+    numeric = table[~table["feature"].isin(time_cols)].copy()
+    timing = _time_tests(feats, lab)
+    cats = _category_tests(counts, sizes, min_group)
+    parts = [numeric["p_value"], timing["p_value"], cats["p_value"]]
+    p_all = np.concatenate([np.asarray(part, dtype="float64") for part in parts])
+    adjusted = np.full(len(p_all), np.nan)
+    ok = np.isfinite(p_all)
+    if ok.any():
+        adjusted[ok] = multipletests(p_all[ok], method="fdr_bh")[1]
+    cut = np.cumsum([0] + [len(part) for part in parts])
+    numeric["p_adjusted"] = adjusted[cut[0] : cut[1]]
+    timing["p_adjusted"] = adjusted[cut[1] : cut[2]]
+    cats["p_adjusted"] = adjusted[cut[2] : cut[3]]
+
+    traits: dict[str, list[Trait]] = {}
+    lift = numeric["lift"]
+    keep = numeric[
+        (numeric["p_adjusted"] < SIGNIFICANCE)
+        & (numeric["effect_size"].abs() >= MIN_EFFECT)
+        & ((lift >= MIN_LIFT) | (lift <= 1 / MIN_LIFT) | lift.isna())
+    ]
     for r in keep.itertuples(index=False):
-        higher = r.value > r.population_value
-        out.append(
+        traits.setdefault(str(r.segment), []).append(
             Trait(
                 feature=r.feature,
                 label=_label(r.feature),
@@ -646,11 +925,96 @@ def _select_traits(rows: pd.DataFrame) -> list[Trait]:
                 effect_size=float(r.effect_size),
                 p_value=float(r.p_value),
                 p_adjusted=float(r.p_adjusted),
-                direction="higher" if higher else "lower",
+                direction="higher" if r.value > r.population_value else "lower",
                 phrase=trait_phrase(r.feature, r.lift, r.value, r.population_value),
             )
         )
-    return out
+    keep = timing[(timing["p_adjusted"] < SIGNIFICANCE) & (timing["shift"] >= TIME_MIN_SHIFT)]
+    for r in keep.itertuples(index=False):
+        for feature, value, rest_value, population_value, slot_lift, h in r.slots:
+            if abs(value - rest_value) < CATEGORY_MIN_POINTS or abs(h) < MIN_EFFECT:
+                continue  # the mixes differ, but not in this slot
+            if r.test == "hours" and value < rest_value:
+                continue  # a window is where the group is, not where it is not
+            traits.setdefault(str(r.segment), []).append(
+                Trait(
+                    feature=feature,
+                    label=_label(feature),
+                    value=value,
+                    population_value=population_value,
+                    lift=slot_lift,
+                    effect_size=h,
+                    p_value=float(r.p_value),
+                    p_adjusted=float(r.p_adjusted),
+                    direction="higher" if value > rest_value else "lower",
+                    phrase=_time_phrase(feature, value, rest_value),
+                    test=r.test,
+                )
+            )
+    for seg in traits:
+        traits[seg].sort(key=lambda t: -abs(_effect(t.effect_size)))
+
+    ctraits: dict[str, list[CategoryTrait]] = {}
+    keep = cats[
+        (cats["p_adjusted"] < SIGNIFICANCE)
+        & (cats["effect_size"] >= MIN_EFFECT)
+        & (cats["lift"] >= CATEGORY_MIN_LIFT)
+        & (cats["share"] - cats["rest_share"] >= CATEGORY_MIN_POINTS)
+    ].sort_values(["segment", "effect_size"], ascending=[True, False], kind="stable")
+    for r in keep.itertuples(index=False):
+        ctraits.setdefault(str(r.segment), []).append(
+            CategoryTrait(
+                attribute=r.attribute,
+                category=str(r.category),
+                share=float(r.share),
+                population_share=float(r.population_share),
+                lift=float(r.lift),
+                users=int(r.users),
+                phrase=category_phrase(r.attribute, r.category, r.share, r.lift),
+                effect_size=float(r.effect_size),
+                p_value=float(r.p_value),
+                p_adjusted=float(r.p_adjusted),
+            )
+        )
+    return traits, ctraits
+
+
+def _time_phrase(feature: str, value: float, rest_value: float) -> str:
+    """'is active in the evening (18:00-24:00) more than everyone else (45% of its
+    activity vs 28%)'."""
+    more = "more" if value > rest_value else "less"
+    versus = f"({value:.0%} of its activity vs {rest_value:.0%})"
+    if feature == WEEKEND_FEATURE:
+        return f"is active at weekends {more} than everyone else {versus}"
+    slot = feature.removeprefix(HOUR_SHARE_PREFIX)
+    when = f"{SLOT_WORDS.get(slot, slot)} ({SLOT_HOURS.get(slot, '')})"
+    return f"is active {when} {more} than everyone else {versus}"
+
+
+def posting_windows(traits, *, top: int = MAX_WINDOWS) -> list[str]:
+    """When to post to a group: its supported activity-hour and weekday traits only.
+
+    Parameters
+    ----------
+    traits : iterable of Trait
+        A persona's supported traits, strongest first.
+    top : int
+        At most this many windows (the strongest).
+
+    Returns
+    -------
+    list of str
+        e.g. ``["Evenings (18:00-24:00)", "Weekends"]``; empty when the group's hours and
+        days do not differ from everyone else's (then no window is claimed).
+    """
+    out = []
+    for t in traits:
+        if t.test == "hours" and t.direction == "higher":
+            slot = t.feature.removeprefix(HOUR_SHARE_PREFIX)
+            out.append(f"{SLOT_NAMES.get(slot, slot.title())} ({SLOT_HOURS.get(slot, '')})")
+        elif t.test == "weekdays":
+            out.append("Weekends" if t.direction == "higher" else "Weekdays")
+    return out[:top]
 
 
 # --------------------------------------------------------------------------- categories
@@ -813,81 +1177,150 @@ def attribute_label(attribute: str) -> str:
     return _attribute_label(attribute)
 
 
-def _category_traits(
-    counts: pd.DataFrame, sizes: pd.Series, min_group: int
-) -> dict[str, list[CategoryTrait]]:
-    if counts.empty:
-        return {}
-    total = counts.groupby(["attribute", "category"])["users"].sum()
-    n_all = float(sizes.sum())
-    c = counts.copy()
-    c["share"] = c["users"] / c["segment"].map(sizes).astype(float)
-    c["population_share"] = (
-        c.set_index(["attribute", "category"]).index.map(total).to_numpy() / n_all
-    )
-    c["lift"] = c["share"] / c["population_share"]
-    c = c[(c["users"] >= min_group) & (c["lift"] >= 1.5) & (c["share"] >= 0.1)]
-    c = c.sort_values(["segment", "lift"], ascending=[True, False])
-    out: dict[str, list[CategoryTrait]] = {}
-    for r in c.itertuples(index=False):
-        phrase = category_phrase(r.attribute, r.category, r.share, r.lift)
-        out.setdefault(r.segment, []).append(
-            CategoryTrait(
-                r.attribute,
-                r.category,
-                float(r.share),
-                float(r.population_share),
-                float(r.lift),
-                int(r.users),
-                phrase,
-            )
-        )
-    return out
-
-
 # --------------------------------------------------------------------------- names
 
 
-def auto_name(traits: list[Trait], *, category_traits: list[CategoryTrait] = ()) -> str:
-    """A persona name from its top traits, e.g. ``High-value weekend video buyers``.
+def _name_key(trait) -> tuple[str, str]:
+    """(trait key, direction) of a numeric or category trait, as :data:`NAME_RULES` names it."""
+    if isinstance(trait, CategoryTrait):
+        return f"{trait.attribute}={str(trait.category).lower()}", "higher"
+    return trait.feature, trait.direction
 
-    Slots (value, time, channel, noun) are filled from :data:`NAME_RULES` in trait rank
-    order; a slot is left out when no trait fills it, and the noun defaults to "users".
+
+def _rule_word(rule: NameRule, key: str, direction: str) -> str | None:
+    """The rule's word for a trait key, or None when the rule does not match it."""
+    if rule.direction != direction:
+        return None
+    if not rule.trait.endswith("*"):
+        return rule.word if rule.trait == key else None
+    prefix = rule.trait[:-1]
+    if not key.startswith(prefix):
+        return None
+    rest = key.removeprefix(prefix)
+    platform = playbook.PLATFORM_NAMES.get(rest, rest.replace("_", " ").title())
+    fmt = FORMAT_NAME_WORDS.get(rest, rest.replace("_", "-"))
+    return rule.word.format(platform=platform, format=fmt)
+
+
+def auto_name(
+    traits: list[Trait],
+    *,
+    category_traits: list[CategoryTrait] = (),
+    spend_lift: float = float("nan"),
+    parts: int = NAME_PARTS,
+) -> str:
+    """A persona name from its strongest supported traits, e.g. ``Morning big spenders``.
+
+    Parameters
+    ----------
+    traits, category_traits : list
+        The group's supported traits (numeric and activity-time; categories).
+    spend_lift : float
+        The group's spend per user / everyone's. A group above 1 is never given a
+        budget word; a spending trait is always used first.
+    parts : int
+        How many words come from traits (more tell two groups apart).
+
+    Returns
+    -------
+    str
+        "<activity> <value> <time> <channel> <noun>" with the slots the traits fill (rules in
+        :data:`NAME_RULES`), the noun "buyers" or "users" when no trait gives one, or
+        :data:`TYPICAL_NAME` when the group has no supported trait to be named for.
     """
+    ranked = sorted([*traits, *category_traits], key=lambda t: -abs(_effect(t.effect_size)))
+    # a group that spends more than average is named for its spending first
+    ranked.sort(key=lambda t: _name_key(t) != ("monetary", "higher"))
+    buys_less = any(_name_key(t) == ("frequency", "lower") for t in ranked)
     slots: dict[str, str] = {}
     used_groups: set[str] = set()
-    for t in traits:
-        strong = (
-            t.direction == "higher" and (not math.isfinite(t.lift) or t.lift >= NAME_MIN_LIFT)
-        ) or (t.direction == "lower" and math.isfinite(t.lift) and t.lift <= 1 / NAME_MIN_LIFT)
-        if not strong:
-            continue
-        for feature, direction, slot, word in NAME_RULES:
-            if feature == t.feature and direction == t.direction and slot not in slots:
-                group = NAME_GROUPS.get(feature, feature)
-                if group in used_groups:
-                    continue
-                slots[slot] = word
-                used_groups.add(group)
+    buys_more = False
+    for t in ranked:
+        if len(slots) >= parts:
+            break
+        if isinstance(t, Trait) and t.test == "welch":
+            lift = t.lift
+            strong = not math.isfinite(lift) or (
+                lift >= NAME_MIN_LIFT if t.direction == "higher" else lift <= 1 / NAME_MIN_LIFT
+            )
+            if not strong:
+                continue
+        key, direction = _name_key(t)
+        for rule in NAME_RULES:
+            word = _rule_word(rule, key, direction)
+            if word is None or rule.slot in slots:
+                continue
+            if rule.spend == "below" and not (spend_lift < 1 and not buys_less):
+                continue  # never "budget" on a group that spends more, or barely buys
+            group = NAME_GROUPS.get(key, key)
+            if group in used_groups:
                 break
+            slots[rule.slot] = word
+            used_groups.add(group)
+            buys_more |= group in ("money", "buying") and direction == "higher"
+            break
+    if not slots:
+        return TYPICAL_NAME
     if "noun" not in slots:
-        slots["noun"] = "buyers" if used_groups & {"money", "buying"} else "users"
-    if "channel" not in slots:
-        for ct in category_traits:
-            if ct.attribute == "top_platform":
-                slots["channel"] = playbook.PLATFORM_NAMES.get(ct.category.lower(), ct.category)
-                break
-    words = [slots[s] for s in NAME_SLOTS if s in slots]
-    name = " ".join(words)
+        slots["noun"] = "buyers" if buys_more or "budget" in slots.values() else "users"
+    name = " ".join(slots[s] for s in NAME_SLOTS if s in slots)
     return name[0].upper() + name[1:]
 
 
-def _unique_names(names: dict[str, str]) -> dict[str, str]:
-    """Make names unique: a repeated name gets its segment label appended."""
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _size_qualifier(rank: int) -> str:
+    return "largest group" if rank == 1 else f"{_ordinal(rank)} largest group"
+
+
+def _unique_names(entries: list[dict]) -> dict[str, str]:
+    """Names that differ between cards.
+
+    ``entries`` are dicts with ``segment``, ``hidden``, ``traits``, ``category_traits``,
+    ``spend_lift``, in size order. Two groups that would share a name get the next
+    strongest trait each, and then, if they still collide (or have no supported trait),
+    their size rank: "Typical users (2nd largest group)".
+    """
+    names: dict[str, str] = {}
+    parts = {e["segment"]: NAME_PARTS for e in entries}
+
+    def build(e: dict) -> str:
+        if e["hidden"]:
+            return f"Small group {e['segment']}"
+        return auto_name(
+            e["traits"],
+            category_traits=e["category_traits"],
+            spend_lift=e["spend_lift"],
+            parts=parts[e["segment"]],
+        )
+
+    names = {e["segment"]: build(e) for e in entries}
+    short = dict(names)
+    for _ in range(len(NAME_SLOTS)):
+        seen: dict[str, list[str]] = {}
+        for seg, name in names.items():
+            seen.setdefault(name, []).append(seg)
+        clashes = [seg for segs in seen.values() if len(segs) > 1 for seg in segs]
+        if not clashes:
+            break
+        for e in entries:
+            if e["segment"] in clashes:
+                parts[e["segment"]] += 1
+                names[e["segment"]] = build(e)
     counts: dict[str, int] = {}
-    for n in names.values():
-        counts[n] = counts.get(n, 0) + 1
-    return {seg: (n if counts[n] == 1 else f"{n} ({seg})") for seg, n in names.items()}
+    for name in names.values():
+        counts[name] = counts.get(name, 0) + 1
+    out = {}
+    for rank, e in enumerate(entries, 1):
+        name = names[e["segment"]]
+        if counts[name] > 1 or name == TYPICAL_NAME:
+            # more words did not tell them apart: the short name and the size rank
+            name = f"{short[e['segment']]} ({_size_qualifier(rank)})"
+        out[e["segment"]] = name
+    return out
 
 
 # --------------------------------------------------------------------------- events
@@ -1051,7 +1484,8 @@ def build_personas(
         Breakdowns with fewer users are hidden (default 10).
     clv : DataFrame, optional
         Per-user CLV (``core.clv.CLVResult.table``: ``user_id``, ``clv``, ``p_alive``,
-        ``expected_purchases``); adds per-segment totals to the cards.
+        ``expected_purchases``); adds per-segment totals to the cards, and
+        ``p_alive_everyone`` (mean P(alive) of all labelled buyers) beside the segment's.
     events : str
         Events table name on the engine.
     kpis : DataFrame, optional
@@ -1071,11 +1505,7 @@ def build_personas(
     by_segment = {seg: rows for seg, rows in table.groupby("segment", sort=False)}
     pop_means = table.drop_duplicates("feature").set_index("feature")["population_value"]
     counts = _category_counts_fast(feats, lab)
-    cat_traits = _category_traits(counts, sizes, min_group)
-    population_shares = {
-        attr: (rows.groupby("category")["users"].sum() / n_all).to_dict()
-        for attr, rows in counts.groupby("attribute")
-    }
+    supported, cat_traits = _support(table, feats, lab, counts, sizes, min_group)
 
     ev = None
     if engine is not None:
@@ -1091,6 +1521,9 @@ def build_personas(
         from core.clv import segment_clv
 
         clv_by_segment = segment_clv(clv, lab)
+        # everyone's chance to be still active, so a card's figure can be read against it
+        alive = clv.set_index(clv["user_id"].astype(str))["p_alive"]
+        clv_by_segment["p_alive_everyone"] = float(alive.reindex(lab.index).mean())
 
     personas = []
     for seg, size in sizes.items():
@@ -1103,7 +1536,7 @@ def build_personas(
             continue
         mask = lab == seg
         rows = by_segment.get(seg, table.iloc[0:0])
-        traits = _select_traits(rows)
+        traits = supported.get(seg, [])
         ctraits = cat_traits.get(seg, [])
         demographics = {}
         for attr in [a for a in DEMOGRAPHIC_ORDER if a in set(counts["attribute"])] + sorted(
@@ -1150,29 +1583,18 @@ def build_personas(
             heatmap, words, sentiment = (), (), None
         seg_kpis = _kpi_dict(kpis, seg)
         seg_clv = _clv_dict(clv_by_segment, seg)
-        facts = {
-            "lift": {
-                r.feature: float(r.lift) for r in rows.itertuples(index=False) if pd.notna(r.lift)
-            },
-            "mean": {k: float(v) for k, v in seg_means.items() if pd.notna(v)},
-            "shares": {
-                attr: {cat: s for cat, s, _ in mix}
-                for attr, mix in {
-                    **demographics,
-                    "lifecycle_stage": lifecycle,
-                    "value_tier": value_mix,
-                }.items()
-            },
-            "population_shares": population_shares,
-            "sentiment": None if not sentiment else sentiment.get("score"),
-        }
-        times = playbook.best_posting_times(heatmap)
+        facts = _facts(traits, ctraits)
+        times = posting_windows(traits)
         recs = playbook.recommend(facts)
-        recs = (
-            [r for r in recs if r.score >= 1]
-            + [playbook.posting_advice(times)]
-            + [r for r in recs if r.score < 1]
-        )
+        if times:  # only when the group's hours or days differ from everyone else's
+            timing = [t for t in traits if t.test in ("hours", "weekdays")][:MAX_WINDOWS]
+            reason = "; ".join(t.phrase for t in timing)
+            recs.append(playbook.posting_advice(times, reason))
+        shown_platforms = {
+            t.feature.removeprefix("platform_share_")
+            for t in traits
+            if t.feature.startswith("platform_share_") and t.direction == "higher"
+        } | {str(c.category).lower() for c in ctraits if c.attribute == "top_platform"}
         platforms_pop = pop_platform or {
             p: float(pop_means.get(f"platform_share_{p}", np.nan)) for p, _, _ in platform_mix
         }
@@ -1199,7 +1621,10 @@ def build_personas(
                 clv=seg_clv,
                 recommendations=tuple(recs),
                 best_platforms=tuple(
-                    playbook.best_platforms({p: s for p, s, _ in platform_mix}, platforms_pop)
+                    playbook.best_platforms(
+                        {p: s for p, s, _ in platform_mix if str(p).lower() in shown_platforms},
+                        platforms_pop,
+                    )
                 ),
                 best_times=tuple(times),
                 contact_note=playbook.contact_note(facts),
@@ -1207,8 +1632,18 @@ def build_personas(
                 min_group_size=min_group,
             )
         )
-    names = _names(
-        [(p.segment, p.is_hidden, list(p.traits), list(p.category_traits)) for p in personas]
+    spend = _spend_lifts(table)
+    names = _unique_names(
+        [
+            {
+                "segment": p.segment,
+                "hidden": p.is_hidden,
+                "traits": list(p.traits),
+                "category_traits": list(p.category_traits),
+                "spend_lift": spend.get(p.segment, float("nan")),
+            }
+            for p in personas
+        ]
     )
     return [dataclasses.replace(p, name=names[p.segment]) for p in personas]
 
@@ -1219,14 +1654,26 @@ def _segment_sizes(lab: pd.Series) -> pd.Series:
     return sizes.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
 
 
-def _names(segments: list[tuple[str, bool, list, list]]) -> dict[str, str]:
-    """Unique automatic names for (segment, hidden, traits, category traits) in order."""
-    return _unique_names(
-        {
-            seg: auto_name(traits, category_traits=ctraits) if not hidden else f"Small group {seg}"
-            for seg, hidden, traits, ctraits in segments
-        }
-    )
+def _spend_lifts(table: pd.DataFrame) -> dict[str, float]:
+    """Spend per user of each segment / everyone's (NaN without a spend column)."""
+    rows = table[table["feature"] == "monetary"]
+    return {str(r.segment): float(r.lift) for r in rows.itertuples(index=False)}
+
+
+def _facts(traits: list[Trait], ctraits: list[CategoryTrait]) -> dict:
+    """What the playbook may act on: the card's supported traits only."""
+    numeric = [t for t in traits if t.test == "welch"]
+    shares: dict[str, dict[str, float]] = {}
+    population: dict[str, dict[str, float]] = {}
+    for c in ctraits:
+        shares.setdefault(c.attribute, {})[c.category] = c.share
+        population.setdefault(c.attribute, {})[c.category] = c.population_share
+    return {
+        "lift": {t.feature: t.lift for t in numeric if math.isfinite(t.lift)},
+        "mean": {t.feature: t.value for t in numeric},
+        "shares": shares,
+        "population_shares": population,
+    }
 
 
 def persona_names(
@@ -1244,16 +1691,18 @@ def persona_names(
     min_group = int(min_group_size)
     sizes = _segment_sizes(lab)
     table = _trait_table(feats, lab)
-    by_segment = {seg: rows for seg, rows in table.groupby("segment", sort=False)}
-    cat_traits = _category_traits(_category_counts_fast(feats, lab), sizes, min_group)
-    return _names(
+    counts = _category_counts_fast(feats, lab)
+    supported, cat_traits = _support(table, feats, lab, counts, sizes, min_group)
+    spend = _spend_lifts(table)
+    return _unique_names(
         [
-            (
-                seg,
-                int(size) < min_group,
-                _select_traits(by_segment.get(seg, table.iloc[0:0])),
-                cat_traits.get(seg, []),
-            )
+            {
+                "segment": seg,
+                "hidden": int(size) < min_group,
+                "traits": supported.get(seg, []) if int(size) >= min_group else [],
+                "category_traits": cat_traits.get(seg, []) if int(size) >= min_group else [],
+                "spend_lift": spend.get(seg, float("nan")),
+            }
             for seg, size in ((str(k), v) for k, v in sizes.items())
         ]
     )
@@ -1357,7 +1806,10 @@ def compare_segments(
         (chi-square test of the category counts): ``kind``, ``feature``, ``label``,
         ``value_a``, ``value_b`` (means, or the most over-represented category's shares),
         ``ratio`` (a / b), ``effect_size``, ``p_value``, ``p_adjusted`` (Benjamini-Hochberg
-        over all rows), ``significant``, ``summary``; most significant first.
+        over all rows), ``significant`` (adjusted p < :data:`SIGNIFICANCE`), ``clear``
+        (significant and as large as a card needs: :data:`MIN_EFFECT` and
+        :data:`MIN_LIFT` for numbers, Cramér's V >= :data:`COMPARE_MIN_CRAMERS_V` for
+        attributes), ``summary``; most significant first.
     """
     feats, lab = _validate(features, labels, min_group_size)
     for seg in (a, b):
@@ -1438,6 +1890,15 @@ def compare_segments(
     if ok.any():
         out.loc[ok, "p_adjusted"] = multipletests(out.loc[ok, "p_value"], method="fdr_bh")[1]
     out["significant"] = out["p_adjusted"] < SIGNIFICANCE
+    # clear = significant and large enough to matter, by the cards' own minimums
+    ratio = out["ratio"]
+    big_enough = np.where(
+        out["kind"] == "feature",
+        (out["effect_size"].abs() >= MIN_EFFECT)
+        & ((ratio >= MIN_LIFT) | (ratio <= 1 / MIN_LIFT) | ratio.isna()),
+        out["effect_size"] >= COMPARE_MIN_CRAMERS_V,
+    )
+    out["clear"] = out["significant"] & big_enough
     out["summary"] = [_compare_sentence(r, a, b) for r in out.itertuples(index=False)]
     return out.sort_values(
         ["p_adjusted", "feature"], na_position="last", kind="stable"
@@ -1445,7 +1906,7 @@ def compare_segments(
 
 
 def _compare_sentence(r, a: str, b: str) -> str:
-    if not r.significant:
+    if not r.clear:
         return "no clear difference"
     if r.kind == "attribute":
         return f"{r.value_a:.0%} in {a} vs {r.value_b:.0%} in {b}"
@@ -1491,8 +1952,10 @@ def personas_to_records(
     -------
     list of dict
         ``segment``, ``name``, ``size``, ``share``, ``traits`` (``feature``, ``value``,
-        ``population_value``, ``lift``, plus ``effect_size``, ``p_value``, ``p_adjusted``,
-        ``direction``, ``phrase``), ``kpis``, ``recommendations`` (strings: action — reason),
+        ``population_value``, ``lift``, plus ``effect_size``, ``p_value``, ``p_adjusted``
+        (Benjamini-Hochberg over every test of every card), ``direction``, ``phrase``,
+        ``test``: ``welch`` / ``hours`` / ``weekdays``; only supported traits),
+        ``kpis``, ``recommendations`` (strings: action — reason),
         and the rest of the card: ``auto_name``, ``category_traits``, ``demographics``,
         ``platform_mix``, ``format_mix``, ``lifecycle_mix``, ``value_mix``, ``heatmap``,
         ``engagement``, ``purchases``, ``comment_words``, ``sentiment``, ``clv``,
@@ -1519,6 +1982,7 @@ def personas_to_records(
                     "p_adjusted": t.p_adjusted,
                     "direction": t.direction,
                     "phrase": t.phrase,
+                    "test": t.test,
                 }
                 for t in p.traits
             ],

@@ -3,9 +3,14 @@
 Each :class:`Rule` has a signal (a small predicate over the persona's facts, written as
 data: ``("lift", "monetary", ">=", 2.0)`` means "the segment's mean monetary value is at
 least 2x the population mean"), an action, a reason template filled with the value that
-triggered it, and the source document reference. Rules that fire are ranked by how
-strongly their signal holds (value / threshold, or threshold / value for "<=" signals);
-the always-on posting-time advice comes last.
+triggered it, and the source document reference (kept for traceability, not shown on
+a card). Rules that fire are ranked by how strongly their signal holds (value /
+threshold, or threshold / value for "<=" signals); the posting-time advice comes last.
+
+The facts are a card's *supported* traits only (those that passed the multiple-testing
+correction and the minimum effect, see :mod:`core.personas`): an action follows from
+what makes this group different, so cards that differ get different actions and a group
+with nothing supported gets none. There is no always-on rule.
 
 Facts a signal can use (built by :func:`core.personas.build_personas`):
 
@@ -15,8 +20,6 @@ Facts a signal can use (built by :func:`core.personas.build_personas`):
   categories of an attribute (e.g. ``lifecycle_stage=dormant|churned``);
 - ``("share_lift", "attribute=value|value2", op, x)``: that share divided by the same
   share among all users (over-representation);
-- ``("sentiment", "", op, x)``: mean comment sentiment in [-1, 1];
-- ``("always", "", "", 0)``: always true (generic advice).
 """
 
 from __future__ import annotations
@@ -44,12 +47,22 @@ PLATFORM_NAMES: dict[str, str] = {
 
 CONTACT_CAP_NOTE = (
     "Do not over-disturb: at most 1-2 posts a day and at most one direct message or push "
-    "a week per person (003 §8.3)."
+    "a week per person."
 )
 CONTACT_CAP_NOTE_DORMANT = (
     "Do not over-disturb: this group went quiet, so send at most one win-back message "
-    "every two weeks and stop after two without a response (003 §8.3)."
+    "every two weeks and stop after two without a response."
 )
+
+#: What a card says when nothing supports a claim (instead of a made-up default).
+NO_WINDOW_NOTE = (
+    "No hour or day stands out for this group: post when your audience as a whole is active."
+)
+NO_ACTION_NOTE = (
+    "Nothing about this group differs enough from everyone else to suggest its own action; "
+    "include it in campaigns for your whole audience."
+)
+NO_PLATFORM_NOTE = "No platform stands out for this group."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,34 +170,12 @@ PLAYBOOK: tuple[Rule, ...] = (
         "000 L406; 002 §4.1.2",
     ),
     Rule(
-        "satisfied_active",
-        ("sentiment", "", ">=", 0.3),
-        "Ask for reviews and word of mouth",
-        "their comments are clearly positive (sentiment {value})",
-        "002 §3.3.3",
-        "score",
-    ),
-    Rule(
-        "medium_value",
-        ("lift", "monetary", "between", 0.7),
-        "Good-value products and limited-time promotions",
-        "spends about the average ({value})",
-        "000 L126",
-    ),
-    Rule(
         "low_value",
         ("lift", "monetary", "<=", 0.5),
         "Discounts and participation campaigns (games, sign-in rewards, UGC contests)",
         "spends only {value} of the average",
         "000 L127",
         "share",
-    ),
-    Rule(
-        "holidays",
-        ("always", "", "", 0.0),
-        "Care greetings on birthdays and holidays",
-        "a low-cost touch that keeps the relationship warm",
-        "002 §6.2.3",
     ),
 )
 
@@ -211,10 +202,6 @@ def _format_value(value: float, how: str) -> str:
 
 
 def _fact(facts: Mapping, kind: str, key: str) -> float | None:
-    if kind == "always":
-        return 1.0
-    if kind == "sentiment":
-        return facts.get("sentiment")
     if kind in ("share", "share_lift"):
         attribute, _, values = key.partition("=")
         wanted = {v.strip().lower() for v in values.split("|")}
@@ -235,8 +222,6 @@ def _fact(facts: Mapping, kind: str, key: str) -> float | None:
 
 def _strength(value: float, op: str, threshold: float) -> float | None:
     """How strongly a signal holds (>= 1 when it fires), or None when it does not."""
-    if op == "":
-        return 0.0
     if op == ">=":
         if value >= threshold:
             return value / threshold if threshold > 0 else 1.0 + value
@@ -245,8 +230,6 @@ def _strength(value: float, op: str, threshold: float) -> float | None:
         if value <= threshold:
             return threshold / max(value, 1e-9) if threshold > 0 else 1.0
         return None
-    if op == "between":  # within [threshold, 1/threshold]: an average group
-        return 1.0 if threshold <= value <= 1 / threshold else None
     raise ValueError(f"unknown operator {op!r}")
 
 
@@ -259,8 +242,8 @@ def recommend(
     ----------
     facts : mapping
         ``{"lift": {feature: lift}, "mean": {feature: mean}, "shares": {attribute:
-        {category: share}}, "population_shares": {attribute: {category: share}},
-        "sentiment": float | None}`` for the segment.
+        {category: share}}, "population_shares": {attribute: {category: share}}}``: the
+        segment's supported traits.
     rules : tuple of Rule
         The playbook (default :data:`PLAYBOOK`).
     limit : int
@@ -270,7 +253,7 @@ def recommend(
     Returns
     -------
     list of Recommendation
-        Strongest signal first; generic advice (always-on rules) last.
+        Strongest signal first; empty when no rule's signal is among the facts.
     """
     fired: list[Recommendation] = []
     for rule in rules:
@@ -332,40 +315,18 @@ def best_platforms(
     return out
 
 
-def best_posting_times(heatmap, *, top: int = 3) -> list[str]:
-    """The segment's busiest weekday x hour slots, from its own activity heatmap.
-
-    Parameters
-    ----------
-    heatmap : iterable of (weekday, hour, events)
-        Weekday 0 = Monday; hidden cells (events None) are ignored.
-    top : int
-        How many slots.
-
-    Returns
-    -------
-    list of str
-        e.g. ``["Sat 20:00-21:00", "Sun 20:00-21:00", "Fri 12:00-13:00"]``; when nothing
-        is known, the documents' default (weekday noon, evenings, weekends).
-    """
-    cells = [(int(w), int(h), e) for w, h, e in heatmap if e is not None and e > 0]
-    if not cells:
-        return ["Weekdays 12:00-13:00", "Evenings 19:00-22:00", "Weekends (default, 004 L35-41)"]
-    cells.sort(key=lambda c: (-c[2], c[0], c[1]))
-    return [f"{WEEKDAYS[w]} {h:02d}:00-{(h + 1) % 24:02d}:00" for w, h, _ in cells[:top]]
-
-
 def contact_note(facts: Mapping) -> str:
     """The contact-frequency cap for a segment (stricter for a group that went quiet)."""
     dormant = _fact(facts, "share", "lifecycle_stage=dormant|churned") or 0.0
     return CONTACT_CAP_NOTE_DORMANT if dormant >= 0.4 else CONTACT_CAP_NOTE
 
 
-def posting_advice(times: list[str]) -> Recommendation:
-    """The always-on rule of 004 L35-41, filled with the segment's own best times."""
+def posting_advice(times: list[str], reason: str) -> Recommendation:
+    """Post when this group is active; only for a group whose active hours or days differ
+    from everyone else's (``times`` from :func:`core.personas.posting_windows`)."""
     return Recommendation(
-        "Post in this group's active hours, 1-2 posts a day, videos under a minute",
-        "most active " + ", ".join(times[:3]),
+        "Schedule this group's posts and pushes for " + "; ".join(times).lower(),
+        reason,
         "active_hours",
         "004 L35-41",
         0.5,

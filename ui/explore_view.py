@@ -63,7 +63,7 @@ def kpi_columns(data: pd.DataFrame, labels: dict | None = None) -> dict:
     config = {}
     for col in data.columns:
         name = (labels or {}).get(col) or _kpi_label(str(col))
-        if units.get(col) in ("share", "ratio"):
+        if units.get(col) in ("share", "per_view", "ratio"):  # per_view: as before, in %
             config[col] = st.column_config.NumberColumn(name, format="percent")
         elif units.get(col) == "money" or col in _MONEY_COLUMNS:
             config[col] = st.column_config.NumberColumn(name, format="accounting")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import playbook
 from core.kpis import KPI_BY_KEY, format_kpi_value
 from ui import state
 
@@ -71,7 +72,7 @@ def _card(card, run) -> None:
     if traits:
         st.markdown("\n".join(f"- {state.escape_markdown(t)}" for t in traits))
     else:
-        st.caption("No clear difference from the average user.")
+        st.caption("Nothing about this group differs clearly from everyone else.")
     st.caption(
         " · ".join(
             f"{KPI_BY_KEY[k].name} **{format_kpi_value(k, card.kpis.get(k))}**"
@@ -83,9 +84,16 @@ def _card(card, run) -> None:
         st.caption(
             f"Expected value next 12 months: **{card.clv['clv_total']:,.0f}** "
             f"({card.clv.get('clv_per_user') or 0:,.2f} per user; "
-            f"{(card.clv.get('p_alive_mean') or 0):.0%} of its buyers likely still active)"
+            f"{(card.clv.get('p_alive_mean') or 0):.0%} of its buyers likely still active"
+            + (
+                f", against {card.clv['p_alive_everyone']:.0%} of all buyers)"
+                if card.clv.get("p_alive_everyone") is not None
+                else ")"
+            )
         )
     st.markdown("**Do next**")
+    if not card.recommendations:
+        st.caption(playbook.NO_ACTION_NOTE)
     for rec in card.recommendations[:3]:
         st.markdown(
             f"- {state.escape_markdown(rec.action)}  \n  :gray[{state.escape_markdown('why: ' + rec.reason)}]"

@@ -33,10 +33,8 @@ def render_compare(
     except DataError as exc:
         st.error(str(exc))
         return
-    only = st.toggle(
-        "Only clear differences (adjusted p < 0.05)", value=True, key="personas_cmp_only"
-    )
-    view = table[table["significant"]] if only else table
+    only = st.toggle("Only clear differences", value=True, key="personas_cmp_only")
+    view = table[table["clear"]] if only else table
     view = view.rename(
         columns={
             "label": "what",
@@ -53,9 +51,10 @@ def render_compare(
         width="stretch",
     )
     st.caption(
-        f"{int(table['significant'].sum())} of {len(table)} differences are clear after the "
-        "Benjamini-Hochberg correction. Numbers: Welch's t-test and Cohen's d; "
-        "attributes (gender, region, ...): chi-square test and Cramér's V."
+        f"{int(table['clear'].sum())} of {len(table)} differences are clear: they pass the "
+        "Benjamini-Hochberg correction (adjusted p < 0.05) and are large enough to matter "
+        "(numbers: Welch's t-test, Cohen's d at least 0.2 and 20 % apart; attributes "
+        "(gender, region, ...): chi-square test, Cramér's V at least 0.1)."
     )
 
 

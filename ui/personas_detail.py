@@ -12,6 +12,12 @@ from core.personas import attribute_label, feature_label
 from ui import state
 
 WEEKDAYS = list(playbook.WEEKDAYS)
+TEST_NAMES = {
+    "welch": "Welch's t-test",
+    "hours": "chi-square test of active hours",
+    "weekdays": "chi-square test of weekend activity",
+    "category": "two-proportion z-test",
+}
 
 
 def _bar(rows, title: str, x_title: str, label: str = "Category") -> alt.Chart:
@@ -162,8 +168,9 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
                 "group": t.value,
                 "everyone": t.population_value,
                 "lift": t.lift,
-                "effect size (d)": t.effect_size,
+                "effect size": t.effect_size,
                 "adjusted p": t.p_adjusted,
+                "test": TEST_NAMES.get(t.test, t.test),
             }
             for t in card.traits
         ]
@@ -174,15 +181,22 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
                 "group": c.share,
                 "everyone": c.population_share,
                 "lift": c.lift,
-                "effect size (d)": None,
-                "adjusted p": None,
+                "effect size": c.effect_size,
+                "adjusted p": c.p_adjusted,
+                "test": TEST_NAMES["category"],
             }
             for c in card.category_traits
         ]
-        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        if rows:
+            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        else:
+            st.caption("Nothing about this group differs clearly from everyone else.")
         st.caption(
-            "Lift = group average / everyone's average. Effect size = Cohen's d against the other users; "
-            "p-values from Welch's t-test, corrected with Benjamini-Hochberg."
+            "Only differences that pass a test against the other users are shown. Every test "
+            "of every card is corrected together (Benjamini-Hochberg, 5 %), and a difference "
+            "also has to be large enough to matter (effect size at least 0.2 and 20 % away "
+            "from the average). Lift = group / everyone. Effect size: Cohen's d for numbers, "
+            "Cohen's h for shares."
         )
     with tabs[4]:
         rows = []
@@ -206,12 +220,12 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
     with tabs[5]:
         for i, rec in enumerate(card.recommendations, 1):
             st.markdown(
-                f"{i}. **{state.escape_markdown(rec.action)}** — why: {state.escape_markdown(rec.reason)} "
-                f":gray[(source {state.escape_markdown(rec.source)})]"
+                f"{i}. **{state.escape_markdown(rec.action)}** — why: {state.escape_markdown(rec.reason)}"
             )
-        if card.best_platforms:
-            st.markdown(
-                "**Best platforms:** " + state.escape_markdown("; ".join(card.best_platforms))
-            )
-        st.markdown("**Best posting times:** " + state.escape_markdown("; ".join(card.best_times)))
+        if not card.recommendations:
+            st.caption(playbook.NO_ACTION_NOTE)
+        platforms = "; ".join(card.best_platforms) or playbook.NO_PLATFORM_NOTE
+        st.markdown("**Best platforms:** " + state.escape_markdown(platforms))
+        times = "; ".join(card.best_times) or playbook.NO_WINDOW_NOTE
+        st.markdown("**Best posting times:** " + state.escape_markdown(times))
         st.info(card.contact_note)

@@ -114,3 +114,25 @@ def test_hostile_segment_and_persona_names_render_inert(sample_run):
     at.selectbox(key="personas_detail").set_value("big_spender").run()
     _no_errors(at)
     assert any(s.value == state.escape_markdown(MD) for s in at.subheader)
+
+
+def test_cards_read_as_plain_claims(sample_run):
+    """No rate above 100 %, no document references, the big spenders named for spending."""
+    import re
+
+    from ui import state
+
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.session_state[state._RUN_KEY] = sample_run
+    at.run()
+    _no_errors(at)
+    texts = _rendered_markup(at.main)
+    for text in texts:
+        for pct in re.findall(r"(\d+(?:\.\d+)?)%", text):
+            assert float(pct) <= 100, text
+        assert not re.search(r"\b\d{3} (§|L)\d", text), text  # source-document lines
+    assert any("per 100 views" in t for t in texts)
+    assert "spend" in at.text_input(key="personas_name_big_spender").value.lower()
+    at.selectbox(key="personas_detail").set_value("big_spender").run()
+    _no_errors(at)
+    assert not any("(source" in t for t in _rendered_markup(at.main))

@@ -47,6 +47,45 @@ def test_conditional_expectation_of_the_papers_example_customer():
     assert clv.p_alive(params, [0], [0.0], [38.86])[0] == 1.0
 
 
+def test_mbgnbd_matches_btydplus_on_cdnow(cdnow):
+    # Published MBG/NBD fit of the CDNOW sample (BTYDplus, as in lifetimes' tests):
+    # r=0.525, alpha=6.183, a=0.891, b=1.614.
+    fit = clv.fit_mbgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    published = (0.525, 6.183, 0.891, 1.614)
+    assert np.allclose((fit.r, fit.alpha, fit.a, fit.b), published, atol=1.5e-3)
+    assert fit.n_customers == 2357
+
+
+def test_mbgnbd_p_alive_of_one_time_buyers_is_below_one_and_falls_with_time():
+    params = clv.BetaGeoParams(0.525, 6.183, 0.891, 1.614)
+    alive = clv.p_alive_mbgnbd(params, [0, 0, 0], [0.0, 0.0, 0.0], [1.0, 10.0, 38.86])
+    assert (alive < 1).all() and alive[0] > alive[1] > alive[2]
+    # closed form at x=0, t_x=0: 1 / (1 + a/b ((alpha+T)/alpha)^r)
+    expected = 1 / (1 + 0.891 / 1.614 * ((6.183 + 38.86) / 6.183) ** 0.525)
+    assert alive[2] == pytest.approx(expected, rel=1e-12)
+
+
+def test_lapsed_buyers_are_not_likely_still_active():
+    # 200 weekly buyers still buying; 60 who bought once 12 weeks ago and 60 who bought
+    # on 3 days in the first 10 days, then nothing for 74 days.
+    x = np.r_[np.full(200, 12), np.full(60, 0), np.full(60, 2)]
+    tx = np.r_[np.full(200, 84.0), np.zeros(60), np.full(60, 10.0)]
+    summary = pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(320)],
+            "frequency": x,
+            "recency": tx,
+            "T": np.full(320, 84.0),
+            "monetary_value": np.where(x > 0, 20.0, 0.0),
+        }
+    )
+    table = clv.fit_clv(summary).table
+    labels = pd.Series(["active"] * 200 + ["lapsed"] * 120, index=summary["user_id"])
+    seg = clv.segment_clv(table, labels)
+    assert seg.loc["active", "p_alive_mean"] > 0.9
+    assert seg.loc["lapsed", "p_alive_mean"] < 0.2  # plain BG/NBD says 0.57 (1 for x=0)
+
+
 def test_gamma_gamma_matches_fader_hardie_2013(cdnow):
     fit = clv.fit_gamma_gamma(cdnow["x"], cdnow["zbar"])
     # Published: p=6.25, q=3.74, v=15.44 (Fader & Hardie 2013, "The Gamma-Gamma Model").

@@ -135,7 +135,10 @@ def test_definitions_are_data_with_formulas():
         "(likes + comments + shares + saves) / exposures"
     )
     assert table.set_index("key").loc["roi", "needs"] == "campaign cost"
-    assert kpis.format_kpi_value("ctr", 0.05) == "5.0%"
+    assert kpis.format_kpi_value("reach_rate", 0.05) == "5.0%"
+    # events per view can exceed one per view: never shown as a percentage
+    assert kpis.format_kpi_value("ctr", 0.05) == "5.0 per 100 views"
+    assert kpis.format_kpi_value("interaction_rate", 1.588) == "159 per 100 views"
     assert kpis.format_kpi_value("reach", 1234) == "1,234"
     assert kpis.format_kpi_value("arpu", None) == "n/a"
 

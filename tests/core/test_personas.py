@@ -91,26 +91,83 @@ def test_trait_phrases():
     assert P.trait_phrase("platform_share_douyin", 2.0, 0.6, 0.3) == (
         "is active on Douyin 2x more than average"
     )
+    assert P.category_phrase("value_tier", "no purchase", 0.94, 2.0) == (
+        "94% have never bought anything (2x the average share)"
+    )
 
 
-def _trait(feature, direction, lift):
-    return P.Trait(feature, feature, 1.0, 1.0, lift, 1.0, 0.0, 0.0, direction, "")
+def _trait(feature, direction, lift, effect=1.0, test="welch"):
+    return P.Trait(feature, feature, 1.0, 1.0, lift, effect, 0.0, 0.0, direction, "", test)
 
 
-def test_auto_name_from_top_traits():
+def test_auto_name_from_the_strongest_supported_traits():
     traits = [
-        _trait("monetary", "higher", 5.0),
-        _trait("weekend_share", "higher", 1.6),
-        _trait("format_share_video", "higher", 2.0),
-        _trait("frequency", "higher", 3.0),
+        _trait("weekend_share", "higher", 1.6, effect=0.9, test="weekdays"),
+        _trait("format_share_video", "higher", 2.0, effect=0.8),
+        _trait("frequency", "higher", 3.0, effect=0.7),
+        _trait("monetary", "higher", 5.0, effect=0.5),
     ]
-    assert P.auto_name(traits) == "High-value weekend video repeat buyers"
-    assert P.auto_name([_trait("n_share", "higher", 1.1)]) == "Users"  # too weak to name
+    # spending is named first, then the strongest other trait
+    assert P.auto_name(traits) == "Weekend big spenders"
+    assert P.auto_name(traits, parts=4) == "Frequent weekend video big spenders"
+    assert P.auto_name([_trait("n_share", "higher", 1.1)]) == "Typical users"  # too weak
     assert P.auto_name([_trait("recency_days", "higher", 6.0)]) == "Lapsed users"
-    assert P._unique_names({"S1": "Fans", "S2": "Fans", "S3": "Buyers"}) == {
-        "S1": "Fans (S1)",
-        "S2": "Fans (S2)",
-        "S3": "Buyers",
+    assert P.auto_name([_trait("platform_share_douyin", "higher", 2.0)]) == "Douyin users"
+
+
+def test_budget_only_for_a_group_that_spends_less_and_buys():
+    cheap = [_trait("avg_order_value", "lower", 0.4)]
+    assert P.auto_name(cheap, spend_lift=0.6) == "Budget buyers"
+    assert "budget" not in P.auto_name(cheap, spend_lift=1.4).lower()
+    barely = cheap + [_trait("frequency", "lower", 0.1, effect=0.5)]
+    assert "budget" not in P.auto_name(barely, spend_lift=0.2).lower()
+    # buying less is not a reason to call them buyers
+    assert P.auto_name([_trait("frequency", "lower", 0.1)]) == "Rarely buying users"
+
+
+def test_unique_names_add_the_next_trait_then_the_size_rank():
+    def entry(seg, traits):
+        return {
+            "segment": seg,
+            "hidden": False,
+            "traits": traits,
+            "category_traits": [],
+            "spend_lift": 1.0,
+        }
+
+    fans_video = [_trait("n_like", "higher", 3.0), _trait("format_share_video", "higher", 2.0, 0.5)]
+    fans_live = [_trait("n_like", "higher", 3.0), _trait("format_share_live", "higher", 2.0, 0.5)]
+    names = P._unique_names(
+        [
+            entry("S1", fans_video),
+            entry("S2", fans_live),
+            entry("S3", []),
+            entry("S4", [_trait("n_like", "higher", 3.0)]),
+            entry("S5", [_trait("n_like", "higher", 3.0)]),
+        ]
+    )
+    assert names == {
+        "S1": "Video fans",
+        "S2": "Live-stream fans",
+        "S3": "Typical users (3rd largest group)",
+        "S4": "Fans (4th largest group)",
+        "S5": "Fans (5th largest group)",
+    }
+
+
+def test_twins_keep_their_short_name_and_get_their_size_rank():
+    twin = [
+        _trait("n_like", "higher", 3.0),
+        _trait("format_share_video", "higher", 2.0, 0.5),
+        _trait("weekend_share", "higher", 1.5, 0.4, test="weekdays"),
+    ]
+    entries = [
+        {"segment": s, "hidden": False, "traits": twin, "category_traits": [], "spend_lift": 1.0}
+        for s in ("S1", "S2")
+    ]
+    assert P._unique_names(entries) == {
+        "S1": "Video fans (largest group)",
+        "S2": "Video fans (2nd largest group)",
     }
 
 
@@ -135,10 +192,41 @@ def test_compare_segments_is_tested_and_corrected():
     assert not out.loc["monetary", "significant"]
     assert "gender=female" in out.index or "gender=male" in out.index
     assert (out["p_adjusted"] >= out["p_value"]).all()
+    assert out.loc["n_share", "clear"] and not out.loc["monetary", "clear"]
     with pytest.raises(DataError, match="at least 20 users"):
         P.compare_segments(features, labels, "A", "B", min_group_size=20)
     with pytest.raises(DataError, match="no segment"):
         P.compare_segments(features, labels, "A", "Z", min_group_size=3)
+
+
+def test_compare_calls_a_tiny_difference_in_a_huge_sample_not_clear():
+    rng = np.random.default_rng(1)
+    n = 20_000
+    features = pd.DataFrame(
+        {
+            "user_id": [f"u{i}" for i in range(2 * n)],
+            "n_view": np.r_[rng.normal(100, 10, n), rng.normal(101, 10, n)],  # 1 % apart
+        }
+    )
+    labels = pd.Series(["A"] * n + ["B"] * n, index=features["user_id"], name="segment")
+    row = P.compare_segments(features, labels, "A", "B").set_index("feature").loc["n_view"]
+    assert row["significant"] and not row["clear"]
+    assert row["summary"] == "no clear difference"
+
+
+def test_cards_show_likely_still_active_beside_everyones():
+    features, labels = _frame()
+    clv = pd.DataFrame(
+        {
+            "user_id": features["user_id"],
+            "p_alive": [0.9] * 12 + [0.1] * 12,
+            "clv": 1.0,
+            "expected_purchases": 1.0,
+        }
+    )
+    a, b = P.build_personas(features, labels, min_group_size=3, clv=clv)
+    assert (a.clv["p_alive_mean"], b.clv["p_alive_mean"]) == pytest.approx((0.9, 0.1))
+    assert a.clv["p_alive_everyone"] == b.clv["p_alive_everyone"] == pytest.approx(0.5)
 
 
 def test_validation_messages():
@@ -262,6 +350,11 @@ def test_cli_personas_writes_the_json_contract(tmp_path):
     assert {r["segment"] for r in records} == set(truth["persona"])
     for r in records:
         assert {"segment", "name", "size", "share", "traits", "kpis", "recommendations"} <= set(r)
+        for t in r["traits"]:
+            assert t["p_adjusted"] < P.SIGNIFICANCE and t["test"] in ("welch", "hours", "weekdays")
+        for c in r["category_traits"]:
+            assert c["p_adjusted"] < P.SIGNIFICANCE and c["effect_size"] >= P.MIN_EFFECT
+        assert all(d["reason"] for d in r["recommendation_details"])
 
 
 def test_cli_personas_bad_segments_file_exits_2(tmp_path, capsys):
@@ -283,3 +376,213 @@ def test_cli_personas_bad_segments_file_exits_2(tmp_path, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "user_id and segment" in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------------- issue 14.12
+
+
+def _engine_with_events(tmp_path, events: pd.DataFrame):
+    """A DuckDB file with only an events table (no users file), every canonical column."""
+    events = events.copy()
+    for col in ("platform", "content_id", "content_format", "campaign", "text"):
+        if col not in events:
+            events[col] = pd.Series([None] * len(events), dtype=object)
+    engine = sa.create_engine(f"duckdb:///{tmp_path / 'events.duckdb'}")
+    with engine.begin() as conn:
+        conn.connection.dbapi_connection.register("ev_frame", events)
+        conn.exec_driver_sql("CREATE TABLE events AS SELECT * FROM ev_frame")
+    return engine
+
+
+def test_labelled_users_without_events_count_in_size_reach_and_arpu(tmp_path):
+    from core.features import build_features
+
+    # u1-u4 view, u5 only buys, u6 is labelled but never acted; revenue 210 in all.
+    ts = pd.Timestamp("2025-03-01 10:00")
+    rows = [(f"u{i}", ts, "view", None) for i in range(1, 5)]
+    rows += [("u1", ts, "purchase", 100.0), ("u5", ts, "purchase", 110.0)]
+    events = pd.DataFrame(rows, columns=["user_id", "timestamp", "event_type", "amount"])
+    engine = _engine_with_events(tmp_path, events)
+    features = build_features(engine)  # no users table: u6 has no row
+    assert "u6" not in set(features["user_id"])
+    labels = pd.Series("A", index=[f"u{i}" for i in range(1, 7)], name="segment")
+    (card,) = P.build_personas(features, labels, engine=engine, min_group_size=1)
+    assert card.size == 6
+    assert card.kpis["reach_rate"] == pytest.approx(4 / 6)
+    assert card.kpis["arpu"] == pytest.approx(35.0)
+    assert card.purchases["spend_per_user"] == pytest.approx(35.0)
+    assert P.persona_names(features, labels, min_group_size=1)  # the cheap path agrees
+
+
+def test_no_card_kpi_reads_above_100_percent(sample):
+    from core.kpis import format_kpi_value
+
+    engine, features, labels, truth = sample
+    cards = P.build_personas(features, truth.reindex(labels.index).rename("segment"), engine=engine)
+    shown = {c.segment: {k: format_kpi_value(k, v) for k, v in c.kpis.items()} for c in cards}
+    for texts in shown.values():
+        for text in texts.values():
+            if text.endswith("%"):
+                assert float(text.rstrip("%")) <= 100, texts
+    # kol sharers interact more than once per view: a count per view, not a share
+    assert shown["kol_sharer"]["interaction_rate"].endswith("per 100 views")
+
+
+# --------------------------------------------------------------------------- issue 12.5
+
+
+def _random_time_events(n_per_group: int = 60, seed: int = 3, evening_group: bool = False):
+    """Three groups of users with uniformly random timestamps over four weeks.
+
+    Group A shares a lot (a real trait to find); B and C behave alike. With
+    ``evening_group`` B is active only between 19:00 and 23:00.
+    """
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2025-03-01")
+    rows = []
+    for g in "ABC":
+        for i in range(n_per_group):
+            uid = f"{g}{i:03d}"
+            shares = int(rng.integers(8, 16)) if g == "A" else int(rng.integers(0, 3))
+            types = ["view"] * 20 + ["like"] * 3 + ["share"] * shares
+            for t in types:
+                if evening_group and g == "B":
+                    day = int(rng.integers(0, 28))
+                    offset = pd.Timedelta(days=day, hours=19) + pd.Timedelta(
+                        seconds=int(rng.integers(0, 4 * 3600))
+                    )
+                else:
+                    offset = pd.Timedelta(seconds=int(rng.integers(0, 28 * 24 * 3600)))
+                rows.append((uid, start + offset, t, None))
+    events = pd.DataFrame(rows, columns=["user_id", "timestamp", "event_type", "amount"])
+    labels = pd.Series(
+        [uid[0] for uid in events["user_id"].unique()],
+        index=events["user_id"].unique(),
+        name="segment",
+    )
+    return events, labels
+
+
+def test_uniformly_random_timestamps_give_no_posting_window(tmp_path):
+    from core.features import build_features
+
+    events, labels = _random_time_events()
+    engine = _engine_with_events(tmp_path, events)
+    cards = P.build_personas(build_features(engine), labels, engine=engine)
+    by_seg = {c.segment: c for c in cards}
+    assert "n_share" in by_seg["A"].top_trait_features()  # the real difference is found
+    for card in cards:
+        assert card.best_times == (), (card.segment, card.best_times)
+        assert not [t for t in card.traits if t.test in ("hours", "weekdays")]
+        assert not [r for r in card.recommendations if r.rule == "active_hours"]
+
+
+def test_a_group_active_only_in_the_evening_gets_its_window(tmp_path):
+    from core.features import build_features
+
+    events, labels = _random_time_events(evening_group=True)
+    engine = _engine_with_events(tmp_path, events)
+    cards = {c.segment: c for c in P.build_personas(build_features(engine), labels, engine=engine)}
+    assert cards["B"].best_times == ("Evenings (18:00-24:00)",)
+    posting = [r for r in cards["B"].recommendations if r.rule == "active_hours"]
+    assert posting and "evening" in posting[0].reason
+    for card in cards.values():
+        assert len(card.best_times) <= P.MAX_WINDOWS
+
+
+def _spend_frame(seed: int = 0) -> tuple[pd.DataFrame, pd.Series]:
+    """A buys often in small orders and spends a bit more in all; B buys rarely, big."""
+    rng = np.random.default_rng(seed)
+    n = 40
+    freq_a = rng.integers(8, 13, n)
+    aov_a = rng.uniform(5, 8, n)
+    freq_b = rng.integers(1, 3, n)
+    aov_b = rng.uniform(30, 40, n)
+    features = pd.DataFrame(
+        {
+            "user_id": [f"a{i}" for i in range(n)] + [f"b{i}" for i in range(n)],
+            "frequency": np.r_[freq_a, freq_b],
+            "monetary": np.r_[freq_a * aov_a, freq_b * aov_b],
+            "avg_order_value": np.r_[aov_a, aov_b],
+        }
+    )
+    labels = pd.Series(["A"] * n + ["B"] * n, index=features["user_id"], name="segment")
+    return features, labels
+
+
+def test_a_group_that_spends_more_than_average_is_never_budget():
+    features, labels = _spend_frame()
+    a = P.build_personas(features, labels)[0]
+    assert a.segment == "A"
+    assert a.purchases["spend_per_user"] > features["monetary"].mean()
+    assert ("avg_order_value", "lower") in [(t.feature, t.direction) for t in a.traits]
+    assert "budget" not in a.name.lower(), a.name
+
+
+def _cards_by_persona(cards, labels, truth) -> dict:
+    overlap = pd.crosstab(labels, truth.reindex(labels.index))
+    by_seg = {c.segment: c for c in cards}
+    return {persona: by_seg[overlap[persona].idxmax()] for persona in overlap.columns}
+
+
+def test_sample_big_spenders_are_named_for_spending_and_names_are_unique(sample):
+    engine, features, labels, truth = sample
+    cards = P.build_personas(features, labels, engine=engine)
+    names = [c.name for c in cards]
+    assert len(set(names)) == len(names), names
+    big = _cards_by_persona(cards, labels, truth)["big_spender"]
+    assert "spend" in big.name.lower(), big.name
+    spend = features["monetary"].mean()
+    for card in cards:
+        if card.purchases["spend_per_user"] > spend:
+            assert "budget" not in card.name.lower(), card.name
+
+
+def test_random_labels_on_the_sample_support_almost_nothing(sample):
+    engine, features, labels, truth = sample
+    rng = np.random.default_rng(0)
+    shuffled = pd.Series(rng.permutation(labels.to_numpy()), index=labels.index, name="segment")
+    cards = P.build_personas(features, shuffled, engine=engine)
+    supported = sum(len(c.traits) + len(c.category_traits) for c in cards)
+    # ~6 x 60 tests: without a correction about 18 would pass at 5 %
+    assert supported <= 1, [c.trait_sentences() for c in cards]
+    for card in cards:
+        assert card.best_times == () and card.best_platforms == ()
+        assert card.recommendations == ()
+    names = [c.name for c in cards]
+    assert len(set(names)) == len(names), names
+    assert names[0] == "Typical users (largest group)"
+
+
+def _signal_is_supported(rule_key: str, card) -> bool:
+    """Whether the playbook rule's signal is one of the card's supported traits."""
+    from core import playbook
+
+    kind, key, _, _ = {r.key: r for r in playbook.PLAYBOOK}[rule_key].signal
+    if kind in ("lift", "mean"):
+        return key in {t.feature for t in card.traits if t.test == "welch"}
+    attribute, _, values = key.partition("=")
+    wanted = set(values.lower().split("|"))
+    return any(
+        c.attribute == attribute and c.category.lower() in wanted for c in card.category_traits
+    )
+
+
+def test_actions_follow_from_each_cards_supported_traits(sample):
+    engine, features, labels, truth = sample
+    cards = P.build_personas(features, labels, engine=engine)
+    for card in cards:
+        assert card.recommendations, card.name
+        for rec in card.recommendations:
+            assert rec.reason.strip(), rec
+            if rec.rule == "active_hours":
+                assert card.best_times
+            else:
+                assert _signal_is_supported(rec.rule, card), (card.name, rec)
+    actions = [frozenset(r.action for r in c.recommendations) for c in cards]
+    for i, a in enumerate(actions):
+        for j, b in enumerate(actions[:i]):
+            if {t.feature for t in cards[i].traits} != {t.feature for t in cards[j].traits}:
+                assert a != b, (cards[i].name, cards[j].name)
+    # no action is pasted onto every card
+    assert not frozenset.intersection(*actions)
