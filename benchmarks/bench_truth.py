@@ -42,7 +42,6 @@ from core.features import build_features  # noqa: E402
 from core.ingest import ingest  # noqa: E402
 from core.segmentation import SegmentParams, segment  # noqa: E402
 
-
 FOREIGN = True
 
 

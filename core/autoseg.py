@@ -501,13 +501,16 @@ def auto_segment(
             f"Automatic segmentation needs at least {MIN_USERS} users and this dataset has "
             f"{n}; load more data, or pick a method and the number of segments yourself."
         )
-    ids = (features["user_id"] if "user_id" in features else features.index).astype(str)
+    ids = features["user_id"] if "user_id" in features else features.index.to_series()
+    ids = ids.astype(str)
     index = pd.Index(ids, name="user_id")
     feats = features.reset_index(drop=True)
     rng = np.random.default_rng(seed)
     report(0.05, "Reading every column of the feature table")
     cand = _candidates(feats, rng)
-    if cand.numeric.shape[1] == 0 and not cand.categorical:
+    raw = feats.drop(columns=["user_id"], errors="ignore")
+    constant = all(raw[c].nunique(dropna=False) <= 1 for c in raw.columns)
+    if constant or (cand.numeric.shape[1] == 0 and not cand.categorical):
         raise DataError(
             "Every column has the same value for every user, so there is nothing to group "
             "by; check on the Data page that the right columns are mapped."

@@ -77,8 +77,9 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Method = Literal["kmeans", "gmm", "hdbscan", "agglomerative", "rfm"]
-METHODS: tuple[str, ...] = ("kmeans", "gmm", "hdbscan", "agglomerative", "rfm")
+Method = Literal["auto", "kmeans", "gmm", "hdbscan", "agglomerative", "rfm"]
+#: ``auto`` reads the data (``core.autoseg``): it picks features, weights, method and k.
+METHODS: tuple[str, ...] = ("auto", "kmeans", "gmm", "hdbscan", "agglomerative", "rfm")
 #: ``log1p`` on counts and money (see :func:`log_transformed`) followed by a scaling.
 TRANSFORMS: tuple[str, ...] = ("log1p+standard", "log1p+robust", "standard", "robust")
 
@@ -240,6 +241,7 @@ class SegmentResult:
     params: SegmentParams
     params_hash: str
     features_used: tuple[str, ...]
+    auto: object | None = None  # core.autoseg.AutoChoice when method == "auto"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -413,6 +415,13 @@ def prepare_matrix(features: pd.DataFrame, params: SegmentParams = SegmentParams
     pd.DataFrame
         float64, index ``user_id``; one column per prepared feature (``pc1``... after PCA).
     """
+    if params.method == "auto":
+        from core.autoseg import auto_segment
+
+        matrix = auto_segment(features, seed=params.seed).matrix
+        if matrix.shape[1]:
+            return matrix
+        params = SegmentParams(seed=params.seed)  # no groups found: map the usual behaviour
     X, index, names, _ = _prepare(features, params)
     cols = list(names) if X.shape[1] == len(names) else [f"pc{i + 1}" for i in range(X.shape[1])]
     return pd.DataFrame(X, index=index, columns=cols)
@@ -613,6 +622,8 @@ def segment(
     """
     if params.method == "rfm":
         return _segment_rfm(features, params, min_group_size)
+    if params.method == "auto":
+        return _segment_auto(features, params, min_group_size)
     X, index, names, notes = _prepare(features, params)
     raw, fit_notes = _fit_raw(X, params.method, params.k, params.seed, params.min_cluster_size)
     return _finish(X, raw, index, params, names, notes + fit_notes, min_group_size)
@@ -648,6 +659,37 @@ def _result(X, labels_arr, index, params, names, notes, min_group_size, raw=None
         params_hash=params.params_hash,
         features_used=tuple(names),
     )
+
+
+# --- automatic ------------------------------------------------------------------------
+
+
+def _segment_auto(features: pd.DataFrame, params: SegmentParams, min_group_size: int):
+    """The automatic path (core.autoseg) as a SegmentResult: one segment when no groups."""
+    from core.autoseg import auto_segment
+
+    choice = auto_segment(features, seed=params.seed)
+    X = choice.matrix.to_numpy()
+    if X.shape[1] == 0:
+        X = np.zeros((len(choice.labels), 1))
+    result = _finish(
+        X,
+        choice.labels.to_numpy(),
+        choice.labels.index,
+        params,
+        choice.features,
+        [],
+        min_group_size,
+    )
+    quality = dict(result.quality)
+    quality.update(
+        structure=choice.structure,
+        stability_ari=choice.stability.get("mean_ari", float("nan")),
+    )
+    warnings = list(result.warnings)
+    if choice.structure == "none":
+        warnings = [choice.reasons[0]]
+    return dataclasses.replace(result, quality=quality, warnings=tuple(warnings), auto=choice)
 
 
 # --- RFM -------------------------------------------------------------------------------
@@ -762,7 +804,7 @@ def sweep_k(
         One row per k: ``k``, ``silhouette``, ``calinski_harabasz``, ``davies_bouldin``,
         ``inertia``, ``smallest_share`` (share of users in the smallest segment).
     """
-    if params.method in ("hdbscan", "rfm"):
+    if params.method in ("hdbscan", "rfm", "auto"):
         raise DataError(
             f"The {params.method} method chooses its own number of segments; "
             "a sweep over k applies to k-means, Gaussian mixture and hierarchical."
@@ -862,12 +904,22 @@ def stability(
         raise DataError(f"subsample must be between 0 and 1 (got {subsample}).")
     ref = reference if reference is not None else segment(features, params)
     ref_labels = ref.labels.to_numpy(dtype=object)
+    X = None
+    if params.method == "auto":
+        # Re-fit the groups the automatic path found (same columns and weights, same k)
+        # on samples with new seeds, as for k-means.
+        k_auto = int(ref.quality["n_segments"])
+        if k_auto < 2:
+            empty = pd.Series(dtype="float64", name="jaccard")
+            return StabilityResult(float("nan"), float("nan"), empty, 0)
+        X = ref.auto.matrix.to_numpy()
+        params = dataclasses.replace(params, method="kmeans", k=k_auto)
     n = len(ref_labels)
     m = max(2, min(int(round(subsample * n)), STABILITY_MAX_ROWS))
     rng = np.random.default_rng(params.seed)
     aris: list[float] = []
     jac: dict[str, list[float]] = {s: [] for s in ref.sizes.index}
-    if params.method != "rfm":
+    if params.method != "rfm" and X is None:
         X, _, _, _ = _prepare(features, params)
     for run in range(n_runs):
         idx = np.sort(rng.choice(n, m, replace=False))

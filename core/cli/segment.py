@@ -4,6 +4,11 @@ Reads the events (and optional users) through the shared input options, builds t
 feature table (``core.features.build_features``), runs ``core.segmentation.segment``
 and writes one row per user. A summary (sizes, quality, parameter hash, warnings) goes
 to stderr so stdout stays clean for scripts.
+
+With no ``--method`` the method is ``auto`` (``core.autoseg``: features, weights, method
+and k read from the data), unless ``--k``, ``--features``, ``--weights`` or
+``--categorical`` is given, which asks for k-means as before. ``--report`` writes what
+was chosen and why as JSON.
 """
 
 from __future__ import annotations
@@ -29,12 +34,15 @@ HELP = (
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Shared input options plus method, k, seed, features, weights and --out."""
     add_input_arguments(parser)
-    parser.add_argument("--method", required=True, choices=METHODS, help="segmentation method")
+    parser.add_argument(
+        "--method",
+        choices=METHODS,
+        help="segmentation method (default auto: features, weights, method and k from the data)",
+    )
     parser.add_argument(
         "--k",
         type=number(whole=True, example="6"),
-        default=6,
-        help="number of segments (kmeans, gmm, agglomerative)",
+        help="number of segments for kmeans, gmm, agglomerative (default 6)",
     )
     parser.add_argument("--seed", type=SEED, default=0, help="random seed (default 0)")
     parser.add_argument(
@@ -66,6 +74,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SEGMENTS.csv",
         help="output CSV file",
     )
+    parser.add_argument(
+        "--report",
+        type=output_file("report.json"),
+        metavar="REPORT.json",
+        help="write method, k, features, weights, quality, stability, structure and reasons",
+    )
 
 
 def _split(text: str | None) -> tuple[str, ...]:
@@ -96,9 +110,13 @@ def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
 
 def params_from_args(args: argparse.Namespace) -> SegmentParams:
     """Build SegmentParams from parsed arguments."""
+    method = args.method
+    if method is None:
+        explicit = (args.k, args.features, args.weights, getattr(args, "categorical", None))
+        method = "kmeans" if any(v is not None for v in explicit) else "auto"
     kwargs = {
-        "method": args.method,
-        "k": args.k,
+        "method": method,
+        "k": 6 if args.k is None else args.k,
         "seed": args.seed,
         "weights": parse_weights(args.weights),
         "transform": args.transform,
@@ -136,5 +154,51 @@ def run(args: argparse.Namespace) -> None:
         f"(run {result.params_hash}; silhouette {q['silhouette']:.3f}; sizes: {sizes})",
         file=sys.stderr,
     )
-    for warning in result.warnings:
-        print(f"note: {warning}", file=sys.stderr)
+    if result.auto is not None:
+        for reason in result.auto.reasons:
+            print(f"note: {reason}", file=sys.stderr)
+    else:
+        for warning in result.warnings:
+            print(f"note: {warning}", file=sys.stderr)
+    if args.report:
+        write_report(Path(args.report), features, params, result)
+
+
+def write_report(path: Path, features, params: SegmentParams, result) -> None:
+    """REPORT.json: what was chosen and why (the automatic path's own report, or one
+    built the same way for a method the user chose)."""
+    import json
+
+    from core.segmentation import stability
+
+    if result.auto is not None:
+        report = result.auto.to_report()
+    else:
+        q = result.quality
+        stab = stability(features, params, n_runs=5, reference=result)
+        sil = q["silhouette"]
+        clear = sil == sil and sil >= 0.25 and stab.mean_ari >= 0.6
+        report = {
+            "method": params.method,
+            "k": int(q["n_segments"]),
+            "features": list(result.features_used),
+            "weights": {f: params.weight_of(f) for f in result.features_used},
+            "quality": {
+                k: (None if v != v else round(float(v), 6))
+                for k, v in q.items()
+                if isinstance(v, (int, float))
+            },
+            "stability": {
+                "mean_ari": stab.mean_ari,
+                "min_ari": stab.min_ari,
+                "n_runs": stab.n_runs,
+            },
+            "structure": "clear" if clear else "weak",
+            "reasons": [
+                f"You chose the method ({params.method}) and the number of segments; "
+                "drop --method and --k to let PersonaLab choose them from the data."
+            ]
+            + list(result.warnings),
+        }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, allow_nan=False), "utf-8")
