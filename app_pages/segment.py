@@ -48,9 +48,19 @@ with settings:
         METHODS,
         format_func=data.METHOD_LABELS.get,
         key="seg_method",
-        help="k-means suits most data. RFM uses fixed rules on recency, purchases and spend.",
+        help=(
+            "Automatic reads your data: it keeps what separates groups of users, leaves out "
+            "noise and volume that varies inside every group, and finds the number of "
+            "groups itself. k-means and the others use the features and k you pick. RFM "
+            "uses fixed rules on recency, purchases and spend."
+        ),
     )
-    if method != "rfm":
+    if method == "auto":
+        st.caption(
+            "Everything is chosen from the data: the page explains what it kept and why. "
+            "Pick another method to choose features, weights and k yourself."
+        )
+    if method not in ("rfm", "auto"):
         chosen = st.multiselect(
             "What matters (features)",
             numeric,
@@ -89,7 +99,7 @@ with settings:
         )
         seed = st.number_input("Random seed", 0, 1_000_000, 0, key="seg_seed")
 
-if method != "rfm" and not chosen and not categorical:
+if method not in ("rfm", "auto") and not chosen and not categorical:
     results.info("Pick at least one feature on the left to find segments.")
     st.stop()
 
@@ -98,12 +108,12 @@ params_kwargs = dict(
     weights=tuple(weights.items()),
     transform=transform,
     categorical=tuple(categorical),
-    pca_components=int(pca) or None,
+    pca_components=(int(pca) or None) if method != "auto" else None,
     k=int(k),
     seed=int(seed),
     min_cluster_size=int(min_size),
 )
-if method != "rfm":
+if method not in ("rfm", "auto"):
     params_kwargs["features"] = tuple(chosen)
 params = SegmentParams(**params_kwargs)
 
@@ -123,11 +133,22 @@ with results:
         help="-1 to 1; above 0.25 the groups are reasonably apart, above 0.5 clearly.",
     )
     cols[2].metric("Run id", run_id, help="The same data and settings give the same id.")
-    st.markdown(data.quality_words(q))
+    choice = result.auto
+    if choice is not None:
+        st.markdown(data.STRUCTURE_WORDS[choice.structure])
+        for reason in choice.reasons:
+            st.markdown(f"- {reason}")
+        if choice.features:
+            st.dataframe(data.auto_table(choice), hide_index=True, width="stretch")
+        with st.expander("What was left out and why", expanded=choice.structure == "none"):
+            st.dataframe(data.dropped_table(choice), hide_index=True, width="stretch")
+    else:
+        st.markdown(data.quality_words(q))
     if q["noise_share"] > 0:
         st.caption(f"{q['noise_share']:.0%} of users fit no segment and are shown as Noise.")
 
-    if st.toggle("Check stability", value=len(features) <= 50_000, key="seg_stability"):
+    # Stability re-fits the segmentation ten times: on demand, not on every change.
+    if choice is None and st.toggle("Check stability", value=False, key="seg_stability"):
         stab = data.run_stability(dataset.dataset_id, params, features)
         st.markdown(data.stability_words(stab))
 
@@ -165,7 +186,13 @@ with results:
     current = state.current_run()
     if current is not None and current.run_id == run_id:
         st.success("This segmentation is saved: open the Map or Personas page.")
-    if st.button("Save this segmentation", type="primary", key="seg_save"):
+    no_groups = choice is not None and choice.structure == "none"
+    if no_groups:
+        st.info(
+            "There is nothing to save as personas: the data shows no distinct groups. "
+            "Pick a method and k on the left if you need tiers anyway."
+        )
+    if st.button("Save this segmentation", type="primary", key="seg_save", disabled=no_groups):
         state.set_current_run(
             state.Run(
                 run_id=run_id,

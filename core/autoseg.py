@@ -200,7 +200,7 @@ def _candidates(features: pd.DataFrame, rng: np.random.Generator) -> _Candidates
     types = [c for c in features.columns if c.startswith("n_") and c not in _SKIP]
     types = [c for c in types if pd.api.types.is_numeric_dtype(features[c])]
     if types:
-        counts = {c: jitter(c) - 0.5 for c in types}
+        counts = {c: jitter(c) for c in types}
         total = sum(counts.values())
         grand = float(total.sum())
         for c in types:

@@ -597,7 +597,11 @@ def _tiny_warnings(sizes: pd.Series, n: int, min_group_size: int) -> list[str]:
 
 
 def segment(
-    features: pd.DataFrame, params: SegmentParams = SegmentParams(), *, min_group_size: int = 10
+    features: pd.DataFrame,
+    params: SegmentParams = SegmentParams(),
+    *,
+    min_group_size: int = 10,
+    progress=None,
 ) -> SegmentResult:
     """Segment users from their feature table.
 
@@ -610,6 +614,8 @@ def segment(
         Method, features, weights, transform, k and seed.
     min_group_size : int
         Segments smaller than this (or than 1% of users) get a warning.
+    progress : callable, optional
+        ``progress(fraction, text)``; the automatic path reports its steps through it.
 
     Returns
     -------
@@ -623,7 +629,7 @@ def segment(
     if params.method == "rfm":
         return _segment_rfm(features, params, min_group_size)
     if params.method == "auto":
-        return _segment_auto(features, params, min_group_size)
+        return _segment_auto(features, params, min_group_size, progress)
     X, index, names, notes = _prepare(features, params)
     raw, fit_notes = _fit_raw(X, params.method, params.k, params.seed, params.min_cluster_size)
     return _finish(X, raw, index, params, names, notes + fit_notes, min_group_size)
@@ -664,11 +670,11 @@ def _result(X, labels_arr, index, params, names, notes, min_group_size, raw=None
 # --- automatic ------------------------------------------------------------------------
 
 
-def _segment_auto(features: pd.DataFrame, params: SegmentParams, min_group_size: int):
+def _segment_auto(features: pd.DataFrame, params: SegmentParams, min_group_size: int, progress):
     """The automatic path (core.autoseg) as a SegmentResult: one segment when no groups."""
     from core.autoseg import auto_segment
 
-    choice = auto_segment(features, seed=params.seed)
+    choice = auto_segment(features, seed=params.seed, progress=progress)
     X = choice.matrix.to_numpy()
     if X.shape[1] == 0:
         X = np.zeros((len(choice.labels), 1))

@@ -12,6 +12,7 @@ from core.schema import DataError
 from ui import jobs
 
 METHOD_LABELS = {
+    "auto": "Automatic: reads your data (recommended)",
     "kmeans": "k-means (fast, round groups)",
     "gmm": "Gaussian mixture (groups of any shape)",
     "agglomerative": "Hierarchical (Ward)",
@@ -27,9 +28,39 @@ TRANSFORM_LABELS = {
 
 
 @st.cache_data(max_entries=32, show_spinner="Finding segments...")
-def run_segment(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
+def _segment(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
     """core.segmentation.segment, cached by dataset id and parameters only."""
     return seg.segment(_features, params)
+
+
+@st.cache_resource
+def _auto_results() -> dict:
+    """Automatic runs by (dataset id, parameters), shared by the sessions of this process.
+
+    Not ``st.cache_data``: the automatic path draws a progress bar while it runs, and
+    cache_data would replay that element on a later hit, in a block that no longer
+    exists. The results are read-only, so sharing them is safe.
+    """
+    return {}
+
+
+def run_segment(dataset_id: str, params: seg.SegmentParams, features: pd.DataFrame):
+    """Segment (cached); the automatic path shows a progress bar while it reads the data."""
+    if params.method != "auto":
+        return _segment(dataset_id, params, features)
+    cache = _auto_results()
+    key = (dataset_id, params)
+    if key not in cache:
+        bar = st.progress(0.0, text="Reading the data")
+        try:
+            cache[key] = seg.segment(
+                features, params, progress=lambda f, text: bar.progress(f, text=text)
+            )
+        finally:
+            bar.empty()
+        while len(cache) > 16:  # oldest first (dicts keep insertion order)
+            cache.pop(next(iter(cache)))
+    return cache[key]
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -75,6 +106,32 @@ def categorical_columns(features: pd.DataFrame) -> list[str]:
 def default_features(features: pd.DataFrame) -> list[str]:
     """The default behavioural features present in this dataset."""
     return [c for c in seg.DEFAULT_FEATURES if c in features.columns]
+
+
+def auto_table(choice) -> pd.DataFrame:
+    """What the automatic path kept, in words, with weights (largest first)."""
+    from core.autoseg import candidate_label
+
+    rows = [
+        {"What carries the groups": candidate_label(f), "Weight": round(float(w), 2)}
+        for f, w in sorted(choice.weights.items(), key=lambda kv: -kv[1])
+    ]
+    return pd.DataFrame(rows, columns=["What carries the groups", "Weight"])
+
+
+def dropped_table(choice) -> pd.DataFrame:
+    """What the automatic path left out and why, in words."""
+    from core.autoseg import candidate_label
+
+    rows = [{"Left out": candidate_label(f), "Why": why} for f, why in choice.dropped.items()]
+    return pd.DataFrame(rows, columns=["Left out", "Why"])
+
+
+STRUCTURE_WORDS = {
+    "clear": "**Clear groups.** The data has distinct groups of users.",
+    "weak": "**Weak groups.** The groups overlap or change between samples: a first sketch.",
+    "none": "**No distinct groups.** The data shows one continuous crowd of users.",
+}
 
 
 def quality_words(quality: dict) -> str:

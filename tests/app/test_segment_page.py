@@ -16,11 +16,33 @@ def _no_errors(at: AppTest) -> None:
     assert not at.error, [e.value for e in at.error]
 
 
+def test_opens_on_the_automatic_choice_and_says_why():
+    from ui import state
+
+    at = AppTest.from_file(PAGE, default_timeout=240)
+    at.run()
+    _no_errors(at)
+    assert at.selectbox(key="seg_method").value == "auto"
+    assert at.metric[0].value == "6"  # the sample's six planted personas
+    text = " ".join(m.value for m in at.markdown)
+    assert "Clear groups" in text
+    assert "Groups show in:" in text and "volume" in text.lower()
+    kept = at.dataframe[0].value
+    assert list(kept.columns) == ["What carries the groups", "Weight"]
+    assert len(kept) >= 3
+    at.button(key="seg_save").click().run()
+    _no_errors(at)
+    run = at.session_state[state._RUN_KEY]
+    assert run.params.method == "auto"
+    assert sorted(run.labels.unique()) == [f"S{i}" for i in range(1, 7)]
+
+
 def test_change_k_then_save_the_run():
     from ui import state
 
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.session_state["seg_stability"] = False
+    at.session_state["seg_method"] = "kmeans"
     at.run()
     _no_errors(at)
     assert at.metric[0].value == "6"
@@ -39,6 +61,7 @@ def test_change_k_then_save_the_run():
 def test_suggest_k_marks_the_planted_six():
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.session_state["seg_stability"] = False
+    at.session_state["seg_method"] = "kmeans"
     at.session_state["seg_k"] = 3
     at.run()
     at.toggle(key="seg_suggest").set_value(True).run()
