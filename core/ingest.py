@@ -4,7 +4,9 @@
 pseudonymises personal data (``core.privacy``), then does every transformation in
 DuckDB SQL: event types and platforms through synonym-table joins, timestamps through a
 ``TRY_CAST``/``TRY_STRPTIME`` chain whose order is decided per column on a sample,
-amounts cast and checked, future dates and exact duplicates removed. Rejected rows are
+amounts cast and checked (not finite, negative or implausibly large amounts and dates
+in the future or before 1980 are rejected), exact duplicates counted (and removed on
+request). Rejected rows are
 kept (up to 1000, with a reason). Work happens in a scratch database; the result is
 written to a temporary file that is renamed into place only when everything succeeded,
 so a bad file changes nothing already saved, and raw personal data never reaches it.
@@ -117,15 +119,28 @@ _AMOUNT_CLEAN = r"[¥￥$€£,\s]|RMB|CNY|USD|元"
 # semicolon-separated exports; "1,234" stays a thousands separator.
 _DECIMAL_COMMA = r"[-+]?\d+,\d{1,2}"
 
+#: Events dated before this are placeholders or typing errors (1900-01-01, the Excel
+#: zero date, 1970 epoch zeros), not interactions: they would make tenure run to 45,000
+#: days. Social-media and e-commerce logs start well after it (the CDNOW log is 1997).
+EARLIEST_EVENT_DATE = dt.datetime(1980, 1, 1)
+#: Largest amount of one event accepted. Larger values (1e308, 1e18) are export errors;
+#: summed they would overflow to infinity and poison monetary value and CLV.
+MAX_AMOUNT = 1e12
+
 # Reasons a row is rejected, in the order they are checked (first match wins).
 REJECT_REASONS: tuple[tuple[str, str], ...] = (
     ("missing user id", "__user_id IS NULL"),
     ("missing timestamp", "__ts_raw IS NULL"),
     ("timestamp not understood", "__timestamp IS NULL"),
     ("date in the future", "__timestamp > $future"),
+    ("date before 1980", "__timestamp < $earliest"),
     ("missing event type", "__event_type IS NULL"),
-    ("amount is not a number", "__amount_raw IS NOT NULL AND __amount IS NULL"),
+    (
+        "amount is not a number",
+        "__amount_raw IS NOT NULL AND (__amount IS NULL OR isnan(__amount) OR isinf(__amount))",
+    ),
     ("negative amount", "__amount < 0"),
+    ("amount too large", "__amount > $max_amount"),
 )
 
 
@@ -135,6 +150,8 @@ class IngestReport:
 
     ``date_min``/``date_max`` are ``datetime`` objects; every count is an int; dict
     fields map a name to a count (or a source column to its canonical field).
+    ``duplicate_rows`` counts exact duplicate events found (beyond the first of each);
+    ``duplicates_removed`` how many of them were dropped (0 unless ``drop_duplicates``).
     """
 
     source_name: str
@@ -158,6 +175,7 @@ class IngestReport:
     encoding: str | None = None
     as_of: str | None = None
     min_group_size: int = 10
+    duplicate_rows: int = 0
 
     @property
     def rows_rejected(self) -> int:
@@ -181,6 +199,8 @@ class IngestReport:
         kwargs = {k: v for k, v in data.items() if k in names}
         for key in ("date_min", "date_max"):
             kwargs[key] = dt.datetime.fromisoformat(kwargs[key])
+        # Reports written before duplicates were counted separately: all were removed.
+        kwargs.setdefault("duplicate_rows", kwargs.get("duplicates_removed", 0))
         for key, f in names.items():
             if key in kwargs and isinstance(kwargs[key], list) and "tuple" in str(f.type):
                 kwargs[key] = tuple(kwargs[key])
@@ -244,7 +264,7 @@ def _hash_input(source: Any) -> str:
     return h.hexdigest()
 
 
-def _dataset_id(events, users, mapping, users_mapping, privacy, as_of) -> str:
+def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, drop_duplicates) -> str:
     parts = {
         "events": _hash_input(events),
         "users": _hash_input(users),
@@ -252,7 +272,8 @@ def _dataset_id(events, users, mapping, users_mapping, privacy, as_of) -> str:
         "users_mapping": sorted((users_mapping or {}).items()),
         "privacy": privacy.fingerprint(),
         "as_of": as_of,
-        "version": 1,
+        "drop_duplicates": drop_duplicates,
+        "version": 2,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -326,8 +347,67 @@ def _choose_timestamp_sql(
             f"{file_name}: dates in '{column}' such as 1/3/2025 could be day-first or "
             "month-first; they were read day-first. Use 2025-03-01 style dates to be sure."
         )
-    chain = ", ".join(TIMESTAMP_FORMATS[i][1].replace("{x}", x) for i in ranked)
+    templates = [TIMESTAMP_FORMATS[i][1] for i in ranked]
+    iso = TIMESTAMP_FORMATS[0][1]
+    if iso in templates:
+        shift = _offset_shift(con, table, x, column, file_name, warnings)
+        if shift is not None:
+            templates[templates.index(iso)] = shift
+    chain = ", ".join(t.replace("{x}", x) for t in templates)
     return f"COALESCE({chain})", names, warnings
+
+
+# An ISO time followed by a UTC offset: 10:00Z, 10:00:00+08:00, 10:00:00.5-0500, 10:00+08.
+_OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
+_OFFSET_SQL = (
+    "CASE WHEN upper(o) = 'Z' THEN 0 ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END) * "
+    "(CAST(o[2:3] AS INTEGER) * 60 + COALESCE(TRY_CAST(NULLIF(replace(o[4:], ':', ''), '') "
+    "AS INTEGER), 0)) END"
+)
+
+
+def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings: list[str]):
+    """ISO-time SQL that lines up mixed UTC offsets, or None when the column has at most one.
+
+    DuckDB's TIMESTAMP cast keeps the wall-clock time and ignores an offset, which is
+    right when every value has the same offset (times stay local, as given) and wrong
+    when they differ: 10:00+08:00 and 10:00Z are eight hours apart. Then every value with
+    an offset is moved to the most common offset, and a warning says so.
+    """
+    rows = con.execute(
+        f"SELECT minutes, count(*) AS n FROM (SELECT {_OFFSET_SQL} AS minutes FROM "
+        f"(SELECT regexp_extract(v, '(Z|z|[+-]\\d{{2}}(:?\\d{{2}})?)$') AS o FROM "
+        f"(SELECT {x} AS v FROM {qident(table)}) WHERE regexp_matches(v, '{_OFFSET_RE}'))) "
+        "GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    if len(rows) < 2:
+        return None
+    target = rows[0][0]
+    label = _offset_label(target)
+    others = ", ".join(f"{_offset_label(m)} on {_rows(n)}" for m, n in rows[1:4])
+    warnings.append(
+        f"{file_name}: times in '{column}' carry different UTC offsets ({label} on "
+        f"{_rows(rows[0][1])}, {others}{', ...' if len(rows) > 4 else ''}); they were all "
+        f"converted to {label}, the most common one, so that they line up."
+    )
+    return (
+        f"CASE WHEN regexp_matches({{x}}, '{_OFFSET_RE}') THEN "
+        f"CAST(TRY_CAST({{x}} AS TIMESTAMPTZ) AS TIMESTAMP) + INTERVAL ({int(target)}) MINUTE "
+        "ELSE TRY_CAST({x} AS TIMESTAMP) END"
+    )
+
+
+def _rows(n: int) -> str:
+    """'1 row', '2,345 rows'."""
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def _offset_label(minutes: int) -> str:
+    """+08:00 style label of an offset in minutes (UTC for zero)."""
+    if not minutes:
+        return "UTC"
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
@@ -415,7 +495,12 @@ def _parse_as_of(as_of) -> str | None:
 
 
 def _build_events(
-    con, src: LoadedSource, mapping: dict, plan: dict[str, str], warnings: list[str]
+    con,
+    src: LoadedSource,
+    mapping: dict,
+    plan: dict[str, str],
+    warnings: list[str],
+    drop_duplicates: bool = False,
 ) -> dict:
     """Create out.events and out.rejected from the landed source; return counts for the report."""
     if not con.execute(f"SELECT count(*) FROM {qident(src.table)}").fetchall()[0][0]:
@@ -468,12 +553,14 @@ def _build_events(
           {joins}
         )
         """,
-        {"future": future},
+        {"future": future, "earliest": EARLIEST_EVENT_DATE, "max_amount": MAX_AMOUNT},
     )
     stats = con.execute(
         """SELECT count(*), count(__timestamp), count(__amount_raw),
-                  count(*) FILTER (__amount >= 0), count(*) FILTER (__reason IS NULL)
-           FROM staged"""
+                  count(*) FILTER (__amount BETWEEN 0 AND $max_amount),
+                  count(*) FILTER (__reason IS NULL)
+           FROM staged""",
+        {"max_amount": MAX_AMOUNT},
     ).fetchall()[0]
     rows_read, ts_ok, amount_present, amount_ok, valid = stats
     if rows_read == 0:
@@ -499,7 +586,7 @@ def _build_events(
         col = {
             "missing user id": next(c for c, fld in mapping.items() if fld == "user_id"),
             "missing event type": next(c for c, fld in mapping.items() if fld == "event_type"),
-        }.get(top, ts_col if "timestamp" in top or "future" in top else amount_col)
+        }.get(top, ts_col if "timestamp" in top or "date" in top else amount_col)
         raise DataError(
             f"{src.name}: no row could be loaded; every row was rejected, mostly for "
             f"'{top}' (column '{col}'). Fix that column or map another one, then load again."
@@ -523,16 +610,23 @@ def _build_events(
     # Stored clustered by user, then time: every per-user aggregation (features,
     # personas, CLV, lifecycle) then finds each user's rows together, which takes about
     # a third off the feature build on 10M events (benchmarks/bench_features.py).
+    # Exact duplicates (every loaded field equal) are counted always and removed only on
+    # request: logs legitimately repeat a row (two identical orders on one day in the
+    # CDNOW log), so dropping them by default loses real purchases.
+    distinct = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL)"
+    ).fetchall()[0][0]
     con.execute(
         f"INSERT INTO out.events SELECT *, {_UID_SQL.format(user_id='__user_id')} FROM "
-        f"(SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL) "
-        "ORDER BY __user_id, __timestamp"
+        f"(SELECT {'DISTINCT ' if drop_duplicates else ''}{select} FROM staged "
+        "WHERE __reason IS NULL) ORDER BY __user_id, __timestamp"
     )
     write_activity_tables(con, "out")
     loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
     return {
         "rows_read": rows_read,
         "rows_loaded": loaded,
+        "duplicate_rows": valid - distinct,
         "duplicates_removed": valid - loaded,
         "rejected_by_reason": by_reason,
         "timestamp_formats": tuple(ts_names),
@@ -709,6 +803,7 @@ def ingest(
     as_of: Any = None,
     source_name: str | None = None,
     users_name: str | None = None,
+    drop_duplicates: bool = False,
 ) -> Dataset:
     """Read, map, validate and pseudonymise events (and users) into a DuckDB dataset.
 
@@ -730,6 +825,10 @@ def ingest(
         Reference date stored with the dataset (features measure recency to it).
     source_name, users_name : str, optional
         Display names for uploads (their extension decides the format).
+    drop_duplicates : bool
+        Remove exact duplicate event rows (every loaded field equal). Off by default:
+        they are counted in the report (``duplicate_rows``) and kept, because a log can
+        hold two identical real events.
 
     Returns
     -------
@@ -749,7 +848,7 @@ def ingest(
     ev_name = source_name or _display(events_source, "events")
     us_name = users_name or (_display(users_source, "users") if users_source is not None else None)
     dataset_id = _dataset_id(
-        events_source, users_source, mapping, users_mapping, privacy, as_of_iso
+        events_source, users_source, mapping, users_mapping, privacy, as_of_iso, drop_duplicates
     )
     final = Path(dest) if dest else datasets_dir() / f"{dataset_id}.duckdb"
     if dest is None and final.exists():
@@ -789,7 +888,9 @@ def ingest(
                     uid_hashed = True
                     notes.append(f"{ev.name}: user ids hashed too, to match {us.name}.")
         salt = resolve_salt(privacy)
-        counts = _with_salt(con, salt, lambda: _build_events(con, ev, ev_map, plan, warnings))
+        counts = _with_salt(
+            con, salt, lambda: _build_events(con, ev, ev_map, plan, warnings, drop_duplicates)
+        )
         user_rows, custom = _with_salt(
             con, salt, lambda: _build_users(con, us, us_map, us_plan, uid_hashed, warnings)
         )
@@ -816,6 +917,7 @@ def ingest(
             event_type_counts=_counts(con, "event_type"),
             platform_counts=_counts(con, "platform"),
             duplicates_removed=int(counts["duplicates_removed"]),
+            duplicate_rows=int(counts["duplicate_rows"]),
             rejected_by_reason={k: int(v) for k, v in counts["rejected_by_reason"].items()},
             mapping=ev_map,
             unmapped_columns=tuple(c for c in ev.columns if c not in ev_map),

@@ -2,7 +2,7 @@
 
 ``add_input_arguments`` adds ``EVENTS`` (optional when ``--db`` is given), ``--users``,
 ``--map SRC=FIELD`` (repeatable), ``--users-map``, ``--db URL``, ``--table NAME``,
-``--users-table NAME``, ``--as-of DATE`` and ``--privacy hash|drop``;
+``--users-table NAME``, ``--as-of DATE``, ``--privacy hash|drop`` and ``--drop-duplicates``;
 ``open_events_from_args`` turns them into a validated :class:`core.ingest.Dataset`.
 
 ``--db``: the table is copied into a temporary DuckDB dataset through SQLAlchemy + pandas
@@ -78,6 +78,12 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, users: bool = True) 
         default="hash",
         help="what to do with columns holding personal data (default: hash)",
     )
+    parser.add_argument(
+        "--drop-duplicates",
+        action="store_true",
+        help="remove exact duplicate event rows (default: count them in the summary and "
+        "keep them, since two identical orders can both be real)",
+    )
 
 
 def open_events_from_args(args: argparse.Namespace) -> Dataset:
@@ -124,6 +130,7 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
         users_mapping=parse_mapping_args(getattr(args, "users_map", None)),
         privacy=PrivacyOptions(action=getattr(args, "privacy", "hash") or "hash"),
         as_of=getattr(args, "as_of", None),
+        drop_duplicates=bool(getattr(args, "drop_duplicates", False)),
     )
 
 

@@ -131,23 +131,26 @@ def test_gbk_file_maps_through_map_and_synonyms(tmp_path):
         "金额": "amount",
     }
     assert r.unmapped_columns == ("手机号",)
-    assert (r.rows_read, r.rows_loaded, r.duplicates_removed, r.users) == (9, 6, 1, 3)
+    # One exact duplicate row: counted, and kept (dropping is the user's choice).
+    assert (r.rows_read, r.rows_loaded, r.duplicate_rows, r.duplicates_removed) == (9, 7, 1, 0)
+    assert r.users == 3
     assert r.rejected_by_reason == {"negative amount": 1, "timestamp not understood": 1}
     assert r.event_type_counts == {
-        "comment": 1,
+        "comment": 2,
         "like": 1,
         "purchase": 1,
         "save": 1,
         "share": 1,
         "view": 1,
     }
-    assert r.platform_counts == {"wechat": 3, "douyin": 1, "weibo": 1, "xiaohongshu": 1}
+    assert r.platform_counts == {"wechat": 3, "weibo": 2, "douyin": 1, "xiaohongshu": 1}
     assert (r.date_min, r.date_max) == (T(2025, 3, 1, 14, 5), T(2025, 3, 3, 8, 30))
     assert r.encoding == "gb18030"
     assert _events(ds) == [
         ("m001", T(2025, 3, 1, 14, 5), "view", "wechat", None),
         ("m001", T(2025, 3, 1, 14, 6), "like", "wechat", None),
         ("m001", T(2025, 3, 2, 9, 0), "purchase", "wechat", 99.5),
+        ("m002", T(2025, 3, 1, 20, 0), "comment", "weibo", None),
         ("m002", T(2025, 3, 1, 20, 0), "comment", "weibo", None),
         ("m002", T(2025, 3, 3, 8, 30), "share", "douyin", None),
         ("m003", T(2025, 3, 2, 12, 0), "save", "xiaohongshu", None),
@@ -176,11 +179,17 @@ def test_gbk_file_maps_through_map_and_synonyms(tmp_path):
     ]
 
 
-def test_gbk_file_gives_correct_features():
+@pytest.mark.parametrize(("drop_duplicates", "comments"), [(False, 2), (True, 1)])
+def test_gbk_file_gives_correct_features(drop_duplicates, comments):
     from core.engine import dataset_engine
     from core.features import build_features
 
-    ds = ingest(FIX / "gbk_events.csv", mapping={"会员编号": "user_id"})
+    ds = ingest(
+        FIX / "gbk_events.csv", mapping={"会员编号": "user_id"}, drop_duplicates=drop_duplicates
+    )
+    # The repeated comment row of m002 is counted either way; removed only on request.
+    assert ds.report.duplicate_rows == 1
+    assert ds.report.duplicates_removed == (1 if drop_duplicates else 0)
     feats = build_features(dataset_engine(ds.path)).set_index("user_id")
     assert feats.loc["m001", ["n_events", "n_view", "n_like", "n_purchase"]].tolist() == [
         3,
@@ -189,7 +198,7 @@ def test_gbk_file_gives_correct_features():
         1,
     ]
     assert feats.loc["m001", "monetary"] == 99.5
-    assert feats.loc["m002", "n_comment"] == 1 and feats.loc["m002", "n_share"] == 1
+    assert feats.loc["m002", "n_comment"] == comments and feats.loc["m002", "n_share"] == 1
     assert feats.loc["m003", "n_save"] == 1 and feats.loc["m003", "n_purchase"] == 0
 
 
@@ -447,3 +456,67 @@ def test_preview_of_a_big_file_reads_only_its_head(tmp_path):
     big = _csv(tmp_path, "uid,time,event\n" + line * 60_000)  # about 1.7 MB
     frame = preview_source(big, n=3)
     assert frame.values.tolist() == [["u1", "2025-03-01 10:00:00", "view"]] * 3
+
+
+def test_non_finite_huge_and_negative_amounts_and_1900_dates_are_rejected(tmp_path):
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type,amount\n"
+        "u1,2025-03-01,purchase,10\n"
+        "u1,2025-03-02,purchase,inf\n"
+        "u2,2025-03-02,purchase,NaN\n"
+        "u2,2025-03-03,purchase,1e308\n"
+        "u3,2025-03-03,purchase,-Infinity\n"
+        "u3,2025-03-04,purchase,-4\n"
+        "u4,1900-01-01,view,\n"
+        "u4,1970-01-01 00:00:00,view,\n"
+        "u5,2025-03-04,purchase,12.5\n",
+    )
+    r = ingest(p).report
+    assert r.rejected_by_reason == {
+        "amount is not a number": 3,
+        "date before 1980": 2,
+        "amount too large": 1,
+        "negative amount": 1,
+    }
+    assert (r.rows_read, r.rows_loaded, r.users) == (9, 2, 2)
+    assert r.date_min == T(2025, 3, 1)
+    from core.clv import rfm_summary
+    from core.engine import dataset_engine
+
+    summary = rfm_summary(dataset_engine(ingest(p).path))
+    assert summary["monetary_value"].tolist() == [0.0, 0.0]  # finite, no inf
+
+
+def test_mixed_utc_offsets_are_lined_up_with_a_warning(tmp_path):
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type\n"
+        "u1,2025-03-01 10:00:00+08:00,view\n"
+        "u1,2025-03-01T03:00:00Z,like\n"  # 11:00 at +08:00
+        "u2,2025-03-01 10:00:00+08:00,view\n"
+        "u2,2025-03-01 10:00:00-05:00,view\n",  # 23:00 at +08:00
+    )
+    ds = ingest(p)
+    assert [row[:3] for row in _events(ds)] == [
+        ("u1", T(2025, 3, 1, 10), "view"),
+        ("u1", T(2025, 3, 1, 11), "like"),
+        ("u2", T(2025, 3, 1, 10), "view"),
+        ("u2", T(2025, 3, 1, 23), "view"),
+    ]
+    assert ds.report.warnings == (
+        "events.csv: times in 'timestamp' carry different UTC offsets (+08:00 on 2 rows, "
+        "-05:00 on 1 row, UTC on 1 row); they were all converted to +08:00, the most common "
+        "one, so that they line up.",
+    )
+
+
+def test_one_utc_offset_keeps_local_times_without_a_warning(tmp_path):
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type\nu1,2025-03-01 10:00:00+08:00,view\n"
+        "u1,2025-03-01 12:00:00+08:00,like\n",
+    )
+    ds = ingest(p)
+    assert [row[1] for row in _events(ds)] == [T(2025, 3, 1, 10), T(2025, 3, 1, 12)]
+    assert ds.report.warnings == ()
