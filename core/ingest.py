@@ -23,7 +23,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -144,6 +143,11 @@ REJECT_REASONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _count(n: int, word: str) -> str:
+    """'1 row', '2,345 rows'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 @dataclasses.dataclass(frozen=True)
 class IngestReport:
     """What ingest read, kept, rejected and did to personal data.
@@ -176,6 +180,30 @@ class IngestReport:
     as_of: str | None = None
     min_group_size: int = 10
     duplicate_rows: int = 0
+    users_without_events: int = 0
+
+    def summary(self) -> str:
+        """One sentence with the counts: rows read, loaded, rejected by reason, duplicates.
+
+        The command line prints it (with the warnings) to stderr after every load and the
+        Data page shows the same sentence, so both report the same numbers.
+        """
+        text = (
+            f"{self.source_name}: {_count(self.rows_read, 'row')} read, "
+            f"{_count(self.rows_loaded, 'event')} loaded for {_count(self.users, 'user')}, "
+            f"{self.rows_rejected:,} rejected"
+        )
+        if self.rejected_by_reason:
+            text += " (" + "; ".join(f"{k}: {v:,}" for k, v in self.rejected_by_reason.items())
+            text += ")"
+        if self.duplicate_rows:
+            kept = self.duplicate_rows - self.duplicates_removed
+            text += f", {_count(self.duplicate_rows, 'exact duplicate row')} " + (
+                "removed" if not kept else "kept as real events"
+            )
+        if self.user_rows:
+            text += f"; {_count(self.user_rows, 'row')} of user attributes"
+        return text + "."
 
     @property
     def rows_rejected(self) -> int:
@@ -384,10 +412,10 @@ def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings
         return None
     target = rows[0][0]
     label = _offset_label(target)
-    others = ", ".join(f"{_offset_label(m)} on {_rows(n)}" for m, n in rows[1:4])
+    others = ", ".join(f"{_offset_label(m)} on {_count(n, 'row')}" for m, n in rows[1:4])
     warnings.append(
         f"{file_name}: times in '{column}' carry different UTC offsets ({label} on "
-        f"{_rows(rows[0][1])}, {others}{', ...' if len(rows) > 4 else ''}); they were all "
+        f"{_count(rows[0][1], 'row')}, {others}{', ...' if len(rows) > 4 else ''}); they were all "
         f"converted to {label}, the most common one, so that they line up."
     )
     return (
@@ -395,11 +423,6 @@ def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings
         f"CAST(TRY_CAST({{x}} AS TIMESTAMPTZ) AS TIMESTAMP) + INTERVAL ({int(target)}) MINUTE "
         "ELSE TRY_CAST({x} AS TIMESTAMP) END"
     )
-
-
-def _rows(n: int) -> str:
-    """'1 row', '2,345 rows'."""
-    return f"{n:,} row" + ("" if n == 1 else "s")
 
 
 def _offset_label(minutes: int) -> str:
@@ -851,6 +874,7 @@ def ingest(
         events_source, users_source, mapping, users_mapping, privacy, as_of_iso, drop_duplicates
     )
     final = Path(dest) if dest else datasets_dir() / f"{dataset_id}.duckdb"
+    remove_stale_work(datasets_dir(), final.parent)
     if dest is None and final.exists():
         try:
             return open_dataset(final)
@@ -858,7 +882,8 @@ def ingest(
             final.unlink(missing_ok=True)
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ingest-", dir=datasets_dir()))
-    tmp_out = final.parent / f".tmp-{uuid.uuid4().hex}.duckdb"
+    lock = _claim(work)
+    tmp_out = final.parent / f".tmp-{work.name}.duckdb"
     # Scratch work in memory (spilling to ``work/spill`` when large): raw, not yet
     # pseudonymised values are never written to a database file.
     con = duckdb.connect(":memory:")
@@ -894,7 +919,25 @@ def ingest(
         user_rows, custom = _with_salt(
             con, salt, lambda: _build_users(con, us, us_map, us_plan, uid_hashed, warnings)
         )
+        users_without_events = 0
         if us is not None and user_rows:
+            users_without_events = con.execute(
+                "SELECT count(*) FROM out.users u WHERE NOT EXISTS "
+                "(SELECT 1 FROM out.events e WHERE e.user_id = u.user_id)"
+            ).fetchall()[0][0]
+            if users_without_events == user_rows:
+                # Every users row would become a user with no events (a "prospect"):
+                # two files keyed by different ids, not a real audience.
+                raise DataError(
+                    f"{us.name}: none of its {user_rows:,} user ids appear in {ev.name}; "
+                    "check that both files use the same kind of id (for example both "
+                    "member numbers), or load the events without the users file."
+                )
+            if users_without_events:
+                warnings.append(
+                    f"{users_without_events:,} user(s) in {us.name} have no events in "
+                    f"{ev.name}; they are kept as prospects with zero counts."
+                )
             unmatched = con.execute(
                 "SELECT count(DISTINCT user_id) FROM out.events e WHERE NOT EXISTS "
                 "(SELECT 1 FROM out.users u WHERE u.user_id = e.user_id)"
@@ -909,7 +952,7 @@ def ingest(
         ).fetchall()[0]
         report = IngestReport(
             source_name=ev.name,
-            rows_read=int(counts["rows_read"]),
+            rows_read=int(counts["rows_read"]) + sum(ev.skipped.values()),
             rows_loaded=int(counts["rows_loaded"]),
             users=int(users),
             date_min=dmin,
@@ -918,11 +961,12 @@ def ingest(
             platform_counts=_counts(con, "platform"),
             duplicates_removed=int(counts["duplicates_removed"]),
             duplicate_rows=int(counts["duplicate_rows"]),
-            rejected_by_reason={k: int(v) for k, v in counts["rejected_by_reason"].items()},
+            rejected_by_reason=_merge_counts(ev.skipped, counts["rejected_by_reason"]),
             mapping=ev_map,
             unmapped_columns=tuple(c for c in ev.columns if c not in ev_map),
             users_mapping=us_map,
             user_rows=int(user_rows),
+            users_without_events=int(users_without_events),
             custom_user_columns=custom,
             privacy_actions=tuple(notes),
             warnings=tuple(warnings),
@@ -951,10 +995,97 @@ def ingest(
     finally:
         with contextlib.suppress(duckdb.Error):
             con.close()
-        shutil.rmtree(work, ignore_errors=True)
         for leftover in (tmp_out, Path(f"{tmp_out}.wal")):
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+        lock.close()
     return Dataset(final, dataset_id, report)
+
+
+#: Scratch files whose owner cannot be told (written before work folders were locked)
+#: are removed once they are this old.
+STALE_AFTER_SECONDS = 3600
+
+
+def _claim(work: Path):
+    """Lock ``work/.lock`` for this ingest; the open file holds the lock until closed."""
+    handle = open(work / ".lock", "w")  # noqa: SIM115 - closed in ingest's finally
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def _in_use(work: Path) -> bool:
+    """True while an ingest (in any process) holds ``work/.lock``."""
+    lock = work / ".lock"
+    if not lock.exists():  # just created, or left by an older version: judge by age
+        return time.time() - work.stat().st_mtime < STALE_AFTER_SECONDS
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks (Windows): judge by age
+        return time.time() - lock.stat().st_mtime < STALE_AFTER_SECONDS
+    with open(lock) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def remove_stale_work(*folders: Path) -> list[Path]:
+    """Delete scratch left by ingests that died (``kill -9``, power loss, out of memory).
+
+    An ingest works in ``<datasets>/ingest-*/`` and writes ``.tmp-ingest-*.duckdb`` next to
+    its destination, holding a lock on ``ingest-*/.lock`` until it ends; its ``finally``
+    removes both, but a killed process runs no ``finally``. Every ingest calls this first:
+    a work folder whose lock nobody holds, and a temporary database whose work folder is
+    gone or unlocked, are removed. Live ingests of other processes are left alone.
+
+    Parameters
+    ----------
+    *folders : Path
+        Folders to clean (the datasets folder and the destination's folder).
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    removed: list[Path] = []
+    for folder in dict.fromkeys(Path(f) for f in folders):
+        if not folder.is_dir():
+            continue
+        for work in folder.glob("ingest-*"):
+            with contextlib.suppress(OSError):
+                if work.is_dir() and not _in_use(work):
+                    shutil.rmtree(work, ignore_errors=True)
+                    removed.append(work)
+        for tmp in folder.glob(".tmp-*.duckdb*"):
+            owner = tmp.name.removeprefix(".tmp-").split(".duckdb")[0]
+            with contextlib.suppress(OSError):
+                if owner.startswith("ingest-"):
+                    live = any(
+                        (f / owner).is_dir() and _in_use(f / owner)
+                        for f in (folder, datasets_dir())
+                    )
+                else:
+                    live = time.time() - tmp.stat().st_mtime < STALE_AFTER_SECONDS
+                if not live:
+                    tmp.unlink()
+                    removed.append(tmp)
+    return removed
+
+
+def _merge_counts(*parts: Mapping[str, int]) -> dict[str, int]:
+    """Add up reason -> count mappings, largest first (ties by name)."""
+    total: dict[str, int] = {}
+    for part in parts:
+        for key, n in part.items():
+            total[key] = total.get(key, 0) + int(n)
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _with_salt(con, salt: str, fn):

@@ -52,6 +52,7 @@ def render_report(dataset, *, label: str) -> None:
     )
     cols[4].metric("Rows rejected", f"{r.rows_rejected:,}")
     cols[5].metric("Days covered", f"{(r.date_max - r.date_min).days + 1:,}")
+    st.caption(escape_markdown(r.summary()))  # the same sentence the command line prints
     st.caption(
         f"Events from {r.date_min:%Y-%m-%d %H:%M} to {r.date_max:%Y-%m-%d %H:%M}"
         + (f" · {r.user_rows:,} rows of user attributes" if r.user_rows else "")

@@ -15,6 +15,7 @@ of a huge warehouse table can instead run ``core.features.build_features`` on
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -98,6 +99,7 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
     -------
     Dataset
         Stored in the data directory (reused when the same inputs were loaded before).
+        Its validation summary and warnings are printed to stderr.
 
     Raises
     ------
@@ -123,7 +125,7 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
         raise DataError(
             "No events given. Pass an events file (e.g. events.csv) or --db URL --table NAME."
         )
-    return ingest(
+    dataset = ingest(
         events,
         users_source=users,
         mapping=parse_mapping_args(getattr(args, "map", None)),
@@ -132,6 +134,11 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
         as_of=getattr(args, "as_of", None),
         drop_duplicates=bool(getattr(args, "drop_duplicates", False)),
     )
+    # What was read, kept and rejected goes to stderr on every load (stdout stays for
+    # the command's own output): nothing is dropped without a word.
+    for line in (dataset.report.summary(), *dataset.report.warnings):
+        print(line, file=sys.stderr)
+    return dataset
 
 
 def read_segments(path: str) -> pd.Series:

@@ -520,3 +520,67 @@ def test_one_utc_offset_keeps_local_times_without_a_warning(tmp_path):
     ds = ingest(p)
     assert [row[1] for row in _events(ds)] == [T(2025, 3, 1, 10), T(2025, 3, 1, 12)]
     assert ds.report.warnings == ()
+
+
+_SLOW_INGEST = """
+import sys, time
+import core.ingest as ingest_module
+real = ingest_module._build_events
+def slow(*args, **kwargs):
+    out = real(*args, **kwargs)
+    print("building", flush=True)
+    time.sleep(60)
+    return out
+ingest_module._build_events = slow
+ingest_module.ingest(sys.argv[1])
+"""
+
+
+def test_scratch_left_by_a_killed_ingest_is_removed_by_the_next_one(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from core.ingest import ROOT, datasets_dir
+
+    events = _csv(tmp_path, "user_id,timestamp,event_type\nu1,2025-03-01,view\n")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_INGEST, str(events)],
+        cwd=ROOT,
+        env={**os.environ, "PERSONALAB_DATA_DIR": str(data_dir())},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "building"  # mid-ingest, files written
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    folder = datasets_dir()
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith((".tmp-", "ingest-")))
+    assert any(n.startswith(".tmp-") for n in left) and any(n.startswith("ingest-") for n in left)
+    ingest(_csv(tmp_path, "user_id,timestamp,event_type\nu2,2025-03-01,view\n", "other.csv"))
+    assert not any(p.name in left for p in folder.iterdir())
+
+
+def test_cleanup_leaves_the_scratch_of_a_running_ingest_alone(tmp_path):
+    from core.ingest import _claim, datasets_dir, remove_stale_work
+
+    folder = datasets_dir()
+    live = folder / "ingest-live-test"
+    live.mkdir()
+    lock = _claim(live)  # as a running ingest holds it
+    (folder / f".tmp-{live.name}.duckdb").write_bytes(b"")
+    dead = folder / "ingest-dead-test"
+    dead.mkdir()
+    (dead / ".lock").write_text("")
+    (folder / f".tmp-{dead.name}.duckdb").write_bytes(b"")
+    (folder / f".tmp-{dead.name}.duckdb.wal").write_bytes(b"")
+    try:
+        removed = {p.name for p in remove_stale_work(folder)}
+        assert removed == {dead.name, f".tmp-{dead.name}.duckdb", f".tmp-{dead.name}.duckdb.wal"}
+        assert live.is_dir() and (folder / f".tmp-{live.name}.duckdb").exists()
+    finally:
+        lock.close()
+    assert {p.name for p in remove_stale_work(folder)} == {live.name, f".tmp-{live.name}.duckdb"}

@@ -91,7 +91,8 @@ def test_ragged_lines_are_skipped_with_a_warning(tmp_path):
     p.write_text("uid,time,event\nu1,2025-03-01,view\nu2,2025-03-01,view,extra\n")
     got = _load(p)
     assert _rows(got) == [("u1", "2025-03-01", "view")]
-    assert "1 line(s) had a different number of fields" in got.warnings[0]
+    assert got.warnings == ("ragged.csv: 1 line(s) skipped: more fields than the header.",)
+    assert got.skipped == {"more fields than the header": 1}
 
 
 def test_xlsx_formula_kept_as_text_and_reported():
