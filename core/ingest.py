@@ -42,7 +42,14 @@ from core.schema import (
     DataError,
     guess_mapping,
 )
-from core.sources import DbTable, LoadedSource, load_source, qident, source_name
+from core.sources import (
+    DbTable,
+    LoadedSource,
+    detect_format,
+    load_source,
+    qident,
+    source_name,
+)
 
 REJECTED_SAMPLE_ROWS = 1000
 TIMESTAMP_SAMPLE_ROWS = 2000
@@ -278,6 +285,8 @@ def _hash_input(source: Any) -> str:
         h.update(f"{source.url}|{source.table}|{time.time_ns()}".encode())
     elif isinstance(source, (str, Path)):
         path = Path(source)
+        if path.is_dir():
+            raise DataError(f"{path.name} is a folder, not a file. Pick the data file inside it.")
         if not path.is_file():
             raise DataError(f"{path.name}: file not found. Check the path and try again.")
         with open(path, "rb") as fh:
@@ -870,6 +879,11 @@ def ingest(
 
     ev_name = source_name or _display(events_source, "events")
     us_name = users_name or (_display(users_source, "users") if users_source is not None else None)
+    # Names are checked before a stored copy is reused: the same bytes under a name
+    # PersonaLab does not read are still refused.
+    for name, source in ((ev_name, events_source), (us_name, users_source)):
+        if source is not None and not isinstance(source, DbTable):
+            detect_format(name)
     dataset_id = _dataset_id(
         events_source, users_source, mapping, users_mapping, privacy, as_of_iso, drop_duplicates
     )
@@ -1166,8 +1180,6 @@ def preview_source(source: Any, name: str | None = None, n: int = 5) -> pd.DataF
     pandas.DataFrame
         All columns as str; raises DataError on unreadable input like :func:`ingest`.
     """
-    from core.sources import detect_format
-
     name = name or source_name(source)
     head = _text_head(source, name) if detect_format(name) in ("csv", "tsv") else None
     con = duckdb.connect()

@@ -18,6 +18,8 @@ import re
 import shutil
 import tempfile
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -479,8 +481,6 @@ def _check_xlsx_archive(path: Path, name: str, limits: ReadLimits) -> None:
     or a cell longer than Excel allows — from the zip directory and one streaming pass
     over the XML (1 MB at a time), before openpyxl builds anything in memory.
     """
-    import zipfile
-
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -543,16 +543,8 @@ def _scan_xlsx_part(archive, part, name: str, limits: ReadLimits) -> None:
                             "more than Excel itself allows; save the data as CSV or Parquet "
                             "and load that instead."
                         )
-    except (zipfile_errors(), OSError, EOFError):
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError):
         raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
-
-
-def zipfile_errors() -> tuple[type[BaseException], ...]:
-    """Errors a damaged zip raises while a part is read."""
-    import zipfile
-    import zlib
-
-    return (zipfile.BadZipFile, zlib.error, NotImplementedError)
 
 
 def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
@@ -674,7 +666,7 @@ def _read_duckdb_native(
     reader = (
         "read_parquet($path)"
         if fmt == "parquet"
-        else "read_json($path, format='newline_delimited', sample_size=-1)"
+        else "read_json($path, format='auto', sample_size=-1)"
     )
     what = "Parquet" if fmt == "parquet" else "JSON lines (one object per line)"
     if fmt == "parquet":
