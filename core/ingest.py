@@ -1184,7 +1184,8 @@ def preview_source(source: Any, name: str | None = None, n: int = 5) -> pd.DataF
     head = _text_head(source, name) if detect_format(name) in ("csv", "tsv") else None
     con = duckdb.connect()
     try:
-        load_source(source if head is None else head, name, con, table="preview")
+        # Only the first rows of a workbook are read: a 1M-row sheet previews at once.
+        load_source(source if head is None else head, name, con, table="preview", max_rows=n)
         return con.execute(f"SELECT * FROM preview LIMIT {int(n)}").df()
     finally:
         con.close()

@@ -566,7 +566,14 @@ def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
         wb.close()
 
 
-def _read_xlsx(path: Path, name: str, con, table: str, limits: ReadLimits = LIMITS) -> LoadedSource:
+def _read_xlsx(
+    path: Path,
+    name: str,
+    con,
+    table: str,
+    limits: ReadLimits = LIMITS,
+    max_rows: int | None = None,
+) -> LoadedSource:
     import pandas as pd
 
     _check_xlsx_archive(path, name, limits)
@@ -604,6 +611,7 @@ def _read_xlsx(path: Path, name: str, con, table: str, limits: ReadLimits = LIMI
 
     # openpyxl yields rows one at a time; there is no bulk reader that keeps formulas as text.
     n_rows = 1
+    kept = 0
     for row in rows:
         n_rows += 1
         if n_rows > limits.max_sheet_rows:  # the archive scan counts too; this is exact
@@ -625,8 +633,11 @@ def _read_xlsx(path: Path, name: str, con, table: str, limits: ReadLimits = LIMI
             if v is not None and v.startswith("="):
                 formulas[c] += 1
         chunk.append(values)
+        kept += 1
         if len(chunk) >= 50_000:
             flush()
+        if max_rows is not None and kept >= max_rows:
+            break
     flush()
     formulas = {c: n for c, n in formulas.items() if n}
     warnings = tuple(
@@ -661,7 +672,13 @@ def _check_parquet(path: Path, name: str, limits: ReadLimits) -> None:
 
 
 def _read_duckdb_native(
-    path: Path, name: str, fmt: str, con, table: str, limits: ReadLimits = LIMITS
+    path: Path,
+    name: str,
+    fmt: str,
+    con,
+    table: str,
+    limits: ReadLimits = LIMITS,
+    max_rows: int | None = None,
 ) -> LoadedSource:
     reader = (
         "read_parquet($path)"
@@ -677,7 +694,8 @@ def _read_duckdb_native(
         _check_columns(len(columns), name, limits)
         casts = ", ".join(f"CAST({qident(c)} AS VARCHAR) AS {qident(c)}" for c in columns)
         con.execute(
-            f"CREATE OR REPLACE TABLE {qident(table)} AS SELECT {casts} FROM {reader}",
+            f"CREATE OR REPLACE TABLE {qident(table)} AS SELECT {casts} FROM {reader}"
+            + (f" LIMIT {int(max_rows)}" if max_rows is not None else ""),
             {"path": str(path)},
         )
     except duckdb.Error:
@@ -696,6 +714,7 @@ def load_source(
     table: str = "src",
     limit_bytes: int | None = None,
     limits: ReadLimits = LIMITS,
+    max_rows: int | None = None,
 ) -> LoadedSource:
     """Land a file in DuckDB table ``table`` with every column as VARCHAR.
 
@@ -714,6 +733,9 @@ def load_source(
     limits : ReadLimits
         Columns, rows, cell length and unpacked size a file may have (checked before or
         while reading, never after loading everything).
+    max_rows : int, optional
+        Read only the first rows of a workbook, Parquet or JSON file (a preview); the
+        whole-file checks (size, columns, the workbook scan) still run.
 
     Returns
     -------
@@ -739,8 +761,8 @@ def load_source(
         if fmt in ("csv", "tsv"):
             return _read_text(path, name, fmt, con, table, tmpdir, limits)
         if fmt == "xlsx":
-            return _read_xlsx(path, name, con, table, limits)
-        return _read_duckdb_native(path, name, fmt, con, table, limits)
+            return _read_xlsx(path, name, con, table, limits, max_rows)
+        return _read_duckdb_native(path, name, fmt, con, table, limits, max_rows)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 

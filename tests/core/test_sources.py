@@ -167,3 +167,28 @@ def test_size_limit_extension_and_disguised_files(tmp_path):
         _load(b"not parquet at all", "x.parquet")
     with pytest.raises(DataError, match="file not found"):
         _load(tmp_path / "missing.csv")
+
+
+def test_preview_reads_only_the_first_rows_of_a_workbook(tmp_path, monkeypatch):
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    from core.ingest import preview_source
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["user_id", "timestamp", "event_type"])
+    for i in range(3000):
+        wb.active.append([f"u{i}", "2025-03-01", "view"])
+    wb.save(tmp_path / "e.xlsx")
+    read = []
+    real = ReadOnlyWorksheet._cells_by_row
+
+    def counting(self, *args, **kwargs):
+        for row in real(self, *args, **kwargs):
+            read.append(1)
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counting)
+    frame = preview_source(tmp_path / "e.xlsx", n=5)
+    assert frame["user_id"].tolist() == ["u0", "u1", "u2", "u3", "u4"]
+    assert len(read) < 10  # the header and five rows, not 3,001
