@@ -34,8 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
+    from core.cli._common import take_summaries
+
     parser = build_parser()
     args = parser.parse_args(argv)
+    take_summaries()  # nothing left over from an earlier in-process call
     try:
         args._run(args)
     except DataError as exc:
@@ -58,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    # On success, what every load read, kept and rejected (stdout stays the command's).
+    for line in take_summaries():
+        print(line, file=sys.stderr)
     return 0
 
 

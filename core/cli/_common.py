@@ -15,7 +15,6 @@ of a huge warehouse table can instead run ``core.features.build_features`` on
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -99,7 +98,8 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
     -------
     Dataset
         Stored in the data directory (reused when the same inputs were loaded before).
-        Its validation summary and warnings are printed to stderr.
+        Its validation summary and warnings are kept for :func:`take_summaries`, which
+        ``python -m core`` prints to stderr when the command succeeds.
 
     Raises
     ------
@@ -134,11 +134,26 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
         as_of=getattr(args, "as_of", None),
         drop_duplicates=bool(getattr(args, "drop_duplicates", False)),
     )
-    # What was read, kept and rejected goes to stderr on every load (stdout stays for
-    # the command's own output): nothing is dropped without a word.
-    for line in (dataset.report.summary(), *dataset.report.warnings):
-        print(line, file=sys.stderr)
+    # What was read, kept and rejected is printed to stderr when the command succeeds
+    # (core.__main__); a command refused later prints its one error sentence only.
+    _SUMMARIES.extend((dataset.report.summary(), *dataset.report.warnings))
     return dataset
+
+
+_SUMMARIES: list[str] = []
+
+
+def take_summaries() -> list[str]:
+    """The validation summaries (and warnings) of the loads since the last call; clears them.
+
+    Returns
+    -------
+    list of str
+        One summary sentence per loaded dataset, each followed by its warnings.
+    """
+    out = list(_SUMMARIES)
+    _SUMMARIES.clear()
+    return out
 
 
 def read_segments(path: str) -> pd.Series:

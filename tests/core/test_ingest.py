@@ -584,3 +584,40 @@ def test_cleanup_leaves_the_scratch_of_a_running_ingest_alone(tmp_path):
     finally:
         lock.close()
     assert {p.name for p in remove_stale_work(folder)} == {live.name, f".tmp-{live.name}.duckdb"}
+
+
+def test_cli_prints_what_it_read_kept_and_rejected(tmp_path, capsys):
+    from core.__main__ import main
+
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type,amount\n"
+        "u1,2025-03-01,purchase,5\n"
+        "u1,2025-03-01,purchase,5\n"
+        "u2,2999-01-01,view,\n"
+        "u3,2025-03-02,purchase,-3\n"
+        "u4,2025-03-02,view,\n",
+    )
+    users = _csv(tmp_path, "user_id,age\nu1,30\nu4,41\nu9,50\n", "users.csv")
+    argv = ["features", str(p), "--users", str(users), "--out", str(tmp_path / "f.csv")]
+    assert main(argv) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "events.csv: 5 rows read, 3 events loaded for 2 users, 2 rejected (date in the "
+        "future: 1; negative amount: 1), 1 exact duplicate row kept as real events; 3 rows "
+        "of user attributes.",
+        "1 user(s) in users.csv have no events in events.csv; they are kept as prospects "
+        "with zero counts.",
+    ]
+
+
+def test_a_users_file_that_matches_no_event_is_refused(tmp_path):
+    p = _csv(tmp_path, "user_id,timestamp,event_type\nu1,2025-03-01,view\n")
+    users = _csv(tmp_path, "user_id,age\n" + "".join(f"x{i},30\n" for i in range(100)), "u.csv")
+    with pytest.raises(DataError) as err:
+        ingest(p, users_source=users)
+    assert str(err.value) == (
+        "u.csv: none of its 100 user ids appear in events.csv; check that both files use the "
+        "same kind of id (for example both member numbers), or load the events without the "
+        "users file."
+    )
