@@ -846,6 +846,7 @@ def read_db_table(
         with engine.connect() as conn:
             t = sa.Table(bare, sa.MetaData(), schema=schema or None, autoload_with=conn)
             columns = [c.name for c in t.columns]
+            _check_columns(len(columns), table, LIMITS)
             cols_sql = ", ".join(f"{qident(c)} VARCHAR" for c in columns)
             casts = ", ".join(f"CAST({qident(c)} AS VARCHAR)" for c in columns)
             con.execute(f"CREATE OR REPLACE TABLE {qident(dest_table)} ({cols_sql})")

@@ -192,3 +192,14 @@ def test_preview_reads_only_the_first_rows_of_a_workbook(tmp_path, monkeypatch):
     frame = preview_source(tmp_path / "e.xlsx", n=5)
     assert frame["user_id"].tolist() == ["u0", "u1", "u2", "u3", "u4"]
     assert len(read) < 10  # the header and five rows, not 3,001
+
+
+def test_a_database_table_wider_than_the_limit_is_refused(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "wide.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE events (" + ", ".join(f"c{i} TEXT" for i in range(600)) + ")")
+    with pytest.raises(DataError) as err:
+        read_db_table(f"sqlite:///{db}", "events")
+    assert str(err.value).startswith("events has 600 columns; PersonaLab reads at most 500.")
