@@ -203,3 +203,29 @@ def test_a_database_table_wider_than_the_limit_is_refused(tmp_path):
     with pytest.raises(DataError) as err:
         read_db_table(f"sqlite:///{db}", "events")
     assert str(err.value).startswith("events has 600 columns; PersonaLab reads at most 500.")
+
+
+def test_a_utf8_mark_before_gbk_text_loses_no_row(tmp_path):
+    from tests.hostile.corpus import _bom_gbk
+
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(_bom_gbk())
+    got = _load(p)
+    assert got.encoding == "gb18030"
+    assert got.skipped == {} and got.warnings == ()
+    assert got.columns == ("user_id", "timestamp", "event_type", "campaign")
+    campaigns = dict(got.con.execute("SELECT campaign, count(*) FROM src GROUP BY 1").fetchall())
+    assert campaigns == {"春季新品": 451, "spring": 1049}
+
+
+def test_lines_in_another_encoding_are_counted_with_that_reason(tmp_path):
+    from tests.hostile.corpus import _late_bad_bytes
+
+    p = tmp_path / "late.csv"
+    p.write_bytes(_late_bad_bytes())  # valid UTF-8 for 256 KB, then one bad line
+    got = _load(p)
+    assert got.skipped == {"bytes not in the file's text encoding": 1}
+    assert got.warnings == (
+        "late.csv: 1 line(s) skipped: bytes not in the file's text encoding; the file mixes "
+        "encodings. Save it again as UTF-8 CSV and load it again.",
+    )

@@ -98,9 +98,11 @@ def _wide_csv(n: int) -> str:
 
 
 def _bom_gbk() -> bytes:
-    body = "用户ID,时间,行为,金额\n" + "".join(
-        f"m{i:04d},2025年3月{1 + i % 28}日 10:{i % 60:02d},{('浏览', '点赞', '购买')[i % 3]},"
-        f"{'' if i % 3 != 2 else '19.9'}\n"
+    """A UTF-8 mark, an English header, then GBK text: 451 of 1,500 rows name a Chinese
+    campaign (the file of issue 14, item 7, which lost exactly those rows)."""
+    body = "user_id,timestamp,event_type,campaign\n" + "".join(
+        f"m{i:04d},2025-03-{1 + i % 28:02d} 10:{i % 60:02d},{('view', 'like', 'share')[i % 3]},"
+        f"{'春季新品' if i % 3 == 0 and i <= 1350 else 'spring'}\n"
         for i in range(1500)
     )
     return codecs.BOM_UTF8 + body.encode("gbk")
