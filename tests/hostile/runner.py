@@ -14,11 +14,14 @@ Both read the child's peak resident memory from ``os.wait4``'s resource usage.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +41,24 @@ def _read(path: Path) -> str:
     return path.read_text(encoding="utf-8", errors="replace")
 
 
+#: A case taking longer than this is killed (and fails with exit code -9): a hang is a
+#: defect, and it must not stall the whole run.
+TIMEOUT_SECONDS = 120
+
+
+def _killer(pid: int) -> threading.Timer:
+    """A started timer that kills ``pid`` after TIMEOUT_SECONDS (cancel it when done)."""
+
+    def kill() -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+    timer = threading.Timer(TIMEOUT_SECONDS, kill)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
 def run_subprocess(argv: list[str], env: dict[str, str], logs: Path) -> Result:
     """``python -m core *argv`` in a fresh interpreter; its peak RSS from wait4."""
     out, err = logs / "stdout.txt", logs / "stderr.txt"
@@ -45,7 +66,11 @@ def run_subprocess(argv: list[str], env: dict[str, str], logs: Path) -> Result:
         child = subprocess.Popen(
             [sys.executable, "-m", "core", *argv], cwd=ROOT, env=env, stdout=o, stderr=e
         )
-        _pid, status, usage = os.wait4(child.pid, 0)
+        timer = _killer(child.pid)
+        try:
+            _pid, status, usage = os.wait4(child.pid, 0)
+        finally:
+            timer.cancel()
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped: tell Popen
     return Result(child.returncode, _read(out), _read(err), usage.ru_maxrss / 1024)
 
@@ -57,6 +82,8 @@ import core.ingest, core.features, core.clv, core.segmentation, core.personas  #
 for line in sys.stdin:
     job = json.loads(line)
     pid = os.fork()
+    if pid > 0:
+        print(json.dumps({"pid": pid}), flush=True)
     if pid == 0:
         code = 1
         try:
@@ -104,10 +131,14 @@ class ForkServer:
         job = {"argv": argv, "env": env, "stdout": str(out), "stderr": str(err)}
         self._proc.stdin.write(json.dumps(job) + "\n")
         self._proc.stdin.flush()
-        line = self._proc.stdout.readline()
-        if not line:
+        started = self._proc.stdout.readline()
+        if not started:
             raise RuntimeError("the fork server stopped")
-        answer = json.loads(line)
+        timer = _killer(json.loads(started)["pid"])
+        try:
+            answer = json.loads(self._proc.stdout.readline())
+        finally:
+            timer.cancel()
         return Result(answer["code"], _read(out), _read(err), answer["peak_kb"] / 1024)
 
     def close(self) -> None:
