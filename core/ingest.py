@@ -904,6 +904,9 @@ def ingest(
     try:
         con.execute("SET temp_directory = " + _sql_str(work / "spill"))
         con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws a progress bar on stderr for queries over 2 s: on the command line
+        # that is noise around the one-sentence summary or error.
+        con.execute("SET enable_progress_bar = false")
         con.execute("ATTACH " + _sql_str(tmp_out) + " AS out")
         warnings: list[str] = []
         ev = load_source(events_source, ev_name, con, table="src_events")
