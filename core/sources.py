@@ -512,8 +512,10 @@ def _check_xlsx_archive(path: Path, name: str, limits: ReadLimits) -> None:
 
 def _scan_xlsx_part(archive, part, name: str, limits: ReadLimits) -> None:
     """Stream one XML part: count rows, and find text runs longer than a cell may be."""
-    # Between two '<' there is one text node; a cell of max_cell_chars characters takes
-    # at most 6 bytes per character in XML (&quot;), so a longer run is a longer cell.
+    # Between two '<' there is one tag or one text node; a cell of max_cell_chars
+    # characters takes at most 6 bytes per character in XML (&quot;), and tags are a few
+    # hundred bytes, so a longer run is a longer cell. Counting up to '<' (not from '>')
+    # means a '>' inside the text cannot split a huge cell into short runs.
     longest_bytes = limits.max_cell_chars * 6
     long_run = re.compile(rb"[^<]{%d,}" % (longest_bytes + 1))
     is_sheet = part.filename.lower().startswith("xl/worksheets/")

@@ -229,3 +229,57 @@ def test_lines_in_another_encoding_are_counted_with_that_reason(tmp_path):
         "late.csv: 1 line(s) skipped: bytes not in the file's text encoding; the file mixes "
         "encodings. Save it again as UTF-8 CSV and load it again.",
     )
+
+
+def _workbook(path, rows):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.save(path)
+    return path
+
+
+HEADER = ["user_id", "timestamp", "event_type"]
+
+
+@pytest.mark.parametrize(
+    ("limits", "rows", "message"),
+    [
+        (
+            {"max_sheet_rows": 5},
+            [HEADER] + [[f"u{i}", "2025-03-01", "view"] for i in range(10)],
+            "e.xlsx has more than 5 rows on a sheet",
+        ),
+        (  # under the scan's bound (6 bytes a character), caught while reading the rows
+            {"max_cell_chars": 1000},
+            [HEADER, ["u1", "2025-03-01", "x" * 2000]],
+            "e.xlsx: row 2 has a cell longer than the 1,000 characters Excel allows",
+        ),
+        (  # over it: refused by the scan, before openpyxl reads anything
+            {"max_cell_chars": 1000},
+            [HEADER, ["u1", "2025-03-01", "x" * 7000]],
+            "e.xlsx has a cell longer than the 1,000 characters Excel allows",
+        ),
+        ({"max_xlsx_unpacked_bytes": 1000}, [HEADER], "e.xlsx unpacks to 0 MB, more than"),
+        ({"max_columns": 2}, [HEADER], "e.xlsx has 3 columns; PersonaLab reads at most 2."),
+    ],
+)
+def test_workbook_limits(tmp_path, limits, rows, message):
+    from core.sources import ReadLimits
+
+    path = _workbook(tmp_path / "e.xlsx", rows)
+    with pytest.raises(DataError) as err:
+        _load(path, limits=ReadLimits(**limits))
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_csv_column_limit(tmp_path):
+    from core.sources import ReadLimits
+
+    p = tmp_path / "e.csv"
+    p.write_text("user_id,timestamp,event_type,platform\nu1,2025-03-01,view,qq\n")
+    with pytest.raises(DataError) as err:
+        _load(p, limits=ReadLimits(max_columns=3))
+    assert str(err.value).startswith("e.csv has 4 columns; PersonaLab reads at most 3.")
