@@ -40,6 +40,8 @@ class ReadLimits:
     2 MB can hold one 2 GB cell), so the byte size alone bounds nothing. The defaults
     are Excel's own limits where Excel has one (a cell holds at most 32,767 characters,
     a sheet at most 1,048,576 rows), so no file Excel can save is refused by them.
+    Text files are bounded by their byte size (``max_bytes``) and DuckDB's 2 MB line
+    limit; Parquet by its declared uncompressed size; every format by ``max_columns``.
 
     Attributes
     ----------
