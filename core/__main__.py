@@ -36,9 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
     from core.cli._common import take_summaries
 
+    take_summaries()  # nothing left over from an earlier in-process call
     parser = build_parser()
     args = parser.parse_args(argv)
-    take_summaries()  # nothing left over from an earlier in-process call
     try:
         args._run(args)
     except DataError as exc:

@@ -301,7 +301,7 @@ def _hash_input(source: Any) -> str:
     return h.hexdigest()
 
 
-def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, drop_duplicates) -> str:
+def _dataset_id(events, users, mapping, users_mapping, privacy, as_of) -> str:
     parts = {
         "events": _hash_input(events),
         "users": _hash_input(users),
@@ -309,7 +309,6 @@ def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, drop_dupl
         "users_mapping": sorted((users_mapping or {}).items()),
         "privacy": privacy.fingerprint(),
         "as_of": as_of,
-        "drop_duplicates": drop_duplicates,
         "version": 2,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
@@ -885,8 +884,10 @@ def ingest(
         if source is not None and not isinstance(source, DbTable):
             detect_format(name)
     dataset_id = _dataset_id(
-        events_source, users_source, mapping, users_mapping, privacy, as_of_iso, drop_duplicates
+        events_source, users_source, mapping, users_mapping, privacy, as_of_iso
     )
+    if drop_duplicates:  # the same inputs without their duplicates: another dataset
+        dataset_id = hashlib.sha256(f"{dataset_id}|drop_duplicates".encode()).hexdigest()[:16]
     final = Path(dest) if dest else datasets_dir() / f"{dataset_id}.duckdb"
     remove_stale_work(datasets_dir(), final.parent)
     if dest is None and final.exists():
