@@ -68,7 +68,7 @@ def _pick_source():
     return events, users
 
 
-def _load(events, users, ev_over, us_over, action) -> None:
+def _load(events, users, ev_over, us_over, action, drop_duplicates=False) -> None:
     """Ingest with progress; on success make it the current dataset, else one st.error."""
     with st.status("Loading your data...", expanded=True) as status:
         st.write("Reading the file, recognising columns, checking every row...")
@@ -83,6 +83,7 @@ def _load(events, users, ev_over, us_over, action) -> None:
                 mapping=ev_over,
                 users_mapping=us_over,
                 privacy=PrivacyOptions(action=action),
+                drop_duplicates=drop_duplicates,
             )
         except DataError as exc:
             status.update(label="The data could not be loaded", state="error", expanded=False)
@@ -132,6 +133,12 @@ if events is not None and ev_preview is not None:
             key="data_privacy",
             help="Detected by column name and by content, before anything is saved.",
         )
+        drop_duplicates = st.checkbox(
+            "Remove exact duplicate rows",
+            key="data_drop_duplicates",
+            help="Off: rows repeated exactly are counted in the report and kept, since two "
+            "identical orders can both be real. On: only the first of each is kept.",
+        )
         submitted = st.form_submit_button("Load dataset", type="primary")
     if submitted:
         try:
@@ -140,7 +147,7 @@ if events is not None and ev_preview is not None:
         except DataError as exc:
             st.error(str(exc))
         else:
-            _load(events, users, ev_over, us_over, action)
+            _load(events, users, ev_over, us_over, action, drop_duplicates)
 elif (
     events is None
     and not source_error

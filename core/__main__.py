@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
+    from core.cli._common import take_summaries
+
+    take_summaries()  # nothing left over from an earlier in-process call
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -75,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    # On success, what every load read, kept and rejected (stdout stays the command's).
+    for line in take_summaries():
+        print(line, file=sys.stderr)
     return 0
 
 

@@ -4,7 +4,9 @@
 pseudonymises personal data (``core.privacy``), then does every transformation in
 DuckDB SQL: event types and platforms through synonym-table joins, timestamps through a
 ``TRY_CAST``/``TRY_STRPTIME`` chain whose order is decided per column on a sample,
-amounts cast and checked, future dates and exact duplicates removed. Rejected rows are
+amounts cast and checked (not finite, negative or implausibly large amounts and dates
+in the future or before 1980 are rejected), exact duplicates counted (and removed on
+request). Rejected rows are
 kept (up to 1000, with a reason). Work happens in a scratch database; the result is
 written to a temporary file that is renamed into place only when everything succeeded,
 so a bad file changes nothing already saved, and raw personal data never reaches it.
@@ -21,7 +23,6 @@ import os
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,14 @@ from core.schema import (
     DataError,
     guess_mapping,
 )
-from core.sources import DbTable, LoadedSource, load_source, qident, source_name
+from core.sources import (
+    DbTable,
+    LoadedSource,
+    detect_format,
+    load_source,
+    qident,
+    source_name,
+)
 
 REJECTED_SAMPLE_ROWS = 1000
 TIMESTAMP_SAMPLE_ROWS = 2000
@@ -117,16 +125,34 @@ _AMOUNT_CLEAN = r"[¥￥$€£,\s]|RMB|CNY|USD|元"
 # semicolon-separated exports; "1,234" stays a thousands separator.
 _DECIMAL_COMMA = r"[-+]?\d+,\d{1,2}"
 
+#: Events dated before this are placeholders or typing errors (1900-01-01, the Excel
+#: zero date, 1970 epoch zeros), not interactions: they would make tenure run to 45,000
+#: days. Social-media and e-commerce logs start well after it (the CDNOW log is 1997).
+EARLIEST_EVENT_DATE = dt.datetime(1980, 1, 1)
+#: Largest amount of one event accepted. Larger values (1e308, 1e18) are export errors;
+#: summed they would overflow to infinity and poison monetary value and CLV.
+MAX_AMOUNT = 1e12
+
 # Reasons a row is rejected, in the order they are checked (first match wins).
 REJECT_REASONS: tuple[tuple[str, str], ...] = (
     ("missing user id", "__user_id IS NULL"),
     ("missing timestamp", "__ts_raw IS NULL"),
     ("timestamp not understood", "__timestamp IS NULL"),
     ("date in the future", "__timestamp > $future"),
+    ("date before 1980", "__timestamp < $earliest"),
     ("missing event type", "__event_type IS NULL"),
-    ("amount is not a number", "__amount_raw IS NOT NULL AND __amount IS NULL"),
+    (
+        "amount is not a number",
+        "__amount_raw IS NOT NULL AND (__amount IS NULL OR isnan(__amount) OR isinf(__amount))",
+    ),
     ("negative amount", "__amount < 0"),
+    ("amount too large", "__amount > $max_amount"),
 )
+
+
+def _count(n: int, word: str) -> str:
+    """'1 row', '2,345 rows'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,6 +161,8 @@ class IngestReport:
 
     ``date_min``/``date_max`` are ``datetime`` objects; every count is an int; dict
     fields map a name to a count (or a source column to its canonical field).
+    ``duplicate_rows`` counts exact duplicate events found (beyond the first of each);
+    ``duplicates_removed`` how many of them were dropped (0 unless ``drop_duplicates``).
     """
 
     source_name: str
@@ -158,6 +186,31 @@ class IngestReport:
     encoding: str | None = None
     as_of: str | None = None
     min_group_size: int = 10
+    duplicate_rows: int = 0
+    users_without_events: int = 0
+
+    def summary(self) -> str:
+        """One sentence with the counts: rows read, loaded, rejected by reason, duplicates.
+
+        The command line prints it (with the warnings) to stderr after every load and the
+        Data page shows the same sentence, so both report the same numbers.
+        """
+        text = (
+            f"{self.source_name}: {_count(self.rows_read, 'row')} read, "
+            f"{_count(self.rows_loaded, 'event')} loaded for {_count(self.users, 'user')}, "
+            f"{self.rows_rejected:,} rejected"
+        )
+        if self.rejected_by_reason:
+            text += " (" + "; ".join(f"{k}: {v:,}" for k, v in self.rejected_by_reason.items())
+            text += ")"
+        if self.duplicate_rows:
+            kept = self.duplicate_rows - self.duplicates_removed
+            text += f", {_count(self.duplicate_rows, 'exact duplicate row')} " + (
+                "removed" if not kept else "kept as real events"
+            )
+        if self.user_rows:
+            text += f"; {_count(self.user_rows, 'row')} of user attributes"
+        return text + "."
 
     @property
     def rows_rejected(self) -> int:
@@ -181,6 +234,8 @@ class IngestReport:
         kwargs = {k: v for k, v in data.items() if k in names}
         for key in ("date_min", "date_max"):
             kwargs[key] = dt.datetime.fromisoformat(kwargs[key])
+        # Reports written before duplicates were counted separately: all were removed.
+        kwargs.setdefault("duplicate_rows", kwargs.get("duplicates_removed", 0))
         for key, f in names.items():
             if key in kwargs and isinstance(kwargs[key], list) and "tuple" in str(f.type):
                 kwargs[key] = tuple(kwargs[key])
@@ -230,6 +285,8 @@ def _hash_input(source: Any) -> str:
         h.update(f"{source.url}|{source.table}|{time.time_ns()}".encode())
     elif isinstance(source, (str, Path)):
         path = Path(source)
+        if path.is_dir():
+            raise DataError(f"{path.name} is a folder, not a file. Pick the data file inside it.")
         if not path.is_file():
             raise DataError(f"{path.name}: file not found. Check the path and try again.")
         with open(path, "rb") as fh:
@@ -259,7 +316,7 @@ def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, names) ->
         "users_mapping": sorted((users_mapping or {}).items()),
         "privacy": privacy.fingerprint(),
         "as_of": as_of,
-        "version": 1,
+        "version": 2,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
 
@@ -333,8 +390,62 @@ def _choose_timestamp_sql(
             f"{file_name}: dates in '{column}' such as 1/3/2025 could be day-first or "
             "month-first; they were read day-first. Use 2025-03-01 style dates to be sure."
         )
-    chain = ", ".join(TIMESTAMP_FORMATS[i][1].replace("{x}", x) for i in ranked)
+    templates = [TIMESTAMP_FORMATS[i][1] for i in ranked]
+    iso = TIMESTAMP_FORMATS[0][1]
+    if iso in templates:
+        shift = _offset_shift(con, table, x, column, file_name, warnings)
+        if shift is not None:
+            templates[templates.index(iso)] = shift
+    chain = ", ".join(t.replace("{x}", x) for t in templates)
     return f"COALESCE({chain})", names, warnings
+
+
+# An ISO time followed by a UTC offset: 10:00Z, 10:00:00+08:00, 10:00:00.5-0500, 10:00+08.
+_OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
+_OFFSET_SQL = (
+    "CASE WHEN upper(o) = 'Z' THEN 0 ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END) * "
+    "(CAST(o[2:3] AS INTEGER) * 60 + COALESCE(TRY_CAST(NULLIF(replace(o[4:], ':', ''), '') "
+    "AS INTEGER), 0)) END"
+)
+
+
+def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings: list[str]):
+    """ISO-time SQL that lines up mixed UTC offsets, or None when the column has at most one.
+
+    DuckDB's TIMESTAMP cast keeps the wall-clock time and ignores an offset, which is
+    right when every value has the same offset (times stay local, as given) and wrong
+    when they differ: 10:00+08:00 and 10:00Z are eight hours apart. Then every value with
+    an offset is moved to the most common offset, and a warning says so.
+    """
+    rows = con.execute(
+        f"SELECT minutes, count(*) AS n FROM (SELECT {_OFFSET_SQL} AS minutes FROM "
+        f"(SELECT regexp_extract(v, '(Z|z|[+-]\\d{{2}}(:?\\d{{2}})?)$') AS o FROM "
+        f"(SELECT {x} AS v FROM {qident(table)}) WHERE regexp_matches(v, '{_OFFSET_RE}'))) "
+        "GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    if len(rows) < 2:
+        return None
+    target = rows[0][0]
+    label = _offset_label(target)
+    others = ", ".join(f"{_offset_label(m)} on {_count(n, 'row')}" for m, n in rows[1:4])
+    warnings.append(
+        f"{file_name}: times in '{column}' carry different UTC offsets ({label} on "
+        f"{_count(rows[0][1], 'row')}, {others}{', ...' if len(rows) > 4 else ''}); they were all "
+        f"converted to {label}, the most common one, so that they line up."
+    )
+    return (
+        f"CASE WHEN regexp_matches({{x}}, '{_OFFSET_RE}') THEN "
+        f"CAST(TRY_CAST({{x}} AS TIMESTAMPTZ) AS TIMESTAMP) + INTERVAL ({int(target)}) MINUTE "
+        "ELSE TRY_CAST({x} AS TIMESTAMP) END"
+    )
+
+
+def _offset_label(minutes: int) -> str:
+    """+08:00 style label of an offset in minutes (UTC for zero)."""
+    if not minutes:
+        return "UTC"
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
 def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
@@ -422,7 +533,12 @@ def _parse_as_of(as_of) -> str | None:
 
 
 def _build_events(
-    con, src: LoadedSource, mapping: dict, plan: dict[str, str], warnings: list[str]
+    con,
+    src: LoadedSource,
+    mapping: dict,
+    plan: dict[str, str],
+    warnings: list[str],
+    drop_duplicates: bool = False,
 ) -> dict:
     """Create out.events and out.rejected from the landed source; return counts for the report."""
     if not con.execute(f"SELECT count(*) FROM {qident(src.table)}").fetchall()[0][0]:
@@ -475,12 +591,14 @@ def _build_events(
           {joins}
         )
         """,
-        {"future": future},
+        {"future": future, "earliest": EARLIEST_EVENT_DATE, "max_amount": MAX_AMOUNT},
     )
     stats = con.execute(
         """SELECT count(*), count(__timestamp), count(__amount_raw),
-                  count(*) FILTER (__amount >= 0), count(*) FILTER (__reason IS NULL)
-           FROM staged"""
+                  count(*) FILTER (__amount BETWEEN 0 AND $max_amount),
+                  count(*) FILTER (__reason IS NULL)
+           FROM staged""",
+        {"max_amount": MAX_AMOUNT},
     ).fetchall()[0]
     rows_read, ts_ok, amount_present, amount_ok, valid = stats
     if rows_read == 0:
@@ -506,7 +624,7 @@ def _build_events(
         col = {
             "missing user id": next(c for c, fld in mapping.items() if fld == "user_id"),
             "missing event type": next(c for c, fld in mapping.items() if fld == "event_type"),
-        }.get(top, ts_col if "timestamp" in top or "future" in top else amount_col)
+        }.get(top, ts_col if "timestamp" in top or "date" in top else amount_col)
         raise DataError(
             f"{src.name}: no row could be loaded; every row was rejected, mostly for "
             f"'{top}' (column '{col}'). Fix that column or map another one, then load again."
@@ -530,16 +648,23 @@ def _build_events(
     # Stored clustered by user, then time: every per-user aggregation (features,
     # personas, CLV, lifecycle) then finds each user's rows together, which takes about
     # a third off the feature build on 10M events (benchmarks/bench_features.py).
+    # Exact duplicates (every loaded field equal) are counted always and removed only on
+    # request: logs legitimately repeat a row (two identical orders on one day in the
+    # CDNOW log), so dropping them by default loses real purchases.
+    distinct = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL)"
+    ).fetchall()[0][0]
     con.execute(
         f"INSERT INTO out.events SELECT *, {_UID_SQL.format(user_id='__user_id')} FROM "
-        f"(SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL) "
-        "ORDER BY __user_id, __timestamp"
+        f"(SELECT {'DISTINCT ' if drop_duplicates else ''}{select} FROM staged "
+        "WHERE __reason IS NULL) ORDER BY __user_id, __timestamp"
     )
     write_activity_tables(con, "out")
     loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
     return {
         "rows_read": rows_read,
         "rows_loaded": loaded,
+        "duplicate_rows": valid - distinct,
         "duplicates_removed": valid - loaded,
         "rejected_by_reason": by_reason,
         "timestamp_formats": tuple(ts_names),
@@ -716,6 +841,7 @@ def ingest(
     as_of: Any = None,
     source_name: str | None = None,
     users_name: str | None = None,
+    drop_duplicates: bool = False,
 ) -> Dataset:
     """Read, map, validate and pseudonymise events (and users) into a DuckDB dataset.
 
@@ -737,6 +863,10 @@ def ingest(
         Reference date stored with the dataset (features measure recency to it).
     source_name, users_name : str, optional
         Display names for uploads (their extension decides the format).
+    drop_duplicates : bool
+        Remove exact duplicate event rows (every loaded field equal). Off by default:
+        they are counted in the report (``duplicate_rows``) and kept, because a log can
+        hold two identical real events.
 
     Returns
     -------
@@ -755,10 +885,18 @@ def ingest(
 
     ev_name = source_name or _display(events_source, "events")
     us_name = users_name or (_display(users_source, "users") if users_source is not None else None)
+    # Names are checked before a stored copy is reused: the same bytes under a name
+    # PersonaLab does not read are still refused.
+    for name, source in ((ev_name, events_source), (us_name, users_source)):
+        if source is not None and not isinstance(source, DbTable):
+            detect_format(name)
     dataset_id = _dataset_id(
         events_source, users_source, mapping, users_mapping, privacy, as_of_iso, (ev_name, us_name)
     )
+    if drop_duplicates:  # the same inputs without their duplicates: another dataset
+        dataset_id = hashlib.sha256(f"{dataset_id}|drop_duplicates".encode()).hexdigest()[:16]
     final = Path(dest) if dest else datasets_dir() / f"{dataset_id}.duckdb"
+    remove_stale_work(datasets_dir(), final.parent)
     if dest is None and final.exists():
         try:
             return open_dataset(final)
@@ -766,13 +904,17 @@ def ingest(
             final.unlink(missing_ok=True)
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ingest-", dir=datasets_dir()))
-    tmp_out = final.parent / f".tmp-{uuid.uuid4().hex}.duckdb"
+    lock = _claim(work)
+    tmp_out = final.parent / f".tmp-{work.name}.duckdb"
     # Scratch work in memory (spilling to ``work/spill`` when large): raw, not yet
     # pseudonymised values are never written to a database file.
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET temp_directory = " + _sql_str(work / "spill"))
         con.execute("SET TimeZone = 'UTC'")
+        # DuckDB draws a progress bar on stderr for queries over 2 s: on the command line
+        # that is noise around the one-sentence summary or error.
+        con.execute("SET enable_progress_bar = false")
         con.execute("ATTACH " + _sql_str(tmp_out) + " AS out")
         warnings: list[str] = []
         ev = load_source(events_source, ev_name, con, table="src_events")
@@ -796,11 +938,31 @@ def ingest(
                     uid_hashed = True
                     notes.append(f"{ev.name}: user ids hashed too, to match {us.name}.")
         salt = resolve_salt(privacy)
-        counts = _with_salt(con, salt, lambda: _build_events(con, ev, ev_map, plan, warnings))
+        counts = _with_salt(
+            con, salt, lambda: _build_events(con, ev, ev_map, plan, warnings, drop_duplicates)
+        )
         user_rows, custom = _with_salt(
             con, salt, lambda: _build_users(con, us, us_map, us_plan, uid_hashed, warnings)
         )
+        users_without_events = 0
         if us is not None and user_rows:
+            users_without_events = con.execute(
+                "SELECT count(*) FROM out.users u WHERE NOT EXISTS "
+                "(SELECT 1 FROM out.events e WHERE e.user_id = u.user_id)"
+            ).fetchall()[0][0]
+            if users_without_events == user_rows:
+                # Every users row would become a user with no events (a "prospect"):
+                # two files keyed by different ids, not a real audience.
+                raise DataError(
+                    f"{us.name}: none of its {user_rows:,} user ids appear in {ev.name}; "
+                    "check that both files use the same kind of id (for example both "
+                    "member numbers), or load the events without the users file."
+                )
+            if users_without_events:
+                warnings.append(
+                    f"{users_without_events:,} user(s) in {us.name} have no events in "
+                    f"{ev.name}; they are kept as prospects with zero counts."
+                )
             unmatched = con.execute(
                 "SELECT count(DISTINCT user_id) FROM out.events e WHERE NOT EXISTS "
                 "(SELECT 1 FROM out.users u WHERE u.user_id = e.user_id)"
@@ -815,7 +977,7 @@ def ingest(
         ).fetchall()[0]
         report = IngestReport(
             source_name=ev.name,
-            rows_read=int(counts["rows_read"]),
+            rows_read=int(counts["rows_read"]) + sum(ev.skipped.values()),
             rows_loaded=int(counts["rows_loaded"]),
             users=int(users),
             date_min=dmin,
@@ -823,11 +985,13 @@ def ingest(
             event_type_counts=_counts(con, "event_type"),
             platform_counts=_counts(con, "platform"),
             duplicates_removed=int(counts["duplicates_removed"]),
-            rejected_by_reason={k: int(v) for k, v in counts["rejected_by_reason"].items()},
+            duplicate_rows=int(counts["duplicate_rows"]),
+            rejected_by_reason=_merge_counts(ev.skipped, counts["rejected_by_reason"]),
             mapping=ev_map,
             unmapped_columns=tuple(c for c in ev.columns if c not in ev_map),
             users_mapping=us_map,
             user_rows=int(user_rows),
+            users_without_events=int(users_without_events),
             custom_user_columns=custom,
             privacy_actions=tuple(notes),
             warnings=tuple(warnings),
@@ -856,10 +1020,97 @@ def ingest(
     finally:
         with contextlib.suppress(duckdb.Error):
             con.close()
-        shutil.rmtree(work, ignore_errors=True)
         for leftover in (tmp_out, Path(f"{tmp_out}.wal")):
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
+        lock.close()
     return Dataset(final, dataset_id, report)
+
+
+#: Scratch files whose owner cannot be told (written before work folders were locked)
+#: are removed once they are this old.
+STALE_AFTER_SECONDS = 3600
+
+
+def _claim(work: Path):
+    """Lock ``work/.lock`` for this ingest; the open file holds the lock until closed."""
+    handle = open(work / ".lock", "w")  # noqa: SIM115 - closed in ingest's finally
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def _in_use(work: Path) -> bool:
+    """True while an ingest (in any process) holds ``work/.lock``."""
+    lock = work / ".lock"
+    if not lock.exists():  # just created, or left by an older version: judge by age
+        return time.time() - work.stat().st_mtime < STALE_AFTER_SECONDS
+    try:
+        import fcntl
+    except ImportError:  # no advisory locks (Windows): judge by age
+        return time.time() - lock.stat().st_mtime < STALE_AFTER_SECONDS
+    with open(lock) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def remove_stale_work(*folders: Path) -> list[Path]:
+    """Delete scratch left by ingests that died (``kill -9``, power loss, out of memory).
+
+    An ingest works in ``<datasets>/ingest-*/`` and writes ``.tmp-ingest-*.duckdb`` next to
+    its destination, holding a lock on ``ingest-*/.lock`` until it ends; its ``finally``
+    removes both, but a killed process runs no ``finally``. Every ingest calls this first:
+    a work folder whose lock nobody holds, and a temporary database whose work folder is
+    gone or unlocked, are removed. Live ingests of other processes are left alone.
+
+    Parameters
+    ----------
+    *folders : Path
+        Folders to clean (the datasets folder and the destination's folder).
+
+    Returns
+    -------
+    list of Path
+        What was removed.
+    """
+    removed: list[Path] = []
+    for folder in dict.fromkeys(Path(f) for f in folders):
+        if not folder.is_dir():
+            continue
+        for work in folder.glob("ingest-*"):
+            with contextlib.suppress(OSError):
+                if work.is_dir() and not _in_use(work):
+                    shutil.rmtree(work, ignore_errors=True)
+                    removed.append(work)
+        for tmp in folder.glob(".tmp-*.duckdb*"):
+            owner = tmp.name.removeprefix(".tmp-").split(".duckdb")[0]
+            with contextlib.suppress(OSError):
+                if owner.startswith("ingest-"):
+                    live = any(
+                        (f / owner).is_dir() and _in_use(f / owner)
+                        for f in (folder, datasets_dir())
+                    )
+                else:
+                    live = time.time() - tmp.stat().st_mtime < STALE_AFTER_SECONDS
+                if not live:
+                    tmp.unlink()
+                    removed.append(tmp)
+    return removed
+
+
+def _merge_counts(*parts: Mapping[str, int]) -> dict[str, int]:
+    """Add up reason -> count mappings, largest first (ties by name)."""
+    total: dict[str, int] = {}
+    for part in parts:
+        for key, n in part.items():
+            total[key] = total.get(key, 0) + int(n)
+    return dict(sorted(total.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 def _with_salt(con, salt: str, fn):
@@ -940,13 +1191,12 @@ def preview_source(source: Any, name: str | None = None, n: int = 5) -> pd.DataF
     pandas.DataFrame
         All columns as str; raises DataError on unreadable input like :func:`ingest`.
     """
-    from core.sources import detect_format
-
     name = name or source_name(source)
     head = _text_head(source, name) if detect_format(name) in ("csv", "tsv") else None
     con = duckdb.connect()
     try:
-        load_source(source if head is None else head, name, con, table="preview")
+        # Only the first rows of a workbook are read: a 1M-row sheet previews at once.
+        load_source(source if head is None else head, name, con, table="preview", max_rows=n)
         return con.execute(f"SELECT * FROM preview LIMIT {int(n)}").df()
     finally:
         con.close()

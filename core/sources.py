@@ -18,6 +18,8 @@ import re
 import shutil
 import tempfile
 import unicodedata
+import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +30,45 @@ from core.schema import DataError
 
 #: Default upper limit of one input file; override with PERSONALAB_MAX_UPLOAD_MB.
 DEFAULT_MAX_BYTES = 500 * 1024 * 1024
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadLimits:
+    """What one input file may hold; every reader checks these before or while reading.
+
+    A small file can unpack to far more than its size (an ``.xlsx`` is a zip archive:
+    2 MB can hold one 2 GB cell), so the byte size alone bounds nothing. The defaults
+    are Excel's own limits where Excel has one (a cell holds at most 32,767 characters,
+    a sheet at most 1,048,576 rows), so no file Excel can save is refused by them.
+    Text files are bounded by their byte size (``max_bytes``) and DuckDB's 2 MB line
+    limit; Parquet by its declared uncompressed size; every format by ``max_columns``.
+
+    Attributes
+    ----------
+    max_columns : int
+        Columns of one table (the column mapping form shows one row per column).
+    max_cell_chars : int
+        Characters in one spreadsheet cell.
+    max_sheet_rows : int
+        Rows of one worksheet.
+    max_xlsx_unpacked_bytes : int
+        Total unpacked size of the parts of one workbook.
+    max_compression_ratio : float
+        Unpacked / packed size of one part of a workbook above 20 MB unpacked; office
+        files pack 5 to 20 times, zip bombs thousands of times.
+    max_parquet_unpacked_bytes : int
+        Uncompressed data size of one Parquet file.
+    """
+
+    max_columns: int = 500
+    max_cell_chars: int = 32_767
+    max_sheet_rows: int = 1_048_576
+    max_xlsx_unpacked_bytes: int = 1024**3
+    max_compression_ratio: float = 100.0
+    max_parquet_unpacked_bytes: int = 4 * 1024**3
+
+
+LIMITS = ReadLimits()
 SAMPLE_BYTES = 256 * 1024
 CHUNK_BYTES = 4 * 1024 * 1024
 FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl")
@@ -65,7 +106,10 @@ class DbTable:
 
 @dataclasses.dataclass(frozen=True)
 class LoadedSource:
-    """A source landed in DuckDB: table ``table`` in ``con``, every column VARCHAR."""
+    """A source landed in DuckDB: table ``table`` in ``con``, every column VARCHAR.
+
+    ``skipped`` counts the lines the reader could not turn into a row, by reason.
+    """
 
     con: duckdb.DuckDBPyConnection
     table: str
@@ -76,6 +120,7 @@ class LoadedSource:
     delimiter: str | None = None
     warnings: tuple[str, ...] = ()
     formula_cells: dict = dataclasses.field(default_factory=dict)
+    skipped: dict = dataclasses.field(default_factory=dict)
 
     @property
     def relation(self) -> duckdb.DuckDBPyRelation:
@@ -158,6 +203,16 @@ def _check_size(path: Path, name: str, limit: int) -> None:
         )
 
 
+def _check_columns(n_columns: int, name: str, limits: ReadLimits) -> None:
+    """Refuse a table wider than ``limits.max_columns``, naming both numbers."""
+    if n_columns > limits.max_columns:
+        raise DataError(
+            f"{name} has {n_columns:,} columns; PersonaLab reads at most "
+            f"{limits.max_columns:,}. Keep the columns you need (user, time, event type and "
+            "the attributes to analyse), save the file and load it again."
+        )
+
+
 def _looks_binary(sample: bytes) -> bool:
     """True when a byte sample is not text: NUL bytes or many control characters."""
     if not sample:
@@ -188,7 +243,13 @@ def detect_encoding(sample: bytes) -> str:
     GB18030, the superset of GB2312 and GBK.
     """
     if sample.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        rest = sample[len(codecs.BOM_UTF8) :]
+        if _decode(rest, "utf-8") is not None:
+            return "utf-8-sig"
+        # A UTF-8 mark followed by other bytes (a GBK file saved by a tool that adds the
+        # mark): the bytes decide, and the transcoder skips the mark.
+        other = detect_encoding(rest)
+        return other if other != "utf-8" else "utf-8-sig"
     if sample[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
         return "utf-16"
     try:
@@ -251,6 +312,8 @@ def _transcode(path: Path, encoding: str, tmpdir: Path, name: str) -> Path:
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     try:
         with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as out:
+            if encoding not in ("utf-16", "utf-8-sig") and src.read(3) != codecs.BOM_UTF8:
+                src.seek(0)  # a UTF-8 mark before non-UTF-8 text is not part of the text
             while chunk := src.read(CHUNK_BYTES):
                 out.write(decoder.decode(chunk))
             out.write(decoder.decode(b"", final=True))
@@ -300,7 +363,9 @@ def _check_header(columns: list[str], name: str) -> None:
         )
 
 
-def _read_text(path: Path, name: str, fmt: str, con, table: str, tmpdir: Path) -> LoadedSource:
+def _read_text(
+    path: Path, name: str, fmt: str, con, table: str, tmpdir: Path, limits: ReadLimits = LIMITS
+) -> LoadedSource:
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     for magic, what in _MAGIC.items():
@@ -324,6 +389,7 @@ def _read_text(path: Path, name: str, fmt: str, con, table: str, tmpdir: Path) -
     delimiter = sniff_delimiter(text.lstrip("\ufeff"), fmt)
     first_line = text.lstrip("\ufeff").splitlines()[0]
     header = next(csv.reader([first_line], delimiter=delimiter))
+    _check_columns(len(header), name, limits)
     _check_header([h.strip() for h in header], name)
     rejects = f"{table}_rejects"
     try:
@@ -335,18 +401,22 @@ def _read_text(path: Path, name: str, fmt: str, con, table: str, tmpdir: Path) -
             {"path": str(csv_path), "delim": delimiter},
         )
     except duckdb.Error as exc:
+        if "maximum line size" in str(exc).lower():
+            raise DataError(
+                f"{name} has a line longer than 2 MB, far more than one event needs; check "
+                "for a cell holding a whole document or a missing closing quote, fix it and "
+                "load the file again."
+            ) from None
         raise DataError(
             f"{name} could not be read as a {_DELIMITER_NAMES.get(delimiter, delimiter)}-"
             f"separated table ({str(exc).splitlines()[0][:120]}). Check that it is a CSV "
             "export and try again."
         ) from None
-    warnings = []
-    bad_lines = con.execute(f"SELECT count(DISTINCT line) FROM {rejects}").fetchall()[0][0]
-    if bad_lines:
-        warnings.append(
-            f"{name}: {bad_lines:,} line(s) had a different number of fields than the header "
-            "and were skipped."
-        )
+    skipped = _skipped_lines(con, rejects)
+    warnings = [
+        f"{name}: {n:,} line(s) skipped: {reason}" + _SKIP_ADVICE.get(reason, ".")
+        for reason, n in skipped.items()
+    ]
     columns = tuple(c for c in con.table(table).columns)
     if len(columns) == 1:
         only = columns[0]
@@ -357,7 +427,36 @@ def _read_text(path: Path, name: str, fmt: str, con, table: str, tmpdir: Path) -
                 f"to use the {_DELIMITER_NAMES[hint[0]]} as separator. Save it as a "
                 "comma-separated CSV and load it again."
             )
-    return LoadedSource(con, table, name, fmt, columns, encoding, delimiter, tuple(warnings))
+    return LoadedSource(
+        con, table, name, fmt, columns, encoding, delimiter, tuple(warnings), skipped=skipped
+    )
+
+
+# DuckDB's reject error types -> the reason a person reads (and the report counts).
+_SKIP_REASONS = {
+    "INVALID ENCODING": "bytes not in the file's text encoding",
+    "TOO MANY COLUMNS": "more fields than the header",
+    "MISSING COLUMNS": "fewer fields than the header",
+    "UNQUOTED VALUE": "a quote in the middle of a value",
+}
+_SKIP_ADVICE = {
+    "bytes not in the file's text encoding": (
+        "; the file mixes encodings. Save it again as UTF-8 CSV and load it again."
+    ),
+}
+
+
+def _skipped_lines(con, rejects: str) -> dict[str, int]:
+    """Lines the CSV reader skipped, counted by reason (one reason per line)."""
+    rows = con.execute(
+        f"SELECT error_type, count(*) FROM (SELECT line, min(error_type) AS error_type "
+        f"FROM {rejects} GROUP BY line) GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    out: dict[str, int] = {}
+    for error_type, n in rows:
+        reason = _SKIP_REASONS.get(str(error_type), "line could not be read")
+        out[reason] = out.get(reason, 0) + int(n)
+    return out
 
 
 def _cell_text(value: Any) -> str | None:
@@ -371,6 +470,87 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
+_XLSX_UNREADABLE = (
+    "{name} could not be opened as an Excel .xlsx workbook. Open it in Excel, save it "
+    "again as .xlsx (or CSV) and load it again."
+)
+# A worksheet row element (<row ...> or a prefixed <x:row ...>).
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+
+
+def _check_xlsx_archive(path: Path, name: str, limits: ReadLimits) -> None:
+    """Refuse a workbook that unpacks too big, packs like a zip bomb, or holds too many rows
+    or a cell longer than Excel allows — from the zip directory and one streaming pass
+    over the XML (1 MB at a time), before openpyxl builds anything in memory.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
+    with archive:
+        parts = archive.infolist()
+        unpacked = sum(p.file_size for p in parts)
+        if unpacked > limits.max_xlsx_unpacked_bytes:
+            raise DataError(
+                f"{name} unpacks to {unpacked / 1024**2:,.0f} MB, more than the "
+                f"{limits.max_xlsx_unpacked_bytes / 1024**2:,.0f} MB PersonaLab reads from "
+                "one workbook. Save the sheet as CSV (or split it) and load that instead."
+            )
+        for part in parts:
+            ratio = part.file_size / max(part.compress_size, 1)
+            if part.file_size > 20 * 1024**2 and ratio > limits.max_compression_ratio:
+                raise DataError(
+                    f"{name} is packed {ratio:,.0f} times tighter than a normal workbook, "
+                    "which is how a damaged or malicious file looks; open it in Excel, save "
+                    "it as CSV and load that instead."
+                )
+        for part in parts:
+            lower = part.filename.lower()
+            if lower.endswith(".xml") and (
+                lower.startswith("xl/worksheets/") or lower == "xl/sharedstrings.xml"
+            ):
+                _scan_xlsx_part(archive, part, name, limits)
+
+
+def _scan_xlsx_part(archive, part, name: str, limits: ReadLimits) -> None:
+    """Stream one XML part: count rows, and find text runs longer than a cell may be."""
+    # Between two '<' there is one tag or one text node; a cell of max_cell_chars
+    # characters takes at most 6 bytes per character in XML (&quot;), and tags are a few
+    # hundred bytes, so a longer run is a longer cell. Counting up to '<' (not from '>')
+    # means a '>' inside the text cannot split a huge cell into short runs.
+    longest_bytes = limits.max_cell_chars * 6
+    long_run = re.compile(rb"[^<]{%d,}" % (longest_bytes + 1))
+    is_sheet = part.filename.lower().startswith("xl/worksheets/")
+    rows = 0
+    run = 0  # length of the text run continuing from the previous chunk
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(CHUNK_BYTES // 4):
+                first = chunk.find(b"<")
+                if first < 0:
+                    run += len(chunk)
+                else:
+                    run += first
+                if run > longest_bytes or long_run.search(chunk):
+                    raise DataError(
+                        f"{name} has a cell longer than the {limits.max_cell_chars:,} "
+                        "characters Excel allows; check the file came from Excel, shorten "
+                        "that cell (or save as CSV) and load it again."
+                    )
+                if first >= 0:
+                    run = len(chunk) - chunk.rfind(b"<") - 1
+                if is_sheet:
+                    rows += len(_ROW_TAG.findall(chunk))
+                    if rows > limits.max_sheet_rows:
+                        raise DataError(
+                            f"{name} has more than {limits.max_sheet_rows:,} rows on a sheet, "
+                            "more than Excel itself allows; save the data as CSV or Parquet "
+                            "and load that instead."
+                        )
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError):
+        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
+
+
 def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
     import openpyxl
 
@@ -378,20 +558,29 @@ def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
         # data_only=False: formulas come back as their text ("=A1*2") and are never evaluated.
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception:
-        raise DataError(
-            f"{name} could not be opened as an Excel .xlsx workbook. Open it in Excel, "
-            "save it again as .xlsx (or CSV) and load it again."
-        ) from None
+        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
     try:
         ws = wb.worksheets[0]
         yield from ws.iter_rows(values_only=True)
+    except DataError:
+        raise
+    except Exception:  # damaged XML found while streaming (openpyxl raises many types)
+        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
     finally:
         wb.close()
 
 
-def _read_xlsx(path: Path, name: str, con, table: str) -> LoadedSource:
+def _read_xlsx(
+    path: Path,
+    name: str,
+    con,
+    table: str,
+    limits: ReadLimits = LIMITS,
+    max_rows: int | None = None,
+) -> LoadedSource:
     import pandas as pd
 
+    _check_xlsx_archive(path, name, limits)
     rows = _xlsx_rows(path, name)
     header = None
     for row in rows:
@@ -401,6 +590,7 @@ def _read_xlsx(path: Path, name: str, con, table: str) -> LoadedSource:
     if header is None:
         raise DataError(f"{name} is empty. Put the data on the first sheet and load it again.")
     width = max(i + 1 for i, v in enumerate(header) if v is not None and str(v).strip())
+    _check_columns(width, name, limits)
     columns = [_cell_text(v) or f"column{i}" for i, v in enumerate(header[:width])]
     _check_header(columns, name)
     seen: dict[str, int] = {}
@@ -424,8 +614,22 @@ def _read_xlsx(path: Path, name: str, con, table: str) -> LoadedSource:
             chunk.clear()
 
     # openpyxl yields rows one at a time; there is no bulk reader that keeps formulas as text.
+    n_rows = 1
+    kept = 0
     for row in rows:
+        n_rows += 1
+        if n_rows > limits.max_sheet_rows:  # the archive scan counts too; this is exact
+            raise DataError(
+                f"{name} has more than {limits.max_sheet_rows:,} rows on a sheet, more than "
+                "Excel itself allows; save the data as CSV or Parquet and load that instead."
+            )
         values = [_cell_text(v) for v in row[:width]]
+        if any(v is not None and len(v) > limits.max_cell_chars for v in values):
+            raise DataError(
+                f"{name}: row {n_rows:,} has a cell longer than the "
+                f"{limits.max_cell_chars:,} characters Excel allows; shorten it (or save as "
+                "CSV) and load the file again."
+            )
         if all(v is None or not v.strip() for v in values):
             continue
         values += [None] * (width - len(values))
@@ -433,8 +637,11 @@ def _read_xlsx(path: Path, name: str, con, table: str) -> LoadedSource:
             if v is not None and v.startswith("="):
                 formulas[c] += 1
         chunk.append(values)
+        kept += 1
         if len(chunk) >= 50_000:
             flush()
+        if max_rows is not None and kept >= max_rows:
+            break
     flush()
     formulas = {c: n for c, n in formulas.items() if n}
     warnings = tuple(
@@ -447,19 +654,52 @@ def _read_xlsx(path: Path, name: str, con, table: str) -> LoadedSource:
     )
 
 
-def _read_duckdb_native(path: Path, name: str, fmt: str, con, table: str) -> LoadedSource:
+def _check_parquet(path: Path, name: str, limits: ReadLimits) -> None:
+    """Refuse a Parquet file whose footer declares more data than PersonaLab unpacks."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+    except (OSError, ValueError):
+        raise DataError(
+            f"{name} could not be read as Parquet. Check the file is complete and in that "
+            "format, then load it again."
+        ) from None
+    _check_columns(meta.num_columns, name, limits)
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    if unpacked > limits.max_parquet_unpacked_bytes:
+        raise DataError(
+            f"{name} unpacks to {unpacked / 1024**3:,.1f} GB, more than the "
+            f"{limits.max_parquet_unpacked_bytes / 1024**3:,.0f} GB PersonaLab reads from one "
+            "file; split it or load it from your database with --db."
+        )
+
+
+def _read_duckdb_native(
+    path: Path,
+    name: str,
+    fmt: str,
+    con,
+    table: str,
+    limits: ReadLimits = LIMITS,
+    max_rows: int | None = None,
+) -> LoadedSource:
     reader = (
         "read_parquet($path)"
         if fmt == "parquet"
-        else "read_json($path, format='newline_delimited', sample_size=-1)"
+        else "read_json($path, format='auto', sample_size=-1)"
     )
     what = "Parquet" if fmt == "parquet" else "JSON lines (one object per line)"
+    if fmt == "parquet":
+        _check_parquet(path, name, limits)
     try:
         rel = con.sql(f"SELECT * FROM {reader} LIMIT 0", params={"path": str(path)})
         columns = rel.columns
+        _check_columns(len(columns), name, limits)
         casts = ", ".join(f"CAST({qident(c)} AS VARCHAR) AS {qident(c)}" for c in columns)
         con.execute(
-            f"CREATE OR REPLACE TABLE {qident(table)} AS SELECT {casts} FROM {reader}",
+            f"CREATE OR REPLACE TABLE {qident(table)} AS SELECT {casts} FROM {reader}"
+            + (f" LIMIT {int(max_rows)}" if max_rows is not None else ""),
             {"path": str(path)},
         )
     except duckdb.Error:
@@ -477,6 +717,8 @@ def load_source(
     *,
     table: str = "src",
     limit_bytes: int | None = None,
+    limits: ReadLimits = LIMITS,
+    max_rows: int | None = None,
 ) -> LoadedSource:
     """Land a file in DuckDB table ``table`` with every column as VARCHAR.
 
@@ -492,6 +734,12 @@ def load_source(
         Name of the table to create (replaced if it exists).
     limit_bytes : int, optional
         Size limit; default :func:`max_bytes`.
+    limits : ReadLimits
+        Columns, rows, cell length and unpacked size a file may have (checked before or
+        while reading, never after loading everything).
+    max_rows : int, optional
+        Read only the first rows of a workbook, Parquet or JSON file (a preview); the
+        whole-file checks (size, columns, the workbook scan) still run.
 
     Returns
     -------
@@ -502,7 +750,8 @@ def load_source(
     Raises
     ------
     DataError
-        Empty, too large, binary, headerless, unreadable or unsupported files.
+        Empty, too large, too wide, binary, headerless, unreadable or unsupported files,
+        and workbooks that unpack too big or hold too many rows or too long a cell.
     """
     if isinstance(source, DbTable):
         return read_db_table(source.url, source.table, con=con, dest_table=table)
@@ -514,10 +763,10 @@ def load_source(
         path = _materialise(source, name, tmpdir)
         _check_size(path, name, limit)
         if fmt in ("csv", "tsv"):
-            return _read_text(path, name, fmt, con, table, tmpdir)
+            return _read_text(path, name, fmt, con, table, tmpdir, limits)
         if fmt == "xlsx":
-            return _read_xlsx(path, name, con, table)
-        return _read_duckdb_native(path, name, fmt, con, table)
+            return _read_xlsx(path, name, con, table, limits, max_rows)
+        return _read_duckdb_native(path, name, fmt, con, table, limits, max_rows)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 
@@ -601,6 +850,7 @@ def read_db_table(
         with engine.connect() as conn:
             t = sa.Table(bare, sa.MetaData(), schema=schema or None, autoload_with=conn)
             columns = [c.name for c in t.columns]
+            _check_columns(len(columns), table, LIMITS)
             cols_sql = ", ".join(f"{qident(c)} VARCHAR" for c in columns)
             casts = ", ".join(f"CAST({qident(c)} AS VARCHAR)" for c in columns)
             con.execute(f"CREATE OR REPLACE TABLE {qident(dest_table)} ({cols_sql})")

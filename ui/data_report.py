@@ -44,9 +44,15 @@ def render_report(dataset, *, label: str) -> None:
     cols[0].metric("Rows read", f"{r.rows_read:,}")
     cols[1].metric("Events loaded", f"{r.rows_loaded:,}")
     cols[2].metric("Users", f"{r.users:,}")
-    cols[3].metric("Duplicates removed", f"{r.duplicates_removed:,}")
+    cols[3].metric(
+        "Duplicate rows",
+        f"{r.duplicate_rows:,}",
+        help="Rows repeated exactly (same user, time, type and every other loaded field). "
+        + ("They were removed." if r.duplicates_removed else "They were kept as real events."),
+    )
     cols[4].metric("Rows rejected", f"{r.rows_rejected:,}")
     cols[5].metric("Days covered", f"{(r.date_max - r.date_min).days + 1:,}")
+    st.caption(escape_markdown(r.summary()))  # the same sentence the command line prints
     st.caption(
         f"Events from {r.date_min:%Y-%m-%d %H:%M} to {r.date_max:%Y-%m-%d %H:%M}"
         + (f" · {r.user_rows:,} rows of user attributes" if r.user_rows else "")

@@ -2,7 +2,7 @@
 
 ``add_input_arguments`` adds ``EVENTS`` (optional when ``--db`` is given), ``--users``,
 ``--map SRC=FIELD`` (repeatable), ``--users-map``, ``--db URL``, ``--table NAME``,
-``--users-table NAME``, ``--as-of DATE`` and ``--privacy hash|drop``;
+``--users-table NAME``, ``--as-of DATE``, ``--privacy hash|drop`` and ``--drop-duplicates``;
 ``open_events_from_args`` turns them into a validated :class:`core.ingest.Dataset`.
 
 ``--db``: the table is copied into a temporary DuckDB dataset through SQLAlchemy + pandas
@@ -78,6 +78,12 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, users: bool = True) 
         default="hash",
         help="what to do with columns holding personal data (default: hash)",
     )
+    parser.add_argument(
+        "--drop-duplicates",
+        action="store_true",
+        help="remove exact duplicate event rows (default: count them in the summary and "
+        "keep them, since two identical orders can both be real)",
+    )
 
 
 def open_events_from_args(args: argparse.Namespace) -> Dataset:
@@ -92,6 +98,8 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
     -------
     Dataset
         Stored in the data directory (reused when the same inputs were loaded before).
+        Its validation summary and warnings are kept for :func:`take_summaries`, which
+        ``python -m core`` prints to stderr when the command succeeds.
 
     Raises
     ------
@@ -117,14 +125,35 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
         raise DataError(
             "No events given. Pass an events file (e.g. events.csv) or --db URL --table NAME."
         )
-    return ingest(
+    dataset = ingest(
         events,
         users_source=users,
         mapping=parse_mapping_args(getattr(args, "map", None)),
         users_mapping=parse_mapping_args(getattr(args, "users_map", None)),
         privacy=PrivacyOptions(action=getattr(args, "privacy", "hash") or "hash"),
         as_of=getattr(args, "as_of", None),
+        drop_duplicates=bool(getattr(args, "drop_duplicates", False)),
     )
+    # What was read, kept and rejected is printed to stderr when the command succeeds
+    # (core.__main__); a command refused later prints its one error sentence only.
+    _SUMMARIES.extend((dataset.report.summary(), *dataset.report.warnings))
+    return dataset
+
+
+_SUMMARIES: list[str] = []
+
+
+def take_summaries() -> list[str]:
+    """The validation summaries (and warnings) of the loads since the last call; clears them.
+
+    Returns
+    -------
+    list of str
+        One summary sentence per loaded dataset, each followed by its warnings.
+    """
+    out = list(_SUMMARIES)
+    _SUMMARIES.clear()
+    return out
 
 
 def read_segments(path: str) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -248,3 +249,48 @@ def test_cli_clv_writes_values_and_params(tmp_path):
     assert set(p["bgnbd"]) == {"r", "alpha", "a", "b"}
     assert p["gamma_gamma"] is None or set(p["gamma_gamma"]) == {"p", "q", "v"}
     assert p["time_unit"] == "W"
+
+
+LOG = Path(__file__).resolve().parents[1] / "fixtures" / "cdnow_sample_log.txt"
+
+
+@pytest.fixture(scope="module")
+def cdnow_events(tmp_path_factory) -> Path:
+    """The CDNOW transaction log as an events CSV (one purchase per line of the log)."""
+    log = pd.read_csv(
+        LOG, sep=r"\s+", header=None, names=["master_id", "id", "date", "cds", "dollars"]
+    )
+    path = tmp_path_factory.mktemp("cdnow") / "cdnow_events.csv"
+    pd.DataFrame({"user_id": log["id"], "timestamp": log["date"], "event_type": "purchase"}).assign(
+        amount=log["dollars"]
+    ).to_csv(path, index=False)
+    return path
+
+
+def _cli_clv(events: Path, tmp_path: Path, *extra: str) -> dict:
+    from core.__main__ import main
+
+    params = tmp_path / "params.json"
+    argv = ["clv", str(events), "--as-of", "1997-09-30", "--time-unit", "W"]
+    argv += ["--out", str(tmp_path / "clv.csv"), "--params-out", str(params), *extra]
+    assert main(argv) == 0
+    return json.loads(params.read_text())
+
+
+def test_cli_on_the_cdnow_log_keeps_repeated_orders_and_reproduces_the_published_fit(
+    cdnow_events, tmp_path
+):
+    # The log repeats 21 lines exactly (same customer, day, CDs and dollars): real orders.
+    params = _cli_clv(cdnow_events, tmp_path)
+    bgnbd, gg = params["bgnbd"], params["gamma_gamma"]
+    assert [round(bgnbd[k], 3) for k in ("r", "alpha", "a", "b")] == [0.243, 4.414, 0.793, 2.426]
+    assert gg["p"] == pytest.approx(6.25, abs=0.01)
+    assert gg["q"] == pytest.approx(3.74, abs=0.01)
+    assert gg["v"] == pytest.approx(15.44, abs=0.01)
+
+
+def test_cli_drops_the_repeated_orders_only_when_asked(cdnow_events, tmp_path):
+    gg = _cli_clv(cdnow_events, tmp_path, "--drop-duplicates")["gamma_gamma"]
+    # Without the 21 repeated orders the spend per customer is lower: the fit moves away.
+    assert gg["v"] == pytest.approx(15.35, abs=0.01)
+    assert gg["p"] == pytest.approx(6.276, abs=0.001)

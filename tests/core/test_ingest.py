@@ -131,23 +131,26 @@ def test_gbk_file_maps_through_map_and_synonyms(tmp_path):
         "金额": "amount",
     }
     assert r.unmapped_columns == ("手机号",)
-    assert (r.rows_read, r.rows_loaded, r.duplicates_removed, r.users) == (9, 6, 1, 3)
+    # One exact duplicate row: counted, and kept (dropping is the user's choice).
+    assert (r.rows_read, r.rows_loaded, r.duplicate_rows, r.duplicates_removed) == (9, 7, 1, 0)
+    assert r.users == 3
     assert r.rejected_by_reason == {"negative amount": 1, "timestamp not understood": 1}
     assert r.event_type_counts == {
-        "comment": 1,
+        "comment": 2,
         "like": 1,
         "purchase": 1,
         "save": 1,
         "share": 1,
         "view": 1,
     }
-    assert r.platform_counts == {"wechat": 3, "douyin": 1, "weibo": 1, "xiaohongshu": 1}
+    assert r.platform_counts == {"wechat": 3, "weibo": 2, "douyin": 1, "xiaohongshu": 1}
     assert (r.date_min, r.date_max) == (T(2025, 3, 1, 14, 5), T(2025, 3, 3, 8, 30))
     assert r.encoding == "gb18030"
     assert _events(ds) == [
         ("m001", T(2025, 3, 1, 14, 5), "view", "wechat", None),
         ("m001", T(2025, 3, 1, 14, 6), "like", "wechat", None),
         ("m001", T(2025, 3, 2, 9, 0), "purchase", "wechat", 99.5),
+        ("m002", T(2025, 3, 1, 20, 0), "comment", "weibo", None),
         ("m002", T(2025, 3, 1, 20, 0), "comment", "weibo", None),
         ("m002", T(2025, 3, 3, 8, 30), "share", "douyin", None),
         ("m003", T(2025, 3, 2, 12, 0), "save", "xiaohongshu", None),
@@ -176,11 +179,17 @@ def test_gbk_file_maps_through_map_and_synonyms(tmp_path):
     ]
 
 
-def test_gbk_file_gives_correct_features():
+@pytest.mark.parametrize(("drop_duplicates", "comments"), [(False, 2), (True, 1)])
+def test_gbk_file_gives_correct_features(drop_duplicates, comments):
     from core.engine import dataset_engine
     from core.features import build_features
 
-    ds = ingest(FIX / "gbk_events.csv", mapping={"会员编号": "user_id"})
+    ds = ingest(
+        FIX / "gbk_events.csv", mapping={"会员编号": "user_id"}, drop_duplicates=drop_duplicates
+    )
+    # The repeated comment row of m002 is counted either way; removed only on request.
+    assert ds.report.duplicate_rows == 1
+    assert ds.report.duplicates_removed == (1 if drop_duplicates else 0)
     feats = build_features(dataset_engine(ds.path)).set_index("user_id")
     assert feats.loc["m001", ["n_events", "n_view", "n_like", "n_purchase"]].tolist() == [
         3,
@@ -189,7 +198,7 @@ def test_gbk_file_gives_correct_features():
         1,
     ]
     assert feats.loc["m001", "monetary"] == 99.5
-    assert feats.loc["m002", "n_comment"] == 1 and feats.loc["m002", "n_share"] == 1
+    assert feats.loc["m002", "n_comment"] == comments and feats.loc["m002", "n_share"] == 1
     assert feats.loc["m003", "n_save"] == 1 and feats.loc["m003", "n_purchase"] == 0
 
 
@@ -460,3 +469,168 @@ def test_preview_of_a_big_file_reads_only_its_head(tmp_path):
     big = _csv(tmp_path, "uid,time,event\n" + line * 60_000)  # about 1.7 MB
     frame = preview_source(big, n=3)
     assert frame.values.tolist() == [["u1", "2025-03-01 10:00:00", "view"]] * 3
+
+
+def test_non_finite_huge_and_negative_amounts_and_1900_dates_are_rejected(tmp_path):
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type,amount\n"
+        "u1,2025-03-01,purchase,10\n"
+        "u1,2025-03-02,purchase,inf\n"
+        "u2,2025-03-02,purchase,NaN\n"
+        "u2,2025-03-03,purchase,1e308\n"
+        "u3,2025-03-03,purchase,-Infinity\n"
+        "u3,2025-03-04,purchase,-4\n"
+        "u4,1900-01-01,view,\n"
+        "u4,1970-01-01 00:00:00,view,\n"
+        "u5,2025-03-04,purchase,12.5\n",
+    )
+    r = ingest(p).report
+    assert r.rejected_by_reason == {
+        "amount is not a number": 3,
+        "date before 1980": 2,
+        "amount too large": 1,
+        "negative amount": 1,
+    }
+    assert (r.rows_read, r.rows_loaded, r.users) == (9, 2, 2)
+    assert r.date_min == T(2025, 3, 1)
+    from core.clv import rfm_summary
+    from core.engine import dataset_engine
+
+    summary = rfm_summary(dataset_engine(ingest(p).path))
+    assert summary["monetary_value"].tolist() == [0.0, 0.0]  # finite, no inf
+
+
+def test_mixed_utc_offsets_are_lined_up_with_a_warning(tmp_path):
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type\n"
+        "u1,2025-03-01 10:00:00+08:00,view\n"
+        "u1,2025-03-01T03:00:00Z,like\n"  # 11:00 at +08:00
+        "u2,2025-03-01 10:00:00+08:00,view\n"
+        "u2,2025-03-01 10:00:00-05:00,view\n",  # 23:00 at +08:00
+    )
+    ds = ingest(p)
+    assert [row[:3] for row in _events(ds)] == [
+        ("u1", T(2025, 3, 1, 10), "view"),
+        ("u1", T(2025, 3, 1, 11), "like"),
+        ("u2", T(2025, 3, 1, 10), "view"),
+        ("u2", T(2025, 3, 1, 23), "view"),
+    ]
+    assert ds.report.warnings == (
+        "events.csv: times in 'timestamp' carry different UTC offsets (+08:00 on 2 rows, "
+        "-05:00 on 1 row, UTC on 1 row); they were all converted to +08:00, the most common "
+        "one, so that they line up.",
+    )
+
+
+def test_one_utc_offset_keeps_local_times_without_a_warning(tmp_path):
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type\nu1,2025-03-01 10:00:00+08:00,view\n"
+        "u1,2025-03-01 12:00:00+08:00,like\n",
+    )
+    ds = ingest(p)
+    assert [row[1] for row in _events(ds)] == [T(2025, 3, 1, 10), T(2025, 3, 1, 12)]
+    assert ds.report.warnings == ()
+
+
+_SLOW_INGEST = """
+import sys, time
+import core.ingest as ingest_module
+real = ingest_module._build_events
+def slow(*args, **kwargs):
+    out = real(*args, **kwargs)
+    print("building", flush=True)
+    time.sleep(60)
+    return out
+ingest_module._build_events = slow
+ingest_module.ingest(sys.argv[1])
+"""
+
+
+def test_scratch_left_by_a_killed_ingest_is_removed_by_the_next_one(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from core.ingest import ROOT, datasets_dir
+
+    events = _csv(tmp_path, "user_id,timestamp,event_type\nu1,2025-03-01,view\n")
+    child = subprocess.Popen(
+        [sys.executable, "-c", _SLOW_INGEST, str(events)],
+        cwd=ROOT,
+        env={**os.environ, "PERSONALAB_DATA_DIR": str(data_dir())},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "building"  # mid-ingest, files written
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    folder = datasets_dir()
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith((".tmp-", "ingest-")))
+    assert any(n.startswith(".tmp-") for n in left) and any(n.startswith("ingest-") for n in left)
+    ingest(_csv(tmp_path, "user_id,timestamp,event_type\nu2,2025-03-01,view\n", "other.csv"))
+    assert not any(p.name in left for p in folder.iterdir())
+
+
+def test_cleanup_leaves_the_scratch_of_a_running_ingest_alone(tmp_path):
+    from core.ingest import _claim, datasets_dir, remove_stale_work
+
+    folder = datasets_dir()
+    live = folder / "ingest-live-test"
+    live.mkdir()
+    lock = _claim(live)  # as a running ingest holds it
+    (folder / f".tmp-{live.name}.duckdb").write_bytes(b"")
+    dead = folder / "ingest-dead-test"
+    dead.mkdir()
+    (dead / ".lock").write_text("")
+    (folder / f".tmp-{dead.name}.duckdb").write_bytes(b"")
+    (folder / f".tmp-{dead.name}.duckdb.wal").write_bytes(b"")
+    try:
+        removed = {p.name for p in remove_stale_work(folder)}
+        assert removed == {dead.name, f".tmp-{dead.name}.duckdb", f".tmp-{dead.name}.duckdb.wal"}
+        assert live.is_dir() and (folder / f".tmp-{live.name}.duckdb").exists()
+    finally:
+        lock.close()
+    assert {p.name for p in remove_stale_work(folder)} == {live.name, f".tmp-{live.name}.duckdb"}
+
+
+def test_cli_prints_what_it_read_kept_and_rejected(tmp_path, capsys):
+    from core.__main__ import main
+
+    p = _csv(
+        tmp_path,
+        "user_id,timestamp,event_type,amount\n"
+        "u1,2025-03-01,purchase,5\n"
+        "u1,2025-03-01,purchase,5\n"
+        "u2,2999-01-01,view,\n"
+        "u3,2025-03-02,purchase,-3\n"
+        "u4,2025-03-02,view,\n",
+    )
+    users = _csv(tmp_path, "user_id,age\nu1,30\nu4,41\nu9,50\n", "users.csv")
+    argv = ["features", str(p), "--users", str(users), "--out", str(tmp_path / "f.csv")]
+    assert main(argv) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "events.csv: 5 rows read, 3 events loaded for 2 users, 2 rejected (date in the "
+        "future: 1; negative amount: 1), 1 exact duplicate row kept as real events; 3 rows "
+        "of user attributes.",
+        "1 user(s) in users.csv have no events in events.csv; they are kept as prospects "
+        "with zero counts.",
+    ]
+
+
+def test_a_users_file_that_matches_no_event_is_refused(tmp_path):
+    p = _csv(tmp_path, "user_id,timestamp,event_type\nu1,2025-03-01,view\n")
+    users = _csv(tmp_path, "user_id,age\n" + "".join(f"x{i},30\n" for i in range(100)), "u.csv")
+    with pytest.raises(DataError) as err:
+        ingest(p, users_source=users)
+    assert str(err.value) == (
+        "u.csv: none of its 100 user ids appear in events.csv; check that both files use the "
+        "same kind of id (for example both member numbers), or load the events without the "
+        "users file."
+    )

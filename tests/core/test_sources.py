@@ -91,7 +91,8 @@ def test_ragged_lines_are_skipped_with_a_warning(tmp_path):
     p.write_text("uid,time,event\nu1,2025-03-01,view\nu2,2025-03-01,view,extra\n")
     got = _load(p)
     assert _rows(got) == [("u1", "2025-03-01", "view")]
-    assert "1 line(s) had a different number of fields" in got.warnings[0]
+    assert got.warnings == ("ragged.csv: 1 line(s) skipped: more fields than the header.",)
+    assert got.skipped == {"more fields than the header": 1}
 
 
 def test_xlsx_formula_kept_as_text_and_reported():
@@ -166,3 +167,119 @@ def test_size_limit_extension_and_disguised_files(tmp_path):
         _load(b"not parquet at all", "x.parquet")
     with pytest.raises(DataError, match="file not found"):
         _load(tmp_path / "missing.csv")
+
+
+def test_preview_reads_only_the_first_rows_of_a_workbook(tmp_path, monkeypatch):
+    import openpyxl
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+
+    from core.ingest import preview_source
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["user_id", "timestamp", "event_type"])
+    for i in range(3000):
+        wb.active.append([f"u{i}", "2025-03-01", "view"])
+    wb.save(tmp_path / "e.xlsx")
+    read = []
+    real = ReadOnlyWorksheet._cells_by_row
+
+    def counting(self, *args, **kwargs):
+        for row in real(self, *args, **kwargs):
+            read.append(1)
+            yield row
+
+    monkeypatch.setattr(ReadOnlyWorksheet, "_cells_by_row", counting)
+    frame = preview_source(tmp_path / "e.xlsx", n=5)
+    assert frame["user_id"].tolist() == ["u0", "u1", "u2", "u3", "u4"]
+    assert len(read) < 10  # the header and five rows, not 3,001
+
+
+def test_a_database_table_wider_than_the_limit_is_refused(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "wide.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("CREATE TABLE events (" + ", ".join(f"c{i} TEXT" for i in range(600)) + ")")
+    with pytest.raises(DataError) as err:
+        read_db_table(f"sqlite:///{db}", "events")
+    assert str(err.value).startswith("events has 600 columns; PersonaLab reads at most 500.")
+
+
+def test_a_utf8_mark_before_gbk_text_loses_no_row(tmp_path):
+    from tests.hostile.corpus import _bom_gbk
+
+    p = tmp_path / "mixed.csv"
+    p.write_bytes(_bom_gbk())
+    got = _load(p)
+    assert got.encoding == "gb18030"
+    assert got.skipped == {} and got.warnings == ()
+    assert got.columns == ("user_id", "timestamp", "event_type", "campaign")
+    campaigns = dict(got.con.execute("SELECT campaign, count(*) FROM src GROUP BY 1").fetchall())
+    assert campaigns == {"春季新品": 451, "spring": 1049}
+
+
+def test_lines_in_another_encoding_are_counted_with_that_reason(tmp_path):
+    from tests.hostile.corpus import _late_bad_bytes
+
+    p = tmp_path / "late.csv"
+    p.write_bytes(_late_bad_bytes())  # valid UTF-8 for 256 KB, then one bad line
+    got = _load(p)
+    assert got.skipped == {"bytes not in the file's text encoding": 1}
+    assert got.warnings == (
+        "late.csv: 1 line(s) skipped: bytes not in the file's text encoding; the file mixes "
+        "encodings. Save it again as UTF-8 CSV and load it again.",
+    )
+
+
+def _workbook(path, rows):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    for r in rows:
+        wb.active.append(r)
+    wb.save(path)
+    return path
+
+
+HEADER = ["user_id", "timestamp", "event_type"]
+
+
+@pytest.mark.parametrize(
+    ("limits", "rows", "message"),
+    [
+        (
+            {"max_sheet_rows": 5},
+            [HEADER] + [[f"u{i}", "2025-03-01", "view"] for i in range(10)],
+            "e.xlsx has more than 5 rows on a sheet",
+        ),
+        (  # under the scan's bound (6 bytes a character), caught while reading the rows
+            {"max_cell_chars": 1000},
+            [HEADER, ["u1", "2025-03-01", "x" * 2000]],
+            "e.xlsx: row 2 has a cell longer than the 1,000 characters Excel allows",
+        ),
+        (  # over it: refused by the scan, before openpyxl reads anything
+            {"max_cell_chars": 1000},
+            [HEADER, ["u1", "2025-03-01", "x" * 7000]],
+            "e.xlsx has a cell longer than the 1,000 characters Excel allows",
+        ),
+        ({"max_xlsx_unpacked_bytes": 1000}, [HEADER], "e.xlsx unpacks to 0 MB, more than"),
+        ({"max_columns": 2}, [HEADER], "e.xlsx has 3 columns; PersonaLab reads at most 2."),
+    ],
+)
+def test_workbook_limits(tmp_path, limits, rows, message):
+    from core.sources import ReadLimits
+
+    path = _workbook(tmp_path / "e.xlsx", rows)
+    with pytest.raises(DataError) as err:
+        _load(path, limits=ReadLimits(**limits))
+    assert str(err.value).startswith(message), str(err.value)
+
+
+def test_csv_column_limit(tmp_path):
+    from core.sources import ReadLimits
+
+    p = tmp_path / "e.csv"
+    p.write_text("user_id,timestamp,event_type,platform\nu1,2025-03-01,view,qq\n")
+    with pytest.raises(DataError) as err:
+        _load(p, limits=ReadLimits(max_columns=3))
+    assert str(err.value).startswith("e.csv has 4 columns; PersonaLab reads at most 3.")

@@ -33,12 +33,12 @@ def test_upload_map_and_see_the_report(page, app_url):
     page.get_by_role("option", name="user id (who) · required").click()
     page.get_by_role("button", name="Load dataset").click()
     wait_for_app(page)
-    page.get_by_text("Loaded 6 events from 3 users").wait_for()
+    page.get_by_text("Loaded 7 events from 3 users").wait_for()  # the repeated row is kept
     wait_for_app(page)
     page.locator('[data-testid="stMetric"]').filter(has_text="Rows read").first.wait_for()
     assert_no_exception(page)
     text = " ".join(page.locator('[data-testid="stMetric"]').all_inner_texts())
-    assert "Events loaded" in text and "Duplicates removed" in text
+    assert "Events loaded" in text and "Duplicate rows" in text
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     charts.first.wait_for()
     assert charts.count() == 2  # events by type, events by platform
