@@ -13,6 +13,10 @@ from ui import auth, share, state
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 
+#: Page files are found next to this file, not in the working directory, so
+#: ``streamlit run /path/to/app.py`` works from any folder.
+ROOT = Path(__file__).resolve().parent
+
 PAGES = [
     ("app_pages/home.py", "Start", ":material/home:"),
     ("app_pages/data.py", "Data", ":material/upload_file:"),
@@ -68,9 +72,9 @@ def _sidebar() -> None:
 
 
 pages = [
-    st.Page(path, title=title, icon=icon, default=(i == 0))
+    st.Page(ROOT / path, title=title, icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate(PAGES)
-    if Path(path).exists()
+    if (ROOT / path).exists()
 ]
 # A share link shows one saved run read-only, and nothing else (ui/share.py); a server
 # with a password or OIDC login shows only the login screen until it is passed (ui/auth.py).
