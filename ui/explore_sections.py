@@ -9,6 +9,7 @@ from core import explore as ex
 from core import reports as rp
 from core.features import LifecycleWindows
 from core.schema import DataError
+from core.text import escape_markdown
 from ui import explore_data as data
 from ui import explore_view as view
 from ui.explore_view import money, pct
@@ -164,7 +165,7 @@ def _pick_targets(ctx: data.Context, campaigns: list[str]) -> dict[str, str]:
         cols = st.columns(3)
         for i, campaign in enumerate(campaigns):
             picked = cols[i % 3].selectbox(
-                view.md(campaign),
+                escape_markdown(campaign),
                 options,
                 index=options.index(chosen[campaign]) if chosen.get(campaign) in segments else 0,
                 format_func=lambda s: s if s == NOT_SET else ctx.name(s),
@@ -232,7 +233,7 @@ def geography(ctx: data.Context) -> None:
     if hot:
         st.success(
             "High potential: "
-            + ", ".join(view.md(h) for h in hot)
+            + ", ".join(escape_markdown(h) for h in hot)
             + ". Consider shifting reach there."
         )
     view.table(geo, f"by_{attr}_table", {"value": attr.replace("_", " ").capitalize(),

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-import re
 import shutil
 import tempfile
 import time
@@ -34,6 +33,7 @@ import pandas as pd
 import streamlit as st
 
 from core.schema import DataError
+from core.text import escape_markdown  # noqa: F401  (re-exported: the one Markdown escape)
 
 # Internal session keys (pages use the helpers below, never these keys).
 _DATASET_KEY = "_pl_dataset"
@@ -77,12 +77,7 @@ class Run:
 
 # --- text safety ---------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
-
-
-def escape_markdown(text: object) -> str:
-    """User text made inert inside ``st.markdown``/``st.caption`` (no links, images, HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+# escape_markdown (core.text, the one implementation) is re-exported here for the pages.
 
 
 def escape_html(text: object) -> str:

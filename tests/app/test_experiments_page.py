@@ -51,9 +51,9 @@ def test_typed_totals_and_bad_input_show_messages_not_tracebacks():
 
 
 def test_user_names_are_escaped():
-    from ui.experiments_render import safe_md
+    from core.text import escape_markdown
 
-    out = safe_md("<b>*x*</b> $y$ [link](http://a)")
+    out = escape_markdown("<b>*x*</b> $y$ [link](http://a)")
     assert "<" not in out and ">" not in out
     assert "\\*x\\*" in out and "\\$y\\$" in out and "\\[link\\]" in out
 

@@ -56,9 +56,9 @@ def test_every_section_renders(section):
 
 
 def test_user_supplied_names_are_escaped_in_markdown():
-    from ui.explore_view import md
+    from core.text import escape_markdown
 
-    out = md("[x](http://a) *b* <i>河南</i>")
+    out = escape_markdown("[x](http://a) *b* <i>河南</i>")
     assert "<" not in out and "\\[x\\]" in out and "\\*b\\*" in out and "河南" in out
 
 

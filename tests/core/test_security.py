@@ -83,7 +83,8 @@ def test_csv_exports_neutralise_formulas():
 
 
 def test_markdown_escape_makes_names_inert():
-    from ui.state import escape_html, escape_markdown
+    from core.text import escape_markdown
+    from ui.state import escape_html
 
     md = escape_markdown(f"{XSS} [click](javascript:alert(1)) ![i](http://x/p.png) **b**")
     assert "<img" not in md and "&lt;img" in md
