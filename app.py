@@ -51,7 +51,7 @@ def _sidebar() -> None:
     try:
         ds = state.current_dataset()
     except DataError as exc:
-        st.error(str(exc))
+        st.error(state.escape_markdown(exc))
         return
     report = ds.report
     label = (
@@ -59,7 +59,7 @@ def _sidebar() -> None:
         if state.is_sample(ds)
         else (getattr(report, "source_name", None) or "Your data")
     )
-    st.caption(f"Dataset: **{label}**")
+    st.caption(f"Dataset: **{state.escape_markdown(label)}**")
     st.caption(
         f"{report.users:,} users · {report.rows_loaded:,} events · "
         f"{report.date_min:%Y-%m-%d} to {report.date_max:%Y-%m-%d}"

@@ -132,7 +132,7 @@ try:
     ev_preview = _preview(events[0], events[1]) if events else None
     us_preview = _preview(users[0], users[1]) if users else None
 except DataError as exc:
-    st.error(str(exc))  # the one message; the loaded dataset stays as it was
+    st.error(state.escape_markdown(exc))  # the one message; the loaded dataset stays as it was
     events = users = ev_preview = us_preview = None
     source_error = True
 
@@ -193,6 +193,6 @@ st.divider()
 try:
     current = state.current_dataset()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     st.stop()
 data_report.render_report(current, label=state.dataset_label(current))

@@ -24,7 +24,7 @@ try:
     dataset = state.current_dataset()
     features = state.features()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
@@ -119,11 +119,11 @@ try:
         )
     data.mark_umap_done(key)
 except jobs.JobLimitError as exc:
-    st.warning(f"{exc} The quick preview (PCA) is shown meanwhile.")
+    st.warning(f"{state.escape_markdown(exc)} The quick preview (PCA) is shown meanwhile.")
     st.button("Try the detailed map again", key="map_retry")  # a click reruns the page
     st.stop()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     st.stop()
 
 points = data.frame(result, features, labels, None if color == charts.SEGMENT else color)
@@ -161,7 +161,7 @@ else:
             base = labels if run is not None else pd.Series("Everyone else", index=labels.index)
             new_labels = data.with_new_segment(base, chosen, name)
         except DataError as exc:
-            st.error(str(exc))
+            st.error(state.escape_markdown(exc))
         else:
             new_id = data.cache_key(run_id, name.strip(), tuple(sorted(chosen)), None)[:8]
             state.set_current_run(

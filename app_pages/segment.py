@@ -22,7 +22,7 @@ try:
     dataset = state.current_dataset()
     features = state.features()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     charts.link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
@@ -59,7 +59,9 @@ with settings:
         with st.expander("How much each feature counts", expanded=False):
             st.caption("1 = normal, 2 = twice as important, 0 = ignore.")
             weights = {
-                f: st.slider(feature_label(f), 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}")
+                f: st.slider(
+                    state.escape_markdown(feature_label(f)), 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}"
+                )
                 for f in chosen
             }
         categorical = st.multiselect(
@@ -108,7 +110,7 @@ with results:
     try:
         result = data.run_segment(dataset.dataset_id, params, features)
     except DataError as exc:
-        st.error(str(exc))
+        st.error(state.escape_markdown(exc))
         st.stop()
     q = result.quality
     cols = st.columns(3)
@@ -146,7 +148,7 @@ with results:
                         dataset.dataset_id, SegmentParams(**{**params_kwargs, "k": 2}), features
                     )
                 except (DataError, jobs.JobLimitError) as exc:
-                    st.error(str(exc))
+                    st.error(state.escape_markdown(exc))
                 else:
                     st.altair_chart(charts.sweep_chart(table, best), width="stretch")
                     st.button(

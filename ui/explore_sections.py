@@ -72,7 +72,7 @@ def lifecycle(ctx: data.Context) -> None:
                 loyal_purchase_days=c[3].number_input("Loyal from (purchase days)", 1, 50, 2, key="explore_loyal"),
             )  # fmt: skip
         except DataError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             return
         st.dataframe(ex.stage_rules(windows), hide_index=True, width="stretch")
     mix = ctx.call("lifecycle_mix", grain=grain, windows=windows)
@@ -130,7 +130,7 @@ def kpis(ctx: data.Context) -> None:
         try:
             new = ex.read_campaign_costs(up.getvalue())
         except DataError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             return
         old = st.session_state.get("explore_costs")
         if old is None or not new.equals(old):
@@ -198,7 +198,7 @@ def targeting(ctx: data.Context) -> None:
     try:
         table = ctx.targeting(targets)
     except DataError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     shown = table.assign(target_segment=table["target_segment"].map(ctx.name))
     view.chart(rp.targeting_chart(shown), shown, "targeting", rp.targeting_caption())
@@ -273,7 +273,7 @@ def goals(ctx: data.Context) -> None:
                               tuple(sorted(targets.items())), tuple(sorted(ctx.names.items())),
                               _engine=ctx.engine, _labels=ctx.labels)  # fmt: skip
         except DataError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             return
         st.caption(rep.title)
         c = st.columns(2)

@@ -31,7 +31,7 @@ def render_compare(
     try:
         table = data.compare(dataset_id, run_id, a, b, min_group, features, labels)
     except DataError as exc:
-        st.error(str(exc))
+        st.error(state.escape_markdown(exc))
         return
     only = st.toggle(
         "Only clear differences (adjusted p < 0.05)", value=True, key="personas_cmp_only"

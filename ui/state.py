@@ -33,7 +33,7 @@ import pandas as pd
 import streamlit as st
 
 from core.schema import DataError
-from core.text import escape_markdown  # noqa: F401  (re-exported: the one Markdown escape)
+from core.text import escape_markdown  # noqa: F401  (also re-exported for the pages)
 
 # Internal session keys (pages use the helpers below, never these keys).
 _DATASET_KEY = "_pl_dataset"
@@ -465,11 +465,11 @@ def _persist_run(run: Run) -> Run | None:
             )
     except ConflictError as exc:
         _notice(str(exc))
-        st.warning(str(exc), icon=":material/sync_problem:")
+        st.warning(escape_markdown(exc), icon=":material/sync_problem:")
         return None
     except (StoreError, DataError) as exc:
         _notice(f"Not saved: {exc}")
-        st.warning(f"Not saved: {exc}")
+        st.warning(f"Not saved: {escape_markdown(exc)}")
         return None
     return dataclasses.replace(
         run,
@@ -659,7 +659,7 @@ def saved_work_sidebar() -> None:
     sync_url()
     message = notices()
     if message:
-        st.warning(message)
+        st.warning(escape_markdown(message))
         if "Someone else changed" in message and st.button(
             "Reload the saved run", key="state_reload"
         ):
