@@ -242,21 +242,35 @@ def geography(ctx: data.Context) -> None:
 
 def goals(ctx: data.Context) -> None:
     """User-set targets and progress; the weekly / monthly report export."""
-    c = st.columns(3)
+    c = st.columns(4)
     f = c[0].number_input("Followers target (+ %)", -100, 1000, 30, key="explore_goal_followers")
-    i = c[1].number_input("Interaction rate target (+ %)", -100, 1000, 20, key="explore_goal_ir")
-    grain = c[2].radio("Compare", list(GRAIN_LABELS), format_func=lambda g: f"first vs last {g}",
+    base = c[1].number_input("Followers at the start", min_value=0, value=None, step=100,
+                             placeholder="from your account page", key="explore_goal_base",
+                             help="How many followers the account had on the first day "
+                                  "compared. Your data shows who followed since then, "
+                                  "not how many followers there were before.")  # fmt: skip
+    i = c[2].number_input("Interaction rate target (+ %)", -100, 1000, 20, key="explore_goal_ir")
+    grain = c[3].radio("Compare", list(GRAIN_LABELS), format_func=lambda g: f"first vs last {g}",
                        key="explore_goal_grain")  # fmt: skip
-    chosen = tuple(ex.Goal(k, v / 100) for k, v in (("followers", f), ("interaction_rate", i)) if v)
+    chosen = tuple(
+        ex.Goal(k, v / 100, start_value=(base or None) if k == "followers" else None)
+        for k, v in (("followers", f), ("interaction_rate", i))
+        if v
+    )
     if chosen:
         prog = ctx.call("goal_progress", goals=chosen, grain=grain)
         view.chart(rp.goals_chart(prog), prog, "goals",
-                   "Followers = people who followed (follow events) up to each period's end.")  # fmt: skip
+                   "New followers = people whose first follow in your data falls in the "
+                   "compared periods.")  # fmt: skip
         for r in prog.itertuples():
             if pd.notna(r.change):
                 st.write(f"**{rp._kpi_label(r.kpi)}**: "
                          f"{r.change:+.1%} of a {r.target_change:+.0%} target "
                          f"({'met' if r.met else f'{r.progress:.0%} of the way'}).")  # fmt: skip
+            elif r.kpi == "followers" and pd.notna(r.gained):
+                st.write(f"**Followers**: {int(r.gained):,} new since "
+                         f"{r.first_period:%d %b %Y}. Enter the follower count at the start "
+                         f"to compare the growth with your {r.target_change:+.0%} target.")  # fmt: skip
     st.subheader("Report")
     rgrain = st.radio("Period", list(GRAIN_LABELS), format_func=lambda g: f"{g}ly report",
                       horizontal=True, key="explore_report_grain")  # fmt: skip
