@@ -44,10 +44,11 @@ with st.expander("Options", expanded=False):
         help="Privacy: small groups could identify people, so their numbers are not shown or exported.",
     )
     with_clv = st.toggle(
-        "Estimate lifetime value (BG/NBD + Gamma-Gamma)",
+        "Estimate lifetime value",
         value=True,
         key="personas_clv",
-        help="Expected purchases and spend in the next 12 months from the purchase history.",
+        help="Expected purchases and spend in the next 12 months, predicted from each "
+        "customer's purchase history.",
     )
 
 try:

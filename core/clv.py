@@ -528,8 +528,8 @@ def fit_clv(
     if gg is not None and gg.q <= 1:
         gg = None  # the model's mean spend p v / (q - 1) does not exist
         message = (
-            "Spend per order varies too much between customers for the Gamma-Gamma model "
-            "(q <= 1); each customer's own average order value is used instead."
+            "Spend per order varies too much between customers to predict it; each "
+            "customer's own average order value is used instead."
         )
     if gg is not None:
         eov = expected_order_value(gg, x, m)

@@ -84,9 +84,10 @@ HIGH_POTENTIAL_RULE = (
     "and its reach is below the median: people there buy readily but few are reached yet."
 )
 EARLY_WARNING_RULE = (
-    "A day is flagged when its value exceeds the rolling median of the previous {window} "
-    "days plus {k} x the scaled median absolute deviation (1.4826 x MAD, never below "
-    "{floor_count} event for counts or {floor_share:.0%} for shares)."
+    "A day is flagged when its value is far above the usual level of the previous "
+    "{window} days: above their middle value by more than {k:g} times their typical "
+    "day-to-day spread (a spread taken as at least {floor_count:g} event for counts "
+    "and {floor_share:.0%} for shares)."
 )
 
 

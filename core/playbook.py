@@ -44,11 +44,11 @@ PLATFORM_NAMES: dict[str, str] = {
 
 CONTACT_CAP_NOTE = (
     "Do not over-disturb: at most 1-2 posts a day and at most one direct message or push "
-    "a week per person (003 §8.3)."
+    "a week per person."
 )
 CONTACT_CAP_NOTE_DORMANT = (
     "Do not over-disturb: this group went quiet, so send at most one win-back message "
-    "every two weeks and stop after two without a response (003 §8.3)."
+    "every two weeks and stop after two without a response."
 )
 
 
@@ -350,7 +350,7 @@ def best_posting_times(heatmap, *, top: int = 3) -> list[str]:
     """
     cells = [(int(w), int(h), e) for w, h, e in heatmap if e is not None and e > 0]
     if not cells:
-        return ["Weekdays 12:00-13:00", "Evenings 19:00-22:00", "Weekends (default, 004 L35-41)"]
+        return ["Weekdays 12:00-13:00", "Evenings 19:00-22:00", "Weekends (a common default)"]
     cells.sort(key=lambda c: (-c[2], c[0], c[1]))
     return [f"{WEEKDAYS[w]} {h:02d}:00-{(h + 1) % 24:02d}:00" for w, h, _ in cells[:top]]
 

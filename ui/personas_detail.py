@@ -206,8 +206,7 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
     with tabs[5]:
         for i, rec in enumerate(card.recommendations, 1):
             st.markdown(
-                f"{i}. **{state.escape_markdown(rec.action)}** — why: {state.escape_markdown(rec.reason)} "
-                f":gray[(source {state.escape_markdown(rec.source)})]"
+                f"{i}. **{state.escape_markdown(rec.action)}** — why: {state.escape_markdown(rec.reason)}"
             )
         if card.best_platforms:
             st.markdown(

@@ -127,3 +127,12 @@ def test_goals_do_not_count_followers_from_the_data_first_day():
     line = next(m.value for m in at.markdown if m.value.startswith("**Followers**:"))
     change = float(line.split(": ")[1].split("%")[0])
     assert 0 < change < 30, line  # a few thousand new followers on 100,000
+
+
+def test_early_warning_rule_is_said_in_plain_words():
+    at = _page()
+    at.segmented_control(key="explore_section").set_value("Early warning").run()
+    _ok(at)
+    rule = next(c.value for c in at.caption if "flagged when" in c.value)
+    assert "MAD" not in rule and "median absolute deviation" not in rule and "1.4826" not in rule
+    assert "typical day-to-day spread" in rule
