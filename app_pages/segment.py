@@ -150,7 +150,7 @@ with results:
                 except (DataError, jobs.JobLimitError) as exc:
                     st.error(state.escape_markdown(exc))
                 else:
-                    st.altair_chart(charts.sweep_chart(table, best), width="stretch")
+                    charts.render_sweep(table, best)
                     st.button(
                         f"Use k = {best}",
                         key="seg_use_k",
@@ -160,9 +160,6 @@ with results:
                     )
 
     st.subheader("Save")
-    current = state.current_run()
-    if current is not None and current.run_id == result.params_hash:
-        st.success("This segmentation is saved: open the Map or Personas page.")
     if st.button("Save this segmentation", type="primary", key="seg_save"):
         state.set_current_run(
             state.Run(
@@ -173,5 +170,8 @@ with results:
                 quality=dict(q),
             )
         )
+        st.rerun()  # the sidebar's saved-work pickers were drawn before this click
+    current = state.current_run()
+    if current is not None and current.run_id == result.params_hash:
         st.success("Saved. The Map, Personas, Explore and Experiments pages now use it.")
         charts.link("app_pages/map.py", "See it on the map", ":material/scatter_plot:")
