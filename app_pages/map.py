@@ -76,6 +76,8 @@ key = data.cache_key(dataset.dataset_id, run_id, seg_params, map_params)
 segment_labels = labels if run is not None else None
 
 placeholder = st.empty()
+#: Session key of the message shown once after a map-made segment was saved.
+SAVED_KEY = "map_saved_message"
 
 
 def _preview(title: str | None = None) -> None:
@@ -146,10 +148,17 @@ st.caption(
     "(share of map neighbours that are real neighbours)."
 )
 
-if run is not None:
-    st.caption(f"Coloured by segment: {labels.nunique()} segments of run `{run_id}`.")
+if run is not None and color == charts.SEGMENT:
+    st.caption(f"Coloured by segment: {labels.nunique()} segments of run {run_id}.")
+elif run is not None:
+    st.caption(
+        f"Coloured by {state.escape_markdown(feature_label(color))}; the names mark the centres "
+        f"of the {labels.nunique()} segments of run {run_id}."
+    )
 
 st.subheader("Make a segment from the map")
+if saved := st.session_state.pop(SAVED_KEY, None):
+    st.success(saved)
 chosen = data.selected_users(result, getattr(event, "selection", None) or {})
 if not chosen:
     st.caption("Drag a box around a group of dots on the map to select them.")
@@ -170,10 +179,14 @@ else:
                     dataset_id=dataset.dataset_id,
                     params=run.params if run is not None else None,
                     labels=new_labels,
-                    names=names,
+                    # the user's own names, and the new segment under the name typed
+                    # (automatic names are made again: members moved)
+                    names={**(run.names if run is not None else {}), name.strip(): name.strip()},
                 )
             )
-            st.success(
+            st.session_state[SAVED_KEY] = (
                 f"Saved: {len(chosen):,} users are now in the segment "
                 f"**{state.escape_markdown(name.strip())}**."
             )
+            st.session_state.pop("map_chart", None)  # the box belonged to the old map
+            st.rerun()  # redraw map, caption and sidebar with the new segment
