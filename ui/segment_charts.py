@@ -12,6 +12,9 @@ METRIC_TITLES = {
     "davies_bouldin": ("Davies-Bouldin", "lower is better"),
 }
 
+#: Height of each suggest-k chart in pixels (Streamlit squeezes a layered chart without it).
+SWEEP_HEIGHT = 240
+
 
 def sweep_charts(table: pd.DataFrame, recommended: int) -> list[alt.Chart]:
     """One small line chart per quality metric vs k, the recommended k marked."""
@@ -19,7 +22,7 @@ def sweep_charts(table: pd.DataFrame, recommended: int) -> list[alt.Chart]:
     for metric, title in METRIC_TITLES.items():
         data = table[["k", metric]].rename(columns={metric: "value"})
         base = alt.Chart(data).encode(
-            x=alt.X("k:O", title="Number of segments (k)", axis=alt.Axis(labelAngle=0)),
+            x=alt.X("k:O", title="Segments (k)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title="score", scale=alt.Scale(zero=False)),
         )
         line = base.mark_line(point=True)
@@ -29,7 +32,9 @@ def sweep_charts(table: pd.DataFrame, recommended: int) -> list[alt.Chart]:
             .encode(x="k:O")
         )
         # two title lines: a narrow column never cuts the title off
-        charts.append((line + rule).properties(title=alt.TitleParams(list(title)), height=160))
+        charts.append(
+            (line + rule).properties(title=alt.TitleParams(list(title)), height=SWEEP_HEIGHT)
+        )
     return charts
 
 
@@ -39,7 +44,7 @@ def render_sweep(table: pd.DataFrame, recommended: int) -> None:
     for col, chart in zip(
         st.columns(len(METRIC_TITLES)), sweep_charts(table, recommended), strict=True
     ):
-        col.altair_chart(chart, width="stretch")
+        col.altair_chart(chart, width="stretch", height=SWEEP_HEIGHT)
 
 
 def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
