@@ -95,6 +95,7 @@ def _preview(title: str | None = None) -> None:
             selectable=False,
         ),
         width="stretch",
+        height=charts.height(labels.nunique(), color),
     )
 
 
@@ -139,9 +140,10 @@ event = placeholder.altair_chart(
         selectable=True,
     ),
     width="stretch",
+    height=charts.height(labels.nunique(), color),
     on_select="rerun",
     selection_mode="brush",
-    key="map_chart",
+    key=f"map_chart_{run_id}",  # a box drawn belongs to this run's map
 )
 st.caption(
     f"{result.note} Map quality (trustworthiness): {result.trustworthiness:.2f} of 1 "
@@ -188,5 +190,4 @@ else:
                 f"Saved: {len(chosen):,} users are now in the segment "
                 f"**{state.escape_markdown(name.strip())}**."
             )
-            st.session_state.pop("map_chart", None)  # the box belonged to the old map
             st.rerun()  # redraw map, caption and sidebar with the new segment

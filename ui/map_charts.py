@@ -11,6 +11,14 @@ from core.personas import feature_label
 from ui.map_data import TOOLTIP_FEATURES
 
 SEGMENT = "segment"
+#: Height of the plot area in pixels; the legend under it adds :func:`height` room.
+PLOT_HEIGHT = 560
+
+
+def height(n_segments: int, color: str) -> int:
+    """The chart element's height: the plot plus axis and the legend rows under it."""
+    legend_rows = -(-n_segments // 2) if color == SEGMENT else 0
+    return PLOT_HEIGHT + 70 + (30 + 20 * legend_rows if legend_rows else 0)
 
 
 def _segment_order(label: str) -> tuple:
@@ -75,7 +83,7 @@ def scatter(
                     .mark_text(fontSize=13, fontWeight="bold", align=align, **style)
                     .encode(x="x:Q", y="y:Q", text="name:N")
                 )
-    return alt.layer(*layers).properties(title=title, height=560)
+    return alt.layer(*layers).properties(title=title, height=PLOT_HEIGHT)
 
 
 def _label_alignment(centre_x: pd.Series, all_x: pd.Series) -> list[str]:
