@@ -31,6 +31,10 @@ from core.schema import DataError
 #: Characters that start Markdown syntax in Streamlit (links, images, emphasis, code,
 #: headings, lists, tables, LaTeX ``$``, colour and emoji ``:name:``, directives ``{}``).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
+#: Starts of the bare addresses GFM turns into links: ``http(s)``, ``ftp``, ``www``,
+#: ``mailto`` (a joiner after the first letter) and the ``@`` of an e-mail address.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www|mailto)\b|(?=@)")
+_WORD_JOINER = "\u2060"
 
 
 def escape_markdown(text: object) -> str:
@@ -39,6 +43,9 @@ def escape_markdown(text: object) -> str:
     HTML is escaped first (``<`` becomes ``&lt;``), then every Markdown control
     character gets a backslash, so a value such as ``![b](http://host/x.png)`` shows
     those characters instead of fetching an image, and ``[x](http://a)`` is no link.
+    Bare addresses (``http://``, ``www.``, ``name@host``) are links in Streamlit's
+    Markdown whatever their escapes, so an invisible word joiner (U+2060) goes after
+    their first letter / before the ``@``: they read the same and are not clickable.
 
     Parameters
     ----------
@@ -54,10 +61,19 @@ def escape_markdown(text: object) -> str:
 
     Examples
     --------
-    >>> escape_markdown("[x](http://a) *b*")
-    '\\[x\\]\\(http\\://a\\) \\*b\\*'
+    >>> escape_markdown("[x](a) *b*")
+    '\\[x\\]\\(a\\) \\*b\\*'
+    >>> escape_markdown("www.a.com") == "w\u2060ww\\.a\\.com"
+    True
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+    return _AUTOLINK.sub(_break_autolink, escaped)
+
+
+def _break_autolink(match: re.Match) -> str:
+    """``http`` -> ``h`` + word joiner + ``ttp``; before an ``@``, just the joiner."""
+    word = match.group(1)
+    return word[0] + _WORD_JOINER + word[1:] if word else _WORD_JOINER
 
 
 def _words(text: str) -> list[str]:

@@ -90,6 +90,10 @@ def test_markdown_escape_makes_names_inert():
     assert "<img" not in md and "&lt;img" in md
     assert "](" not in md and "\\[" in md and "\\*\\*" in md
     assert escape_html('"><script>') == "&quot;&gt;&lt;script&gt;"
+    # bare addresses are links in GFM whatever their backslashes: a joiner breaks them
+    bare = escape_markdown("see http://x.cn/p, www.x.cn or a@x.cn").replace("\\", "")
+    assert "http://" not in bare and "www." not in bare and "a@x" not in bare
+    assert bare.replace("\u2060", "") == "see http://x.cn/p, www.x.cn or a@x.cn"
 
 
 def test_share_tokens_cannot_be_guessed_or_enumerated(store):
