@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -17,7 +19,9 @@ def _page() -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    return " ".join(str(e.value) for e in [*at.info, *at.success, *at.error, *at.caption])
+    """The text a reader sees (Markdown escapes of user-facing sentences dropped)."""
+    raw = " ".join(str(e.value) for e in [*at.info, *at.success, *at.error, *at.caption])
+    return re.sub(r"\\(.)", r"\1", raw)
 
 
 def test_sample_experiment_renders_verdict_and_power():
