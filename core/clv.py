@@ -528,7 +528,7 @@ def fit_clv(
     if gg is not None and gg.q <= 1:
         gg = None  # the model's mean spend p v / (q - 1) does not exist
         message = (
-            "Spend per order varies too much between customers to predict it; each "
+            "Spend per order varies too much between customers to predict it, so each "
             "customer's own average order value is used instead."
         )
     if gg is not None:

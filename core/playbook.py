@@ -350,7 +350,7 @@ def best_posting_times(heatmap, *, top: int = 3) -> list[str]:
     """
     cells = [(int(w), int(h), e) for w, h, e in heatmap if e is not None and e > 0]
     if not cells:
-        return ["Weekdays 12:00-13:00", "Evenings 19:00-22:00", "Weekends (a common default)"]
+        return ["Weekdays 12:00-13:00", "Evenings 19:00-22:00", "Weekends (default, 004 L35-41)"]
     cells.sort(key=lambda c: (-c[2], c[0], c[1]))
     return [f"{WEEKDAYS[w]} {h:02d}:00-{(h + 1) % 24:02d}:00" for w, h, _ in cells[:top]]
 

@@ -120,8 +120,12 @@ def _notice(message: str) -> None:
 
 
 def notices() -> str | None:
-    """The pending storage message (conflict, store down), if any; clears it."""
-    return st.session_state.pop(_NOTICE_KEY, None)
+    """The pending storage message (conflict, store down), if any; clears it.
+
+    Escaped for Markdown: it can quote a workspace or dataset name.
+    """
+    message = st.session_state.pop(_NOTICE_KEY, None)
+    return escape_markdown(message) if message else None
 
 
 # --- workspace -----------------------------------------------------------------------------
@@ -659,7 +663,7 @@ def saved_work_sidebar() -> None:
     sync_url()
     message = notices()
     if message:
-        st.warning(escape_markdown(message))
+        st.warning(message)
         if "Someone else changed" in message and st.button(
             "Reload the saved run", key="state_reload"
         ):
