@@ -13,6 +13,10 @@ from ui import auth, share, state
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 
+#: Page files are found next to this file, not in the working directory, so
+#: ``streamlit run /path/to/app.py`` works from any folder.
+ROOT = Path(__file__).resolve().parent
+
 PAGES = [
     ("app_pages/home.py", "Start", ":material/home:"),
     ("app_pages/data.py", "Data", ":material/upload_file:"),
@@ -47,7 +51,7 @@ def _sidebar() -> None:
     try:
         ds = state.current_dataset()
     except DataError as exc:
-        st.error(str(exc))
+        st.error(state.escape_markdown(exc))
         return
     report = ds.report
     label = (
@@ -55,7 +59,7 @@ def _sidebar() -> None:
         if state.is_sample(ds)
         else (getattr(report, "source_name", None) or "Your data")
     )
-    st.caption(f"Dataset: **{label}**")
+    st.caption(f"Dataset: **{state.escape_markdown(label)}**")
     st.caption(
         f"{report.users:,} users · {report.rows_loaded:,} events · "
         f"{report.date_min:%Y-%m-%d} to {report.date_max:%Y-%m-%d}"
@@ -68,9 +72,9 @@ def _sidebar() -> None:
 
 
 pages = [
-    st.Page(path, title=title, icon=icon, default=(i == 0))
+    st.Page(ROOT / path, title=title, icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate(PAGES)
-    if Path(path).exists()
+    if (ROOT / path).exists()
 ]
 # A share link shows one saved run read-only, and nothing else (ui/share.py); a server
 # with a password or OIDC login shows only the login screen until it is passed (ui/auth.py).

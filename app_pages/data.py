@@ -15,6 +15,9 @@ from ui import data_mapping, data_report, state
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"]
+#: Session key of the last failed load: its message and the column to fix.
+FIX_KEY = "data_fix"
+LOADED_KEY = "data_loaded"
 PRIVACY_LABELS = {
     "hash": "Replace them with a secret code (keeps them usable to link rows)",
     "drop": "Remove them completely",
@@ -68,8 +71,28 @@ def _pick_source():
     return events, users
 
 
+def _inputs_token(events, users) -> str:
+    return _token(events[0]) + (_token(users[0]) if users else "")
+
+
+def _show_problem(exc: DataError, events, users) -> None:
+    """Keep a failed load's reason and column for the next run, and start it."""
+    st.session_state[FIX_KEY] = {
+        "token": _inputs_token(events, users),
+        "message": data_mapping.problem_text(exc),
+        "kind": exc.kind,
+        "column": exc.column,
+    }
+    st.rerun()
+
+
 def _load(events, users, ev_over, us_over, action, drop_duplicates=False) -> None:
-    """Ingest with progress; on success make it the current dataset, else one st.error."""
+    """Ingest with progress, then run the page again to show the outcome.
+
+    On success the dataset becomes the current one (``LOADED_KEY`` holds the message).
+    On bad input nothing changes; the reason is kept for the next run, which shows it
+    above the mapping form with the column to fix framed (``FIX_KEY``).
+    """
     with st.status("Loading your data...", expanded=True) as status:
         st.write("Reading the file, recognising columns, checking every row...")
         try:
@@ -86,16 +109,16 @@ def _load(events, users, ev_over, us_over, action, drop_duplicates=False) -> Non
                 drop_duplicates=drop_duplicates,
             )
         except DataError as exc:
-            status.update(label="The data could not be loaded", state="error", expanded=False)
-            st.error(str(exc))
-            return
+            status.update(label="The data could not be loaded", state="error")
+            _show_problem(exc, events, users)
         st.write("Protecting personal data and saving...")
         status.update(label="Data loaded", state="complete", expanded=False)
     state.set_current_dataset(dataset)
-    st.success(
+    st.session_state[LOADED_KEY] = (
         f"Loaded {dataset.report.rows_loaded:,} events from {dataset.report.users:,} users. "
         "The other pages now use this dataset."
     )
+    st.rerun()  # draw the form again without the last failure's message and frame
 
 
 st.title("Data")
@@ -110,7 +133,7 @@ try:
     ev_preview = _preview(events[0], events[1]) if events else None
     us_preview = _preview(users[0], users[1]) if users else None
 except DataError as exc:
-    st.error(str(exc))  # the one message; the loaded dataset stays as it was
+    st.error(state.escape_markdown(exc))  # the one message; the loaded dataset stays as it was
     events = users = ev_preview = us_preview = None
     source_error = True
 
@@ -120,12 +143,27 @@ if events is not None and ev_preview is not None:
         "Each column of your file, its first values, and what PersonaLab will use it as. "
         "User id, time and event type are required."
     )
+    fix = st.session_state.get(FIX_KEY) or {}
+    if fix and fix["token"] != _inputs_token(events, users):
+        fix = st.session_state[FIX_KEY] = {}  # other files: the old problem is gone
+    if fix:
+        st.error(state.escape_markdown(fix["message"]))
     with st.form("data_mapping_form"):
-        ev_choice = data_mapping.mapping_rows(ev_preview, "events", _token(events[0]))
+        ev_choice = data_mapping.mapping_rows(
+            ev_preview,
+            "events",
+            _token(events[0]),
+            fix_column=fix.get("column") if fix.get("kind") == "events" else None,
+        )
         us_choice = {}
         if us_preview is not None:
             st.markdown("**Users file**")
-            us_choice = data_mapping.mapping_rows(us_preview, "users", _token(users[0]))
+            us_choice = data_mapping.mapping_rows(
+                us_preview,
+                "users",
+                _token(users[0]),
+                fix_column=fix.get("column") if fix.get("kind") == "users" else None,
+            )
         action = st.radio(
             "Columns with personal data (names, emails, phone or ID numbers)",
             list(PRIVACY_LABELS),
@@ -141,13 +179,16 @@ if events is not None and ev_preview is not None:
         )
         submitted = st.form_submit_button("Load dataset", type="primary")
     if submitted:
+        st.session_state[FIX_KEY] = {}
         try:
             ev_over = data_mapping.overrides(ev_preview, "events", ev_choice)
             us_over = data_mapping.overrides(us_preview, "users", us_choice) if us_choice else {}
         except DataError as exc:
-            st.error(str(exc))
+            _show_problem(exc, events, users)
         else:
             _load(events, users, ev_over, us_over, action, drop_duplicates)
+    if loaded := st.session_state.pop(LOADED_KEY, None):
+        st.success(loaded)
 elif (
     events is None
     and not source_error
@@ -159,6 +200,6 @@ st.divider()
 try:
     current = state.current_dataset()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     st.stop()
 data_report.render_report(current, label=state.dataset_label(current))

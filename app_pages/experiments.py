@@ -146,7 +146,7 @@ with tab_analyse:
     try:
         choice = inputs.data_source(has_run=run is not None)
     except DataError as exc:
-        st.error(str(exc))
+        st.error(state.escape_markdown(exc))
         choice = None
     if choice is not None:
         st.markdown("#### How to compare")
@@ -154,7 +154,7 @@ with tab_analyse:
         try:
             result = _analyse(choice, settings, run)
         except DataError as exc:
-            st.error(str(exc))
+            st.error(state.escape_markdown(exc))
         else:
             _results(result, run)
 with tab_power:

@@ -21,7 +21,7 @@ st.caption(
 try:
     dataset, engine, bounds = data.open_dataset()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
     st.stop()
 
@@ -86,4 +86,4 @@ st.caption(f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({span} days)")
 try:
     sections.SECTIONS[section](ctx)
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))

@@ -16,7 +16,7 @@ st.markdown(
 try:
     dataset = state.current_dataset()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
     st.stop()
 

@@ -24,7 +24,7 @@ try:
     dataset = state.current_dataset()
     features = state.features()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
@@ -76,6 +76,8 @@ key = data.cache_key(dataset.dataset_id, run_id, seg_params, map_params)
 segment_labels = labels if run is not None else None
 
 placeholder = st.empty()
+#: Session key of the message shown once after a map-made segment was saved.
+SAVED_KEY = "map_saved_message"
 
 
 def _preview(title: str | None = None) -> None:
@@ -93,6 +95,7 @@ def _preview(title: str | None = None) -> None:
             selectable=False,
         ),
         width="stretch",
+        height=charts.height(labels.nunique(), color),
     )
 
 
@@ -119,11 +122,11 @@ try:
         )
     data.mark_umap_done(key)
 except jobs.JobLimitError as exc:
-    st.warning(f"{exc} The quick preview (PCA) is shown meanwhile.")
+    st.warning(f"{state.escape_markdown(exc)} The quick preview (PCA) is shown meanwhile.")
     st.button("Try the detailed map again", key="map_retry")  # a click reruns the page
     st.stop()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     st.stop()
 
 points = data.frame(result, features, labels, None if color == charts.SEGMENT else color)
@@ -137,19 +140,27 @@ event = placeholder.altair_chart(
         selectable=True,
     ),
     width="stretch",
+    height=charts.height(labels.nunique(), color),
     on_select="rerun",
     selection_mode="brush",
-    key="map_chart",
+    key=f"map_chart_{run_id}",  # a box drawn belongs to this run's map
 )
 st.caption(
     f"{result.note} Map quality (trustworthiness): {result.trustworthiness:.2f} of 1 "
     "(share of map neighbours that are real neighbours)."
 )
 
-if run is not None:
-    st.caption(f"Coloured by segment: {labels.nunique()} segments of run `{run_id}`.")
+if run is not None and color == charts.SEGMENT:
+    st.caption(f"Coloured by segment: {labels.nunique()} segments of run {run_id}.")
+elif run is not None:
+    st.caption(
+        f"Coloured by {state.escape_markdown(feature_label(color))}; the names mark the centres "
+        f"of the {labels.nunique()} segments of run {run_id}."
+    )
 
 st.subheader("Make a segment from the map")
+if saved := st.session_state.pop(SAVED_KEY, None):
+    st.success(saved)
 chosen = data.selected_users(result, getattr(event, "selection", None) or {})
 if not chosen:
     st.caption("Drag a box around a group of dots on the map to select them.")
@@ -161,7 +172,7 @@ else:
             base = labels if run is not None else pd.Series("Everyone else", index=labels.index)
             new_labels = data.with_new_segment(base, chosen, name)
         except DataError as exc:
-            st.error(str(exc))
+            st.error(state.escape_markdown(exc))
         else:
             new_id = data.cache_key(run_id, name.strip(), tuple(sorted(chosen)), None)[:8]
             state.set_current_run(
@@ -170,10 +181,13 @@ else:
                     dataset_id=dataset.dataset_id,
                     params=run.params if run is not None else None,
                     labels=new_labels,
-                    names=names,
+                    # the user's own names, and the new segment under the name typed
+                    # (automatic names are made again: members moved)
+                    names={**(run.names if run is not None else {}), name.strip(): name.strip()},
                 )
             )
-            st.success(
+            st.session_state[SAVED_KEY] = (
                 f"Saved: {len(chosen):,} users are now in the segment "
                 f"**{state.escape_markdown(name.strip())}**."
             )
+            st.rerun()  # redraw map, caption and sidebar with the new segment

@@ -20,7 +20,7 @@ st.caption(
 try:
     dataset = state.current_dataset()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     cards_ui.link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
@@ -44,10 +44,11 @@ with st.expander("Options", expanded=False):
         help="Privacy: small groups could identify people, so their numbers are not shown or exported.",
     )
     with_clv = st.toggle(
-        "Estimate lifetime value (BG/NBD + Gamma-Gamma)",
+        "Estimate lifetime value",
         value=True,
         key="personas_clv",
-        help="Expected purchases and spend in the next 12 months from the purchase history.",
+        help="Expected purchases and spend in the next 12 months, predicted from each "
+        "customer's purchase history.",
     )
 
 try:
@@ -59,14 +60,14 @@ try:
     )
     kpi_table = data.kpi_table(dataset.dataset_id, run.run_id, engine, labels)
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     cards_ui.link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     st.stop()
 
 if with_clv:
     message = data.clv_table(dataset.dataset_id, engine)[1]
     if message:
-        st.caption(f"Lifetime value: {message}")
+        st.caption(f"Lifetime value: {state.escape_markdown(message)}")
 
 names = dict(run.names)
 st.subheader(f"{len(cards)} personas")

@@ -23,7 +23,7 @@ try:
     dataset = state.current_dataset()
     features = state.features()
 except DataError as exc:
-    st.error(str(exc))
+    st.error(state.escape_markdown(exc))
     charts.link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
@@ -72,7 +72,9 @@ with settings:
         with st.expander("How much each feature counts", expanded=False):
             st.caption("1 = normal, 2 = twice as important, 0 = ignore.")
             weights = {
-                f: st.slider(feature_label(f), 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}")
+                f: st.slider(
+                    state.escape_markdown(feature_label(f)), 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}"
+                )
                 for f in chosen
             }
         categorical = st.multiselect(
@@ -121,7 +123,7 @@ with results:
     try:
         result = data.run_segment(dataset.dataset_id, params, features)
     except DataError as exc:
-        st.error(str(exc))
+        st.error(state.escape_markdown(exc))
         st.stop()
     run_id = run_id_for(dataset.dataset_id, result.params_hash)
     q = result.quality
@@ -171,9 +173,9 @@ with results:
                         dataset.dataset_id, SegmentParams(**{**params_kwargs, "k": 2}), features
                     )
                 except (DataError, jobs.JobLimitError) as exc:
-                    st.error(str(exc))
+                    st.error(state.escape_markdown(exc))
                 else:
-                    st.altair_chart(charts.sweep_chart(table, best), width="stretch")
+                    charts.render_sweep(table, best)
                     st.button(
                         f"Use k = {best}",
                         key="seg_use_k",
@@ -183,9 +185,6 @@ with results:
                     )
 
     st.subheader("Save")
-    current = state.current_run()
-    if current is not None and current.run_id == run_id:
-        st.success("This segmentation is saved: open the Map or Personas page.")
     no_groups = choice is not None and choice.structure == "none"
     if no_groups:
         st.info(
@@ -202,5 +201,11 @@ with results:
                 quality=dict(q),
             )
         )
-        st.success("Saved. The Map, Personas, Explore and Experiments pages now use it.")
+        st.rerun()  # the sidebar's saved-work pickers were drawn before this click
+    current = state.current_run()
+    if current is not None and current.run_id == run_id:
+        st.success(
+            "This segmentation is saved: the Map, Personas, Explore and Experiments pages "
+            "now use it."
+        )
         charts.link("app_pages/map.py", "See it on the map", ":material/scatter_plot:")

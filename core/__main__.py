@@ -38,6 +38,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def cli_message(exc: DataError) -> str:
+    """The error's sentence, plus the option that fixes a missing column mapping.
+
+    Parameters
+    ----------
+    exc : DataError
+        The error raised by a command.
+
+    Returns
+    -------
+    str
+        ``str(exc)``; when no column provides a required field, followed by the
+        ``--map`` (or ``--users-map``) option that names one.
+    """
+    if exc.field is None:
+        return str(exc)
+    option = "--users-map" if exc.kind == "users" else "--map"
+    return f"{exc} Map one with {option} COLUMN={exc.field}."
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
     from core.cli._common import take_summaries
@@ -55,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                 warnings.simplefilter("ignore")
             args._run(args)
     except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {cli_message(exc)}", file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(

@@ -84,9 +84,10 @@ HIGH_POTENTIAL_RULE = (
     "and its reach is below the median: people there buy readily but few are reached yet."
 )
 EARLY_WARNING_RULE = (
-    "A day is flagged when its value exceeds the rolling median of the previous {window} "
-    "days plus {k} x the scaled median absolute deviation (1.4826 x MAD, never below "
-    "{floor_count} event for counts or {floor_share:.0%} for shares)."
+    "A day is flagged when its value is far above the usual level of the previous "
+    "{window} days: above their middle value by more than {k:g} times their typical "
+    "day-to-day spread (a spread taken as at least {floor_count:g} event for counts "
+    "and {floor_share:.0%} for shares)."
 )
 
 
@@ -1545,10 +1546,16 @@ def by_attribute(
 # --- goals -----------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class Goal:
-    """A target the user sets: ``kpi`` should change by ``target_change`` (0.3 = +30 %)."""
+    """A target the user sets: ``kpi`` should change by ``target_change`` (0.3 = +30 %).
+
+    ``start_value`` is the follower count at the start of the range, as the account's
+    page shows it (followers goals only): the events show who followed during the data's
+    time span, not how many followers there were before, so follower growth in % needs it.
+    """
 
     kpi: str
     target_change: float
+    start_value: float | None = None
 
 
 GOAL_KPIS = (
@@ -1577,17 +1584,35 @@ def goal_progress(
 ) -> pd.DataFrame:
     """Progress toward each goal: the last period of the range against the first.
 
-    ``followers`` counts distinct users with a follow event up to each period's end
-    (history before the range included), so its change is the DOMAIN.md follower growth
-    (followers end - start) / start; every other KPI is compared period value to period
-    value from :func:`kpi_trends`.
+    Every KPI but ``followers`` is compared period value to period value from
+    :func:`kpi_trends`. Follower growth is (followers end - start) / start, and the
+    events cannot give the start: they show who followed while the data was collected,
+    not the followers an account already had (counting from the data's first day made
+    a brand look to have quadrupled its followers). So ``gained`` counts the new
+    followers from the first period's start to the last period's end (users whose first
+    follow event, history before the range included, falls there), and the change is
+    computed only from the ``Goal.start_value`` the user gives: ``end = start + gained``.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The dataset engine.
+    goals : sequence of Goal
+        The targets; a ``start_value`` is allowed only for ``followers`` and must be > 0.
+    filters : ExploreFilters
+        Date range, platforms and segments.
+    labels : pandas.Series, optional
+        Segment labels by user id (needed for a segment filter).
+    grain : {"week", "month"}
+        The periods compared.
 
     Returns
     -------
     DataFrame
         ``kpi``, ``first_period``, ``last_period``, ``start_value``, ``end_value``,
-        ``change`` (relative), ``target_change``, ``progress`` (change / target, NaN when
-        not computable), ``met`` (bool).
+        ``gained`` (new followers; NaN for other KPIs), ``change`` (relative, NaN for
+        followers without a start value), ``target_change``, ``progress`` (change /
+        target, NaN when not computable), ``met`` (bool).
     """
     grain = _validate_grain(grain)
     for goal in goals:
@@ -1597,13 +1622,17 @@ def goal_progress(
             )
         if not np.isfinite(goal.target_change) or goal.target_change == 0:
             raise DataError(f"The target for {goal.kpi} must be a non-zero change, e.g. +30 %.")
+        if goal.start_value is not None and (
+            goal.kpi != "followers" or not np.isfinite(goal.start_value) or goal.start_value <= 0
+        ):
+            raise DataError(
+                "A starting count can be given for the followers goal only, and must be "
+                f"more than 0 (got {goal.start_value} for {goal.kpi})."
+            )
     trends = kpi_trends(engine, filters, labels, grain)
     rows = []
-    followers = None
-    if any(g.kpi == "followers" for g in goals) and not trends.empty:
-        followers = _followers_by_period(engine, filters, labels, grain, trends["period"])
     for goal in goals:
-        row = {"kpi": goal.kpi, "target_change": float(goal.target_change)}
+        row = {"kpi": goal.kpi, "target_change": float(goal.target_change), "gained": np.nan}
         if len(trends) < 2:
             row.update(
                 first_period=pd.NaT,
@@ -1612,8 +1641,21 @@ def goal_progress(
                 end_value=np.nan,
                 change=np.nan,
             )
+        elif goal.kpi == "followers":
+            first = trends["period"].iloc[0]
+            since = max(first, pd.Timestamp(filters.start)) if filters.start else first
+            gained = float(_new_followers(engine, filters, labels, since))
+            start = np.nan if goal.start_value is None else float(goal.start_value)
+            row.update(
+                first_period=first,
+                last_period=trends["period"].iloc[-1],
+                start_value=start,
+                end_value=start + gained,
+                gained=gained,
+                change=gained / start,
+            )
         else:
-            series = followers if goal.kpi == "followers" else trends.set_index("period")[goal.kpi]
+            series = trends.set_index("period")[goal.kpi]
             start, end = float(series.iloc[0]), float(series.iloc[-1])
             row.update(
                 first_period=trends["period"].iloc[0],
@@ -1631,6 +1673,7 @@ def goal_progress(
         "last_period",
         "start_value",
         "end_value",
+        "gained",
         "change",
         "target_change",
         "progress",
@@ -1639,26 +1682,22 @@ def goal_progress(
     return pd.DataFrame(rows, columns=cols)
 
 
-def _followers_by_period(engine, f, labels, grain, periods: pd.Series) -> pd.Series:
-    """Distinct followers up to each period's end (follow events, history included)."""
+def _new_followers(engine, f, labels, since: pd.Timestamp) -> int:
+    """Users whose first follow event (history included) is from ``since`` to the range end."""
     keyed = _is_keyed(engine)
     base, params = _filtered_events(
         f, labels is not None, dates=False, until_end=True, columns=_UTE, keyed=keyed
     )
-    params["periods"] = [p.date() for p in pd.to_datetime(periods)]
+    params["since"] = pd.Timestamp(since).to_pydatetime()
     sql = f"""
-    WITH firsts AS (
+    SELECT count(*) AS followers FROM (
         SELECT user_id, min(timestamp) AS t FROM ({base}) WHERE event_type = 'follow'
         GROUP BY user_id
-    ),
-    ps AS (SELECT unnest($periods) AS p)
-    SELECT ps.p, count(firsts.user_id) AS followers
-    FROM ps LEFT JOIN firsts ON firsts.t < ps.p + INTERVAL 1 {grain.upper()}
-    GROUP BY ps.p ORDER BY ps.p
+    ) WHERE t >= $since
     """
     with _duck(engine, labels, keyed=keyed) as raw:
         out = _run(raw, sql, params)
-    return out["followers"].astype("int64").reset_index(drop=True)
+    return int(out["followers"].iloc[0])
 
 
 # --- early warning ---------------------------------------------------------------------

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.text import escape_markdown
+
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -129,7 +131,7 @@ def persona_markdown(persona, name: str | None = None) -> str:
     str
     """
     s = _card_sections(persona, name)
-    md = _md_escape
+    md = escape_markdown
     lines = [f"# {md(s['title'])}", "", f"*{md(s['subtitle'])}*", ""]
     if persona.is_hidden:
         lines += [f"_{md(h)}_" for h in s["hidden"]]
@@ -166,13 +168,6 @@ def persona_markdown(persona, name: str | None = None) -> str:
     if s["hidden"]:
         lines += ["**Hidden for privacy:**", ""] + [f"- {md(h)}" for h in s["hidden"]] + [""]
     return "\n".join(lines)
-
-
-def _md_escape(text: str) -> str:
-    """Escape Markdown and HTML control characters in user-supplied text."""
-    import re
-
-    return re.sub(r"([\\`*_\[\]#|<>])", r"\\\1", str(text))
 
 
 def persona_html(persona, name: str | None = None) -> str:

@@ -348,7 +348,7 @@ def _value_map(con, alias: str, expr: str, synonyms: Mapping[str, str]) -> str:
 
 
 def _choose_timestamp_sql(
-    con, table: str, column: str, file_name: str
+    con, table: str, column: str, file_name: str, kind: str = "events"
 ) -> tuple[str, list[str], list[str]]:
     """Rank the timestamp formats on a sample of ``column``: (COALESCE SQL, names, warnings)."""
     x = f"NULLIF(TRIM({qident(column)}), '')"
@@ -365,7 +365,9 @@ def _choose_timestamp_sql(
     if n == 0:
         raise DataError(
             f"{file_name}: the time column '{column}' is empty. Map the column that holds "
-            "the date and time of each event."
+            "the date and time of each event.",
+            kind=kind,
+            column=column,
         )
     ranked = sorted((i for i, c in enumerate(hits) if c > 0), key=lambda i: (-hits[i], i))
     if not ranked:
@@ -378,7 +380,9 @@ def _choose_timestamp_sql(
         raise DataError(
             f"{file_name}: no value in the time column '{column}' could be read as a date "
             f"(for example: {', '.join(map(repr, examples))}). Use a format like "
-            "2025-03-01 14:05 or map another column as timestamp."
+            "2025-03-01 14:05 or map another column as timestamp.",
+            kind=kind,
+            column=column,
         )
     names = [TIMESTAMP_FORMATS[i][0] for i in ranked]
     warnings = []
@@ -513,8 +517,9 @@ def _require_fields(src: LoadedSource, mapping: dict) -> None:
     for field in REQUIRED_EVENT_FIELDS:
         if field not in mapping.values():
             raise DataError(
-                f"{src.name}: no column {what[field]} (columns: {cols}). Map one with "
-                f"--map COLUMN={field} or pick it in the mapping form."
+                f"{src.name}: no column {what[field]} (columns: {cols}).",
+                kind="events",
+                field=field,
             )
 
 
@@ -611,7 +616,9 @@ def _build_events(
         raise DataError(
             f"{src.name}: no value in the amount column '{amount_col}' is a number of zero "
             f"or more (for example '{example}'). Map the right column as amount or fix the "
-            "values, then load the file again."
+            "values, then load the file again.",
+            kind="events",
+            column=amount_col,
         )
     by_reason = dict(
         con.execute(
@@ -627,7 +634,9 @@ def _build_events(
         }.get(top, ts_col if "timestamp" in top or "date" in top else amount_col)
         raise DataError(
             f"{src.name}: no row could be loaded; every row was rejected, mostly for "
-            f"'{top}' (column '{col}'). Fix that column or map another one, then load again."
+            f"'{top}' (column '{col}'). Fix that column or map another one, then load again.",
+            kind="events",
+            column=col,
         )
     # Rejected rows: source columns (already pseudonymised) + reason, up to 1000.
     rej_select = ", ".join(
@@ -740,8 +749,9 @@ def _build_users(
         return 0, ()
     if "user_id" not in mapping.values():
         raise DataError(
-            f"{src.name}: no column looks like a user id (columns: {', '.join(src.columns)}). "
-            "Map one with --users-map COLUMN=user_id or pick it in the mapping form."
+            f"{src.name}: no column looks like a user id (columns: {', '.join(src.columns)}).",
+            kind="users",
+            field="user_id",
         )
     uid_col = next(c for c, f in mapping.items() if f == "user_id")
     if uid_hashed:
@@ -759,7 +769,7 @@ def _build_users(
         kind = USER_FIELDS[field]
         if field == "signup_date":
             try:
-                ts_sql, _, _ = _choose_timestamp_sql(con, "users_treated", col, src.name)
+                ts_sql, _, _ = _choose_timestamp_sql(con, "users_treated", col, src.name, "users")
                 expr = f"CAST({ts_sql} AS DATE)"
             except DataError:  # an optional attribute: warn and leave it empty
                 warnings.append(

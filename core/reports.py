@@ -649,17 +649,19 @@ GOAL_HEADINGS = ("Goal", "Start", "End", "Change", "Target")
 
 
 def _goal_rows(progress: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Goal progress as text rows for the report (people as counts, rates as %)."""
-    return [
-        (
-            _kpi_label(r.kpi),
-            _fmt(r.kpi, r.start_value),
-            _fmt(r.kpi, r.end_value),
-            _fmt("rate", r.change),
-            _fmt("rate", r.target_change),
+    """Goal progress as text rows for the report (people as counts, rates as %).
+
+    Followers without a starting count show the new followers as the end value.
+    """
+    rows = []
+    for r in progress.itertuples(index=False):
+        start, end = _fmt(r.kpi, r.start_value), _fmt(r.kpi, r.end_value)
+        if r.kpi == "followers" and np.isfinite(r.gained) and not np.isfinite(r.start_value):
+            start, end = "not given", f"+{int(r.gained):,} new"
+        rows.append(
+            (_kpi_label(r.kpi), start, end, _fmt("rate", r.change), _fmt("rate", r.target_change))
         )
-        for r in progress.itertuples(index=False)
-    ]
+    return rows
 
 
 def _targeting_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:

@@ -18,7 +18,33 @@ class DataError(ValueError):
 
     The message names the file, column or row and says what to do. Pages show it with
     ``st.error``; the CLI prints it on stderr and exits with code 2.
+
+    Parameters
+    ----------
+    message : str
+        The sentence shown to the user.
+    kind : {"events", "users"}, optional
+        Which input's column mapping holds the problem, when it is a mapping problem.
+    column : str, optional
+        The source column to fix (the Data page opens its mapping row).
+    field : str, optional
+        The canonical field that no column provides (``"user_id"`` ...). The message then
+        says only what is missing; each surface adds how to map it in its own words (the
+        CLI names ``--map COLUMN=FIELD``, the Data page points at its mapping form).
     """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str | None = None,
+        column: str | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.column = column
+        self.field = field
 
 
 # --- canonical fields ------------------------------------------------------------------
@@ -125,6 +151,15 @@ _EVENT_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
         "visitor_id",
         "person_id",
         "id_user",
+        "member_no",
+        "member_number",
+        "membership_id",
+        "membership_no",
+        "customer_no",
+        "customer_number",
+        "cust_no",
+        "client_no",
+        "user_no",
         "用户",
         "用户ID",
         "用户id",
@@ -133,9 +168,16 @@ _EVENT_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
         "会员",
         "会员ID",
         "会员id",
+        "会员编号",
+        "会员号",
+        "会员卡号",
         "客户",
         "客户ID",
         "客户id",
+        "客户编号",
+        "客户号",
+        "顾客编号",
+        "顾客ID",
         "账号",
         "账户",
         "粉丝ID",
@@ -145,7 +187,10 @@ _EVENT_COLUMN_GROUPS: dict[str, tuple[str, ...]] = {
         "用戶編號",
         "會員",
         "會員ID",
+        "會員編號",
+        "會員號",
         "客戶ID",
+        "客戶編號",
         "帳號",
         "賬號",
     ),
@@ -677,7 +722,9 @@ def guess_mapping(
         if field in chosen:
             raise DataError(
                 f"Columns '{chosen[field]}' and '{src}' are both mapped to {field}; "
-                "map only one of them."
+                "map only one of them.",
+                kind=kind,
+                column=src,
             )
         chosen[field] = src
     mapping: dict[str, str] = {}

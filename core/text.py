@@ -1,5 +1,8 @@
 """Comment text: top words (Chinese and English) and a simple lexicon sentiment score.
 
+Also the one Markdown escape for user-derived text (:func:`escape_markdown`), used by
+the pages and by the Markdown export.
+
 Tokenisation: runs of CJK characters are cut with ``jieba`` (the standard Chinese word
 segmenter); Latin text is lower-cased and split on anything that is not a letter, digit
 or apostrophe. Stopwords and the sentiment lexicon are data (below), so they can be
@@ -15,6 +18,7 @@ not a trained model and misses sarcasm and context.
 from __future__ import annotations
 
 import functools
+import html
 import logging
 import re
 from collections import Counter
@@ -23,6 +27,53 @@ from collections.abc import Iterable
 import pandas as pd
 
 from core.schema import DataError
+
+#: Characters that start Markdown syntax in Streamlit (links, images, emphasis, code,
+#: headings, lists, tables, LaTeX ``$``, colour and emoji ``:name:``, directives ``{}``).
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
+#: Starts of the bare addresses GFM turns into links: ``http(s)``, ``ftp``, ``www``,
+#: ``mailto`` (a joiner after the first letter) and the ``@`` of an e-mail address.
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|www|mailto)\b|(?=@)")
+_WORD_JOINER = "\u2060"
+
+
+def escape_markdown(text: object) -> str:
+    r"""Make user-derived text inert inside Markdown: shown as typed, never as markup.
+
+    HTML is escaped first (``<`` becomes ``&lt;``), then every Markdown control
+    character gets a backslash, so a value such as ``![b](http://host/x.png)`` shows
+    those characters instead of fetching an image, and ``[x](http://a)`` is no link.
+    Bare addresses (``http://``, ``www.``, ``name@host``) are links in Streamlit's
+    Markdown whatever their escapes, so an invisible word joiner (U+2060) goes after
+    their first letter / before the ``@``: they read the same and are not clickable.
+
+    Parameters
+    ----------
+    text : object
+        A file name, column name, cell value, segment or persona name; ``str(text)``
+        is escaped.
+
+    Returns
+    -------
+    str
+        Text for ``st.markdown``, ``st.error``, ``st.caption``, widget labels or an
+        exported Markdown file.
+
+    Examples
+    --------
+    >>> escape_markdown("[x](a) *b*")
+    '\\[x\\]\\(a\\) \\*b\\*'
+    >>> escape_markdown("www.a.com") == "w\u2060ww\\.a\\.com"
+    True
+    """
+    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+    return _AUTOLINK.sub(_break_autolink, escaped)
+
+
+def _break_autolink(match: re.Match) -> str:
+    """``http`` -> ``h`` + word joiner + ``ttp``; before an ``@``, just the joiner."""
+    word = match.group(1)
+    return word[0] + _WORD_JOINER + word[1:] if word else _WORD_JOINER
 
 
 def _words(text: str) -> list[str]:

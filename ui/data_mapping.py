@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.schema import EVENT_FIELDS, USER_FIELDS, guess_mapping
+from core.schema import EVENT_FIELDS, USER_FIELDS, DataError, guess_mapping
 from ui.state import escape_markdown
 
 NOT_USED = ""
@@ -38,11 +38,25 @@ def _preview_text(values: pd.Series) -> str:
     return text or "(empty in the first rows)"
 
 
-def mapping_rows(preview: pd.DataFrame, kind: str, token: str) -> dict[str, str]:
+def problem_text(exc: DataError) -> str:
+    """The load error in the form's words: what is wrong, and which picker fixes it."""
+    text = str(exc)
+    if exc.field in FIELD_LABELS:
+        text += (
+            f" Under “Use as”, pick “{FIELD_LABELS[exc.field]}” for the column of your "
+            f"{exc.kind or 'events'} file that holds it, then press Load dataset again."
+        )
+    return text
+
+
+def mapping_rows(
+    preview: pd.DataFrame, kind: str, token: str, *, fix_column: str | None = None
+) -> dict[str, str]:
     """Render one row per column (name, first values, field picker); return the choices.
 
     Must be called inside an ``st.form``. Returns ``{column: field}`` with ``""`` for
     columns the user marked as not used (for users: kept as a custom attribute).
+    ``fix_column`` is drawn in a red frame: the column the last load failed on.
     """
     fields = EVENT_FIELDS if kind == "events" else USER_FIELDS
     guessed = guess_mapping(preview.columns, kind)
@@ -53,12 +67,17 @@ def mapping_rows(preview: pd.DataFrame, kind: str, token: str) -> dict[str, str]
     head[2].markdown("**Use as**")
     choices: dict[str, str] = {}
     for i, col in enumerate(preview.columns):
-        row = st.columns([2, 4, 3])
-        row[0].markdown(f"`{escape_markdown(col)}`")
+        flagged = str(col) == fix_column
+        box = st.container(border=True) if flagged else st.container()
+        row = box.columns([2, 4, 3])
+        name = f"**{escape_markdown(col)}**"
+        row[0].markdown(f":red[:material/error: {name}]" if flagged else name)
         row[1].caption(escape_markdown(_preview_text(preview[col])))
+        if flagged:
+            box.caption(":red[Loading stopped at this column: see the message above.]")
         default = guessed.get(col, NOT_USED)
         choices[col] = row[2].selectbox(
-            f"Use column {col} as",
+            f"Use column {escape_markdown(col)} as",
             options,
             index=options.index(default),
             format_func=lambda f: (

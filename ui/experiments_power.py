@@ -14,6 +14,7 @@ from core.experiments import (
     sample_size_means,
 )
 from core.schema import DataError
+from core.text import escape_markdown
 
 _METHOD_LABELS = {
     "baseline_variance": "Online-calculator formula (Evan Miller)",
@@ -92,7 +93,7 @@ def power_tab() -> None:
             baseline / 100, mde / 100, absolute, alpha, power, method, daily, so_far, int(arms)
         )
     except DataError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     m1, m2, m3 = st.columns(3)
     m1.metric("Users needed per group", f"{size.n_per_arm:,}")
@@ -133,7 +134,7 @@ def _mean_power() -> None:
     try:
         n, days = _plan_mean(baseline, std, baseline * rel / 100, alpha, power, daily, 0, int(arms))
     except DataError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     m1, m2, m3 = st.columns(3)
     m1.metric("Users needed per group", f"{n:,}")

@@ -2,29 +2,22 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from core.experiments import results_to_csv, verdict
+from core.text import escape_markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~$<>()])")
 ALL_USERS = "All users"
-
-
-def safe_md(text: str) -> str:
-    """Escape user-supplied text for st.markdown / st.info (HTML and Markdown syntax)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def srm_banner(result) -> None:
     """The sample-ratio-mismatch check, always shown first."""
     srm = result.srm
-    counts = ", ".join(f"{safe_md(k)}: {v:,}" for k, v in srm.observed.items())
+    counts = ", ".join(f"{escape_markdown(k)}: {v:,}" for k, v in srm.observed.items())
     if srm.flagged:
         st.error(
             f"**Sample ratio mismatch** (p = {srm.p_value:.2g}): the groups' sizes ({counts}) "
@@ -42,9 +35,9 @@ def srm_banner(result) -> None:
 def verdicts(result, names: dict | None = None) -> None:
     """One plain-language sentence per metric."""
     for metric in result.metrics:
-        st.info(safe_md(verdict(result, metric=metric, segment_names=names)))
+        st.info(escape_markdown(verdict(result, metric=metric, segment_names=names)))
     for note in result.messages:
-        st.caption(safe_md(note))
+        st.caption(escape_markdown(note))
 
 
 _DISPLAY = {

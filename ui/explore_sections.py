@@ -9,6 +9,7 @@ from core import explore as ex
 from core import reports as rp
 from core.features import LifecycleWindows
 from core.schema import DataError
+from core.text import escape_markdown
 from ui import explore_data as data
 from ui import explore_view as view
 from ui.explore_view import money, pct
@@ -71,7 +72,7 @@ def lifecycle(ctx: data.Context) -> None:
                 loyal_purchase_days=c[3].number_input("Loyal from (purchase days)", 1, 50, 2, key="explore_loyal"),
             )  # fmt: skip
         except DataError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             return
         st.dataframe(ex.stage_rules(windows), hide_index=True, width="stretch")
     mix = ctx.call("lifecycle_mix", grain=grain, windows=windows)
@@ -129,7 +130,7 @@ def kpis(ctx: data.Context) -> None:
         try:
             new = ex.read_campaign_costs(up.getvalue())
         except DataError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             return
         old = st.session_state.get("explore_costs")
         if old is None or not new.equals(old):
@@ -164,7 +165,7 @@ def _pick_targets(ctx: data.Context, campaigns: list[str]) -> dict[str, str]:
         cols = st.columns(3)
         for i, campaign in enumerate(campaigns):
             picked = cols[i % 3].selectbox(
-                view.md(campaign),
+                escape_markdown(campaign),
                 options,
                 index=options.index(chosen[campaign]) if chosen.get(campaign) in segments else 0,
                 format_func=lambda s: s if s == NOT_SET else ctx.name(s),
@@ -197,7 +198,7 @@ def targeting(ctx: data.Context) -> None:
     try:
         table = ctx.targeting(targets)
     except DataError as exc:
-        st.error(str(exc))
+        st.error(escape_markdown(exc))
         return
     shown = table.assign(target_segment=table["target_segment"].map(ctx.name))
     view.chart(rp.targeting_chart(shown), shown, "targeting", rp.targeting_caption())
@@ -232,7 +233,7 @@ def geography(ctx: data.Context) -> None:
     if hot:
         st.success(
             "High potential: "
-            + ", ".join(view.md(h) for h in hot)
+            + ", ".join(escape_markdown(h) for h in hot)
             + ". Consider shifting reach there."
         )
     view.table(geo, f"by_{attr}_table", {"value": attr.replace("_", " ").capitalize(),
@@ -241,21 +242,35 @@ def geography(ctx: data.Context) -> None:
 
 def goals(ctx: data.Context) -> None:
     """User-set targets and progress; the weekly / monthly report export."""
-    c = st.columns(3)
+    c = st.columns(4)
     f = c[0].number_input("Followers target (+ %)", -100, 1000, 30, key="explore_goal_followers")
-    i = c[1].number_input("Interaction rate target (+ %)", -100, 1000, 20, key="explore_goal_ir")
-    grain = c[2].radio("Compare", list(GRAIN_LABELS), format_func=lambda g: f"first vs last {g}",
+    base = c[1].number_input("Followers at the start", min_value=0, value=None, step=100,
+                             placeholder="from your account page", key="explore_goal_base",
+                             help="How many followers the account had on the first day "
+                                  "compared. Your data shows who followed since then, "
+                                  "not how many followers there were before.")  # fmt: skip
+    i = c[2].number_input("Interaction rate target (+ %)", -100, 1000, 20, key="explore_goal_ir")
+    grain = c[3].radio("Compare", list(GRAIN_LABELS), format_func=lambda g: f"first vs last {g}",
                        key="explore_goal_grain")  # fmt: skip
-    chosen = tuple(ex.Goal(k, v / 100) for k, v in (("followers", f), ("interaction_rate", i)) if v)
+    chosen = tuple(
+        ex.Goal(k, v / 100, start_value=(base or None) if k == "followers" else None)
+        for k, v in (("followers", f), ("interaction_rate", i))
+        if v
+    )
     if chosen:
         prog = ctx.call("goal_progress", goals=chosen, grain=grain)
         view.chart(rp.goals_chart(prog), prog, "goals",
-                   "Followers = people who followed (follow events) up to each period's end.")  # fmt: skip
+                   "New followers = people whose first follow in your data falls in the "
+                   "compared periods.")  # fmt: skip
         for r in prog.itertuples():
             if pd.notna(r.change):
                 st.write(f"**{rp._kpi_label(r.kpi)}**: "
                          f"{r.change:+.1%} of a {r.target_change:+.0%} target "
                          f"({'met' if r.met else f'{r.progress:.0%} of the way'}).")  # fmt: skip
+            elif r.kpi == "followers" and pd.notna(r.gained):
+                st.write(f"**Followers**: {int(r.gained):,} new since "
+                         f"{r.first_period:%d %b %Y}. Enter the follower count at the start "
+                         f"to compare the growth with your {r.target_change:+.0%} target.")  # fmt: skip
     st.subheader("Report")
     rgrain = st.radio("Period", list(GRAIN_LABELS), format_func=lambda g: f"{g}ly report",
                       horizontal=True, key="explore_report_grain")  # fmt: skip
@@ -272,7 +287,7 @@ def goals(ctx: data.Context) -> None:
                               tuple(sorted(targets.items())), tuple(sorted(ctx.names.items())),
                               _engine=ctx.engine, _labels=ctx.labels)  # fmt: skip
         except DataError as exc:
-            st.error(str(exc))
+            st.error(escape_markdown(exc))
             return
         st.caption(rep.title)
         c = st.columns(2)

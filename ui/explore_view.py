@@ -2,19 +2,8 @@
 
 from __future__ import annotations
 
-import html
-import re
-
 import pandas as pd
 import streamlit as st
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
-
-
-def md(text: object) -> str:
-    """User-supplied text made inert inside Markdown (no links, HTML or formatting)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
-
 
 try:  # the app's one spreadsheet-safe CSV writer (formula injection neutralised)
     from core.export import safe_csv

@@ -11,6 +11,14 @@ from core.personas import feature_label
 from ui.map_data import TOOLTIP_FEATURES
 
 SEGMENT = "segment"
+#: Height of the plot area in pixels; the legend under it adds :func:`height` room.
+PLOT_HEIGHT = 560
+
+
+def height(n_segments: int, color: str) -> int:
+    """The chart element's height: the plot plus axis and the legend rows under it."""
+    legend_rows = -(-n_segments // 2) if color == SEGMENT else 0
+    return PLOT_HEIGHT + 70 + (30 + 20 * legend_rows if legend_rows else 0)
 
 
 def _segment_order(label: str) -> tuple:
@@ -37,7 +45,8 @@ def scatter(
             "name:N",
             title="Persona" if named else "Segment",
             sort=[names.get(s, s) for s in segments],
-            legend=alt.Legend(labelLimit=320),  # persona names are long; show them whole
+            # persona names are long: under the map, in two columns, shown whole
+            legend=alt.Legend(orient="bottom", columns=2, labelLimit=600),
         )
     else:
         enc_color = alt.Color(
@@ -64,14 +73,25 @@ def scatter(
     layers = [dots]
     if centres is not None and len(centres):
         labels = centres.assign(name=centres["segment"].map(lambda s: names.get(s, s)))
-        layers.append(
-            alt.Chart(labels)
-            .mark_text(fontSize=13, fontWeight="bold", stroke="white", strokeWidth=3)
-            .encode(x="x:Q", y="y:Q", text="name:N")
-        )
-        layers.append(
-            alt.Chart(labels)
-            .mark_text(fontSize=13, fontWeight="bold")
-            .encode(x="x:Q", y="y:Q", text="name:N")
-        )
-    return alt.layer(*layers).properties(title=title, height=560)
+        labels["align"] = _label_alignment(labels["x"], data["x"])
+        for align in labels["align"].unique():  # one dataset, a layer per alignment
+            for halo in (True, False):  # a white outline first, so names read over dots
+                style = {"stroke": "white", "strokeWidth": 3} if halo else {}
+                layers.append(
+                    alt.Chart(labels)
+                    .transform_filter(alt.datum.align == align)
+                    .mark_text(fontSize=13, fontWeight="bold", align=align, **style)
+                    .encode(x="x:Q", y="y:Q", text="name:N")
+                )
+    return alt.layer(*layers).properties(title=title, height=PLOT_HEIGHT)
+
+
+def _label_alignment(centre_x: pd.Series, all_x: pd.Series) -> list[str]:
+    """Names near the left edge start at their centre, near the right edge end there.
+
+    A centred name on a segment at the edge of the map ran off the plot.
+    """
+    low, high = float(all_x.min()), float(all_x.max())
+    span = (high - low) or 1.0
+    where = (centre_x - low) / span
+    return ["left" if w < 0.3 else "right" if w > 0.7 else "center" for w in where]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
+import pandas as pd
 import streamlit as st
 
 from core import export
 from core.schema import DataError
 from ui import personas_data as data
 from ui import state
+
+#: Feature names whose values are fractions of 1 (shown in %).
+_PERCENT_SUFFIXES = ("_share", "_rate")
 
 
 def render_compare(
@@ -31,30 +37,62 @@ def render_compare(
     try:
         table = data.compare(dataset_id, run_id, a, b, min_group, features, labels)
     except DataError as exc:
-        st.error(str(exc))
+        st.error(state.escape_markdown(exc))
         return
     only = st.toggle("Only clear differences", value=True, key="personas_cmp_only")
     view = table[table["clear"]] if only else table
-    view = view.rename(
-        columns={
-            "label": "what",
-            "value_a": label[a],
-            "value_b": label[b],
-            "summary": "difference",
-            "effect_size": "effect size",
-            "p_adjusted": "adjusted p",
-        }
-    )
-    st.dataframe(
-        view[["what", label[a], label[b], "difference", "effect size", "adjusted p"]],
-        hide_index=True,
-        width="stretch",
-    )
+    st.dataframe(_readable(view, label[a], label[b]), hide_index=True, width="stretch")
     st.caption(
         f"{int(table['clear'].sum())} of {len(table)} differences are clear: they pass the "
         "Benjamini-Hochberg correction (adjusted p < 0.05) and are large enough to matter "
         "(numbers: Welch's t-test, Cohen's d at least 0.2 and 20 % apart; attributes "
         "(gender, region, ...): chi-square test, Cramér's V at least 0.1)."
+    )
+
+
+def _value_text(kind: str, feature: str, value: float) -> str:
+    """A compared value as a reader says it: shares and rates in %, others rounded."""
+    if not math.isfinite(value):
+        return "n/a"
+    if kind == "attribute" or feature.endswith(_PERCENT_SUFFIXES) or "_share_" in feature:
+        return f"{value:.1%}" if abs(value) < 0.1 else f"{value:.0%}"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _p_text(p: float) -> str:
+    """An adjusted p-value to three decimals, tiny ones as '< 0.001'."""
+    if not math.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _readable(table: pd.DataFrame, name_a: str, name_b: str) -> pd.DataFrame:
+    """The comparison as text columns (values in their units, p-values rounded)."""
+    if name_a == name_b:  # two personas with one name: keep both columns
+        name_a, name_b = f"{name_a} (first)", f"{name_b} (second)"
+    rows = table.itertuples(index=False)
+    return pd.DataFrame(
+        [
+            {
+                "what": r.label,
+                name_a: _value_text(r.kind, r.feature, r.value_a),
+                name_b: _value_text(r.kind, r.feature, r.value_b),
+                "difference": r.summary,
+                "effect size": "n/a"
+                if not math.isfinite(r.effect_size)
+                else f"{r.effect_size:.2f}",
+                "adjusted p": _p_text(r.p_adjusted),
+            }
+            for r in rows
+        ],
+        columns=[
+            "what",
+            name_a,
+            name_b,
+            "difference",
+            "effect size",
+            "adjusted p",
+        ],
     )
 
 

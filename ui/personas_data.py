@@ -16,7 +16,7 @@ def kpi_table(dataset_id: str, run_id: str, _engine, _labels: pd.Series) -> pd.D
     return kpis.compute_kpis(_engine, _labels)
 
 
-@st.cache_data(max_entries=8, show_spinner="Estimating lifetime value (BG/NBD + Gamma-Gamma)...")
+@st.cache_data(max_entries=8, show_spinner="Estimating lifetime value...")
 def clv_table(dataset_id: str, _engine) -> tuple[pd.DataFrame | None, str]:
     """Per-customer CLV, or (None, reason) when the data cannot support the models."""
     try:

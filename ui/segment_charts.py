@@ -7,19 +7,22 @@ import pandas as pd
 import streamlit as st
 
 METRIC_TITLES = {
-    "silhouette": "Silhouette (higher is better)",
-    "calinski_harabasz": "Calinski-Harabasz (higher is better)",
-    "davies_bouldin": "Davies-Bouldin (lower is better)",
+    "silhouette": ("Silhouette", "higher is better"),
+    "calinski_harabasz": ("Calinski-Harabasz", "higher is better"),
+    "davies_bouldin": ("Davies-Bouldin", "lower is better"),
 }
 
+#: Height of each suggest-k chart in pixels (Streamlit squeezes a layered chart without it).
+SWEEP_HEIGHT = 240
 
-def sweep_chart(table: pd.DataFrame, recommended: int) -> alt.VConcatChart:
+
+def sweep_charts(table: pd.DataFrame, recommended: int) -> list[alt.Chart]:
     """One small line chart per quality metric vs k, the recommended k marked."""
     charts = []
     for metric, title in METRIC_TITLES.items():
         data = table[["k", metric]].rename(columns={metric: "value"})
         base = alt.Chart(data).encode(
-            x=alt.X("k:O", title="Number of segments (k)"),
+            x=alt.X("k:O", title="Segments (k)", axis=alt.Axis(labelAngle=0)),
             y=alt.Y("value:Q", title="score", scale=alt.Scale(zero=False)),
         )
         line = base.mark_line(point=True)
@@ -28,10 +31,20 @@ def sweep_chart(table: pd.DataFrame, recommended: int) -> alt.VConcatChart:
             .mark_rule(color="#d62728", strokeDash=[4, 3])
             .encode(x="k:O")
         )
-        charts.append((line + rule).properties(title=title, height=140, width=220))
-    return alt.hconcat(*charts).properties(
-        title=f"Quality by number of segments (dashed: suggested k = {recommended})"
-    )
+        # two title lines: a narrow column never cuts the title off
+        charts.append(
+            (line + rule).properties(title=alt.TitleParams(list(title)), height=SWEEP_HEIGHT)
+        )
+    return charts
+
+
+def render_sweep(table: pd.DataFrame, recommended: int) -> None:
+    """The three quality charts side by side, each as wide as its column (never cut off)."""
+    st.markdown(f"**Quality by number of segments** (dashed: suggested k = {recommended})")
+    for col, chart in zip(
+        st.columns(len(METRIC_TITLES)), sweep_charts(table, recommended), strict=True
+    ):
+        col.altair_chart(chart, width="stretch", height=SWEEP_HEIGHT)
 
 
 def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import html
-import re
 import shutil
 import tempfile
 import time
@@ -34,6 +33,7 @@ import pandas as pd
 import streamlit as st
 
 from core.schema import DataError
+from core.text import escape_markdown  # noqa: F401  (also re-exported for the pages)
 
 # Internal session keys (pages use the helpers below, never these keys).
 _DATASET_KEY = "_pl_dataset"
@@ -77,12 +77,7 @@ class Run:
 
 # --- text safety ---------------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<$:])")
-
-
-def escape_markdown(text: object) -> str:
-    """User text made inert inside ``st.markdown``/``st.caption`` (no links, images, HTML)."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
+# escape_markdown (core.text, the one implementation) is re-exported here for the pages.
 
 
 def escape_html(text: object) -> str:
@@ -130,8 +125,12 @@ def notify(message: str) -> None:
 
 
 def notices() -> str | None:
-    """The pending storage message (conflict, store down), if any; clears it."""
-    return st.session_state.pop(_NOTICE_KEY, None)
+    """The pending storage message (conflict, store down), if any; clears it.
+
+    Escaped for Markdown: it can quote a workspace or dataset name.
+    """
+    message = st.session_state.pop(_NOTICE_KEY, None)
+    return escape_markdown(message) if message else None
 
 
 # --- workspace -----------------------------------------------------------------------------
@@ -475,11 +474,11 @@ def _persist_run(run: Run) -> Run | None:
             )
     except ConflictError as exc:
         _notice(str(exc))
-        st.warning(str(exc), icon=":material/sync_problem:")
+        st.warning(escape_markdown(exc), icon=":material/sync_problem:")
         return None
     except (StoreError, DataError) as exc:
         _notice(f"Not saved: {exc}")
-        st.warning(f"Not saved: {exc}")
+        st.warning(f"Not saved: {escape_markdown(exc)}")
         return None
     return dataclasses.replace(
         run,

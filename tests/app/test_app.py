@@ -22,3 +22,12 @@ def test_app_opens_on_start_page_with_sample_data():
     html = [h.proto.body for h in at.sidebar.get("html")]
     assert any("__personalabHistoryGuard" in b for b in html)
     assert not any("personalab_login" in b for b in html)
+
+
+def test_app_runs_from_another_working_directory(tmp_path, monkeypatch):
+    """`streamlit run /path/to/app.py` from elsewhere finds the pages beside app.py."""
+    monkeypatch.chdir(tmp_path)  # no app_pages/ here
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.title[0].value == "PersonaLab"
+    assert any("Bundled sample" in c.value for c in at.sidebar.caption)

@@ -56,9 +56,9 @@ def test_every_section_renders(section):
 
 
 def test_user_supplied_names_are_escaped_in_markdown():
-    from ui.explore_view import md
+    from core.text import escape_markdown
 
-    out = md("[x](http://a) *b* <i>河南</i>")
+    out = escape_markdown("[x](http://a) *b* <i>河南</i>")
     assert "<" not in out and "\\[x\\]" in out and "\\*b\\*" in out and "河南" in out
 
 
@@ -112,3 +112,27 @@ def test_kpi_tables_name_columns_and_format_rates_money_and_counts():
     assert fmt["revenue"] == fmt["arpu"] == "accounting"
     assert fmt["users"] == "localized"
     assert config["high_potential"]["type_config"]["type"] == "checkbox"
+
+
+def test_goals_do_not_count_followers_from_the_data_first_day():
+    """The sample's first-week followers are not the account's followers: no % without a base."""
+    at = _page()
+    at.segmented_control(key="explore_section").set_value("Goals & report").run()
+    _ok(at)
+    said = " ".join(m.value for m in at.markdown)
+    assert "**Followers**:" in said and "new since" in said and "Enter the follower count" in said
+    assert not any(m.value.startswith("**Followers**: +") for m in at.markdown)
+    at.number_input(key="explore_goal_base").set_value(100_000).run()
+    _ok(at)
+    line = next(m.value for m in at.markdown if m.value.startswith("**Followers**:"))
+    change = float(line.split(": ")[1].split("%")[0])
+    assert 0 < change < 30, line  # a few thousand new followers on 100,000
+
+
+def test_early_warning_rule_is_said_in_plain_words():
+    at = _page()
+    at.segmented_control(key="explore_section").set_value("Early warning").run()
+    _ok(at)
+    rule = next(c.value for c in at.caption if "flagged when" in c.value)
+    assert "MAD" not in rule and "median absolute deviation" not in rule and "1.4826" not in rule
+    assert "typical day-to-day spread" in rule

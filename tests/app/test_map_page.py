@@ -137,3 +137,57 @@ def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
     shown = dict(zip(centres[0]["segment"], centres[0]["name"], strict=True))
     assert shown["S1"] == "Quiet browsers" and shown["S2"] == XSS
     assert all(shown[s] == auto[s] != s for s in segments if s not in ("S1", "S2"))
+
+
+def test_names_at_the_edges_stay_inside_the_plot(sample_run):
+    """A name on a segment at the left / right edge starts / ends at its centre."""
+    from ui import jobs, state
+
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[jobs._RUNNING_KEY] = time.monotonic()  # the PCA map is enough here
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    spec, frames = _chart_layers(at)
+    centres = next(f for f in frames if "users" in f.columns)
+    texts = [lay for lay in spec["layer"] if lay["mark"]["type"] == "text"]
+    # each text layer draws the names filtered to its own alignment
+    assert texts and all(
+        f"'{lay['mark']['align']}'" in lay["transform"][0]["filter"] for lay in texts
+    )
+    by_x = centres.sort_values("x")
+    assert by_x["align"].iloc[0] == "left" and by_x["align"].iloc[-1] == "right"
+    legend = spec["layer"][0]["encoding"]["color"]["legend"]
+    assert legend["orient"] == "bottom" and legend["labelLimit"] >= 600  # names shown whole
+
+
+def test_caption_follows_the_colour_and_a_map_segment_redraws_everything(sample_run, monkeypatch):
+    from ui import map_data, state
+
+    at = AppTest.from_file(PAGE, default_timeout=600)
+    at.session_state[state._RUN_KEY] = sample_run
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(c.value.startswith("Coloured by segment: 6 segments") for c in at.caption)
+    at.selectbox(key="map_color").set_value("monetary").run()
+    captions = [c.value for c in at.caption if c.value.startswith("Coloured by")]
+    assert len(captions) == 1 and not captions[0].startswith("Coloured by segment"), captions
+    at.selectbox(key="map_color").set_value("segment").run()
+
+    # a box drawn around five users (the chart selection is the browser's part)
+    chosen = list(sample_run.labels.index[:5])
+    monkeypatch.setattr(map_data, "selected_users", lambda result, selection: chosen)
+    at.run()
+    at.text_input(key="map_new_name").set_value("Weekend bargain hunters").run()
+    at.button(key="map_save_selection").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("now in the segment" in s.value for s in at.success)
+    # the caption and the map were drawn again with the saved run
+    assert any(c.value.startswith("Coloured by segment: 7 segments") for c in at.caption)
+    run = at.session_state[state._RUN_KEY]
+    assert run.names["Weekend bargain hunters"] == "Weekend bargain hunters"
+    spec, frames = _chart_layers(at)
+    centres = next(f for f in frames if "users" in f.columns)
+    assert "Weekend bargain hunters" in set(centres["name"])
+    at.run()
+    assert not any("now in the segment" in s.value for s in at.success)  # said once

@@ -385,16 +385,32 @@ def test_by_attribute_region_and_high_potential(engine):
 
 
 def test_goal_progress(engine):
-    goals = [ex.Goal("followers", 0.30), ex.Goal("interaction_rate", 0.20)]
+    goals = [ex.Goal("followers", 0.30, start_value=10), ex.Goal("interaction_rate", 0.20)]
     prog = ex.goal_progress(engine, goals, grain="week").set_index("kpi")
-    assert prog.loc["followers", ["start_value", "end_value", "change"]].tolist() == [1.0, 2.0, 1.0]
-    assert prog.loc["followers", "progress"] == pytest.approx(1.0 / 0.3)
-    assert bool(prog.loc["followers", "met"]) is True
+    # u1 follows in week 1, u2 in week 2: two new followers on top of the 10 given
+    assert prog.loc["followers", ["start_value", "end_value", "gained"]].tolist() == [10, 12, 2]
+    assert prog.loc["followers", "change"] == pytest.approx(0.2)
+    assert prog.loc["followers", "progress"] == pytest.approx(0.2 / 0.3)
+    assert bool(prog.loc["followers", "met"]) is False
     assert prog.loc["interaction_rate", "change"] == pytest.approx(-1.0)
     assert prog.loc["interaction_rate", "progress"] == pytest.approx(-5.0)
     assert bool(prog.loc["interaction_rate", "met"]) is False
     with pytest.raises(DataError):
         ex.goal_progress(engine, [ex.Goal("happiness", 0.1)])
+    with pytest.raises(DataError, match="followers goal only"):
+        ex.goal_progress(engine, [ex.Goal("reach", 0.1, start_value=5)])
+
+
+def test_follower_growth_is_not_counted_from_the_data_first_day(engine):
+    """The week-1 follower is not the base: without the account's count, no % at all."""
+    prog = ex.goal_progress(engine, [ex.Goal("followers", 0.30)], grain="week").iloc[0]
+    assert prog.gained == 2  # u1 (week 1) and u2 (week 2) both followed inside the range
+    assert np.isnan(prog.start_value) and np.isnan(prog.change) and np.isnan(prog.progress)
+    assert not prog.met
+    # a follower whose first follow is before the range is not new inside it
+    later = ex.ExploreFilters(start=dt.date(2024, 1, 8))
+    prog = ex.goal_progress(engine, [ex.Goal("followers", 0.3, 4)], later, grain="week").iloc[0]
+    assert (prog.gained, prog.end_value, prog.change) == (1, 5, 0.25)
 
 
 def test_daily_signals_and_negative_share(engine):

@@ -318,8 +318,7 @@ def test_preview_source():
     [
         (
             "a,b,c\n1,2025-03-01,view\n",
-            r"^events\.csv: no column looks like a user id \(columns: a, b, c\)\. Map one with "
-            r"--map COLUMN=user_id or pick it in the mapping form\.$",
+            r"^events\.csv: no column looks like a user id \(columns: a, b, c\)\.$",
         ),
         ("uid,b,event\nu1,x,view\n", r"^events\.csv: no column looks like the event time"),
         ("uid,time,b\nu1,2025-03-01,x\n", r"^events\.csv: no column looks like the event type"),
@@ -364,6 +363,44 @@ def test_bad_files_change_nothing_saved(tmp_path, fixture):
         p for p in (data_dir() / "datasets").iterdir() if p.name.startswith((".tmp", "ingest-"))
     ]
     assert leftovers == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "column", "field"),
+    [
+        ("a,b,c\n1,2025-03-01,view\n", "events", None, "user_id"),
+        ("uid,time,event\nu1,yesterday,view\n", "events", "time", None),
+        ("uid,time,event,amount\nu1,2025-03-01,buy,-5\n", "events", "amount", None),
+        ("uid,time,event\nu1,2099-01-01,view\n", "events", "time", None),
+    ],
+)
+def test_mapping_errors_say_where_to_fix(tmp_path, text, kind, column, field):
+    """The Data page opens the mapping at the column (or names the field) to fix."""
+    with pytest.raises(DataError) as info:
+        ingest(_csv(tmp_path, text))
+    assert (info.value.kind, info.value.column, info.value.field) == (kind, column, field)
+    assert "--map" not in str(info.value)  # command-line notation is the CLI's to add
+
+
+def test_users_file_without_user_id_names_the_users_mapping(tmp_path):
+    events = _csv(tmp_path, "uid,time,event\nu1,2025-03-01,view\n")
+    users = tmp_path / "users.csv"
+    users.write_text("nick,age\nx,30\n", encoding="utf-8")
+    with pytest.raises(DataError) as info:
+        ingest(events, users_source=users)
+    assert (info.value.kind, info.value.field) == ("users", "user_id")
+
+
+def test_cli_adds_the_map_option_to_a_missing_column(tmp_path, capsys):
+    from core.__main__ import main
+
+    src = _csv(tmp_path, "a,b,c\n1,2025-03-01,view\n")
+    assert main(["features", str(src), "--out", str(tmp_path / "f.csv")]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "error: events.csv: no column looks like a user id (columns: a, b, c). "
+        "Map one with --map COLUMN=user_id.\n"
+    )
 
 
 def test_cli_input_errors():

@@ -52,7 +52,7 @@ def test_every_chart_has_title_axis_units_and_cjk_font(engine):
         rp.ladder_chart(ex.engagement_ladder(engine, labels=LABELS)),
         rp.retention_chart(ex.retention_matrix(engine)),
         rp.attribute_chart(ex.by_attribute(engine, "region"), "region"),
-        rp.goals_chart(ex.goal_progress(engine, [ex.Goal("followers", 0.3)])),
+        rp.goals_chart(ex.goal_progress(engine, [ex.Goal("followers", 0.3, start_value=10)])),
         rp.warning_chart(warnings, "negative_comment_share"),
     ]
     for chart in charts:
@@ -92,16 +92,18 @@ def test_weekly_report_html_and_pdf(engine):
     assert "&lt;script&gt;" in rep.html and "品牌" in rep.html
     assert rep.html.count("<svg") >= 5
     assert "Interaction rate" in rep.html and "Goals" in rep.html
-    # followers are people, counted up to each period's end (not a percentage)
+    # followers are people: without the account's count at the start, the new ones
     prog = ex.goal_progress(
         engine,
         [ex.Goal("followers", 0.3)],
         ex.ExploreFilters(start=dt.date(2024, 1, 1), end=dt.date(2024, 1, 14)),
         LABELS,
     ).iloc[0]
-    start, end = int(prog.start_value), int(prog.end_value)
-    assert end > 0
-    assert f"<tr><td>Followers</td><td>{start:,}</td><td>{end:,}</td>" in rep.html
+    gained = int(prog.gained)
+    assert gained > 0
+    assert (
+        f"<tr><td>Followers</td><td>not given</td><td>+{gained:,} new</td><td>n/a</td>" in rep.html
+    )
     assert rep.pdf.startswith(b"%PDF") and len(rep.pdf) > 10_000
 
 

@@ -148,6 +148,24 @@ def test_guess_mapping_simplified_and_traditional_chinese():
     assert guess_mapping(["用户id", "事件"]) == {"用户id": "user_id", "事件": "event_type"}
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        "会员编号",
+        "会员ID",
+        "客户编号",
+        "會員編號",
+        "member",
+        "Customer No.",
+        "customer number",
+        "Member No",
+    ],
+)
+@pytest.mark.parametrize("kind", ["events", "users"])
+def test_common_member_id_headers_are_the_user_id(header, kind):
+    assert guess_mapping([header, "时间"], kind).get(header) == "user_id"
+
+
 def test_guess_mapping_first_column_wins_and_fields_used_once():
     assert guess_mapping(["user", "uid", "time"]) == {"user": "user_id", "time": "timestamp"}
 

@@ -83,12 +83,17 @@ def test_csv_exports_neutralise_formulas():
 
 
 def test_markdown_escape_makes_names_inert():
-    from ui.state import escape_html, escape_markdown
+    from core.text import escape_markdown
+    from ui.state import escape_html
 
     md = escape_markdown(f"{XSS} [click](javascript:alert(1)) ![i](http://x/p.png) **b**")
     assert "<img" not in md and "&lt;img" in md
     assert "](" not in md and "\\[" in md and "\\*\\*" in md
     assert escape_html('"><script>') == "&quot;&gt;&lt;script&gt;"
+    # bare addresses are links in GFM whatever their backslashes: a joiner breaks them
+    bare = escape_markdown("see http://x.cn/p, www.x.cn or a@x.cn").replace("\\", "")
+    assert "http://" not in bare and "www." not in bare and "a@x" not in bare
+    assert bare.replace("\u2060", "") == "see http://x.cn/p, www.x.cn or a@x.cn"
 
 
 def test_share_tokens_cannot_be_guessed_or_enumerated(store):
