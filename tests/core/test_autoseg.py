@@ -31,7 +31,7 @@ from core.segmentation import SegmentParams, segment, stability
 NOISE = {"score_a", "score_b", "spend_index", "channel_code"}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _case(name: str, seed: int, n_users: int | None = None):
     kwargs = {"n_users": n_users} if n_users else {}
     case = casegen.make_case(name, seed, **kwargs)

@@ -281,12 +281,12 @@ CASES: list[Case] = [
     Case("as-of-not-a-date", {E: GOOD}, 2, ("as-of date",), argv=(*_features(E), "--as-of", "next tuesday"), names=""),
     Case("map-unknown-field", {E: GOOD}, 2, ("user_id",), argv=(*_features(E), "--map", "user_id=customer"), names=""),
     # --- owned by other items of issue 14 -------------------------------------------------------
-    Case("segment-weight-nan", {E: GOOD}, 2, ("weight",), argv=("segment", "{dir}/events.csv", "--method", "kmeans", "--k", "2", "--weights", "n_view=nan", "--out", "{out}/s.csv"), names="", xfail="issue 14 item 14, fixed on another branch"),
-    Case("segment-seed-negative", {E: GOOD}, 2, ("seed",), argv=("segment", "{dir}/events.csv", "--method", "kmeans", "--k", "2", "--seed", "-1", "--out", "{out}/s.csv"), names="", xfail="issue 14 item 14, fixed on another branch"),
-    Case("out-is-a-folder", {E: GOOD, "results.csv": lambda p: p.mkdir()}, 2, ("results.csv",), argv=("clv", "{dir}/events.csv", "--out", "{dir}/results.csv"), names="", xfail="issue 14 item 14, fixed on another branch"),
-    Case("power-mean-baseline-50", {}, 0, (), argv=("power", "--baseline", "50", "--std", "20", "--mde", "2"), names="", xfail="issue 14 item 14, fixed on another branch"),
-    Case("abtest-one-user-in-both-arms", {"exp.csv": "user_id,variant,converted\n" + "".join(f"u1,{'AB'[i % 2]},{i % 3 == 0:d}\n" for i in range(500))}, 2, ("variant",), names="", argv=("abtest", "{dir}/exp.csv", "--variant-col", "variant", "--metric", "converted", "--out", "{out}/ab.json"), xfail="issue 14 item 10, fixed on another branch"),
-    Case("report-unknown-platform", {E: GOOD}, 2, ("tiktok",), argv=("report", "{dir}/events.csv", "--platform", "tiktok", "--out", "{out}/r.html"), names="", xfail="issue 14 item 13, fixed on another branch"),
+    Case("segment-weight-nan", {E: GOOD}, 2, ("weight",), argv=("segment", "{dir}/events.csv", "--method", "kmeans", "--k", "2", "--weights", "n_view=nan", "--out", "{out}/s.csv"), names=""),
+    Case("segment-seed-negative", {E: GOOD}, 2, ("seed",), argv=("segment", "{dir}/events.csv", "--method", "kmeans", "--k", "2", "--seed", "-1", "--out", "{out}/s.csv"), names=""),
+    Case("out-is-a-folder", {E: GOOD, "results.csv": lambda p: p.mkdir()}, 2, ("results.csv",), argv=("clv", "{dir}/events.csv", "--out", "{dir}/results.csv"), names=""),
+    Case("power-mean-baseline-50", {}, 0, (), argv=("power", "--baseline", "50", "--std", "20", "--mde", "2"), names=""),
+    Case("abtest-one-user-in-both-arms", {"exp.csv": "user_id,variant,converted\n" + "".join(f"u1,{'AB'[i % 2]},{i % 3 == 0:d}\n" for i in range(500))}, 2, ("variant",), names="", argv=("abtest", "{dir}/exp.csv", "--variant-col", "variant", "--metric", "converted", "--out", "{out}/ab.json")),
+    Case("report-unknown-platform", {E: GOOD}, 2, ("tiktok",), argv=("report", "{dir}/events.csv", "--platform", "tiktok", "--out", "{out}/r.html"), names=""),
 ]
 # fmt: on
 
