@@ -319,6 +319,9 @@ def _blocks(columns: list[str]) -> dict[str, list[str]]:
         "platforms": [c for c in columns if c.startswith("platform_share_")],
         "formats": [c for c in columns if c.startswith("format_share_")],
         "activity window": [c for c in columns if c in ("recency_days", "tenure_days")],
+        "volume and value": [
+            c for c in columns if c in ("n_events", "type_share_purchase", "avg_order_value")
+        ],
     }
     return {name: cols for name, cols in groups.items() if len(cols) >= 2}
 

@@ -245,6 +245,8 @@ def volume_value(seed: int = 0, n_users: int = 3000, days: int = 90) -> Case:
     k = int(rng.integers(4, 7))
     vols = np.exp(rng.permutation(np.linspace(np.log(8), np.log(250), k)))
     buy = rng.permutation(np.geomspace(0.02, 0.2, k))
+    # Every group buys about twice or more per user on average, so its order value shows.
+    buy = np.maximum(buy, 2.5 / vols)
     aov = rng.permutation(np.geomspace(15, 700, k))
     specs = []
     for g in range(k):
