@@ -70,3 +70,10 @@ def test_a_second_process_loads_the_compiled_map_code_from_the_data_folder(tmp_p
     second = _run_child(tmp_path)
     for name, (hits, misses) in second["stats"].items():
         assert hits > 0 and misses == 0, (name, hits, misses)  # loaded, not compiled
+
+
+def test_the_test_run_keeps_compiled_code_outside_its_throwaway_data_folder():
+    # tests/conftest.py gives every run a new data folder; numba's cache must outlive it.
+    cache = Path(os.environ["NUMBA_CACHE_DIR"]).absolute()
+    data = Path(os.environ["PERSONALAB_DATA_DIR"]).absolute()
+    assert data not in cache.parents and cache != data
