@@ -7,20 +7,21 @@ load them in the next process, for functions decorated with ``cache=True``:
 - :func:`configure` points numba at ``<data dir>/numba-cache`` (``NUMBA_CACHE_DIR``
   wins when set). Numba reads the folder when it is imported and pynndescent decorates
   its functions when it is imported, so this runs before either: ``core.projection``,
-  the only module that uses them, imports this module first, and so the app, the CLI and
-  the tests all share this one place. The setting goes into the environment, so child
-  processes (test servers, benchmarks) use the same folder.
+  the only module that uses them, imports this module first, so every map (app, tests,
+  benchmarks; the CLI draws none) goes through this one place. The setting goes into the
+  environment, so child processes (test servers, benchmarks) use the same folder.
 - :func:`cache_umap_kernels` makes umap-learn's own kernels on the map's path cacheable.
   pynndescent marks most of its functions ``cache=True``; umap-learn marks almost none.
   Each kernel in :data:`UMAP_KERNELS` is replaced, in its module, by the same Python
   function compiled with the same options plus ``cache=True`` (numba's public
   ``numba.njit``), before umap compiles anything.
 
-Not cacheable, so still compiled once per process: pynndescent's ``nn_descent`` (used
-above 4,096 users), which takes the distance function as an argument — numba refuses to
-cache a function whose compiled code holds the address of another compiled function
-("uses dynamic globals"). Numba invalidates a cached function when its source file
-changes, so upgrading umap-learn or pynndescent never loads stale code.
+Not cacheable, so still compiled once per process (about 40 s of warm-up): pynndescent's
+``nn_descent`` (maps of more than 4,096 users). Recompiled with ``cache=True`` the same
+way, numba refuses to save it ("uses dynamic globals": its code holds the address of a
+live Python object, most likely the distance function it is handed, which cannot outlive
+the process). Numba invalidates a cached function when its source file changes, so
+upgrading umap-learn or pynndescent never loads stale code.
 """
 
 from __future__ import annotations
