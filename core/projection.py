@@ -19,7 +19,8 @@ What makes the map fast
 - **JIT warm-up.** :func:`warm_up` compiles umap's and pynndescent's numba code on tiny
   data; the app calls it once per server process. Compiled code is kept on disk
   (``core._numba_cache``: ``<data dir>/numba-cache`` unless ``NUMBA_CACHE_DIR`` is set),
-  so only the first process on a machine compiles it all; later ones load it.
+  so only the first process on a machine compiles it all; later ones load everything
+  except pynndescent's approximate neighbour search, which numba cannot cache.
 """
 
 from __future__ import annotations
