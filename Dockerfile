@@ -10,8 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    PERSONALAB_DATA_DIR=/data \
-    NUMBA_CACHE_DIR=/tmp/numba-cache
+    PERSONALAB_DATA_DIR=/data
 
 # curl for the health check; a CJK font so Chinese labels render in exported charts/PDFs.
 RUN apt-get update \

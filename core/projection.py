@@ -17,7 +17,10 @@ What makes the map fast
   ``min_dist=0.1, spread=1.0``; other values are a relayout of it. So the same data +
   parameters + seed give the same map whether or not the cache was warm.
 - **JIT warm-up.** :func:`warm_up` compiles umap's and pynndescent's numba code on tiny
-  data; the app calls it once per server process.
+  data; the app calls it once per server process. Compiled code is kept on disk
+  (``core._numba_cache``: ``<data dir>/numba-cache`` unless ``NUMBA_CACHE_DIR`` is set),
+  so only the first process on a machine compiles it all; later ones load everything
+  except pynndescent's approximate neighbour search, which numba cannot cache.
 """
 
 from __future__ import annotations
@@ -35,8 +38,12 @@ import pandas as pd
 from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness as _trustworthiness
 
+from core import _numba_cache
 from core.schema import DataError
 from core.segmentation import SegmentParams, prepare_matrix
+
+# Before umap or pynndescent import numba: compiled code goes to the on-disk cache.
+_numba_cache.configure()
 
 __all__ = [
     "DEFAULT_MAX_POINTS",
@@ -323,6 +330,14 @@ def _graph_key(X: np.ndarray, params: MapParams, n_neighbors: int) -> tuple:
     return (digest.hexdigest(), n_neighbors, params.metric, params.seed)
 
 
+def _umap():
+    """umap-learn, with its map kernels compiled into the on-disk cache."""
+    import umap
+
+    _numba_cache.cache_umap_kernels()
+    return umap
+
+
 def _fit_base(X: np.ndarray, params: MapParams, n_neighbors: int):
     """Fit UMAP with the base layout parameters; returns (reducer, embedding, cached?)."""
     key = _graph_key(X, params, n_neighbors)
@@ -331,7 +346,7 @@ def _fit_base(X: np.ndarray, params: MapParams, n_neighbors: int):
         if hit is not None:
             _CACHE.move_to_end(key)
             return hit[0], hit[1], True
-    import umap
+    umap = _umap()
 
     reducer = umap.UMAP(
         n_neighbors=n_neighbors,
@@ -355,6 +370,7 @@ def _fit_base(X: np.ndarray, params: MapParams, n_neighbors: int):
 
 def _relayout(X: np.ndarray, reducer, base: np.ndarray, params: MapParams):
     """Re-run only the layout optimisation on the cached graph with new min_dist/spread."""
+    _umap()
     from umap.umap_ import find_ab_params, simplicial_set_embedding
 
     a, b = find_ab_params(params.spread, params.min_dist)
@@ -532,12 +548,15 @@ def select_box(
 
 
 def warm_up() -> None:
-    """Compile umap's and pynndescent's numba code on tiny data (about 10-20 s once).
+    """Compile umap's and pynndescent's numba code on tiny data.
 
     Runs the same code paths as a real map: approximate nearest neighbours, the fuzzy
-    graph, the layout optimisation, a relayout and ``transform``.
+    graph, the layout optimisation, a relayout and ``transform``. About a minute in the
+    first process on a machine, which fills the on-disk cache; under half of that in the
+    next ones (``benchmarks/bench_warmup.py``). What remains is pynndescent's
+    approximate neighbour search, which numba cannot cache (see ``core._numba_cache``).
     """
-    import umap
+    umap = _umap()
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 6))
