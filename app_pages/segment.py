@@ -204,8 +204,5 @@ with results:
         st.rerun()  # the sidebar's saved-work pickers were drawn before this click
     current = state.current_run()
     if current is not None and current.run_id == run_id:
-        st.success(
-            "This segmentation is saved: the Map, Personas, Explore and Experiments pages "
-            "now use it."
-        )
+        st.success("Saved. The Map, Personas, Explore and Experiments pages now use it.")
         charts.link("app_pages/map.py", "See it on the map", ":material/scatter_plot:")

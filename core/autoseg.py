@@ -387,7 +387,11 @@ def _dip_means(X: np.ndarray, rng: np.random.Generator, seed: int) -> tuple[np.n
             if norm == 0:
                 continue
             p = _dip_p(X[idx] @ (axis / norm), rng)  # projected dip of this split
-            if p < ALPHA and (best is None or p < best[0] or (p == best[0] and len(idx) > best[2])):
+            # Bonferroni over the k groups tested in this round: each round asks "does
+            # any group have more than one peak?", so the family is the k tests.
+            if p < ALPHA / k and (
+                best is None or p < best[0] or (p == best[0] and len(idx) > best[2])
+            ):
                 best = (p, c, len(idx), km.labels_)
         if best is None:
             break

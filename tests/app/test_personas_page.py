@@ -132,7 +132,8 @@ def test_cards_read_as_plain_claims(sample_run):
             assert float(pct) <= 100, text
         assert not re.search(r"\b\d{3} (§|L)\d", text), text  # source-document lines
     assert any("per 100 views" in t for t in texts)
-    assert "spend" in at.text_input(key="personas_name_big_spender").value.lower()
+    name_box = next(t for t in at.text_input if t.key.endswith("_big_spender"))
+    assert "spend" in name_box.value.lower()
     at.selectbox(key="personas_detail").set_value("big_spender").run()
     _no_errors(at)
     assert not any("(source" in t for t in _rendered_markup(at.main))

@@ -18,6 +18,7 @@ def test_suggest_k_draws_one_chart_per_column():
     """Three charts side by side in one wide row cut the third off: one per column now."""
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.session_state["seg_stability"] = False
+    at.session_state["seg_method"] = "kmeans"
     at.run()
     charts_before = len(at.get("vega_lite_chart"))
     at.toggle(key="seg_suggest").set_value(True).run()
@@ -34,6 +35,7 @@ def test_saving_redraws_the_sidebar_pickers():
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.session_state["seg_stability"] = False
+    at.session_state["seg_method"] = "kmeans"
     at.session_state["seg_k"] = 5
     at.run()
     at.switch_page("app_pages/segment.py").run()

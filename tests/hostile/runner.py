@@ -9,7 +9,10 @@ Two ways, same child code (``core.__main__.main``), same exit code and stderr:
   2 s of CPU each on a loaded 2-core machine). A forked child is a real process: its exit
   code, stdout and stderr are its own, and nothing it does reaches the next case.
 
-Both read the child's peak resident memory from ``os.wait4``'s resource usage.
+The forked children read their peak resident memory from ``os.wait4``. A fresh child
+reports its own ``VmHWM`` (``/proc/self/status``) when it exits instead: Linux carries
+the parent's peak into a child's ``ru_maxrss`` across fork and exec, so a child started
+from a pytest process that has grown to 2 GB would report 2 GB whatever it did itself.
 """
 
 from __future__ import annotations
@@ -59,20 +62,41 @@ def _killer(pid: int) -> threading.Timer:
     return timer
 
 
+#: ``python -m core`` that writes its own peak memory (kB, VmHWM) to argv[1] at exit.
+_SELF_MEASURED = (
+    "import atexit, runpy, sys\n"
+    "report = sys.argv[1]\n"
+    "def _peak():\n"
+    "    with open('/proc/self/status') as f:\n"
+    "        kb = next(line.split()[1] for line in f if line.startswith('VmHWM:'))\n"
+    "    with open(report, 'w') as f:\n"
+    "        f.write(kb)\n"
+    "atexit.register(_peak)\n"
+    "sys.argv = ['core'] + sys.argv[2:]\n"
+    "runpy.run_module('core', run_name='__main__', alter_sys=True)\n"
+)
+
+
 def run_subprocess(argv: list[str], env: dict[str, str], logs: Path) -> Result:
-    """``python -m core *argv`` in a fresh interpreter; its peak RSS from wait4."""
-    out, err = logs / "stdout.txt", logs / "stderr.txt"
+    """``python -m core *argv`` in a fresh interpreter; its own peak RSS (VmHWM)."""
+    out, err, peak = logs / "stdout.txt", logs / "stderr.txt", logs / "peak_kb.txt"
     with open(out, "wb") as o, open(err, "wb") as e:
         child = subprocess.Popen(
-            [sys.executable, "-m", "core", *argv], cwd=ROOT, env=env, stdout=o, stderr=e
+            [sys.executable, "-c", _SELF_MEASURED, str(peak), *argv],
+            cwd=ROOT,
+            env=env,
+            stdout=o,
+            stderr=e,
         )
         timer = _killer(child.pid)
         try:
-            _pid, status, usage = os.wait4(child.pid, 0)
+            _pid, status, _usage = os.wait4(child.pid, 0)
         finally:
             timer.cancel()
         child.returncode = os.waitstatus_to_exitcode(status)  # reaped: tell Popen
-    return Result(child.returncode, _read(out), _read(err), usage.ru_maxrss / 1024)
+    # No report (killed before it could write one): unknown, so as large as possible.
+    peak_kb = float(_read(peak)) if peak.exists() else float("inf")
+    return Result(child.returncode, _read(out), _read(err), peak_kb / 1024)
 
 
 _SERVER = r"""
