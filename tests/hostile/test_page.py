@@ -8,7 +8,6 @@ current one; a file PersonaLab loads shows the same summary the command line pri
 from __future__ import annotations
 
 import re
-
 from pathlib import Path
 
 import pytest
