@@ -682,7 +682,11 @@ def _dropped(A, Z, kept, dip, numeric_seeds, assoc, cand, attr_cols, labels, k) 
         if c in kept_names:
             continue
         if c == "n_events" and c not in numeric_seeds:
-            out[c] = "varies continuously inside every group (one peak)"
+            out[c] = (
+                "varies continuously inside every group (one peak)"
+                if k > 1
+                else "varies smoothly from light to heavy users (one peak)"
+            )
         elif c in numeric_seeds:
             out[c] = "shows peaks that do not line up with the groups the other columns form"
         elif k > 1 and eta[c] > 0.02:

@@ -12,7 +12,7 @@ from core.schema import DataError
 from ui import jobs
 
 METHOD_LABELS = {
-    "auto": "Automatic: reads your data (recommended)",
+    "auto": "Automatic (recommended)",
     "kmeans": "k-means (fast, round groups)",
     "gmm": "Gaussian mixture (groups of any shape)",
     "agglomerative": "Hierarchical (Ward)",
