@@ -11,7 +11,9 @@ a feature table the way the CLI does. Printed beside each other, from the same r
 - ``auto``: ``core.autoseg.auto_segment`` (no k given): adjusted Rand index with the
   planted groups, k found, and ``structure``;
 - ``analyst``: a plain analyst's log1p + standardise + k-means on every feature, told
-  the *true* k (``core.casegen.analyst_baseline``);
+  the *true* k (``core.casegen.analyst_baseline``); ``behav.``: the same analyst on the
+  behaviour columns only (counts, shares, order value, days; no users table, which is
+  where the noise columns live);
 - ``old``: the previous default (k-means on the fixed default feature list, k = 6).
 
 For the no-structure case the figure that matters is ``structure`` (should be "none")
@@ -72,7 +74,7 @@ def main() -> None:
     seeds = range(1, 3 if args.quick else args.seeds + 1)
     print(
         f"{'case':13s} {'seed':>4s} {'k':>3s} | {'auto k':>6s} {'structure':9s} "
-        f"{'auto':>6s} | {'analyst':>7s} | {'old':>6s} | {'s':>5s}"
+        f"{'auto':>6s} | {'analyst':>7s} {'behav.':>6s} | {'old':>6s} | {'s':>5s}"
     )
     summary: dict[str, list] = {}
     for name in casegen.CASES:
@@ -83,30 +85,36 @@ def main() -> None:
             t_auto = time.perf_counter() - t0
             a = ari(truth, auto.labels)
             b = ari(truth, casegen.analyst_baseline(feats, case.k))
+            bb = ari(truth, casegen.analyst_baseline(feats, case.k, behaviour_only=True))
             o = ari(truth, segment(feats, SegmentParams()).labels)
             if case.k == 1:
                 a = 1.0 if auto.k == 1 else 0.0
             summary.setdefault(name, []).append(
-                (a, b, o, auto.k == case.k, abs(auto.k - case.k) <= 1)
+                (a, b, o, auto.k == case.k, abs(auto.k - case.k) <= 1, bb)
             )
             print(
                 f"{name:13s} {seed:4d} {case.k:3d} | {auto.k:6d} {auto.structure:9s} "
-                f"{a:6.3f} | {b:7.3f} | {o:6.3f} | {t_auto:5.1f}",
+                f"{a:6.3f} | {b:7.3f} {bb:6.3f} | {o:6.3f} | {t_auto:5.1f}",
                 flush=True,
             )
     print("\nmean ARI per case (no-structure case: share of files called 'none')")
-    print(f"{'case':13s} {'auto':>6s} {'analyst':>8s} {'old':>6s} {'k exact':>8s} {'k +-1':>6s}")
+    print(
+        f"{'case':13s} {'auto':>6s} {'analyst':>8s} {'behav.':>7s} {'old':>6s} "
+        f"{'k exact':>8s} {'k +-1':>6s}"
+    )
     allrows = []
     for name, rows in summary.items():
         r = np.array(rows, dtype=float)
         allrows.append(r)
         print(
-            f"{name:13s} {r[:, 0].mean():6.3f} {r[:, 1].mean():8.3f} {r[:, 2].mean():6.3f} "
+            f"{name:13s} {r[:, 0].mean():6.3f} {r[:, 1].mean():8.3f} {r[:, 5].mean():7.3f} "
+            f"{r[:, 2].mean():6.3f} "
             f"{r[:, 3].mean():8.0%} {r[:, 4].mean():6.0%}"
         )
     r = np.vstack(allrows)
     print(
-        f"{'all':13s} {r[:, 0].mean():6.3f} {r[:, 1].mean():8.3f} {r[:, 2].mean():6.3f} "
+        f"{'all':13s} {r[:, 0].mean():6.3f} {r[:, 1].mean():8.3f} {r[:, 5].mean():7.3f} "
+        f"{r[:, 2].mean():6.3f} "
         f"{r[:, 3].mean():8.0%} {r[:, 4].mean():6.0%}"
     )
 

@@ -491,19 +491,30 @@ def write_case(case: Case, out_dir: str | Path, *, foreign: bool = False) -> dic
     return paths
 
 
-def analyst_baseline(features: pd.DataFrame, k: int, seed: int = 0) -> np.ndarray:
+def analyst_baseline(
+    features: pd.DataFrame, k: int, seed: int = 0, *, behaviour_only: bool = False
+) -> np.ndarray:
     """The plain analyst's segmentation, told the true k: the yardstick for the auto path.
 
     ``log1p`` of every per-user count, order value and day count, every platform /
     format / hour share and the weekend share, numeric user attributes and one-hot
-    categorical ones, standardised, then k-means with ``k`` groups (10 starts).
+    categorical ones, standardised, then k-means with ``k`` groups (10 starts). With
+    ``behaviour_only`` the analyst leaves the users table out (counts, shares, order
+    value and days only), as one who knows the noise columns live there would.
     """
     from sklearn.cluster import KMeans
 
+    from core.features import FEATURE_COLUMNS
+
+    behaviour = set(FEATURE_COLUMNS)
     cols: dict[str, pd.Series] = {}
     for c in features.columns:
         s = features[c]
         if c == "user_id" or pd.api.types.is_bool_dtype(s):
+            continue
+        if behaviour_only and not (
+            c in behaviour or c.startswith(("n_", "platform_share_", "format_share_"))
+        ):
             continue
         if pd.api.types.is_numeric_dtype(s):
             v = s.astype("float64")
