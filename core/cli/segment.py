@@ -150,8 +150,10 @@ def run(args: argparse.Namespace) -> None:
     q = result.quality
     sizes = ", ".join(f"{name} {size}" for name, size in result.sizes.items())
     print(
-        f"wrote {len(frame)} users in {q['n_segments']} segments to {out} "
-        f"(run {result.params_hash}; silhouette {q['silhouette']:.3f}; sizes: {sizes})",
+        f"wrote {len(frame)} users in {q['n_segments']} segment"
+        f"{'' if q['n_segments'] == 1 else 's'} to {out} (run {result.params_hash}; "
+        f"silhouette {'n/a' if q['silhouette'] != q['silhouette'] else format(q['silhouette'], '.3f')}; "
+        f"sizes: {sizes})",
         file=sys.stderr,
     )
     if result.auto is not None:
