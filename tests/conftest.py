@@ -37,3 +37,16 @@ def _clear_streamlit_caches():
         st.cache_data.clear()
     except Exception:
         pass
+
+
+def sample_truth_labels():
+    """The bundled sample's planted personas as run labels (str, index ``user_id``)."""
+    import pandas as pd
+
+    truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str)
+    return pd.Series(
+        truth["persona"].to_numpy(),
+        index=pd.Index(truth["user_id"], name="user_id"),
+        name="segment",
+        dtype=str,
+    )

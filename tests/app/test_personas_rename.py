@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from core.store import RunRow, open_store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, sample_truth_labels
 from ui.personas_cards import name_key
 
 APP = str(ROOT / "app.py")
@@ -28,13 +27,7 @@ def two_runs():
     from core.ingest import sample_dataset
 
     dataset = sample_dataset()
-    truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str)
-    labels = pd.Series(
-        truth["persona"].to_numpy(),
-        index=pd.Index(truth["user_id"], name="user_id"),
-        name="segment",
-        dtype=str,
-    )
+    labels = sample_truth_labels()
     store = open_store()
     ws = store.create_workspace("Two runs", owner="local")
     store.save_dataset(ws.id, dataset.dataset_id, str(dataset.path), source_name="sample")

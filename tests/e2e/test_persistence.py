@@ -17,11 +17,10 @@ import urllib.parse
 import uuid
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, sample_truth_labels
 from tests.core.conftest import pg_url  # noqa: F401 - the PostgreSQL fixture
 from tests.e2e.conftest import (
     assert_no_exception,
@@ -71,13 +70,7 @@ def _seed_run(store_url: str, data_dir: str, owner: str) -> dict:
     from core.store import Store
 
     dataset = _sample_on_server(data_dir)
-    truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str)
-    labels = pd.Series(
-        truth["persona"].to_numpy(),
-        index=pd.Index(truth["user_id"], name="user_id"),
-        name="segment",
-        dtype=str,
-    )
+    labels = sample_truth_labels()
     store = Store(store_url)
     ws = store.create_workspace("E2E workspace", owner=owner)
     store.save_dataset(ws.id, dataset.dataset_id, str(dataset.path), source_name="Bundled sample")

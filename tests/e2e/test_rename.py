@@ -14,11 +14,10 @@ import shutil
 import tempfile
 import time
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import ROOT
+from tests.conftest import sample_truth_labels
 from tests.e2e.conftest import assert_no_exception, start_server, stop_server, wait_for_app
 
 pytestmark = pytest.mark.e2e
@@ -31,13 +30,7 @@ def _seed_two_runs(store_url: str) -> str:
     from core.store import RunRow, Store
 
     dataset = sample_dataset()
-    truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str)
-    labels = pd.Series(
-        truth["persona"].to_numpy(),
-        index=pd.Index(truth["user_id"], name="user_id"),
-        name="segment",
-        dtype=str,
-    )
+    labels = sample_truth_labels()
     store = Store(store_url)
     ws = store.create_workspace("Two runs", owner="local")
     store.save_dataset(ws.id, dataset.dataset_id, str(dataset.path), source_name="sample")
