@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from pathlib import Path
 
 import streamlit as st
 
-from core.schema import DataError
-from ui import auth, share, state
+from core import config
+from core.errors import DataError
+from ui.common import auth, state
+from ui.share import view as share
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 
@@ -34,7 +35,7 @@ def _warm_up_map_engine() -> threading.Thread:
 
     def _warm() -> None:
         try:
-            from core.projection import warm_up
+            from core.segments.projection import warm_up
 
             warm_up()
         except Exception:  # warming is an optimisation; the map still works without it
@@ -89,7 +90,7 @@ if not auth.allowed():
     auth.login_screen()
     st.stop()
 
-if os.environ.get("PERSONALAB_WARM_UP", "1") != "0":  # tests switch it off
+if config.warm_up():  # tests switch it off
     _warm_up_map_engine()
 navigation = st.navigation(pages)
 # The dataset/run summary sits at the top of the sidebar. It is drawn before the page

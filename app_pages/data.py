@@ -8,10 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.ingest import ingest, preview_source
-from core.privacy import PrivacyOptions
-from core.schema import DataError
-from ui import data_mapping, data_report, state
+from core.data.ingest import ingest, preview_source
+from core.data.privacy import PrivacyOptions
+from core.errors import DataError
+from ui.common import state
+from ui.data import mapping as data_mapping
+from ui.data import report as data_report
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"]

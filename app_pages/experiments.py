@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.errors import DataError
 from core.experiments import (
     CORRECTIONS,
     ENGINES,
@@ -11,10 +12,10 @@ from core.experiments import (
     analyze_experiment,
     join_segments,
 )
-from core.schema import DataError
-from ui import experiments_inputs as inputs
-from ui import experiments_power, personas_data, state
-from ui import experiments_render as render
+from ui.common import state
+from ui.experiments import inputs, render
+from ui.experiments import power as experiments_power
+from ui.personas import data as personas_data
 
 ENGINE_LABELS = {
     "frequentist": "Classic (p-values)",

@@ -6,11 +6,11 @@ import datetime as dt
 
 import streamlit as st
 
-from core import explore as ex
-from core.schema import DataError
-from ui import explore_data as data
-from ui import explore_sections as sections
-from ui import personas_data, state
+from core.errors import DataError
+from core.explore import dashboards as ex
+from ui.common import state
+from ui.explore import data, sections
+from ui.personas import data as personas_data
 
 st.title("Explore")
 st.caption(

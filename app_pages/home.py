@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.schema import DataError
-from ui import state
+from core.errors import DataError
+from ui.common import state
 
 st.title("PersonaLab")
 st.markdown(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.personas import feature_label
-from core.projection import MapParams
-from core.schema import DataError
-from core.segmentation import SegmentParams, numeric_feature_columns
-from ui import jobs, personas_data, state
-from ui import map_charts as charts
-from ui import map_data as data
-from ui.segment_charts import link
+from core.errors import DataError
+from core.personas.profiles import feature_label
+from core.segments.projection import MapParams
+from core.segments.segmentation import SegmentParams, numeric_feature_columns
+from ui.common import jobs, state
+from ui.map import charts, data
+from ui.personas import data as personas_data
+from ui.segment.charts import link
 
 st.title("Map")
 st.caption(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.schema import DataError
-from ui import personas_cards as cards_ui
-from ui import personas_compare as compare_ui
-from ui import personas_data as data
-from ui import personas_detail as detail_ui
-from ui import state
+from core.errors import DataError
+from ui.common import state
+from ui.personas import cards as cards_ui
+from ui.personas import compare as compare_ui
+from ui.personas import data
+from ui.personas import detail as detail_ui
 
 st.title("Personas")
 st.caption(

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.personas import feature_label
-from core.schema import DataError
-from core.segmentation import METHODS, TRANSFORMS, SegmentParams
-from core.store import run_id_for
-from ui import jobs, state
-from ui import segment_charts as charts
-from ui import segment_data as data
+from core.errors import DataError
+from core.personas.profiles import feature_label
+from core.segments.segmentation import METHODS, TRANSFORMS, SegmentParams
+from core.store.app_store import run_id_for
+from ui.common import jobs, state
+from ui.segment import charts, data
 
 st.title("Segment")
 st.caption(

@@ -6,7 +6,7 @@ Usage::
     python benchmarks/bench_explore.py --quick    # 500k events, for CI (< 60 s)
 
 Prints, measured in the same run on the same data:
-- baseline: building the per-user feature table (``core.features.build_features``);
+- baseline: building the per-user feature table (``core.segments.features.build_features``);
 - first render: the computations the Explore page runs when it opens on its default
   section (filter bounds, KPI summary, DAU / WAU / MAU, active hours);
 - filter changes: the same Overview computations with one platform, with the last 30
@@ -19,8 +19,8 @@ and the peak memory of the process. Targets: first render < 5 s, each filter cha
 
 Events come from ``benchmarks/bench_features.py``'s generator when it exists, else from a
 seeded vectorised generator here; they are written to a DuckDB file laid out as
-``core.ingest`` writes a dataset (docs/architecture.md): events ordered by user, with the
-integer user keys and per-user active days of ``core.ingest.write_activity_tables``.
+``core.data.ingest`` writes a dataset (docs/architecture.md): events ordered by user, with the
+integer user keys and per-user active days of ``core.data.ingest.write_activity_tables``.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core import explore as ex  # noqa: E402
-from core.engine import dataset_engine  # noqa: E402
-from core.ingest import write_activity_tables  # noqa: E402
+from core.data.engine import dataset_engine  # noqa: E402
+from core.data.ingest import write_activity_tables  # noqa: E402
+from core.explore import dashboards as ex  # noqa: E402
 
 PLATFORMS = np.array(["wechat", "weibo", "douyin", "xiaohongshu", "kuaishou", "instagram"])
 FORMATS = np.array(["video", "text_image", "live", "article"])
@@ -107,7 +107,7 @@ def build_dataset(path: Path, n_events: int, n_users: int, days: int, seed: int)
     )
     con.register("users_df", users)
     con.execute("CREATE TABLE users AS SELECT * FROM users_df")
-    # stored as core.ingest stores it: by user, with the derived Explore tables
+    # stored as core.data.ingest stores it: by user, with the derived Explore tables
     con.execute("CREATE TABLE events_sorted AS SELECT * FROM events ORDER BY user_id, timestamp")
     con.execute("DROP TABLE events")
     con.execute("ALTER TABLE events_sorted RENAME TO events")
@@ -183,7 +183,7 @@ def main() -> None:
               f"written in {time.perf_counter() - t0:.1f} s")  # fmt: skip
     engine = dataset_engine(path)
 
-    from core.features import build_features
+    from core.segments.features import build_features
 
     t_features = timed(build_features, engine)
     print(f"baseline  feature table (build_features)      {t_features:7.2f} s")

@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_features.py [--quick]`` (``--quick``: 200k events
 users, for CI). Prints, measured in the same run and each in a fresh process:
 
 - ``build_features`` (SQLAlchemy Core, on the DuckDB dataset; what the app runs), on
-  events clustered by user as core.ingest stores them, and again on the same events in
+  events clustered by user as core.data.ingest stores them, and again on the same events in
   the file's time order;
 - (a) the same aggregates as ONE hand-written DuckDB SQL query on the same dataset, with
   the platform / format / event-type lists typed in (the practical limit);
@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "out"
 
-from core.schema import CANONICAL_PLATFORMS  # noqa: E402  (after the path insert)
+from core.data.schema import CANONICAL_PLATFORMS  # noqa: E402  (after the path insert)
 
 EVENT_TYPES = {
     "view": 0.55,
@@ -134,7 +134,7 @@ def load_dataset(events_path: Path, users_path: Path, db_path: Path, clustered: 
     """Load the Parquet files into a canonical DuckDB dataset (docs/architecture.md).
 
     ``clustered``: events stored ordered by (user_id, timestamp) with the derived tables,
-    as core.ingest writes them (core.ingest.write_activity_tables); otherwise in the
+    as core.data.ingest writes them (core.data.ingest.write_activity_tables); otherwise in the
     file's (time) order, to show what the clustering is worth.
     """
     import duckdb
@@ -152,7 +152,7 @@ def load_dataset(events_path: Path, users_path: Path, db_path: Path, clustered: 
     )
     con.execute(f"CREATE TABLE users AS SELECT * FROM read_parquet('{users_path}')")
     if clustered:
-        from core.ingest import write_activity_tables
+        from core.data.ingest import write_activity_tables
 
         write_activity_tables(con)
     con.close()
@@ -190,8 +190,8 @@ def ensure_data(n_events: int, n_users: int, seed: int) -> dict[str, Path]:
 
 def run_build_features(paths: dict[str, Path]):
     """What the app runs: SQLAlchemy Core on the dataset engine."""
-    from core.engine import dataset_engine
-    from core.features import build_features
+    from core.data.engine import dataset_engine
+    from core.segments.features import build_features
 
     return build_features(dataset_engine(paths["db"]))
 
@@ -378,7 +378,7 @@ def worker(
     import pandas as pd  # noqa: F401
     import pyarrow.parquet  # noqa: F401
 
-    import core.features  # noqa: F401
+    import core.segments.features  # noqa: F401
 
     base_rss = _peak_rss_mb()
     if trace:
@@ -534,7 +534,7 @@ def main() -> int:
             f"{name:<44}{sec:>8.2f}{sec / bf['seconds']:>18.2f}x{cpu_text}{r['peak_rss_mb']:>13,.0f}"
         )
     print(
-        "The datasets store events clustered by (user_id, timestamp), as core.ingest writes "
+        "The datasets store events clustered by (user_id, timestamp), as core.data.ingest writes "
         "them; the second line runs build_features on the same events in file order."
     )
     print(

@@ -4,10 +4,10 @@ Run: ``python benchmarks/bench_personas.py [--quick]`` (``--quick``: 20k users /
 events, for CI, < 60 s). Reuses ``benchmarks/bench_features.py``'s seeded data generator
 and cached DuckDB dataset (``benchmarks/out/``). Prints, measured in the same process:
 
-- baseline: ``core.features.build_features`` on the dataset (what every page needs first);
-- ``core.personas.build_personas`` with the engine (traits, category over-representation,
+- baseline: ``core.segments.features.build_features`` on the dataset (what every page needs first);
+- ``core.personas.profiles.build_personas`` with the engine (traits, category over-representation,
   heatmap / platform / format mix in SQL, KPIs in SQL, playbook, names);
-- ``core.clv`` (RFM summary in SQL + BG/NBD + Gamma-Gamma fits + scoring), separately;
+- ``core.personas.clv`` (RFM summary in SQL + BG/NBD + Gamma-Gamma fits + scoring), separately;
 - peak resident memory of the process after each step.
 
 Target (issue 4): personas for 1M users in under 10 s. Segment labels are six seeded,
@@ -58,14 +58,14 @@ def main() -> int:
 
     paths = bench_features.ensure_data(n_events, n_users, seed=7)
 
-    from core.clv import fit_clv, rfm_summary
-    from core.engine import dataset_engine
-    from core.features import build_features
-    from core.personas import build_personas
+    from core.data.engine import dataset_engine
+    from core.personas.clv import fit_clv, rfm_summary
+    from core.personas.profiles import build_personas
+    from core.segments.features import build_features
 
     engine = dataset_engine(paths["db"])
     # Warm imports and lazy initialisation (jieba, scipy) outside the timed region.
-    import core.text  # noqa: F401
+    import core.personas.text  # noqa: F401
 
     t, c = time.perf_counter(), time.process_time()
     features = build_features(engine)

@@ -2,7 +2,7 @@
 
 Usage: ``python benchmarks/bench_projection.py [--quick]``
 
-Data: ``core.synth.generate`` users -> ``core.features.build_features`` -> the default
+Data: ``core.data.synth.generate`` users -> ``core.segments.features.build_features`` -> the default
 segmentation's prepared matrix (the space the map is drawn in). The numba JIT is warmed
 first (the app does that at server start), so both sides are measured compiled.
 
@@ -25,8 +25,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import peak_mb, synthetic_features  # noqa: E402
-from core.projection import MapParams, clear_graph_cache, project, warm_up  # noqa: E402
-from core.segmentation import SegmentParams, prepare_matrix, segment  # noqa: E402
+from core.segments.projection import MapParams, clear_graph_cache, project, warm_up  # noqa: E402
+from core.segments.segmentation import SegmentParams, prepare_matrix, segment  # noqa: E402
 
 
 def feature_table(n_users: int, seed: int = 7):

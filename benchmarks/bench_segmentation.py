@@ -2,7 +2,7 @@
 
 Usage: ``python benchmarks/bench_segmentation.py [--quick]``
 
-Data: the feature table of 20k synthetic users (``core.synth`` -> ``core.features``),
+Data: the feature table of 20k synthetic users (``core.data.synth`` -> ``core.segments.features``),
 resampled with a little noise to 1M rows (100k with ``--quick``), using every numeric
 feature column. Each figure is printed beside its baseline measured in the same run:
 
@@ -27,7 +27,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import peak_mb, synthetic_features  # noqa: E402
-from core.segmentation import (  # noqa: E402
+from core.segments.segmentation import (  # noqa: E402
     SegmentParams,
     numeric_feature_columns,
     prepare_matrix,

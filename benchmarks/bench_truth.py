@@ -2,16 +2,16 @@
 
 Usage: ``python benchmarks/bench_truth.py [--quick] [--seeds N] [--scale]``
 
-Every case of ``core.casegen`` (volume/value, platform and format mix, time of day,
+Every case of ``core.data.casegen`` (volume/value, platform and format mix, time of day,
 lifecycle, categorical attributes, no structure, and the bundled sample's generator) is
 generated with several seeds (new group parameters, sizes and noise each time), written
 as files (every other seed with Chinese column names in GBK), ingested and turned into
 a feature table the way the CLI does. Printed beside each other, from the same run:
 
-- ``auto``: ``core.autoseg.auto_segment`` (no k given): adjusted Rand index with the
+- ``auto``: ``core.segments.autoseg.auto_segment`` (no k given): adjusted Rand index with the
   planted groups, k found, and ``structure``;
 - ``analyst``: a plain analyst's log1p + standardise + k-means on every feature, told
-  the *true* k (``core.casegen.analyst_baseline``); ``behav.``: the same analyst on the
+  the *true* k (``core.data.casegen.analyst_baseline``); ``behav.``: the same analyst on the
   behaviour columns only (counts, shares, order value, days; no users table, which is
   where the noise columns live);
 - ``old``: the previous default (k-means on the fixed default feature list, k = 6).
@@ -37,12 +37,12 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import peak_mb  # noqa: E402
-from core import casegen  # noqa: E402
-from core.autoseg import auto_segment  # noqa: E402
-from core.engine import dataset_engine  # noqa: E402
-from core.features import build_features  # noqa: E402
-from core.ingest import ingest  # noqa: E402
-from core.segmentation import SegmentParams, segment  # noqa: E402
+from core.data import casegen  # noqa: E402
+from core.data.engine import dataset_engine  # noqa: E402
+from core.data.ingest import ingest  # noqa: E402
+from core.segments.autoseg import auto_segment  # noqa: E402
+from core.segments.features import build_features  # noqa: E402
+from core.segments.segmentation import SegmentParams, segment  # noqa: E402
 
 FOREIGN = True
 

@@ -3,7 +3,7 @@
 Usage: ``python benchmarks/bench_warmup.py [--quick]``
 
 Each figure is measured in a new Python process (a server start), which runs either
-``core.projection.warm_up()`` or the first ``project(...)`` map of 2,000 synthetic
+``core.segments.projection.warm_up()`` or the first ``project(...)`` map of 2,000 synthetic
 users, and reports its time. Three situations, side by side:
 
 - previous behaviour: no cache folder of ours; pynndescent keeps its compiled code in
@@ -35,13 +35,13 @@ def child(task: str, features_path: str, previous: bool) -> None:
     """Run one task in this fresh process and print its timings as JSON."""
     t0 = time.perf_counter()
     if previous:  # the code before the disk cache: no folder of ours, umap not cached
-        from core import _numba_cache
+        from core.segments import numba_cache as _numba_cache
 
         _numba_cache.configure = lambda: None
         _numba_cache.cache_umap_kernels = lambda: None
     import pandas as pd
 
-    from core import projection
+    from core.segments import projection
 
     features = pd.read_parquet(features_path)
     t1 = time.perf_counter()

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 import warnings
 
+from core import config
 from core.cli._options import CliParser
-from core.schema import DataError
+from core.errors import DataError
 
 COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power", "report")
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a bad option, already printed as one line (2)
         return exc.code if isinstance(exc.code, int) else 2
-    debug = bool(os.environ.get("PERSONALAB_DEBUG"))
+    debug = config.debug()
     try:
         with warnings.catch_warnings():
             if not debug:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.text import escape_markdown
+from core.common.markdown import escape_markdown
+from core.common.pdf import pdf_font, pdf_text
 
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,9 +73,9 @@ def safe_csv(df: pd.DataFrame, *, index: bool = False) -> bytes:
 
 def _card_sections(persona, name: str | None = None) -> dict:
     """Plain-text pieces of a card, shared by the Markdown, HTML and PDF writers."""
-    from core import playbook
-    from core.kpis import CARD_KPIS, KPI_BY_KEY, format_kpi_value
-    from core.personas import attribute_label
+    from core.personas import playbook
+    from core.personas.kpis import CARD_KPIS, KPI_BY_KEY, format_kpi_value
+    from core.personas.profiles import attribute_label
 
     title = name or persona.name
     sections: dict = {
@@ -122,7 +123,7 @@ def persona_markdown(persona, name: str | None = None) -> str:
 
     Parameters
     ----------
-    persona : core.personas.Persona
+    persona : core.personas.profiles.Persona
     name : str, optional
         The user's name for the persona (else the automatic one).
 
@@ -175,7 +176,7 @@ def persona_html(persona, name: str | None = None) -> str:
 
     Parameters
     ----------
-    persona : core.personas.Persona
+    persona : core.personas.profiles.Persona
     name : str, optional
         The user's name for the persona.
 
@@ -242,45 +243,12 @@ def persona_html(persona, name: str | None = None) -> str:
     return "".join(parts) + "</body></html>"
 
 
-CJK_FONT_CANDIDATES: tuple[tuple[str, int], ...] = (
-    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 2),  # index 2 = Simplified Chinese
-    ("/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc", 2),
-    ("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc", 2),
-)
-
-
-def _pdf_font(pdf) -> str:
-    """Register a CJK font when one is installed; else fall back to a core font."""
-    from pathlib import Path
-
-    for path, index in CJK_FONT_CANDIDATES:
-        if Path(path).is_file():
-            try:
-                pdf.add_font("cjk", "", path, collection_font_number=index)
-                return "cjk"
-            except Exception:  # a broken font file: try the next one, then fall back
-                continue
-    return "helvetica"
-
-
-def _pdf_text(text: str, font: str) -> str:
-    """Text the chosen font can draw: with the core font, non-Latin-1 becomes '?'.
-
-    Without a CJK font installed, Chinese cannot be drawn; we keep the rest readable
-    instead of failing (graceful fallback, noted in the deck footer).
-    """
-    text = str(text).replace("—", "-").replace("·", "-") if font != "cjk" else str(text)
-    if font == "cjk":
-        return text
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def personas_pdf(personas, names=None, *, title: str = "PersonaLab personas") -> bytes:
     """A workshop deck: a title page, then one landscape page per persona card.
 
     Parameters
     ----------
-    personas : list of core.personas.Persona
+    personas : list of core.personas.profiles.Persona
     names : mapping, optional
         User-edited names per segment.
     title : str
@@ -297,8 +265,8 @@ def personas_pdf(personas, names=None, *, title: str = "PersonaLab personas") ->
     names = names or {}
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_auto_page_break(auto=True, margin=12)
-    font = _pdf_font(pdf)
-    t = lambda s: _pdf_text(s, font)  # noqa: E731
+    font = pdf_font(pdf)
+    t = lambda s: pdf_text(s, font)  # noqa: E731
 
     pdf.add_page()
     pdf.set_font(font, size=28)

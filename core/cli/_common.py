@@ -3,13 +3,13 @@
 ``add_input_arguments`` adds ``EVENTS`` (optional when ``--db`` is given), ``--users``,
 ``--map SRC=FIELD`` (repeatable), ``--users-map``, ``--db URL``, ``--table NAME``,
 ``--users-table NAME``, ``--as-of DATE``, ``--privacy hash|drop`` and ``--drop-duplicates``;
-``open_events_from_args`` turns them into a validated :class:`core.ingest.Dataset`.
+``open_events_from_args`` turns them into a validated :class:`core.data.ingest.Dataset`.
 
 ``--db``: the table is copied into a temporary DuckDB dataset through SQLAlchemy + pandas
-chunks (``core.sources.read_db_table``), then validated like a file. That keeps every
+chunks (``core.data.sources.read_db_table``), then validated like a file. That keeps every
 command identical for files and databases; a command that only needs the feature table
-of a huge warehouse table can instead run ``core.features.build_features`` on
-``core.engine.connect(url)`` directly (the query is pushed down, one row per user back).
+of a huge warehouse table can instead run ``core.segments.features.build_features`` on
+``core.data.engine.connect(url)`` directly (the query is pushed down, one row per user back).
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.ingest import Dataset, ingest
-from core.privacy import PrivacyOptions
-from core.schema import DataError, parse_mapping_args
-from core.sources import DbTable
+from core.data.ingest import Dataset, ingest
+from core.data.privacy import PrivacyOptions
+from core.data.schema import parse_mapping_args
+from core.data.sources import DbTable
+from core.errors import DataError
 
 
 def add_input_arguments(parser: argparse.ArgumentParser, *, users: bool = True) -> None:

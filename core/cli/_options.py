@@ -10,7 +10,7 @@
   folder that exists or can be created.
 
 Checks that need the data (a column name, a segment, a platform) live in ``core`` and
-raise :class:`core.schema.DataError`; ``core/__main__.py`` prints those.
+raise :class:`core.data.schema.DataError`; ``core/__main__.py`` prints those.
 """
 
 from __future__ import annotations

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 from core.cli._options import number, output_file
+from core.data.sources import DbTable
+from core.errors import DataError
 from core.experiments import CORRECTIONS, ENGINES, analyze_aggregates, analyze_experiment
 from core.experiments.analysis import is_aggregate_table
 from core.experiments.io import read_experiment_table
-from core.schema import DataError
-from core.sources import DbTable
 
 HELP = (
     "Compare experiment variants (SRM check, lift with intervals, p-values or chance to win) "

@@ -68,9 +68,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Ingest events, summarise purchases in SQL, fit both models, write CSV (+ JSON)."""
-    from core.clv import fit_clv, rfm_summary
-    from core.engine import dataset_engine
+    from core.data.engine import dataset_engine
     from core.export import safe_csv
+    from core.personas.clv import fit_clv, rfm_summary
 
     dataset = open_events_from_args(args)
     engine = dataset_engine(dataset.path)

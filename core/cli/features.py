@@ -1,7 +1,7 @@
 """``python -m core features``: the per-user feature table as CSV or Parquet.
 
 Reads the events (and optional users) through the shared input options, builds the
-feature table in the engine (``core.features.build_features``) and writes one row per
+feature table in the engine (``core.segments.features.build_features``) and writes one row per
 user to ``--out``: ``.csv`` (UTF-8, spreadsheet-safe cells) or ``.parquet``.
 
 With ``--db URL --table NAME --in-database`` the events stay in the database: the
@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args
 from core.cli._options import output_file
-from core.schema import DataError
+from core.errors import DataError
 
 HELP = (
     "Build one row per user (counts per event type, recency, frequency, monetary, active "
@@ -49,8 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Build the features and write them; print one line saying where."""
-    from core.engine import dataset_engine
-    from core.features import build_features
+    from core.data.engine import dataset_engine
+    from core.segments.features import build_features
 
     out = Path(args.out)
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
@@ -70,9 +70,9 @@ def _features_in_database(args: argparse.Namespace):
     """Run the feature query inside ``--db`` (push-down), columns renamed by ``--map``."""
     import sqlalchemy as sa
 
-    from core.engine import connect
-    from core.features import build_features
-    from core.schema import parse_mapping_args
+    from core.data.engine import connect
+    from core.data.schema import parse_mapping_args
+    from core.segments.features import build_features
 
     if not args.db or not args.table:
         raise DataError("--in-database needs --db URL and --table NAME.")
@@ -103,7 +103,7 @@ def _features_in_database(args: argparse.Namespace):
 
 def _raw_table(engine, name: str):
     """Reflect ``name`` with whatever columns it has (not yet canonical)."""
-    from core.engine import reflect_table
+    from core.data.engine import reflect_table
 
     table = reflect_table(engine, name)
     if table is None:

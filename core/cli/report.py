@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
 from core.cli._options import output_file
-from core.schema import DataError
+from core.errors import DataError
 
 HELP = (
     "Write the weekly or monthly report (KPIs against the previous period, activity, "
@@ -60,9 +60,9 @@ def parse_targets(values: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> None:
     """Ingest events, compute the report and write it as HTML or PDF."""
-    from core.engine import dataset_engine
-    from core.explore import ExploreFilters, read_campaign_costs
-    from core.reports import build_report
+    from core.data.engine import dataset_engine
+    from core.explore.dashboards import ExploreFilters, read_campaign_costs
+    from core.explore.reports import build_report
 
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".pdf"):

@@ -1,11 +1,11 @@
 """``python -m core segment``: segment users and write ``user_id,segment`` as CSV.
 
 Reads the events (and optional users) through the shared input options, builds the
-feature table (``core.features.build_features``), runs ``core.segmentation.segment``
+feature table (``core.segments.features.build_features``), runs ``core.segments.segmentation.segment``
 and writes one row per user. A summary (sizes, quality, parameter hash, warnings) goes
 to stderr so stdout stays clean for scripts.
 
-With no ``--method`` the method is ``auto`` (``core.autoseg``: features, weights, method
+With no ``--method`` the method is ``auto`` (``core.segments.autoseg``: features, weights, method
 and k read from the data), unless ``--k``, ``--features``, ``--weights`` or
 ``--categorical`` is given, which asks for k-means as before. ``--report`` writes what
 was chosen and why as JSON.
@@ -22,8 +22,8 @@ import pandas as pd
 
 from core.cli._common import add_input_arguments, open_events_from_args
 from core.cli._options import SEED, number, output_file
-from core.schema import DataError
-from core.segmentation import METHODS, TRANSFORMS, SegmentParams, segment
+from core.errors import DataError
+from core.segments.segmentation import METHODS, TRANSFORMS, SegmentParams, segment
 
 HELP = (
     "Segment users with k-means, Gaussian mixture, HDBSCAN, hierarchical clustering or "
@@ -131,9 +131,9 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
 
 def run(args: argparse.Namespace) -> None:
     """Build features, segment, write ``user_id,segment``; summary on stderr."""
-    from core.engine import dataset_engine
+    from core.data.engine import dataset_engine
     from core.export import safe_csv
-    from core.features import build_features
+    from core.segments.features import build_features
 
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
@@ -171,7 +171,7 @@ def write_report(path: Path, features, params: SegmentParams, result) -> None:
     built the same way for a method the user chose)."""
     import json
 
-    from core.segmentation import stability
+    from core.segments.segmentation import stability
 
     if result.auto is not None:
         report = result.auto.to_report()

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from core.errors import DataError
 from core.experiments.stats import (
     CORRECTIONS,
     ENGINES,
@@ -31,7 +32,6 @@ from core.experiments.stats import (
     heterogeneity_test,
     srm_test,
 )
-from core.schema import DataError
 
 ALL_USERS = None  # the ``segment`` value of rows about every user
 NO_SEGMENT = "(no segment)"

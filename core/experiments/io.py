@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.schema import DataError
-from core.sources import DbTable
+from core.data.sources import DbTable
+from core.errors import DataError
 
 _MAX_ROWS = 20_000_000
 
@@ -20,12 +20,12 @@ def read_experiment_table(
 
     Parameters
     ----------
-    source : path, bytes or core.sources.DbTable
+    source : path, bytes or core.data.sources.DbTable
         A file path, the bytes of an uploaded file, or a table of a database.
     name : str, optional
         The file's name (for its extension and for messages) when ``source`` is bytes.
 
-    Uses ``core.sources.read_source`` (encoding sniffing, GB18030, BOM, ...) when it is
+    Uses ``core.data.sources.read_source`` (encoding sniffing, GB18030, BOM, ...) when it is
     available; falls back to pandas readers otherwise.
     """
     if isinstance(source, DbTable):
@@ -35,8 +35,8 @@ def read_experiment_table(
     if isinstance(source, (str, Path)) and not Path(source).exists():
         raise DataError(f"File {label} was not found; check the path and try again.")
     try:
-        from core.sources import load_source
-    except ImportError:  # pragma: no cover - core.sources ships with the app
+        from core.data.sources import load_source
+    except ImportError:  # pragma: no cover - core.data.sources ships with the app
         load_source = None
     if load_source is not None:
         import duckdb
@@ -60,17 +60,20 @@ def read_experiment_table(
 
 def _typed_frame(con, table: str, columns) -> pd.DataFrame:
     """All-VARCHAR landed table -> DataFrame with numeric columns as DOUBLE (typed in SQL)."""
-    from core.sources import qident
+    from core.common.sql import quote_identifier
 
     checks = ", ".join(
-        f"count({qident(c)}) = count(TRY_CAST({qident(c)} AS DOUBLE))" for c in columns
+        f"count({quote_identifier(c)}) = count(TRY_CAST({quote_identifier(c)} AS DOUBLE))"
+        for c in columns
     )
-    numeric = con.execute(f"SELECT {checks} FROM {qident(table)}").fetchone()
+    numeric = con.execute(f"SELECT {checks} FROM {quote_identifier(table)}").fetchone()
     select = ", ".join(
-        f"TRY_CAST({qident(c)} AS DOUBLE) AS {qident(c)}" if is_num else qident(c)
+        f"TRY_CAST({quote_identifier(c)} AS DOUBLE) AS {quote_identifier(c)}"
+        if is_num
+        else quote_identifier(c)
         for c, is_num in zip(columns, numeric, strict=True)
     )
-    return con.execute(f"SELECT {select} FROM {qident(table)}").df()
+    return con.execute(f"SELECT {select} FROM {quote_identifier(table)}").df()
 
 
 def _read_with_pandas(source: str | Path | bytes, label: str) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from scipy import optimize, stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from core.schema import DataError
+from core.errors import DataError
 
 PowerMethod = Literal["baseline_variance", "pooled", "unpooled", "cohens_h"]
 POWER_METHODS: tuple[str, ...] = ("baseline_variance", "pooled", "unpooled", "cohens_h")

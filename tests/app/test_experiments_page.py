@@ -55,7 +55,7 @@ def test_typed_totals_and_bad_input_show_messages_not_tracebacks():
 
 
 def test_user_names_are_escaped():
-    from core.text import escape_markdown
+    from core.common.markdown import escape_markdown
 
     out = escape_markdown("<b>*x*</b> $y$ [link](http://a)")
     assert "<" not in out and ">" not in out
@@ -70,12 +70,12 @@ def test_power_tab_for_an_average():
 
 
 def _page_with_saved_run(page: str, experiment_csv: str) -> None:
-    """AppTest script: save a run on the current dataset (public ui.state API), run the page."""
+    """AppTest script: save a run on the current dataset (public ui.common.state API), run the page."""
     import runpy
 
     import pandas as pd
 
-    from ui import state
+    from ui.common import state
 
     if state.current_run() is None:
         users = pd.read_csv(experiment_csv, usecols=["user_id", "segment"])

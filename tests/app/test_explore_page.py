@@ -56,7 +56,7 @@ def test_every_section_renders(section):
 
 
 def test_user_supplied_names_are_escaped_in_markdown():
-    from core.text import escape_markdown
+    from core.common.markdown import escape_markdown
 
     out = escape_markdown("[x](http://a) *b* <i>河南</i>")
     assert "<" not in out and "\\[x\\]" in out and "\\*b\\*" in out and "河南" in out
@@ -83,7 +83,7 @@ def test_lifecycle_says_which_periods_lack_history_and_that_churn_needs_more_day
 def test_kpi_tables_name_columns_and_format_rates_money_and_counts():
     import pandas as pd
 
-    from ui.explore_view import kpi_columns
+    from ui.explore.view import kpi_columns
 
     frame = pd.DataFrame(
         {

@@ -18,8 +18,8 @@ NAMES = {"bargain_hunter": "Bargain <hunters>"}
 @pytest.fixture(scope="module")
 def sample_run():
     """A saved run on the bundled sample whose segments are the planted personas."""
-    from core.ingest import sample_dataset
-    from ui.state import Run
+    from core.data.ingest import sample_dataset
+    from ui.common.state import Run
 
     dataset = sample_dataset()
     truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str)
@@ -35,7 +35,7 @@ def _ok(at: AppTest) -> None:
 
 
 def _kpis_section(run=None) -> AppTest:
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=180)
     if run is not None:
@@ -56,10 +56,10 @@ def test_without_a_saved_run_one_sentence_points_to_the_segment_page():
 
 
 def test_pick_targets_then_the_table_matches_core_and_the_choice_persists(sample_run):
-    from core.engine import dataset_engine
-    from core.explore import ExploreFilters
-    from core.ingest import sample_dataset
-    from core.targeting import campaign_targeting
+    from core.data.engine import dataset_engine
+    from core.data.ingest import sample_dataset
+    from core.explore.dashboards import ExploreFilters
+    from core.explore.targeting import campaign_targeting
 
     at = _kpis_section(sample_run)
     pickers = {s.key: s for s in at.selectbox if s.key.startswith("explore_target_test-run_")}
@@ -114,7 +114,7 @@ def test_platform_filter_changes_the_exposed_users(sample_run):
 
 
 def test_the_report_carries_the_picked_targets_under_persona_names(sample_run, monkeypatch):
-    from core import reports
+    from core.explore import reports
 
     built = []
     real = reports.build_report

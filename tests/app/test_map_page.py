@@ -17,11 +17,11 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def sample_run():
     """A saved k-means run on the bundled sample (default settings)."""
-    from core.engine import dataset_engine
-    from core.features import build_features
-    from core.ingest import sample_dataset
-    from core.segmentation import SegmentParams, segment
-    from ui.state import Run
+    from core.data.engine import dataset_engine
+    from core.data.ingest import sample_dataset
+    from core.segments.features import build_features
+    from core.segments.segmentation import SegmentParams, segment
+    from ui.common.state import Run
 
     dataset = sample_dataset()
     result = segment(build_features(dataset_engine(dataset.path)), SegmentParams())
@@ -35,7 +35,8 @@ def sample_run():
 
 
 def test_map_renders_and_colour_change_uses_the_cache(sample_run):
-    from ui import map_data, state
+    from ui.common import state
+    from ui.map import data as map_data
 
     at = AppTest.from_file(PAGE, default_timeout=600)
     at.session_state[state._RUN_KEY] = sample_run
@@ -65,9 +66,11 @@ def _title(at) -> str:
 
 
 def test_the_umap_fit_runs_as_the_tabs_heavy_job_and_a_second_one_is_refused(sample_run):
-    from ui import jobs, map_data, state
+    from ui.common import jobs, state
 
     # The tab already runs a heavy job (say Segment's suggest-k): the map is refused
+    from ui.map import data as map_data
+
     # with the plain message, and the instant PCA preview stays on screen.
     at = AppTest.from_file(PAGE, default_timeout=600)
     at.session_state[state._RUN_KEY] = sample_run
@@ -92,11 +95,12 @@ def test_the_umap_fit_runs_as_the_tabs_heavy_job_and_a_second_one_is_refused(sam
 
 
 def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
-    from ui import jobs, map_data, state
+    from ui.common import jobs, state
+    from ui.map import data as map_data
 
     at = AppTest.from_file(PAGE, default_timeout=600)
     at.session_state[state._RUN_KEY] = sample_run
-    # What the Cancel button's callback leaves behind (ui.jobs.heavy_job).
+    # What the Cancel button's callback leaves behind (ui.common.jobs.heavy_job).
     at.session_state[f"{jobs._CANCELLED_KEY}_{map_data.JOB_KEY}"] = True
     before = map_data.COMPUTED["umap"]
     at.run()
@@ -112,11 +116,11 @@ def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
 
 
 def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
-    from core.engine import dataset_engine
-    from core.features import build_features
-    from core.ingest import sample_dataset
-    from core.personas import persona_names
-    from ui import jobs, state
+    from core.data.engine import dataset_engine
+    from core.data.ingest import sample_dataset
+    from core.personas.profiles import persona_names
+    from core.segments.features import build_features
+    from ui.common import jobs, state
 
     named = sample_run.with_names({"S1": "Quiet browsers", "S2": XSS})
     at = AppTest.from_file(PAGE, default_timeout=600)
@@ -141,7 +145,7 @@ def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
 
 def test_names_at_the_edges_stay_inside_the_plot(sample_run):
     """A name on a segment at the left / right edge starts / ends at its centre."""
-    from ui import jobs, state
+    from ui.common import jobs, state
 
     at = AppTest.from_file(PAGE, default_timeout=600)
     at.session_state[state._RUN_KEY] = sample_run
@@ -162,7 +166,8 @@ def test_names_at_the_edges_stay_inside_the_plot(sample_run):
 
 
 def test_caption_follows_the_colour_and_a_map_segment_redraws_everything(sample_run, monkeypatch):
-    from ui import map_data, state
+    from ui.common import state
+    from ui.map import data as map_data
 
     at = AppTest.from_file(PAGE, default_timeout=600)
     at.session_state[state._RUN_KEY] = sample_run

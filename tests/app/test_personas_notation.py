@@ -18,7 +18,7 @@ INTERNAL_NOTATION = re.compile(r"\(source |§|\bL\d{2,3}\b|Gamma-Gamma|q <= 1|\b
 
 def test_no_internal_notation_and_a_readable_comparison(sample_run):  # noqa: F811
     """No source-document citations or model jargon; compared values in their units."""
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.session_state[state._RUN_KEY] = sample_run

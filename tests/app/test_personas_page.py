@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from ui.personas_cards import name_key
+from ui.personas.cards import name_key
 
 PAGE = str(ROOT / "app_pages" / "personas.py")
 
@@ -17,8 +17,8 @@ PAGE = str(ROOT / "app_pages" / "personas.py")
 @pytest.fixture(scope="module")
 def sample_run():
     """A saved run on the bundled sample whose segments are the planted personas."""
-    from core.ingest import sample_dataset
-    from ui.state import Run
+    from core.data.ingest import sample_dataset
+    from ui.common.state import Run
 
     dataset = sample_dataset()
     truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str)
@@ -37,7 +37,7 @@ def test_empty_state_points_to_the_segment_page():
 
 
 def test_cards_render_and_a_name_edit_is_kept_with_the_run(sample_run):
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.session_state[state._RUN_KEY] = sample_run
@@ -89,7 +89,7 @@ def _rendered_markup(node) -> list[str]:
 
 def test_hostile_segment_and_persona_names_render_inert(sample_run):
     """A segment label and a persona name full of HTML/Markdown show as plain text."""
-    from ui import state
+    from ui.common import state
 
     labels = sample_run.labels.replace({"lurker": XSS})
     hostile = dataclasses.replace(
@@ -120,7 +120,7 @@ def test_cards_read_as_plain_claims(sample_run):
     """No rate above 100 %, no document references, the big spenders named for spending."""
     import re
 
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.session_state[state._RUN_KEY] = sample_run

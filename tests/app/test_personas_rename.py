@@ -14,9 +14,9 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core.store import RunRow, open_store
+from core.store.app_store import RunRow, open_store
 from tests.conftest import ROOT, sample_truth_labels
-from ui.personas_cards import name_key
+from ui.personas.cards import name_key
 
 APP = str(ROOT / "app.py")
 
@@ -24,7 +24,7 @@ APP = str(ROOT / "app.py")
 @pytest.fixture
 def two_runs():
     """A workspace with two 6-segment runs of the sample; ``first`` was changed last."""
-    from core.ingest import sample_dataset
+    from core.data.ingest import sample_dataset
 
     dataset = sample_dataset()
     labels = sample_truth_labels()
@@ -60,7 +60,7 @@ def _open(ws: str, run_id: str) -> AppTest:
 
 
 def _current(at: AppTest):
-    from ui import state
+    from ui.common import state
 
     return at.session_state[state._RUN_KEY]
 

@@ -31,7 +31,7 @@ def test_suggest_k_draws_one_chart_per_column():
 
 def test_saving_redraws_the_sidebar_pickers():
     """The saved-work pickers in the sidebar are drawn before the page: a save reruns."""
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
     at.session_state["seg_stability"] = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from core.store import run_id_for
+from core.store.app_store import run_id_for
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "segment.py")
@@ -17,7 +17,7 @@ def _no_errors(at: AppTest) -> None:
 
 
 def test_opens_on_the_automatic_choice_and_says_why():
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.run()
@@ -38,7 +38,7 @@ def test_opens_on_the_automatic_choice_and_says_why():
 
 
 def test_change_k_then_save_the_run():
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.session_state["seg_stability"] = False
@@ -74,8 +74,8 @@ def test_suggest_k_marks_the_planted_six():
 
 
 def _small_dataset(folder):
-    """A 60-user dataset with a purchase now and then, ingested through core.ingest."""
-    from core.ingest import ingest
+    """A 60-user dataset with a purchase now and then, ingested through core.data.ingest."""
+    from core.data.ingest import ingest
 
     rows = ["user_id,timestamp,event_type,platform,amount"]
     for u in range(60):
@@ -89,7 +89,7 @@ def _small_dataset(folder):
 
 
 def _save_with_k3(dataset=None, workspace=None) -> AppTest:
-    from ui import state
+    from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=240)
     at.session_state["seg_stability"] = False
@@ -110,7 +110,7 @@ def _save_with_k3(dataset=None, workspace=None) -> AppTest:
 def test_the_same_settings_on_another_dataset_save_a_second_run(tmp_path):
     # One workspace, file A saved and renamed, then file B with the same settings: A's
     # run, its names and its share link stay; B gets a run of its own.
-    from ui import state
+    from ui.common import state
 
     first = _save_with_k3()
     ws = first.session_state[state._WS_KEY]
@@ -137,7 +137,7 @@ def test_the_same_settings_on_another_dataset_save_a_second_run(tmp_path):
 
 
 def test_a_permalink_to_a_saved_run_shows_that_runs_own_settings():
-    from ui import state
+    from ui.common import state
 
     chosen = ["n_like", "n_share", "frequency", "monetary", "recency_days"]
     first = AppTest.from_file(PAGE, default_timeout=240)

@@ -1,7 +1,7 @@
 """Saved work in the app: share links, permalinks, concurrent edits, the password gate.
 
 The share view is tested through the real entry point (``app.py`` routes ``?share=``);
-state helpers are tested with a tiny script that uses ``ui.state`` the way pages do.
+state helpers are tested with a tiny script that uses ``ui.common.state`` the way pages do.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store import open_store
+from core.store.app_store import open_store
 from tests.conftest import ROOT
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -21,8 +21,8 @@ APP = str(ROOT / "app.py")
 
 @pytest.fixture(scope="module")
 def tiny_dataset(tmp_path_factory):
-    """A 30-user dataset ingested through core.ingest (so features and personas work)."""
-    from core.ingest import ingest
+    """A 30-user dataset ingested through core.data.ingest (so features and personas work)."""
+    from core.data.ingest import ingest
 
     folder = tmp_path_factory.mktemp("share-data")
     rows = ["user_id,timestamp,event_type,platform,amount"]
@@ -116,7 +116,7 @@ def _state_script():
     import pandas as pd
     import streamlit as st
 
-    from ui import auth, state
+    from ui.common import auth, state
 
     if not auth.allowed():
         auth.login_screen()
@@ -209,7 +209,7 @@ def test_wrong_password_is_refused(monkeypatch):
 def _job_script():
     import streamlit as st
 
-    from ui import jobs
+    from ui.common import jobs
 
     with jobs.heavy_job("Counting", key="t_job") as job:
         for i in range(3):
@@ -233,7 +233,7 @@ def test_heavy_job_runs_releases_its_slot_and_refuses_a_second_one_in_the_tab():
 
 
 def test_login_token_is_signed_expiring_and_tied_to_the_password(monkeypatch, tmp_path):
-    from ui import auth
+    from ui.common import auth
 
     now = 1_800_000_000.0
     token = auth.issue_token("let-me-in", now=now)
@@ -274,7 +274,7 @@ def test_login_token_is_signed_expiring_and_tied_to_the_password(monkeypatch, tm
 def test_a_reload_with_the_login_cookie_is_not_asked_again(monkeypatch, cookie):
     import time
 
-    from ui import auth
+    from ui.common import auth
 
     monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
     token = {
@@ -292,7 +292,7 @@ def test_a_reload_with_the_login_cookie_is_not_asked_again(monkeypatch, cookie):
 
 
 def test_a_revoked_login_token_stops_working_everywhere_and_others_keep_working(monkeypatch):
-    from ui import auth
+    from ui.common import auth
 
     monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
     left, stayed = auth.issue_token(), auth.issue_token()
@@ -306,7 +306,7 @@ def test_a_revoked_login_token_stops_working_everywhere_and_others_keep_working(
 
 
 def test_a_copied_login_cookie_no_longer_opens_the_app_after_leaving(monkeypatch):
-    from ui import auth
+    from ui.common import auth
 
     monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
     at = AppTest.from_file(APP, default_timeout=120).run()
@@ -333,7 +333,7 @@ def _html_bodies(at) -> list[str]:
 
 
 def test_the_app_stores_the_login_in_a_cookie_and_leaving_forgets_it(monkeypatch):
-    from ui import auth
+    from ui.common import auth
 
     monkeypatch.setenv("PERSONALAB_PASSWORD", "let-me-in")
     at = AppTest.from_file(APP, default_timeout=120).run()
@@ -359,8 +359,8 @@ def _worker_job_script():
 
     import streamlit as st
 
-    from core.schema import DataError
-    from ui import jobs
+    from core.errors import DataError
+    from ui.common import jobs
 
     with jobs.heavy_job("Fitting", key="t_fit") as job:
         value = job.run(lambda: sum(range(1000)), "Fitting", poll_seconds=0.01)

@@ -1,8 +1,8 @@
 """The automatic segmentation finds the planted groups, and says when there are none.
 
-Cases come from ``core.casegen`` (each seed draws new group parameters, sizes and noise
+Cases come from ``core.data.casegen`` (each seed draws new group parameters, sizes and noise
 columns); the yardstick is the plain analyst's k-means told the true k
-(``core.casegen.analyst_baseline``). The full comparison over many seeds is
+(``core.data.casegen.analyst_baseline``). The full comparison over many seeds is
 ``benchmarks/bench_truth.py``; these tests pin the behaviour on a few.
 """
 
@@ -20,13 +20,13 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from core import casegen
 from core.__main__ import main
-from core.autoseg import auto_segment
-from core.engine import dataset_engine
-from core.features import build_features
-from core.schema import DataError
-from core.segmentation import SegmentParams, segment, stability
+from core.data import casegen
+from core.data.engine import dataset_engine
+from core.errors import DataError
+from core.segments.autoseg import auto_segment
+from core.segments.features import build_features
+from core.segments.segmentation import SegmentParams, segment, stability
 
 NOISE = {"score_a", "score_b", "spend_index", "channel_code"}
 

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core import clv
-from core.schema import DataError
+from core.errors import DataError
+from core.personas import clv
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "cdnow_summary.csv"
 

@@ -22,6 +22,7 @@ from statsmodels.stats.proportion import (
 )
 from statsmodels.stats.weightstats import CompareMeans, DescrStatsW
 
+from core.errors import DataError
 from core.experiments import (
     RESULT_COLUMNS,
     Proportion,
@@ -44,7 +45,6 @@ from core.experiments import (
     srm_test,
     verdict,
 )
-from core.schema import DataError
 
 
 def sig4(x: float) -> float:

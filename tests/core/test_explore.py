@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core import explore as ex
-from core.features import LifecycleWindows, build_features
-from core.ingest import write_activity_tables
-from core.schema import DataError
+from core.data.ingest import write_activity_tables
+from core.errors import DataError
+from core.explore import dashboards as ex
+from core.segments.features import LifecycleWindows, build_features
 
 EVENTS = [
     # user, timestamp, type, platform, amount, format, campaign, text
@@ -65,7 +65,7 @@ def make_dataset(path, events=EVENTS, users=USERS, keyed: bool = False) -> sa.En
     """Write events/users with the canonical column types and open it read-only.
 
     ``keyed`` adds the derived tables ingest writes (integer user keys, per-user active
-    days: core.ingest.write_activity_tables); without them Explore reads the events alone
+    days: core.data.ingest.write_activity_tables); without them Explore reads the events alone
     (datasets written before those tables existed). Every result must be the same.
     """
     con = duckdb.connect(str(path))
@@ -259,9 +259,9 @@ def test_kpi_summary_overall_every_kpi(engine):
     for name, value in expected.items():
         assert k[name] == pytest.approx(value), name
     assert np.isnan(k["roi"])
-    # Every KPI of core.kpis (DOMAIN.md's table) is on the page: a summary column, a
+    # Every KPI of core.personas.kpis (DOMAIN.md's table) is on the page: a summary column, a
     # measure of Activity (stickiness), Retention or Goals (follower growth), or the
-    # campaign targeting table (core.targeting, with the target segments the user picks).
+    # campaign targeting table (core.explore.targeting, with the target segments the user picks).
     defs = ex.kpi_definitions()
     assert not defs["where"].str.startswith("needs").any()
     assert set(defs["key"]) - set(k.index) == {
@@ -674,8 +674,8 @@ def test_activity_sweep_equals_brute_force(tmp_path, seed, layout):
 
 
 def test_kpi_rates_come_from_core_kpis(engine):
-    """Explore's rates are core.kpis' formulas: evaluating them on its counts agrees."""
-    from core import kpis
+    """Explore's rates are core.personas.kpis' formulas: evaluating them on its counts agrees."""
+    from core.personas import kpis
 
     k = ex.kpi_summary(engine, by="platform")
     named = k.assign(users=k["active_users"], purchases=k["orders"])

@@ -6,8 +6,9 @@ import re
 
 import pandas as pd
 
-from core import export, playbook
-from core.personas import Persona, Trait
+from core import export
+from core.personas import playbook
+from core.personas.profiles import Persona, Trait
 
 
 def test_safe_csv_neutralises_formulas_but_not_numbers():
@@ -141,7 +142,9 @@ def test_pdf_deck_with_chinese_names():
 
 
 def test_pdf_text_falls_back_without_cjk_font():
-    assert export._pdf_text("周末 sharers — x", "helvetica") == "?? sharers - x"
+    from core.common.pdf import pdf_text
+
+    assert pdf_text("周末 sharers — x", "helvetica") == "?? sharers - x"
 
 
 def test_safe_csv_quotes_a_carriage_return_so_the_row_stays_whole():

@@ -16,8 +16,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core.engine import dataset_engine, events_table, quote_identifier, users_table
-from core.features import (
+from core.common.sql import quote_identifier
+from core.data.engine import dataset_engine, events_table, users_table
+from core.errors import DataError
+from core.segments.features import (
     FEATURE_COLUMNS,
     LIFECYCLE_RULES,
     LIFECYCLE_STAGES,
@@ -25,7 +27,6 @@ from core.features import (
     build_features,
     lifecycle_rules,
 )
-from core.schema import DataError
 
 NAN = float("nan")
 
@@ -750,10 +751,10 @@ def test_text_timestamps_are_refused(tmp_path):
 
 def test_quote_identifier_handles_user_names():
     dialect = sa.create_engine("duckdb:///:memory:").dialect
-    assert quote_identifier(dialect, 'we"ird') == '"we""ird"'
-    assert quote_identifier(dialect, "用户ID") == '"用户ID"'
+    assert quote_identifier('we"ird', dialect) == '"we""ird"'
+    assert quote_identifier("用户ID", dialect) == '"用户ID"'
     with pytest.raises(DataError):
-        quote_identifier(dialect, "")
+        quote_identifier("", dialect)
     assert np.isnan(NAN)
 
 
@@ -818,7 +819,7 @@ def test_cli_refuses_other_output_formats(tmp_path):
 
 
 def test_dataset_engine_shares_the_file_with_plain_read_only_duckdb(tmp_path):
-    """core.ingest opens datasets with duckdb.connect(read_only=True) in the same process."""
+    """core.data.ingest opens datasets with duckdb.connect(read_only=True) in the same process."""
     import duckdb
 
     path = tmp_path / "ds.duckdb"

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core.engine import connect, events_table, table_exists, users_table
-from core.features import LifecycleWindows, build_features
-from core.schema import DataError
+from core.data.engine import connect, events_table, table_exists, users_table
+from core.errors import DataError
+from core.segments.features import LifecycleWindows, build_features
 from tests.core.conftest import Canonical
 
 pytestmark = pytest.mark.postgres

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from core.cli._common import add_input_arguments, open_events_from_args
-from core.ingest import (
+from core.data.ingest import (
     IngestReport,
     data_dir,
     ingest,
@@ -22,8 +22,8 @@ from core.ingest import (
     read_rejected,
     sample_dataset,
 )
-from core.privacy import PrivacyOptions
-from core.schema import DataError
+from core.data.privacy import PrivacyOptions
+from core.errors import DataError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
 SALT = "test-salt-not-secret"  # tests/conftest.py sets PERSONALAB_SALT to this
@@ -181,8 +181,8 @@ def test_gbk_file_maps_through_map_and_synonyms(tmp_path):
 
 @pytest.mark.parametrize(("drop_duplicates", "comments"), [(False, 2), (True, 1)])
 def test_gbk_file_gives_correct_features(drop_duplicates, comments):
-    from core.engine import dataset_engine
-    from core.features import build_features
+    from core.data.engine import dataset_engine
+    from core.segments.features import build_features
 
     ds = ingest(
         FIX / "gbk_events.csv", mapping={"会员编号": "user_id"}, drop_duplicates=drop_duplicates
@@ -531,8 +531,8 @@ def test_non_finite_huge_and_negative_amounts_and_1900_dates_are_rejected(tmp_pa
     }
     assert (r.rows_read, r.rows_loaded, r.users) == (9, 2, 2)
     assert r.date_min == T(2025, 3, 1)
-    from core.clv import rfm_summary
-    from core.engine import dataset_engine
+    from core.data.engine import dataset_engine
+    from core.personas.clv import rfm_summary
 
     summary = rfm_summary(dataset_engine(ingest(p).path))
     assert summary["monetary_value"].tolist() == [0.0, 0.0]  # finite, no inf
@@ -574,7 +574,7 @@ def test_one_utc_offset_keeps_local_times_without_a_warning(tmp_path):
 
 _SLOW_INGEST = """
 import sys, time
-import core.ingest as ingest_module
+import core.data.ingest as ingest_module
 real = ingest_module._build_events
 def slow(*args, **kwargs):
     out = real(*args, **kwargs)
@@ -592,7 +592,7 @@ def test_scratch_left_by_a_killed_ingest_is_removed_by_the_next_one(tmp_path):
     import subprocess
     import sys
 
-    from core.ingest import ROOT, datasets_dir
+    from core.data.ingest import ROOT, datasets_dir
 
     events = _csv(tmp_path, "user_id,timestamp,event_type\nu1,2025-03-01,view\n")
     child = subprocess.Popen(
@@ -615,7 +615,7 @@ def test_scratch_left_by_a_killed_ingest_is_removed_by_the_next_one(tmp_path):
 
 
 def test_cleanup_leaves_the_scratch_of_a_running_ingest_alone(tmp_path):
-    from core.ingest import _claim, datasets_dir, remove_stale_work
+    from core.data.ingest import _claim, datasets_dir, remove_stale_work
 
     folder = datasets_dir()
     live = folder / "ingest-live-test"

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core import kpis
-from core.schema import DataError
+from core.errors import DataError
+from core.personas import kpis
 
 
 def _events() -> pd.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from core import _numba_cache
+from core.segments import numba_cache as _numba_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,8 +21,9 @@ CHILD = """
 import json
 import numpy as np
 import pandas as pd
-from core import _numba_cache, projection
+from core.segments import numba_cache as _numba_cache
 
+from core.segments import projection
 rng = np.random.default_rng(0)
 table = pd.DataFrame(rng.normal(size=(200, 5)), index=[f"u{i}" for i in range(200)])
 projection.project(table, projection.MapParams(min_dist=0.5))

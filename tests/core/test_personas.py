@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 from scipy import stats
 
-from core import personas as P
-from core.schema import DataError
+from core.errors import DataError
+from core.personas import profiles as P
 
 
 def _frame() -> tuple[pd.DataFrame, pd.Series]:
@@ -243,8 +243,8 @@ def test_validation_messages():
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The bundled sample's generator (2,000 users, seed 7) on a DuckDB file + features."""
-    from core.features import build_features
-    from core.synth import generate
+    from core.data.synth import generate
+    from core.segments.features import build_features
 
     data = generate(n_users=2000, days=90, seed=7)
     path = tmp_path_factory.mktemp("personas") / "sample.duckdb"
@@ -260,7 +260,7 @@ def sample(tmp_path_factory):
     features = build_features(engine)
     truth = data.truth.set_index("user_id")["persona"]
     try:
-        from core.segmentation import SegmentParams, segment
+        from core.segments.segmentation import SegmentParams, segment
 
         labels = segment(features, SegmentParams(k=6, seed=0)).labels
     except ImportError:  # segmentation not available: the planted personas as segments
@@ -395,7 +395,7 @@ def _engine_with_events(tmp_path, events: pd.DataFrame):
 
 
 def test_labelled_users_without_events_count_in_size_reach_and_arpu(tmp_path):
-    from core.features import build_features
+    from core.segments.features import build_features
 
     # u1-u4 view, u5 only buys, u6 is labelled but never acted; revenue 210 in all.
     ts = pd.Timestamp("2025-03-01 10:00")
@@ -415,7 +415,7 @@ def test_labelled_users_without_events_count_in_size_reach_and_arpu(tmp_path):
 
 
 def test_no_card_kpi_reads_above_100_percent(sample):
-    from core.kpis import format_kpi_value
+    from core.personas.kpis import format_kpi_value
 
     engine, features, labels, truth = sample
     cards = P.build_personas(features, truth.reindex(labels.index).rename("segment"), engine=engine)
@@ -464,7 +464,7 @@ def _random_time_events(n_per_group: int = 60, seed: int = 3, evening_group: boo
 
 
 def test_uniformly_random_timestamps_give_no_posting_window(tmp_path):
-    from core.features import build_features
+    from core.segments.features import build_features
 
     events, labels = _random_time_events()
     engine = _engine_with_events(tmp_path, events)
@@ -478,7 +478,7 @@ def test_uniformly_random_timestamps_give_no_posting_window(tmp_path):
 
 
 def test_a_group_active_only_in_the_evening_gets_its_window(tmp_path):
-    from core.features import build_features
+    from core.segments.features import build_features
 
     events, labels = _random_time_events(evening_group=True)
     engine = _engine_with_events(tmp_path, events)
@@ -556,7 +556,7 @@ def test_random_labels_on_the_sample_support_almost_nothing(sample):
 
 def _signal_is_supported(rule_key: str, card) -> bool:
     """Whether the playbook rule's signal is one of the card's supported traits."""
-    from core import playbook
+    from core.personas import playbook
 
     kind, key, _, _ = {r.key: r for r in playbook.PLAYBOOK}[rule_key].signal
     if kind in ("lift", "mean"):

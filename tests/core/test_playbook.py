@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import playbook
+from core.personas import playbook
 
 
 def _keys(recs):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from core.privacy import (
+from core.data.privacy import (
     PrivacyOptions,
     detect_pii,
     hash_sql,
@@ -15,7 +15,7 @@ from core.privacy import (
     resolve_salt,
     value_kind,
 )
-from core.schema import DataError
+from core.errors import DataError
 
 # A valid 18-character ID (checksum by hand with the GB 11643 weights: weighted sum 167,
 # 167 % 11 = 2 -> check character "10X98765432"[2] = "X").

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.projection import (
+from core.errors import DataError
+from core.segments.projection import (
     MapParams,
     clear_graph_cache,
     map_frame,
@@ -15,7 +16,6 @@ from core.projection import (
     segment_centroids,
     stratified_sample,
 )
-from core.schema import DataError
 
 
 def _features(n=120, seed=0) -> pd.DataFrame:

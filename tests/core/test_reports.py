@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core import explore as ex
-from core import reports as rp
+from core.explore import dashboards as ex
+from core.explore import reports as rp
 from tests.core.test_explore import COSTS, LABELS, make_dataset
 
 
@@ -116,7 +116,7 @@ def test_monthly_report_period():
 
 def test_report_names_segments_by_their_persona_names(engine):
     """Targeting rows and the segment filter note say the persona name, not the label."""
-    from core.targeting import campaign_targeting
+    from core.explore.targeting import campaign_targeting
 
     names = {"S1": "Night <owls>", "S2": "早鸟"}
     filters = ex.ExploreFilters(segments=("S1",))
@@ -125,7 +125,7 @@ def test_report_names_segments_by_their_persona_names(engine):
     )
     assert "Segments: Night &lt;owls&gt;." in rep.html
     assert "Night &lt;owls&gt;" in rep.html and "早鸟" in rep.html
-    # the numbers are core.targeting's for the report week (Jan 8-14), only the name changes
+    # the numbers are core.explore.targeting's for the report week (Jan 8-14), only the name changes
     week = ex.ExploreFilters(start=dt.date(2024, 1, 8), end=dt.date(2024, 1, 14), segments=("S1",))
     table = campaign_targeting(engine, week, LABELS, {"A": "S1", "B": "S2"})
     assert table["exposed_users"].sum() > 0

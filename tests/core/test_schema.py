@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.schema import (
+from core.data.schema import (
     COLUMN_SYNONYMS,
     EVENT_FIELDS,
     USER_FIELDS,

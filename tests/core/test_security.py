@@ -10,7 +10,7 @@ import secrets
 import pandas as pd
 import pytest
 
-from core.store import Store, hash_token
+from core.store.app_store import Store, hash_token
 
 EVIL_COLUMN = 'a"; DROP TABLE events; --'
 XSS = "<img src=x onerror=alert(1)>"
@@ -34,9 +34,9 @@ def _events_csv(tmp_path, user_ids) -> str:
 
 
 def test_hostile_column_names_survive_ingest_and_features(tmp_path):
-    from core.engine import dataset_engine, table_exists
-    from core.features import build_features
-    from core.ingest import ingest
+    from core.data.engine import dataset_engine, table_exists
+    from core.data.ingest import ingest
+    from core.segments.features import build_features
 
     ids = [f"u{i}" for i in range(12)]
     users = pd.DataFrame({"user_id": ids, EVIL_COLUMN: range(12), XSS: ["x"] * 12})
@@ -55,10 +55,10 @@ def test_hostile_column_names_survive_ingest_and_features(tmp_path):
 def test_quote_identifier_doubles_quotes():
     import sqlalchemy as sa
 
-    from core.engine import quote_identifier
+    from core.common.sql import quote_identifier
 
     dialect = sa.create_engine("sqlite://").dialect
-    assert quote_identifier(dialect, EVIL_COLUMN) == '"a""; DROP TABLE events; --"'
+    assert quote_identifier(EVIL_COLUMN, dialect) == '"a""; DROP TABLE events; --"'
 
 
 def test_csv_exports_neutralise_formulas():
@@ -83,8 +83,7 @@ def test_csv_exports_neutralise_formulas():
 
 
 def test_markdown_escape_makes_names_inert():
-    from core.text import escape_markdown
-    from ui.state import escape_html
+    from core.common.markdown import escape_html, escape_markdown
 
     md = escape_markdown(f"{XSS} [click](javascript:alert(1)) ![i](http://x/p.png) **b**")
     assert "<img" not in md and "&lt;img" in md
@@ -116,9 +115,9 @@ def test_share_tokens_cannot_be_guessed_or_enumerated(store):
 
 
 def test_personal_data_never_reaches_the_store_unhashed(tmp_path, store):
-    from core.engine import dataset_engine
-    from core.features import build_features
-    from core.ingest import ingest
+    from core.data.engine import dataset_engine
+    from core.data.ingest import ingest
+    from core.segments.features import build_features
 
     emails = [f"person{i}@example.com" for i in range(12)]
     phones = [f"1380013{i:04d}" for i in range(12)]

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from core.schema import DataError
-from core.segmentation import (
+from core.errors import DataError
+from core.segments.segmentation import (
     RFM_SEGMENTS,
     SegmentParams,
     prepare_matrix,
@@ -218,9 +218,9 @@ def test_relabel_moves_users_into_new_segment():
 
 def test_bundled_sample_recovers_planted_personas():
     """Default settings on the bundled sample: recommended k is 6 and ARI >= 0.8."""
-    from core.engine import dataset_engine
-    from core.features import build_features
-    from core.ingest import ROOT, sample_dataset
+    from core.data.engine import dataset_engine
+    from core.data.ingest import ROOT, sample_dataset
+    from core.segments.features import build_features
 
     features = build_features(dataset_engine(sample_dataset().path))
     truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str).set_index("user_id")
@@ -237,7 +237,7 @@ def test_bundled_sample_recovers_planted_personas():
 
 def test_cli_segment_writes_user_id_segment(tmp_path, capsys):
     from core.__main__ import main
-    from core.ingest import ROOT
+    from core.data.ingest import ROOT
 
     out = tmp_path / "segments.csv"
     events = str(ROOT / "sample_data" / "events.csv")

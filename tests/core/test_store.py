@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core import store as store_mod
-from core.schema import DataError
-from core.store import ConflictError, Store, StoreError
+from core.errors import DataError
+from core.store import app_store as store_mod
+from core.store.app_store import ConflictError, Store, StoreError
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -336,7 +336,7 @@ def test_bad_store_url_gives_a_plain_message():
 
 
 def test_segment_params_come_back_as_segment_params(store):
-    from core.segmentation import SegmentParams
+    from core.segments.segmentation import SegmentParams
 
     ws = _workspace_with_dataset(store)
     params = SegmentParams(

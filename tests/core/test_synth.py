@@ -1,4 +1,4 @@
-"""Tests for core.synth: determinism, contracts, planted personas, experiment, CLI."""
+"""Tests for core.data.synth: determinism, contracts, planted personas, experiment, CLI."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.schema import CANONICAL_EVENT_TYPES, CANONICAL_PLATFORMS, EVENT_FIELDS, DataError
-from core.synth import PERSONA_NAMES, PERSONAS, SAMPLE_FILES, generate, write_sample
+from core.data.schema import CANONICAL_EVENT_TYPES, CANONICAL_PLATFORMS, EVENT_FIELDS
+from core.data.synth import PERSONA_NAMES, PERSONAS, SAMPLE_FILES, generate, write_sample
+from core.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,7 +156,7 @@ def test_experiment_lift_direction_on_a_large_sample():
     rate = exp.groupby(["segment", "variant"])["converted"].mean().unstack()
     overall = exp.groupby("variant")["converted"].mean()
     lift = overall["B"] / overall["A"] - 1
-    assert 0.15 < lift < 0.45  # planted overall effect about +30 % (core.synth PERSONAS)
+    assert 0.15 < lift < 0.45  # planted overall effect about +30 % (core.data.synth PERSONAS)
     seg_lift = rate["B"] / rate["A"] - 1
     assert seg_lift.idxmax() == "bargain_hunter"
     assert abs(seg_lift["lurker"]) < 0.15

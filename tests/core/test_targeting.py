@@ -1,4 +1,4 @@
-"""Exact tests of core.targeting on hand-made events ingested with core.ingest.
+"""Exact tests of core.explore.targeting on hand-made events ingested with core.data.ingest.
 
 Segments: u1, u2 in S1; u3, u4 in S2; u5 has no segment. Targets: A -> S1, B -> S2,
 C -> S1. Expected values are worked out by hand next to each assertion.
@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core import kpis
-from core.engine import dataset_engine
-from core.explore import ExploreFilters
-from core.ingest import ingest
-from core.schema import DataError
-from core.targeting import COLUMNS, campaign_targeting
+from core.data.engine import dataset_engine
+from core.data.ingest import ingest
+from core.errors import DataError
+from core.explore.dashboards import ExploreFilters
+from core.explore.targeting import COLUMNS, campaign_targeting
+from core.personas import kpis
 
 EVENTS = [
     # user, timestamp, type, platform, amount, campaign

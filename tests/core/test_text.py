@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import text
-from core.schema import DataError
+from core.errors import DataError
+from core.personas import text
 
 
 def test_tokenize_english_drops_stopwords_and_single_letters():

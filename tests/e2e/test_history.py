@@ -23,8 +23,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def server_with_run(monkeypatch):
     """A server whose store holds one workspace, an uploaded dataset and a saved run."""
-    from core.ingest import ingest
-    from core.store import Store
+    from core.data.ingest import ingest
+    from core.store.app_store import Store
 
     data_dir = tempfile.mkdtemp(prefix="personalab-history-")
     monkeypatch.setenv("PERSONALAB_DATA_DIR", data_dir)  # ingest writes into the server's folder

@@ -17,7 +17,7 @@ from tests.hostile.corpus import CASES, GOOD, Case, write_case
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "data.py")
 LOAD = "FormSubmitter:data_mapping_form-Load dataset"
-DATASET_KEY = "_pl_dataset"  # ui.state keeps the current dataset under this key
+DATASET_KEY = "_pl_dataset"  # ui.common.state keeps the current dataset under this key
 
 
 def _run(at: AppTest) -> AppTest:

@@ -1,0 +1,41 @@
+"""SQL identifier quoting: the one implementation for names that came from user data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import DataError
+
+
+def quote_identifier(name: Any, dialect: Any = None) -> str:
+    """Quote a table or column name that came from user data.
+
+    Always quotes (so reserved words, spaces, capitals and Chinese names are safe) and
+    doubles any embedded quote character. SQLAlchemy Core quotes the names it builds
+    itself; use this whenever a user-supplied name reaches hand-written SQL.
+
+    Parameters
+    ----------
+    name : str
+        The identifier (non-string names such as integers are quoted as their text).
+    dialect : sqlalchemy.Engine or sqlalchemy.Dialect, optional
+        Quote with this dialect's rules; by default the standard SQL double quote that
+        DuckDB, PostgreSQL, SQLite and Spark (ANSI mode) all accept.
+
+    Returns
+    -------
+    str
+        The quoted identifier.
+
+    Raises
+    ------
+    DataError
+        When the name is empty or contains a NUL character.
+    """
+    if name is None or (isinstance(name, str) and not name) or "\x00" in str(name):
+        raise DataError(f"The name {name!r} cannot be used as a table or column name.")
+    text = str(name)
+    if dialect is None:
+        return '"' + text.replace('"', '""') + '"'
+    dialect = getattr(dialect, "dialect", dialect)  # an Engine carries its Dialect
+    return dialect.identifier_preparer.quote_identifier(text)

@@ -1,0 +1,333 @@
+"""Segment -> recommended actions: DOMAIN.md's playbook table as data.
+
+Each :class:`Rule` has a signal (a small predicate over the persona's facts, written as
+data: ``("lift", "monetary", ">=", 2.0)`` means "the segment's mean monetary value is at
+least 2x the population mean"), an action, a reason template filled with the value that
+triggered it, and the source document reference (kept for traceability, not shown on
+a card). Rules that fire are ranked by how strongly their signal holds (value /
+threshold, or threshold / value for "<=" signals); the posting-time advice comes last.
+
+The facts are a card's *supported* traits only (those that passed the multiple-testing
+correction and the minimum effect, see :mod:`core.personas.profiles`): an action follows from
+what makes this group different, so cards that differ get different actions and a group
+with nothing supported gets none. There is no always-on rule.
+
+Facts a signal can use (built by :func:`core.personas.profiles.build_personas`):
+
+- ``("lift", feature, op, x)``: segment mean / population mean of a feature;
+- ``("mean", feature, op, x)``: the segment mean itself (e.g. age);
+- ``("share", "attribute=value|value2", op, x)``: share of the segment's users in those
+  categories of an attribute (e.g. ``lifecycle_stage=dormant|churned``);
+- ``("share_lift", "attribute=value|value2", op, x)``: that share divided by the same
+  share among all users (over-representation);
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+PLATFORM_NAMES: dict[str, str] = {
+    "wechat": "WeChat",
+    "weibo": "Weibo",
+    "douyin": "Douyin",
+    "kuaishou": "Kuaishou",
+    "xiaohongshu": "Xiaohongshu",
+    "qq": "QQ",
+    "facebook": "Facebook",
+    "twitter": "Twitter/X",
+    "instagram": "Instagram",
+    "linkedin": "LinkedIn",
+    "youtube": "YouTube",
+    "bilibili": "Bilibili",
+}
+
+CONTACT_CAP_NOTE = (
+    "Do not over-disturb: at most 1-2 posts a day and at most one direct message or push "
+    "a week per person."
+)
+CONTACT_CAP_NOTE_DORMANT = (
+    "Do not over-disturb: this group went quiet, so send at most one win-back message "
+    "every two weeks and stop after two without a response."
+)
+
+#: What a card says when nothing supports a claim (instead of a made-up default).
+NO_WINDOW_NOTE = (
+    "No hour or day stands out for this group: post when your audience as a whole is active."
+)
+NO_ACTION_NOTE = (
+    "Nothing about this group differs enough from everyone else to suggest its own action; "
+    "include it in campaigns for your whole audience."
+)
+NO_PLATFORM_NOTE = "No platform stands out for this group."
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """One playbook row: when the signal holds, recommend the action for the reason."""
+
+    key: str
+    signal: tuple[str, str, str, float]
+    action: str
+    reason: str  # template with {value} (the fact) and {threshold}
+    source: str
+    value_format: str = (
+        "lift"  # how {value} is written: lift "6x", share "45%", number "27", score "+0.4"
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Recommendation:
+    """A triggered rule: the action, why it fired, where the rule comes from, its strength."""
+
+    action: str
+    reason: str
+    rule: str
+    source: str
+    score: float
+
+
+PLAYBOOK: tuple[Rule, ...] = (
+    Rule(
+        "high_value",
+        ("lift", "monetary", ">=", 2.0),
+        "Premium products, personal service and dedicated support",
+        "spends {value} the average",
+        "000 L125, L326",
+    ),
+    Rule(
+        "high_frequency",
+        ("lift", "frequency", ">=", 1.5),
+        "Points, coupons and membership perks to reward frequent buying",
+        "buys {value} as often as average",
+        "000 L319; 002 §2.2",
+    ),
+    Rule(
+        "influential_sharing",
+        ("lift", "n_share", ">=", 2.0),
+        "Co-marketing, a KOL / ambassador programme and incentivised sharing",
+        "shares {value} more than average",
+        "000 L321; 003 §4.3",
+    ),
+    Rule(
+        "influential_followers",
+        ("lift", "followers", ">=", 2.0),
+        "Invite them to a KOL / ambassador programme and co-create content",
+        "has {value} more followers than average",
+        "000 L321; 003 §4.3",
+    ),
+    Rule(
+        "high_interaction",
+        ("lift", "engagement_rate", ">=", 1.5),
+        "Exclusive discounts and community roles (moderators, early testers)",
+        "interacts with {value} more of what they see than average",
+        "000 L321",
+    ),
+    Rule(
+        "dormant",
+        ("share", "lifecycle_stage=dormant|churned", ">=", 0.4),
+        "Win-back offers and care messages",
+        "{value} of the group have gone quiet (dormant or churned)",
+        "000 L302-304",
+        "share",
+    ),
+    Rule(
+        "long_absent",
+        ("lift", "recency_days", ">=", 2.0),
+        "Win-back offers and care messages",
+        "last active {value} longer ago than average",
+        "000 L302-304",
+    ),
+    Rule(
+        "prospects_new",
+        ("share", "lifecycle_stage=prospect|new", ">=", 0.4),
+        "Trials and welcome discounts to turn them into customers",
+        "{value} of the group are prospects or new",
+        "000 L326",
+        "share",
+    ),
+    Rule(
+        "young",
+        ("mean", "age", "<=", 28.0),
+        "Fun interactive short videos and topic challenges (Douyin, Instagram)",
+        "average age is {value}",
+        "000 L169, L315",
+        "number",
+    ),
+    Rule(
+        "professionals",
+        (
+            "share_lift",
+            "occupation=professional|office worker|white collar|manager|engineer|白领|专业人士",
+            ">=",
+            1.5,
+        ),
+        "In-depth industry content (LinkedIn, WeChat Official Accounts)",
+        "{value} as many professionals as average",
+        "000 L406; 002 §4.1.2",
+    ),
+    Rule(
+        "low_value",
+        ("lift", "monetary", "<=", 0.5),
+        "Discounts and participation campaigns (games, sign-in rewards, UGC contests)",
+        "spends only {value} of the average",
+        "000 L127",
+        "share",
+    ),
+)
+
+
+def format_lift(lift: float) -> str:
+    """Write a ratio the way a card says it: ``6x``, ``1.6x``, ``0.3x``."""
+    if lift is None or not math.isfinite(lift):
+        return "n/a"
+    if lift >= 10:
+        return f"{lift:.0f}x"
+    if lift >= 2:
+        return f"{lift:.0f}x" if abs(lift - round(lift)) < 0.25 else f"{lift:.1f}x"
+    return f"{lift:.1f}x"
+
+
+def _format_value(value: float, how: str) -> str:
+    if how == "share":
+        return f"{value:.0%}"
+    if how == "number":
+        return f"{value:.0f}"
+    if how == "score":
+        return f"{value:+.2f}"
+    return format_lift(value)
+
+
+def _fact(facts: Mapping, kind: str, key: str) -> float | None:
+    if kind in ("share", "share_lift"):
+        attribute, _, values = key.partition("=")
+        wanted = {v.strip().lower() for v in values.split("|")}
+
+        def total(table: Mapping) -> float | None:
+            shares = table.get(attribute, {})
+            if not shares:
+                return None
+            return float(sum(s for cat, s in shares.items() if str(cat).strip().lower() in wanted))
+
+        share = total(facts.get("shares", {}))
+        if kind == "share" or share is None:
+            return share
+        population = total(facts.get("population_shares", {}))
+        return share / population if population else None
+    return facts.get(kind, {}).get(key)
+
+
+def _strength(value: float, op: str, threshold: float) -> float | None:
+    """How strongly a signal holds (>= 1 when it fires), or None when it does not."""
+    if op == ">=":
+        if value >= threshold:
+            return value / threshold if threshold > 0 else 1.0 + value
+        return None
+    if op == "<=":
+        if value <= threshold:
+            return threshold / max(value, 1e-9) if threshold > 0 else 1.0
+        return None
+    raise ValueError(f"unknown operator {op!r}")
+
+
+def recommend(
+    facts: Mapping, *, rules: tuple[Rule, ...] = PLAYBOOK, limit: int = 6
+) -> list[Recommendation]:
+    """Ranked recommended actions for one segment.
+
+    Parameters
+    ----------
+    facts : mapping
+        ``{"lift": {feature: lift}, "mean": {feature: mean}, "shares": {attribute:
+        {category: share}}, "population_shares": {attribute: {category: share}}}``: the
+        segment's supported traits.
+    rules : tuple of Rule
+        The playbook (default :data:`PLAYBOOK`).
+    limit : int
+        Maximum number of recommendations (the same action is given once, with the
+        strongest reason).
+
+    Returns
+    -------
+    list of Recommendation
+        Strongest signal first; empty when no rule's signal is among the facts.
+    """
+    fired: list[Recommendation] = []
+    for rule in rules:
+        kind, key, op, threshold = rule.signal
+        value = _fact(facts, kind, key)
+        if value is None or (isinstance(value, float) and not math.isfinite(value)):
+            continue
+        strength = _strength(float(value), op, float(threshold))
+        if strength is None:
+            continue
+        reason = rule.reason.format(
+            value=_format_value(float(value), rule.value_format), threshold=threshold
+        )
+        fired.append(Recommendation(rule.action, reason, rule.key, rule.source, float(strength)))
+    fired.sort(key=lambda r: -r.score)
+    seen: set[str] = set()
+    out = []
+    for rec in fired:
+        if rec.action in seen:
+            continue
+        seen.add(rec.action)
+        out.append(rec)
+    return out[:limit]
+
+
+def best_platforms(
+    platform_mix: Mapping[str, float],
+    population_mix: Mapping[str, float] | None = None,
+    *,
+    top: int = 3,
+) -> list[str]:
+    """Platforms to reach a segment on: its biggest platforms, with their over-representation.
+
+    Parameters
+    ----------
+    platform_mix : mapping
+        Share of the segment's events per platform.
+    population_mix : mapping, optional
+        The same shares for all users; adds "(2.1x average)" when over-represented.
+    top : int
+        How many platforms.
+
+    Returns
+    -------
+    list of str
+        e.g. ``["Douyin (45% of activity, 2.1x average)", "WeChat (30% of activity)"]``.
+    """
+    ranked = sorted(platform_mix.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    out = []
+    for platform, share in ranked:
+        if share <= 0:
+            continue
+        label = PLATFORM_NAMES.get(str(platform).lower(), str(platform))
+        text = f"{label} ({share:.0%} of activity"
+        pop = (population_mix or {}).get(platform)
+        if pop and share / pop >= 1.2:
+            text += f", {format_lift(share / pop)} average"
+        out.append(text + ")")
+    return out
+
+
+def contact_note(facts: Mapping) -> str:
+    """The contact-frequency cap for a segment (stricter for a group that went quiet)."""
+    dormant = _fact(facts, "share", "lifecycle_stage=dormant|churned") or 0.0
+    return CONTACT_CAP_NOTE_DORMANT if dormant >= 0.4 else CONTACT_CAP_NOTE
+
+
+def posting_advice(times: list[str], reason: str) -> Recommendation:
+    """Post when this group is active; only for a group whose active hours or days differ
+    from everyone else's (``times`` from :func:`core.personas.profiles.posting_windows`)."""
+    return Recommendation(
+        "Schedule this group's posts and pushes for " + "; ".join(times).lower(),
+        reason,
+        "active_hours",
+        "004 L35-41",
+        0.5,
+    )

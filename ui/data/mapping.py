@@ -1,0 +1,104 @@
+"""Data page: the column-mapping form (one row per source column with a preview)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core.common.markdown import escape_markdown
+from core.data.schema import EVENT_FIELDS, USER_FIELDS, guess_mapping
+from core.errors import DataError
+
+NOT_USED = ""
+FIELD_LABELS: dict[str, str] = {
+    NOT_USED: "(not used)",
+    "user_id": "user id (who) · required",
+    "timestamp": "time of the event · required",
+    "event_type": "event type (view, like, purchase...) · required",
+    "platform": "platform (WeChat, Douyin...)",
+    "amount": "amount paid",
+    "content_id": "content id (post, video)",
+    "content_format": "content format (video, text_image...)",
+    "campaign": "campaign",
+    "text": "comment or message text",
+    "age": "age",
+    "gender": "gender",
+    "region": "region / city",
+    "occupation": "occupation",
+    "income": "income",
+    "interests": "interests",
+    "followers": "followers",
+    "signup_date": "sign-up date",
+}
+CUSTOM = "(keep as custom attribute)"
+
+
+def _preview_text(values: pd.Series) -> str:
+    shown = [str(v) for v in values.dropna().head(3)]
+    text = " · ".join(v if len(v) <= 24 else v[:23] + "…" for v in shown)
+    return text or "(empty in the first rows)"
+
+
+def problem_text(exc: DataError) -> str:
+    """The load error in the form's words: what is wrong, and which picker fixes it."""
+    text = str(exc)
+    if exc.field in FIELD_LABELS:
+        text += (
+            f" Under “Use as”, pick “{FIELD_LABELS[exc.field]}” for the column of your "
+            f"{exc.kind or 'events'} file that holds it, then press Load dataset again."
+        )
+    return text
+
+
+def mapping_rows(
+    preview: pd.DataFrame, kind: str, token: str, *, fix_column: str | None = None
+) -> dict[str, str]:
+    """Render one row per column (name, first values, field picker); return the choices.
+
+    Must be called inside an ``st.form``. Returns ``{column: field}`` with ``""`` for
+    columns the user marked as not used (for users: kept as a custom attribute).
+    ``fix_column`` is drawn in a red frame: the column the last load failed on.
+    """
+    fields = EVENT_FIELDS if kind == "events" else USER_FIELDS
+    guessed = guess_mapping(preview.columns, kind)
+    options = [NOT_USED, *fields]
+    head = st.columns([2, 4, 3])
+    head[0].markdown("**Column in your file**")
+    head[1].markdown("**First values**")
+    head[2].markdown("**Use as**")
+    choices: dict[str, str] = {}
+    for i, col in enumerate(preview.columns):
+        flagged = str(col) == fix_column
+        box = st.container(border=True) if flagged else st.container()
+        row = box.columns([2, 4, 3])
+        name = f"**{escape_markdown(col)}**"
+        row[0].markdown(f":red[:material/error: {name}]" if flagged else name)
+        row[1].caption(escape_markdown(_preview_text(preview[col])))
+        if flagged:
+            box.caption(":red[Loading stopped at this column: see the message above.]")
+        default = guessed.get(col, NOT_USED)
+        choices[col] = row[2].selectbox(
+            f"Use column {escape_markdown(col)} as",
+            options,
+            index=options.index(default),
+            format_func=lambda f: (
+                CUSTOM if (f == NOT_USED and kind == "users") else FIELD_LABELS[f]
+            ),
+            key=f"data_map_{kind}_{token}_{i}",
+            label_visibility="collapsed",
+        )
+    return choices
+
+
+def overrides(preview: pd.DataFrame, kind: str, choices: dict[str, str]) -> dict[str, str]:
+    """Only the choices that differ from the automatic guess (``"ignore"`` un-maps).
+
+    Passing only real changes keeps the dataset id equal to the CLI's for the same
+    ``--map`` options, so the bundled sample loaded unchanged is still the sample.
+    """
+    guessed = guess_mapping(preview.columns, kind)
+    out = {}
+    for col, field in choices.items():
+        if field != guessed.get(col, NOT_USED):
+            out[col] = field or "ignore"
+    return out

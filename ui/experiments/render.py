@@ -1,0 +1,146 @@
+"""Experiments page: rendering of results (banner, verdict, table, chart, downloads)."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core.common.markdown import escape_markdown
+from core.experiments import results_to_csv, verdict
+
+ALL_USERS = "All users"
+
+
+def srm_banner(result) -> None:
+    """The sample-ratio-mismatch check, always shown first."""
+    srm = result.srm
+    counts = ", ".join(f"{escape_markdown(k)}: {v:,}" for k, v in srm.observed.items())
+    if srm.flagged:
+        st.error(
+            f"**Sample ratio mismatch** (p = {srm.p_value:.2g}): the groups' sizes ({counts}) "
+            "do not match the planned split. Check how users were assigned before "
+            "trusting any result below.",
+            icon=":material/warning:",
+        )
+    elif srm.p_value == srm.p_value:  # not NaN
+        st.success(
+            f"Group sizes match the planned split ({counts}; SRM check p = {srm.p_value:.2g}).",
+            icon=":material/check_circle:",
+        )
+
+
+def verdicts(result, names: dict | None = None) -> None:
+    """One plain-language sentence per metric."""
+    for metric in result.metrics:
+        st.info(escape_markdown(verdict(result, metric=metric, segment_names=names)))
+    for note in result.messages:
+        st.caption(escape_markdown(note))
+
+
+_DISPLAY = {
+    "metric": "Metric", "segment": "Segment", "variant": "Variant", "n": "Users",
+    "mean": "Average", "control_n": "Control users", "control_mean": "Control average",
+    "lift": "Lift", "ci_low": "Lift low", "ci_high": "Lift high", "abs_diff": "Difference",
+    "p_value": "p-value", "p_adjusted": "Adjusted p", "chance_to_win": "Chance to win",
+    "expected_loss": "Expected loss", "significant": "Clear result",
+    "variance_reduction": "Noise removed (CUPED)", "message": "Note",
+}  # fmt: skip
+
+
+def results_table(result) -> None:
+    """The full results table with readable headers and percentages."""
+    frame = result.results.copy()
+    frame["segment"] = frame["segment"].fillna(ALL_USERS)
+    keep = [c for c in _DISPLAY if c in frame.columns]
+    if result.engine == "bayesian":
+        keep = [c for c in keep if c not in ("p_value", "p_adjusted")]
+    else:
+        keep = [c for c in keep if c not in ("chance_to_win", "expected_loss")]
+    if frame["variance_reduction"].isna().all():
+        keep.remove("variance_reduction")
+    shown = frame[keep].rename(columns=_DISPLAY)
+    pct = st.column_config.NumberColumn(format="percent")
+    config = {
+        _DISPLAY[c]: pct
+        for c in ("lift", "ci_low", "ci_high", "chance_to_win", "variance_reduction")
+        if c in keep
+    }
+    config.update(
+        {
+            _DISPLAY[c]: st.column_config.NumberColumn(format="%.3g")
+            for c in ("p_value", "p_adjusted")
+            if c in keep
+        }
+    )
+    st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
+
+
+def lift_chart(result, metric: str) -> alt.LayerChart | None:
+    """Relative lift with interval bars, per variant and per segment, with a zero line."""
+    d = result.results[result.results["metric"] == metric].copy()
+    d = d[d["lift"].notna()]
+    if d.empty:
+        return None
+    d["where"] = d["segment"].fillna(ALL_USERS)
+    order = [ALL_USERS, *[s for s in result.segments if s in set(d["where"])]]
+    interval = "credible interval" if result.engine == "bayesian" else "confidence interval"
+    # persona names are long ("Budget weekend live-stream repeat buyers"): show them whole,
+    # without an axis title they would run into (the rows are segments; "All users" first)
+    y = alt.Y("where:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
+    color = alt.Color("variant:N", title="Variant")
+    x_axis = alt.Axis(format="%", title=f"Lift vs {result.control} (%)")
+    tooltip = [
+        alt.Tooltip("where:N", title="Segment"), alt.Tooltip("variant:N", title="Variant"),
+        alt.Tooltip("lift:Q", title="Lift", format="+.1%"),
+        alt.Tooltip("ci_low:Q", title="Low", format="+.1%"),
+        alt.Tooltip("ci_high:Q", title="High", format="+.1%"),
+    ]  # fmt: skip
+    base = alt.Chart(d).encode(y=y, color=color, yOffset=alt.YOffset("variant:N"))
+    bars = base.mark_rule(strokeWidth=3).encode(x=alt.X("ci_low:Q", axis=x_axis), x2="ci_high:Q")
+    points = base.mark_point(filled=True, size=90).encode(x="lift:Q", tooltip=tooltip)
+    zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="gray", strokeDash=[4, 4])
+    zero = zero.encode(x="zero:Q")
+    title = f"{metric}: lift of each variant vs {result.control}, {result.ci:.0%} {interval}"
+    return (zero + bars + points).properties(
+        title=title, height=max(160, 42 * len(order) * max(1, len(result.variants) - 1))
+    )
+
+
+def downloads(result) -> None:
+    """Results as JSON (the CLI's format) and as a spreadsheet-safe CSV."""
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        "Download results (JSON)",
+        json.dumps(result.to_dict(), ensure_ascii=False, indent=2),
+        file_name="experiment_results.json",
+        mime="application/json",
+        key="exp_dl_json",
+    )
+    c2.download_button(
+        "Download results (CSV)",
+        results_to_csv(result),
+        file_name="experiment_results.csv",
+        mime="text/csv",
+        key="exp_dl_csv",
+    )
+
+
+def heterogeneity(result) -> None:
+    """Does the effect differ between segments? (Cochran's Q per metric and variant)."""
+    het = result.heterogeneity
+    if het.empty:
+        return
+    with st.expander("Does the effect differ between segments?"):
+        st.caption(
+            "Cochran's Q test on the per-segment differences: a small p-value means the "
+            "variant works better for some segments than for others."
+        )
+        shown = het.rename(
+            columns={"metric": "Metric", "variant": "Variant", "q": "Q", "df": "Degrees of freedom",
+                     "p_value": "p-value", "i2": "Share of spread from real differences (I²)",
+                     "message": "Note"}
+        )  # fmt: skip
+        st.dataframe(shown, hide_index=True, width="stretch")

@@ -1,0 +1,112 @@
+"""The grid of persona cards, with an editable name per card."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.personas import playbook
+from core.personas.kpis import KPI_BY_KEY, format_kpi_value
+from ui.common import state
+
+CARD_KPIS = ("interaction_rate", "conversion_rate", "arpu")
+
+
+def name_key(run, segment: str) -> str:
+    """Widget key of a card's name box: one per run and saved version of it.
+
+    A box belongs to the run it was drawn for, so text typed for one run never shows
+    on (or is saved to) another, and reloading a newer version draws fresh boxes with
+    the saved names instead of keeping text that was not saved.
+    """
+    return f"personas_name_{run.run_id}_{run.version}_{segment}"
+
+
+def _save_name(segment: str, run_id: str, key: str) -> None:
+    """Callback: keep the edited name with the run the box was drawn for (state only)."""
+    run = state.current_run()
+    if run is None or run.run_id != run_id:
+        state.notify(
+            "That name was not saved because another segmentation was opened meanwhile; "
+            "type it again on this one."
+        )
+        return
+    value = str(st.session_state.get(key, "")).strip()[:80]
+    names = dict(run.names)
+    if value:
+        names[segment] = value
+    else:
+        names.pop(segment, None)
+    state.set_current_run(run.with_names(names))
+
+
+def display_name(card, names: dict) -> str:
+    """The user's name for a card, else the automatic one."""
+    return names.get(card.segment) or card.name
+
+
+def render_grid(cards: list, run, columns: int = 3) -> None:
+    """Cards of ``run`` in rows of ``columns``: name (editable), size, traits, KPIs, CLV."""
+    for start in range(0, len(cards), columns):
+        cols = st.columns(columns)
+        for col, card in zip(cols, cards[start : start + columns], strict=False):
+            with col, st.container(border=True):
+                _card(card, run)
+
+
+def _card(card, run) -> None:
+    key = name_key(run, card.segment)
+    if key not in st.session_state:
+        st.session_state[key] = display_name(card, run.names)
+    st.text_input(
+        f"Name of segment {state.escape_markdown(card.segment)}",  # labels render Markdown
+        key=key,
+        on_change=_save_name,
+        args=(card.segment, run.run_id, key),
+        help="Type a new name and press Enter; it is kept with this segmentation.",
+    )
+    st.caption(f"{card.size:,} users · {card.share:.0%} of everyone")
+    if card.is_hidden:
+        st.caption(card.hidden[0])
+        return
+    traits = card.trait_sentences(4)
+    if traits:
+        st.markdown("\n".join(f"- {state.escape_markdown(t)}" for t in traits))
+    else:
+        st.caption("Nothing about this group differs clearly from everyone else.")
+    st.caption(
+        " · ".join(
+            f"{KPI_BY_KEY[k].name} **{format_kpi_value(k, card.kpis.get(k))}**"
+            for k in CARD_KPIS
+            if k in card.kpis
+        )
+    )
+    if card.clv and card.clv.get("clv_total") is not None:
+        st.caption(
+            f"Expected value next 12 months: **{card.clv['clv_total']:,.0f}** "
+            f"({card.clv.get('clv_per_user') or 0:,.2f} per user; "
+            f"{(card.clv.get('p_alive_mean') or 0):.0%} of its buyers likely still active"
+            + (
+                f", against {card.clv['p_alive_everyone']:.0%} of all buyers)"
+                if card.clv.get("p_alive_everyone") is not None
+                else ")"
+            )
+        )
+    st.markdown("**Do next**")
+    if not card.recommendations:
+        st.caption(playbook.NO_ACTION_NOTE)
+    for rec in card.recommendations[:3]:
+        st.markdown(
+            f"- {state.escape_markdown(rec.action)}  \n  :gray[{state.escape_markdown('why: ' + rec.reason)}]"
+        )
+
+
+def link(path: str, label: str, icon: str) -> None:
+    """``st.page_link`` that degrades to plain text when the page is not in the navigation."""
+    from streamlit.errors import StreamlitAPIException
+
+    try:
+        st.page_link(path, label=label, icon=icon)
+    except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)
+        st.markdown(
+            f"Open **{label.removeprefix('Go to the ').removesuffix(' page')}** in the menu on the left."
+        )

@@ -1,0 +1,220 @@
+"""Cached calls into core.segments.segmentation for the Segment page (keyed by dataset + params)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from core.errors import DataError
+from core.segments import segmentation as seg
+from ui.common import jobs
+
+METHOD_LABELS = {
+    "auto": "Automatic (recommended)",
+    "kmeans": "k-means (fast, round groups)",
+    "gmm": "Gaussian mixture (groups of any shape)",
+    "agglomerative": "Hierarchical (Ward)",
+    "hdbscan": "Density (HDBSCAN: finds its own number, marks outliers)",
+    "rfm": "RFM rules (recency, frequency, money)",
+}
+TRANSFORM_LABELS = {
+    "log1p+standard": "Log counts and money, then standardise (recommended)",
+    "log1p+robust": "Log counts and money, then robust scaling (many outliers)",
+    "standard": "Standardise only",
+    "robust": "Robust scaling only",
+}
+
+
+@st.cache_data(max_entries=32, show_spinner="Finding segments...")
+def _segment(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
+    """core.segments.segmentation.segment, cached by dataset id and parameters only."""
+    return seg.segment(_features, params)
+
+
+@st.cache_resource
+def _auto_results() -> dict:
+    """Automatic runs by (dataset id, parameters), shared by the sessions of this process.
+
+    Not ``st.cache_data``: the automatic path draws a progress bar while it runs, and
+    cache_data would replay that element on a later hit, in a block that no longer
+    exists. The results are read-only, so sharing them is safe.
+    """
+    return {}
+
+
+def run_segment(dataset_id: str, params: seg.SegmentParams, features: pd.DataFrame):
+    """Segment (cached); the automatic path shows a progress bar while it reads the data."""
+    if params.method != "auto":
+        return _segment(dataset_id, params, features)
+    cache = _auto_results()
+    key = (dataset_id, params)
+    if key not in cache:
+        bar = st.progress(0.0, text="Reading the data")
+        try:
+            cache[key] = seg.segment(
+                features, params, progress=lambda f, text: bar.progress(f, text=text)
+            )
+        finally:
+            bar.empty()
+        while len(cache) > 16:  # oldest first (dicts keep insertion order)
+            cache.pop(next(iter(cache)))
+    return cache[key]
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def _sweep_one(dataset_id: str, params: seg.SegmentParams, k: int, _features: pd.DataFrame):
+    """Quality metrics for one k (cached, so a cancelled sweep resumes where it stopped)."""
+    return seg.sweep_k(_features, params, ks=[k])
+
+
+def run_sweep(dataset_id: str, params: seg.SegmentParams, features: pd.DataFrame, ks=range(2, 11)):
+    """Quality per k and the recommended k, as this session's heavy job.
+
+    Shows progress and a Cancel button (``ui.common.jobs``); returns None when cancelled.
+    """
+    ks = list(ks)
+    parts = []
+    with jobs.heavy_job(f"Trying {ks[0]} to {ks[-1]} segments", key="seg_sweep") as job:
+        for i, k in enumerate(ks):
+            job.progress(i / len(ks), f"Trying {k} segments ({i + 1} of {len(ks)})")
+            if k < features.shape[0]:  # more segments than users cannot be fitted
+                parts.append(_sweep_one(dataset_id, params, k, features))
+    if not parts:
+        raise DataError("No candidate number of segments fits this data; add more users.")
+    table = pd.concat(parts, ignore_index=True)
+    return table, seg.recommend_k(table)
+
+
+@st.cache_data(max_entries=16, show_spinner="Re-running on samples to check stability...")
+def run_stability(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
+    """Stability over 10 re-runs on 80% samples."""
+    return seg.stability(_features, params, n_runs=10)
+
+
+def numeric_columns(features: pd.DataFrame) -> list[str]:
+    """Numeric feature columns the user can pick."""
+    return seg.numeric_feature_columns(features)
+
+
+def categorical_columns(features: pd.DataFrame) -> list[str]:
+    """Categorical attributes the user can add."""
+    return seg.categorical_feature_columns(features)
+
+
+def default_features(features: pd.DataFrame) -> list[str]:
+    """The default behavioural features present in this dataset."""
+    return [c for c in seg.DEFAULT_FEATURES if c in features.columns]
+
+
+def auto_table(choice) -> pd.DataFrame:
+    """What the automatic path kept, in words, with weights (largest first)."""
+    from core.segments.autoseg import candidate_label
+
+    rows = [
+        {"What carries the groups": candidate_label(f), "Weight": round(float(w), 2)}
+        for f, w in sorted(choice.weights.items(), key=lambda kv: -kv[1])
+    ]
+    return pd.DataFrame(rows, columns=["What carries the groups", "Weight"])
+
+
+def dropped_table(choice) -> pd.DataFrame:
+    """What the automatic path left out and why, in words."""
+    from core.segments.autoseg import candidate_label
+
+    rows = [{"Left out": candidate_label(f), "Why": why} for f, why in choice.dropped.items()]
+    return pd.DataFrame(rows, columns=["Left out", "Why"])
+
+
+STRUCTURE_WORDS = {
+    "clear": "**Clear groups.** The data has distinct groups of users.",
+    "weak": "**Weak groups.** The groups overlap or change between samples: a first sketch.",
+    "none": "**No distinct groups.** The data shows one continuous crowd of users.",
+}
+
+
+def quality_words(quality: dict) -> str:
+    """Silhouette in plain words (Kaufman & Rousseeuw's usual reading of the scale)."""
+    s = quality.get("silhouette")
+    if s is None or s != s:
+        return "Separation cannot be measured with fewer than two segments."
+    if s >= 0.5:
+        return f"Segments are **clearly separated** (silhouette {s:.2f} of 1)."
+    if s >= 0.25:
+        return f"Segments are **reasonably separated** (silhouette {s:.2f} of 1)."
+    return (
+        f"Segments **overlap a lot** (silhouette {s:.2f} of 1): try other features, "
+        "weights or fewer segments."
+    )
+
+
+def stability_words(result: seg.StabilityResult) -> str:
+    """Stability in plain words (Hennig 2007 thresholds on the per-segment Jaccard)."""
+    shaky = [s for s, j in result.jaccard.items() if j < 0.6]
+    head = (
+        f"Re-running on samples reproduces {result.mean_ari:.0%} of the grouping "
+        f"(worst run {result.min_ari:.0%})."
+    )
+    if result.mean_ari >= 0.8 and not shaky:
+        return f"Segments are **stable**. {head}"
+    if shaky:
+        return (
+            f"{head} Segment(s) **{', '.join(shaky)}** change a lot between runs: treat them "
+            "with care or try a different number of segments."
+        )
+    return f"Segments are **fairly stable**. {head}"
+
+
+# --- the saved run's own settings ----------------------------------------------------------
+
+_RESTORED_KEY = "_seg_restored_run"
+
+
+def _saved_params(params) -> seg.SegmentParams | None:
+    """The run's parameters as SegmentParams (runs saved as a dict are rebuilt), or None."""
+    if isinstance(params, seg.SegmentParams):
+        return params
+    if not isinstance(params, dict):
+        return None
+    fields = {f.name for f in dataclasses.fields(seg.SegmentParams)}
+    try:
+        return seg.SegmentParams(**{k: v for k, v in params.items() if k in fields})
+    except (TypeError, ValueError):
+        return None
+
+
+def restore_saved_settings(run, numeric: list[str], categorical: list[str]) -> None:
+    """Point the Segment widgets at the settings of ``run`` (the current saved run).
+
+    Done when the page is opened (its widgets are new: a permalink, a reload, a page
+    switch) and when another saved run becomes current, never while the user tunes the
+    widgets of the same run. Whatever the page's defaults are, a saved run is shown
+    with its own method, features, weights, scaling, k, seed and sizes, so its run id
+    and segments are the saved ones. Features the dataset no longer has are left out.
+    """
+    if run is None:
+        return
+    fresh = "seg_method" not in st.session_state
+    if not fresh and st.session_state.get(_RESTORED_KEY) == run.run_id:
+        return
+    st.session_state[_RESTORED_KEY] = run.run_id
+    params = _saved_params(run.params)
+    if params is None or params.method not in seg.METHODS:
+        return
+    widgets = {
+        "seg_method": params.method,
+        "seg_seed": int(params.seed),
+        "seg_pca": int(params.pca_components or 0),
+        "seg_min_size": int(params.min_cluster_size),
+    }
+    if params.method != "rfm":
+        chosen = [f for f in params.features if f in numeric]
+        widgets["seg_features"] = chosen
+        widgets.update({f"seg_w_{f}": float(params.weight_of(f)) for f in chosen})
+        widgets["seg_categorical"] = [c for c in params.categorical if c in categorical]
+        if params.transform in seg.TRANSFORMS:
+            widgets["seg_transform"] = params.transform
+    if params.method in ("kmeans", "gmm", "agglomerative"):
+        widgets["seg_k"] = int(params.k)
+    st.session_state.update(widgets)
