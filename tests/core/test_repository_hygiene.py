@@ -130,6 +130,21 @@ def _private_owner(dotted: str) -> str | None:
     return None
 
 
+def _resolve(module: str | None, level: int, package: str) -> str:
+    """Absolute dotted name of a ``from`` import's module (relative imports resolved)."""
+    if not level:
+        return module or ""
+    base = package.split(".")
+    base = base[: len(base) - (level - 1)]
+    return ".".join(base + ([module] if module else []))
+
+
+def _is_module(dotted: str) -> bool:
+    """Whether a dotted name is a module or package of the repository."""
+    path = ROOT / Path(*dotted.split("."))
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
 def _imported_names(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     """Every dotted name a module imports (``from a.b import c`` gives ``a.b.c``)."""
     found: list[tuple[int, str]] = []
@@ -137,18 +152,55 @@ def _imported_names(tree: ast.AST, package: str) -> list[tuple[int, str]]:
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package.split(".")
-                base = base[: len(base) - (node.level - 1)]
-                module = ".".join(base + ([node.module] if node.module else []))
-            else:
-                module = node.module or ""
+            module = _resolve(node.module, node.level, package)
             found.extend((node.lineno, f"{module}.{alias.name}") for alias in node.names)
     return found
 
 
+def _module_aliases(tree: ast.AST, package: str) -> dict[str, str]:
+    """Local names bound to modules of the repository (``from core.explore import
+    reports as rp`` gives ``{"rp": "core.explore.reports"}``)."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            aliases.update({a.asname: a.name for a in node.names if a.asname})
+        elif isinstance(node, ast.ImportFrom):
+            module = _resolve(node.module, node.level, package)
+            for a in node.names:
+                if _is_module(f"{module}.{a.name}"):
+                    aliases[a.asname or a.name] = f"{module}.{a.name}"
+    return aliases
+
+
+def _attribute_chain(node: ast.AST) -> list[str] | None:
+    """``a.b.c`` as ``["a", "b", "c"]``, or None when the chain does not start at a name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    return [node.id, *reversed(parts)]
+
+
+def _private_attributes(tree: ast.AST, package: str) -> list[tuple[int, str]]:
+    """Private names reached through an imported module (``rp._kpi_label(...)``)."""
+    aliases = _module_aliases(tree, package)
+    found = []
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Attribute) and _is_private(node.attr)):
+            continue
+        chain = _attribute_chain(node)
+        if chain is None:
+            continue
+        head = aliases.get(chain[0], chain[0] if chain[0] in APP_ROOTS else None)
+        if head is not None:
+            found.append((node.lineno, ".".join([head, *chain[1:]])))
+    return found
+
+
 def private_imports(path: Path) -> list[str]:
-    """Imports in ``path`` of private names owned by another package.
+    """Private names owned by another package that ``path`` imports or reaches.
 
     Parameters
     ----------
@@ -158,14 +210,14 @@ def private_imports(path: Path) -> list[str]:
     Returns
     -------
     list of str
-        ``"line: dotted.name (owned by package)"`` for each offending import.
+        ``"line: dotted.name (owned by package)"`` for each offending import or
+        attribute access through an imported module.
     """
     package = _package_of(path)
-    if path.name == "__init__.py":
-        package = ".".join(path.relative_to(ROOT).parts[:-1])
     tree = ast.parse(path.read_text(encoding="utf-8"))
     bad = []
-    for lineno, dotted in _imported_names(tree, package):
+    used = _imported_names(tree, package) + _private_attributes(tree, package)
+    for lineno, dotted in sorted(set(used)):
         if dotted.split(".")[0] not in APP_ROOTS:
             continue
         owner = _private_owner(dotted)
@@ -222,3 +274,5 @@ def test_the_checks_catch_what_they_are_meant_to():
     assert _private_owner("core.explore.dashboards._filtered_events") == "core.explore"
     assert _private_owner("core.cli._common.take_summaries") == "core.cli"
     assert _private_owner("core.explore.dashboards.activity") is None
+    tree = ast.parse("from core.explore import reports as rp\nrp._kpi_label('ctr')\n")
+    assert _private_attributes(tree, "ui.explore") == [(2, "core.explore.reports._kpi_label")]
