@@ -4,7 +4,8 @@ Three rules, each described in ``docs/architecture.md`` ("House rules"):
 
 1. No tracked text file cites a document that a clone of the repository does not have
    (the design, domain and style notes the project started from, or the seed documents)
-   nor a source-document line in the "000 L127" / "003 §8.3" notation. The product
+   nor a source-document line (a three-digit document number, then a line number
+   ``L<n>`` or a section number after a section sign). The product
    design and the domain live in ``docs/design.md`` and ``docs/domain.md``.
 2. A module of ``core/`` longer than 500 lines says why in its module docstring, under
    the marker ``Why this module is long`` (any letter case).
@@ -37,9 +38,9 @@ FORBIDDEN = re.compile(
             r"\bDOMAIN" + re.escape(_MD),
             r"\bSTYLE" + re.escape(_MD),
             r"shared/" + "seeds",
-            r"\(" + r"source \d{3}",  # "(source 000 L127)"
-            r"\b\d{3} " + r"L\d+",  # "000 L127", "000 L125, L326"
-            r"\b\d{3} " + "§" + r"\s?\d",  # "003 §8.3"
+            r"\(" + r"source \d{3}",  # a document number after "(source"
+            r"\b\d{3} " + r"L\d+",  # a document number, then a line number
+            r"\b\d{3} " + "§" + r"\s?\d",  # a document number, then a section
         ]
     )
 )
@@ -266,9 +267,9 @@ def test_no_private_imports_across_packages():
 
 def test_the_checks_catch_what_they_are_meant_to():
     assert citations("see " + "DOMAIN" + _MD + " for the formula")
-    assert citations("premium products (000 " + "L125, L326)")
-    assert citations("(source 000 " + "L127)")
-    assert citations("contact caps (003 " + "§8.3)")
+    assert citations("premium products (000 L" + "125, L326)")
+    assert citations("(source " + "000 L" + "127)")
+    assert citations("contact caps (003 " + "§" + "8.3)")
     assert citations("seeds in shared/" + "seeds/")
     assert not citations("about 200 users per arm; section 8.3 of the report")
     assert _private_owner("core.explore.dashboards._filtered_events") == "core.explore"
