@@ -7,8 +7,7 @@ import re
 import pandas as pd
 
 from core import export
-from core.personas import playbook
-from core.personas.profiles import Persona, Trait
+from core.personas import Persona, Trait, playbook
 
 
 def test_safe_csv_neutralises_formulas_but_not_numbers():

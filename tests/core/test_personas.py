@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from scipy import stats
 
+import core.personas as P
 from core.errors import DataError
-from core.personas import profiles as P
+from core.personas import naming
 
 
 def _frame() -> tuple[pd.DataFrame, pd.Series]:
@@ -137,7 +138,7 @@ def test_unique_names_add_the_next_trait_then_the_size_rank():
 
     fans_video = [_trait("n_like", "higher", 3.0), _trait("format_share_video", "higher", 2.0, 0.5)]
     fans_live = [_trait("n_like", "higher", 3.0), _trait("format_share_live", "higher", 2.0, 0.5)]
-    names = P._unique_names(
+    names = naming._unique_names(
         [
             entry("S1", fans_video),
             entry("S2", fans_live),
@@ -165,7 +166,7 @@ def test_twins_keep_their_short_name_and_get_their_size_rank():
         {"segment": s, "hidden": False, "traits": twin, "category_traits": [], "spend_lift": 1.0}
         for s in ("S1", "S2")
     ]
-    assert P._unique_names(entries) == {
+    assert naming._unique_names(entries) == {
         "S1": "Video fans (largest group)",
         "S2": "Video fans (2nd largest group)",
     }
