@@ -83,7 +83,7 @@ def _persona(**kw) -> Persona:
                 "Co-marketing",
                 "shares 6x more than average",
                 "influential_sharing",
-                "000 L321",
+                "Users who share a lot carry the brand's message to their own audiences.",
                 3.0,
             ),
         ),
