@@ -16,7 +16,8 @@ Modules, in the order data flows through them:
 - ``playbook``: segment signals -> recommended actions (rules as data);
 - ``kpis``: KPI definitions and formulas as data, computed per segment in SQL, and the
   one KPI number formatting;
-- ``clv``: customer lifetime value (BG/NBD, MBG/NBD, Gamma-Gamma);
+- ``clv``: customer lifetime value per customer and per segment from the purchases;
+- ``clv_models``: the BG/NBD, MBG/NBD and Gamma-Gamma models behind it;
 - ``text``: comment words and a lexicon sentiment baseline.
 
 The names below are loaded on first use (PEP 562 ``__getattr__``, as in Scientific
