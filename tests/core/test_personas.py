@@ -587,3 +587,26 @@ def test_actions_follow_from_each_cards_supported_traits(sample):
                 assert a != b, (cards[i].name, cards[j].name)
     # no action is pasted onto every card
     assert not frozenset.intersection(*actions)
+
+
+# --------------------------------------------------------------------------- package root
+
+
+def test_package_root_offers_its_public_names_and_loads_them_on_first_use():
+    """``from core.personas import X`` works for every listed name, and importing only the
+    KPIs or the comment text (as Explore and the report do) does not load the cards'
+    statistics stack."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    assert [name for name in P.__all__ if getattr(P, name, None) is None] == []
+    with pytest.raises(AttributeError):
+        P.no_such_name  # noqa: B018
+    light = (
+        "import sys, core.personas.kpis, core.personas.text; "
+        "heavy = {'statsmodels', 'core.personas.cards', 'core.segments'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", light], check=True, cwd=ROOT)
