@@ -230,11 +230,13 @@ def personas_pdf(personas, names=None, *, title: str = "PersonaLab personas") ->
         pdf.ln(2)
 
         def heading(text: str) -> None:
+            """A section heading on the current page."""
             pdf.set_font(font, size=13)
             pdf.multi_cell(0, 7, t(text), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font(font, size=10)
 
         def bullet(text: str) -> None:
+            """One bullet line on the current page."""
             pdf.multi_cell(0, 5.5, t(f"- {text}"), new_x="LMARGIN", new_y="NEXT")
 
         if p.is_hidden:

@@ -79,6 +79,7 @@ class CLVResult:
 
 
 def _rfm_sql(events: str, as_of: str | None, unit_days: float) -> str:
+    """The SQL of the per-customer purchase summary (see :func:`rfm_summary`)."""
     as_of_expr = (
         f"CAST('{as_of}' AS DATE)"
         if as_of is not None

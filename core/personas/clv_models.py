@@ -105,6 +105,7 @@ def _compress(*cols: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
 
 
 def _validate_rfm(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Frequency, recency and T as float arrays, checked (DataError on bad values)."""
     x = np.asarray(frequency, dtype=float)
     tx = np.asarray(recency, dtype=float)
     T = np.asarray(T, dtype=float)
@@ -151,6 +152,7 @@ def _fit_four(log_likelihood, frequency, recency, T, penalizer: float) -> BetaGe
     scale = max(float(np.mean(T)), 1e-9)  # start alpha near the typical age
 
     def nll(log_params):
+        """Negative log-likelihood (plus the L2 penalty) at log parameters."""
         params = np.exp(log_params)
         ll = log_likelihood(params, xu, txu, Tu)
         return -(w @ ll) / w.sum() + penalizer * float(np.sum(params**2))
@@ -317,6 +319,7 @@ def fit_gamma_gamma(frequency, monetary_value, *, penalizer: float = 0.0) -> Gam
     (xu, mu), w = _compress(x[keep], m[keep])
 
     def nll(log_params):
+        """Negative log-likelihood (plus the L2 penalty) at log parameters."""
         params = np.exp(log_params)
         return -(w @ gamma_gamma_log_likelihood(params, xu, mu)) / w.sum() + penalizer * float(
             np.sum(params**2)

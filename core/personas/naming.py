@@ -208,11 +208,13 @@ def auto_name(
 
 
 def _ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, 21st."""
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"
 
 
 def _size_qualifier(rank: int) -> str:
+    """'largest group', '2nd largest group', ... for a size rank."""
     return "largest group" if rank == 1 else f"{_ordinal(rank)} largest group"
 
 
@@ -228,6 +230,7 @@ def _unique_names(entries: list[dict]) -> dict[str, str]:
     parts = {e["segment"]: NAME_PARTS for e in entries}
 
     def build(e: dict) -> str:
+        """The name of one entry with its current number of words."""
         if e["hidden"]:
             return f"Small group {e['segment']}"
         return auto_name(

@@ -192,6 +192,7 @@ def format_lift(lift: float) -> str:
 
 
 def _format_value(value: float, how: str) -> str:
+    """A fact as a reason writes it: lift '6x', share '45%', number '27', score '+0.40'."""
     if how == "share":
         return f"{value:.0%}"
     if how == "number":
@@ -202,11 +203,13 @@ def _format_value(value: float, how: str) -> str:
 
 
 def _fact(facts: Mapping, kind: str, key: str) -> float | None:
+    """The value a signal tests: a lift or mean, or the share (or share lift) of some categories."""
     if kind in ("share", "share_lift"):
         attribute, _, values = key.partition("=")
         wanted = {v.strip().lower() for v in values.split("|")}
 
         def total(table: Mapping) -> float | None:
+            """Summed share of the wanted categories of the attribute (None when it is unknown)."""
             shares = table.get(attribute, {})
             if not shares:
                 return None

@@ -109,6 +109,7 @@ class CategoryTrait:
 def _validate(
     features: pd.DataFrame, labels: pd.Series, min_group_size: int
 ) -> tuple[pd.DataFrame, pd.Series]:
+    """Checked, aligned inputs: features indexed by user_id and their labels (DataError otherwise)."""
     if not isinstance(features, pd.DataFrame) or "user_id" not in features.columns:
         raise DataError("The feature table needs a user_id column; rebuild the features first.")
     if not isinstance(labels, pd.Series) or len(labels) == 0:
@@ -141,6 +142,7 @@ def _validate(
 
 
 def _numeric_columns(feats: pd.DataFrame) -> list[str]:
+    """The numeric feature columns that can be traits (no identifiers, no duplicates)."""
     cols = []
     for c in feats.columns:
         if c in NOT_TRAITS or c in ALIASES and ALIASES[c] in feats.columns:
@@ -177,6 +179,7 @@ def trait_table(features: pd.DataFrame, labels: pd.Series) -> pd.DataFrame:
 
 
 def _trait_table(feats: pd.DataFrame, lab: pd.Series) -> pd.DataFrame:
+    """:func:`trait_table` on validated inputs."""
     cols = _numeric_columns(feats)
     if not cols:
         return pd.DataFrame(
@@ -267,6 +270,7 @@ def _effect(value) -> float:
 
 
 def _time_columns(feats: pd.DataFrame) -> list[str]:
+    """The activity-hour and weekend columns (tested as mixes, not as numbers)."""
     return [c for c in feats.columns if c.startswith(HOUR_SHARE_PREFIX) or c == WEEKEND_FEATURE]
 
 

@@ -303,6 +303,7 @@ def trait_phrase(feature: str, lift: float, value: float, population_value: floa
 
 
 def _generic_phrase(feature: str, amount: str) -> str:
+    """A trait sentence for a feature without its own templates."""
     if feature.startswith("platform_share_"):
         name = playbook.PLATFORM_NAMES.get(
             feature.removeprefix("platform_share_"), feature.removeprefix("platform_share_").title()
@@ -318,6 +319,7 @@ def _generic_phrase(feature: str, amount: str) -> str:
 
 
 def _label(feature: str) -> str:
+    """Readable name of a feature column."""
     if feature in FEATURE_TEXT:
         return FEATURE_TEXT[feature][0]
     if feature.startswith("platform_share_"):
@@ -338,6 +340,7 @@ def feature_label(feature: str) -> str:
 
 
 def _attribute_label(attribute: str) -> str:
+    """Readable name of a categorical attribute."""
     return {
         "age_band": "Age",
         "top_platform": "Main platform",

@@ -56,6 +56,7 @@ def render_grid(cards: list, run, columns: int = 3) -> None:
 
 
 def _card(card, run) -> None:
+    """One card: editable name, size, traits, KPIs, value and the first actions."""
     key = name_key(run, card.segment)
     if key not in st.session_state:
         st.session_state[key] = display_name(card, run.names)
