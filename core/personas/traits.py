@@ -36,8 +36,9 @@ from core.personas.wording import (
     trait_phrase,
 )
 
-# From the concrete module, not the core.segments root: that root imports the automatic
-# segmentation, which names columns with core.personas' feature labels (a cycle).
+# From the concrete module, not the core.segments root: that root brings the whole
+# segmentation stack (clustering, the map, the automatic segmentation, which itself uses
+# core.personas' feature labels), and the cards need one helper from it.
 from core.segments.features import add_users_without_events
 
 #: A card line is *supported* when its test survives the Benjamini-Hochberg correction at
