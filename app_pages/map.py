@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import DataError
-from core.personas.profiles import feature_label
+from core.personas import feature_label
 from core.segments.projection import MapParams
 from core.segments.segmentation import SegmentParams, numeric_feature_columns
 from ui.common import jobs, state

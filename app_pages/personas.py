@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.common.markdown import escape_markdown
 from core.errors import DataError
 from ui.common import state
-from ui.personas import cards as cards_ui
-from ui.personas import compare as compare_ui
-from ui.personas import data
-from ui.personas import detail as detail_ui
+from ui.personas import (
+    build_cards,
+    clv_table,
+    display_name,
+    kpi_table,
+    link,
+    render_compare,
+    render_detail,
+    render_exports,
+    render_grid,
+)
 
 st.title("Personas")
 st.caption(
@@ -20,8 +28,8 @@ st.caption(
 try:
     dataset = state.current_dataset()
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
-    cards_ui.link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
+    st.error(escape_markdown(exc))
+    link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
 run = state.current_run()
@@ -30,7 +38,7 @@ if run is None:
         "There is no saved segmentation yet. Go to the **Segment** page, pick what matters, "
         "and press save: the personas appear here."
     )
-    cards_ui.link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
+    link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     st.stop()
 
 with st.expander("Options", expanded=False):
@@ -55,23 +63,23 @@ try:
     engine = state.dataset_engine()
     features = state.features()
     labels = run.labels
-    cards = data.build(
+    cards = build_cards(
         dataset.dataset_id, run.run_id, int(min_group), bool(with_clv), features, labels, engine
     )
-    kpi_table = data.kpi_table(dataset.dataset_id, run.run_id, engine, labels)
+    kpis = kpi_table(dataset.dataset_id, run.run_id, engine, labels)
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
-    cards_ui.link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
+    st.error(escape_markdown(exc))
+    link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     st.stop()
 
 if with_clv:
-    message = data.clv_table(dataset.dataset_id, engine)[1]
+    message = clv_table(dataset.dataset_id, engine)[1]
     if message:
-        st.caption(f"Lifetime value: {state.escape_markdown(message)}")
+        st.caption(f"Lifetime value: {escape_markdown(message)}")
 
 names = dict(run.names)
 st.subheader(f"{len(cards)} personas")
-cards_ui.render_grid(cards, run)
+render_grid(cards, run)
 
 st.divider()
 st.subheader("Look closer")
@@ -79,20 +87,16 @@ by_segment = {c.segment: c for c in cards}
 chosen = st.selectbox(
     "Persona",
     list(by_segment),
-    format_func=lambda s: cards_ui.display_name(by_segment[s], names),
+    format_func=lambda s: display_name(by_segment[s], names),
     key="personas_detail",
 )
 card = by_segment[chosen]
-name = cards_ui.display_name(card, names)
-detail_ui.render(card, name, kpi_table)
+name = display_name(card, names)
+render_detail(card, name, kpis)
 
 st.subheader("Export")
-compare_ui.render_exports(
-    card, name, cards, names, labels, dataset.dataset_id, run.run_id, int(min_group)
-)
+render_exports(card, name, cards, names, labels, dataset.dataset_id, run.run_id, int(min_group))
 
 st.divider()
 st.subheader("Compare two segments")
-compare_ui.render_compare(
-    cards, names, features, labels, dataset.dataset_id, run.run_id, int(min_group)
-)
+render_compare(cards, names, features, labels, dataset.dataset_id, run.run_id, int(min_group))

@@ -5,7 +5,7 @@ events, for CI, < 60 s). Reuses ``benchmarks/bench_features.py``'s seeded data g
 and cached DuckDB dataset (``benchmarks/out/``). Prints, measured in the same process:
 
 - baseline: ``core.segments.features.build_features`` on the dataset (what every page needs first);
-- ``core.personas.profiles.build_personas`` with the engine (traits, category over-representation,
+- ``core.personas.build_personas`` with the engine (traits, category over-representation,
   heatmap / platform / format mix in SQL, KPIs in SQL, playbook, names);
 - ``core.personas.clv`` (RFM summary in SQL + BG/NBD + Gamma-Gamma fits + scoring), separately;
 - peak resident memory of the process after each step.
@@ -59,8 +59,7 @@ def main() -> int:
     paths = bench_features.ensure_data(n_events, n_users, seed=7)
 
     from core.data.engine import dataset_engine
-    from core.personas.clv import fit_clv, rfm_summary
-    from core.personas.profiles import build_personas
+    from core.personas import build_personas, fit_clv, rfm_summary
     from core.segments.features import build_features
 
     engine = dataset_engine(paths["db"])

@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> None:
     """Ingest events, summarise purchases in SQL, fit both models, write CSV (+ JSON)."""
     from core.data.engine import dataset_engine
     from core.export import safe_csv
-    from core.personas.clv import fit_clv, rfm_summary
+    from core.personas import fit_clv, rfm_summary
 
     dataset = open_events_from_args(args)
     engine = dataset_engine(dataset.path)

@@ -42,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     """Ingest events, build features, build personas, write the JSON list."""
     from core.data.engine import dataset_engine
-    from core.personas.profiles import build_personas, personas_to_records
+    from core.personas import build_personas, personas_to_records
     from core.segments.features import build_features
 
     labels = read_segments(args.segments)
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> None:
     features = build_features(engine, as_of=args.as_of)
     clv_table = None
     if args.with_clv:
-        from core.personas.clv import fit_clv, rfm_summary
+        from core.personas import fit_clv, rfm_summary
 
         clv_table = fit_clv(rfm_summary(engine, as_of=args.as_of)).table
     personas = build_personas(

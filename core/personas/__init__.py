@@ -1,0 +1,96 @@
+"""Personas: each segment read as a person, with its KPIs, value and recommended actions.
+
+Modules, in the order data flows through them:
+
+- ``traits``: what sets a segment apart (Welch / z / chi-square tests, one
+  Benjamini-Hochberg family, minimum effects) and the input checks;
+- ``categories``: which columns are categories (age bands, value tiers, interests) and
+  users per category;
+- ``wording``: readable feature and attribute names, trait sentences, posting windows;
+- ``naming``: persona names from the strongest traits (rules as data);
+- ``breakdowns``: mixes, activity heatmap and comments per segment, privacy applied;
+- ``value``: purchases, spend and lifetime value per segment on a card;
+- ``cards``: the :class:`Persona` card and :func:`build_personas`;
+- ``compare``: two segments tested feature by feature;
+- ``records``: cards as JSON-ready records (the CLI output);
+- ``playbook``: segment signals -> recommended actions (rules as data);
+- ``kpis``: KPI definitions and formulas as data, computed per segment in SQL, and the
+  one KPI number formatting;
+- ``clv``: customer lifetime value per customer and per segment from the purchases;
+- ``clv_models``: the BG/NBD, MBG/NBD and Gamma-Gamma models behind it;
+- ``text``: comment words and a lexicon sentiment baseline.
+
+The names below are loaded on first use (PEP 562 ``__getattr__``, as in Scientific
+Python's SPEC 1): Explore and the report import ``kpis`` and ``text`` only, and must not
+pay for scipy, statsmodels and the segmentation package that the cards need.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+#: Public name -> the module that defines it.
+_EXPORTS: dict[str, str] = {
+    **dict.fromkeys(("Persona", "build_personas"), "cards"),
+    **dict.fromkeys(
+        (
+            "CategoryTrait",
+            "MIN_EFFECT",
+            "MIN_LIFT",
+            "SIGNIFICANCE",
+            "Trait",
+            "trait_table",
+        ),
+        "traits",
+    ),
+    **dict.fromkeys(
+        (
+            "MAX_WINDOWS",
+            "attribute_label",
+            "category_phrase",
+            "feature_label",
+            "hidden_note",
+            "posting_windows",
+            "trait_phrase",
+        ),
+        "wording",
+    ),
+    **dict.fromkeys(("NAME_RULES", "NameRule", "auto_name", "persona_names"), "naming"),
+    "compare_segments": "compare",
+    "personas_to_records": "records",
+    **dict.fromkeys(("PLAYBOOK", "Recommendation", "Rule", "format_lift", "recommend"), "playbook"),
+    **dict.fromkeys(
+        (
+            "ALL_USERS",
+            "CAMPAIGN_KPIS",
+            "CARD_KPIS",
+            "KPI",
+            "KPIS",
+            "KPI_BY_KEY",
+            "compute_kpis",
+            "evaluate_kpis",
+            "format_kpi_value",
+            "kpi_definitions",
+        ),
+        "kpis",
+    ),
+    **dict.fromkeys(("CLVResult", "fit_clv", "rfm_summary", "segment_clv"), "clv"),
+    **dict.fromkeys(("sentiment_score", "sentiment_summary", "tokenize", "top_words"), "text"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    """Import the module that defines ``name`` on first use (see the module docstring)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """Module attributes plus the lazily loaded public names."""
+    return sorted({*globals(), *__all__})

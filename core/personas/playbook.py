@@ -1,18 +1,18 @@
-"""Segment -> recommended actions: DOMAIN.md's playbook table as data.
+"""Segment -> recommended actions: the marketing playbook as data.
 
 Each :class:`Rule` has a signal (a small predicate over the persona's facts, written as
 data: ``("lift", "monetary", ">=", 2.0)`` means "the segment's mean monetary value is at
 least 2x the population mean"), an action, a reason template filled with the value that
-triggered it, and the source document reference (kept for traceability, not shown on
-a card). Rules that fire are ranked by how strongly their signal holds (value /
+triggered it, and ``source``: the marketing reasoning behind the rule in one sentence
+(kept in the JSON records for traceability, not shown on a card). Rules that fire are ranked by how strongly their signal holds (value /
 threshold, or threshold / value for "<=" signals); the posting-time advice comes last.
 
 The facts are a card's *supported* traits only (those that passed the multiple-testing
-correction and the minimum effect, see :mod:`core.personas.profiles`): an action follows from
+correction and the minimum effect, see :mod:`core.personas.traits`): an action follows from
 what makes this group different, so cards that differ get different actions and a group
 with nothing supported gets none. There is no always-on rule.
 
-Facts a signal can use (built by :func:`core.personas.profiles.build_personas`):
+Facts a signal can use (built by :func:`core.personas.cards.build_personas`):
 
 - ``("lift", feature, op, x)``: segment mean / population mean of a feature;
 - ``("mean", feature, op, x)``: the segment mean itself (e.g. age);
@@ -73,7 +73,7 @@ class Rule:
     signal: tuple[str, str, str, float]
     action: str
     reason: str  # template with {value} (the fact) and {threshold}
-    source: str
+    source: str  # the marketing reasoning behind the rule, in one sentence
     value_format: str = (
         "lift"  # how {value} is written: lift "6x", share "45%", number "27", score "+0.4"
     )
@@ -81,7 +81,7 @@ class Rule:
 
 @dataclasses.dataclass(frozen=True)
 class Recommendation:
-    """A triggered rule: the action, why it fired, where the rule comes from, its strength."""
+    """A triggered rule: the action, why it fired, the reasoning behind the rule, its strength."""
 
     action: str
     reason: str
@@ -96,42 +96,42 @@ PLAYBOOK: tuple[Rule, ...] = (
         ("lift", "monetary", ">=", 2.0),
         "Premium products, personal service and dedicated support",
         "spends {value} the average",
-        "000 L125, L326",
+        "High spenders are kept by attention and exclusivity more than by price.",
     ),
     Rule(
         "high_frequency",
         ("lift", "frequency", ">=", 1.5),
         "Points, coupons and membership perks to reward frequent buying",
         "buys {value} as often as average",
-        "000 L319; 002 §2.2",
+        "Rewarding repeat purchases keeps frequent buyers coming back.",
     ),
     Rule(
         "influential_sharing",
         ("lift", "n_share", ">=", 2.0),
         "Co-marketing, a KOL / ambassador programme and incentivised sharing",
         "shares {value} more than average",
-        "000 L321; 003 §4.3",
+        "Users who share a lot carry the brand's message to their own audiences.",
     ),
     Rule(
         "influential_followers",
         ("lift", "followers", ">=", 2.0),
         "Invite them to a KOL / ambassador programme and co-create content",
         "has {value} more followers than average",
-        "000 L321; 003 §4.3",
+        "Users with large followings reach people the brand does not reach itself.",
     ),
     Rule(
         "high_interaction",
         ("lift", "engagement_rate", ">=", 1.5),
         "Exclusive discounts and community roles (moderators, early testers)",
         "interacts with {value} more of what they see than average",
-        "000 L321",
+        "Highly engaged users respond to recognition and a role in the community.",
     ),
     Rule(
         "dormant",
         ("share", "lifecycle_stage=dormant|churned", ">=", 0.4),
         "Win-back offers and care messages",
         "{value} of the group have gone quiet (dormant or churned)",
-        "000 L302-304",
+        "A group that went quiet needs a reason to come back, not more of the usual posts.",
         "share",
     ),
     Rule(
@@ -139,14 +139,14 @@ PLAYBOOK: tuple[Rule, ...] = (
         ("lift", "recency_days", ">=", 2.0),
         "Win-back offers and care messages",
         "last active {value} longer ago than average",
-        "000 L302-304",
+        "A group that went quiet needs a reason to come back, not more of the usual posts.",
     ),
     Rule(
         "prospects_new",
         ("share", "lifecycle_stage=prospect|new", ">=", 0.4),
         "Trials and welcome discounts to turn them into customers",
         "{value} of the group are prospects or new",
-        "000 L326",
+        "Prospects and new users buy once the first purchase carries little risk.",
         "share",
     ),
     Rule(
@@ -154,7 +154,7 @@ PLAYBOOK: tuple[Rule, ...] = (
         ("mean", "age", "<=", 28.0),
         "Fun interactive short videos and topic challenges (Douyin, Instagram)",
         "average age is {value}",
-        "000 L169, L315",
+        "Younger audiences engage most with short, playful video and challenges.",
         "number",
     ),
     Rule(
@@ -167,14 +167,14 @@ PLAYBOOK: tuple[Rule, ...] = (
         ),
         "In-depth industry content (LinkedIn, WeChat Official Accounts)",
         "{value} as many professionals as average",
-        "000 L406; 002 §4.1.2",
+        "Professionals follow content that helps them in their work.",
     ),
     Rule(
         "low_value",
         ("lift", "monetary", "<=", 0.5),
         "Discounts and participation campaigns (games, sign-in rewards, UGC contests)",
         "spends only {value} of the average",
-        "000 L127",
+        "Low spenders take part when it costs little, before they buy more.",
         "share",
     ),
 )
@@ -192,6 +192,7 @@ def format_lift(lift: float) -> str:
 
 
 def _format_value(value: float, how: str) -> str:
+    """A fact as a reason writes it: lift '6x', share '45%', number '27', score '+0.40'."""
     if how == "share":
         return f"{value:.0%}"
     if how == "number":
@@ -202,11 +203,13 @@ def _format_value(value: float, how: str) -> str:
 
 
 def _fact(facts: Mapping, kind: str, key: str) -> float | None:
+    """The value a signal tests: a lift or mean, or the share (or share lift) of some categories."""
     if kind in ("share", "share_lift"):
         attribute, _, values = key.partition("=")
         wanted = {v.strip().lower() for v in values.split("|")}
 
         def total(table: Mapping) -> float | None:
+            """Summed share of the wanted categories of the attribute (None when it is unknown)."""
             shares = table.get(attribute, {})
             if not shares:
                 return None
@@ -323,11 +326,11 @@ def contact_note(facts: Mapping) -> str:
 
 def posting_advice(times: list[str], reason: str) -> Recommendation:
     """Post when this group is active; only for a group whose active hours or days differ
-    from everyone else's (``times`` from :func:`core.personas.profiles.posting_windows`)."""
+    from everyone else's (``times`` from :func:`core.personas.wording.posting_windows`)."""
     return Recommendation(
         "Schedule this group's posts and pushes for " + "; ".join(times).lower(),
         reason,
         "active_hours",
-        "004 L35-41",
+        "A post reaches a group best when the group is active.",
         0.5,
     )

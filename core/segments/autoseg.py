@@ -165,7 +165,7 @@ class _Candidates:
 
 def candidate_label(name: str) -> str:
     """A candidate column in words (for reasons, the page and the report)."""
-    from core.personas.profiles import feature_label
+    from core.personas import feature_label
 
     if name.startswith("type_share_"):
         return f"share of {name[len('type_share_') :]} events"

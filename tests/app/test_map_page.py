@@ -118,7 +118,7 @@ def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
 def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
     from core.data.engine import dataset_engine
     from core.data.ingest import sample_dataset
-    from core.personas.profiles import persona_names
+    from core.personas import persona_names
     from core.segments.features import build_features
     from ui.common import jobs, state
 

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.errors import DataError
-from core.personas import clv
+from core.personas import clv, clv_models
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "cdnow_summary.csv"
 
@@ -23,7 +23,7 @@ def cdnow() -> pd.DataFrame:
 
 
 def test_bgnbd_matches_fader_hardie_lee_2005(cdnow):
-    fit = clv.fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    fit = clv_models.fit_bgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
     # Published: r=0.243, alpha=4.414, a=0.793, b=2.426, LL=-9582.4 (FHL 2005, p. 279).
     assert round(fit.r, 3) == 0.243
     assert round(fit.alpha, 3) == 4.414
@@ -34,7 +34,7 @@ def test_bgnbd_matches_fader_hardie_lee_2005(cdnow):
 
 
 def test_bgnbd_log_likelihood_at_published_parameters(cdnow):
-    ll = clv.bgnbd_log_likelihood(
+    ll = clv_models.bgnbd_log_likelihood(
         (0.243, 4.414, 0.793, 2.426), cdnow["x"], cdnow["t_x"], cdnow["T"]
     )
     assert round(float(ll.sum()), 1) == -9582.4
@@ -42,24 +42,24 @@ def test_bgnbd_log_likelihood_at_published_parameters(cdnow):
 
 def test_conditional_expectation_of_the_papers_example_customer():
     # FHL 2005 section 4: x=2, t_x=30.43, T=38.86 -> 1.226 purchases in the next 39 weeks.
-    params = clv.BetaGeoParams(0.243, 4.414, 0.793, 2.426)
-    assert round(float(clv.expected_purchases(params, 39, 2, 30.43, 38.86)), 3) == 1.226
+    params = clv_models.BetaGeoParams(0.243, 4.414, 0.793, 2.426)
+    assert round(float(clv_models.expected_purchases(params, 39, 2, 30.43, 38.86)), 3) == 1.226
     # No repeat purchase: P(alive) is 1 by definition of the model.
-    assert clv.p_alive(params, [0], [0.0], [38.86])[0] == 1.0
+    assert clv_models.p_alive(params, [0], [0.0], [38.86])[0] == 1.0
 
 
 def test_mbgnbd_matches_btydplus_on_cdnow(cdnow):
     # Published MBG/NBD fit of the CDNOW sample (BTYDplus, as in lifetimes' tests):
     # r=0.525, alpha=6.183, a=0.891, b=1.614.
-    fit = clv.fit_mbgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
+    fit = clv_models.fit_mbgnbd(cdnow["x"], cdnow["t_x"], cdnow["T"])
     published = (0.525, 6.183, 0.891, 1.614)
     assert np.allclose((fit.r, fit.alpha, fit.a, fit.b), published, atol=1.5e-3)
     assert fit.n_customers == 2357
 
 
 def test_mbgnbd_p_alive_of_one_time_buyers_is_below_one_and_falls_with_time():
-    params = clv.BetaGeoParams(0.525, 6.183, 0.891, 1.614)
-    alive = clv.p_alive_mbgnbd(params, [0, 0, 0], [0.0, 0.0, 0.0], [1.0, 10.0, 38.86])
+    params = clv_models.BetaGeoParams(0.525, 6.183, 0.891, 1.614)
+    alive = clv_models.p_alive_mbgnbd(params, [0, 0, 0], [0.0, 0.0, 0.0], [1.0, 10.0, 38.86])
     assert (alive < 1).all() and alive[0] > alive[1] > alive[2]
     # closed form at x=0, t_x=0: 1 / (1 + a/b ((alpha+T)/alpha)^r)
     expected = 1 / (1 + 0.891 / 1.614 * ((6.183 + 38.86) / 6.183) ** 0.525)
@@ -88,14 +88,16 @@ def test_lapsed_buyers_are_not_likely_still_active():
 
 
 def test_gamma_gamma_matches_fader_hardie_2013(cdnow):
-    fit = clv.fit_gamma_gamma(cdnow["x"], cdnow["zbar"])
+    fit = clv_models.fit_gamma_gamma(cdnow["x"], cdnow["zbar"])
     # Published: p=6.25, q=3.74, v=15.44 (Fader & Hardie 2013, "The Gamma-Gamma Model").
     # The likelihood is flat along p*v/(q-1), so allow one unit in the last published digit.
     assert fit.p == pytest.approx(6.25, abs=0.01)
     assert fit.q == pytest.approx(3.74, abs=0.01)
     assert fit.v == pytest.approx(15.44, abs=0.01)
-    published = clv.gamma_gamma_log_likelihood((6.25, 3.74, 15.44), cdnow["x"], cdnow["zbar"])
-    ours = clv.gamma_gamma_log_likelihood((fit.p, fit.q, fit.v), cdnow["x"], cdnow["zbar"])
+    published = clv_models.gamma_gamma_log_likelihood(
+        (6.25, 3.74, 15.44), cdnow["x"], cdnow["zbar"]
+    )
+    ours = clv_models.gamma_gamma_log_likelihood((fit.p, fit.q, fit.v), cdnow["x"], cdnow["zbar"])
     mask = cdnow["x"] > 0
     assert float(ours[mask].sum()) == pytest.approx(float(published[mask].sum()), abs=0.05)
     assert fit.n_customers == 946
@@ -104,10 +106,10 @@ def test_gamma_gamma_matches_fader_hardie_2013(cdnow):
 
 
 def test_expected_order_value_formula():
-    params = clv.GammaGammaParams(6.25, 3.74, 15.44)
+    params = clv_models.GammaGammaParams(6.25, 3.74, 15.44)
     # p (v + x m) / (p x + q - 1) for x=2, m=22.35
     expected = 6.25 * (15.44 + 2 * 22.35) / (6.25 * 2 + 3.74 - 1)
-    assert clv.expected_order_value(params, [2], [22.35])[0] == pytest.approx(expected)
+    assert clv_models.expected_order_value(params, [2], [22.35])[0] == pytest.approx(expected)
 
 
 def test_simulation_recovers_known_bgnbd_parameters():
@@ -129,7 +131,7 @@ def test_simulation_recovers_known_bgnbd_parameters():
             tx[i] = t
             if rng.random() < p[i]:
                 break
-    fit = clv.fit_bgnbd(x, tx, np.full(n, horizon))
+    fit = clv_models.fit_bgnbd(x, tx, np.full(n, horizon))
     assert fit.r == pytest.approx(r, rel=0.2)
     assert fit.alpha == pytest.approx(alpha, rel=0.3)
     assert fit.a == pytest.approx(a, rel=0.4)
@@ -184,9 +186,9 @@ def test_bad_inputs_raise_plain_errors():
     with pytest.raises(DataError, match="Time unit"):
         clv.rfm_summary(EVENTS, time_unit="Y")
     with pytest.raises(DataError, match="at least 2 customers"):
-        clv.fit_bgnbd([1], [1.0], [2.0])
+        clv_models.fit_bgnbd([1], [1.0], [2.0])
     with pytest.raises(DataError, match="impossible"):
-        clv.fit_bgnbd([1, 1], [5.0, 1.0], [2.0, 2.0])
+        clv_models.fit_bgnbd([1, 1], [5.0, 1.0], [2.0, 2.0])
 
 
 def test_fit_clv_scores_every_customer_and_segment_totals(cdnow):

@@ -7,8 +7,7 @@ import re
 import pandas as pd
 
 from core import export
-from core.personas import playbook
-from core.personas.profiles import Persona, Trait
+from core.personas import Persona, Trait, playbook
 
 
 def test_safe_csv_neutralises_formulas_but_not_numbers():
@@ -84,7 +83,7 @@ def _persona(**kw) -> Persona:
                 "Co-marketing",
                 "shares 6x more than average",
                 "influential_sharing",
-                "000 L321",
+                "Users who share a lot carry the brand's message to their own audiences.",
                 3.0,
             ),
         ),

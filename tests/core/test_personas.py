@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 from scipy import stats
 
+import core.personas as P
 from core.errors import DataError
-from core.personas import profiles as P
+from core.personas import naming
 
 
 def _frame() -> tuple[pd.DataFrame, pd.Series]:
@@ -137,7 +138,7 @@ def test_unique_names_add_the_next_trait_then_the_size_rank():
 
     fans_video = [_trait("n_like", "higher", 3.0), _trait("format_share_video", "higher", 2.0, 0.5)]
     fans_live = [_trait("n_like", "higher", 3.0), _trait("format_share_live", "higher", 2.0, 0.5)]
-    names = P._unique_names(
+    names = naming._unique_names(
         [
             entry("S1", fans_video),
             entry("S2", fans_live),
@@ -165,7 +166,7 @@ def test_twins_keep_their_short_name_and_get_their_size_rank():
         {"segment": s, "hidden": False, "traits": twin, "category_traits": [], "spend_lift": 1.0}
         for s in ("S1", "S2")
     ]
-    assert P._unique_names(entries) == {
+    assert naming._unique_names(entries) == {
         "S1": "Video fans (largest group)",
         "S2": "Video fans (2nd largest group)",
     }
@@ -586,3 +587,26 @@ def test_actions_follow_from_each_cards_supported_traits(sample):
                 assert a != b, (cards[i].name, cards[j].name)
     # no action is pasted onto every card
     assert not frozenset.intersection(*actions)
+
+
+# --------------------------------------------------------------------------- package root
+
+
+def test_package_root_offers_its_public_names_and_loads_them_on_first_use():
+    """``from core.personas import X`` works for every listed name, and importing only the
+    KPIs or the comment text (as Explore and the report do) does not load the cards'
+    statistics stack."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    assert [name for name in P.__all__ if getattr(P, name, None) is None] == []
+    with pytest.raises(AttributeError):
+        P.no_such_name  # noqa: B018
+    light = (
+        "import sys, core.personas.kpis, core.personas.text; "
+        "heavy = {'statsmodels', 'core.personas.cards', 'core.segments'} & set(sys.modules); "
+        "assert not heavy, heavy"
+    )
+    subprocess.run([sys.executable, "-c", light], check=True, cwd=ROOT)

@@ -15,7 +15,9 @@ def test_high_value_and_frequency_rank_by_strength():
     assert _keys(recs)[:2] == ["high_value", "high_frequency"]
     assert recs[0].reason == "spends 6x the average"
     assert recs[0].score == 3.0  # 6 / threshold 2
-    assert recs[0].source == "000 L125, L326"
+    assert recs[0].source == (
+        "High spenders are kept by attention and exclusivity more than by price."
+    )
     assert len(recs) == 2  # no always-on advice: every action follows from a fact
 
 
@@ -78,6 +80,7 @@ def test_user_visible_sentences_cite_no_source_documents():
         assert not re.search(r"\d{3} (§|L)\d", text), text
     for rule in playbook.PLAYBOOK:
         assert not re.search(r"\d{3} (§|L)\d", rule.action + rule.reason), rule.key
+        assert not re.search(r"\d{3} (§|L)\d", rule.source), rule.key  # nor the records
 
 
 def test_best_platforms_with_over_representation():

@@ -7,7 +7,7 @@ import re
 import altair as alt
 import pandas as pd
 
-from core.personas.profiles import feature_label
+from core.personas import feature_label
 from ui.map.data import TOOLTIP_FEATURES
 
 SEGMENT = "segment"

@@ -1,0 +1,41 @@
+"""The Personas page's pieces (``app_pages/personas.py`` puts them together).
+
+- ``cards``: the grid of persona cards, each with an editable name;
+- ``detail``: one persona in tabs (activity, who they are, comments, traits, KPIs, actions);
+- ``compare``: two segments side by side, and the export buttons;
+- ``data``: the cached calls into ``core.personas`` and ``core.export``; ``run_names``
+  gives every page the names the Personas page shows.
+"""
+
+from ui.personas.cards import display_name, link, name_key, render_grid
+from ui.personas.compare import render_compare, render_exports
+from ui.personas.data import (
+    auto_names,
+    build_cards,
+    clv_table,
+    compare_table,
+    kpi_table,
+    members_csv,
+    pdf_deck,
+    run_names,
+)
+from ui.personas.detail import heatmap_chart, render_detail
+
+__all__ = [
+    "auto_names",
+    "build_cards",
+    "clv_table",
+    "compare_table",
+    "display_name",
+    "heatmap_chart",
+    "kpi_table",
+    "link",
+    "members_csv",
+    "name_key",
+    "pdf_deck",
+    "render_compare",
+    "render_detail",
+    "render_exports",
+    "render_grid",
+    "run_names",
+]

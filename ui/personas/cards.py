@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
-from core.personas import playbook
-from core.personas.kpis import KPI_BY_KEY, format_kpi_value
+from core.common.markdown import escape_markdown
+from core.personas import KPI_BY_KEY, format_kpi_value, playbook
 from ui.common import state
 
-CARD_KPIS = ("interaction_rate", "conversion_rate", "arpu")
+#: The KPIs on a card in the grid (the detail view and the exports show more).
+GRID_KPIS = ("interaction_rate", "conversion_rate", "arpu")
 
 
 def name_key(run, segment: str) -> str:
@@ -54,11 +56,12 @@ def render_grid(cards: list, run, columns: int = 3) -> None:
 
 
 def _card(card, run) -> None:
+    """One card: editable name, size, traits, KPIs, value and the first actions."""
     key = name_key(run, card.segment)
     if key not in st.session_state:
         st.session_state[key] = display_name(card, run.names)
     st.text_input(
-        f"Name of segment {state.escape_markdown(card.segment)}",  # labels render Markdown
+        f"Name of segment {escape_markdown(card.segment)}",  # labels render Markdown
         key=key,
         on_change=_save_name,
         args=(card.segment, run.run_id, key),
@@ -70,13 +73,13 @@ def _card(card, run) -> None:
         return
     traits = card.trait_sentences(4)
     if traits:
-        st.markdown("\n".join(f"- {state.escape_markdown(t)}" for t in traits))
+        st.markdown("\n".join(f"- {escape_markdown(t)}" for t in traits))
     else:
         st.caption("Nothing about this group differs clearly from everyone else.")
     st.caption(
         " · ".join(
             f"{KPI_BY_KEY[k].name} **{format_kpi_value(k, card.kpis.get(k))}**"
-            for k in CARD_KPIS
+            for k in GRID_KPIS
             if k in card.kpis
         )
     )
@@ -96,14 +99,12 @@ def _card(card, run) -> None:
         st.caption(playbook.NO_ACTION_NOTE)
     for rec in card.recommendations[:3]:
         st.markdown(
-            f"- {state.escape_markdown(rec.action)}  \n  :gray[{state.escape_markdown('why: ' + rec.reason)}]"
+            f"- {escape_markdown(rec.action)}  \n  :gray[{escape_markdown('why: ' + rec.reason)}]"
         )
 
 
 def link(path: str, label: str, icon: str) -> None:
     """``st.page_link`` that degrades to plain text when the page is not in the navigation."""
-    from streamlit.errors import StreamlitAPIException
-
     try:
         st.page_link(path, label=label, icon=icon)
     except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)

@@ -7,10 +7,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from core import export
+from core.common.markdown import escape_markdown
 from core.errors import DataError
-from ui.common import state
-from ui.personas import data
+from core.export import persona_html, persona_markdown
+from ui.personas.data import compare_table, members_csv, pdf_deck
 
 #: Feature names whose values are fractions of 1 (shown in %).
 _PERCENT_SUFFIXES = ("_share", "_rate")
@@ -35,9 +35,9 @@ def render_compare(
         st.info("Pick two different segments.")
         return
     try:
-        table = data.compare(dataset_id, run_id, a, b, min_group, features, labels)
+        table = compare_table(dataset_id, run_id, a, b, min_group, features, labels)
     except DataError as exc:
-        st.error(state.escape_markdown(exc))
+        st.error(escape_markdown(exc))
         return
     only = st.toggle("Only clear differences", value=True, key="personas_cmp_only")
     view = table[table["clear"]] if only else table
@@ -104,14 +104,14 @@ def render_exports(
     cols = st.columns(4)
     cols[0].download_button(
         "Card (Markdown)",
-        export.persona_markdown(card, name),
+        persona_markdown(card, name),
         file_name=f"persona_{slug}.md",
         mime="text/markdown",
         key="personas_dl_md",
     )
     cols[1].download_button(
         "Card (HTML)",
-        export.persona_html(card, name),
+        persona_html(card, name),
         file_name=f"persona_{slug}.html",
         mime="text/html",
         key="personas_dl_html",
@@ -120,7 +120,7 @@ def render_exports(
     if cols[2].toggle(
         "Prepare PDF deck", key="personas_pdf_on", help="One page per persona, for a workshop."
     ):
-        deck = data.pdf_deck(dataset_id, run_id, min_group, shown_names, cards)
+        deck = pdf_deck(dataset_id, run_id, min_group, shown_names, cards)
         cols[2].download_button(
             "PDF deck (all personas)",
             deck,
@@ -133,7 +133,7 @@ def render_exports(
     else:
         cols[3].download_button(
             "Members (CSV)",
-            data.members_csv(labels, card.segment, name),
+            members_csv(labels, card.segment, name),
             file_name=f"members_{slug}.csv",
             mime="text/csv",
             key="personas_dl_csv",
@@ -141,5 +141,5 @@ def render_exports(
         )
     st.caption(
         "Exports hide every breakdown of fewer than "
-        f"{min_group} users. Names are as shown: {state.escape_markdown(name)}."
+        f"{min_group} users. Names are as shown: {escape_markdown(name)}."
     )

@@ -6,10 +6,16 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.personas import playbook
-from core.personas.kpis import CAMPAIGN_KPIS, KPIS, format_kpi_value
-from core.personas.profiles import attribute_label, feature_label
-from ui.common import state
+from core.common.markdown import escape_markdown
+from core.personas import (
+    ALL_USERS,
+    CAMPAIGN_KPIS,
+    KPIS,
+    attribute_label,
+    feature_label,
+    format_kpi_value,
+    playbook,
+)
 
 WEEKDAYS = list(playbook.WEEKDAYS)
 TEST_NAMES = {
@@ -21,6 +27,7 @@ TEST_NAMES = {
 
 
 def _bar(rows, title: str, x_title: str, label: str = "Category") -> alt.Chart:
+    """A horizontal bar chart of a mix: share per category, users in the tooltip."""
     frame = pd.DataFrame(rows, columns=["category", "share", "users"])
     return (
         alt.Chart(frame, title=title)
@@ -56,11 +63,11 @@ def heatmap_chart(card) -> alt.Chart | None:
     )
 
 
-def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
+def render_detail(card, name: str, kpi_table: pd.DataFrame | None) -> None:
     """The detail tabs for one persona card."""
-    st.subheader(state.escape_markdown(name))
+    st.subheader(escape_markdown(name))
     st.caption(
-        f"Segment {state.escape_markdown(card.segment)} · {card.size:,} users · {card.share:.0%} of everyone"
+        f"Segment {escape_markdown(card.segment)} · {card.size:,} users · {card.share:.0%} of everyone"
     )
     if card.is_hidden:
         st.info(card.hidden[0])
@@ -134,7 +141,7 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
                 width="stretch",
             )
         if card.hidden:
-            st.caption("Hidden for privacy: " + state.escape_markdown("; ".join(card.hidden)))
+            st.caption("Hidden for privacy: " + escape_markdown("; ".join(card.hidden)))
     with tabs[2]:
         if card.sentiment and card.sentiment.get("score") is not None:
             s = card.sentiment
@@ -210,8 +217,8 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
                 row["all users"] = ""
             else:
                 row["this group"] = format_kpi_value(k.key, card.kpis.get(k.key))
-                if kpi_table is not None and "All users" in kpi_table.index:
-                    row["all users"] = format_kpi_value(k.key, kpi_table.loc["All users", k.key])
+                if kpi_table is not None and ALL_USERS in kpi_table.index:
+                    row["all users"] = format_kpi_value(k.key, kpi_table.loc[ALL_USERS, k.key])
             rows.append(row)
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         st.caption(
@@ -220,12 +227,12 @@ def render(card, name: str, kpi_table: pd.DataFrame | None) -> None:
     with tabs[5]:
         for i, rec in enumerate(card.recommendations, 1):
             st.markdown(
-                f"{i}. **{state.escape_markdown(rec.action)}** — why: {state.escape_markdown(rec.reason)}"
+                f"{i}. **{escape_markdown(rec.action)}** — why: {escape_markdown(rec.reason)}"
             )
         if not card.recommendations:
             st.caption(playbook.NO_ACTION_NOTE)
         platforms = "; ".join(card.best_platforms) or playbook.NO_PLATFORM_NOTE
-        st.markdown("**Best platforms:** " + state.escape_markdown(platforms))
+        st.markdown("**Best platforms:** " + escape_markdown(platforms))
         times = "; ".join(card.best_times) or playbook.NO_WINDOW_NOTE
-        st.markdown("**Best posting times:** " + state.escape_markdown(times))
+        st.markdown("**Best posting times:** " + escape_markdown(times))
         st.info(card.contact_note)

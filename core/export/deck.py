@@ -1,82 +1,19 @@
-"""Exports: spreadsheet-safe CSV, persona cards as Markdown / HTML, and a PDF deck.
+"""The persona deck: one card as Markdown or HTML, every card as a PDF workshop deck.
 
-``safe_csv`` is the one CSV writer for anything a user downloads (segment members,
-tables): it neutralises spreadsheet formula injection (OWASP "CSV Injection"): a text
-cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed
-with a single quote so Excel, LibreOffice and Google Sheets show it as text instead of
-running it. Numbers are left alone (a negative amount stays a number).
+The three writers share one set of plain-text pieces per card (:func:`_card_sections`),
+so the formats say the same thing; user-supplied text (names, categories, comment words)
+is escaped for the format it lands in.
 """
 
 from __future__ import annotations
 
-import pandas as pd
-
-from core.common.markdown import escape_markdown
+from core.common.markdown import escape_html, escape_markdown
 from core.common.pdf import pdf_font, pdf_text
-
-FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value):
-    """Return ``value`` with a leading quote when it is text that a spreadsheet would run.
-
-    Examples
-    --------
-    >>> neutralise_cell("=HYPERLINK(1)")
-    "'=HYPERLINK(1)"
-    >>> neutralise_cell(-3.5)
-    -3.5
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """Copy of ``df`` with every text cell and column name neutralised (see module doc)."""
-    out = df.copy()
-    out.columns = [neutralise_cell(str(c)) for c in out.columns]
-    for col in out.columns:
-        s = out[col]
-        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-            out[col] = s.map(neutralise_cell, na_action="ignore")
-        elif isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype(object).map(neutralise_cell, na_action="ignore")
-    if out.index.name is not None or not isinstance(out.index, pd.RangeIndex):
-        out.index = out.index.map(neutralise_cell)
-    return out
-
-
-def safe_csv(df: pd.DataFrame, *, index: bool = False) -> bytes:
-    """CSV bytes of ``df`` that are safe to open in a spreadsheet.
-
-    Parameters
-    ----------
-    df : DataFrame
-        Any table; it is not modified.
-    index : bool
-        Write the index as the first column (its name as header).
-
-    Returns
-    -------
-    bytes
-        UTF-8 with a byte-order mark (so Excel shows Chinese correctly), comma-separated,
-        every text cell and header starting with ``= + - @``, tab or CR prefixed with ``'``.
-    """
-    # RFC 4180 line ends: the csv writer then quotes any cell holding a CR or LF, so a
-    # stray carriage return inside a comment cannot split a row in a spreadsheet.
-    return safe_frame(df).to_csv(index=index, lineterminator="\r\n").encode("utf-8-sig")
-
-
-# --------------------------------------------------------------------------- persona cards
+from core.personas import CARD_KPIS, KPI_BY_KEY, attribute_label, format_kpi_value, playbook
 
 
 def _card_sections(persona, name: str | None = None) -> dict:
     """Plain-text pieces of a card, shared by the Markdown, HTML and PDF writers."""
-    from core.personas import playbook
-    from core.personas.kpis import CARD_KPIS, KPI_BY_KEY, format_kpi_value
-    from core.personas.profiles import attribute_label
-
     title = name or persona.name
     sections: dict = {
         "title": title,
@@ -123,7 +60,7 @@ def persona_markdown(persona, name: str | None = None) -> str:
 
     Parameters
     ----------
-    persona : core.personas.profiles.Persona
+    persona : core.personas.Persona
     name : str, optional
         The user's name for the persona (else the automatic one).
 
@@ -176,7 +113,7 @@ def persona_html(persona, name: str | None = None) -> str:
 
     Parameters
     ----------
-    persona : core.personas.profiles.Persona
+    persona : core.personas.Persona
     name : str, optional
         The user's name for the persona.
 
@@ -184,8 +121,7 @@ def persona_html(persona, name: str | None = None) -> str:
     -------
     str
     """
-    from html import escape as e
-
+    e = escape_html
     s = _card_sections(persona, name)
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
@@ -248,7 +184,7 @@ def personas_pdf(personas, names=None, *, title: str = "PersonaLab personas") ->
 
     Parameters
     ----------
-    personas : list of core.personas.profiles.Persona
+    personas : list of core.personas.Persona
     names : mapping, optional
         User-edited names per segment.
     title : str
@@ -260,7 +196,7 @@ def personas_pdf(personas, names=None, *, title: str = "PersonaLab personas") ->
         The PDF file. Chinese text is drawn with Noto Sans CJK when installed; otherwise
         characters the built-in font lacks are replaced by '?'.
     """
-    from fpdf import FPDF
+    from fpdf import FPDF  # here, not at the top: fpdf is slow to import and rarely needed
 
     names = names or {}
     pdf = FPDF(orientation="L", unit="mm", format="A4")
@@ -294,11 +230,13 @@ def personas_pdf(personas, names=None, *, title: str = "PersonaLab personas") ->
         pdf.ln(2)
 
         def heading(text: str) -> None:
+            """A section heading on the current page."""
             pdf.set_font(font, size=13)
             pdf.multi_cell(0, 7, t(text), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font(font, size=10)
 
         def bullet(text: str) -> None:
+            """One bullet line on the current page."""
             pdf.multi_cell(0, 5.5, t(f"- {text}"), new_x="LMARGIN", new_y="NEXT")
 
         if p.is_hidden:
