@@ -21,7 +21,7 @@ import pandas as pd
 
 from core.common.pdf import pdf_font, pdf_text, register_chart_fonts
 from core.explore import dashboards as ex
-from core.personas.kpis import CAMPAIGN_KPIS
+from core.personas.kpis import CAMPAIGN_KPIS, format_kpi_value, kpi_label
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 STAGE_COLOURS = ["#9ecae1", "#3182bd", "#31a354", "#006d2c", "#fd8d3c", "#d62728"]
@@ -307,23 +307,13 @@ KPI_FORMATS = {
 
 def kpi_axis(kpi: str) -> tuple[str, str]:
     """Axis title (with unit) and d3 number format for a KPI column."""
-    label = _kpi_label(kpi)
+    label = kpi_label(kpi)
     if kpi in KPI_FORMATS:
         unit, fmt = KPI_FORMATS[kpi]
         return f"{label} ({unit})", fmt
     if kpi == "roi":
         return f"{label} (return per unit of cost, %)", "%"
     return f"{label} (%)", "%"
-
-
-@functools.cache
-def _labels() -> dict[str, str]:
-    defs = ex.kpi_definitions()
-    return dict(zip(defs["key"], defs["name"], strict=True))
-
-
-def _kpi_label(kpi: str) -> str:
-    return _labels().get(kpi, kpi.replace("_", " ").capitalize())
 
 
 DIMENSION_LABELS = {
@@ -337,7 +327,7 @@ DIMENSION_LABELS = {
 def kpi_bar_chart(summary: pd.DataFrame, kpi: str, by: str) -> alt.Chart:
     """One KPI per group (platform, content format, campaign or segment) as bars."""
     axis_title, fmt = kpi_axis(kpi)
-    title = f"{_kpi_label(kpi)} by {DIMENSION_LABELS.get(by, by)}"
+    title = f"{kpi_label(kpi)} by {DIMENSION_LABELS.get(by, by)}"
     data = summary[["group", kpi]].dropna()
     if data.empty:
         return _empty(title)
@@ -349,7 +339,7 @@ def kpi_bar_chart(summary: pd.DataFrame, kpi: str, by: str) -> alt.Chart:
             x=alt.X(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=fmt)),
             tooltip=[
                 alt.Tooltip("group:N", title=DIMENSION_LABELS.get(by, by).capitalize()),
-                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".1%")),
+                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=fmt.replace("%", ".1%")),
             ],
         )
         .properties(title=title, height=max(120, 28 * len(data)))
@@ -361,7 +351,7 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
     """One KPI per period with its change against the previous period in the tooltip."""
     axis_title, fmt = kpi_axis(kpi)
     change = "week-over-week" if grain == "week" else "month-over-month"
-    title = f"{_kpi_label(kpi)} per {grain} ({change} change in the tooltip)"
+    title = f"{kpi_label(kpi)} per {grain} ({change} change in the tooltip)"
     if trends.empty:
         return _empty(title)
     data = trends[["period", kpi, f"{kpi}_change"]].rename(columns={f"{kpi}_change": "change"})
@@ -373,7 +363,7 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
             y=alt.Y(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=fmt)),
             tooltip=[
                 alt.Tooltip("period:T", title=grain.title()),
-                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".2%")),
+                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=fmt.replace("%", ".2%")),
                 alt.Tooltip("change:Q", title=f"Change ({change})", format="+.1%"),
             ],
         )
@@ -513,7 +503,7 @@ def attribute_chart(geo: pd.DataFrame, attribute: str, kpi: str = "conversion_ra
                 alt.Tooltip("value:N", title=attribute),
                 alt.Tooltip("users:Q", title="Active users", format=","),
                 alt.Tooltip("reach:Q", title="Reach", format=","),
-                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".1%")),
+                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=fmt.replace("%", ".1%")),
                 alt.Tooltip("arpu:Q", title="ARPU", format=",.2f"),
             ],
         )
@@ -529,7 +519,7 @@ def goals_chart(progress: pd.DataFrame) -> alt.Chart:
     if data.empty:
         return _empty(title)
     data = data.assign(
-        goal=[_kpi_label(k) if k != "followers" else "Followers" for k in data["kpi"]]
+        goal=[kpi_label(k) if k != "followers" else "Followers" for k in data["kpi"]]
     )
     bars = (
         alt.Chart(data)
@@ -612,8 +602,8 @@ def targeting_chart(table: pd.DataFrame) -> alt.Chart:
     ).dropna(subset=["value"])
     if long.empty:
         return _empty(title)
-    long["measure"] = long["kpi"].map(_kpi_label)
-    order = [_kpi_label(k) for k in CAMPAIGN_KPIS]
+    long["measure"] = long["kpi"].map(kpi_label)
+    order = [kpi_label(k) for k in CAMPAIGN_KPIS]
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -652,11 +642,20 @@ def _goal_rows(progress: pd.DataFrame) -> list[tuple[str, ...]]:
     """
     rows = []
     for r in progress.itertuples(index=False):
-        start, end = _fmt(r.kpi, r.start_value), _fmt(r.kpi, r.end_value)
+        start, end = (
+            format_kpi_value(r.kpi, r.start_value, "table"),
+            format_kpi_value(r.kpi, r.end_value, "table"),
+        )
         if r.kpi == "followers" and np.isfinite(r.gained) and not np.isfinite(r.start_value):
             start, end = "not given", f"+{int(r.gained):,} new"
         rows.append(
-            (_kpi_label(r.kpi), start, end, _fmt("rate", r.change), _fmt("rate", r.target_change))
+            (
+                kpi_label(r.kpi),
+                start,
+                end,
+                format_kpi_value("rate", r.change, "table"),
+                format_kpi_value("rate", r.target_change, "table"),
+            )
         )
     return rows
 
@@ -668,9 +667,9 @@ def _targeting_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
             str(r.campaign),
             str(r.target_segment),
             f"{int(r.exposed_users):,}",
-            _fmt("rate", r.targeting_accuracy),
+            format_kpi_value("rate", r.targeting_accuracy, "table"),
             f"{int(r.converters):,}",
-            _fmt("rate", r.persona_match_rate),
+            format_kpi_value("rate", r.persona_match_rate, "table"),
         )
         for r in table.itertuples(index=False)
     ]
@@ -688,12 +687,43 @@ TARGETING_HEADINGS = (
 
 # --- report ----------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
+class ReportContent:
+    """What a report says, before it is written as HTML or PDF."""
+
+    heading: str
+    notes: list[str]
+    rows: list[tuple[str, ...]]
+    charts: list
+    alerts: list[str]
+    goal_rows: list[tuple[str, ...]] | None = None
+    target_rows: list[tuple[str, ...]] | None = None
+    target_note: str = ""
+
+    def parts(self) -> tuple:
+        """The fields in order, as the writers take them (no copies, unlike astuple)."""
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+
+@dataclasses.dataclass(frozen=True)
 class Report:
-    """A rendered report: its title, the HTML page and the PDF bytes."""
+    """A report: its title and content; ``html`` and ``pdf`` are rendered on first use.
+
+    Rendering the charts is most of a report's cost (SVG for HTML, PNG for PDF), so a
+    caller that needs one format pays for that one only.
+    """
 
     title: str
-    html: str
-    pdf: bytes
+    content: ReportContent
+
+    @functools.cached_property
+    def html(self) -> str:
+        """The report as one self-contained HTML page."""
+        return _report_html(*self.content.parts())
+
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        """The report as PDF bytes."""
+        return _report_pdf(*self.content.parts())
 
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
@@ -710,21 +740,6 @@ def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
 
     register_chart_fonts()
     return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
-
-
-#: KPIs that are counts of events or people (whole numbers in the report tables).
-COUNT_KPIS = ("exposures", "reach", "active_users", "orders", "buyers", "followers")
-
-
-def _fmt(kpi: str, value) -> str:
-    """Format one KPI value for the report tables."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "n/a"
-    if kpi in COUNT_KPIS:
-        return f"{int(value):,}"
-    if kpi in KPI_FORMATS:
-        return f"{value:,.2f}"
-    return f"{value:.2%}"
 
 
 REPORT_KPIS = (
@@ -862,7 +877,14 @@ def build_report(
     for kpi in REPORT_KPIS:
         now, prev = k_now.get(kpi, np.nan), k_prev.get(kpi, np.nan)
         change = (now - prev) / prev if prev and np.isfinite(prev) and np.isfinite(now) else np.nan
-        rows.append((_kpi_label(kpi), _fmt(kpi, now), _fmt(kpi, prev), _fmt("rate", change)))
+        rows.append(
+            (
+                kpi_label(kpi),
+                format_kpi_value(kpi, now, "table"),
+                format_kpi_value(kpi, prev, "table"),
+                format_kpi_value("rate", change, "table"),
+            )
+        )
     charts = [
         activity_chart(act),
         heatmap_chart(heat, best),
@@ -876,7 +898,7 @@ def build_report(
         charts.append(targeting_chart(targeting))
     spikes = warnings[warnings["spike"]]
     alerts = [
-        f"{d:%Y-%m-%d}: {SIGNAL_LABELS[s][0]} {_fmt('rate' if s.endswith('share') else 'exposures', v)} "
+        f"{d:%Y-%m-%d}: {SIGNAL_LABELS[s][0]} {format_kpi_value('rate' if s.endswith('share') else 'exposures', v, 'table')} "
         f"(threshold {t:,.3g})"
         for d, s, v, t in zip(
             spikes["date"], spikes["signal"], spikes["value"], spikes["threshold"], strict=True
@@ -895,10 +917,10 @@ def build_report(
     goal_rows = _goal_rows(progress) if progress is not None else None
     target_rows = _targeting_rows(targeting) if targeting is not None else None
     target_note = f"No exposures or buyers this {grain}: {', '.join(idle)}." if idle else ""
-    parts = (heading, notes, rows, charts, alerts, goal_rows, target_rows, target_note)
-    html_text = _report_html(*parts)
-    pdf = _report_pdf(*parts)
-    return Report(title=heading, html=html_text, pdf=pdf)
+    content = ReportContent(
+        heading, notes, rows, charts, alerts, goal_rows, target_rows, target_note
+    )
+    return Report(title=heading, content=content)
 
 
 def _html_table(headings, rows) -> str:

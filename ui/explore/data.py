@@ -80,7 +80,7 @@ def sample_costs() -> pd.DataFrame | None:
     return ex.read_campaign_costs(SAMPLE_COSTS) if SAMPLE_COSTS.is_file() else None
 
 
-@st.cache_data(max_entries=8, show_spinner="Writing the report (charts, HTML and PDF)...")
+@st.cache_data(max_entries=8, show_spinner="Writing the report...")
 def report(dataset_id, run_id, grain, filters, costs, goals, targets, names, _engine, _labels):
     """Build the weekly / monthly report, cached by its inputs.
 

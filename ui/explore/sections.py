@@ -9,17 +9,17 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.explore import dashboards as ex
 from core.explore import reports as rp
+from core.personas.kpis import format_kpi_value, kpi_label
 from core.segments.features import LifecycleWindows
 from ui.explore import data, view
-from ui.explore.view import money, pct
 
 HEADLINE = (
-    ("exposures", "Exposures", lambda v: f"{int(v):,}"),
-    ("reach", "Reach (people)", lambda v: f"{int(v):,}"),
-    ("interaction_rate", "Interaction rate", pct),
-    ("ctr", "CTR", pct),
-    ("conversion_rate", "Conversion rate", pct),
-    ("arpu", "ARPU", money),
+    ("exposures", "Exposures"),
+    ("reach", "Reach (people)"),
+    ("interaction_rate", "Interaction rate"),
+    ("ctr", "CTR"),
+    ("conversion_rate", "Conversion rate"),
+    ("arpu", "ARPU"),
 )
 GRAIN_LABELS = {"week": "Week", "month": "Month"}
 
@@ -34,8 +34,8 @@ def overview(ctx: data.Context) -> None:
     """Headline KPIs, DAU/WAU/MAU, stickiness, active-hours heatmap, best windows."""
     k = ctx.kpis().iloc[0]
     cols = st.columns(len(HEADLINE))
-    for col, (key, label, fmt) in zip(cols, HEADLINE, strict=True):
-        col.metric(label, fmt(k[key]))
+    for col, (key, label) in zip(cols, HEADLINE, strict=True):
+        col.metric(label, format_kpi_value(key, k[key], "metric"))
     act = ctx.call("activity")
     if act.empty:
         st.info("No events match these filters: widen the dates or clear the platform filter.")
@@ -97,7 +97,7 @@ def kpis(ctx: data.Context) -> None:
     options = ["interaction_rate", "like_rate", "comment_rate", "share_rate", "ctr",
                "conversion_rate", "purchase_rate", "registration_rate", "reach", "exposures",
                "revenue", "arpu", "average_order_value", "repurchase_rate", "reach_rate", "roi"]  # fmt: skip
-    kpi = c[1].selectbox("KPI", options, format_func=rp._kpi_label, key="explore_kpi")
+    kpi = c[1].selectbox("KPI", options, format_func=kpi_label, key="explore_kpi")
     summary = ctx.kpis(by)
     if by == "segment":
         summary = summary.assign(group=summary["group"].map(ctx.name))
@@ -120,7 +120,7 @@ def kpis(ctx: data.Context) -> None:
     if len(trends) >= 2 and kpi in trends:
         last = trends.iloc[-1]
         word = "week-over-week" if grain == "week" else "month-over-month"
-        st.metric(f"{rp._kpi_label(kpi)}, latest {grain}", rp._fmt(kpi, last[kpi]),
+        st.metric(f"{kpi_label(kpi)}, latest {grain}", view.kpi_text(kpi, last[kpi]),
                   delta=None if pd.isna(last[f"{kpi}_change"]) else f"{last[f'{kpi}_change']:+.1%} {word}")  # fmt: skip
     targeting(ctx)
     up = st.file_uploader("Campaign costs (CSV: campaign, platform, period_start, period_end, cost)",
@@ -263,7 +263,7 @@ def goals(ctx: data.Context) -> None:
                    "compared periods.")  # fmt: skip
         for r in prog.itertuples():
             if pd.notna(r.change):
-                st.write(f"**{rp._kpi_label(r.kpi)}**: "
+                st.write(f"**{kpi_label(r.kpi)}**: "
                          f"{r.change:+.1%} of a {r.target_change:+.0%} target "
                          f"({'met' if r.met else f'{r.progress:.0%} of the way'}).")  # fmt: skip
             elif r.kpi == "followers" and pd.notna(r.gained):
@@ -290,9 +290,10 @@ def goals(ctx: data.Context) -> None:
             return
         st.caption(rep.title)
         c = st.columns(2)
-        c[0].download_button("Download HTML", rep.html.encode("utf-8"), "report.html",
+        # each format is rendered when its button is clicked, not both up front
+        c[0].download_button("Download HTML", lambda: rep.html.encode("utf-8"), "report.html",
                              "text/html", key="explore_dl_report_html")  # fmt: skip
-        c[1].download_button("Download PDF", rep.pdf, "report.pdf", "application/pdf",
+        c[1].download_button("Download PDF", lambda: rep.pdf, "report.pdf", "application/pdf",
                              key="explore_dl_report_pdf")  # fmt: skip
 
 
