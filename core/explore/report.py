@@ -174,6 +174,36 @@ REPORT_KPIS = (
 )
 
 
+def kpi_rows(now: Mapping[str, float], previous: Mapping[str, float]) -> list[tuple[str, ...]]:
+    """The report's KPI table: each of :data:`REPORT_KPIS` this period, before, and the change.
+
+    Parameters
+    ----------
+    now, previous : Mapping[str, float]
+        KPI values of the report period and of the period before (a row of
+        :func:`core.explore.kpi_summary`); a missing KPI reads "n/a".
+
+    Returns
+    -------
+    list of tuple of str
+        ``(KPI name, this period, previous, change)``, formatted as every Explore table
+        formats KPIs (``core.personas.kpis.format_kpi_value(..., "table")``).
+    """
+    rows = []
+    for kpi in REPORT_KPIS:
+        cur, prev = now.get(kpi, np.nan), previous.get(kpi, np.nan)
+        change = (cur - prev) / prev if prev and np.isfinite(prev) and np.isfinite(cur) else np.nan
+        rows.append(
+            (
+                kpi_label(kpi),
+                format_kpi_value(kpi, cur, "table"),
+                format_kpi_value(kpi, prev, "table"),
+                format_kpi_value("rate", change, "table"),
+            )
+        )
+    return rows
+
+
 def _known_filters(
     filters: ExploreFilters, bounds: DataBounds, labels: pd.Series | None
 ) -> ExploreFilters:
@@ -226,7 +256,7 @@ def build_report(
         Platform and segment filters are used; the dates are set by the report period.
         Platforms may be given as the data names them (Douyin, 抖音).
     labels, costs, goals
-        As in :mod:`core.explore.dashboards`.
+        As in the dashboards of :mod:`core.explore`.
     as_of : datetime.date, optional
     title : str
         Shown at the top (escaped).
@@ -287,18 +317,7 @@ def build_report(
         idle = targeting.loc[~ran, "campaign"].astype(str).tolist()
         targeting = targeting[ran].reset_index(drop=True)
 
-    rows = []
-    for kpi in REPORT_KPIS:
-        now, prev = k_now.get(kpi, np.nan), k_prev.get(kpi, np.nan)
-        change = (now - prev) / prev if prev and np.isfinite(prev) and np.isfinite(now) else np.nan
-        rows.append(
-            (
-                kpi_label(kpi),
-                format_kpi_value(kpi, now, "table"),
-                format_kpi_value(kpi, prev, "table"),
-                format_kpi_value("rate", change, "table"),
-            )
-        )
+    rows = kpi_rows(k_now, k_prev)
     charts = [
         activity_chart(act),
         heatmap_chart(heat, best),

@@ -1,9 +1,11 @@
-"""KPI formulas of DOMAIN.md, as data, computed per segment and for all users in SQL.
+"""The KPI formulas, as data, computed per segment and for all users in SQL; one KPI formatting.
 
-Every rate uses exposures (view events) as its denominator, as the source documents do.
+Every rate uses exposures (view events) as its denominator.
 Rates of events per view (interaction, like, comment, share, click, registration,
 purchase) are counts per view, not shares: one view can draw several interactions, so
-they have unit ``per_view`` and are shown "per 100 views", never as a percentage.
+they have unit ``per_view`` and are shown "per 100 views" on persona cards.
+Every place that writes a KPI value (persona cards, Explore tables and figures, reports)
+calls :func:`format_kpi_value`, which formats by the KPI's unit in one of three styles.
 Each KPI is a :class:`KPI` row: a key, a display name, its family, the formula in words
 (shown on screen) and an SQL expression over the per-segment aggregates below. KPIs that
 need information events do not carry (campaign cost, follower counts at two dates) are
@@ -316,7 +318,7 @@ def event_counts_sql(
 
     ``columns`` maps an output column name to the event type it counts; the revenue
     column (``revenue``: the sum of purchase amounts, 0 when none) is always added. One
-    definition for every KPI query (per user here, per group in core.explore.dashboards).
+    definition for every KPI query (per user here, per group in core.explore.performance).
     ``rows`` / ``amount`` are the aggregates over the source rows: the defaults count
     events; over rows already grouped by event type (``n`` events, ``amount`` summed)
     pass ``rows="sum(n)"``.
@@ -420,7 +422,7 @@ def evaluate_kpis(aggregates: pd.DataFrame, period_days: int | None = None) -> p
 
     The single implementation of the KPI formulas: each KPI's ``sql`` expression runs in
     DuckDB over the (small) aggregates frame, one row per group. Used by
-    :func:`compute_kpis` (per segment) and by ``core.explore.dashboards`` (overall, per platform,
+    :func:`compute_kpis` (per segment) and by ``core.explore.performance`` (overall, per platform,
     format, campaign, segment or period), which name their counts in this vocabulary:
     ``users`` (users of the group: ARPU's denominator), ``target_users`` (reach rate's),
     ``exposures``, ``likes``, ``comments``, ``shares``, ``saves``, ``clicks``,
