@@ -50,9 +50,8 @@ from core.explore.query import (
     ExploreFilters,
     Grain,
     data_bounds,
-    period_range,
 )
-from core.explore.report import Report, ReportContent, build_report
+from core.explore.report import Report, ReportContent, build_report, period_range
 from core.explore.retention import retention_matrix
 from core.explore.targeting import campaign_targeting
 

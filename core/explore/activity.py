@@ -10,9 +10,9 @@ import pandas as pd
 
 from core.errors import DataError
 from core.explore.query import (
+    DATA_START_SQL,
     USER_TIME,
     ExploreFilters,
-    data_start_sql,
     duck,
     filtered_events,
     run_sql,
@@ -66,7 +66,7 @@ def activity(
             SELECT d, lag(d) OVER (PARTITION BY user_id ORDER BY d) AS p
             FROM (SELECT user_id, CAST(timestamp AS DATE) AS d FROM ({ev}))
         ) WHERE p IS DISTINCT FROM d"""
-    first_day = data_start_sql(not filters.platforms)
+    first_day = DATA_START_SQL
     params["show_start"] = filters.start
     # Rolling distinct counts by a sweep line (hand-written because SQL has no rolling
     # COUNT DISTINCT): each active day d of a user whose previous active day was p makes

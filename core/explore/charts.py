@@ -20,7 +20,7 @@ import pandas as pd
 from core.explore.activity import WEEKDAY_NAMES
 from core.explore.funnel import LADDER_STEPS
 from core.explore.lifecycle import STAGES
-from core.personas.kpis import CAMPAIGN_KPIS, kpi_label
+from core.personas.kpis import CAMPAIGN_KPIS, KPI_BY_KEY, kpi_label
 from core.segments.features import LifecycleWindows
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
@@ -582,7 +582,6 @@ def warning_chart(warnings: pd.DataFrame, signal: str) -> alt.Chart:
 
 def targeting_caption() -> str:
     """The two precision formulas (from core.personas.kpis) in one caption."""
-    from core.personas.kpis import KPI_BY_KEY
 
     parts = [f"{KPI_BY_KEY[k].name} = {KPI_BY_KEY[k].formula}." for k in CAMPAIGN_KPIS]
     return " ".join(parts) + " Undefined (blank) when nobody was exposed or bought."

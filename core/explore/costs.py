@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pandas as pd
 
@@ -24,8 +26,6 @@ def read_campaign_costs(source) -> pd.DataFrame:
         ``campaign`` (str), ``platform`` (str or None, lower-case), ``period_start``,
         ``period_end`` (datetime64 or NaT), ``cost`` (float).
     """
-    import io
-
     if isinstance(source, pd.DataFrame):
         frame = source.copy()
     else:
@@ -41,7 +41,18 @@ def read_campaign_costs(source) -> pd.DataFrame:
 
 
 def validate_costs(frame: pd.DataFrame) -> pd.DataFrame:
-    """Normalise a cost table; raise DataError naming the bad column or row."""
+    """Normalise a cost table; raise DataError naming the bad column or row.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A cost table with at least ``campaign`` and ``cost`` (any case); not mutated.
+
+    Returns
+    -------
+    DataFrame
+        As :func:`read_campaign_costs` returns it.
+    """
     cols = {str(c).strip().lower(): c for c in frame.columns}
     for need in ("campaign", "cost"):
         if need not in cols:

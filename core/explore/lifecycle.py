@@ -7,12 +7,12 @@ import pandas as pd
 from core.data.ingest import ENGAGED_SQL
 from core.errors import DataError
 from core.explore.query import (
+    DATA_START_SQL,
     USER_TIME,
     USER_TIME_TYPE,
     ExploreFilters,
     Grain,
     active_periods_sql,
-    data_start_sql,
     duck,
     filtered_events,
     run_sql,
@@ -159,7 +159,7 @@ def lifecycle_mix(
                   WHERE event_type = 'purchase')
         ) WHERE k = {loyal_n}
     )"""
-    data_start = data_start_sql(not filters.platforms)
+    data_start = DATA_START_SQL
     # before this many days of data nobody can be past "new" or be dormant yet
     full_days = max(int(windows.new_days), int(windows.dormant_days))
     grain_days = 7 if grain == "week" else None

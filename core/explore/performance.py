@@ -113,6 +113,20 @@ def kpi_counts_sql(source: str, group: str, extra: str = "") -> str:
     events. The distinct-user counts (active users, reach, buyers, exposed buyers,
     repeat buyers: purchases on two or more days) come from one per-(group, user) pass
     that keeps only flags and the first / last purchase day per user (no COUNT DISTINCT).
+
+    Parameters
+    ----------
+    source : str
+        The relation of filtered events (a CTE name).
+    group : str
+        SQL expression of the group of each row.
+    extra : str
+        Non-empty when the source has a ``sort_key`` column to carry per group.
+
+    Returns
+    -------
+    str
+        CTEs ending in ``k``: one row per group (``grp``) with the counts.
     """
     sort = ", min(sort_key) AS sort_key" if extra else ""
     return f"""
@@ -169,6 +183,18 @@ def add_rates(frame: pd.DataFrame, target_users: int | None) -> pd.DataFrame:
     Explore's group is the users active in the filtered events, so ARPU divides by
     ``active_users``; reach rate divides by the target users (the users table, in the
     selected segments); orders are ``core.personas.kpis``' purchases.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Counts per group, as :func:`kpi_counts_sql` gives them (not mutated).
+    target_users : int or None
+        Reach rate's denominator.
+
+    Returns
+    -------
+    DataFrame
+        ``frame`` with ``interactions``, ``target_users`` and every rate KPI added.
     """
     out = frame.copy()
     for col in _COUNT_COLS:

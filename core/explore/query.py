@@ -7,7 +7,10 @@
 - :func:`filtered_events`, :func:`user_days_sql`, :func:`active_periods_sql`: SELECTs over
   the events or the per-user active days with the filters applied;
 - small helpers: :func:`run_sql`, :func:`validate_grain`, :func:`ratio`,
-  :func:`period_range`.
+  :func:`user_columns` and ``DATA_START_SQL``.
+
+These names are public so the dashboard modules of this package can share them; code
+outside ``core.explore`` uses the package root.
 
 Every dataset carries the derived tables ingest writes (``events.uid``, ``user_keys``,
 ``user_days``: ``core.data.ingest.write_activity_tables``), so rows are keyed by the
@@ -117,6 +120,7 @@ class LabelsCache:
         self._items: dict[tuple[int, int], tuple[weakref.ref, weakref.ref | None, object]] = {}
 
     def get(self, labels: pd.Series, engine, make):
+        """The value kept for (``labels``, ``engine``), made by ``make()`` when missing."""
         key = (id(labels), id(engine))
         hit = self._items.get(key)
         if hit is not None and hit[0]() is labels and (hit[1] is None or hit[1]() is engine):
@@ -197,6 +201,22 @@ def duck(
     The labels view's ``user_id`` is the integer user key ``uid`` (matching
     ``filtered_events``), or the user id with ``by_user_id``; the labels by user id are
     always registered too (``LABELS_BY_ID``), for joins with the users table.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The dataset engine (DuckDB).
+    labels : pandas.Series, optional
+        Segment per ``user_id`` of the saved run.
+    costs : DataFrame, optional
+        A validated campaign cost table, registered as ``COSTS_VIEW``.
+    by_user_id : bool
+        Key the labels view by the user id instead of the integer ``uid``.
+
+    Yields
+    ------
+    duckdb.DuckDBPyConnection
+        The raw connection; the views are unregistered on exit.
     """
     with engine.connect() as conn:
         raw = conn.connection.driver_connection
@@ -275,6 +295,32 @@ def filtered_events(
     The ``user_id`` column is the integer key ``uid`` (every dataset carries it): only an
     opaque key to group or join labels by (registered by ``duck``), never a user id to
     show or join with the users table; ``by_user_id`` selects the user id instead.
+
+    Parameters
+    ----------
+    f : ExploreFilters
+        The filters to apply.
+    has_labels : bool
+        Whether ``duck`` registered labels (a segment filter needs them).
+    dates : bool
+        Apply the date range; ``until_end`` applies only its end (history before the
+        start kept).
+    segment_column : bool
+        Give each row its user's segment (else a constant).
+    columns : sequence of str
+        Event columns to select.
+    by_user_id : bool
+        Select the user id instead of the integer ``uid`` as ``user_id``.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The SELECT and its named parameters (for :func:`run_sql`).
+
+    Raises
+    ------
+    DataError
+        A segment filter without labels.
     """
     key = "e.user_id" if by_user_id else "e.uid"
     join, where, params, seg = _segment_filter(f, has_labels, key, segment_column=segment_column)
@@ -306,6 +352,20 @@ def user_days_sql(
     filtered out); ``first_day`` is the user's first active day over all dates. A user's
     days are all in or all out of a segment, so a segment filter keeps the links exact;
     a platform filter changes which days are active, so callers use the events for it.
+
+    Parameters
+    ----------
+    f : ExploreFilters
+        The filters; ``f.platforms`` must be empty.
+    has_labels : bool
+        Whether ``duck`` registered labels.
+    dates, until_end : bool
+        As in :func:`filtered_events`.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The SELECT and its named parameters.
     """
     if f.platforms:
         raise ValueError("user_days has no platform: use the events for a platform filter")
@@ -332,6 +392,20 @@ def active_periods_sql(f: ExploreFilters, has_labels: bool, grain: str) -> tuple
 
     An active (user, period) is a day whose previous active day in the range falls in an
     earlier period (or is absent): one row each, without a DISTINCT over every event.
+
+    Parameters
+    ----------
+    f : ExploreFilters
+        The filters; ``f.platforms`` must be empty.
+    has_labels : bool
+        Whether ``duck`` registered labels.
+    grain : {"week", "month"}
+        The period.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The SELECT and its named parameters.
     """
     ud, params = user_days_sql(f, has_labels)
     period = f"date_trunc('{grain}', day)"
@@ -342,20 +416,33 @@ def active_periods_sql(f: ExploreFilters, has_labels: bool, grain: str) -> tuple
     )
 
 
-def data_start_sql(from_user_days: bool) -> str:
-    """SQL for the dataset's first active day (all users, platforms and dates)."""
-    if from_user_days:
-        return "(SELECT min(day) FROM user_days)"
-    return "(SELECT CAST(min(timestamp) AS DATE) FROM events)"
+#: SQL for the dataset's first active day (all users, platforms and dates): the first
+#: day of ``user_days``, which holds every user's active days over all events.
+DATA_START_SQL = "(SELECT min(day) FROM user_days)"
 
 
 def run_sql(raw, sql: str, params: dict) -> pd.DataFrame:
-    """Execute DuckDB SQL with named parameters and return a pandas frame."""
+    """Execute DuckDB SQL with named parameters and return a pandas frame.
+
+    Parameters
+    ----------
+    raw : duckdb.DuckDBPyConnection
+        A connection from :func:`duck`.
+    sql : str
+        The query; ``$name`` placeholders.
+    params : dict
+        Values by name; those the query does not use are left out.
+
+    Returns
+    -------
+    DataFrame
+    """
     used = {k: v for k, v in params.items() if f"${k}" in sql}
     return raw.execute(sql, used).df()
 
 
 def validate_grain(grain: str) -> str:
+    """Return ``grain`` when it is "week" or "month"; raise DataError with a sentence otherwise."""
     if grain not in ("week", "month"):
         raise DataError(f"Period must be 'week' or 'month', not {grain!r}.")
     return grain
@@ -410,29 +497,3 @@ def user_columns(raw) -> list[str]:
         "WHERE table_name = 'users' ORDER BY ordinal_position"
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def period_range(date_max: dt.date, grain: Grain, periods: int = 1) -> tuple[dt.date, dt.date]:
-    """The last ``periods`` full weeks (Mon-Sun) or months up to ``date_max``, as a date range.
-
-    Used for weekly and monthly reports: the report covers the most recent complete
-    period, plus the one before it for comparison when ``periods`` is 2.
-    """
-    grain = validate_grain(grain)
-    if grain == "week":
-        end = date_max - dt.timedelta(days=(date_max.weekday() + 1) % 7)
-        if date_max.weekday() == 6:
-            end = date_max
-        start = end - dt.timedelta(days=7 * periods - 1)
-    else:
-        first_this = date_max.replace(day=1)
-        next_month = (first_this + dt.timedelta(days=32)).replace(day=1)
-        end = (
-            date_max
-            if date_max == next_month - dt.timedelta(days=1)
-            else first_this - dt.timedelta(days=1)
-        )
-        start = end.replace(day=1)
-        for _ in range(periods - 1):
-            start = (start - dt.timedelta(days=1)).replace(day=1)
-    return start, end

@@ -43,7 +43,6 @@ from core.explore.query import (
     ExploreFilters,
     Grain,
     data_bounds,
-    period_range,
     validate_grain,
 )
 from core.explore.targeting import campaign_targeting
@@ -146,7 +145,7 @@ class Report:
 
 def chart_svg(chart: alt.TopLevelMixin) -> str:
     """Render a chart to SVG text with vl-convert."""
-    import vl_convert as vlc
+    import vl_convert as vlc  # heavy: loaded only when a chart is rendered
 
     register_chart_fonts()
     return vlc.vegalite_to_svg(chart.to_dict())
@@ -154,7 +153,7 @@ def chart_svg(chart: alt.TopLevelMixin) -> str:
 
 def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
     """Render a chart to PNG bytes with vl-convert."""
-    import vl_convert as vlc
+    import vl_convert as vlc  # heavy: loaded only when a chart is rendered
 
     register_chart_fonts()
     return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
@@ -172,6 +171,32 @@ REPORT_KPIS = (
     "average_order_value",
     "roi",
 )
+
+
+def period_range(date_max: dt.date, grain: Grain, periods: int = 1) -> tuple[dt.date, dt.date]:
+    """The last ``periods`` full weeks (Mon-Sun) or months up to ``date_max``, as a date range.
+
+    Used for weekly and monthly reports: the report covers the most recent complete
+    period, plus the one before it for comparison when ``periods`` is 2.
+    """
+    grain = validate_grain(grain)
+    if grain == "week":
+        end = date_max - dt.timedelta(days=(date_max.weekday() + 1) % 7)
+        if date_max.weekday() == 6:
+            end = date_max
+        start = end - dt.timedelta(days=7 * periods - 1)
+    else:
+        first_this = date_max.replace(day=1)
+        next_month = (first_this + dt.timedelta(days=32)).replace(day=1)
+        end = (
+            date_max
+            if date_max == next_month - dt.timedelta(days=1)
+            else first_this - dt.timedelta(days=1)
+        )
+        start = end.replace(day=1)
+        for _ in range(periods - 1):
+            start = (start - dt.timedelta(days=1)).replace(day=1)
+    return start, end
 
 
 def kpi_rows(now: Mapping[str, float], previous: Mapping[str, float]) -> list[tuple[str, ...]]:
@@ -408,7 +433,7 @@ def _report_pdf(
     heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
 ) -> bytes:
     """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
-    from fpdf import FPDF
+    from fpdf import FPDF  # loaded only when a PDF is asked for (start-up speed)
     from fpdf.fonts import FontFace
 
     pdf = FPDF(orientation="P", unit="mm", format="A4")
