@@ -254,7 +254,7 @@ def test_kpi_summary_overall_every_kpi(engine):
     for name, value in expected.items():
         assert k[name] == pytest.approx(value), name
     assert np.isnan(k["roi"])
-    # Every KPI of core.personas.kpis (DOMAIN.md's table) is on the page: a summary column, a
+    # Every KPI of core.personas.kpis (the KPI catalogue) is on the page: a summary column, a
     # measure of Activity (stickiness), Retention or Goals (follower growth), or the
     # campaign targeting table (core.explore.targeting, with the target segments the user picks).
     defs = ex.kpi_definitions()
