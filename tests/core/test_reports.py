@@ -155,3 +155,19 @@ def test_campaigns_without_activity_in_the_report_period_get_one_line(engine):
     assert "<p>No exposures or buyers this week: A.</p>" in quiet.html
     assert "Targeting accuracy = " not in quiet.html
     assert "Campaign precision" not in quiet.html
+
+
+def test_a_report_renders_only_the_format_asked_for(engine, monkeypatch):
+    """Reading ``html`` never writes the PDF, and the other way round."""
+    from core.explore import report as writer
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered a format nobody asked for")
+
+    rep = ex.build_report(engine, grain="week")
+    monkeypatch.setattr(writer, "_report_pdf", refuse)
+    assert rep.html.startswith("<!doctype html>")
+    assert rep.html is rep.html  # rendered once
+    monkeypatch.undo()
+    monkeypatch.setattr(writer, "_report_html", refuse)
+    assert ex.build_report(engine, grain="week").pdf[:5] == b"%PDF-"

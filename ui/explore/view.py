@@ -1,4 +1,4 @@
-"""Explore page: one chart with its title, download-data button and optional caption."""
+"""Explore page: a chart or KPI table with its download button, and how KPI columns and values read."""
 
 from __future__ import annotations
 
