@@ -6,10 +6,10 @@ import datetime as dt
 
 import streamlit as st
 
+from core import explore
 from core.errors import DataError
-from core.explore import dashboards as ex
+from ui import explore as explore_ui
 from ui.common import state
-from ui.explore import data, sections
 from ui.personas import data as personas_data
 
 st.title("Explore")
@@ -19,7 +19,7 @@ st.caption(
 )
 
 try:
-    dataset, engine, bounds = data.open_dataset()
+    dataset, engine, bounds = explore_ui.open_dataset()
 except DataError as exc:
     st.error(state.escape_markdown(exc))
     st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
@@ -29,7 +29,7 @@ if bounds.n_events == 0 or bounds.date_min is None:
     st.info("This dataset has no events yet: load a file on the Data page.")
     st.stop()
 
-run = data.current_run()
+run = explore_ui.current_run()
 labels = run.labels if run is not None else None
 names = personas_data.run_names(run) if run is not None else {}  # as on Personas
 
@@ -56,7 +56,7 @@ else:
     segments = []
     cols[2].caption("Segments: save a segmentation on the Segment page to slice by segment.")
 
-filters = ex.ExploreFilters(
+filters = explore.ExploreFilters(
     start=start if start != bounds.date_min else None,
     end=end if end != bounds.date_max else None,
     platforms=tuple(platforms),
@@ -64,9 +64,9 @@ filters = ex.ExploreFilters(
 )
 costs = st.session_state.get("explore_costs")
 if costs is None and state.is_sample(dataset):
-    costs = data.sample_costs()
+    costs = explore_ui.sample_costs()
 
-ctx = data.Context(
+ctx = explore_ui.Context(
     dataset_id=dataset.dataset_id,
     engine=engine,
     bounds=bounds,
@@ -77,13 +77,13 @@ ctx = data.Context(
     costs=costs,
 )
 section = st.segmented_control(
-    "Section", list(sections.SECTIONS), default="Overview", key="explore_section",
+    "Section", list(explore_ui.SECTIONS), default="Overview", key="explore_section",
     label_visibility="collapsed",
 )  # fmt: skip
 section = section or "Overview"
 span = (end - start).days + 1 if isinstance(end, dt.date) else 0
 st.caption(f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({span} days)")
 try:
-    sections.SECTIONS[section](ctx)
+    explore_ui.SECTIONS[section](ctx)
 except DataError as exc:
     st.error(state.escape_markdown(exc))

@@ -41,9 +41,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from core import explore as ex  # noqa: E402
 from core.data.engine import dataset_engine  # noqa: E402
 from core.data.ingest import write_activity_tables  # noqa: E402
-from core.explore import dashboards as ex  # noqa: E402
+from core.explore.query import labels_table  # noqa: E402
 
 PLATFORMS = np.array(["wechat", "weibo", "douyin", "xiaohongshu", "kuaishou", "instagram"])
 FORMATS = np.array(["video", "text_image", "live", "article"])
@@ -200,7 +201,7 @@ def main() -> None:
         raw = conn.connection.driver_connection
         ids = raw.execute("SELECT DISTINCT user_id FROM events ORDER BY 1").df()["user_id"]
     labels = pd.Series(np.where(np.arange(len(ids)) % 3 == 0, "S1", "S2"), index=ids)
-    ex._labels_frame(labels)  # converted once per page run, like the page's run labels
+    labels_table(labels)  # converted once per page run, like the page's run labels
     changes = {
         "filter change (one platform)": (ex.ExploreFilters(platforms=bounds.platforms[:1]), None),
         "filter change (last 30 days)": (

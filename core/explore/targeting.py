@@ -1,6 +1,6 @@
 """Campaign precision KPIs: targeting accuracy and persona match rate, per campaign.
 
-DOMAIN.md's "precision" family, for campaigns whose target segment the user names:
+The "precision" KPI family, for campaigns whose target segment the user names:
 
 - targeting accuracy = users exposed to the campaign (a ``view`` event of it) who are in
   its target segment / users exposed to the campaign;
@@ -20,14 +20,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from core.errors import DataError
-from core.explore.dashboards import (
-    ExploreFilters,
-    _duck,
-    _filtered_events,
-    _is_keyed,
-    _run,
-    data_bounds,
-)
+from core.explore.query import ExploreFilters, data_bounds, duck, filtered_events, run_sql
 from core.personas import kpis
 
 #: Columns of :func:`campaign_targeting`, in order.
@@ -121,14 +114,12 @@ def campaign_targeting(
         raise DataError(
             f"Campaign '{unknown[0]}' is not in the events; pick one of {_some(known)}."
         )
-    keyed = _is_keyed(engine)
-    with _duck(engine, labels, keyed=keyed) as raw:
-        ev, params = _filtered_events(
+    with duck(engine, labels) as raw:
+        ev, params = filtered_events(
             filters,
             True,
             segment_column=True,
             columns=("user_id", "event_type", "campaign"),
-            keyed=keyed,
         )
         # user_id only groups a campaign's events per person; it never leaves the query.
         sql = f"""
@@ -160,7 +151,7 @@ def campaign_targeting(
         ORDER BY t.pos
         """
         params = {**params, "target_campaigns": campaigns, "target_segments": segments}
-        counts = _run(raw, sql, params)
+        counts = run_sql(raw, sql, params)
     counts = counts.astype({c: "int64" for c in _COUNTS})
     rated = kpis.evaluate_kpis(counts)
     return rated[list(COLUMNS)].reset_index(drop=True)

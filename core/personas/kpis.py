@@ -1,9 +1,11 @@
-"""KPI formulas of DOMAIN.md, as data, computed per segment and for all users in SQL.
+"""The KPI formulas, as data, computed per segment and for all users in SQL; one KPI formatting.
 
-Every rate uses exposures (view events) as its denominator, as the source documents do.
+Every rate uses exposures (view events) as its denominator.
 Rates of events per view (interaction, like, comment, share, click, registration,
 purchase) are counts per view, not shares: one view can draw several interactions, so
-they have unit ``per_view`` and are shown "per 100 views", never as a percentage.
+they have unit ``per_view`` and are shown "per 100 views" on persona cards.
+Every place that writes a KPI value (persona cards, Explore tables and figures, reports)
+calls :func:`format_kpi_value`, which formats by the KPI's unit in one of three styles.
 Each KPI is a :class:`KPI` row: a key, a display name, its family, the formula in words
 (shown on screen) and an SQL expression over the per-segment aggregates below. KPIs that
 need information events do not carry (campaign cost, follower counts at two dates) are
@@ -34,8 +36,10 @@ import dataclasses
 import itertools
 import re
 from collections.abc import Iterator
+from typing import Literal
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from core.common.sql import quote_identifier
@@ -314,7 +318,7 @@ def event_counts_sql(
 
     ``columns`` maps an output column name to the event type it counts; the revenue
     column (``revenue``: the sum of purchase amounts, 0 when none) is always added. One
-    definition for every KPI query (per user here, per group in core.explore.dashboards).
+    definition for every KPI query (per user here, per group in core.explore.performance).
     ``rows`` / ``amount`` are the aggregates over the source rows: the defaults count
     events; over rows already grouped by event type (``n`` events, ``amount`` summed)
     pass ``rows="sum(n)"``.
@@ -418,7 +422,7 @@ def evaluate_kpis(aggregates: pd.DataFrame, period_days: int | None = None) -> p
 
     The single implementation of the KPI formulas: each KPI's ``sql`` expression runs in
     DuckDB over the (small) aggregates frame, one row per group. Used by
-    :func:`compute_kpis` (per segment) and by ``core.explore.dashboards`` (overall, per platform,
+    :func:`compute_kpis` (per segment) and by ``core.explore.performance`` (overall, per platform,
     format, campaign, segment or period), which name their counts in this vocabulary:
     ``users`` (users of the group: ARPU's denominator), ``target_users`` (reach rate's),
     ``exposures``, ``likes``, ``comments``, ``shares``, ``saves``, ``clicks``,
@@ -545,12 +549,65 @@ def compute_kpis(
     return agg.apply(pd.to_numeric).astype("float64")
 
 
-def format_kpi_value(key: str, value: float | None) -> str:
-    """A KPI value for display: counts with separators, shares as %, events per view as
-    "per 100 views", money with 2 decimals."""
-    if value is None or (isinstance(value, float) and value != value):
+#: Columns Explore shows next to the KPIs that are not KPIs themselves, with their unit.
+COLUMN_UNITS: dict[str, str] = {
+    "active_users": "count",
+    "orders": "count",
+    "buyers": "count",
+    "followers": "count",
+    "revenue": "money",
+    "cost": "money",
+    "campaign_revenue": "money",
+}
+
+#: How a value is written: ``card`` (persona cards: short, rates per 100 views),
+#: ``table`` (Explore tables and reports: every rate as a percentage, two decimals) or
+#: ``metric`` (Explore headline figures: rates as a percentage, one decimal).
+KPIStyle = Literal["card", "table", "metric"]
+
+
+def kpi_unit(key: str, default: str | None = None) -> str | None:
+    """The unit of a KPI or Explore column (``count``, ``share``, ``per_view``, ``money``,
+    ``ratio``), or ``default`` when the key is neither."""
+    if key in KPI_BY_KEY:
+        return KPI_BY_KEY[key].unit
+    return COLUMN_UNITS.get(key, default)
+
+
+def kpi_label(key: str) -> str:
+    """The display name of a KPI; other columns read as their key in words."""
+    return KPI_BY_KEY[key].name if key in KPI_BY_KEY else key.replace("_", " ").capitalize()
+
+
+def format_kpi_value(key: str, value: float | None, style: KPIStyle = "card") -> str:
+    """A KPI value for display, by the KPI's unit.
+
+    Parameters
+    ----------
+    key : str
+        A KPI key, an Explore column of :data:`COLUMN_UNITS`, or any other name (then
+        the value is a ratio, e.g. a relative change).
+    value : float or None
+        The value; None, NaN and infinities read "n/a".
+    style : {"card", "table", "metric"}
+        ``card``: counts with separators, shares and ratios as %, events per view as
+        "per 100 views", money with 2 decimals. ``table``: counts as whole numbers,
+        money with 2 decimals, every other value as a percentage with 2 decimals.
+        ``metric``: as ``table`` with 1 decimal for percentages.
+
+    Returns
+    -------
+    str
+    """
+    if value is None or pd.isna(value) or not np.isfinite(value):
         return "n/a"
-    unit = KPI_BY_KEY[key].unit if key in KPI_BY_KEY else "ratio"
+    unit = kpi_unit(key, "ratio")
+    if style != "card":
+        if unit == "count":
+            return f"{int(value):,}"
+        if unit == "money":
+            return f"{value:,.2f}"
+        return f"{value:.2%}" if style == "table" else f"{value:.1%}"
     if unit == "count":
         return f"{value:,.0f}"
     if unit == "per_view":
@@ -559,11 +616,10 @@ def format_kpi_value(key: str, value: float | None) -> str:
         # percentage would read above 100 %.
         per_100 = value * 100
         return f"{per_100:.1f} per 100 views" if per_100 < 10 else f"{per_100:,.0f} per 100 views"
-    if unit == "share":
-        return f"{value:.1%}" if value < 0.1 else f"{value:.0%}"
     if unit == "money":
         return f"{value:,.2f}"
-    return f"{value:.2f}"
+    # shares, and ratios such as ROI ((revenue - cost) / cost): a percentage
+    return f"{value:.1%}" if abs(value) < 0.1 else f"{value:.0%}"
 
 
 #: The KPIs a persona card shows (the full table is on the page).

@@ -136,3 +136,19 @@ def test_early_warning_rule_is_said_in_plain_words():
     rule = next(c.value for c in at.caption if "flagged when" in c.value)
     assert "MAD" not in rule and "median absolute deviation" not in rule and "1.4826" not in rule
     assert "typical day-to-day spread" in rule
+
+
+def test_roi_reads_the_same_on_the_page_and_in_the_report():
+    """ROI 0.25 is 25 %: the page's figures, the report's table and the persona tables agree.
+
+    It used to read 0.25 through core.personas.kpis and 25.00% through the report.
+    """
+    from core.explore.report import kpi_rows
+    from core.personas.kpis import format_kpi_value
+    from ui.explore.view import kpi_text
+
+    [roi] = [row for row in kpi_rows({"roi": 0.25}, {"roi": 0.2}) if row[0] == "ROI"]
+    assert roi[1] == kpi_text("roi", 0.25) == "25.00%"
+    assert roi[3] == "25.00%"  # the change: (0.25 - 0.2) / 0.2
+    assert format_kpi_value("roi", 0.25) == "25%"
+    assert format_kpi_value("roi", -0.5, "metric") == "-50.0%"

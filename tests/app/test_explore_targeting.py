@@ -58,7 +58,7 @@ def test_without_a_saved_run_one_sentence_points_to_the_segment_page():
 def test_pick_targets_then_the_table_matches_core_and_the_choice_persists(sample_run):
     from core.data.engine import dataset_engine
     from core.data.ingest import sample_dataset
-    from core.explore.dashboards import ExploreFilters
+    from core.explore import ExploreFilters
     from core.explore.targeting import campaign_targeting
 
     at = _kpis_section(sample_run)
@@ -114,10 +114,10 @@ def test_platform_filter_changes_the_exposed_users(sample_run):
 
 
 def test_the_report_carries_the_picked_targets_under_persona_names(sample_run, monkeypatch):
-    from core.explore import reports
+    from core import explore
 
     built = []
-    real = reports.build_report
+    real = explore.build_report
 
     def spy(*args, **kwargs):
         built.append(kwargs)
@@ -125,7 +125,7 @@ def test_the_report_carries_the_picked_targets_under_persona_names(sample_run, m
         built[-1]["html"] = rep.html
         return rep
 
-    monkeypatch.setattr(reports, "build_report", spy)
+    monkeypatch.setattr(explore, "build_report", spy)
     at = _kpis_section(sample_run)
     keys = sorted(s.key for s in at.selectbox if s.key.startswith("explore_target_test-run_"))
     campaigns = [k.removeprefix("explore_target_test-run_") for k in keys]

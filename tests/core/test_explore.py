@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from core import explore as ex
 from core.data.ingest import write_activity_tables
 from core.errors import DataError
-from core.explore import dashboards as ex
 from core.segments.features import LifecycleWindows, build_features
 
 EVENTS = [
@@ -61,12 +61,11 @@ COSTS = pd.DataFrame(
 )
 
 
-def make_dataset(path, events=EVENTS, users=USERS, keyed: bool = False) -> sa.Engine:
+def make_dataset(path, events=EVENTS, users=USERS) -> sa.Engine:
     """Write events/users with the canonical column types and open it read-only.
 
-    ``keyed`` adds the derived tables ingest writes (integer user keys, per-user active
-    days: core.data.ingest.write_activity_tables); without them Explore reads the events alone
-    (datasets written before those tables existed). Every result must be the same.
+    The derived tables every dataset carries (integer user keys, per-user active days:
+    core.data.ingest.write_activity_tables) are written as ingest writes them.
     """
     con = duckdb.connect(str(path))
     con.execute(
@@ -80,18 +79,14 @@ def make_dataset(path, events=EVENTS, users=USERS, keyed: bool = False) -> sa.En
     con.execute("CREATE TABLE users (user_id VARCHAR, region VARCHAR, age DOUBLE)")
     if users:
         con.executemany("INSERT INTO users VALUES (?, ?, ?)", users)
-    if keyed:
-        write_activity_tables(con)
+    write_activity_tables(con)
     con.close()
     return sa.create_engine(f"duckdb:///{path}", connect_args={"read_only": True})
 
 
-LAYOUTS = ["events", "keyed"]
-
-
-@pytest.fixture(params=LAYOUTS)
-def engine(tmp_path, request):
-    eng = make_dataset(tmp_path / "ds.duckdb", keyed=request.param == "keyed")
+@pytest.fixture
+def engine(tmp_path):
+    eng = make_dataset(tmp_path / "ds.duckdb")
     yield eng
     eng.dispose()
 
@@ -589,10 +584,10 @@ def _random_labels(ev: pd.DataFrame) -> pd.Series:
     )
 
 
-def _random_dataset(tmp_path, layout: str, seed: int, **sizes):
-    """Seeded random events written in ``layout``, as a frame, and labels for them."""
+def _random_dataset(tmp_path, seed: int, **sizes):
+    """A dataset of seeded random events, the events as a frame, and labels for them."""
     events = _random_events(seed, **sizes)
-    eng = make_dataset(tmp_path / "r.duckdb", events=events, users=[], keyed=layout == "keyed")
+    eng = make_dataset(tmp_path / "r.duckdb", events=events, users=[])
     ev = _frame(events)
     return eng, ev, _random_labels(ev)
 
@@ -604,11 +599,10 @@ def _in_segments(ev: pd.DataFrame, f: ex.ExploreFilters, labels: pd.Series) -> p
     return ev[seg.isin(f.segments)]
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("seed", [1, 2])
 @pytest.mark.parametrize("grain", ["week", "month"])
-def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain, layout):
-    eng, ev, labels = _random_dataset(tmp_path, layout, seed)
+def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain):
+    eng, ev, labels = _random_dataset(tmp_path, seed)
     d0, d1 = ev["day"].min().date(), ev["day"].max().date()
     filters = [
         ex.ExploreFilters(),
@@ -636,10 +630,9 @@ def test_lifecycle_sweep_equals_brute_force(tmp_path, seed, grain, layout):
         eng.dispose()
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("seed", [3, 4])
-def test_activity_sweep_equals_brute_force(tmp_path, seed, layout):
-    eng, ev, labels = _random_dataset(tmp_path, layout, seed, n=300, users=25, days=70)
+def test_activity_sweep_equals_brute_force(tmp_path, seed):
+    eng, ev, labels = _random_dataset(tmp_path, seed, n=300, users=25, days=70)
     d0 = ev["day"].min().date()
     try:
         for f in (
@@ -709,11 +702,10 @@ def _period_start(days: pd.Series, grain: str) -> pd.Series:
     return days.dt.to_period("W" if grain == "week" else "M").dt.start_time
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("grain", ["week", "month"])
-def test_new_returning_and_retention_equal_brute_force(tmp_path, grain, layout):
-    """Per-user active days (keyed datasets) give the same cells as the events, any filter."""
-    eng, ev, labels = _random_dataset(tmp_path, layout, 5, n=500, users=40, days=100)
+def test_new_returning_and_retention_equal_brute_force(tmp_path, grain):
+    """Per-user active days give the same cells as the events themselves, any filter."""
+    eng, ev, labels = _random_dataset(tmp_path, 5, n=500, users=40, days=100)
     d0 = ev["day"].min().date()
     try:
         for f in (
@@ -750,23 +742,5 @@ def test_new_returning_and_retention_equal_brute_force(tmp_path, grain, layout):
                 lambda a, b: (b.year - a.year) * 12 + b.month - a.month)  # fmt: skip
             got_cells = {(r.cohort, r.period): r.users for r in ret.itertuples() if r.users}
             assert got_cells == {(c, offset(c, p)): n for (c, p), n in cells.items()}, f
-    finally:
-        eng.dispose()
-
-
-def test_derived_tables_are_used_only_when_complete(tmp_path):
-    """A dataset whose derived tables lack a column Explore reads falls back to the events."""
-    path = tmp_path / "partial.duckdb"
-    complete = make_dataset(path, keyed=True)
-    assert ex._is_keyed(complete)
-    complete.dispose()
-    con = duckdb.connect(str(path))
-    con.execute("ALTER TABLE user_days DROP COLUMN first_day")
-    con.close()
-    eng = sa.create_engine(f"duckdb:///{path}", connect_args={"read_only": True})
-    try:
-        assert not ex._is_keyed(eng)
-        nvr = ex.new_vs_returning(eng)
-        assert nvr["active_users"].tolist() == [2, 3, 3]  # W1: u1 u2; W2: u1 u2 u3; W3: u3-u5
     finally:
         eng.dispose()

@@ -7,8 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from core.explore import dashboards as ex
-from core.explore import reports as rp
+from core import explore as ex
+from core.explore import charts as rp
+from core.explore.report import chart_svg
 from tests.core.test_explore import COSTS, LABELS, make_dataset
 
 
@@ -71,14 +72,14 @@ def test_empty_selection_charts_say_so():
 
 
 def test_chinese_labels_render_in_svg(engine):
-    svg = rp.chart_svg(rp.attribute_chart(ex.by_attribute(engine, "region"), "region"))
+    svg = chart_svg(rp.attribute_chart(ex.by_attribute(engine, "region"), "region"))
     assert "<svg" in svg
     # vl-convert writes text as glyph paths or <text>; either way the chart must not drop it
     assert "广州" in svg or "<path" in svg
 
 
 def test_weekly_report_html_and_pdf(engine):
-    rep = rp.build_report(
+    rep = ex.build_report(
         engine,
         grain="week",
         labels=LABELS,
@@ -120,7 +121,7 @@ def test_report_names_segments_by_their_persona_names(engine):
 
     names = {"S1": "Night <owls>", "S2": "早鸟"}
     filters = ex.ExploreFilters(segments=("S1",))
-    rep = rp.build_report(
+    rep = ex.build_report(
         engine, filters=filters, labels=LABELS, targets={"A": "S1", "B": "S2"}, names=names
     )
     assert "Segments: Night &lt;owls&gt;." in rep.html
@@ -136,13 +137,13 @@ def test_report_names_segments_by_their_persona_names(engine):
             )
             in rep.html
         )
-    unnamed = rp.build_report(engine, labels=LABELS, targets={"A": "S1"})
+    unnamed = ex.build_report(engine, labels=LABELS, targets={"A": "S1"})
     assert "<td>A</td><td>S1</td>" in unnamed.html
 
 
 def test_campaigns_without_activity_in_the_report_period_get_one_line(engine):
     # week Jan 15-21: B has a buyer (u3, Jan 16); A has no exposure and no buyer
-    rep = rp.build_report(
+    rep = ex.build_report(
         engine, labels=LABELS, targets={"A": "S1", "B": "S2"}, as_of=dt.date(2024, 1, 22)
     )
     assert "2024-01-15 to 2024-01-21" in rep.title
@@ -150,7 +151,23 @@ def test_campaigns_without_activity_in_the_report_period_get_one_line(engine):
     assert "<td>A</td>" not in rep.html
     assert "<p>No exposures or buyers this week: A.</p>" in rep.html
     # nothing ran: the section says so, without an empty table or chart
-    quiet = rp.build_report(engine, labels=LABELS, targets={"A": "S1"}, as_of=dt.date(2024, 1, 22))
+    quiet = ex.build_report(engine, labels=LABELS, targets={"A": "S1"}, as_of=dt.date(2024, 1, 22))
     assert "<p>No exposures or buyers this week: A.</p>" in quiet.html
     assert "Targeting accuracy = " not in quiet.html
     assert "Campaign precision" not in quiet.html
+
+
+def test_a_report_renders_only_the_format_asked_for(engine, monkeypatch):
+    """Reading ``html`` never writes the PDF, and the other way round."""
+    from core.explore import report as writer
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("rendered a format nobody asked for")
+
+    rep = ex.build_report(engine, grain="week")
+    monkeypatch.setattr(writer, "_report_pdf", refuse)
+    assert rep.html.startswith("<!doctype html>")
+    assert rep.html is rep.html  # rendered once
+    monkeypatch.undo()
+    monkeypatch.setattr(writer, "_report_html", refuse)
+    assert ex.build_report(engine, grain="week").pdf[:5] == b"%PDF-"

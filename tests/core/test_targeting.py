@@ -15,8 +15,8 @@ import pytest
 from core.data.engine import dataset_engine
 from core.data.ingest import ingest
 from core.errors import DataError
-from core.explore.dashboards import ExploreFilters
-from core.explore.targeting import COLUMNS, campaign_targeting
+from core.explore import ExploreFilters, campaign_targeting
+from core.explore.targeting import COLUMNS
 from core.personas import kpis
 
 EVENTS = [

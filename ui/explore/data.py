@@ -1,7 +1,9 @@
-"""Explore page: cached calls into core.explore.dashboards / core.explore.reports (keyed by their inputs only).
+"""Explore page: cached calls into ``core.explore``, one wrapper per core function.
 
-The engine and labels are passed with a leading underscore (not hashed); the dataset id
-and run id stand in for them in the cache key.
+Each wrapper takes the context's ``key`` (dataset id, run id, filters: what the cache is
+keyed by) and the :class:`Context` itself as ``_ctx`` (not hashed: it carries the engine
+and the labels, which the dataset id and run id stand for), plus the function's own
+parameters, and calls the one ``core.explore`` function it is named after.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core import explore
 from core.errors import DataError
-from core.explore import dashboards as ex
-from core.explore import reports
-from core.explore.targeting import campaign_targeting
+from core.segments.features import LifecycleWindows
 from ui.common import state
 
 SAMPLE_COSTS = Path(__file__).resolve().parents[2] / "sample_data" / "campaign_costs.csv"
+SPINNER = "Crunching the events..."
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,66 +29,120 @@ class Context:
 
     dataset_id: str
     engine: object
-    bounds: ex.DataBounds
-    filters: ex.ExploreFilters
+    bounds: explore.DataBounds
+    filters: explore.ExploreFilters
     run_id: str | None
     labels: pd.Series | None
     names: dict
     costs: pd.DataFrame | None
 
+    @property
+    def key(self) -> tuple:
+        """What a cached result depends on besides the call's own parameters."""
+        return (self.dataset_id, self.run_id, self.filters)
+
     def name(self, segment: str) -> str:
         """A segment's name as on the Personas page (the label when it has none)."""
         return self.names.get(segment, segment)
 
-    def call(self, name: str, **kwargs):
-        """Run ``core.explore.dashboards.<name>`` with the page filters, cached."""
-        return _call(name, self.dataset_id, self.run_id, self.filters,
-                     tuple(sorted(kwargs.items())), _engine=self.engine, _labels=self.labels)  # fmt: skip
 
-    def kpis(self, by: str | None = None) -> pd.DataFrame:
-        """KPI summary (with ROI when a cost table is loaded), cached."""
-        return _kpis(self.dataset_id, self.run_id, self.filters, by, self.costs,
-                     _engine=self.engine, _labels=self.labels)  # fmt: skip
-
-    def targeting(self, targets: dict[str, str]) -> pd.DataFrame:
-        """Targeting accuracy and persona match rate per campaign (core.explore.targeting), cached."""
-        return _targeting(self.dataset_id, self.run_id, self.filters, tuple(targets.items()),
-                          _engine=self.engine, _labels=self.labels)  # fmt: skip
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def activity(key: tuple, _ctx: Context) -> pd.DataFrame:
+    """DAU / WAU / MAU and stickiness per day (``core.explore.activity``)."""
+    return explore.activity(_ctx.engine, _ctx.filters, _ctx.labels)
 
 
-@st.cache_data(max_entries=128, show_spinner="Crunching the events...")
-def _call(name, dataset_id, run_id, filters, kwargs, _engine, _labels):
-    return getattr(ex, name)(_engine, filters=filters, labels=_labels, **dict(kwargs))
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def active_hours(key: tuple, _ctx: Context) -> pd.DataFrame:
+    """Events and interactions per weekday x hour (``core.explore.active_hours``)."""
+    return explore.active_hours(_ctx.engine, _ctx.filters, _ctx.labels)
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def new_vs_returning(key: tuple, _ctx: Context, grain: explore.Grain) -> pd.DataFrame:
+    """New and returning users per period (``core.explore.new_vs_returning``)."""
+    return explore.new_vs_returning(_ctx.engine, _ctx.filters, _ctx.labels, grain)
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def lifecycle_mix(
+    key: tuple, _ctx: Context, grain: explore.Grain, windows: LifecycleWindows
+) -> pd.DataFrame:
+    """Users per lifecycle stage per period (``core.explore.lifecycle_mix``)."""
+    return explore.lifecycle_mix(_ctx.engine, _ctx.filters, _ctx.labels, grain, windows)
 
 
 @st.cache_data(max_entries=64, show_spinner="Computing KPIs...")
-def _kpis(dataset_id, run_id, filters, by, costs, _engine, _labels):
-    return ex.kpi_summary(_engine, filters, _labels, by=by, costs=costs)
+def kpi_summary(
+    key: tuple, _ctx: Context, by: explore.Dimension | None, costs: pd.DataFrame | None
+) -> pd.DataFrame:
+    """Every KPI overall or by a dimension, with ROI when costs are given."""
+    return explore.kpi_summary(_ctx.engine, _ctx.filters, _ctx.labels, by=by, costs=costs)
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def kpi_trends(key: tuple, _ctx: Context, grain: explore.Grain) -> pd.DataFrame:
+    """KPIs per period with the change against the previous one (``core.explore.kpi_trends``)."""
+    return explore.kpi_trends(_ctx.engine, _ctx.filters, _ctx.labels, grain)
 
 
 @st.cache_data(max_entries=32, show_spinner="Measuring campaign targeting...")
-def _targeting(dataset_id, run_id, filters, targets, _engine, _labels):
-    return campaign_targeting(_engine, filters, _labels, dict(targets))
+def campaign_targeting(key: tuple, _ctx: Context, targets: tuple) -> pd.DataFrame:
+    """Targeting accuracy and persona match rate per campaign; ``targets`` as (campaign, segment) pairs."""
+    return explore.campaign_targeting(_ctx.engine, _ctx.filters, _ctx.labels, dict(targets))
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def engagement_ladder(key: tuple, _ctx: Context) -> pd.DataFrame:
+    """Users reaching each engagement step, per segment (``core.explore.engagement_ladder``)."""
+    return explore.engagement_ladder(_ctx.engine, _ctx.filters, _ctx.labels)
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def retention_matrix(key: tuple, _ctx: Context, grain: explore.Grain) -> pd.DataFrame:
+    """Cohort retention (``core.explore.retention_matrix``)."""
+    return explore.retention_matrix(_ctx.engine, _ctx.filters, _ctx.labels, grain)
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def by_attribute(key: tuple, _ctx: Context, attribute: str) -> pd.DataFrame:
+    """Users and KPIs per value of a user attribute (``core.explore.by_attribute``)."""
+    return explore.by_attribute(_ctx.engine, attribute, _ctx.filters, _ctx.labels)
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def goal_progress(
+    key: tuple, _ctx: Context, goals: tuple[explore.Goal, ...], grain: explore.Grain
+) -> pd.DataFrame:
+    """Progress toward each goal (``core.explore.goal_progress``)."""
+    return explore.goal_progress(_ctx.engine, goals, _ctx.filters, _ctx.labels, grain)
+
+
+@st.cache_data(max_entries=32, show_spinner=SPINNER)
+def daily_signals(key: tuple, _ctx: Context) -> pd.DataFrame:
+    """Daily comments, shares and negative comment share (``core.explore.daily_signals``)."""
+    return explore.daily_signals(_ctx.engine, _ctx.filters, _ctx.labels)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _bounds(dataset_id, _engine) -> ex.DataBounds:
-    return ex.data_bounds(_engine)
+def _bounds(dataset_id, _engine) -> explore.DataBounds:
+    return explore.data_bounds(_engine)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def sample_costs() -> pd.DataFrame | None:
     """The bundled sample's campaign costs (None when the file is missing)."""
-    return ex.read_campaign_costs(SAMPLE_COSTS) if SAMPLE_COSTS.is_file() else None
+    return explore.read_campaign_costs(SAMPLE_COSTS) if SAMPLE_COSTS.is_file() else None
 
 
-@st.cache_data(max_entries=8, show_spinner="Writing the report (charts, HTML and PDF)...")
+@st.cache_data(max_entries=8, show_spinner="Writing the report...")
 def report(dataset_id, run_id, grain, filters, costs, goals, targets, names, _engine, _labels):
     """Build the weekly / monthly report, cached by its inputs.
 
-    ``targets`` and ``names`` are tuples of (key, value) pairs so they hash.
+    ``targets`` and ``names`` are tuples of (key, value) pairs so they hash. The HTML
+    and PDF are rendered when first read (``core.explore.Report``).
     """
-    return reports.build_report(
+    return explore.build_report(
         _engine, grain=grain, filters=filters, labels=_labels, costs=costs, goals=goals,
         targets=dict(targets) or None, names=dict(names),
     )  # fmt: skip

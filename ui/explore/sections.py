@@ -5,21 +5,21 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import explore
 from core.common.markdown import escape_markdown
 from core.errors import DataError
-from core.explore import dashboards as ex
-from core.explore import reports as rp
+from core.explore import charts
+from core.personas.kpis import format_kpi_value, kpi_label
 from core.segments.features import LifecycleWindows
 from ui.explore import data, view
-from ui.explore.view import money, pct
 
 HEADLINE = (
-    ("exposures", "Exposures", lambda v: f"{int(v):,}"),
-    ("reach", "Reach (people)", lambda v: f"{int(v):,}"),
-    ("interaction_rate", "Interaction rate", pct),
-    ("ctr", "CTR", pct),
-    ("conversion_rate", "Conversion rate", pct),
-    ("arpu", "ARPU", money),
+    ("exposures", "Exposures"),
+    ("reach", "Reach (people)"),
+    ("interaction_rate", "Interaction rate"),
+    ("ctr", "CTR"),
+    ("conversion_rate", "Conversion rate"),
+    ("arpu", "ARPU"),
 )
 GRAIN_LABELS = {"week": "Week", "month": "Month"}
 
@@ -32,23 +32,23 @@ def _grain(key: str) -> str:
 
 def overview(ctx: data.Context) -> None:
     """Headline KPIs, DAU/WAU/MAU, stickiness, active-hours heatmap, best windows."""
-    k = ctx.kpis().iloc[0]
+    k = data.kpi_summary(ctx.key, ctx, None, ctx.costs).iloc[0]
     cols = st.columns(len(HEADLINE))
-    for col, (key, label, fmt) in zip(cols, HEADLINE, strict=True):
-        col.metric(label, fmt(k[key]))
-    act = ctx.call("activity")
+    for col, (key, label) in zip(cols, HEADLINE, strict=True):
+        col.metric(label, format_kpi_value(key, k[key], "metric"))
+    act = data.activity(ctx.key, ctx)
     if act.empty:
         st.info("No events match these filters: widen the dates or clear the platform filter.")
         return
-    partial = None if act["mau_full"].all() else rp.PARTIAL_WINDOW_NOTE
-    view.chart(rp.activity_chart(act), act, "activity", partial)
+    partial = None if act["mau_full"].all() else charts.PARTIAL_WINDOW_NOTE
+    view.chart(charts.activity_chart(act), act, "activity", partial)
     view.chart(
-        rp.stickiness_chart(act), act[["date", "stickiness", "mau_full"]], "stickiness",
-        rp.stickiness_summary(act),
+        charts.stickiness_chart(act), act[["date", "stickiness", "mau_full"]], "stickiness",
+        charts.stickiness_summary(act),
     )  # fmt: skip
-    heat = ctx.call("active_hours")
-    best = ex.best_posting_windows(heat)
-    view.chart(rp.heatmap_chart(heat, best), heat, "active_hours")
+    heat = data.active_hours(ctx.key, ctx)
+    best = explore.best_posting_windows(heat)
+    view.chart(charts.heatmap_chart(heat, best), heat, "active_hours")
     if not best.empty:
         st.success("Best posting windows (most likes, comments, shares and saves): "
                    + ", ".join(f"**{b}**" for b in best["label"]))  # fmt: skip
@@ -57,8 +57,8 @@ def overview(ctx: data.Context) -> None:
 def lifecycle(ctx: data.Context) -> None:
     """New vs returning users and the lifecycle stage mix, windows configurable."""
     grain = _grain("explore_life_grain")
-    nvr = ctx.call("new_vs_returning", grain=grain)
-    view.chart(rp.new_returning_chart(nvr, grain), nvr, "new_vs_returning",
+    nvr = data.new_vs_returning(ctx.key, ctx, grain)
+    view.chart(charts.new_returning_chart(nvr, grain), nvr, "new_vs_returning",
                "New = first event ever in that period; everyone else active is returning. "
                f"In the data's first {grain} everyone is new: there is nothing before it.")  # fmt: skip
     with st.expander("Lifecycle windows (days)"):
@@ -73,15 +73,15 @@ def lifecycle(ctx: data.Context) -> None:
         except DataError as exc:
             st.error(escape_markdown(exc))
             return
-        st.dataframe(ex.stage_rules(windows), hide_index=True, width="stretch")
-    mix = ctx.call("lifecycle_mix", grain=grain, windows=windows)
-    notes = [rp.partial_history_note(mix, windows, grain)]
+        st.dataframe(explore.stage_rules(windows), hide_index=True, width="stretch")
+    mix = data.lifecycle_mix(ctx.key, ctx, grain, windows)
+    notes = [charts.partial_history_note(mix, windows, grain)]
     span = (ctx.bounds.date_max - ctx.bounds.date_min).days
     if span < windows.churned_days:
         notes.append(f"Churned needs {windows.churned_days} days without events; this data "
                      f"covers {span + 1} days, so nobody can be churned yet.")  # fmt: skip
     view.chart(
-        rp.lifecycle_chart(mix, grain), mix, "lifecycle_mix", " ".join(n for n in notes if n)
+        charts.lifecycle_chart(mix, grain), mix, "lifecycle_mix", " ".join(n for n in notes if n)
     )
 
 
@@ -92,42 +92,42 @@ def kpis(ctx: data.Context) -> None:
     )
     c = st.columns(2)
     by = c[0].selectbox(
-        "Break down by", dims, format_func=rp.DIMENSION_LABELS.get, key="explore_by"
+        "Break down by", dims, format_func=charts.DIMENSION_LABELS.get, key="explore_by"
     )
     options = ["interaction_rate", "like_rate", "comment_rate", "share_rate", "ctr",
                "conversion_rate", "purchase_rate", "registration_rate", "reach", "exposures",
                "revenue", "arpu", "average_order_value", "repurchase_rate", "reach_rate", "roi"]  # fmt: skip
-    kpi = c[1].selectbox("KPI", options, format_func=rp._kpi_label, key="explore_kpi")
-    summary = ctx.kpis(by)
+    kpi = c[1].selectbox("KPI", options, format_func=kpi_label, key="explore_kpi")
+    summary = data.kpi_summary(ctx.key, ctx, by, ctx.costs)
     if by == "segment":
         summary = summary.assign(group=summary["group"].map(ctx.name))
     if kpi == "roi" and ctx.costs is None:
         st.info("ROI needs campaign costs: upload a cost table below (campaign, platform, "
                 "period_start, period_end, cost).")  # fmt: skip
-    view.chart(rp.kpi_bar_chart(summary, kpi, by), summary, f"kpis_by_{by}")
+    view.chart(charts.kpi_bar_chart(summary, kpi, by), summary, f"kpis_by_{by}")
     with st.expander("All KPIs in a table, and their formulas"):
-        view.table(summary, f"kpi_table_{by}", {"group": rp.DIMENSION_LABELS[by].capitalize()})
+        view.table(summary, f"kpi_table_{by}", {"group": charts.DIMENSION_LABELS[by].capitalize()})
         st.dataframe(
-            ex.kpi_definitions(), hide_index=True, width="stretch",
+            explore.kpi_definitions(), hide_index=True, width="stretch",
             column_order=("name", "family", "formula", "where"),
             column_config={"name": "KPI", "family": "Family", "formula": "Formula",
                            "where": "Shown in"},
         )  # fmt: skip
     grain = _grain("explore_trend_grain")
-    trends = ctx.call("kpi_trends", grain=grain)
+    trends = data.kpi_trends(ctx.key, ctx, grain)
     if kpi in trends:
-        view.chart(rp.trend_chart(trends, kpi, grain), trends, f"trend_{grain}")
+        view.chart(charts.trend_chart(trends, kpi, grain), trends, f"trend_{grain}")
     if len(trends) >= 2 and kpi in trends:
         last = trends.iloc[-1]
         word = "week-over-week" if grain == "week" else "month-over-month"
-        st.metric(f"{rp._kpi_label(kpi)}, latest {grain}", rp._fmt(kpi, last[kpi]),
+        st.metric(f"{kpi_label(kpi)}, latest {grain}", view.kpi_text(kpi, last[kpi]),
                   delta=None if pd.isna(last[f"{kpi}_change"]) else f"{last[f'{kpi}_change']:+.1%} {word}")  # fmt: skip
     targeting(ctx)
     up = st.file_uploader("Campaign costs (CSV: campaign, platform, period_start, period_end, cost)",
                           type=["csv"], key="explore_costs_upload")  # fmt: skip
     if up is not None:
         try:
-            new = ex.read_campaign_costs(up.getvalue())
+            new = explore.read_campaign_costs(up.getvalue())
         except DataError as exc:
             st.error(escape_markdown(exc))
             return
@@ -195,12 +195,12 @@ def targeting(ctx: data.Context) -> None:
                    "reached it.")  # fmt: skip
         return
     try:
-        table = ctx.targeting(targets)
+        table = data.campaign_targeting(ctx.key, ctx, tuple(targets.items()))
     except DataError as exc:
         st.error(escape_markdown(exc))
         return
     shown = table.assign(target_segment=table["target_segment"].map(ctx.name))
-    view.chart(rp.targeting_chart(shown), shown, "targeting", rp.targeting_caption())
+    view.chart(charts.targeting_chart(shown), shown, "targeting", charts.targeting_caption())
     labels = {"converters": "Buyers", "converters_in_target": "Buyers in target"}
     st.dataframe(shown, hide_index=True, width="stretch",
                  column_config=view.kpi_columns(shown, labels))  # fmt: skip
@@ -208,13 +208,13 @@ def targeting(ctx: data.Context) -> None:
 
 def funnel_retention(ctx: data.Context) -> None:
     """Engagement ladder per segment and the cohort retention heatmap."""
-    ladder = ctx.call("engagement_ladder")
+    ladder = data.engagement_ladder(ctx.key, ctx)
     ladder = ladder.assign(segment=ladder["segment"].map(ctx.name))
-    view.chart(rp.ladder_chart(ladder), ladder, "engagement_ladder",
+    view.chart(charts.ladder_chart(ladder), ladder, "engagement_ladder",
                "Each step counts people who also did every earlier step.")  # fmt: skip
     grain = _grain("explore_ret_grain")
-    ret = ctx.call("retention_matrix", grain=grain)
-    view.chart(rp.retention_chart(ret, grain), ret, f"retention_{grain}",
+    ret = data.retention_matrix(ctx.key, ctx, grain)
+    view.chart(charts.retention_chart(ret, grain), ret, f"retention_{grain}",
                f"Period 0 is the {grain} of a user's first event in the selected range.")  # fmt: skip
 
 
@@ -226,8 +226,8 @@ def geography(ctx: data.Context) -> None:
         return
     default = attrs.index("region") if "region" in attrs else 0
     attr = st.selectbox("User attribute", attrs, index=default, key="explore_attr")
-    geo = ctx.call("by_attribute", attribute=attr)
-    view.chart(rp.attribute_chart(geo, attr), geo, f"by_{attr}", ex.HIGH_POTENTIAL_RULE)
+    geo = data.by_attribute(ctx.key, ctx, attr)
+    view.chart(charts.attribute_chart(geo, attr), geo, f"by_{attr}", explore.HIGH_POTENTIAL_RULE)
     hot = geo.loc[geo["high_potential"], "value"].tolist()
     if hot:
         st.success(
@@ -252,18 +252,18 @@ def goals(ctx: data.Context) -> None:
     grain = c[3].radio("Compare", list(GRAIN_LABELS), format_func=lambda g: f"first vs last {g}",
                        key="explore_goal_grain")  # fmt: skip
     chosen = tuple(
-        ex.Goal(k, v / 100, start_value=(base or None) if k == "followers" else None)
+        explore.Goal(k, v / 100, start_value=(base or None) if k == "followers" else None)
         for k, v in (("followers", f), ("interaction_rate", i))
         if v
     )
     if chosen:
-        prog = ctx.call("goal_progress", goals=chosen, grain=grain)
-        view.chart(rp.goals_chart(prog), prog, "goals",
+        prog = data.goal_progress(ctx.key, ctx, chosen, grain)
+        view.chart(charts.goals_chart(prog), prog, "goals",
                    "New followers = people whose first follow in your data falls in the "
                    "compared periods.")  # fmt: skip
         for r in prog.itertuples():
             if pd.notna(r.change):
-                st.write(f"**{rp._kpi_label(r.kpi)}**: "
+                st.write(f"**{kpi_label(r.kpi)}**: "
                          f"{r.change:+.1%} of a {r.target_change:+.0%} target "
                          f"({'met' if r.met else f'{r.progress:.0%} of the way'}).")  # fmt: skip
             elif r.kpi == "followers" and pd.notna(r.gained):
@@ -290,9 +290,10 @@ def goals(ctx: data.Context) -> None:
             return
         st.caption(rep.title)
         c = st.columns(2)
-        c[0].download_button("Download HTML", rep.html.encode("utf-8"), "report.html",
+        # each format is rendered when its button is clicked, not both up front
+        c[0].download_button("Download HTML", lambda: rep.html.encode("utf-8"), "report.html",
                              "text/html", key="explore_dl_report_html")  # fmt: skip
-        c[1].download_button("Download PDF", rep.pdf, "report.pdf", "application/pdf",
+        c[1].download_button("Download PDF", lambda: rep.pdf, "report.pdf", "application/pdf",
                              key="explore_dl_report_pdf")  # fmt: skip
 
 
@@ -301,16 +302,16 @@ def early_warning(ctx: data.Context) -> None:
     c = st.columns(2)
     window = c[0].slider("Baseline window (days)", 7, 60, 14, key="explore_warn_window")
     k = c[1].slider("Sensitivity k (lower = more alerts)", 1.0, 6.0, 3.0, 0.5, key="explore_warn_k")
-    params = ex.WarningParams(window=window, k=k, min_periods=min(7, window))
-    signals = ctx.call("daily_signals")
-    warnings = ex.early_warnings(signals, params)
+    params = explore.WarningParams(window=window, k=k, min_periods=min(7, window))
+    signals = data.daily_signals(ctx.key, ctx)
+    warnings = explore.early_warnings(signals, params)
     spikes = warnings[warnings["spike"]]
     if spikes.empty:
         st.success("No spikes in comments, shares or negative comments in the selected range.")
     else:
         st.warning(f"{len(spikes)} day(s) flagged: see the red points below.")
     for signal in ("comments", "shares", "negative_comment_share"):
-        view.chart(rp.warning_chart(warnings, signal), warnings[warnings["signal"] == signal],
+        view.chart(charts.warning_chart(warnings, signal), warnings[warnings["signal"] == signal],
                    f"warning_{signal}")  # fmt: skip
     st.caption(params.describe() + " Negative comments: a comment containing a negative word "
                "of the app's sentiment lexicon (Chinese and English).")  # fmt: skip

@@ -1,27 +1,27 @@
-"""Explore charts (Altair) and the weekly / monthly report as HTML and PDF.
+"""Explore charts (Altair), shared by the Explore page and the exported report.
 
-The chart builders are shared by the Explore page and the exported report so both show
-the same thing. Every chart has a title saying what it shows, axis titles with units,
-and a CJK-capable font so Chinese category names render (in the browser and in the
-PNG / SVG made by vl-convert). The PDF is written with fpdf2 and embeds the charts as
-PNG; it uses Noto Sans CJK when the font is installed (Debian ``fonts-noto-cjk``).
+Both show the same thing: every chart has a title saying what it shows, axis titles
+with units, and a CJK-capable font so Chinese category names render (in the browser and
+in the PNG / SVG made by vl-convert, :mod:`core.explore.report`).
+
+This module is over 500 lines on purpose: it is one chart builder per dashboard
+(activity, stickiness, heatmap, new vs returning, lifecycle, KPI bars and trends,
+ladder, retention, attributes, goals, warnings, targeting), each short, and they share
+one look (fonts, colours, period axes, partial-window bands); splitting them would
+scatter that look over several files.
 """
 
 from __future__ import annotations
-
-import dataclasses
-import datetime as dt
-import functools
-import html
-from collections.abc import Mapping
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.common.pdf import pdf_font, pdf_text, register_chart_fonts
-from core.explore import dashboards as ex
-from core.personas.kpis import CAMPAIGN_KPIS
+from core.explore.activity import WEEKDAY_NAMES
+from core.explore.funnel import LADDER_STEPS
+from core.explore.lifecycle import STAGES
+from core.personas.kpis import CAMPAIGN_KPIS, KPI_BY_KEY, kpi_label
+from core.segments.features import LifecycleWindows
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 STAGE_COLOURS = ["#9ecae1", "#3182bd", "#31a354", "#006d2c", "#fd8d3c", "#d62728"]
@@ -154,7 +154,7 @@ def heatmap_chart(heat: pd.DataFrame, best: pd.DataFrame | None = None) -> alt.C
         return _empty(title)
     base = alt.Chart(heat).encode(
         x=alt.X("hour:O", title="Hour of day (0-23, local time of the data)"),
-        y=alt.Y("weekday_name:O", title="Weekday", sort=list(ex.WEEKDAY_NAMES)),
+        y=alt.Y("weekday_name:O", title="Weekday", sort=list(WEEKDAY_NAMES)),
     )
     rect = base.mark_rect().encode(
         color=alt.Color("events:Q", title="Events (count)", scale=alt.Scale(scheme="blues")),
@@ -172,7 +172,7 @@ def heatmap_chart(heat: pd.DataFrame, best: pd.DataFrame | None = None) -> alt.C
             .mark_text(text="★", color="#d62728", fontSize=14)
             .encode(
                 x=alt.X("hour:O"),
-                y=alt.Y("weekday_name:O", sort=list(ex.WEEKDAY_NAMES)),
+                y=alt.Y("weekday_name:O", sort=list(WEEKDAY_NAMES)),
                 tooltip=[alt.Tooltip("label:N", title="Best window")],
             )
         )
@@ -248,7 +248,7 @@ def new_returning_chart(nvr: pd.DataFrame, grain: str = "week") -> alt.Chart:
     return _configure(chart)
 
 
-def partial_history_note(mix: pd.DataFrame, windows: ex.LifecycleWindows, grain: str) -> str:
+def partial_history_note(mix: pd.DataFrame, windows: LifecycleWindows, grain: str) -> str:
     """Why the starred periods of the lifecycle chart read as they do ("" when none are)."""
     if mix.empty or "history_full" not in mix or mix["history_full"].all():
         return ""
@@ -279,8 +279,8 @@ def lifecycle_chart(mix: pd.DataFrame, grain: str = "week") -> alt.Chart:
             color=alt.Color(
                 "stage:N",
                 title="Stage",
-                sort=list(ex.STAGES),
-                scale=alt.Scale(domain=list(ex.STAGES), range=STAGE_COLOURS),
+                sort=list(STAGES),
+                scale=alt.Scale(domain=list(STAGES), range=STAGE_COLOURS),
             ),
             order=alt.Order("stage_order:Q"),
             tooltip=[
@@ -290,7 +290,7 @@ def lifecycle_chart(mix: pd.DataFrame, grain: str = "week") -> alt.Chart:
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
-        .transform_calculate(stage_order=f"indexof({list(ex.STAGES)!r}, datum.stage)")
+        .transform_calculate(stage_order=f"indexof({list(STAGES)!r}, datum.stage)")
         .properties(title=title, height=260)
     )
     return _configure(chart)
@@ -307,23 +307,13 @@ KPI_FORMATS = {
 
 def kpi_axis(kpi: str) -> tuple[str, str]:
     """Axis title (with unit) and d3 number format for a KPI column."""
-    label = _kpi_label(kpi)
+    label = kpi_label(kpi)
     if kpi in KPI_FORMATS:
         unit, fmt = KPI_FORMATS[kpi]
         return f"{label} ({unit})", fmt
     if kpi == "roi":
         return f"{label} (return per unit of cost, %)", "%"
     return f"{label} (%)", "%"
-
-
-@functools.cache
-def _labels() -> dict[str, str]:
-    defs = ex.kpi_definitions()
-    return dict(zip(defs["key"], defs["name"], strict=True))
-
-
-def _kpi_label(kpi: str) -> str:
-    return _labels().get(kpi, kpi.replace("_", " ").capitalize())
 
 
 DIMENSION_LABELS = {
@@ -337,7 +327,7 @@ DIMENSION_LABELS = {
 def kpi_bar_chart(summary: pd.DataFrame, kpi: str, by: str) -> alt.Chart:
     """One KPI per group (platform, content format, campaign or segment) as bars."""
     axis_title, fmt = kpi_axis(kpi)
-    title = f"{_kpi_label(kpi)} by {DIMENSION_LABELS.get(by, by)}"
+    title = f"{kpi_label(kpi)} by {DIMENSION_LABELS.get(by, by)}"
     data = summary[["group", kpi]].dropna()
     if data.empty:
         return _empty(title)
@@ -349,7 +339,7 @@ def kpi_bar_chart(summary: pd.DataFrame, kpi: str, by: str) -> alt.Chart:
             x=alt.X(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=fmt)),
             tooltip=[
                 alt.Tooltip("group:N", title=DIMENSION_LABELS.get(by, by).capitalize()),
-                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".1%")),
+                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=fmt.replace("%", ".1%")),
             ],
         )
         .properties(title=title, height=max(120, 28 * len(data)))
@@ -361,7 +351,7 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
     """One KPI per period with its change against the previous period in the tooltip."""
     axis_title, fmt = kpi_axis(kpi)
     change = "week-over-week" if grain == "week" else "month-over-month"
-    title = f"{_kpi_label(kpi)} per {grain} ({change} change in the tooltip)"
+    title = f"{kpi_label(kpi)} per {grain} ({change} change in the tooltip)"
     if trends.empty:
         return _empty(title)
     data = trends[["period", kpi, f"{kpi}_change"]].rename(columns={f"{kpi}_change": "change"})
@@ -373,7 +363,7 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
             y=alt.Y(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=fmt)),
             tooltip=[
                 alt.Tooltip("period:T", title=grain.title()),
-                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".2%")),
+                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=fmt.replace("%", ".2%")),
                 alt.Tooltip("change:Q", title=f"Change ({change})", format="+.1%"),
             ],
         )
@@ -406,7 +396,7 @@ def ladder_chart(ladder: pd.DataFrame) -> alt.Chart:
             .mark_bar()
             .encode(
                 # short: a vertical title longer than the five bars pushes the chart title out
-                y=alt.Y("step:N", title="Step", sort=list(ex.LADDER_STEPS)),
+                y=alt.Y("step:N", title="Step", sort=list(LADDER_STEPS)),
                 x=alt.X("share_of_first:Q", title=share_title, axis=alt.Axis(format="%")),
                 tooltip=tooltip,
             )
@@ -418,7 +408,7 @@ def ladder_chart(ladder: pd.DataFrame) -> alt.Chart:
         x=alt.X(
             "step:N",
             title=step_title,
-            sort=list(ex.LADDER_STEPS),
+            sort=list(LADDER_STEPS),
             axis=alt.Axis(labelAngle=0, orient="top"),
         ),
         # the title sits above the labels, level: beside long persona names it overlapped them
@@ -513,7 +503,7 @@ def attribute_chart(geo: pd.DataFrame, attribute: str, kpi: str = "conversion_ra
                 alt.Tooltip("value:N", title=attribute),
                 alt.Tooltip("users:Q", title="Active users", format=","),
                 alt.Tooltip("reach:Q", title="Reach", format=","),
-                alt.Tooltip(f"{kpi}:Q", title=_kpi_label(kpi), format=fmt.replace("%", ".1%")),
+                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=fmt.replace("%", ".1%")),
                 alt.Tooltip("arpu:Q", title="ARPU", format=",.2f"),
             ],
         )
@@ -529,7 +519,7 @@ def goals_chart(progress: pd.DataFrame) -> alt.Chart:
     if data.empty:
         return _empty(title)
     data = data.assign(
-        goal=[_kpi_label(k) if k != "followers" else "Followers" for k in data["kpi"]]
+        goal=[kpi_label(k) if k != "followers" else "Followers" for k in data["kpi"]]
     )
     bars = (
         alt.Chart(data)
@@ -592,7 +582,6 @@ def warning_chart(warnings: pd.DataFrame, signal: str) -> alt.Chart:
 
 def targeting_caption() -> str:
     """The two precision formulas (from core.personas.kpis) in one caption."""
-    from core.personas.kpis import KPI_BY_KEY
 
     parts = [f"{KPI_BY_KEY[k].name} = {KPI_BY_KEY[k].formula}." for k in CAMPAIGN_KPIS]
     return " ".join(parts) + " Undefined (blank) when nobody was exposed or bought."
@@ -612,8 +601,8 @@ def targeting_chart(table: pd.DataFrame) -> alt.Chart:
     ).dropna(subset=["value"])
     if long.empty:
         return _empty(title)
-    long["measure"] = long["kpi"].map(_kpi_label)
-    order = [_kpi_label(k) for k in CAMPAIGN_KPIS]
+    long["measure"] = long["kpi"].map(kpi_label)
+    order = [kpi_label(k) for k in CAMPAIGN_KPIS]
     chart = (
         alt.Chart(long)
         .mark_bar()
@@ -639,373 +628,3 @@ def targeting_chart(table: pd.DataFrame) -> alt.Chart:
         .properties(title=title, height=alt.Step(16))
     )
     return _configure(chart)
-
-
-KPI_HEADINGS = ("KPI", "This period", "Previous", "Change")
-GOAL_HEADINGS = ("Goal", "Start", "End", "Change", "Target")
-
-
-def _goal_rows(progress: pd.DataFrame) -> list[tuple[str, ...]]:
-    """Goal progress as text rows for the report (people as counts, rates as %).
-
-    Followers without a starting count show the new followers as the end value.
-    """
-    rows = []
-    for r in progress.itertuples(index=False):
-        start, end = _fmt(r.kpi, r.start_value), _fmt(r.kpi, r.end_value)
-        if r.kpi == "followers" and np.isfinite(r.gained) and not np.isfinite(r.start_value):
-            start, end = "not given", f"+{int(r.gained):,} new"
-        rows.append(
-            (_kpi_label(r.kpi), start, end, _fmt("rate", r.change), _fmt("rate", r.target_change))
-        )
-    return rows
-
-
-def _targeting_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
-    """The targeting table as text rows for the report."""
-    return [
-        (
-            str(r.campaign),
-            str(r.target_segment),
-            f"{int(r.exposed_users):,}",
-            _fmt("rate", r.targeting_accuracy),
-            f"{int(r.converters):,}",
-            _fmt("rate", r.persona_match_rate),
-        )
-        for r in table.itertuples(index=False)
-    ]
-
-
-TARGETING_HEADINGS = (
-    "Campaign",
-    "Target segment",
-    "Exposed users",
-    "Targeting accuracy",
-    "Buyers",
-    "Persona match rate",
-)
-
-
-# --- report ----------------------------------------------------------------------------
-@dataclasses.dataclass(frozen=True)
-class Report:
-    """A rendered report: its title, the HTML page and the PDF bytes."""
-
-    title: str
-    html: str
-    pdf: bytes
-
-
-def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to SVG text with vl-convert."""
-    import vl_convert as vlc
-
-    register_chart_fonts()
-    return vlc.vegalite_to_svg(chart.to_dict())
-
-
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    """Render a chart to PNG bytes with vl-convert."""
-    import vl_convert as vlc
-
-    register_chart_fonts()
-    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
-
-
-#: KPIs that are counts of events or people (whole numbers in the report tables).
-COUNT_KPIS = ("exposures", "reach", "active_users", "orders", "buyers", "followers")
-
-
-def _fmt(kpi: str, value) -> str:
-    """Format one KPI value for the report tables."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "n/a"
-    if kpi in COUNT_KPIS:
-        return f"{int(value):,}"
-    if kpi in KPI_FORMATS:
-        return f"{value:,.2f}"
-    return f"{value:.2%}"
-
-
-REPORT_KPIS = (
-    "exposures",
-    "reach",
-    "active_users",
-    "interaction_rate",
-    "ctr",
-    "conversion_rate",
-    "revenue",
-    "arpu",
-    "average_order_value",
-    "roi",
-)
-
-
-def _known_filters(
-    filters: ex.ExploreFilters, bounds: ex.DataBounds, labels: pd.Series | None
-) -> ex.ExploreFilters:
-    """``filters`` with platforms read like the data's (Douyin, 抖音 -> douyin); a platform or
-    segment the data does not have is an error, not a report of zeros."""
-    from core.data.schema import canonical_platform
-
-    platforms = tuple(dict.fromkeys(canonical_platform(p) for p in filters.platforms))
-    for platform in platforms:
-        if platform not in bounds.platforms:
-            found = ", ".join(bounds.platforms) or "none"
-            raise ex.DataError(
-                f"Platform '{platform}' is not in the data (platforms found: {found}); "
-                "pick one of those."
-            )
-    if filters.segments and labels is not None:
-        known = set(map(str, labels.unique())) | {ex.UNLABELLED}
-        for segment in filters.segments:
-            if str(segment) not in known:
-                found = ", ".join(sorted(known - {ex.UNLABELLED}))
-                raise ex.DataError(
-                    f"Segment '{segment}' is not in the segmentation (segments found: "
-                    f"{found}); pick one of those."
-                )
-    return dataclasses.replace(filters, platforms=platforms)
-
-
-def build_report(
-    engine,
-    *,
-    grain: ex.Grain = "week",
-    filters: ex.ExploreFilters = ex.ExploreFilters(),
-    labels: pd.Series | None = None,
-    costs: pd.DataFrame | None = None,
-    goals: tuple[ex.Goal, ...] = (),
-    as_of: dt.date | None = None,
-    title: str = "PersonaLab report",
-    targets: Mapping[str, str] | None = None,
-    names: Mapping[str, str] | None = None,
-) -> Report:
-    """The weekly or monthly report: KPIs vs the previous period, charts, alerts, goals.
-
-    The report covers the last complete week (Monday-Sunday) or month up to ``as_of``
-    (default: the last day with data), compared with the period before; platform and
-    segment filters apply.
-
-    Parameters
-    ----------
-    engine : sqlalchemy.Engine
-    grain : {"week", "month"}
-    filters : ExploreFilters
-        Platform and segment filters are used; the dates are set by the report period.
-        Platforms may be given as the data names them (Douyin, 抖音).
-    labels, costs, goals
-        As in :mod:`core.explore.dashboards`.
-    as_of : datetime.date, optional
-    title : str
-        Shown at the top (escaped).
-    targets : Mapping[str, str], optional
-        Campaign -> target segment (a label of ``labels``); adds the campaign targeting
-        table (targeting accuracy, persona match rate) of the report period and its
-        chart, from :func:`core.explore.targeting.campaign_targeting`.
-    names : Mapping[str, str], optional
-        Segment label -> persona name, used wherever the report names a segment (the
-        segment filter note and the targeting table); labels without a name stay as they are.
-
-    Returns
-    -------
-    Report
-
-    Raises
-    ------
-    DataError
-        No events, or a platform or segment filter the data does not have.
-    """
-    grain = ex._validate_grain(grain)
-    names = dict(names or {})
-
-    def named(segment) -> str:
-        return names.get(str(segment)) or str(segment)
-
-    bounds = ex.data_bounds(engine)
-    if bounds.date_max is None:
-        raise ex.DataError("The dataset has no events, so there is nothing to report yet.")
-    filters = _known_filters(filters, bounds, labels)
-    if as_of is not None and as_of < bounds.date_min:
-        raise ex.DataError(
-            f"The report date {as_of:%Y-%m-%d} is before the data starts "
-            f"({bounds.date_min:%Y-%m-%d}); choose a later date."
-        )
-    end_date = as_of or bounds.date_max
-    start, end = ex.period_range(end_date, grain, periods=2)
-    cur_start, _ = ex.period_range(end_date, grain, periods=1)
-    both = dataclasses.replace(filters, start=start, end=end)
-    current = dataclasses.replace(filters, start=cur_start, end=end)
-    previous = dataclasses.replace(filters, start=start, end=cur_start - dt.timedelta(days=1))
-    k_now = ex.kpi_summary(engine, current, labels, costs=costs).iloc[0]
-    k_prev = ex.kpi_summary(engine, previous, labels, costs=costs).iloc[0]
-    heat = ex.active_hours(engine, current, labels)
-    best = ex.best_posting_windows(heat)
-    act = ex.activity(engine, both, labels)
-    plat = ex.kpi_summary(engine, current, labels, by="platform")
-    warn_filters = dataclasses.replace(filters, start=start - dt.timedelta(days=28), end=end)
-    warnings = ex.early_warnings(ex.daily_signals(engine, warn_filters, labels))
-    warnings = warnings[warnings["date"] >= pd.Timestamp(cur_start)]
-    progress = ex.goal_progress(engine, goals, both, labels, grain) if goals else None
-    targeting, idle = None, []
-    if targets:
-        from core.explore.targeting import campaign_targeting
-
-        targeting = campaign_targeting(engine, current, labels, targets)
-        targeting = targeting.assign(target_segment=targeting["target_segment"].map(named))
-        # A weekly report lists the campaigns that ran in its period; the others get a line.
-        ran = (targeting["exposed_users"] > 0) | (targeting["converters"] > 0)
-        idle = targeting.loc[~ran, "campaign"].astype(str).tolist()
-        targeting = targeting[ran].reset_index(drop=True)
-
-    rows = []
-    for kpi in REPORT_KPIS:
-        now, prev = k_now.get(kpi, np.nan), k_prev.get(kpi, np.nan)
-        change = (now - prev) / prev if prev and np.isfinite(prev) and np.isfinite(now) else np.nan
-        rows.append((_kpi_label(kpi), _fmt(kpi, now), _fmt(kpi, prev), _fmt("rate", change)))
-    charts = [
-        activity_chart(act),
-        heatmap_chart(heat, best),
-        kpi_bar_chart(plat, "interaction_rate", "platform"),
-        warning_chart(warnings, "comments"),
-        warning_chart(warnings, "negative_comment_share"),
-    ]
-    if progress is not None:
-        charts.append(goals_chart(progress))
-    if targeting is not None and not targeting.empty:
-        charts.append(targeting_chart(targeting))
-    spikes = warnings[warnings["spike"]]
-    alerts = [
-        f"{d:%Y-%m-%d}: {SIGNAL_LABELS[s][0]} {_fmt('rate' if s.endswith('share') else 'exposures', v)} "
-        f"(threshold {t:,.3g})"
-        for d, s, v, t in zip(
-            spikes["date"], spikes["signal"], spikes["value"], spikes["threshold"], strict=True
-        )
-    ]
-    period_word = "Week" if grain == "week" else "Month"
-    heading = f"{title} — {period_word} {cur_start:%Y-%m-%d} to {end:%Y-%m-%d}"
-    notes = [
-        f"Compared with the previous {grain}: {start:%Y-%m-%d} to {cur_start - dt.timedelta(days=1):%Y-%m-%d}.",
-        "Best posting windows: " + (", ".join(best["label"]) if not best.empty else "n/a") + ".",
-    ]
-    if filters.platforms:
-        notes.append("Platforms: " + ", ".join(filters.platforms) + ".")
-    if filters.segments:
-        notes.append("Segments: " + ", ".join(named(s) for s in filters.segments) + ".")
-    goal_rows = _goal_rows(progress) if progress is not None else None
-    target_rows = _targeting_rows(targeting) if targeting is not None else None
-    target_note = f"No exposures or buyers this {grain}: {', '.join(idle)}." if idle else ""
-    parts = (heading, notes, rows, charts, alerts, goal_rows, target_rows, target_note)
-    html_text = _report_html(*parts)
-    pdf = _report_pdf(*parts)
-    return Report(title=heading, html=html_text, pdf=pdf)
-
-
-def _html_table(headings, rows) -> str:
-    """One escaped HTML table: a heading row, then the rows."""
-    cells = [
-        "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in row) + "</tr>"
-        for tag, row in [("th", headings), *(("td", r) for r in rows)]
-    ]
-    return "<table>" + "".join(cells) + "</table>"
-
-
-def _report_html(
-    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
-) -> str:
-    """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
-    esc = html.escape
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{esc(heading)}</title>",
-        "<style>body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;margin:2em;"
-        "max-width:1000px}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}"
-        "</style></head><body>",
-        f"<h1>{esc(heading)}</h1>",
-        *[f"<p>{esc(n)}</p>" for n in notes],
-        "<h2>KPIs</h2>",
-        _html_table(KPI_HEADINGS, rows),
-        "<h2>Early warnings</h2>",
-        "<ul>" + "".join(f"<li>{esc(a)}</li>" for a in alerts) + "</ul>"
-        if alerts
-        else "<p>No spikes in comments, shares or negative comments this period.</p>",
-    ]
-    if goal_rows is not None:
-        parts += ["<h2>Goals</h2>", _html_table(GOAL_HEADINGS, goal_rows)]
-    if target_rows is not None:
-        parts.append("<h2>Campaign targeting</h2>")
-    if target_rows:
-        parts += [
-            _html_table(TARGETING_HEADINGS, target_rows),
-            f"<p>{esc(targeting_caption())}</p>",
-        ]
-    if target_note:
-        parts.append(f"<p>{esc(target_note)}</p>")
-    parts.append("<h2>Charts</h2>")
-    for chart in charts:
-        parts.append(f"<div style='margin:1em 0'>{chart_svg(chart)}</div>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _report_pdf(
-    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
-) -> bytes:
-    """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    family = pdf_font(pdf)
-
-    def text(s: str) -> str:
-        return pdf_text(s, family)
-
-    pdf.add_page()
-    pdf.set_font(family, "", 15)
-    pdf.multi_cell(0, 8, text(heading), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 10)
-    for n in notes:
-        pdf.multi_cell(0, 5, text(n), new_x="LMARGIN", new_y="NEXT")
-
-    def section(title: str, gap: float = 3) -> None:
-        pdf.ln(gap)
-        pdf.set_font(family, "", 12)
-        pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
-
-    def table(headings, body, widths, *, text_columns: int = 1, size: int = 9) -> None:
-        """The first ``text_columns`` columns are text (left), the others figures (right)."""
-        pdf.set_font(family, "", size)
-        with pdf.table(
-            col_widths=widths,
-            text_align=("LEFT",) * text_columns + ("RIGHT",) * (len(widths) - text_columns),
-            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
-        ) as t:
-            t.row(list(headings))
-            for row in body:
-                t.row([text(str(c)) for c in row])
-
-    section("KPIs", gap=2)
-    table(KPI_HEADINGS, rows, (60, 40, 40, 30))
-    section("Early warnings")
-    pdf.set_font(family, "", 9)
-    for a in alerts or ["No spikes in comments, shares or negative comments this period."]:
-        pdf.multi_cell(0, 5, text("- " + a), new_x="LMARGIN", new_y="NEXT")
-    if goal_rows is not None:
-        section("Goals")
-        table(GOAL_HEADINGS, goal_rows, (50, 30, 30, 30, 30))
-    if target_rows is not None:
-        section("Campaign targeting")
-        pdf.set_font(family, "", 8)
-    if target_rows:
-        table(TARGETING_HEADINGS, target_rows, (40, 40, 25, 25, 20, 25), text_columns=2, size=8)
-        pdf.multi_cell(0, 4, text(targeting_caption()), new_x="LMARGIN", new_y="NEXT")
-    if target_note:
-        pdf.multi_cell(0, 4, text(target_note), new_x="LMARGIN", new_y="NEXT")
-    for chart in charts:
-        png = chart_png(chart)
-        pdf.ln(3)
-        pdf.image(png, w=pdf.epw)
-    return bytes(pdf.output())

@@ -1,0 +1,491 @@
+"""The weekly / monthly Explore report, written as HTML or PDF.
+
+:func:`build_report` computes what the report says (KPIs against the previous period,
+activity, active hours, platforms, early warnings, goals, campaign targeting) and
+returns a :class:`Report` whose ``html`` and ``pdf`` are rendered on first use, so a
+caller pays only for the format it asks for. The HTML embeds the charts as SVG; the PDF
+is written with fpdf2 and embeds them as PNG (both rendered by vl-convert); it uses Noto
+Sans CJK when the font is installed (Debian ``fonts-noto-cjk``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import html
+from collections.abc import Mapping
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core.common.pdf import pdf_font, pdf_text, register_chart_fonts
+from core.data.schema import canonical_platform
+from core.errors import DataError
+from core.explore.activity import active_hours, activity, best_posting_windows
+from core.explore.alerts import daily_signals, early_warnings
+from core.explore.charts import (
+    SIGNAL_LABELS,
+    activity_chart,
+    goals_chart,
+    heatmap_chart,
+    kpi_bar_chart,
+    targeting_caption,
+    targeting_chart,
+    warning_chart,
+)
+from core.explore.goals import Goal, goal_progress
+from core.explore.performance import kpi_summary
+from core.explore.query import (
+    UNLABELLED,
+    DataBounds,
+    ExploreFilters,
+    Grain,
+    data_bounds,
+    validate_grain,
+)
+from core.explore.targeting import campaign_targeting
+from core.personas.kpis import format_kpi_value, kpi_label
+
+KPI_HEADINGS = ("KPI", "This period", "Previous", "Change")
+GOAL_HEADINGS = ("Goal", "Start", "End", "Change", "Target")
+
+
+def _goal_rows(progress: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Goal progress as text rows for the report (people as counts, rates as %).
+
+    Followers without a starting count show the new followers as the end value.
+    """
+    rows = []
+    for r in progress.itertuples(index=False):
+        start, end = (
+            format_kpi_value(r.kpi, r.start_value, "table"),
+            format_kpi_value(r.kpi, r.end_value, "table"),
+        )
+        if r.kpi == "followers" and np.isfinite(r.gained) and not np.isfinite(r.start_value):
+            start, end = "not given", f"+{int(r.gained):,} new"
+        rows.append(
+            (
+                kpi_label(r.kpi),
+                start,
+                end,
+                format_kpi_value("rate", r.change, "table"),
+                format_kpi_value("rate", r.target_change, "table"),
+            )
+        )
+    return rows
+
+
+def _targeting_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
+    """The targeting table as text rows for the report."""
+    return [
+        (
+            str(r.campaign),
+            str(r.target_segment),
+            f"{int(r.exposed_users):,}",
+            format_kpi_value("rate", r.targeting_accuracy, "table"),
+            f"{int(r.converters):,}",
+            format_kpi_value("rate", r.persona_match_rate, "table"),
+        )
+        for r in table.itertuples(index=False)
+    ]
+
+
+TARGETING_HEADINGS = (
+    "Campaign",
+    "Target segment",
+    "Exposed users",
+    "Targeting accuracy",
+    "Buyers",
+    "Persona match rate",
+)
+
+
+# --- report ----------------------------------------------------------------------------
+@dataclasses.dataclass(frozen=True)
+class ReportContent:
+    """What a report says, before it is written as HTML or PDF."""
+
+    heading: str
+    notes: list[str]
+    rows: list[tuple[str, ...]]
+    charts: list
+    alerts: list[str]
+    goal_rows: list[tuple[str, ...]] | None = None
+    target_rows: list[tuple[str, ...]] | None = None
+    target_note: str = ""
+
+    def parts(self) -> tuple:
+        """The fields in order, as the writers take them (no copies, unlike astuple)."""
+        return tuple(getattr(self, f.name) for f in dataclasses.fields(self))
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """A report: its title and content; ``html`` and ``pdf`` are rendered on first use.
+
+    Rendering the charts is most of a report's cost (SVG for HTML, PNG for PDF), so a
+    caller that needs one format pays for that one only.
+    """
+
+    title: str
+    content: ReportContent
+
+    @functools.cached_property
+    def html(self) -> str:
+        """The report as one self-contained HTML page."""
+        return _report_html(*self.content.parts())
+
+    @functools.cached_property
+    def pdf(self) -> bytes:
+        """The report as PDF bytes."""
+        return _report_pdf(*self.content.parts())
+
+
+def chart_svg(chart: alt.TopLevelMixin) -> str:
+    """Render a chart to SVG text with vl-convert."""
+    import vl_convert as vlc  # heavy: loaded only when a chart is rendered
+
+    register_chart_fonts()
+    return vlc.vegalite_to_svg(chart.to_dict())
+
+
+def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
+    """Render a chart to PNG bytes with vl-convert."""
+    import vl_convert as vlc  # heavy: loaded only when a chart is rendered
+
+    register_chart_fonts()
+    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+
+
+REPORT_KPIS = (
+    "exposures",
+    "reach",
+    "active_users",
+    "interaction_rate",
+    "ctr",
+    "conversion_rate",
+    "revenue",
+    "arpu",
+    "average_order_value",
+    "roi",
+)
+
+
+def period_range(date_max: dt.date, grain: Grain, periods: int = 1) -> tuple[dt.date, dt.date]:
+    """The last ``periods`` full weeks (Mon-Sun) or months up to ``date_max``, as a date range.
+
+    Used for weekly and monthly reports: the report covers the most recent complete
+    period, plus the one before it for comparison when ``periods`` is 2.
+    """
+    grain = validate_grain(grain)
+    if grain == "week":
+        end = date_max - dt.timedelta(days=(date_max.weekday() + 1) % 7)
+        if date_max.weekday() == 6:
+            end = date_max
+        start = end - dt.timedelta(days=7 * periods - 1)
+    else:
+        first_this = date_max.replace(day=1)
+        next_month = (first_this + dt.timedelta(days=32)).replace(day=1)
+        end = (
+            date_max
+            if date_max == next_month - dt.timedelta(days=1)
+            else first_this - dt.timedelta(days=1)
+        )
+        start = end.replace(day=1)
+        for _ in range(periods - 1):
+            start = (start - dt.timedelta(days=1)).replace(day=1)
+    return start, end
+
+
+def kpi_rows(now: Mapping[str, float], previous: Mapping[str, float]) -> list[tuple[str, ...]]:
+    """The report's KPI table: each of :data:`REPORT_KPIS` this period, before, and the change.
+
+    Parameters
+    ----------
+    now, previous : Mapping[str, float]
+        KPI values of the report period and of the period before (a row of
+        :func:`core.explore.kpi_summary`); a missing KPI reads "n/a".
+
+    Returns
+    -------
+    list of tuple of str
+        ``(KPI name, this period, previous, change)``, formatted as every Explore table
+        formats KPIs (``core.personas.kpis.format_kpi_value(..., "table")``).
+    """
+    rows = []
+    for kpi in REPORT_KPIS:
+        cur, prev = now.get(kpi, np.nan), previous.get(kpi, np.nan)
+        change = (cur - prev) / prev if prev and np.isfinite(prev) and np.isfinite(cur) else np.nan
+        rows.append(
+            (
+                kpi_label(kpi),
+                format_kpi_value(kpi, cur, "table"),
+                format_kpi_value(kpi, prev, "table"),
+                format_kpi_value("rate", change, "table"),
+            )
+        )
+    return rows
+
+
+def _known_filters(
+    filters: ExploreFilters, bounds: DataBounds, labels: pd.Series | None
+) -> ExploreFilters:
+    """``filters`` with platforms read like the data's (Douyin, 抖音 -> douyin); a platform or
+    segment the data does not have is an error, not a report of zeros."""
+    platforms = tuple(dict.fromkeys(canonical_platform(p) for p in filters.platforms))
+    for platform in platforms:
+        if platform not in bounds.platforms:
+            found = ", ".join(bounds.platforms) or "none"
+            raise DataError(
+                f"Platform '{platform}' is not in the data (platforms found: {found}); "
+                "pick one of those."
+            )
+    if filters.segments and labels is not None:
+        known = set(map(str, labels.unique())) | {UNLABELLED}
+        for segment in filters.segments:
+            if str(segment) not in known:
+                found = ", ".join(sorted(known - {UNLABELLED}))
+                raise DataError(
+                    f"Segment '{segment}' is not in the segmentation (segments found: "
+                    f"{found}); pick one of those."
+                )
+    return dataclasses.replace(filters, platforms=platforms)
+
+
+def build_report(
+    engine,
+    *,
+    grain: Grain = "week",
+    filters: ExploreFilters = ExploreFilters(),
+    labels: pd.Series | None = None,
+    costs: pd.DataFrame | None = None,
+    goals: tuple[Goal, ...] = (),
+    as_of: dt.date | None = None,
+    title: str = "PersonaLab report",
+    targets: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+) -> Report:
+    """The weekly or monthly report: KPIs vs the previous period, charts, alerts, goals.
+
+    The report covers the last complete week (Monday-Sunday) or month up to ``as_of``
+    (default: the last day with data), compared with the period before; platform and
+    segment filters apply.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+    grain : {"week", "month"}
+    filters : ExploreFilters
+        Platform and segment filters are used; the dates are set by the report period.
+        Platforms may be given as the data names them (Douyin, 抖音).
+    labels, costs, goals
+        As in the dashboards of :mod:`core.explore`.
+    as_of : datetime.date, optional
+    title : str
+        Shown at the top (escaped).
+    targets : Mapping[str, str], optional
+        Campaign -> target segment (a label of ``labels``); adds the campaign targeting
+        table (targeting accuracy, persona match rate) of the report period and its
+        chart, from :func:`core.explore.targeting.campaign_targeting`.
+    names : Mapping[str, str], optional
+        Segment label -> persona name, used wherever the report names a segment (the
+        segment filter note and the targeting table); labels without a name stay as they are.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    DataError
+        No events, or a platform or segment filter the data does not have.
+    """
+    grain = validate_grain(grain)
+    names = dict(names or {})
+
+    def named(segment) -> str:
+        return names.get(str(segment)) or str(segment)
+
+    bounds = data_bounds(engine)
+    if bounds.date_max is None:
+        raise DataError("The dataset has no events, so there is nothing to report yet.")
+    filters = _known_filters(filters, bounds, labels)
+    if as_of is not None and as_of < bounds.date_min:
+        raise DataError(
+            f"The report date {as_of:%Y-%m-%d} is before the data starts "
+            f"({bounds.date_min:%Y-%m-%d}); choose a later date."
+        )
+    end_date = as_of or bounds.date_max
+    start, end = period_range(end_date, grain, periods=2)
+    cur_start, _ = period_range(end_date, grain, periods=1)
+    both = dataclasses.replace(filters, start=start, end=end)
+    current = dataclasses.replace(filters, start=cur_start, end=end)
+    previous = dataclasses.replace(filters, start=start, end=cur_start - dt.timedelta(days=1))
+    k_now = kpi_summary(engine, current, labels, costs=costs).iloc[0]
+    k_prev = kpi_summary(engine, previous, labels, costs=costs).iloc[0]
+    heat = active_hours(engine, current, labels)
+    best = best_posting_windows(heat)
+    act = activity(engine, both, labels)
+    plat = kpi_summary(engine, current, labels, by="platform")
+    warn_filters = dataclasses.replace(filters, start=start - dt.timedelta(days=28), end=end)
+    warnings = early_warnings(daily_signals(engine, warn_filters, labels))
+    warnings = warnings[warnings["date"] >= pd.Timestamp(cur_start)]
+    progress = goal_progress(engine, goals, both, labels, grain) if goals else None
+    targeting, idle = None, []
+    if targets:
+        targeting = campaign_targeting(engine, current, labels, targets)
+        targeting = targeting.assign(target_segment=targeting["target_segment"].map(named))
+        # A weekly report lists the campaigns that ran in its period; the others get a line.
+        ran = (targeting["exposed_users"] > 0) | (targeting["converters"] > 0)
+        idle = targeting.loc[~ran, "campaign"].astype(str).tolist()
+        targeting = targeting[ran].reset_index(drop=True)
+
+    rows = kpi_rows(k_now, k_prev)
+    charts = [
+        activity_chart(act),
+        heatmap_chart(heat, best),
+        kpi_bar_chart(plat, "interaction_rate", "platform"),
+        warning_chart(warnings, "comments"),
+        warning_chart(warnings, "negative_comment_share"),
+    ]
+    if progress is not None:
+        charts.append(goals_chart(progress))
+    if targeting is not None and not targeting.empty:
+        charts.append(targeting_chart(targeting))
+    spikes = warnings[warnings["spike"]]
+    alerts = [
+        f"{d:%Y-%m-%d}: {SIGNAL_LABELS[s][0]} {format_kpi_value('rate' if s.endswith('share') else 'exposures', v, 'table')} "
+        f"(threshold {t:,.3g})"
+        for d, s, v, t in zip(
+            spikes["date"], spikes["signal"], spikes["value"], spikes["threshold"], strict=True
+        )
+    ]
+    period_word = "Week" if grain == "week" else "Month"
+    heading = f"{title} — {period_word} {cur_start:%Y-%m-%d} to {end:%Y-%m-%d}"
+    notes = [
+        f"Compared with the previous {grain}: {start:%Y-%m-%d} to {cur_start - dt.timedelta(days=1):%Y-%m-%d}.",
+        "Best posting windows: " + (", ".join(best["label"]) if not best.empty else "n/a") + ".",
+    ]
+    if filters.platforms:
+        notes.append("Platforms: " + ", ".join(filters.platforms) + ".")
+    if filters.segments:
+        notes.append("Segments: " + ", ".join(named(s) for s in filters.segments) + ".")
+    goal_rows = _goal_rows(progress) if progress is not None else None
+    target_rows = _targeting_rows(targeting) if targeting is not None else None
+    target_note = f"No exposures or buyers this {grain}: {', '.join(idle)}." if idle else ""
+    content = ReportContent(
+        heading, notes, rows, charts, alerts, goal_rows, target_rows, target_note
+    )
+    return Report(title=heading, content=content)
+
+
+def _html_table(headings, rows) -> str:
+    """One escaped HTML table: a heading row, then the rows."""
+    cells = [
+        "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in row) + "</tr>"
+        for tag, row in [("th", headings), *(("td", r) for r in rows)]
+    ]
+    return "<table>" + "".join(cells) + "</table>"
+
+
+def _report_html(
+    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
+) -> str:
+    """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
+    esc = html.escape
+    parts = [
+        "<!doctype html><html><head><meta charset='utf-8'>",
+        f"<title>{esc(heading)}</title>",
+        "<style>body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;margin:2em;"
+        "max-width:1000px}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
+        "padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}"
+        "</style></head><body>",
+        f"<h1>{esc(heading)}</h1>",
+        *[f"<p>{esc(n)}</p>" for n in notes],
+        "<h2>KPIs</h2>",
+        _html_table(KPI_HEADINGS, rows),
+        "<h2>Early warnings</h2>",
+        "<ul>" + "".join(f"<li>{esc(a)}</li>" for a in alerts) + "</ul>"
+        if alerts
+        else "<p>No spikes in comments, shares or negative comments this period.</p>",
+    ]
+    if goal_rows is not None:
+        parts += ["<h2>Goals</h2>", _html_table(GOAL_HEADINGS, goal_rows)]
+    if target_rows is not None:
+        parts.append("<h2>Campaign targeting</h2>")
+    if target_rows:
+        parts += [
+            _html_table(TARGETING_HEADINGS, target_rows),
+            f"<p>{esc(targeting_caption())}</p>",
+        ]
+    if target_note:
+        parts.append(f"<p>{esc(target_note)}</p>")
+    parts.append("<h2>Charts</h2>")
+    for chart in charts:
+        parts.append(f"<div style='margin:1em 0'>{chart_svg(chart)}</div>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _report_pdf(
+    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
+) -> bytes:
+    """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
+    from fpdf import FPDF  # loaded only when a PDF is asked for (start-up speed)
+    from fpdf.fonts import FontFace
+
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_auto_page_break(auto=True, margin=12)
+    family = pdf_font(pdf)
+
+    def text(s: str) -> str:
+        return pdf_text(s, family)
+
+    pdf.add_page()
+    pdf.set_font(family, "", 15)
+    pdf.multi_cell(0, 8, text(heading), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(family, "", 10)
+    for n in notes:
+        pdf.multi_cell(0, 5, text(n), new_x="LMARGIN", new_y="NEXT")
+
+    def section(title: str, gap: float = 3) -> None:
+        pdf.ln(gap)
+        pdf.set_font(family, "", 12)
+        pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
+
+    def table(headings, body, widths, *, text_columns: int = 1, size: int = 9) -> None:
+        """The first ``text_columns`` columns are text (left), the others figures (right)."""
+        pdf.set_font(family, "", size)
+        with pdf.table(
+            col_widths=widths,
+            text_align=("LEFT",) * text_columns + ("RIGHT",) * (len(widths) - text_columns),
+            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
+        ) as t:
+            t.row(list(headings))
+            for row in body:
+                t.row([text(str(c)) for c in row])
+
+    section("KPIs", gap=2)
+    table(KPI_HEADINGS, rows, (60, 40, 40, 30))
+    section("Early warnings")
+    pdf.set_font(family, "", 9)
+    for a in alerts or ["No spikes in comments, shares or negative comments this period."]:
+        pdf.multi_cell(0, 5, text("- " + a), new_x="LMARGIN", new_y="NEXT")
+    if goal_rows is not None:
+        section("Goals")
+        table(GOAL_HEADINGS, goal_rows, (50, 30, 30, 30, 30))
+    if target_rows is not None:
+        section("Campaign targeting")
+        pdf.set_font(family, "", 8)
+    if target_rows:
+        table(TARGETING_HEADINGS, target_rows, (40, 40, 25, 25, 20, 25), text_columns=2, size=8)
+        pdf.multi_cell(0, 4, text(targeting_caption()), new_x="LMARGIN", new_y="NEXT")
+    if target_note:
+        pdf.multi_cell(0, 4, text(target_note), new_x="LMARGIN", new_y="NEXT")
+    for chart in charts:
+        png = chart_png(chart)
+        pdf.ln(3)
+        pdf.image(png, w=pdf.epw)
+    return bytes(pdf.output())
