@@ -159,7 +159,7 @@ def failure_delay(key: str) -> float:
 
 
 def _salt_path() -> Path:
-    from core.store.app_store import default_data_dir
+    from core.store import default_data_dir
 
     return default_data_dir() / SALT_FILE
 
@@ -217,7 +217,7 @@ def issue_token(password: str | None = None, now: float | None = None) -> str | 
 
 
 def _revoked_path() -> Path:
-    from core.store.app_store import default_data_dir
+    from core.store import default_data_dir
 
     return default_data_dir() / REVOKED_FILE
 

@@ -92,14 +92,14 @@ def _configured_store_url() -> str | None:
 
 @st.cache_resource(show_spinner=False)
 def _open_store(url: str | None):
-    from core.store.app_store import open_store
+    from core.store import open_store
 
     return open_store(url)
 
 
 def store():
     """The app store, or None when it cannot be reached (work then stays in this tab)."""
-    from core.store.app_store import StoreError
+    from core.store import StoreError
 
     try:
         return _open_store(_configured_store_url())
@@ -279,7 +279,7 @@ def set_current_dataset(dataset) -> None:
 
 def _record_dataset(dataset, *, create_workspace: bool) -> str | None:
     """Make sure the store knows ``dataset`` in the current workspace; return the ws id."""
-    from core.store.app_store import StoreError
+    from core.store import StoreError
 
     s = store()
     ws = workspace_id(create=create_workspace)
@@ -434,7 +434,7 @@ def set_current_run(run: Run) -> None:
 
 
 def _persist_run(run: Run) -> Run | None:
-    from core.store.app_store import ConflictError, StoreError
+    from core.store import ConflictError, StoreError
 
     s = store()
     if s is None:
@@ -532,7 +532,7 @@ class _TempDir:
     """A per-session temporary folder, removed when the session ends (or at exit)."""
 
     def __init__(self) -> None:
-        from core.store.app_store import default_data_dir
+        from core.store import default_data_dir
 
         root = default_data_dir() / "tmp"
         root.mkdir(parents=True, exist_ok=True)
