@@ -38,6 +38,7 @@ class StoreBase:
     """
 
     def __init__(self, url: str | None = None, *, migrate: bool = True) -> None:
+        """Connect, and migrate unless told not to."""
         self.url = database_url(url)
         self.engine = create_store_engine(self.url)
         self._sessions = orm.sessionmaker(self.engine, expire_on_commit=False)

@@ -88,6 +88,7 @@ def create_store_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_conn, _record) -> None:
+            """Set up each new SQLite connection."""
             # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite recipe), WAL so
             # readers never block the writer, foreign keys on, wait for a busy writer.
             dbapi_conn.isolation_level = None
@@ -100,6 +101,7 @@ def create_store_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn) -> None:
+            """Start each transaction with the write lock."""
             # IMMEDIATE takes the write lock up front, so two writers queue instead of
             # failing with "database is locked" when a read transaction upgrades.
             conn.exec_driver_sql("BEGIN IMMEDIATE")

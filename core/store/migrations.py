@@ -31,6 +31,7 @@ __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "schema_version"]
 
 
 def _tz() -> sa.DateTime:
+    """A timezone-aware timestamp column type."""
     return sa.DateTime(timezone=True)
 
 
