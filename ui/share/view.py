@@ -94,7 +94,7 @@ def _personas_table(path: str, run_key: str, _labels: pd.Series, names: dict) ->
     traits: dict[str, str] = {}
     try:
         # Imported on first use, for start-up speed: they load DuckDB and scikit-learn,
-        # which the app's other routes (login screen, pages) may never need here.
+        # which a share link needs only once its token proved valid.
         from core.data.engine import dataset_engine
         from core.personas.profiles import build_personas
         from core.segments.features import build_features
