@@ -8,9 +8,10 @@ from pathlib import Path
 import streamlit as st
 
 from core import config
+from core.common.markdown import escape_markdown
 from core.errors import DataError
+from ui import share
 from ui.common import auth, state
-from ui.share import view as share
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 
@@ -34,7 +35,9 @@ def _warm_up_map_engine() -> threading.Thread:
     """Compile UMAP's numba code once per server process, in the background."""
 
     def _warm() -> None:
+        """Compile, ignoring any failure."""
         try:
+            # Imported here, in the background thread: it loads UMAP and numba.
             from core.segments.projection import warm_up
 
             warm_up()
@@ -52,15 +55,10 @@ def _sidebar() -> None:
     try:
         ds = state.current_dataset()
     except DataError as exc:
-        st.error(state.escape_markdown(exc))
+        st.error(escape_markdown(exc))
         return
     report = ds.report
-    label = (
-        "Bundled sample"
-        if state.is_sample(ds)
-        else (getattr(report, "source_name", None) or "Your data")
-    )
-    st.caption(f"Dataset: **{state.escape_markdown(label)}**")
+    st.caption(f"Dataset: **{escape_markdown(state.dataset_label(ds))}**")
     st.caption(
         f"{report.users:,} users · {report.rows_loaded:,} events · "
         f"{report.date_min:%Y-%m-%d} to {report.date_max:%Y-%m-%d}"
@@ -77,8 +75,8 @@ pages = [
     for i, (path, title, icon) in enumerate(PAGES)
     if (ROOT / path).exists()
 ]
-# A share link shows one saved run read-only, and nothing else (ui/share.py); a server
-# with a password or OIDC login shows only the login screen until it is passed (ui/auth.py).
+# A share link shows one saved run read-only, and nothing else (ui.share); a server with
+# a password or OIDC login shows only the login screen until it is passed (ui.common.auth).
 # The pages are registered hidden (so any page URL resolves, no "page not found") but none
 # of them runs.
 if share.share_token():

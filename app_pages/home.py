@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.common.markdown import escape_markdown
 from core.errors import DataError
 from ui.common import state
 
@@ -16,7 +17,7 @@ st.markdown(
 try:
     dataset = state.current_dataset()
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
+    st.error(escape_markdown(exc))
     st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
     st.stop()
 

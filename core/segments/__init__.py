@@ -1,0 +1,1 @@
+from core.segments.segmentation import SegmentParams as SegmentParams

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from core.store.app_store import RunRow, open_store
+from core.store import RunRow, open_store
 from tests.conftest import ROOT, sample_truth_labels
 from ui.personas.cards import name_key
 

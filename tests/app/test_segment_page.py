@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from core.store.app_store import run_id_for
+from core.store import run_id_for
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "segment.py")

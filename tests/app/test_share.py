@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.store.app_store import open_store
+from core.store import open_store
 from tests.conftest import ROOT
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -10,7 +10,7 @@ import secrets
 import pandas as pd
 import pytest
 
-from core.store.app_store import Store, hash_token
+from core.store import Store, hash_token
 
 EVIL_COLUMN = 'a"; DROP TABLE events; --'
 XSS = "<img src=x onerror=alert(1)>"

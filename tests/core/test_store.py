@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+import core.store as store_mod
 from core.errors import DataError
-from core.store import app_store as store_mod
-from core.store.app_store import ConflictError, Store, StoreError
+from core.segments import SegmentParams
+from core.store import ConflictError, RunRow, Store, StoreError
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -336,8 +337,6 @@ def test_bad_store_url_gives_a_plain_message():
 
 
 def test_segment_params_come_back_as_segment_params(store):
-    from core.segments.segmentation import SegmentParams
-
     ws = _workspace_with_dataset(store)
     params = SegmentParams(
         k=4, features=("recency_days", "frequency"), weights=(("frequency", 2.0),)
@@ -345,3 +344,24 @@ def test_segment_params_come_back_as_segment_params(store):
     store.save_run(ws.id, "ds1", _labels({"a": "S1"}), params=params, run_id="r")
     got = store.get_run(ws.id, "r")
     assert got.params == params and isinstance(got.params, SegmentParams)
+
+
+@pytest.mark.parametrize(
+    "saved_type", ["core.segmentation.SegmentParams", "core.segments.segmentation.SegmentParams"]
+)
+def test_a_run_saved_before_the_move_into_packages_reloads_its_segment_params(store, saved_type):
+    # Runs saved before core was split into packages name their parameters' class by its
+    # old module; the store finds the class through the core.segments package root.
+    ws = _workspace_with_dataset(store)
+    params = SegmentParams(k=5, features=("recency_days", "frequency"))
+    store.save_run(ws.id, "ds1", _labels({"a": "S1"}), params=params, run_id="old")
+    with store.engine.begin() as conn:
+        conn.execute(sa.update(RunRow.__table__).values(params_type=saved_type))
+    got = store.get_run(ws.id, "old")
+    assert isinstance(got.params, SegmentParams) and got.params == params
+
+
+def test_parameters_of_a_class_outside_segmentation_stay_a_dict():
+    data, _ = store_mod.params_to_dict(SegmentParams(k=5))
+    assert store_mod.params_from_dict(data, "os.system") == data
+    assert store_mod.params_from_dict(data, "core.segmentation.NoSuchClass") == data

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.e2e
 def server_with_run(monkeypatch):
     """A server whose store holds one workspace, an uploaded dataset and a saved run."""
     from core.data.ingest import ingest
-    from core.store.app_store import Store
+    from core.store import Store
 
     data_dir = tempfile.mkdtemp(prefix="personalab-history-")
     monkeypatch.setenv("PERSONALAB_DATA_DIR", data_dir)  # ingest writes into the server's folder

@@ -2,7 +2,7 @@
 
 Runs on SQLite (the default store) and on PostgreSQL (``PERSONALAB_TEST_PG_URL``; fails
 in CI when missing). A run is saved from the Segment page when that page exists;
-otherwise it is written through ``core.store.app_store`` exactly as the page would save it, and
+otherwise it is written through ``core.store`` exactly as the page would save it, and
 everything after that (permalink, persona rename, share link, restart) goes through the
 browser.
 """
@@ -67,7 +67,7 @@ def _sample_on_server(data_dir: str):
 
 def _seed_run(store_url: str, data_dir: str, owner: str) -> dict:
     """Save a run on the server's sample dataset the way ui.common.state does; return the link."""
-    from core.store.app_store import Store
+    from core.store import Store
 
     dataset = _sample_on_server(data_dir)
     labels = sample_truth_labels()
@@ -115,7 +115,7 @@ def _wait_in_store(store_url: str, what: str, check, timeout: float = 90) -> Non
     The browser alone cannot tell a rerun that has not started yet from one that is
     finished, so a step that depends on the previous click being saved waits here.
     """
-    from core.store.app_store import Store
+    from core.store import Store
 
     store = Store(store_url)
     try:

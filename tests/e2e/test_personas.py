@@ -19,7 +19,7 @@ pytestmark = pytest.mark.e2e
 SEED_SCRIPT = """
 import json, pandas as pd
 from core.data.ingest import sample_dataset
-from core.store.app_store import open_store
+from core.store import open_store
 ds = sample_dataset()
 truth = pd.read_csv("sample_data/truth.csv", dtype=str)
 labels = pd.Series(truth["persona"].to_numpy(), index=truth["user_id"], name="segment")

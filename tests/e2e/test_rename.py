@@ -27,7 +27,7 @@ NAME_BOX = re.compile(r"^Name of segment")
 def _seed_two_runs(store_url: str) -> str:
     """Two 6-segment runs of the sample, stamped in one minute, ``first`` newest."""
     from core.data.ingest import sample_dataset
-    from core.store.app_store import RunRow, Store
+    from core.store import RunRow, Store
 
     dataset = sample_dataset()
     labels = sample_truth_labels()
@@ -52,7 +52,7 @@ def _seed_two_runs(store_url: str) -> str:
 
 
 def _names(store_url: str, ws: str, run_id: str) -> dict:
-    from core.store.app_store import Store
+    from core.store import Store
 
     store = Store(store_url)
     try:

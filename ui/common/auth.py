@@ -31,6 +31,7 @@ from typing import Literal
 import streamlit as st
 
 from core import config
+from core.common.markdown import escape_markdown
 
 Mode = Literal["local", "password", "oidc"]
 
@@ -159,9 +160,8 @@ def failure_delay(key: str) -> float:
 
 
 def _salt_path() -> Path:
-    from core.store.app_store import default_data_dir
-
-    return default_data_dir() / SALT_FILE
+    """The salt file in the data folder."""
+    return config.data_dir() / SALT_FILE
 
 
 def _salt() -> bytes:
@@ -191,10 +191,12 @@ def _salt() -> bytes:
 
 
 def _signing_key(password: str) -> bytes:
+    """The HMAC key of login tokens: the server's salt and the password."""
     return hmac.new(_salt(), b"personalab-login\0" + password.encode(), hashlib.sha256).digest()
 
 
 def _signature(password: str, expiry: int, nonce: str) -> str:
+    """The hex HMAC of a token's expiry and random part."""
     payload = f"v2.{expiry}.{nonce}".encode()
     return hmac.new(_signing_key(password), payload, hashlib.sha256).hexdigest()
 
@@ -217,12 +219,12 @@ def issue_token(password: str | None = None, now: float | None = None) -> str | 
 
 
 def _revoked_path() -> Path:
-    from core.store.app_store import default_data_dir
-
-    return default_data_dir() / REVOKED_FILE
+    """The list of revoked logins, next to the salt."""
+    return config.data_dir() / REVOKED_FILE
 
 
 def _token_digest(token: str) -> str:
+    """SHA-256 hex of a login token (the revoked list holds only these)."""
     return hashlib.sha256(str(token).encode()).hexdigest()
 
 
@@ -260,6 +262,7 @@ def _lock(fh) -> None:
 
 
 def _line_expiry(line: str) -> int:
+    """The expiry of a line of the revoked list (0 when malformed)."""
     parts = line.split()
     return int(parts[1]) if len(parts) == 2 and parts[1].isdigit() else 0
 
@@ -327,6 +330,7 @@ def _cookie_script(value: str, max_age: int) -> str:
 
 
 def _draw_script(body: str) -> None:
+    """Draw a script in a hidden element (it takes no line on the page)."""
     with st.container(key="pl_auth_cookie"):
         st.html(body, unsafe_allow_javascript=True)
     st.html("<style>.st-key-pl_auth_cookie{display:none}</style>")
@@ -425,8 +429,6 @@ def account_controls() -> None:
     current = mode()
     if current == "oidc" and st.user.is_logged_in:
         who = st.user.get("name") or st.user.get("email") or "you"
-        from core.common.markdown import escape_markdown
-
         st.caption(f"Logged in as {escape_markdown(who)}")
         st.button("Log out", on_click=st.logout, key="auth_logout")
     elif (

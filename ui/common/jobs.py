@@ -52,6 +52,7 @@ class Job:
     """Handle passed to the body of :func:`heavy_job`."""
 
     def __init__(self, label: str, bar) -> None:
+        """Start the job's clock; ``bar`` is its progress bar."""
         self.label = label
         self._bar = bar
         self.cancelled = False
@@ -85,6 +86,7 @@ class Job:
         done = threading.Event()
 
         def _work() -> None:
+            """Run the call, keeping its value or its error for the script thread."""
             try:
                 box["value"] = fn()
             except BaseException as exc:  # re-raised in the script thread below
@@ -106,6 +108,7 @@ class Job:
         return box["value"]
 
     def _busy_workers(self) -> list[threading.Thread]:
+        """Worker threads of this job still computing."""
         return [w for w in self._workers if w.is_alive()]
 
 
@@ -142,6 +145,7 @@ def heavy_job(label: str, *, key: str = "job", wait_seconds: float = WAIT_SECOND
         bar = st.progress(0.0, text=f"Waiting for a free slot: {label}")
 
         def _cancel() -> None:
+            """Callback of the Cancel button: mark the job cancelled."""
             st.session_state[f"{_CANCELLED_KEY}_{key}"] = True
             st.session_state.pop(_RUNNING_KEY, None)
 
@@ -163,6 +167,7 @@ def heavy_job(label: str, *, key: str = "job", wait_seconds: float = WAIT_SECOND
             st.session_state[_FINISHING_KEY] = busy
 
             def _release_when_done() -> None:
+                """Free the job's slot once its workers finish."""
                 for worker in busy:
                     worker.join()
                 _slots.release()

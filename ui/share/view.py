@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.common.markdown import escape_markdown
 from core.errors import DataError
 from ui.common import auth, state
 
@@ -92,6 +93,8 @@ def _personas_table(path: str, run_key: str, _labels: pd.Series, names: dict) ->
     rows = []
     traits: dict[str, str] = {}
     try:
+        # Imported on first use, for start-up speed: they load DuckDB and scikit-learn,
+        # which a share link needs only once its token proved valid.
         from core.data.engine import dataset_engine
         from core.personas import build_personas
         from core.segments.features import build_features
@@ -134,7 +137,7 @@ def render_shared_view(token: str | None = None) -> None:
     st.title("Shared personas")
     source = dataset.source_name if dataset is not None else "a dataset"
     st.caption(
-        f"Read-only view of a segmentation of {state.escape_markdown(source)}, "
+        f"Read-only view of a segmentation of {escape_markdown(source)}, "
         f"saved {record.updated_at.astimezone():%d %b %Y %H:%M}. "
         f"{record.labels.size:,} users in {record.labels.nunique()} segments."
     )
@@ -160,11 +163,11 @@ def render_shared_view(token: str | None = None) -> None:
     cols = st.columns(min(3, max(1, len(table))))
     for i, row in enumerate(table.itertuples(index=False)):
         with cols[i % len(cols)], st.container(border=True):
-            st.markdown(f"#### {state.escape_markdown(row.Persona)}")
+            st.markdown(f"#### {escape_markdown(row.Persona)}")
             st.caption(f"{row.Users:,} users · {row.Share:.0%} of everyone")
             if row[4]:
                 traits = str(row[4]).split("; ")
-                st.markdown("\n".join(f"- {state.escape_markdown(t)}" for t in traits))
+                st.markdown("\n".join(f"- {escape_markdown(t)}" for t in traits))
             if notes.get(row.Segment):
                 st.caption("Notes")
                 st.text(notes[row.Segment])
@@ -172,7 +175,7 @@ def render_shared_view(token: str | None = None) -> None:
     if experiments:
         st.subheader("Experiment results")
         for exp in experiments:
-            st.markdown(f"**{state.escape_markdown(exp.name)}**")
+            st.markdown(f"**{escape_markdown(exp.name)}**")
             results = exp.results.get("results")
             if isinstance(results, list) and results:
                 st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch")

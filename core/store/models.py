@@ -1,0 +1,127 @@
+"""The store's tables as SQLAlchemy ORM models (the shape the migrations build)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+__all__ = [
+    "Base",
+    "Workspace",
+    "DatasetRow",
+    "RunRow",
+    "PersonaRow",
+    "ExperimentRow",
+    "ShareTokenRow",
+]
+
+
+class Base(orm.DeclarativeBase):
+    """Declarative base of the store tables."""
+
+
+class Workspace(Base):
+    """An owner's folder of datasets, runs and experiments."""
+
+    __tablename__ = "workspaces"
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    owner: orm.Mapped[str] = orm.mapped_column(sa.String(320), index=True)
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+    updated_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+
+
+class DatasetRow(Base):
+    """A dataset recorded in a workspace: its file, mapping and ingest report."""
+
+    __tablename__ = "datasets"
+    workspace_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(64), sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    source_name: orm.Mapped[str] = orm.mapped_column(sa.String(500))
+    path: orm.Mapped[str] = orm.mapped_column(sa.String(2000))
+    mapping: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    report: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+
+
+class RunRow(Base):
+    """A saved segmentation run: parameters, labels (Parquet), quality, version."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "dataset_id"],
+            ["datasets.workspace_id", "datasets.id"],
+            ondelete="CASCADE",
+        ),
+    )
+    workspace_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(64), sa.ForeignKey("workspaces.id", ondelete="CASCADE"), primary_key=True
+    )
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    dataset_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    params: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    params_type: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    params_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    labels: orm.Mapped[bytes] = orm.mapped_column(sa.LargeBinary)
+    n_users: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    n_segments: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+    quality: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+    updated_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+    version: orm.Mapped[int] = orm.mapped_column(sa.Integer)
+
+
+class PersonaRow(Base):
+    """A persona's name and notes, per run and segment."""
+
+    __tablename__ = "personas"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "run_id"], ["runs.workspace_id", "runs.id"], ondelete="CASCADE"
+        ),
+    )
+    workspace_id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    run_id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    segment: orm.Mapped[str] = orm.mapped_column(sa.String(200), primary_key=True)
+    name: orm.Mapped[str | None] = orm.mapped_column(sa.String(200), nullable=True)
+    notes: orm.Mapped[str | None] = orm.mapped_column(sa.Text, nullable=True)
+
+
+class ExperimentRow(Base):
+    """A saved A/B analysis of a workspace."""
+
+    __tablename__ = "experiments"
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    workspace_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(64), sa.ForeignKey("workspaces.id", ondelete="CASCADE"), index=True
+    )
+    run_id: orm.Mapped[str | None] = orm.mapped_column(sa.String(64), nullable=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    inputs: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    settings: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    results: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+
+
+class ShareTokenRow(Base):
+    """A read-only share link: the SHA-256 of its token, never the token."""
+
+    __tablename__ = "share_tokens"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["workspace_id", "run_id"], ["runs.workspace_id", "runs.id"], ondelete="CASCADE"
+        ),
+    )
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    workspace_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    run_id: orm.Mapped[str] = orm.mapped_column(sa.String(64))
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+    revoked_at: orm.Mapped[dt.datetime | None] = orm.mapped_column(
+        sa.DateTime(timezone=True), nullable=True
+    )

@@ -1,0 +1,92 @@
+"""Resource safety for files: the upload size limit, and a temporary folder per session."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import weakref
+from pathlib import Path
+
+import streamlit as st
+
+from core import config
+from core.errors import DataError
+from ui.common.session import TMP_KEY
+
+__all__ = [
+    "upload_limit_mb",
+    "upload_help",
+    "check_upload_size",
+    "session_temp_dir",
+    "end_session_files",
+]
+
+
+def upload_limit_mb() -> int:
+    """The upload size limit in MB (``server.maxUploadSize`` in .streamlit/config.toml)."""
+    try:
+        return int(st.get_option("server.maxUploadSize"))
+    except Exception:
+        return 200
+
+
+def upload_help() -> str:
+    """Help text for file uploaders that states the limit."""
+    return (
+        f"Files up to {upload_limit_mb():,} MB. For bigger data, connect your database "
+        "instead, or ask the person who runs PersonaLab to raise server.maxUploadSize."
+    )
+
+
+def check_upload_size(n_bytes: int) -> None:
+    """Raise DataError with the limit in the message when an upload is too big."""
+    limit = upload_limit_mb()
+    if n_bytes > limit * 1024 * 1024:
+        raise DataError(
+            f"This file is {n_bytes / 1024 / 1024:,.0f} MB; the limit on this server is "
+            f"{limit:,} MB. Split it by date, or connect your database instead."
+        )
+
+
+class _TempDir:
+    """A per-session temporary folder, removed when the session ends (or at exit)."""
+
+    def __init__(self) -> None:
+        """Make the folder, sweeping folders left by a crashed server."""
+        root = config.data_dir() / "tmp"
+        root.mkdir(parents=True, exist_ok=True)
+        _sweep_stale(root)
+        self.path = Path(tempfile.mkdtemp(prefix="session-", dir=root))
+        self._finalizer = weakref.finalize(self, shutil.rmtree, self.path, True)
+
+    def cleanup(self) -> None:
+        """Delete the folder now."""
+        self._finalizer()
+
+
+def _sweep_stale(root: Path, max_age_hours: float = 24) -> None:
+    """Remove session folders left by a crashed server (older than ``max_age_hours``)."""
+    cutoff = time.time() - max_age_hours * 3600
+    for child in root.glob("session-*"):
+        try:
+            if child.stat().st_mtime < cutoff:
+                shutil.rmtree(child, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def session_temp_dir() -> Path:
+    """A temporary folder for this browser session's files; deleted when it ends."""
+    holder = st.session_state.get(TMP_KEY)
+    if holder is None or not holder.path.exists():
+        holder = _TempDir()
+        st.session_state[TMP_KEY] = holder
+    return holder.path
+
+
+def end_session_files() -> None:
+    """Delete this session's temporary files now (e.g. after a finished export)."""
+    holder = st.session_state.pop(TMP_KEY, None)
+    if holder is not None:
+        holder.cleanup()

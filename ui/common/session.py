@@ -1,0 +1,98 @@
+"""The session's own keys, the saved-run value pages work with, link parameters, notices.
+
+Pages never touch these keys; they call the helpers of :mod:`ui.common.state`. Session
+state is only a cache of what is saved in the app store (see :mod:`ui.common.selection`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from core.common.markdown import escape_markdown
+
+__all__ = [
+    "DATASET_KEY",
+    "RUN_KEY",
+    "WS_KEY",
+    "SAVED_KEY",
+    "RUN_CHECKED_KEY",
+    "KNOWN_WS_KEY",
+    "NOTICE_KEY",
+    "TMP_KEY",
+    "WS_PARAM",
+    "DS_PARAM",
+    "RUN_PARAM",
+    "SHARE_PARAM",
+    "SAMPLE_LABEL",
+    "Run",
+    "query_param",
+    "notify",
+    "notices",
+]
+
+# Session keys of this package (pages use the helpers, never these keys).
+DATASET_KEY = "_pl_dataset"
+RUN_KEY = "_pl_run"
+WS_KEY = "_pl_ws"
+SAVED_KEY = "_pl_saved"
+RUN_CHECKED_KEY = "_pl_run_checked"
+KNOWN_WS_KEY = "_pl_known_ws"
+NOTICE_KEY = "_pl_notice"
+TMP_KEY = "_pl_tmp"
+# Query-string names (and the keys of the sidebar widgets bound to them).
+WS_PARAM, DS_PARAM, RUN_PARAM, SHARE_PARAM = "ws", "ds", "run", "share"
+SAMPLE_LABEL = "Bundled sample"
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """A saved segmentation run: parameters, labels and what the user named things."""
+
+    run_id: str
+    dataset_id: str
+    params: Any
+    labels: pd.Series
+    quality: dict = dataclasses.field(default_factory=dict)
+    names: dict = dataclasses.field(default_factory=dict)
+    notes: dict = dataclasses.field(default_factory=dict)
+    created_at: str = dataclasses.field(
+        default_factory=lambda: dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    )
+    #: The store's version of this run when it was loaded or saved (0: not saved yet).
+    version: int = 0
+
+    def with_names(self, names: dict) -> Run:
+        """Return a copy with persona names replaced."""
+        return dataclasses.replace(self, names=dict(names))
+
+    def segment_name(self, segment: str) -> str:
+        """The user's name for a segment, falling back to its label."""
+        return self.names.get(segment, segment)
+
+
+def query_param(name: str) -> str | None:
+    """The value of ``?name=`` in the address bar, or None."""
+    try:
+        value = st.query_params.get(name)
+    except Exception:
+        return None
+    return str(value) if value else None
+
+
+def notify(message: str) -> None:
+    """Show ``message`` in the sidebar on the next drawing (shown once per run)."""
+    st.session_state[NOTICE_KEY] = message
+
+
+def notices() -> str | None:
+    """The pending storage message (conflict, store down), if any; clears it.
+
+    Escaped for Markdown: it can quote a workspace or dataset name.
+    """
+    message = st.session_state.pop(NOTICE_KEY, None)
+    return escape_markdown(message) if message else None

@@ -1,0 +1,150 @@
+"""The sidebar's saved-work pickers: workspace, dataset and saved run, bound to the URL."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core.errors import DataError
+from core.store import RunSummary
+from ui.common.datasets import current_dataset, open_saved_dataset
+from ui.common.permalink import history_guard, sync_url
+from ui.common.selection import current_run, load_run, reload_run, set_current_dataset
+from ui.common.session import notices, notify
+from ui.common.storage import store
+from ui.common.workspace import set_workspace, visible_workspaces, workspace_id
+
+__all__ = ["saved_work_sidebar"]
+
+
+def _sync_widget(key: str, value: str | None, options: list) -> None:
+    """Before a bound picker is drawn, point it at the session's truth."""
+    if value in options:
+        st.session_state[key] = value
+    elif key in st.session_state and st.session_state[key] not in options:
+        st.session_state[key] = None
+
+
+def _fmt_time(value: dt.datetime) -> str:
+    """A saved time in the server's local time, e.g. '06 Dec 09:30'."""
+    return value.astimezone().strftime("%d %b %H:%M")
+
+
+# Why every picker label below is unique and stable: a selectbox tells the server which
+# option the browser shows by its label, not by its position or value. Two runs labelled
+# alike ("6 segments · saved 10:00") made the server read the other run back on the next
+# rerun (a persona rename then landed on it and the page switched run), and a label that
+# changed with each save (its time) no longer matched the one the browser held.
+
+
+def _distinct_labels(labels: dict[str, str]) -> dict[str, str]:
+    """``{id: label}`` with a short id appended to labels that are not unique."""
+    seen: dict[str, int] = {}
+    for label in labels.values():
+        seen[label] = seen.get(label, 0) + 1
+    return {i: f"{label} · {i[:6]}" if seen[label] > 1 else label for i, label in labels.items()}
+
+
+def _run_label(summary: RunSummary) -> str:
+    """A saved run in the picker: its size, when it was made and its id (never changes)."""
+    return (
+        f"{summary.n_segments} segments · made {_fmt_time(summary.created_at)} · {summary.run_id}"
+    )
+
+
+def saved_work_sidebar() -> None:
+    """Sidebar pickers for workspace, dataset and saved run; keeps the URL a permalink."""
+    history_guard()
+    s = store()
+    current_run()  # resolve ?run= from a pasted link before anything rewrites the URL
+    sync_url()
+    message = notices()
+    if message:
+        st.warning(message)
+        if "Someone else changed" in message:
+            # A callback, because the message is shown once: on the rerun the click
+            # causes, this button is not drawn again, so an `if st.button(...)` there
+            # never saw the click (the run was not reloaded and the unsaved text stayed).
+            st.button("Reload the saved run", key="state_reload", on_click=reload_run)
+    if s is None:
+        return
+    ws = workspace_id()
+    workspaces = visible_workspaces()
+    ws_names = {w.id: w.name for w in workspaces}
+    if ws and ws not in ws_names:
+        record = s.get_workspace(ws)
+        if record is not None:
+            ws_names[ws] = record.name
+    ws_options = list(ws_names)
+    ws_names = _distinct_labels(ws_names)
+    if ws_options:
+        _sync_widget("state_ws", ws, ws_options)
+        st.selectbox(
+            "Workspace",
+            ws_options,
+            index=None,
+            format_func=lambda w: ws_names.get(w, w),
+            key="state_ws",
+            placeholder="Pick a workspace",
+            on_change=_on_pick_workspace,
+        )
+    else:
+        st.caption("Your work is saved here as soon as you save a segmentation.")
+    if ws is None:
+        return
+    datasets = _distinct_labels({d.dataset_id: d.source_name for d in s.list_datasets(ws)})
+    ds = current_dataset()
+    if datasets:
+        _sync_widget("state_ds", ds.dataset_id, list(datasets))
+        st.selectbox(
+            "Dataset",
+            list(datasets),
+            index=None,
+            format_func=lambda d: datasets.get(d, d),
+            key="state_ds",
+            placeholder="Bundled sample",
+            on_change=_on_pick_dataset,
+        )
+    run = current_run()  # resolves ?run= before the bound picker may rewrite it
+    runs = {r.run_id: r for r in s.list_runs(ws, ds.dataset_id)}
+    if runs:
+        _sync_widget("state_run", run.run_id if run is not None else None, list(runs))
+        st.selectbox(
+            "Saved segmentation",
+            list(runs),
+            index=None,
+            format_func=lambda r: _run_label(runs[r]),
+            key="state_run",
+            placeholder="Pick a saved run",
+            on_change=_on_pick_run,
+        )
+
+
+def _on_pick_workspace() -> None:
+    """Callback: switch to the picked workspace."""
+    wanted = st.session_state.get("state_ws")
+    if wanted:  # a cleared picker keeps the current workspace
+        set_workspace(wanted)
+
+
+def _on_pick_dataset() -> None:
+    """Callback: open the picked saved dataset."""
+    wanted = st.session_state.get("state_ds")
+    s, ws = store(), workspace_id()
+    if not wanted or s is None or ws is None:
+        return
+    record = s.get_dataset(ws, wanted)
+    if record is None:
+        return
+    try:
+        set_current_dataset(open_saved_dataset(record.path))
+    except DataError as exc:
+        notify(str(exc))
+
+
+def _on_pick_run() -> None:
+    """Callback: load the picked saved run."""
+    wanted = st.session_state.get("state_run")
+    if wanted:
+        load_run(wanted)

@@ -1,0 +1,95 @@
+"""Which workspace this session works in: from the session, the link, or the owner's latest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import streamlit as st
+
+from core.store import WorkspaceRecord
+from ui.common import auth
+from ui.common.session import (
+    DATASET_KEY,
+    KNOWN_WS_KEY,
+    RUN_CHECKED_KEY,
+    RUN_KEY,
+    SAVED_KEY,
+    WS_KEY,
+    WS_PARAM,
+    notify,
+    query_param,
+)
+from ui.common.storage import store
+
+__all__ = ["workspace_id", "visible_workspaces", "set_workspace"]
+
+
+def workspace_id(create: bool = False) -> str | None:
+    """The current workspace id (from this session, the link, or the owner's latest).
+
+    With ``create=True`` a new workspace is made when there is none yet (first save).
+    """
+    if WS_KEY not in st.session_state:
+        st.session_state[WS_KEY] = _resolve_workspace()
+    ws = st.session_state[WS_KEY]
+    if ws is None and create:
+        s = store()
+        if s is not None:
+            stamp = dt.datetime.now().strftime("%d %b %Y %H:%M")
+            record = s.create_workspace(f"Workspace {stamp}", owner=auth.owner())
+            ws = record.id
+            st.session_state[WS_KEY] = ws
+            _remember_workspace(ws)
+    return ws
+
+
+def _remember_workspace(ws: str) -> None:
+    """Add ``ws`` to the workspaces this session has opened."""
+    known = list(st.session_state.get(KNOWN_WS_KEY, []))
+    if ws not in known:
+        known.append(ws)
+    st.session_state[KNOWN_WS_KEY] = known
+
+
+def _resolve_workspace() -> str | None:
+    """The workspace of the link if the visitor may open it, else the owner's latest."""
+    s = store()
+    if s is None:
+        return None
+    wanted = query_param(WS_PARAM)
+    if wanted:
+        record = s.get_workspace(wanted)
+        if record is not None and auth.may_open(record.owner):
+            _remember_workspace(record.id)
+            return record.id
+        notify(
+            "The workspace in this link does not exist or is not yours; a new one will "
+            "be made when you save."
+        )
+        return None
+    if auth.isolated_sessions():
+        return None
+    mine = s.list_workspaces(auth.owner())
+    return mine[0].id if mine else None
+
+
+def visible_workspaces() -> list[WorkspaceRecord]:
+    """Workspaces the visitor may pick: their own (OIDC/local) or this session's (workshop)."""
+    s = store()
+    if s is None:
+        return []
+    if auth.isolated_sessions():
+        records = [s.get_workspace(w) for w in st.session_state.get(KNOWN_WS_KEY, [])]
+        return [r for r in records if r is not None]
+    return s.list_workspaces(auth.owner())
+
+
+def set_workspace(ws: str | None) -> None:
+    """Switch workspace: the dataset goes back to the sample and the run is cleared."""
+    if ws == st.session_state.get(WS_KEY):
+        return
+    st.session_state[WS_KEY] = ws
+    if ws:
+        _remember_workspace(ws)
+    for key in (DATASET_KEY, RUN_KEY, SAVED_KEY, RUN_CHECKED_KEY):
+        st.session_state.pop(key, None)
