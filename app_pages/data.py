@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.data.ingest import ingest, preview_source
-from core.data.privacy import PrivacyOptions
+from core.data import PrivacyOptions, ingest, preview_source
 from core.errors import DataError
 from ui.common import state
 from ui.data import mapping as data_mapping

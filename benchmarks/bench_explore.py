@@ -41,8 +41,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from core.data.engine import dataset_engine  # noqa: E402
-from core.data.ingest import write_activity_tables  # noqa: E402
+from core.data import dataset_engine, write_activity_tables  # noqa: E402
 from core.explore import dashboards as ex  # noqa: E402
 
 PLATFORMS = np.array(["wechat", "weibo", "douyin", "xiaohongshu", "kuaishou", "instagram"])

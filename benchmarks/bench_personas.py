@@ -58,7 +58,7 @@ def main() -> int:
 
     paths = bench_features.ensure_data(n_events, n_users, seed=7)
 
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.personas.clv import fit_clv, rfm_summary
     from core.personas.profiles import build_personas
     from core.segments.features import build_features

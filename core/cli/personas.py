@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Ingest events, build features, build personas, write the JSON list."""
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.personas.profiles import build_personas, personas_to_records
     from core.segments.features import build_features
 

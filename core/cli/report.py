@@ -60,7 +60,7 @@ def parse_targets(values: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> None:
     """Ingest events, compute the report and write it as HTML or PDF."""
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.explore.dashboards import ExploreFilters, read_campaign_costs
     from core.explore.reports import build_report
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
+from core.data.layout import ensure_current_layout
 from core.errors import DataError
 
 __all__ = [
@@ -50,12 +51,13 @@ def dataset_engine(path: str | Path) -> Engine:
         never changes once written); if this process already has the file open for
         writing, DuckDB refuses a second configuration and the engine opens it with the
         existing one instead. Engines are cached by resolved path and the file's
-        modification time, so a file replaced in place gets a fresh engine.
+        modification time, so a file replaced in place gets a fresh engine. A dataset in
+        an older layout is upgraded before its first engine (``core.data.layout``).
 
     Raises
     ------
     DataError
-        When the file does not exist.
+        When the file does not exist or comes from a newer PersonaLab.
     """
     p = Path(path).expanduser().resolve()
     if not p.is_file():
@@ -63,15 +65,17 @@ def dataset_engine(path: str | Path) -> Engine:
             f"The dataset file '{p}' does not exist; load the data again on the Data page "
             "or with the CLI."
         )
-    stat = p.stat()
-    stamp = (stat.st_mtime_ns, stat.st_size)
     key = str(p)
     with _ENGINES_LOCK:
         cached = _ENGINES.get(key)
-        if cached is not None and cached[0] == stamp:
+        stat = p.stat()
+        if cached is not None and cached[0] == (stat.st_mtime_ns, stat.st_size):
             return cached[1]
         if cached is not None:
             cached[1].dispose()
+        ensure_current_layout(p)  # may replace the file: take its stamp afterwards
+        stat = p.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
         engine = _open_duckdb(key)
         _ENGINES[key] = (stamp, engine)
         return engine

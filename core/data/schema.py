@@ -57,6 +57,10 @@ CANONICAL_EVENT_TYPES: tuple[str, ...] = (
     "purchase",
 )
 
+#: Event types that show interest but not engagement: they do not lift a user out of the
+#: ``prospect`` lifecycle stage, and a day with only these is not an engaged day.
+PROSPECT_EVENT_TYPES: tuple[str, ...] = ("view", "click")
+
 #: Canonical platforms (lower case, as stored in ``events.platform``).
 CANONICAL_PLATFORMS: tuple[str, ...] = (
     "wechat",

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.common.sql import quote_identifier
-from core.data.ingest import ENGAGED_SQL
+from core.data import ENGAGED_SQL
 from core.errors import DataError
 from core.personas import kpis
 from core.personas.text import SENTIMENT_LEXICON

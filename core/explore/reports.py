@@ -746,7 +746,7 @@ def _known_filters(
 ) -> ex.ExploreFilters:
     """``filters`` with platforms read like the data's (Douyin, 抖音 -> douyin); a platform or
     segment the data does not have is an error, not a report of zeros."""
-    from core.data.schema import canonical_platform
+    from core.data import canonical_platform
 
     platforms = tuple(dict.fromkeys(canonical_platform(p) for p in filters.platforms))
     for platform in platforms:

@@ -557,7 +557,7 @@ def hash_token(token: str) -> str:
 
 def _pii_kind(value: str) -> str | None:
     try:
-        from core.data.privacy import value_kind
+        from core.data import value_kind
     except ImportError:  # pragma: no cover - privacy module is part of the package
         return None
     return value_kind(value)
@@ -565,7 +565,7 @@ def _pii_kind(value: str) -> str | None:
 
 def _salted(value: str) -> str:
     try:
-        from core.data.privacy import resolve_salt
+        from core.data import resolve_salt
 
         salt = resolve_salt()
     except Exception:
@@ -590,7 +590,7 @@ def _check_user_ids(labels: pd.Series) -> None:
     if not sample:
         return
     try:
-        from core.data.privacy import kind_by_content
+        from core.data import kind_by_content
     except ImportError:  # pragma: no cover
         return
     kind = kind_by_content(sample)

@@ -18,7 +18,7 @@ NAMES = {"bargain_hunter": "Bargain <hunters>"}
 @pytest.fixture(scope="module")
 def sample_run():
     """A saved run on the bundled sample whose segments are the planted personas."""
-    from core.data.ingest import sample_dataset
+    from core.data import sample_dataset
     from ui.common.state import Run
 
     dataset = sample_dataset()
@@ -56,8 +56,7 @@ def test_without_a_saved_run_one_sentence_points_to_the_segment_page():
 
 
 def test_pick_targets_then_the_table_matches_core_and_the_choice_persists(sample_run):
-    from core.data.engine import dataset_engine
-    from core.data.ingest import sample_dataset
+    from core.data import dataset_engine, sample_dataset
     from core.explore.dashboards import ExploreFilters
     from core.explore.targeting import campaign_targeting
 

@@ -17,8 +17,7 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def sample_run():
     """A saved k-means run on the bundled sample (default settings)."""
-    from core.data.engine import dataset_engine
-    from core.data.ingest import sample_dataset
+    from core.data import dataset_engine, sample_dataset
     from core.segments.features import build_features
     from core.segments.segmentation import SegmentParams, segment
     from ui.common.state import Run
@@ -116,8 +115,7 @@ def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
 
 
 def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
-    from core.data.engine import dataset_engine
-    from core.data.ingest import sample_dataset
+    from core.data import dataset_engine, sample_dataset
     from core.personas.profiles import persona_names
     from core.segments.features import build_features
     from ui.common import jobs, state

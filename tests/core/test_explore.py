@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core.data.ingest import write_activity_tables
+from core.data import write_activity_tables
 from core.errors import DataError
 from core.explore import dashboards as ex
 from core.segments.features import LifecycleWindows, build_features

@@ -218,13 +218,13 @@ def set_workspace(ws: str | None) -> None:
 
 @st.cache_resource(show_spinner="Preparing the sample dataset...")
 def _sample_dataset():
-    from core.data.ingest import sample_dataset
+    from core.data import sample_dataset
 
     return sample_dataset()
 
 
 def _open_saved_dataset(path: str):
-    from core.data.ingest import open_dataset
+    from core.data import open_dataset
 
     return open_dataset(path)
 
@@ -320,7 +320,7 @@ def dataset_label(dataset=None) -> str:
 
 @st.cache_resource(max_entries=16)
 def _engine(path: str):
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
 
     return dataset_engine(path)
 

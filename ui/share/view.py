@@ -92,7 +92,7 @@ def _personas_table(path: str, run_key: str, _labels: pd.Series, names: dict) ->
     rows = []
     traits: dict[str, str] = {}
     try:
-        from core.data.engine import dataset_engine
+        from core.data import dataset_engine
         from core.personas.profiles import build_personas
         from core.segments.features import build_features
 
