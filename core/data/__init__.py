@@ -2,7 +2,11 @@
 
 Modules, in the order data flows through them:
 
-- ``sources``: reading files (csv, tsv, xlsx, parquet, jsonl) and database tables, with limits;
+- ``sources``: landing an input in DuckDB, by format (Parquet and JSON lines read here);
+- ``text_reader``, ``xlsx_reader``: CSV/TSV (encodings, delimiters) and Excel workbooks;
+- ``database``: tables of a user's own database (:class:`DbTable`);
+- ``limits``: what one input file may hold (:class:`ReadLimits`), checked while reading;
+- ``landed``: :class:`LoadedSource`, what every reader returns;
 - ``schema``: the canonical fields and vocabularies, and recognising columns by their names;
 - ``privacy``: finding personal data and pseudonymising it with a secret salt;
 - ``timestamps``: reading the many date formats of a time column;
@@ -26,6 +30,7 @@ from core.data.catalogue import (
     read_rejected,
     remove_stale_work,
 )
+from core.data.database import DbTable, read_db_table
 from core.data.derived import ENGAGED_SQL, write_activity_tables
 from core.data.engine import (
     connect,
@@ -38,7 +43,9 @@ from core.data.engine import (
     users_table,
 )
 from core.data.ingest import ingest, preview_source, sample_dataset
+from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION, ensure_current_layout, read_schema_version
+from core.data.limits import ReadLimits, max_bytes
 from core.data.privacy import (
     PiiColumn,
     PrivacyOptions,
@@ -69,20 +76,9 @@ from core.data.schema import (
     normalise_key,
     parse_mapping_args,
 )
-from core.data.sources import (
-    DbTable,
-    LoadedSource,
-    ReadLimits,
-    detect_encoding,
-    detect_format,
-    load_source,
-    max_bytes,
-    read_db_table,
-    read_source,
-    sniff_delimiter,
-    source_name,
-)
+from core.data.sources import detect_format, load_source, read_source, source_name
 from core.data.synth import PERSONA_NAMES, PERSONAS, SAMPLE_FILES, generate, write_sample
+from core.data.text_reader import detect_encoding, sniff_delimiter
 from core.data.timestamps import TIMESTAMP_FORMATS
 
 __all__ = [

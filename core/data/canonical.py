@@ -18,6 +18,7 @@ import pandas as pd
 
 from core.common.sql import quote_identifier
 from core.data.derived import _UID_SQL, write_activity_tables
+from core.data.landed import LoadedSource
 from core.data.privacy import PrivacyOptions, describe, detect_pii, hash_sql
 from core.data.report import REJECTED_SAMPLE_ROWS
 from core.data.schema import (
@@ -28,7 +29,6 @@ from core.data.schema import (
     REQUIRED_EVENT_FIELDS,
     USER_FIELDS,
 )
-from core.data.sources import LoadedSource
 from core.data.timestamps import _choose_timestamp_sql
 from core.errors import DataError
 

@@ -31,11 +31,13 @@ import pandas as pd
 from core import config
 from core.data.canonical import _build_events, _build_users, _privacy_plan
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
+from core.data.database import DbTable
+from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION
 from core.data.privacy import PrivacyOptions, resolve_salt
 from core.data.report import IngestReport
 from core.data.schema import REQUIRED_EVENT_FIELDS, guess_mapping
-from core.data.sources import DbTable, LoadedSource, detect_format, load_source
+from core.data.sources import detect_format, load_source
 from core.data.sources import source_name as display_name
 from core.errors import DataError
 
