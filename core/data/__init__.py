@@ -7,7 +7,9 @@ Modules, in the order data flows through them:
 - ``database``: tables of a user's own database (:class:`DbTable`);
 - ``limits``: what one input file may hold (:class:`ReadLimits`), checked while reading;
 - ``landed``: :class:`LoadedSource`, what every reader returns;
-- ``schema``: the canonical fields and vocabularies, and recognising columns by their names;
+- ``schema``: the canonical event and user fields, event types and platforms;
+- ``synonyms``: what column names and values mean, as synonym tables (English and Chinese);
+- ``mapping``: which source column is which field (:func:`guess_mapping`), canonical names;
 - ``privacy``: finding personal data and pseudonymising it with a secret salt;
 - ``timestamps``: reading the many date formats of a time column;
 - ``canonical``: writing the canonical ``events``, ``rejected`` and ``users`` tables;
@@ -46,6 +48,12 @@ from core.data.ingest import ingest, preview_source, sample_dataset
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION, ensure_current_layout, read_schema_version
 from core.data.limits import ReadLimits, max_bytes
+from core.data.mapping import (
+    canonical_event_type,
+    canonical_platform,
+    guess_mapping,
+    parse_mapping_args,
+)
 from core.data.privacy import (
     PiiColumn,
     PrivacyOptions,
@@ -62,21 +70,19 @@ from core.data.report import REJECTED_SAMPLE_ROWS, IngestReport
 from core.data.schema import (
     CANONICAL_EVENT_TYPES,
     CANONICAL_PLATFORMS,
-    COLUMN_SYNONYMS,
-    CONTENT_FORMAT_SYNONYMS,
     EVENT_FIELDS,
-    EVENT_TYPE_SYNONYMS,
-    PLATFORM_SYNONYMS,
     PROSPECT_EVENT_TYPES,
     REQUIRED_EVENT_FIELDS,
     USER_FIELDS,
-    canonical_event_type,
-    canonical_platform,
-    guess_mapping,
-    normalise_key,
-    parse_mapping_args,
 )
 from core.data.sources import detect_format, load_source, read_source, source_name
+from core.data.synonyms import (
+    COLUMN_SYNONYMS,
+    CONTENT_FORMAT_SYNONYMS,
+    EVENT_TYPE_SYNONYMS,
+    PLATFORM_SYNONYMS,
+    normalise_key,
+)
 from core.data.synth import PERSONA_NAMES, PERSONAS, SAMPLE_FILES, generate, write_sample
 from core.data.text_reader import detect_encoding, sniff_delimiter
 from core.data.timestamps import TIMESTAMP_FORMATS

@@ -21,14 +21,8 @@ from core.data.derived import _UID_SQL, write_activity_tables
 from core.data.landed import LoadedSource
 from core.data.privacy import PrivacyOptions, describe, detect_pii, hash_sql
 from core.data.report import REJECTED_SAMPLE_ROWS
-from core.data.schema import (
-    CONTENT_FORMAT_SYNONYMS,
-    EVENT_FIELDS,
-    EVENT_TYPE_SYNONYMS,
-    PLATFORM_SYNONYMS,
-    REQUIRED_EVENT_FIELDS,
-    USER_FIELDS,
-)
+from core.data.schema import EVENT_FIELDS, REQUIRED_EVENT_FIELDS, USER_FIELDS
+from core.data.synonyms import CONTENT_FORMAT_SYNONYMS, EVENT_TYPE_SYNONYMS, PLATFORM_SYNONYMS
 from core.data.timestamps import _choose_timestamp_sql
 from core.errors import DataError
 

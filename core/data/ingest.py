@@ -34,9 +34,10 @@ from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, rem
 from core.data.database import DbTable
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION
+from core.data.mapping import guess_mapping
 from core.data.privacy import PrivacyOptions, resolve_salt
 from core.data.report import IngestReport
-from core.data.schema import REQUIRED_EVENT_FIELDS, guess_mapping
+from core.data.schema import REQUIRED_EVENT_FIELDS
 from core.data.sources import detect_format, load_source
 from core.data.sources import source_name as display_name
 from core.errors import DataError

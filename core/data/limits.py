@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from core import config
-from core.data.schema import COLUMN_SYNONYMS, normalise_key
+from core.data.synonyms import COLUMN_SYNONYMS, normalise_key
 from core.errors import DataError
 
 #: Default upper limit of one input file; override with PERSONALAB_MAX_UPLOAD_MB.

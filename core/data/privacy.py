@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from core import config
-from core.data.schema import normalise_key
+from core.data.synonyms import normalise_key
 from core.errors import DataError
 
 Action = Literal["hash", "drop"]
