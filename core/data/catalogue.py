@@ -18,6 +18,11 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+try:
+    import fcntl
+except ImportError:  # Windows has no advisory locks: scratch is then judged by its age
+    fcntl = None
+
 from core.config import data_dir
 from core.data.layout import ensure_current_layout
 from core.data.report import REJECTED_SAMPLE_ROWS, IngestReport
@@ -48,10 +53,9 @@ STALE_AFTER_SECONDS = 3600
 def _claim(work: Path):
     """Lock ``work/.lock`` for this ingest; the open file holds the lock until closed."""
     handle = open(work / ".lock", "w")  # noqa: SIM115 - closed in ingest's finally
-    with contextlib.suppress(ImportError, OSError):
-        import fcntl
-
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    if fcntl is not None:
+        with contextlib.suppress(OSError):
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     return handle
 
 
@@ -60,9 +64,7 @@ def _in_use(work: Path) -> bool:
     lock = work / ".lock"
     if not lock.exists():  # just created, or left by an older version: judge by age
         return time.time() - work.stat().st_mtime < STALE_AFTER_SECONDS
-    try:
-        import fcntl
-    except ImportError:  # no advisory locks (Windows): judge by age
+    if fcntl is None:  # no advisory locks (Windows): judge by age
         return time.time() - lock.stat().st_mtime < STALE_AFTER_SECONDS
     with open(lock) as handle:
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 import duckdb
+import pandas as pd
+import sqlalchemy as sa
 
 from core.common.sql import quote_identifier
 from core.data.landed import LoadedSource
@@ -63,9 +65,6 @@ def read_db_table(
     DataError
         When the database cannot be reached, or the table does not exist or is empty.
     """
-    import pandas as pd
-    import sqlalchemy as sa
-
     con = con or duckdb.connect()
     schema, _sep, bare = table.rpartition(".")
     try:

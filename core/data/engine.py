@@ -13,7 +13,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import duckdb
 import sqlalchemy as sa
+from duckdb_engine import ConnectionWrapper
 from sqlalchemy.engine import Engine, make_url
 
 from core.data.layout import ensure_current_layout
@@ -107,13 +109,10 @@ def duckdb_engine(path: str | Path, *, read_only: bool = True) -> Engine:
     the returned engine also quotes every DuckDB keyword that is not "unreserved".
     Prefer :func:`dataset_engine`, which caches; use this one to write a dataset.
     """
-    import duckdb
-    from duckdb_engine import ConnectionWrapper
-
     target = str(path)
 
     def creator() -> ConnectionWrapper:
-        # Plain duckdb.connect, as core.data.ingest does: duckdb-engine's own connect adds a
+        # Plain duckdb.connect, as ingest and the layout upgrade do: duckdb-engine's own connect adds a
         # custom_user_agent setting, and DuckDB refuses a second connection to a file
         # that is open in this process with a different configuration.
         return ConnectionWrapper(duckdb.connect(target, read_only=read_only))
@@ -130,8 +129,6 @@ _KEYWORDS: set[str] = set()
 def _duckdb_keywords() -> set[str]:
     """DuckDB keywords that are not safe as bare identifiers (from duckdb_keywords())."""
     if not _KEYWORDS:
-        import duckdb
-
         con = duckdb.connect()
         try:
             rows = con.execute(

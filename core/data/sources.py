@@ -91,7 +91,7 @@ def _materialise(source: Any, name: str, tmpdir: Path) -> Path:
 
 def _check_parquet(path: Path, name: str, limits: ReadLimits) -> None:
     """Refuse a Parquet file whose footer declares more data than PersonaLab unpacks."""
-    import pyarrow.parquet as pq
+    import pyarrow.parquet as pq  # heavy: imported only when a Parquet file is read
 
     try:
         meta = pq.read_metadata(path)

@@ -88,7 +88,7 @@ def detect_encoding(sample: bytes) -> str:
         "LATIN" in unicodedata.name(ch, "") or not ch.isalpha() for ch in latin if ord(ch) > 127
     ):
         return "cp1252"
-    from charset_normalizer import from_bytes
+    from charset_normalizer import from_bytes  # rarely needed: imported on this fallback only
 
     best = from_bytes(sample).best()
     if best is None:

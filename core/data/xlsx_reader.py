@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from core.common.sql import quote_identifier
 from core.data.landed import LoadedSource
 from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_header
@@ -112,7 +114,7 @@ def _scan_xlsx_part(archive, part, name: str, limits: ReadLimits) -> None:
 
 
 def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
-    import openpyxl
+    import openpyxl  # heavy: imported only when a workbook is read
 
     try:
         # data_only=False: formulas come back as their text ("=A1*2") and are never evaluated.
@@ -138,8 +140,6 @@ def _read_xlsx(
     limits: ReadLimits = LIMITS,
     max_rows: int | None = None,
 ) -> LoadedSource:
-    import pandas as pd
-
     _check_xlsx_archive(path, name, limits)
     rows = _xlsx_rows(path, name)
     header = None

@@ -70,9 +70,8 @@ def _experiment(
     so it is a genuine pre-period covariate for CUPED; test revenue draws on the same
     personal spend level, so the two correlate.
     """
-    from scipy import (
-        stats,  # here, not at the top: scipy costs start-up time of every import
-    )
+    # scipy is heavy: imported when the A/B test is drawn, not with the package.
+    from scipy import stats
 
     n = len(persona)
     par = PERSONAS
