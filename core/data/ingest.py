@@ -1,15 +1,13 @@
 """From a user's file (or database table) to a validated, canonical DuckDB dataset.
 
-``ingest`` lands the source (``core.data.sources``), maps its columns (``core.data.schema``),
-pseudonymises personal data (``core.data.privacy``), then does every transformation in
-DuckDB SQL: event types and platforms through synonym-table joins, timestamps through a
-``TRY_CAST``/``TRY_STRPTIME`` chain whose order is decided per column on a sample,
-amounts cast and checked (not finite, negative or implausibly large amounts and dates
-in the future or before 1980 are rejected), exact duplicates counted (and removed on
-request). Rejected rows are
-kept (up to 1000, with a reason). Work happens in a scratch database; the result is
+:func:`ingest` lands the source (``core.data.sources``), maps its columns
+(``core.data.mapping``), plans what to do with personal data (``core.data.privacy``),
+then writes the canonical tables in DuckDB SQL (``core.data.canonical``) and the
+derived tables Explore reads (``core.data.derived``), with the report and the layout
+version in ``meta``. Work happens in a scratch database in memory; the result is
 written to a temporary file that is renamed into place only when everything succeeded,
 so a bad file changes nothing already saved, and raw personal data never reaches it.
+Loading the same inputs again reopens the stored dataset (``core.data.catalogue``).
 """
 
 from __future__ import annotations
