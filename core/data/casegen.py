@@ -29,8 +29,8 @@ column names and in GBK, as exports from Chinese platforms come.
 
 All randomness comes from one ``numpy.random.Generator`` seeded by ``seed``.
 
-The module is a little over 500 lines: the six generators are short configurations of
-one shared simulator, and reading them next to it is what shows how the cases differ.
+Why this module is long: the six generators are short configurations of one shared
+simulator, and reading them next to it is what shows how the cases differ.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Everything that decides "what does this column or value mean" is data in this mo
 normalised with :func:`normalise_key` (lower case, no spaces, dashes or underscores), so
 ``User ID``, ``user_id`` and ``userid`` are one key.
 
-This module is longer than 500 lines because it is data: one synonym per line, as the
-formatter lays out the tuples, and nothing else.
+Why this module is long: it is data, one synonym per line as the formatter lays out
+the tuples, and nothing else.
 """
 
 from __future__ import annotations
