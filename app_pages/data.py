@@ -8,14 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.data.ingest import ingest, preview_source
-from core.data.privacy import PrivacyOptions
+from core import config
+from core.data import PrivacyOptions, ingest, preview_source
 from core.errors import DataError
 from ui.common import state
-from ui.data import mapping as data_mapping
-from ui.data import report as data_report
+from ui.data import mapping_rows, overrides, problem_text, render_report
 
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"]
 #: Session key of the last failed load: its message and the column to fix.
 FIX_KEY = "data_fix"
@@ -55,8 +53,9 @@ def _pick_source():
         help="The sample is a made-up brand's followers; your own file stays on this server.",
     )
     if choice == "Bundled sample":
-        users = SAMPLE_DIR / "users.csv"
-        return (str(SAMPLE_DIR / "events.csv"), "events.csv"), (
+        folder = config.sample_dir()
+        users = folder / "users.csv"
+        return (str(folder / "events.csv"), "events.csv"), (
             (str(users), "users.csv") if users.is_file() else None
         )
     st.caption(
@@ -81,7 +80,7 @@ def _show_problem(exc: DataError, events, users) -> None:
     """Keep a failed load's reason and column for the next run, and start it."""
     st.session_state[FIX_KEY] = {
         "token": _inputs_token(events, users),
-        "message": data_mapping.problem_text(exc),
+        "message": problem_text(exc),
         "kind": exc.kind,
         "column": exc.column,
     }
@@ -151,7 +150,7 @@ if events is not None and ev_preview is not None:
     if fix:
         st.error(state.escape_markdown(fix["message"]))
     with st.form("data_mapping_form"):
-        ev_choice = data_mapping.mapping_rows(
+        ev_choice = mapping_rows(
             ev_preview,
             "events",
             _token(events[0]),
@@ -160,7 +159,7 @@ if events is not None and ev_preview is not None:
         us_choice = {}
         if us_preview is not None:
             st.markdown("**Users file**")
-            us_choice = data_mapping.mapping_rows(
+            us_choice = mapping_rows(
                 us_preview,
                 "users",
                 _token(users[0]),
@@ -183,8 +182,8 @@ if events is not None and ev_preview is not None:
     if submitted:
         st.session_state[FIX_KEY] = {}
         try:
-            ev_over = data_mapping.overrides(ev_preview, "events", ev_choice)
-            us_over = data_mapping.overrides(us_preview, "users", us_choice) if us_choice else {}
+            ev_over = overrides(ev_preview, "events", ev_choice)
+            us_over = overrides(us_preview, "users", us_choice) if us_choice else {}
         except DataError as exc:
             _show_problem(exc, events, users)
         else:
@@ -204,4 +203,4 @@ try:
 except DataError as exc:
     st.error(state.escape_markdown(exc))
     st.stop()
-data_report.render_report(current, label=state.dataset_label(current))
+render_report(current, label=state.dataset_label(current))

@@ -16,8 +16,7 @@ def synthetic_features(n_users: int, seed: int = 7, prefix: str = "bench-"):
     """Feature table of ``n_users`` synthetic users (90 days), through the real pipeline."""
     import duckdb
 
-    from core.data.engine import dataset_engine
-    from core.data.synth import generate
+    from core.data import dataset_engine, generate
     from core.segments.features import build_features
 
     data = generate(n_users=n_users, days=90, seed=seed)

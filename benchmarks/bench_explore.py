@@ -42,8 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from core import explore as ex  # noqa: E402
+from core.data import write_activity_tables  # noqa: E402
 from core.data.engine import dataset_engine  # noqa: E402
-from core.data.ingest import write_activity_tables  # noqa: E402
 from core.explore.query import labels_table  # noqa: E402
 
 PLATFORMS = np.array(["wechat", "weibo", "douyin", "xiaohongshu", "kuaishou", "instagram"])

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 OUT = ROOT / "benchmarks" / "out"
 
-from core.data.schema import CANONICAL_PLATFORMS  # noqa: E402  (after the path insert)
+from core.data import CANONICAL_PLATFORMS  # noqa: E402  (after the path insert)
 
 EVENT_TYPES = {
     "view": 0.55,
@@ -152,7 +152,7 @@ def load_dataset(events_path: Path, users_path: Path, db_path: Path, clustered: 
     )
     con.execute(f"CREATE TABLE users AS SELECT * FROM read_parquet('{users_path}')")
     if clustered:
-        from core.data.ingest import write_activity_tables
+        from core.data import write_activity_tables
 
         write_activity_tables(con)
     con.close()
@@ -190,7 +190,7 @@ def ensure_data(n_events: int, n_users: int, seed: int) -> dict[str, Path]:
 
 def run_build_features(paths: dict[str, Path]):
     """What the app runs: SQLAlchemy Core on the dataset engine."""
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.segments.features import build_features
 
     return build_features(dataset_engine(paths["db"]))

@@ -37,9 +37,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import peak_mb  # noqa: E402
-from core.data import casegen  # noqa: E402
-from core.data.engine import dataset_engine  # noqa: E402
-from core.data.ingest import ingest  # noqa: E402
+from core.data import casegen, dataset_engine, ingest  # noqa: E402
 from core.segments.autoseg import auto_segment  # noqa: E402
 from core.segments.features import build_features  # noqa: E402
 from core.segments.segmentation import SegmentParams, segment  # noqa: E402

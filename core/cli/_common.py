@@ -19,10 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data.ingest import Dataset, ingest
-from core.data.privacy import PrivacyOptions
-from core.data.schema import parse_mapping_args
-from core.data.sources import DbTable
+from core.data import Dataset, DbTable, PrivacyOptions, ingest, parse_mapping_args
 from core.errors import DataError
 
 

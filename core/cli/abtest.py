@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from core.cli._options import number, output_file
-from core.data.sources import DbTable
+from core.data import DbTable
 from core.errors import DataError
 from core.experiments import CORRECTIONS, ENGINES, analyze_aggregates, analyze_experiment
 from core.experiments.analysis import is_aggregate_table

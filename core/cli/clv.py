@@ -68,7 +68,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Ingest events, summarise purchases in SQL, fit both models, write CSV (+ JSON)."""
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.export import safe_csv
     from core.personas import fit_clv, rfm_summary
 

@@ -49,7 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Build the features and write them; print one line saying where."""
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.segments.features import build_features
 
     out = Path(args.out)
@@ -70,8 +70,7 @@ def _features_in_database(args: argparse.Namespace):
     """Run the feature query inside ``--db`` (push-down), columns renamed by ``--map``."""
     import sqlalchemy as sa
 
-    from core.data.engine import connect
-    from core.data.schema import parse_mapping_args
+    from core.data import connect, parse_mapping_args
     from core.segments.features import build_features
 
     if not args.db or not args.table:
@@ -103,7 +102,7 @@ def _features_in_database(args: argparse.Namespace):
 
 def _raw_table(engine, name: str):
     """Reflect ``name`` with whatever columns it has (not yet canonical)."""
-    from core.data.engine import reflect_table
+    from core.data import reflect_table
 
     table = reflect_table(engine, name)
     if table is None:

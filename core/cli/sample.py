@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Generate and write the files; print one line per file written."""
-    from core.data.synth import write_sample
+    from core.data import write_sample
 
     written = write_sample(
         args.out, n_users=args.users, days=args.days, seed=args.seed, start=args.start

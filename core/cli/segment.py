@@ -131,7 +131,7 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
 
 def run(args: argparse.Namespace) -> None:
     """Build features, segment, write ``user_id,segment``; summary on stderr."""
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.export import safe_csv
     from core.segments.features import build_features
 

@@ -28,6 +28,9 @@ and a categorical one), and :func:`write_case` can write it with foreign (Chines
 column names and in GBK, as exports from Chinese platforms come.
 
 All randomness comes from one ``numpy.random.Generator`` seeded by ``seed``.
+
+Why this module is long: the six generators are short configurations of one shared
+simulator, and reading them next to it is what shows how the cases differ.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.data.synth.generator import generate
 from core.errors import DataError
 
 __all__ = ["CASES", "Case", "GroupSpec", "make_case", "write_case"]
@@ -421,9 +425,7 @@ def none(seed: int = 0, n_users: int = 3000, days: int = 60) -> Case:
 
 def sample(seed: int = 0, n_users: int = 2000, days: int = 90) -> Case:
     """The bundled sample's generator (six planted personas)."""
-    from core.data import synth
-
-    data = synth.generate(n_users, days, seed)
+    data = generate(n_users, days, seed)
     truth = data.truth.set_index("user_id")["persona"].astype(str).rename("group")
     return Case("sample", data.events, data.users, truth, "the bundled sample's six personas")
 
@@ -502,8 +504,10 @@ def analyst_baseline(
     ``behaviour_only`` the analyst leaves the users table out (counts, shares, order
     value and days only), as one who knows the noise columns live there would.
     """
-    from sklearn.cluster import KMeans
+    from sklearn.cluster import KMeans  # heavy: imported when the yardstick runs
 
+    # The yardstick reads a feature table; imported here so that importing the data
+    # package never imports the segments package built on top of it.
     from core.segments.features import FEATURE_COLUMNS
 
     behaviour = set(FEATURE_COLUMNS)

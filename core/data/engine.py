@@ -13,9 +13,12 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import duckdb
 import sqlalchemy as sa
+from duckdb_engine import ConnectionWrapper
 from sqlalchemy.engine import Engine, make_url
 
+from core.data.layout import ensure_current_layout
 from core.errors import DataError
 
 __all__ = [
@@ -50,12 +53,13 @@ def dataset_engine(path: str | Path) -> Engine:
         never changes once written); if this process already has the file open for
         writing, DuckDB refuses a second configuration and the engine opens it with the
         existing one instead. Engines are cached by resolved path and the file's
-        modification time, so a file replaced in place gets a fresh engine.
+        modification time, so a file replaced in place gets a fresh engine. A dataset in
+        an older layout is upgraded before its first engine (``core.data.layout``).
 
     Raises
     ------
     DataError
-        When the file does not exist.
+        When the file does not exist or comes from a newer PersonaLab.
     """
     p = Path(path).expanduser().resolve()
     if not p.is_file():
@@ -63,15 +67,17 @@ def dataset_engine(path: str | Path) -> Engine:
             f"The dataset file '{p}' does not exist; load the data again on the Data page "
             "or with the CLI."
         )
-    stat = p.stat()
-    stamp = (stat.st_mtime_ns, stat.st_size)
     key = str(p)
     with _ENGINES_LOCK:
         cached = _ENGINES.get(key)
-        if cached is not None and cached[0] == stamp:
+        stat = p.stat()
+        if cached is not None and cached[0] == (stat.st_mtime_ns, stat.st_size):
             return cached[1]
         if cached is not None:
             cached[1].dispose()
+        ensure_current_layout(p)  # may replace the file: take its stamp afterwards
+        stat = p.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size)
         engine = _open_duckdb(key)
         _ENGINES[key] = (stamp, engine)
         return engine
@@ -103,13 +109,10 @@ def duckdb_engine(path: str | Path, *, read_only: bool = True) -> Engine:
     the returned engine also quotes every DuckDB keyword that is not "unreserved".
     Prefer :func:`dataset_engine`, which caches; use this one to write a dataset.
     """
-    import duckdb
-    from duckdb_engine import ConnectionWrapper
-
     target = str(path)
 
     def creator() -> ConnectionWrapper:
-        # Plain duckdb.connect, as core.data.ingest does: duckdb-engine's own connect adds a
+        # Plain duckdb.connect, as ingest and the layout upgrade do: duckdb-engine's own connect adds a
         # custom_user_agent setting, and DuckDB refuses a second connection to a file
         # that is open in this process with a different configuration.
         return ConnectionWrapper(duckdb.connect(target, read_only=read_only))
@@ -126,8 +129,6 @@ _KEYWORDS: set[str] = set()
 def _duckdb_keywords() -> set[str]:
     """DuckDB keywords that are not safe as bare identifiers (from duckdb_keywords())."""
     if not _KEYWORDS:
-        import duckdb
-
         con = duckdb.connect()
         try:
             rows = con.execute(

@@ -11,6 +11,7 @@ hashing guessed phone numbers.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import os
 import re
 import secrets
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 from core import config
-from core.data.schema import normalise_key
+from core.data.synonyms import normalise_key
 from core.errors import DataError
 
 Action = Literal["hash", "drop"]
@@ -51,8 +52,6 @@ class PrivacyOptions:
 
     def fingerprint(self) -> str:
         """A string identifying these options for dataset ids (the salt itself never appears)."""
-        import hashlib
-
         salt_id = hashlib.sha256(resolve_salt(self).encode()).hexdigest()[:8]
         return f"{self.action}:{salt_id}:{self.min_group_size}"
 
@@ -213,9 +212,8 @@ def detect_pii(
 
 
 def _salt_file() -> Path:
-    from core.data.ingest import data_dir
-
-    return data_dir() / "secret_salt"
+    """``<data dir>/secret_salt``."""
+    return config.data_dir() / "secret_salt"
 
 
 def resolve_salt(options: PrivacyOptions | None = None) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data.sources import DbTable
+from core.data import DbTable
 from core.errors import DataError
 
 _MAX_ROWS = 20_000_000
@@ -35,7 +35,7 @@ def read_experiment_table(
     if isinstance(source, (str, Path)) and not Path(source).exists():
         raise DataError(f"File {label} was not found; check the path and try again.")
     try:
-        from core.data.sources import load_source
+        from core.data import load_source
     except ImportError:  # pragma: no cover - core.data.sources ships with the app
         load_source = None
     if load_source is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.data.ingest import ENGAGED_SQL
+from core.data import ENGAGED_SQL
 from core.errors import DataError
 from core.explore.query import (
     DATA_START_SQL,

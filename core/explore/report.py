@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from core.common.pdf import pdf_font, pdf_text, register_chart_fonts
-from core.data.schema import canonical_platform
+from core.data import canonical_platform
 from core.errors import DataError
 from core.explore.activity import active_hours, activity, best_posting_windows
 from core.explore.alerts import daily_signals, early_warnings

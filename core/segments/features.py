@@ -28,8 +28,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from core.data.engine import events_table, is_duckdb, users_table
-from core.data.schema import CANONICAL_EVENT_TYPES
+from core.data import (
+    CANONICAL_EVENT_TYPES,
+    events_table,
+    is_duckdb,
+    users_table,
+)
 from core.errors import DataError
 
 __all__ = [
@@ -80,8 +84,6 @@ FEATURE_COLUMNS: tuple[str, ...] = (
     "lifecycle_stage",
 )
 
-#: Event types that do not lift a user out of the ``prospect`` stage.
-PROSPECT_EVENT_TYPES: tuple[str, ...] = ("view", "click")
 #: Event types counted as interactions in ``engagement_rate``.
 ENGAGEMENT_EVENT_TYPES: tuple[str, ...] = ("like", "comment", "share", "save")
 

@@ -33,7 +33,7 @@ import threading
 from pathlib import Path
 
 from core import config
-from core.data.ingest import data_dir
+from core.config import data_dir
 
 #: umap-learn's numba kernels that a map compiles and umap does not cache itself, as
 #: (module umap looks the name up in, name): the exact neighbour search (below 4,096

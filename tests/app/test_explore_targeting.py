@@ -18,7 +18,7 @@ NAMES = {"bargain_hunter": "Bargain <hunters>"}
 @pytest.fixture(scope="module")
 def sample_run():
     """A saved run on the bundled sample whose segments are the planted personas."""
-    from core.data.ingest import sample_dataset
+    from core.data import sample_dataset
     from ui.common.state import Run
 
     dataset = sample_dataset()

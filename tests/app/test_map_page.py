@@ -17,8 +17,7 @@ XSS = "<img src=x onerror=alert(1)>"
 @pytest.fixture(scope="module")
 def sample_run():
     """A saved k-means run on the bundled sample (default settings)."""
-    from core.data.engine import dataset_engine
-    from core.data.ingest import sample_dataset
+    from core.data import dataset_engine, sample_dataset
     from core.segments.features import build_features
     from core.segments.segmentation import SegmentParams, segment
     from ui.common.state import Run

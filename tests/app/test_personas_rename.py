@@ -24,7 +24,7 @@ APP = str(ROOT / "app.py")
 @pytest.fixture
 def two_runs():
     """A workspace with two 6-segment runs of the sample; ``first`` was changed last."""
-    from core.data.ingest import sample_dataset
+    from core.data import sample_dataset
 
     dataset = sample_dataset()
     labels = sample_truth_labels()

@@ -75,7 +75,7 @@ def test_suggest_k_marks_the_planted_six():
 
 def _small_dataset(folder):
     """A 60-user dataset with a purchase now and then, ingested through core.data.ingest."""
-    from core.data.ingest import ingest
+    from core.data import ingest
 
     rows = ["user_id,timestamp,event_type,platform,amount"]
     for u in range(60):

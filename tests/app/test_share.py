@@ -22,7 +22,7 @@ APP = str(ROOT / "app.py")
 @pytest.fixture(scope="module")
 def tiny_dataset(tmp_path_factory):
     """A 30-user dataset ingested through core.data.ingest (so features and personas work)."""
-    from core.data.ingest import ingest
+    from core.data import ingest
 
     folder = tmp_path_factory.mktemp("share-data")
     rows = ["user_id,timestamp,event_type,platform,amount"]

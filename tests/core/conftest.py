@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from core.data.engine import dataset_engine, duckdb_engine
+from core.data import dataset_engine, duckdb_engine
 from tests.conftest import in_ci
 
 PG_ENV = "PERSONALAB_TEST_PG_URL"

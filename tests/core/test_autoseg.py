@@ -21,8 +21,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from core.__main__ import main
-from core.data import casegen
-from core.data.engine import dataset_engine
+from core.data import casegen, dataset_engine
 from core.errors import DataError
 from core.segments.autoseg import auto_segment
 from core.segments.features import build_features

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from core import explore as ex
-from core.data.ingest import write_activity_tables
+from core.data import write_activity_tables
 from core.errors import DataError
 from core.segments.features import LifecycleWindows, build_features
 

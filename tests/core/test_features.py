@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.common.sql import quote_identifier
-from core.data.engine import dataset_engine, events_table, users_table
+from core.data import dataset_engine, events_table, users_table
 from core.errors import DataError
 from core.segments.features import (
     FEATURE_COLUMNS,

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from core.data.engine import connect, events_table, table_exists, users_table
+from core.data import connect, events_table, table_exists, users_table
 from core.errors import DataError
 from core.segments.features import LifecycleWindows, build_features
 from tests.core.conftest import Canonical

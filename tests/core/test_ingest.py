@@ -13,8 +13,9 @@ import duckdb
 import pytest
 
 from core.cli._common import add_input_arguments, open_events_from_args
-from core.data.ingest import (
+from core.data import (
     IngestReport,
+    PrivacyOptions,
     data_dir,
     ingest,
     open_dataset,
@@ -22,7 +23,6 @@ from core.data.ingest import (
     read_rejected,
     sample_dataset,
 )
-from core.data.privacy import PrivacyOptions
 from core.errors import DataError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -181,7 +181,7 @@ def test_gbk_file_maps_through_map_and_synonyms(tmp_path):
 
 @pytest.mark.parametrize(("drop_duplicates", "comments"), [(False, 2), (True, 1)])
 def test_gbk_file_gives_correct_features(drop_duplicates, comments):
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.segments.features import build_features
 
     ds = ingest(
@@ -531,7 +531,7 @@ def test_non_finite_huge_and_negative_amounts_and_1900_dates_are_rejected(tmp_pa
     }
     assert (r.rows_read, r.rows_loaded, r.users) == (9, 2, 2)
     assert r.date_min == T(2025, 3, 1)
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
     from core.personas.clv import rfm_summary
 
     summary = rfm_summary(dataset_engine(ingest(p).path))
@@ -573,8 +573,8 @@ def test_one_utc_offset_keeps_local_times_without_a_warning(tmp_path):
 
 
 _SLOW_INGEST = """
-import sys, time
-import core.data.ingest as ingest_module
+import importlib, sys, time
+ingest_module = importlib.import_module("core.data.ingest")
 real = ingest_module._build_events
 def slow(*args, **kwargs):
     out = real(*args, **kwargs)
@@ -592,7 +592,8 @@ def test_scratch_left_by_a_killed_ingest_is_removed_by_the_next_one(tmp_path):
     import subprocess
     import sys
 
-    from core.data.ingest import ROOT, datasets_dir
+    from core.config import ROOT
+    from core.data import datasets_dir
 
     events = _csv(tmp_path, "user_id,timestamp,event_type\nu1,2025-03-01,view\n")
     child = subprocess.Popen(
@@ -615,7 +616,8 @@ def test_scratch_left_by_a_killed_ingest_is_removed_by_the_next_one(tmp_path):
 
 
 def test_cleanup_leaves_the_scratch_of_a_running_ingest_alone(tmp_path):
-    from core.data.ingest import _claim, datasets_dir, remove_stale_work
+    from core.data import datasets_dir, remove_stale_work
+    from core.data.catalogue import _claim
 
     folder = datasets_dir()
     live = folder / "ingest-live-test"

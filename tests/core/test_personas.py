@@ -244,7 +244,7 @@ def test_validation_messages():
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     """The bundled sample's generator (2,000 users, seed 7) on a DuckDB file + features."""
-    from core.data.synth import generate
+    from core.data import generate
     from core.segments.features import build_features
 
     data = generate(n_users=2000, days=90, seed=7)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from core.data.privacy import (
+from core.data import (
     PrivacyOptions,
     detect_pii,
     hash_sql,

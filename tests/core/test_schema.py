@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from core.data.schema import (
+from core.data import (
     COLUMN_SYNONYMS,
     EVENT_FIELDS,
     USER_FIELDS,
-    DataError,
     canonical_event_type,
     canonical_platform,
     guess_mapping,
     normalise_key,
     parse_mapping_args,
 )
+from core.errors import DataError
 
 
 @pytest.mark.parametrize(

@@ -34,8 +34,7 @@ def _events_csv(tmp_path, user_ids) -> str:
 
 
 def test_hostile_column_names_survive_ingest_and_features(tmp_path):
-    from core.data.engine import dataset_engine, table_exists
-    from core.data.ingest import ingest
+    from core.data import dataset_engine, ingest, table_exists
     from core.segments.features import build_features
 
     ids = [f"u{i}" for i in range(12)]
@@ -115,8 +114,7 @@ def test_share_tokens_cannot_be_guessed_or_enumerated(store):
 
 
 def test_personal_data_never_reaches_the_store_unhashed(tmp_path, store):
-    from core.data.engine import dataset_engine
-    from core.data.ingest import ingest
+    from core.data import dataset_engine, ingest
     from core.segments.features import build_features
 
     emails = [f"person{i}@example.com" for i in range(12)]

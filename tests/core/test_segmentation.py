@@ -218,8 +218,8 @@ def test_relabel_moves_users_into_new_segment():
 
 def test_bundled_sample_recovers_planted_personas():
     """Default settings on the bundled sample: recommended k is 6 and ARI >= 0.8."""
-    from core.data.engine import dataset_engine
-    from core.data.ingest import ROOT, sample_dataset
+    from core.config import ROOT
+    from core.data import dataset_engine, sample_dataset
     from core.segments.features import build_features
 
     features = build_features(dataset_engine(sample_dataset().path))
@@ -237,7 +237,7 @@ def test_bundled_sample_recovers_planted_personas():
 
 def test_cli_segment_writes_user_id_segment(tmp_path, capsys):
     from core.__main__ import main
-    from core.data.ingest import ROOT
+    from core.config import ROOT
 
     out = tmp_path / "segments.csv"
     events = str(ROOT / "sample_data" / "events.csv")

@@ -8,13 +8,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from core.data.sources import (
-    detect_encoding,
-    load_source,
-    read_db_table,
-    read_source,
-    sniff_delimiter,
-)
+from core.data import detect_encoding, load_source, read_db_table, read_source, sniff_delimiter
 from core.errors import DataError
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures"
@@ -179,7 +173,7 @@ def test_preview_reads_only_the_first_rows_of_a_workbook(tmp_path, monkeypatch):
     import openpyxl
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-    from core.data.ingest import preview_source
+    from core.data import preview_source
 
     wb = openpyxl.Workbook()
     wb.active.append(["user_id", "timestamp", "event_type"])
@@ -273,7 +267,7 @@ HEADER = ["user_id", "timestamp", "event_type"]
     ],
 )
 def test_workbook_limits(tmp_path, limits, rows, message):
-    from core.data.sources import ReadLimits
+    from core.data import ReadLimits
 
     path = _workbook(tmp_path / "e.xlsx", rows)
     with pytest.raises(DataError) as err:
@@ -282,7 +276,7 @@ def test_workbook_limits(tmp_path, limits, rows, message):
 
 
 def test_csv_column_limit(tmp_path):
-    from core.data.sources import ReadLimits
+    from core.data import ReadLimits
 
     p = tmp_path / "e.csv"
     p.write_text("user_id,timestamp,event_type,platform\nu1,2025-03-01,view,qq\n")

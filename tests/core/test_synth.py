@@ -9,8 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data.schema import CANONICAL_EVENT_TYPES, CANONICAL_PLATFORMS, EVENT_FIELDS
-from core.data.synth import PERSONA_NAMES, PERSONAS, SAMPLE_FILES, generate, write_sample
+from core.data import (
+    CANONICAL_EVENT_TYPES,
+    CANONICAL_PLATFORMS,
+    EVENT_FIELDS,
+    PERSONA_NAMES,
+    PERSONAS,
+    SAMPLE_FILES,
+    generate,
+    write_sample,
+)
 from core.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.data.engine import dataset_engine
-from core.data.ingest import ingest
+from core.data import dataset_engine, ingest
 from core.errors import DataError
 from core.explore import ExploreFilters, campaign_targeting
 from core.explore.targeting import COLUMNS

@@ -59,7 +59,7 @@ def store_env(request):
 
 
 def _sample_on_server(data_dir: str):
-    from core.data.ingest import open_dataset
+    from core.data import open_dataset
 
     [path] = sorted(Path(data_dir, "datasets").glob("*.duckdb"))
     return open_dataset(path)

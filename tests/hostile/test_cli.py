@@ -37,7 +37,7 @@ def base_env(data_dir) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def saved(data_dir, base_env, tmp_path_factory):
     """A dataset loaded before the corpus runs: (path, sha256 of its bytes)."""
-    from core.data.ingest import ingest
+    from core.data import ingest
 
     source = tmp_path_factory.mktemp("saved") / "earlier.csv"
     source.write_text(GOOD + "u9,2025-03-20 10:00,view,weibo,\n", encoding="utf-8")

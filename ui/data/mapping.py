@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from core.common.markdown import escape_markdown
-from core.data.schema import EVENT_FIELDS, USER_FIELDS, guess_mapping
+from core.data import EVENT_FIELDS, USER_FIELDS, guess_mapping
 from core.errors import DataError
 
 NOT_USED = ""

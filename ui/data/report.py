@@ -7,14 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from core.common.markdown import escape_markdown
-from core.data.ingest import read_rejected
+from core.data import open_dataset, read_rejected
 from core.export import safe_csv
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def _rejected(path: str, dataset_id: str) -> pd.DataFrame:
-    from core.data.ingest import open_dataset
-
     return read_rejected(open_dataset(path))
 
 

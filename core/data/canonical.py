@@ -1,0 +1,386 @@
+"""Writing the canonical ``events``, ``rejected`` and ``users`` tables from a landed source.
+
+Every transformation is DuckDB SQL over the landed (and pseudonymised) source: event
+types and platforms through synonym-table joins, timestamps through
+:func:`core.data.timestamps.timestamp_sql`, amounts cleaned, cast and checked (not
+finite, negative or implausibly large amounts and dates in the future or before 1980 are
+rejected, first matching reason wins), exact duplicates counted (and removed on request).
+Rejected rows are kept (up to 1000, with a reason). The tables are written to the
+attached database ``out``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import pandas as pd
+
+from core.common.sql import quote_identifier
+from core.data.derived import _UID_SQL, write_activity_tables
+from core.data.landed import LoadedSource
+from core.data.privacy import PrivacyOptions, describe, detect_pii, hash_sql
+from core.data.report import REJECTED_SAMPLE_ROWS
+from core.data.schema import EVENT_FIELDS, REQUIRED_EVENT_FIELDS, USER_FIELDS
+from core.data.synonyms import CONTENT_FORMAT_SYNONYMS, EVENT_TYPE_SYNONYMS, PLATFORM_SYNONYMS
+from core.data.timestamps import _choose_timestamp_sql
+from core.errors import DataError
+
+PII_SAMPLE_ROWS = 500
+
+# Characters stripped from amounts before casting: currency signs, thousands separators.
+_AMOUNT_CLEAN = r"[¥￥$€£,\s]|RMB|CNY|USD|元"
+# "12,5" or "-3,99" (one comma, one or two digits after it) is a decimal comma, common in
+# semicolon-separated exports; "1,234" stays a thousands separator.
+_DECIMAL_COMMA = r"[-+]?\d+,\d{1,2}"
+
+#: Events dated before this are placeholders or typing errors (1900-01-01, the Excel
+#: zero date, 1970 epoch zeros), not interactions: they would make tenure run to 45,000
+#: days. Social-media and e-commerce logs start well after it (the CDNOW log is 1997).
+EARLIEST_EVENT_DATE = dt.datetime(1980, 1, 1)
+#: Largest amount of one event accepted. Larger values (1e308, 1e18) are export errors;
+#: summed they would overflow to infinity and poison monetary value and CLV.
+MAX_AMOUNT = 1e12
+
+# Reasons a row is rejected, in the order they are checked (first match wins).
+REJECT_REASONS: tuple[tuple[str, str], ...] = (
+    ("missing user id", "__user_id IS NULL"),
+    ("missing timestamp", "__ts_raw IS NULL"),
+    ("timestamp not understood", "__timestamp IS NULL"),
+    ("date in the future", "__timestamp > $future"),
+    ("date before 1980", "__timestamp < $earliest"),
+    ("missing event type", "__event_type IS NULL"),
+    (
+        "amount is not a number",
+        "__amount_raw IS NOT NULL AND (__amount IS NULL OR isnan(__amount) OR isinf(__amount))",
+    ),
+    ("negative amount", "__amount < 0"),
+    ("amount too large", "__amount > $max_amount"),
+)
+
+
+def _norm_sql(x: str) -> str:
+    """SQL twin of ``core.data.schema.normalise_key``."""
+    return "regexp_replace(lower(trim(" + x + r")), '[\s_\-.\x{3000}()（）]+', '', 'g')"
+
+
+def _synonym_table(con, name: str, synonyms: Mapping[str, str]) -> None:
+    frame = pd.DataFrame({"key": list(synonyms), "canonical": list(synonyms.values())})
+    con.register("_synonyms", frame)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _synonyms")
+    con.unregister("_synonyms")
+
+
+def _value_map(con, alias: str, expr: str, synonyms: Mapping[str, str]) -> str:
+    """Map each distinct raw value of ``expr`` through a synonym table; return the JOIN.
+
+    The normalisation regex runs once per distinct value (a few dozen), not once per row;
+    unknown values map to themselves lower-cased.
+    """
+    if expr == "NULL":
+        return ""
+    syn, table = f"syn_{alias}", f"map_{alias}"
+    _synonym_table(con, syn, synonyms)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, "
+        f"COALESCE(s.canonical, lower(d.raw)) AS canonical FROM "
+        f"(SELECT DISTINCT {expr} AS raw FROM treated t WHERE {expr} IS NOT NULL) d "
+        f"LEFT JOIN {syn} s ON s.key = {_norm_sql('d.raw')}"
+    )
+    return f"LEFT JOIN {table} {alias} ON {alias}.raw = {expr}"
+
+
+def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
+    if not columns:
+        return {}
+    sel = ", ".join(quote_identifier(c) for c in columns)
+    rows = con.execute(
+        f"SELECT {sel} FROM {quote_identifier(table)} USING SAMPLE reservoir({PII_SAMPLE_ROWS} ROWS) "
+        "REPEATABLE (7)"
+    ).fetchall()
+    return {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+
+
+def _privacy_plan(
+    con, src: LoadedSource, mapping: dict, privacy: PrivacyOptions, id_field: str = "user_id"
+) -> tuple[dict[str, str], list[str], bool]:
+    """Return ({column: 'hash'|'drop'}, report sentences, user id hashed?)."""
+    uid_col = next((c for c, f in mapping.items() if f == id_field), None)
+    skip_content = {c for c, f in mapping.items() if f in ("timestamp", "amount", "signup_date")}
+    scan = [c for c in src.columns if c not in skip_content]
+    found = detect_pii(
+        _sample_columns(con, src.table, scan), skip_names=[uid_col] if uid_col else []
+    )
+    plan: dict[str, str] = {}
+    notes: list[str] = []
+    uid_hashed = False
+    for pii in found:
+        if pii.column == uid_col:
+            plan[pii.column] = "hash"  # the key must survive: always pseudonymise, never drop
+            uid_hashed = True
+            notes.append(
+                f"{src.name}: the user id column '{uid_col}' holds {pii.kind.replace('_', ' ')}s; "
+                "ids were replaced by a salted hash."
+            )
+        else:
+            plan[pii.column] = privacy.action
+            notes.append(describe(pii, privacy.action, src.name))
+    return plan, notes, uid_hashed
+
+
+def _treated_select(columns, plan: dict[str, str]) -> str:
+    """SELECT list of source columns after privacy: hashed, dropped, or as they are."""
+    items = []
+    for c in columns:
+        action = plan.get(c)
+        if action == "drop":
+            continue
+        expr = hash_sql(quote_identifier(c)) if action == "hash" else quote_identifier(c)
+        items.append(f"{expr} AS {quote_identifier(c)}")
+    return ", ".join(items) or "NULL AS __empty"
+
+
+def _field_expr(mapping: dict, field: str) -> str:
+    col = next((c for c, f in mapping.items() if f == field), None)
+    return f"NULLIF(TRIM(t.{quote_identifier(col)}), '')" if col else "NULL"
+
+
+def _build_events(
+    con,
+    src: LoadedSource,
+    mapping: dict,
+    plan: dict[str, str],
+    warnings: list[str],
+    drop_duplicates: bool = False,
+) -> dict:
+    """Create out.events and out.rejected from the landed source; return counts for the report."""
+    if not con.execute(f"SELECT count(*) FROM {quote_identifier(src.table)}").fetchall()[0][0]:
+        raise DataError(f"{src.name} has column names but no rows. Export the data again.")
+    kept = [c for c in src.columns if plan.get(c) != "drop"]
+    mapping = {c: f for c, f in mapping.items() if plan.get(c) != "drop" or f == "user_id"}
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW treated AS SELECT {_treated_select(src.columns, plan)} "
+        f"FROM {quote_identifier(src.table)}"
+    )
+    ts_col = next(c for c, f in mapping.items() if f == "timestamp")
+    ts_sql, ts_names, ts_warnings = _choose_timestamp_sql(con, "treated", ts_col, src.name)
+    warnings.extend(ts_warnings)
+    e, p, f = (_field_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
+    joins = "\n".join(
+        _value_map(con, alias, expr, synonyms)
+        for alias, expr, synonyms in (
+            ("ve", e, EVENT_TYPE_SYNONYMS),
+            ("vp", p, PLATFORM_SYNONYMS),
+            ("vf", f, CONTENT_FORMAT_SYNONYMS),
+        )
+    )
+    amount_raw = _field_expr(mapping, "amount")
+    if amount_raw != "NULL":
+        amount_raw = (
+            f"NULLIF(CASE WHEN regexp_full_match({amount_raw}, '{_DECIMAL_COMMA}') "
+            f"THEN replace({amount_raw}, ',', '.') "
+            f"ELSE regexp_replace({amount_raw}, '{_AMOUNT_CLEAN}', '', 'g') END, '')"
+        )
+    ts_sql_t = ts_sql.replace(
+        f"TRIM({quote_identifier(ts_col)})", f"TRIM(t.{quote_identifier(ts_col)})"
+    )
+    reason = " ".join(f"WHEN {cond} THEN '{label}'" for label, cond in REJECT_REASONS)
+    future = dt.datetime.now() + dt.timedelta(days=1)
+    con.execute(
+        f"""
+        CREATE TEMP TABLE staged AS
+        SELECT *, CASE {reason} END AS __reason FROM (
+          SELECT t.*,
+            {_field_expr(mapping, "user_id")} AS __user_id,
+            {_field_expr(mapping, "timestamp")} AS __ts_raw,
+            {ts_sql_t} AS __timestamp,
+            {"ve.canonical" if e != "NULL" else "NULL"} AS __event_type,
+            {"vp.canonical" if p != "NULL" else "NULL"} AS __platform,
+            {amount_raw} AS __amount_raw,
+            TRY_CAST({amount_raw} AS DOUBLE) AS __amount,
+            {_field_expr(mapping, "content_id")} AS __content_id,
+            {"vf.canonical" if f != "NULL" else "NULL"} AS __content_format,
+            {_field_expr(mapping, "campaign")} AS __campaign,
+            {_field_expr(mapping, "text")} AS __text
+          FROM treated t
+          {joins}
+        )
+        """,
+        {"future": future, "earliest": EARLIEST_EVENT_DATE, "max_amount": MAX_AMOUNT},
+    )
+    stats = con.execute(
+        """SELECT count(*), count(__timestamp), count(__amount_raw),
+                  count(*) FILTER (__amount BETWEEN 0 AND $max_amount),
+                  count(*) FILTER (__reason IS NULL)
+           FROM staged""",
+        {"max_amount": MAX_AMOUNT},
+    ).fetchall()[0]
+    rows_read, ts_ok, amount_present, amount_ok, valid = stats
+    if rows_read == 0:
+        raise DataError(f"{src.name} has column names but no rows. Export the data again.")
+    amount_col = next((c for c, fld in mapping.items() if fld == "amount"), None)
+    if amount_col and amount_present and amount_ok == 0:
+        example = con.execute(
+            "SELECT min(__amount_raw) FROM staged WHERE __amount_raw IS NOT NULL"
+        ).fetchall()[0][0]
+        raise DataError(
+            f"{src.name}: no value in the amount column '{amount_col}' is a number of zero "
+            f"or more (for example '{example}'). Map the right column as amount or fix the "
+            "values, then load the file again.",
+            kind="events",
+            column=amount_col,
+        )
+    by_reason = dict(
+        con.execute(
+            "SELECT __reason, count(*) FROM staged WHERE __reason IS NOT NULL "
+            "GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).fetchall()
+    )
+    if valid == 0:
+        top = next(iter(by_reason))
+        col = {
+            "missing user id": next(c for c, fld in mapping.items() if fld == "user_id"),
+            "missing event type": next(c for c, fld in mapping.items() if fld == "event_type"),
+        }.get(top, ts_col if "timestamp" in top or "date" in top else amount_col)
+        raise DataError(
+            f"{src.name}: no row could be loaded; every row was rejected, mostly for "
+            f"'{top}' (column '{col}'). Fix that column or map another one, then load again.",
+            kind="events",
+            column=col,
+        )
+    # Rejected rows: source columns (already pseudonymised) + reason, up to 1000.
+    rej_select = ", ".join(
+        f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c if c != 'reason' else 'reason_in_file')}"
+        for c in kept
+    )
+    con.execute(
+        f"CREATE TABLE out.rejected AS SELECT {rej_select + ', ' if rej_select else ''}"
+        f"__reason AS reason FROM staged WHERE __reason IS NOT NULL "
+        f"LIMIT {REJECTED_SAMPLE_ROWS}"
+    )
+    cols_sql = ", ".join(
+        f"{quote_identifier(k)} {t}{' NOT NULL' if k in REQUIRED_EVENT_FIELDS else ''}"
+        for k, t in EVENT_FIELDS.items()
+    )
+    con.execute(f"CREATE TABLE out.events ({cols_sql}, uid INTEGER NOT NULL)")
+    select = ", ".join(f"__{k}" for k in EVENT_FIELDS)
+    # Stored clustered by user, then time: every per-user aggregation (features,
+    # personas, CLV, lifecycle) then finds each user's rows together, which takes about
+    # a third off the feature build on 10M events (benchmarks/bench_features.py).
+    # Exact duplicates (every loaded field equal) are counted always and removed only on
+    # request: logs legitimately repeat a row (two identical orders on one day in the
+    # CDNOW log), so dropping them by default loses real purchases.
+    distinct = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL)"
+    ).fetchall()[0][0]
+    con.execute(
+        f"INSERT INTO out.events SELECT *, {_UID_SQL.format(user_id='__user_id')} FROM "
+        f"(SELECT {'DISTINCT ' if drop_duplicates else ''}{select} FROM staged "
+        "WHERE __reason IS NULL) ORDER BY __user_id, __timestamp"
+    )
+    write_activity_tables(con, "out")
+    loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
+    return {
+        "rows_read": rows_read,
+        "rows_loaded": loaded,
+        "duplicate_rows": valid - distinct,
+        "duplicates_removed": valid - loaded,
+        "rejected_by_reason": by_reason,
+        "timestamp_formats": tuple(ts_names),
+        "ts_parsed": ts_ok,
+    }
+
+
+def _build_users(
+    con,
+    src: LoadedSource | None,
+    mapping: dict,
+    plan: dict[str, str],
+    uid_hashed: bool,
+    warnings: list[str],
+) -> tuple[int, tuple[str, ...]]:
+    """Create out.users; return (rows, custom column names)."""
+    if src is None:
+        con.execute("CREATE TABLE out.users (user_id VARCHAR)")
+        return 0, ()
+    if "user_id" not in mapping.values():
+        raise DataError(
+            f"{src.name}: no column looks like a user id (columns: {', '.join(src.columns)}).",
+            kind="users",
+            field="user_id",
+        )
+    uid_col = next(c for c, f in mapping.items() if f == "user_id")
+    if uid_hashed:
+        plan = {**plan, uid_col: "hash"}
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW users_treated AS SELECT {_treated_select(src.columns, plan)} "
+        f"FROM {quote_identifier(src.table)}"
+    )
+    items = [f"NULLIF(TRIM({quote_identifier(uid_col)}), '') AS user_id"]
+    used = {"user_id"}
+    for col, field in mapping.items():
+        if field == "user_id" or plan.get(col) == "drop":
+            continue
+        x = f"NULLIF(TRIM({quote_identifier(col)}), '')"
+        kind = USER_FIELDS[field]
+        if field == "signup_date":
+            try:
+                ts_sql, _, _ = _choose_timestamp_sql(con, "users_treated", col, src.name, "users")
+                expr = f"CAST({ts_sql} AS DATE)"
+            except DataError:  # an optional attribute: warn and leave it empty
+                warnings.append(
+                    f"{src.name}: no value in '{col}' could be read as a date; sign-up "
+                    "dates were left empty."
+                )
+                expr = "CAST(NULL AS DATE)"
+        elif kind == "DOUBLE":
+            expr = f"TRY_CAST(regexp_replace({x}, '[,\\s]', '', 'g') AS DOUBLE)"
+            bad = con.execute(f"SELECT count({x}) - count({expr}) FROM users_treated").fetchall()[
+                0
+            ][0]
+            if bad:
+                warnings.append(
+                    f"{src.name}: {bad:,} value(s) in '{col}' ({field}) are not numbers "
+                    "and were left empty."
+                )
+        else:
+            expr = x
+        items.append(f"{expr} AS {quote_identifier(field)}")
+        used.add(field)
+    custom = []
+    for col in src.columns:
+        if col in mapping or plan.get(col) == "drop":
+            continue
+        out_name = col if col not in used else f"{col}_custom"
+        used.add(out_name)
+        custom.append(out_name)
+        items.append(f"NULLIF(TRIM({quote_identifier(col)}), '') AS {quote_identifier(out_name)}")
+    con.execute(f"CREATE TEMP TABLE users_staged AS SELECT {', '.join(items)} FROM users_treated")
+    # Numeric-looking columns (income, custom) become DOUBLE when every value is a number.
+    numeric_candidates = [*custom, *(["income"] if "income" in used else [])]
+    casts = {}
+    for c in numeric_candidates:
+        n, n_num = con.execute(
+            f"SELECT count({quote_identifier(c)}), count(TRY_CAST({quote_identifier(c)} AS DOUBLE)) FROM users_staged"
+        ).fetchall()[0]
+        if n and n == n_num:
+            casts[c] = f"CAST({quote_identifier(c)} AS DOUBLE) AS {quote_identifier(c)}"
+    cols = [r[0] for r in con.execute("DESCRIBE users_staged").fetchall()]
+    select = ", ".join(casts.get(c, quote_identifier(c)) for c in cols)
+    missing, dupes = con.execute(
+        "SELECT count(*) FILTER (user_id IS NULL), count(user_id) - count(DISTINCT user_id) "
+        "FROM users_staged"
+    ).fetchall()[0]
+    if missing:
+        warnings.append(f"{src.name}: {missing:,} row(s) without a user id were skipped.")
+    if dupes:
+        warnings.append(
+            f"{src.name}: {dupes:,} repeated user id(s); the first row of each was kept."
+        )
+    con.execute(
+        f"CREATE TABLE out.users AS SELECT {select} FROM (SELECT *, row_number() OVER "
+        "(PARTITION BY user_id) AS __n FROM users_staged WHERE user_id IS NOT NULL) "
+        "WHERE __n = 1 ORDER BY user_id"
+    )
+    rows = con.execute("SELECT count(*) FROM out.users").fetchall()[0][0]
+    return rows, tuple(custom)

@@ -1,0 +1,251 @@
+"""Reading CSV and TSV files: encoding and delimiter sniffing, then DuckDB's ``read_csv``.
+
+Large text files are never parsed row by row in Python: UTF-8 files go straight to
+DuckDB; other encodings (GB18030/GBK, Big5, ...) are transcoded to a temporary UTF-8 file
+in byte chunks first. Lines DuckDB cannot turn into a row are skipped and counted by
+reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import unicodedata
+from pathlib import Path
+
+import duckdb
+
+from core.common.sql import quote_identifier
+from core.data.landed import LoadedSource
+from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_header
+from core.errors import DataError
+
+SAMPLE_BYTES = 256 * 1024
+_DELIMITERS = (",", "\t", ";", "|")
+_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
+# Encodings charset-normalizer may report for Chinese text; GB18030 is their superset.
+_GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
+
+
+def _looks_binary(sample: bytes) -> bool:
+    """True when a byte sample is not text: NUL bytes or many control characters."""
+    if not sample:
+        return False
+    if sample[:2] in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16 BOM: text, handled by transcoding
+        return False
+    if b"\x00" in sample:
+        return True
+    control = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12, 27))
+    return control / len(sample) > 0.05
+
+
+_MAGIC = {
+    b"PK\x03\x04": "an Excel or zip file",
+    b"PAR1": "a Parquet file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or Word file",
+}
+
+
+def detect_encoding(sample: bytes) -> str:
+    """Return the Python codec name for a text sample: utf-8, utf-8-sig, gb18030, ...
+
+    UTF-8 is tried first (strictly, allowing a character cut at the sample's end);
+    otherwise charset-normalizer decides, and any Chinese GB encoding is widened to
+    GB18030, the superset of GB2312 and GBK.
+    """
+    if sample.startswith(codecs.BOM_UTF8):
+        rest = sample[len(codecs.BOM_UTF8) :]
+        if _decode(rest, "utf-8") is not None:
+            return "utf-8-sig"
+        # A UTF-8 mark followed by other bytes (a GBK file saved by a tool that adds the
+        # mark): the bytes decide, and the transcoder skips the mark.
+        other = detect_encoding(rest)
+        return other if other != "utf-8" else "utf-8-sig"
+    if sample[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Chinese exports first: GB18030 (simplified, mainland) or Big5 (traditional). A
+    # strict decode plus "is the text in the common GB2312 set" tells them apart far more
+    # reliably than statistical detection on a short sample, which confuses GBK, Big5
+    # and Korean.
+    gb = _decode(sample, "gb18030")
+    if gb is not None and _share_in(gb, "gb2312") >= 0.9:
+        return "gb18030"
+    big5 = _decode(sample, "big5")
+    if big5 is not None and _share_in(big5, "big5") >= 0.9:
+        return "big5"
+    if gb is not None:
+        return "gb18030"
+    latin = _decode(sample, "cp1252")  # Western Excel exports: accented Latin letters only
+    if latin is not None and all(
+        "LATIN" in unicodedata.name(ch, "") or not ch.isalpha() for ch in latin if ord(ch) > 127
+    ):
+        return "cp1252"
+    from charset_normalizer import from_bytes  # rarely needed: imported on this fallback only
+
+    best = from_bytes(sample).best()
+    if best is None:
+        return "latin-1"
+    enc = best.encoding.lower().replace("-", "").replace("_", "")
+    return "gb18030" if enc in _GB_FAMILY else best.encoding
+
+
+def _decode(sample: bytes, encoding: str) -> str | None:
+    """Strict incremental decode (a character cut at the sample's end is fine), or None."""
+    try:
+        return codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
+    except UnicodeDecodeError:
+        return None
+
+
+def _share_in(text: str, charset: str) -> float:
+    """Share of the non-ASCII characters of ``text`` that exist in ``charset``."""
+    wide = [ch for ch in text if ord(ch) > 127]
+    if not wide:
+        return 0.0
+    ok = 0
+    for ch in wide:
+        try:
+            ch.encode(charset)
+            ok += 1
+        except UnicodeEncodeError:
+            pass
+    return ok / len(wide)
+
+
+def _transcode(path: Path, encoding: str, tmpdir: Path, name: str) -> Path:
+    """Copy ``path`` to a UTF-8 temp file in byte chunks (an incremental decoder, no row parsing)."""
+    target = tmpdir / "transcoded.csv"
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with open(path, "rb") as src, open(target, "w", encoding="utf-8", newline="") as out:
+            if encoding not in ("utf-16", "utf-8-sig") and src.read(3) != codecs.BOM_UTF8:
+                src.seek(0)  # a UTF-8 mark before non-UTF-8 text is not part of the text
+            while chunk := src.read(CHUNK_BYTES):
+                out.write(decoder.decode(chunk))
+            out.write(decoder.decode(b"", final=True))
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"{name}: the text is not consistently in one encoding (read as {encoding}, "
+            f"failed near byte {exc.start:,}). Save it again as UTF-8 CSV and re-upload."
+        ) from None
+    return target
+
+
+def sniff_delimiter(text: str, fmt: str) -> str:
+    """Pick the delimiter from the first lines: tab for .tsv, else csv.Sniffer, else counting."""
+    lines = [ln for ln in text.splitlines()[:20] if ln.strip()]
+    if not lines:
+        return "\t" if fmt == "tsv" else ","
+    try:
+        return csv.Sniffer().sniff("\n".join(lines), delimiters="".join(_DELIMITERS)).delimiter
+    except csv.Error:
+        pass
+    counts = {d: lines[0].count(d) for d in _DELIMITERS}
+    best = max(counts, key=counts.get)
+    if counts[best] == 0:
+        return "\t" if fmt == "tsv" else ","
+    return best
+
+
+def _read_text(
+    path: Path, name: str, fmt: str, con, table: str, tmpdir: Path, limits: ReadLimits = LIMITS
+) -> LoadedSource:
+    with open(path, "rb") as fh:
+        sample = fh.read(SAMPLE_BYTES)
+    for magic, what in _MAGIC.items():
+        if sample.startswith(magic):
+            raise DataError(
+                f"{name} is {what}, not a text table. Save it as CSV (or use the matching "
+                "file extension) and load it again."
+            )
+    if _looks_binary(sample):
+        raise DataError(
+            f"{name} looks like a binary file, not a text table. Export it as CSV (UTF-8) "
+            "and load it again."
+        )
+    encoding = detect_encoding(sample)
+    text = sample.decode(encoding, errors="ignore")
+    if not text.strip().strip("\ufeff"):
+        raise DataError(f"{name} is empty. Export the data again and upload the full file.")
+    csv_path = path
+    if encoding not in ("utf-8", "utf-8-sig"):
+        csv_path = _transcode(path, encoding, tmpdir, name)
+    delimiter = sniff_delimiter(text.lstrip("\ufeff"), fmt)
+    first_line = text.lstrip("\ufeff").splitlines()[0]
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    _check_columns(len(header), name, limits)
+    _check_header([h.strip() for h in header], name)
+    rejects = f"{table}_rejects"
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT * FROM read_csv($path, "
+            "delim=$delim, quote='\"', escape='\"', header=true, all_varchar=true, "
+            "auto_detect=true, store_rejects=true, ignore_errors=true, "
+            f"rejects_table='{rejects}', rejects_scan='{rejects}_scan')",
+            {"path": str(csv_path), "delim": delimiter},
+        )
+    except duckdb.Error as exc:
+        if "maximum line size" in str(exc).lower():
+            raise DataError(
+                f"{name} has a line longer than 2 MB, far more than one event needs; check "
+                "for a cell holding a whole document or a missing closing quote, fix it and "
+                "load the file again."
+            ) from None
+        raise DataError(
+            f"{name} could not be read as a {_DELIMITER_NAMES.get(delimiter, delimiter)}-"
+            f"separated table ({str(exc).splitlines()[0][:120]}). Check that it is a CSV "
+            "export and try again."
+        ) from None
+    skipped = _skipped_lines(con, rejects)
+    warnings = [
+        f"{name}: {n:,} line(s) skipped: {reason}" + _SKIP_ADVICE.get(reason, ".")
+        for reason, n in skipped.items()
+    ]
+    columns = tuple(c for c in con.table(table).columns)
+    if len(columns) == 1:
+        only = columns[0]
+        hint = [d for d in _DELIMITERS if d != delimiter and d in only]
+        if hint:
+            raise DataError(
+                f"{name}: all the data landed in one column '{only[:60]}'; the file seems "
+                f"to use the {_DELIMITER_NAMES[hint[0]]} as separator. Save it as a "
+                "comma-separated CSV and load it again."
+            )
+    return LoadedSource(
+        con, table, name, fmt, columns, encoding, delimiter, tuple(warnings), skipped=skipped
+    )
+
+
+# DuckDB's reject error types -> the reason a person reads (and the report counts).
+_SKIP_REASONS = {
+    "INVALID ENCODING": "bytes not in the file's text encoding",
+    "TOO MANY COLUMNS": "more fields than the header",
+    "MISSING COLUMNS": "fewer fields than the header",
+    "UNQUOTED VALUE": "a quote in the middle of a value",
+}
+_SKIP_ADVICE = {
+    "bytes not in the file's text encoding": (
+        "; the file mixes encodings. Save it again as UTF-8 CSV and load it again."
+    ),
+}
+
+
+def _skipped_lines(con, rejects: str) -> dict[str, int]:
+    """Lines the CSV reader skipped, counted by reason (one reason per line)."""
+    rows = con.execute(
+        f"SELECT error_type, count(*) FROM (SELECT line, min(error_type) AS error_type "
+        f"FROM {rejects} GROUP BY line) GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    out: dict[str, int] = {}
+    for error_type, n in rows:
+        reason = _SKIP_REASONS.get(str(error_type), "line could not be read")
+        out[reason] = out.get(reason, 0) + int(n)
+    return out

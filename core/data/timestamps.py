@@ -1,0 +1,182 @@
+"""Reading timestamps: which date formats a column holds, as one DuckDB SQL expression.
+
+Formats are data (:data:`TIMESTAMP_FORMATS`). For each column they are tried on a sample
+and chained with ``COALESCE``, most successful first, so "1/3/2025" is read day-first or
+month-first by what the rest of the column says; mixed UTC offsets are lined up.
+"""
+
+from __future__ import annotations
+
+from core.common.sql import quote_identifier
+from core.data.report import _count
+from core.errors import DataError
+
+TIMESTAMP_SAMPLE_ROWS = 2000
+
+# Timestamp formats as data: (name, SQL template over {x}, a trimmed VARCHAR). For each
+# column the formats are tried on a sample and chained with COALESCE, most successful
+# first, so "1/3/2025" is read day-first or month-first by what the rest of the column says.
+_NUM = "regexp_full_match({x}, '{pattern}')"
+TIMESTAMP_FORMATS: tuple[tuple[str, str], ...] = (
+    ("ISO 8601 (2025-03-01 14:05:06)", "TRY_CAST({x} AS TIMESTAMP)"),
+    (
+        "year/month/day (2025/3/1 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%Y/%m/%d %H:%M:%S'), TRY_STRPTIME({x}, '%Y/%m/%d %H:%M'), "
+        "TRY_STRPTIME({x}, '%Y/%m/%d'), TRY_STRPTIME({x}, '%Y.%m.%d %H:%M'), "
+        "TRY_STRPTIME({x}, '%Y.%m.%d'))",
+    ),
+    (
+        "Chinese date (2025年3月1日 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M:%S'), TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M'), "
+        "TRY_STRPTIME({x}, '%Y年%m月%d日%H:%M'), TRY_STRPTIME({x}, '%Y年%m月%d日'), "
+        "TRY_STRPTIME({x}, '%Y年%m月%d日 %H时%M分'))",
+    ),
+    (
+        "day/month/year (1/3/2025 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%d/%m/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%d/%m/%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%d/%m/%Y'), TRY_STRPTIME({x}, '%d.%m.%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%d.%m.%Y'), TRY_STRPTIME({x}, '%d-%m-%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%d-%m-%Y'))",
+    ),
+    (
+        "month/day/year (3/1/2025 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%m/%d/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%m/%d/%Y %H:%M'), "
+        "TRY_STRPTIME({x}, '%m/%d/%Y'), TRY_STRPTIME({x}, '%m/%d/%Y %I:%M %p'), "
+        "TRY_STRPTIME({x}, '%m-%d-%Y %H:%M'), TRY_STRPTIME({x}, '%m-%d-%Y'))",
+    ),
+    (
+        "English month names (Mar 1, 2025 14:05)",
+        "COALESCE(TRY_STRPTIME({x}, '%b %d, %Y %H:%M'), TRY_STRPTIME({x}, '%b %d, %Y'), "
+        "TRY_STRPTIME({x}, '%B %d, %Y %H:%M'), TRY_STRPTIME({x}, '%B %d, %Y'), "
+        "TRY_STRPTIME({x}, '%d %b %Y %H:%M'), TRY_STRPTIME({x}, '%d %b %Y'), "
+        "TRY_STRPTIME({x}, '%d %B %Y'))",
+    ),
+    (
+        "epoch seconds (1740837906)",
+        "CASE WHEN " + _NUM.replace("{pattern}", r"\d{9,10}(\.\d+)?") + " THEN "
+        "epoch_ms(CAST(round(CAST({x} AS DOUBLE) * 1000) AS BIGINT)) END",
+    ),
+    (
+        "epoch milliseconds (1740837906000)",
+        "CASE WHEN " + _NUM.replace("{pattern}", r"\d{12,13}") + " THEN "
+        "epoch_ms(CAST({x} AS BIGINT)) END",
+    ),
+    (
+        "Excel serial days (45717.59)",
+        "CASE WHEN " + _NUM.replace("{pattern}", r"\d{5}(\.\d+)?") + " THEN "
+        "TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({x} AS DOUBLE) * 86400000000) "
+        "AS BIGINT)) END",
+    ),
+    (
+        "compact digits (20250301 or 20250301140506)",
+        "COALESCE(TRY_STRPTIME({x}, '%Y%m%d%H%M%S'), "
+        "CASE WHEN " + _NUM.replace("{pattern}", r"(19|20)\d{6}") + " THEN "
+        "TRY_STRPTIME({x}, '%Y%m%d') END)",
+    ),
+)
+_AMBIGUOUS_PAIR = ("day/month/year (1/3/2025 14:05)", "month/day/year (3/1/2025 14:05)")
+
+
+def _choose_timestamp_sql(
+    con, table: str, column: str, file_name: str, kind: str = "events"
+) -> tuple[str, list[str], list[str]]:
+    """Rank the timestamp formats on a sample of ``column``: (COALESCE SQL, names, warnings)."""
+    x = f"NULLIF(TRIM({quote_identifier(column)}), '')"
+    counts = ", ".join(
+        f"count({tmpl.replace('{x}', 'v')}) AS f{i}"
+        for i, (_, tmpl) in enumerate(TIMESTAMP_FORMATS)
+    )
+    row = con.execute(
+        f"SELECT count(v), {counts} FROM (SELECT {x} AS v FROM {quote_identifier(table)} "
+        f"WHERE {x} IS NOT NULL USING SAMPLE reservoir({TIMESTAMP_SAMPLE_ROWS} ROWS) "
+        "REPEATABLE (42))"
+    ).fetchall()[0]
+    n, hits = row[0], row[1:]
+    if n == 0:
+        raise DataError(
+            f"{file_name}: the time column '{column}' is empty. Map the column that holds "
+            "the date and time of each event.",
+            kind=kind,
+            column=column,
+        )
+    ranked = sorted((i for i, c in enumerate(hits) if c > 0), key=lambda i: (-hits[i], i))
+    if not ranked:
+        examples = [
+            r[0]
+            for r in con.execute(
+                f"SELECT DISTINCT {x} FROM {quote_identifier(table)} WHERE {x} IS NOT NULL LIMIT 3"
+            ).fetchall()
+        ]
+        raise DataError(
+            f"{file_name}: no value in the time column '{column}' could be read as a date "
+            f"(for example: {', '.join(map(repr, examples))}). Use a format like "
+            "2025-03-01 14:05 or map another column as timestamp.",
+            kind=kind,
+            column=column,
+        )
+    names = [TIMESTAMP_FORMATS[i][0] for i in ranked]
+    warnings = []
+    a, b = (
+        next(i for i, (nm, _) in enumerate(TIMESTAMP_FORMATS) if nm == p) for p in _AMBIGUOUS_PAIR
+    )
+    if hits[a] and hits[a] == hits[b]:
+        warnings.append(
+            f"{file_name}: dates in '{column}' such as 1/3/2025 could be day-first or "
+            "month-first; they were read day-first. Use 2025-03-01 style dates to be sure."
+        )
+    templates = [TIMESTAMP_FORMATS[i][1] for i in ranked]
+    iso = TIMESTAMP_FORMATS[0][1]
+    if iso in templates:
+        shift = _offset_shift(con, table, x, column, file_name, warnings)
+        if shift is not None:
+            templates[templates.index(iso)] = shift
+    chain = ", ".join(t.replace("{x}", x) for t in templates)
+    return f"COALESCE({chain})", names, warnings
+
+
+# An ISO time followed by a UTC offset: 10:00Z, 10:00:00+08:00, 10:00:00.5-0500, 10:00+08.
+_OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
+_OFFSET_SQL = (
+    "CASE WHEN upper(o) = 'Z' THEN 0 ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END) * "
+    "(CAST(o[2:3] AS INTEGER) * 60 + COALESCE(TRY_CAST(NULLIF(replace(o[4:], ':', ''), '') "
+    "AS INTEGER), 0)) END"
+)
+
+
+def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings: list[str]):
+    """ISO-time SQL that lines up mixed UTC offsets, or None when the column has at most one.
+
+    DuckDB's TIMESTAMP cast keeps the wall-clock time and ignores an offset, which is
+    right when every value has the same offset (times stay local, as given) and wrong
+    when they differ: 10:00+08:00 and 10:00Z are eight hours apart. Then every value with
+    an offset is moved to the most common offset, and a warning says so.
+    """
+    rows = con.execute(
+        f"SELECT minutes, count(*) AS n FROM (SELECT {_OFFSET_SQL} AS minutes FROM "
+        f"(SELECT regexp_extract(v, '(Z|z|[+-]\\d{{2}}(:?\\d{{2}})?)$') AS o FROM "
+        f"(SELECT {x} AS v FROM {quote_identifier(table)}) WHERE regexp_matches(v, '{_OFFSET_RE}'))) "
+        "GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    if len(rows) < 2:
+        return None
+    target = rows[0][0]
+    label = _offset_label(target)
+    others = ", ".join(f"{_offset_label(m)} on {_count(n, 'row')}" for m, n in rows[1:4])
+    warnings.append(
+        f"{file_name}: times in '{column}' carry different UTC offsets ({label} on "
+        f"{_count(rows[0][1], 'row')}, {others}{', ...' if len(rows) > 4 else ''}); they were all "
+        f"converted to {label}, the most common one, so that they line up."
+    )
+    return (
+        f"CASE WHEN regexp_matches({{x}}, '{_OFFSET_RE}') THEN "
+        f"CAST(TRY_CAST({{x}} AS TIMESTAMPTZ) AS TIMESTAMP) + INTERVAL ({int(target)}) MINUTE "
+        "ELSE TRY_CAST({x} AS TIMESTAMP) END"
+    )
+
+
+def _offset_label(minutes: int) -> str:
+    """+08:00 style label of an offset in minutes (UTC for zero)."""
+    if not minutes:
+        return "UTC"
+    sign = "-" if minutes < 0 else "+"
+    return f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
