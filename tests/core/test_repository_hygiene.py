@@ -275,5 +275,5 @@ def test_the_checks_catch_what_they_are_meant_to():
     assert _private_owner("core.explore.dashboards._filtered_events") == "core.explore"
     assert _private_owner("core.cli._common.take_summaries") == "core.cli"
     assert _private_owner("core.explore.dashboards.activity") is None
-    tree = ast.parse("from core.explore import reports as rp\nrp._kpi_label('ctr')\n")
-    assert _private_attributes(tree, "ui.explore") == [(2, "core.explore.reports._kpi_label")]
+    tree = ast.parse("from core.explore import charts as ch\nch._kpi_label('ctr')\n")
+    assert _private_attributes(tree, "ui.explore") == [(2, "core.explore.charts._kpi_label")]
