@@ -4,7 +4,7 @@ Both show the same thing: every chart has a title saying what it shows, axis tit
 with units, and a CJK-capable font so Chinese category names render (in the browser and
 in the PNG / SVG made by vl-convert, :mod:`core.explore.report`).
 
-This module is over 500 lines on purpose: it is one chart builder per dashboard
+Why this module is long: it holds one chart builder per dashboard
 (activity, stickiness, heatmap, new vs returning, lifecycle, KPI bars and trends,
 ladder, retention, attributes, goals, warnings, targeting), each short, and they share
 one look (fonts, colours, period axes, partial-window bands); splitting them would

@@ -27,6 +27,11 @@ Per-segment aggregates (computed in one query, per user first, then per segment)
   ``period_days`` up to the as-of date); ``current_active``: users active in the current
   period; ``active_user_days``: sum over users of their active days in the current
   period, so average DAU = active_user_days / period_days.
+
+Why this module is long: about 150 of its lines are the KPI table itself (data: one row
+per KPI with its formula in words and in SQL). The aggregate query that feeds it, the
+evaluation and the formatting all read that table by unit and key; keeping them together
+means a KPI is added or changed in one file.
 """
 
 from __future__ import annotations
