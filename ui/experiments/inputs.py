@@ -8,8 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.experiments import demo_experiment, is_aggregate_table, suggest_columns
-from core.experiments.io import read_experiment_table
+from core.experiments import (
+    demo_experiment,
+    is_aggregate_table,
+    read_experiment_table,
+    suggest_columns,
+)
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "experiment.csv"
 SOURCES = ("Sample experiment", "Upload a file", "Type in totals")
