@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -31,12 +33,12 @@ def in_ci() -> bool:
 def _clear_streamlit_caches():
     """Clear st.cache_data between tests so one test's data never leaks into another."""
     yield
-    try:
-        import streamlit as st
-
-        st.cache_data.clear()
-    except Exception:
-        pass
+    # Only when a test loaded Streamlit: importing it here cost every core test the
+    # import and printed "No runtime found" warnings after CLI tests.
+    st = sys.modules.get("streamlit")
+    if st is not None:
+        with contextlib.suppress(Exception):
+            st.cache_data.clear()
 
 
 def sample_truth_labels():
