@@ -23,8 +23,7 @@ import warnings
 from collections.abc import Collection
 
 from core import config
-from core.cli._common import take_summaries
-from core.cli._options import CliParser
+from core.cli import CliParser, take_summaries
 from core.errors import DataError
 
 COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power", "report")
