@@ -19,9 +19,10 @@ os.environ.setdefault("PERSONALAB_SALT", "test-salt-not-secret")
 # Numba's compiled code, by contrast, is kept in one folder for the whole run and the
 # next ones (test processes, CLI and app servers started by tests inherit it), so the
 # UMAP tests load it instead of compiling it again in every process (about a minute).
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "personalab-numba-cache")
-)
+# The folder is the user's cache folder, which outlives the temporary folder's clean-ups
+# and fresh clones; numba drops an entry by itself when the compiled source changes.
+NUMBA_CACHE = Path.home() / ".cache" / "personalab" / "numba"
+os.environ.setdefault("NUMBA_CACHE_DIR", str(NUMBA_CACHE))
 
 
 def in_ci() -> bool:
