@@ -5,7 +5,7 @@ Style follows GrowthBook's gbstats: the inputs are small frozen dataclasses
 ``Literal`` aliases, and degenerate but legal data (an empty arm, zero variance, a control
 mean of zero) returns a ``Comparison`` carrying a ``message`` instead of raising.
 
-About 500 lines on purpose: the three engines return the same ``Comparison`` and share
+Why this module is long: the three engines return the same ``Comparison`` and share
 its construction (``_base``, ``_with_lift``, ``relative_lift``); split apart, each engine
 would import the others' private helpers.
 """
