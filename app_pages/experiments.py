@@ -37,6 +37,7 @@ CAP_LABELS = {
 
 @st.cache_data(show_spinner="Comparing the variants...", max_entries=16)
 def _analyse_users(frame, variant_col, metrics, covariate, segment_col, labels, names, settings):
+    """Analyse one row per user, optionally by the saved run's segments (cached)."""
     if labels is not None:
         frame = join_segments(frame, labels, names=names, name="saved_segment")
         segment_col = "saved_segment"
@@ -48,11 +49,13 @@ def _analyse_users(frame, variant_col, metrics, covariate, segment_col, labels, 
 
 @st.cache_data(show_spinner="Comparing the variants...", max_entries=16)
 def _analyse_totals(table, settings):
+    """Analyse typed-in or uploaded totals (cached; capping does not apply)."""
     settings = {k: v for k, v in settings.items() if k != "cap_quantile"}
     return analyze_aggregates(table, **settings)
 
 
 def _current_run():
+    """The saved segmentation in use, or None when there is none."""
     try:
         return state.current_run()
     except DataError:
@@ -60,6 +63,7 @@ def _current_run():
 
 
 def _variants(choice) -> list[str]:
+    """The variant names found in the chosen data (at most 50), sorted."""
     col = choice.variant_col if choice.kind == "users" else "variant"
     if col is None or col not in choice.frame.columns:
         return []
@@ -68,6 +72,7 @@ def _variants(choice) -> list[str]:
 
 
 def _settings(choice) -> dict:
+    """The method widgets; returns the keyword arguments of the analysis."""
     c1, c2, c3 = st.columns([2, 2, 1])
     engine = c1.radio(
         "Method", ENGINES, format_func=ENGINE_LABELS.get, key="exp_engine",
@@ -103,6 +108,7 @@ def _settings(choice) -> dict:
 
 
 def _analyse(choice, settings, run):
+    """Run the analysis the user's choice calls for."""
     if choice.kind == "totals":
         return _analyse_totals(choice.frame, settings)
     labels = names = None
@@ -120,6 +126,7 @@ def _analyse(choice, settings, run):
 
 
 def _results(result, run) -> None:
+    """Banner, verdicts, lift chart, results table, heterogeneity and downloads."""
     render.srm_banner(result)
     render.verdicts(result, names=personas_data.run_names(run) if run is not None else None)
     metric = result.metrics[0]

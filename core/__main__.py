@@ -7,6 +7,11 @@ a traceback). Option values are checked while parsing (``core/cli/_options.py``)
 bad one is also one line with exit code 2. Library warnings (NumPy, scikit-learn,
 statsmodels) are not shown: bad input is caught before it can cause them, and a user
 cannot act on them; ``PERSONALAB_DEBUG=1`` shows them, and tracebacks.
+
+Fast to start: the command modules import only argparse-level code at their top, and
+only the chosen command's options are added, so ``python -m core --help`` and
+``python -m core COMMAND --help`` load no pandas, DuckDB or scikit-learn; a command loads
+what it needs when it runs.
 """
 
 from __future__ import annotations
@@ -15,16 +20,29 @@ import argparse
 import importlib
 import sys
 import warnings
+from collections.abc import Collection
 
 from core import config
-from core.cli._options import CliParser
+from core.cli import CliParser, take_summaries
 from core.errors import DataError
 
 COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power", "report")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Build the argument parser with one sub-command per module in ``core/cli``."""
+def build_parser(options_for: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """Build the argument parser with one sub-command per module in ``core/cli``.
+
+    Parameters
+    ----------
+    options_for : collection of str, optional
+        The commands whose options are added (the others are listed with their help
+        line only); None adds every command's options.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Parsing sets ``_run`` to the chosen command's ``run``.
+    """
     parser = CliParser(
         prog="python -m core",
         description="PersonaLab: segments, personas and A/B analysis for social-media data.",
@@ -33,9 +51,28 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:
         module = importlib.import_module(f"core.cli.{name}")
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        module.add_arguments(p)
+        if options_for is None or name in options_for:
+            module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
+
+
+def chosen_command(argv: list[str]) -> str | None:
+    """The command named in ``argv`` (its first word not starting with ``-``), if any.
+
+    Parameters
+    ----------
+    argv : list of str
+        The arguments after ``python -m core``.
+
+    Returns
+    -------
+    str or None
+        The command, or None when there is none (``--help``) or the word is unknown
+        (argparse then reports it).
+    """
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
 
 
 def cli_message(exc: DataError) -> str:
@@ -60,10 +97,10 @@ def cli_message(exc: DataError) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return the process exit code."""
-    from core.cli._common import take_summaries
-
     take_summaries()  # nothing left over from an earlier in-process call
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = chosen_command(argv)
+    parser = build_parser(options_for=() if command is None else (command,))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a bad option, already printed as one line (2)

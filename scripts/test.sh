@@ -36,7 +36,7 @@ as_pg "$PGBIN/createdb -h 127.0.0.1 -p $PGPORT -U personalab personalab_test"
 export PERSONALAB_TEST_PG_URL="postgresql+psycopg2://personalab@127.0.0.1:$PGPORT/personalab_test"
 
 # 4. Lint, then every test (core, app, browser). tests/conftest.py keeps numba's compiled
-#    code in one folder ($NUMBA_CACHE_DIR, default <temp dir>/personalab-numba-cache) for
-#    the whole run, so the UMAP tests and the servers they start do not compile it again.
+#    code in one folder ($NUMBA_CACHE_DIR, default ~/.cache/personalab/numba) for this run
+#    and the next ones, so the UMAP tests and the servers they start do not compile it again.
 python -m ruff check .
 python -m pytest "$@"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import tempfile
 from pathlib import Path
 
@@ -17,9 +19,10 @@ os.environ.setdefault("PERSONALAB_SALT", "test-salt-not-secret")
 # Numba's compiled code, by contrast, is kept in one folder for the whole run and the
 # next ones (test processes, CLI and app servers started by tests inherit it), so the
 # UMAP tests load it instead of compiling it again in every process (about a minute).
-os.environ.setdefault(
-    "NUMBA_CACHE_DIR", str(Path(tempfile.gettempdir()) / "personalab-numba-cache")
-)
+# The folder is the user's cache folder, which outlives the temporary folder's clean-ups
+# and fresh clones; numba drops an entry by itself when the compiled source changes.
+NUMBA_CACHE = Path.home() / ".cache" / "personalab" / "numba"
+os.environ.setdefault("NUMBA_CACHE_DIR", str(NUMBA_CACHE))
 
 
 def in_ci() -> bool:
@@ -31,12 +34,12 @@ def in_ci() -> bool:
 def _clear_streamlit_caches():
     """Clear st.cache_data between tests so one test's data never leaks into another."""
     yield
-    try:
-        import streamlit as st
-
-        st.cache_data.clear()
-    except Exception:
-        pass
+    # Only when a test loaded Streamlit: importing it here cost every core test the
+    # import and printed "No runtime found" warnings after CLI tests.
+    st = sys.modules.get("streamlit")
+    if st is not None:
+        with contextlib.suppress(Exception):
+            st.cache_data.clear()
 
 
 def sample_truth_labels():

@@ -1,5 +1,8 @@
 """Input options shared by every CLI command that reads events.
 
+Light to import (argparse only at the top): every command module imports it to register
+its options, also for ``--help``; pandas and the ingest code load when a command runs.
+
 ``add_input_arguments`` adds ``EVENTS`` (optional when ``--db`` is given), ``--users``,
 ``--map SRC=FIELD`` (repeatable), ``--users-map``, ``--db URL``, ``--table NAME``,
 ``--users-table NAME``, ``--as-of DATE``, ``--privacy hash|drop`` and ``--drop-duplicates``;
@@ -16,11 +19,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
-from core.data import Dataset, DbTable, PrivacyOptions, ingest, parse_mapping_args
 from core.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from core.data import Dataset
 
 
 def add_input_arguments(parser: argparse.ArgumentParser, *, users: bool = True) -> None:
@@ -104,6 +110,10 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
     DataError
         Missing or conflicting inputs, or any problem ingest finds.
     """
+    # Imported here, not at the top: every command imports this module to register its
+    # options, and ``--help`` should not load pandas, DuckDB and the ingest code.
+    from core.data import DbTable, PrivacyOptions, ingest, parse_mapping_args
+
     events = getattr(args, "events", None)
     db = getattr(args, "db", None)
     table = getattr(args, "table", None)
@@ -156,6 +166,8 @@ def take_summaries() -> list[str]:
 
 def read_segments(path: str) -> pd.Series:
     """Read a segments CSV (``user_id,segment``) into a Series of str indexed by user_id."""
+    import pandas as pd  # at run time only, so that ``--help`` stays fast
+
     p = Path(path)
     if not p.is_file():
         raise DataError(

@@ -10,7 +10,7 @@
   folder that exists or can be created.
 
 Checks that need the data (a column name, a segment, a platform) live in ``core`` and
-raise :class:`core.data.schema.DataError`; ``core/__main__.py`` prints those.
+raise :class:`core.errors.DataError`; ``core/__main__.py`` prints those.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ SEED_MAX = 2**32 - 1
 class CliParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are one line on stderr with exit code 2."""
 
-    def error(self, message: str) -> None:  # noqa: D102 - argparse's hook
+    def error(self, message: str) -> None:
+        """Print the argparse message as one line and exit with code 2."""
         message = re.sub(r"^argument (\S+?)(/\S+)?: ", r"\1: ", message)
         self.exit(2, f"error: {message} (see `{self.prog} --help`).\n")
 
 
 def _shown(value: float) -> str:
+    """A bound as shown in a message: 1,000 or 0.5."""
     return f"{value:,}" if isinstance(value, int) else f"{value:g}"
 
 
@@ -76,6 +78,7 @@ def number(
         rule = " and ".join([kind + (" " + sides[0] if sides else ""), *sides[1:]])
 
     def parse(text: str) -> float | int:
+        """Check one option value."""
         try:
             value = float(text)
         except ValueError:
@@ -126,6 +129,7 @@ def output_file(example: str) -> Callable[[str], str]:
     """
 
     def parse(text: str) -> str:
+        """Check one option value."""
         path = Path(text)
         if not text.strip() or path.is_dir():
             raise argparse.ArgumentTypeError(

@@ -6,13 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from core.cli._options import number, output_file
-from core.data import DbTable
 from core.errors import DataError
-from core.experiments import CORRECTIONS, ENGINES, analyze_aggregates, analyze_experiment
-from core.experiments.analysis import is_aggregate_table
-from core.experiments.io import read_experiment_table
+from core.experiments import CORRECTIONS, ENGINES  # plain data: does not load the statistics
+
+if TYPE_CHECKING:
+    from core.data import DbTable
 
 HELP = (
     "Compare experiment variants (SRM check, lift with intervals, p-values or chance to win) "
@@ -21,7 +22,7 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the abtest command (DESIGN.md, "The command line")."""
+    """Options of the abtest command: the data, its columns, the method and ``--out``."""
     parser.add_argument(
         "data", nargs="?", metavar="DATA",
         help="one row per user, or per-variant totals; omit it when reading from --db",
@@ -73,6 +74,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Read DATA, analyse it, write the JSON result and print the verdict."""
+    # Imported when the command runs, so that ``--help`` does not load SciPy and pandas.
+    from core.experiments import (
+        analyze_aggregates,
+        analyze_experiment,
+        is_aggregate_table,
+        read_experiment_table,
+    )
+
     frame = read_experiment_table(_source(args))
     common = dict(
         control=args.control, engine=args.engine, correction=args.correction, ci=args.ci,
@@ -103,6 +112,8 @@ def run(args: argparse.Namespace) -> None:
 
 def _source(args: argparse.Namespace) -> str | DbTable:
     """DATA, or the table named by ``--db URL --table NAME`` (as for every other command)."""
+    from core.data import DbTable  # at run time only, so that ``--help`` stays fast
+
     if args.db:
         if args.data:
             raise DataError("Give either a DATA file or --db with --table, not both.")

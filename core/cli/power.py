@@ -8,13 +8,7 @@ import math
 from pathlib import Path
 
 from core.cli._options import number, output_file
-from core.experiments import (
-    POWER_METHODS,
-    days_needed,
-    minimum_detectable_effect,
-    sample_size,
-    sample_size_means,
-)
+from core.experiments import POWER_METHODS  # plain data: does not load the statistics
 
 HELP = (
     "Sample size per arm to detect a change in a conversion rate (and the days still "
@@ -23,7 +17,7 @@ HELP = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of the power command (DESIGN.md, "The command line")."""
+    """Options of the power command: rates, effect, alpha, power, traffic and ``--out``."""
     parser.add_argument(
         "--baseline", type=number(example="0.2"), required=True, help="control rate, e.g. 0.2"
     )
@@ -71,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> None:
     """Compute and print the sample size JSON."""
+    # Imported when the command runs, so that ``--help`` does not load SciPy.
+    from core.experiments import days_needed, minimum_detectable_effect, sample_size
+
     if args.std is not None:
         _run_mean(args)
         return
@@ -94,6 +91,9 @@ def run(args: argparse.Namespace) -> None:
 
 
 def _run_mean(args: argparse.Namespace) -> None:
+    """The power command for a mean metric (``--std``)."""
+    from core.experiments import days_needed, sample_size_means  # at run time, as in run()
+
     change = args.mde if args.absolute else args.baseline * args.mde
     n = sample_size_means(args.std, change, alpha=args.alpha, power=args.power)
     payload = {
@@ -109,6 +109,7 @@ def _run_mean(args: argparse.Namespace) -> None:
 
 
 def _emit(payload: dict, out: str | None) -> None:
+    """Print the JSON, or write it to ``--out``."""
     text = json.dumps(payload, indent=2)
     if out:  # written first: a failed write prints no result
         Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -60,9 +60,6 @@ def parse_targets(values: list[str]) -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> None:
     """Ingest events, compute the report and write it as HTML or PDF."""
-    from core.data.engine import dataset_engine
-    from core.explore import ExploreFilters, build_report, read_campaign_costs
-
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".pdf"):
         raise DataError(
@@ -73,6 +70,11 @@ def run(args: argparse.Namespace) -> None:
     if args.target and not args.segments:
         raise DataError("--target needs --segments SEGMENTS.csv (from `python -m core segment`).")
     targets = parse_targets(args.target)
+    # Imported after the checks above, so a wrong option is refused without loading
+    # pandas and Altair (about 2 s).
+    from core.data import dataset_engine
+    from core.explore import ExploreFilters, build_report, read_campaign_costs
+
     labels = read_segments(args.segments) if args.segments else None
     costs = read_campaign_costs(args.costs) if args.costs else None
     dataset = open_events_from_args(args)

@@ -17,13 +17,14 @@ import argparse
 import math
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from core.cli._common import add_input_arguments, open_events_from_args
 from core.cli._options import SEED, number, output_file
 from core.errors import DataError
-from core.segments.segmentation import METHODS, TRANSFORMS, SegmentParams, segment
+
+if TYPE_CHECKING:
+    from core.segments.segmentation import SegmentParams
 
 HELP = (
     "Segment users with k-means, Gaussian mixture, HDBSCAN, hierarchical clustering or "
@@ -33,6 +34,10 @@ HELP = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Shared input options plus method, k, seed, features, weights and --out."""
+    # Imported here, not at the top: ``python -m core --help`` imports this module but
+    # adds only the chosen command's options, so scikit-learn loads for this command only.
+    from core.segments.segmentation import METHODS, TRANSFORMS
+
     add_input_arguments(parser)
     parser.add_argument(
         "--method",
@@ -110,6 +115,8 @@ def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
 
 def params_from_args(args: argparse.Namespace) -> SegmentParams:
     """Build SegmentParams from parsed arguments."""
+    from core.segments.segmentation import SegmentParams  # at run time: loads scikit-learn
+
     method = args.method
     if method is None:
         explicit = (args.k, args.features, args.weights, getattr(args, "categorical", None))
@@ -131,9 +138,12 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
 
 def run(args: argparse.Namespace) -> None:
     """Build features, segment, write ``user_id,segment``; summary on stderr."""
+    import pandas as pd
+
     from core.data import dataset_engine
     from core.export import safe_csv
     from core.segments.features import build_features
+    from core.segments.segmentation import segment
 
     out = Path(args.out)
     if out.suffix.lower() != ".csv":

@@ -1,70 +1,70 @@
-"""A/B statistics: SRM, frequentist / Bayesian / sequential comparisons, CUPED, capping,
-per-segment effects with multiple-comparison correction, heterogeneity, and power.
+"""A/B tests: which version won, for whom, how sure to be, and how many users it takes.
 
-Public API (``from core.experiments import ...``):
+Modules, in the order data flows through them:
 
-* inputs: ``SampleMean``, ``Proportion``; options ``Engine``, ``Correction``.
-* two-arm tests: ``srm_test``, ``frequentist_test``, ``bayesian_test``,
-  ``sequential_test``, ``compare``, ``prob_beta_greater``, ``relative_lift``,
-  ``adjust_p_values``, ``heterogeneity_test``.
-* experiments: ``analyze_experiment`` (one row per user), ``analyze_aggregates`` (typed-in
-  totals), ``AbTestResult`` with ``to_dict()`` (the abtest JSON contract),
-  ``join_segments`` (attach a saved run's labels), ``is_aggregate_table``,
-  ``suggest_columns``, ``parse_planned_split``.
-* reporting: ``verdict``, ``results_to_csv``, ``result_to_dict``.
-* power: ``sample_size``, ``sample_size_means``, ``minimum_detectable_effect``,
-  ``days_needed``.
-* demo: ``demo_experiment`` (simulated experiment used until the sample data has one).
+* ``options`` - the option sets (engines, corrections, power formulas) as plain data.
+* ``io`` - read an experiment table (file, upload or database table).
+* ``inputs`` - column checks and guesses, a saved run's segments, the planned split.
+* ``users`` - one row per user reduced to statistics per (metric, segment, variant),
+  with capping and CUPED.
+* ``totals`` - typed-in totals read into the same statistics.
+* ``stats`` - two-arm tests on those statistics: SRM, frequentist, Bayesian,
+  sequential, multiple-comparison correction, heterogeneity.
+* ``analysis`` - every treatment against the control, overall and per segment.
+* ``result`` - ``AbTestResult``, what an analysis returns.
+* ``report`` - the result as a verdict sentence, the abtest JSON, and a safe CSV.
+* ``power`` - sample size, minimum detectable effect, days needed.
+* ``demo`` - a simulated experiment for the page.
+
+Import from here (``from core.experiments import analyze_experiment``). Names load on
+first use (PEP 562 module ``__getattr__``): ``python -m core abtest --help`` reads
+``ENGINES`` from ``options`` without loading SciPy, statsmodels or pandas.
 """
 
-from core.experiments.analysis import (
-    RESULT_COLUMNS,
-    AbTestResult,
-    analyze_aggregates,
-    analyze_experiment,
-    is_aggregate_table,
-    join_segments,
-    parse_planned_split,
-    suggest_columns,
-)
-from core.experiments.demo import demo_experiment
-from core.experiments.power import (
-    POWER_METHODS,
-    PowerMethod,
-    SampleSize,
-    days_needed,
-    minimum_detectable_effect,
-    sample_size,
-    sample_size_means,
-)
-from core.experiments.report import result_to_dict, results_to_csv, verdict
-from core.experiments.stats import (
-    CORRECTIONS,
-    ENGINES,
-    Comparison,
-    Correction,
-    Engine,
-    Heterogeneity,
-    Proportion,
-    SampleMean,
-    SrmResult,
-    adjust_p_values,
-    bayesian_test,
-    compare,
-    frequentist_test,
-    heterogeneity_test,
-    prob_beta_greater,
-    relative_lift,
-    sequential_test,
-    srm_test,
-)
+from __future__ import annotations
 
-__all__ = [
-    "CORRECTIONS", "ENGINES", "POWER_METHODS", "RESULT_COLUMNS", "AbTestResult", "Comparison",
-    "Correction", "Engine", "Heterogeneity", "PowerMethod", "Proportion", "SampleMean",
-    "SampleSize", "SrmResult", "adjust_p_values", "analyze_aggregates", "analyze_experiment",
-    "bayesian_test", "compare", "days_needed", "demo_experiment", "frequentist_test",
-    "heterogeneity_test", "is_aggregate_table", "join_segments", "minimum_detectable_effect", "parse_planned_split",
-    "prob_beta_greater", "relative_lift", "result_to_dict", "results_to_csv", "sample_size",
-    "sample_size_means", "sequential_test", "srm_test", "suggest_columns", "verdict",
-]  # fmt: skip
+import importlib
+from typing import Any
+
+#: Every public name and the module that defines it.
+_EXPORTS: dict[str, str] = {
+    # options
+    "CORRECTIONS": "options", "ENGINES": "options", "POWER_METHODS": "options",
+    "Correction": "options", "Engine": "options", "PowerMethod": "options",
+    # reading and preparing the data
+    "read_experiment_table": "io", "is_aggregate_table": "inputs",
+    "join_segments": "inputs", "parse_planned_split": "inputs", "suggest_columns": "inputs",
+    # two-arm statistics
+    "Comparison": "stats", "Heterogeneity": "stats", "Proportion": "stats",
+    "SampleMean": "stats", "SrmResult": "stats", "adjust_p_values": "stats",
+    "bayesian_test": "stats", "compare": "stats", "frequentist_test": "stats",
+    "heterogeneity_test": "stats", "prob_beta_greater": "stats", "relative_lift": "stats",
+    "sequential_test": "stats", "srm_test": "stats",
+    # experiments
+    "analyze_aggregates": "analysis", "analyze_experiment": "analysis",
+    "AbTestResult": "result", "RESULT_COLUMNS": "result",
+    # reporting
+    "result_to_dict": "report", "results_to_csv": "report", "verdict": "report",
+    # power
+    "SampleSize": "power", "days_needed": "power", "minimum_detectable_effect": "power",
+    "sample_size": "power", "sample_size_means": "power",
+    # demo
+    "demo_experiment": "demo",
+}  # fmt: skip
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module on first use (then it is a plain attribute)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The public names, for ``dir()`` and tab completion."""
+    return sorted({*globals(), *__all__})

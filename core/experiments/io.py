@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
-from core.data import DbTable
+from core.common.sql import quote_identifier
+from core.data import DbTable, load_source
 from core.errors import DataError
 
 _MAX_ROWS = 20_000_000
@@ -25,8 +26,20 @@ def read_experiment_table(
     name : str, optional
         The file's name (for its extension and for messages) when ``source`` is bytes.
 
-    Uses ``core.data.sources.read_source`` (encoding sniffing, GB18030, BOM, ...) when it is
-    available; falls back to pandas readers otherwise.
+    Returns
+    -------
+    DataFrame
+        Every column whose values are all numbers as float, the others as text.
+
+    Raises
+    ------
+    DataError
+        A missing file, an unreadable table, no rows, or more than 20 million rows.
+
+    Notes
+    -----
+    Read by the same loader as the events (``core.data.sources.load_source``: encoding
+    sniffing, GB18030, byte-order marks, spreadsheets), into a throwaway DuckDB table.
     """
     if isinstance(source, DbTable):
         label = name or f"table '{source.name}'"
@@ -34,21 +47,12 @@ def read_experiment_table(
         label = name or (str(source) if not isinstance(source, bytes) else "the uploaded file")
     if isinstance(source, (str, Path)) and not Path(source).exists():
         raise DataError(f"File {label} was not found; check the path and try again.")
+    con = duckdb.connect()
     try:
-        from core.data import load_source
-    except ImportError:  # pragma: no cover - core.data.sources ships with the app
-        load_source = None
-    if load_source is not None:
-        import duckdb
-
-        con = duckdb.connect()
-        try:
-            loaded = load_source(source, label, con, table="experiment")
-            frame = _typed_frame(con, "experiment", loaded.columns)
-        finally:
-            con.close()
-    else:
-        frame = _read_with_pandas(source, label)
+        loaded = load_source(source, label, con, table="experiment")
+        frame = _typed_frame(con, "experiment", loaded.columns)
+    finally:
+        con.close()
     if len(frame) == 0:
         raise DataError(f"{label} has no rows: it should hold one row per user or per variant.")
     if len(frame) > _MAX_ROWS:
@@ -60,8 +64,6 @@ def read_experiment_table(
 
 def _typed_frame(con, table: str, columns) -> pd.DataFrame:
     """All-VARCHAR landed table -> DataFrame with numeric columns as DOUBLE (typed in SQL)."""
-    from core.common.sql import quote_identifier
-
     checks = ", ".join(
         f"count({quote_identifier(c)}) = count(TRY_CAST({quote_identifier(c)} AS DOUBLE))"
         for c in columns
@@ -74,27 +76,3 @@ def _typed_frame(con, table: str, columns) -> pd.DataFrame:
         for c, is_num in zip(columns, numeric, strict=True)
     )
     return con.execute(f"SELECT {select} FROM {quote_identifier(table)}").df()
-
-
-def _read_with_pandas(source: str | Path | bytes, label: str) -> pd.DataFrame:
-    suffix = Path(label).suffix.lower()
-    buf = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        if suffix in (".xlsx", ".xls"):
-            return pd.read_excel(buf)
-        if suffix == ".parquet":
-            return pd.read_parquet(buf)
-        if suffix in (".jsonl", ".ndjson"):
-            return pd.read_json(buf, lines=True)
-        sep = "\t" if suffix == ".tsv" else ","
-        raw = source if isinstance(source, bytes) else Path(source).read_bytes()
-        for enc in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(io.BytesIO(raw), sep=sep, encoding=enc)
-            except UnicodeDecodeError:
-                continue
-    except (ValueError, OSError) as exc:
-        raise DataError(
-            f"{label} could not be read as a table ({exc}); save it as CSV and retry."
-        ) from exc
-    raise DataError(f"{label} is not UTF-8 or GB18030 text; save it as UTF-8 CSV and retry.")

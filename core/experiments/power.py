@@ -7,7 +7,7 @@ a manager comparing with an online calculator can see which one matches:
   (evanmiller.org/ab-testing/sample-size.html, ``num_subjects``): the variance under the
   null uses the baseline rate in both arms,
   n = (z_{1-a/2} sqrt(2 p1 q1) + z_{1-b} sqrt(p1 q1 + p2 q2))^2 / d^2.
-  20 % -> 25 %, alpha 0.05, power 0.8: 1,030 per arm (DESIGN.md's "about 1,030").
+  20 % -> 25 %, alpha 0.05, power 0.8: 1,030 per arm, as the calculator shows.
 * ``"pooled"`` - Fleiss, Levin & Paik (2003), Statistical Methods for Rates and
   Proportions, 3rd ed., eq. (4.14) without continuity correction, null variance at the
   average rate p = (p1 + p2) / 2: 1,094 per arm for the same inputs.
@@ -23,16 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Literal
 
 from scipy import optimize, stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
 from core.errors import DataError
-
-PowerMethod = Literal["baseline_variance", "pooled", "unpooled", "cohens_h"]
-POWER_METHODS: tuple[str, ...] = ("baseline_variance", "pooled", "unpooled", "cohens_h")
+from core.experiments.options import POWER_METHODS, PowerMethod
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +46,7 @@ class SampleSize:
     message: str = ""
 
     def to_dict(self) -> dict:
-        """JSON-ready dict; ``n_per_arm`` first, as DESIGN.md's power contract."""
+        """JSON-ready dict; ``n_per_arm`` first (the ``power`` command's output contract)."""
         return {
             "n_per_arm": self.n_per_arm,
             "baseline": self.baseline,
@@ -64,11 +61,13 @@ class SampleSize:
 
 
 def _check_rate(value: float, name: str) -> None:
+    """Refuse a rate outside (0, 1), naming it."""
     if not (0 < value < 1):
         raise DataError(f"{name}={value} should be a rate strictly between 0 and 1 (e.g. 0.2).")
 
 
 def _n_raw(p1: float, p2: float, alpha: float, power: float, method: str) -> float:
+    """Users per arm (not rounded) for a change p1 -> p2 by the named formula."""
     za = stats.norm.ppf(1 - alpha / 2)
     zb = stats.norm.ppf(power)
     d = p2 - p1
@@ -203,6 +202,7 @@ def minimum_detectable_effect(
     upper = 1 - baseline - 1e-9
 
     def gap(d: float) -> float:
+        """Users needed for an effect of ``d`` minus the users available."""
         return _n_raw(baseline, baseline + d, alpha, power, method) - n_per_arm
 
     if gap(upper) > 0:

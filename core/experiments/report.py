@@ -1,4 +1,8 @@
-"""Plain-language verdicts, the abtest JSON contract and a spreadsheet-safe CSV."""
+"""A result told three ways: a plain-language verdict, the abtest JSON, a safe CSV.
+
+Only reads an ``AbTestResult``'s attributes; ``core.experiments.result`` imports this
+module (for ``AbTestResult.to_dict``), never the reverse at run time.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-if TYPE_CHECKING:
-    from core.experiments.analysis import AbTestResult
+from core.export import safe_csv
+
+if TYPE_CHECKING:  # annotations only: result.py imports this module
+    from core.experiments.result import AbTestResult
 
 _INTERVAL_NAME = {
     "frequentist": "CI",
@@ -20,6 +26,7 @@ _INTERVAL_NAME = {
 
 
 def _clean(value: Any) -> Any:
+    """A JSON-ready scalar: NumPy types to Python, NaN and NA to None."""
     if isinstance(value, (np.floating, float)):
         return None if not math.isfinite(float(value)) else float(value)
     if isinstance(value, np.integer):
@@ -32,6 +39,7 @@ def _clean(value: Any) -> Any:
 
 
 def _records(frame: pd.DataFrame) -> list[dict]:
+    """The frame's rows as JSON-ready dicts."""
     cols = list(frame.columns)
     return [
         {c: _clean(v) for c, v in zip(cols, row, strict=True)}
@@ -40,10 +48,23 @@ def _records(frame: pd.DataFrame) -> list[dict]:
 
 
 def result_to_dict(result: AbTestResult) -> dict:
-    """The abtest JSON object: ``srm_p_value`` and ``results`` first (DESIGN.md), then
-    ``engine``, ``correction``, ``ci``, ``control``, ``srm``, ``heterogeneity``,
-    ``verdict`` (one sentence per metric in ``verdicts``), ``messages`` and
-    ``users_in_several_variants`` (how many users were left out for that)."""
+    """The abtest JSON object, the output contract of ``python -m core abtest``.
+
+    Parameters
+    ----------
+    result : AbTestResult
+        An analysis result.
+
+    Returns
+    -------
+    dict
+        ``srm_p_value`` and ``results`` first (the keys every consumer relies on), then
+        ``engine``, ``correction``, ``ci``, ``control``, ``variants``, ``metrics``,
+        ``segments``, ``min_n_per_arm``, ``srm``, ``heterogeneity``, ``verdict`` (one
+        sentence per metric in ``verdicts``), ``messages`` and
+        ``users_in_several_variants`` (how many users were left out for that). NaN
+        becomes None.
+    """
     srm = result.srm
     return {
         "srm_p_value": _clean(srm.p_value),
@@ -73,25 +94,37 @@ def result_to_dict(result: AbTestResult) -> dict:
 
 
 def results_to_csv(result: AbTestResult) -> bytes:
-    """The results table as CSV bytes through :func:`core.export.safe_csv`, the one CSV
-    writer for downloads: formula-like text cells neutralised, UTF-8 with a byte-order mark
-    (so Excel shows Chinese segment names), CRLF row ends."""
-    from core.export import safe_csv
+    """The results table as CSV bytes, written by the one CSV writer for downloads.
 
+    Parameters
+    ----------
+    result : AbTestResult
+        An analysis result.
+
+    Returns
+    -------
+    bytes
+        :func:`core.export.safe_csv` of ``result.results``: formula-like text cells
+        neutralised, UTF-8 with a byte-order mark (so Excel shows Chinese segment names),
+        CRLF row ends.
+    """
     return safe_csv(result.results)
 
 
 def _pct(x: float) -> str:
+    """abs(x) as a percentage with two significant figures below 10 %."""
     v = abs(x) * 100
     return f"{v:.0f}" if v >= 10 else f"{v:.1f}".rstrip("0").rstrip(".")
 
 
 def _signed_pct(x: float) -> str:
+    """``_pct`` with a plus or minus sign."""
     s = _pct(x)
     return f"+{s}" if x > 0 and s != "0" else (f"\u2212{s}" if x < 0 and s != "0" else s)
 
 
 def _interval(lift: float, lo: float, hi: float) -> str:
+    """An interval of lifts in words, e.g. "4–20 %" or "−2 % to +8 %"."""
     if lift > 0 and lo > 0:
         return f"{_pct(lo)}\u2013{_pct(hi)} %"
     if lift < 0 and hi < 0:
@@ -100,6 +133,7 @@ def _interval(lift: float, lo: float, hi: float) -> str:
 
 
 def _pick_row(rows: pd.DataFrame, variant: str | None) -> pd.Series | None:
+    """The row of ``variant``, else the best one (significant first, then lift)."""
     if rows.empty:
         return None
     if variant is not None:

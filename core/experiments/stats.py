@@ -4,6 +4,10 @@ Style follows GrowthBook's gbstats: the inputs are small frozen dataclasses
 (``SampleMean(n, sum, sum_squares)``, ``Proportion(n, conversions)``), option sets are
 ``Literal`` aliases, and degenerate but legal data (an empty arm, zero variance, a control
 mean of zero) returns a ``Comparison`` carrying a ``message`` instead of raising.
+
+Why this module is long: the three engines return the same ``Comparison`` and share
+its construction (``_base``, ``_with_lift``, ``relative_lift``); split apart, each engine
+would import the others' private helpers.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Literal
 
 import numpy as np
 from scipy import integrate, special, stats
@@ -19,10 +22,8 @@ from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
-Engine = Literal["frequentist", "bayesian", "sequential"]
-Correction = Literal["none", "holm", "bh"]
-ENGINES: tuple[str, ...] = ("frequentist", "bayesian", "sequential")
-CORRECTIONS: tuple[str, ...] = ("none", "holm", "bh")
+from core.experiments.options import ENGINES, Correction, Engine
+
 SRM_THRESHOLD = 0.001
 NAN = float("nan")
 
@@ -37,6 +38,7 @@ class SampleMean:
 
     @property
     def mean(self) -> float:
+        """The arm's mean (NaN when empty)."""
         return self.sum / self.n if self.n > 0 else NAN
 
     @property
@@ -56,14 +58,17 @@ class Proportion:
 
     @property
     def sum(self) -> float:
+        """Total of the metric: the conversions."""
         return float(self.conversions)
 
     @property
     def sum_squares(self) -> float:
+        """Total of the squared metric: the conversions again (0/1 values)."""
         return float(self.conversions)
 
     @property
     def mean(self) -> float:
+        """The arm's mean (NaN when empty)."""
         return self.conversions / self.n if self.n > 0 else NAN
 
     @property
@@ -130,10 +135,12 @@ class Heterogeneity:
 
 
 def _z(ci: float) -> float:
+    """The two-sided normal quantile for coverage ``ci``."""
     return float(stats.norm.ppf(0.5 + ci / 2.0))
 
 
 def _both_proportions(control: Statistic, treatment: Statistic) -> bool:
+    """True when both arms are 0/1 metrics."""
     return isinstance(control, Proportion) and isinstance(treatment, Proportion)
 
 
@@ -150,6 +157,7 @@ def _degenerate(control: Statistic, treatment: Statistic) -> str:
 
 
 def _base(engine: str, control: Statistic, treatment: Statistic, message: str = "") -> Comparison:
+    """A Comparison holding the arms' sizes and means and no test yet."""
     return Comparison(
         engine=engine,
         n=int(treatment.n),
@@ -166,8 +174,8 @@ def relative_lift(
 ) -> tuple[float, float]:
     """Relative lift ``mean / control_mean - 1`` and its delta-method standard error.
 
-    var(lift) = var(m_t) / m_c^2 + m_t^2 var(m_c) / m_c^4, i.e. DOMAIN.md's
-    s_t^2/(m_c^2 n_t) + s_c^2 m_t^2/(m_c^4 n_c) with var(m) = s^2/n
+    var(lift) = var(m_t) / m_c^2 + m_t^2 var(m_c) / m_c^4, which with var(m) = s^2/n is
+    s_t^2/(m_c^2 n_t) + s_c^2 m_t^2/(m_c^4 n_c)
     (first-order Taylor expansion of the ratio; Casella & Berger 2002, §5.5.4).
     """
     if control_mean == 0 or not math.isfinite(control_mean):
@@ -178,6 +186,7 @@ def relative_lift(
 
 
 def _with_lift(c: Comparison, lift: float, half: float) -> Comparison:
+    """``c`` with the relative lift and its interval filled in."""
     msg = c.message
     if not math.isfinite(lift):
         msg = msg or "The control group's average is zero, so a relative lift is undefined."
@@ -384,6 +393,7 @@ def bayesian_test(
 
 
 def _cs_rho(alpha: float, tuning_n: float) -> float:
+    """The mixture parameter that makes the confidence sequence tightest at ``tuning_n``."""
     # Mixture parameter that makes the boundary tightest at ``tuning_n`` total users:
     # Waudby-Smith, Arbour, Sinha, Kennedy & Ramdas (2023), "Time-uniform central limit
     # theory and asymptotic confidence sequences", arXiv:2103.06476v7, eq. (161), after
@@ -392,6 +402,7 @@ def _cs_rho(alpha: float, tuning_n: float) -> float:
 
 
 def _cs_factor(n_total: float, alpha: float, rho: float) -> float:
+    """Half-width multiplier of the confidence sequence after ``n_total`` users."""
     # Same paper, Thm 2.2 (two-sided normal-mixture asymptotic confidence sequence):
     # half-width = sigma * sqrt(2 (N rho^2 + 1) / (N^2 rho^2) * log(sqrt(N rho^2 + 1) / alpha)).
     # Not in scipy/statsmodels, hence by hand; the same construction GrowthBook's gbstats
@@ -483,6 +494,7 @@ def adjust_p_values(p_values: Sequence[float], correction: Correction = "holm") 
 
 
 def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjusted p-values."""
     # Holm (1979) step-down adjusted p-values: sort, multiply the i-th smallest by
     # (m - i), running maximum, cap at 1. Written out because statsmodels' Holm branch
     # calls gc.collect(), which costs ~0.1 s per call when a million-row frame is in

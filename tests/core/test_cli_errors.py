@@ -161,6 +161,44 @@ def test_help_still_exits_0(capsys):
     assert "--baseline" in capsys.readouterr().out
 
 
+HEAVY_LIBRARIES = ("sklearn", "pandas", "duckdb", "streamlit", "scipy", "sqlalchemy")
+_LOADED_AFTER_HELP = """
+import runpy, sys
+sys.argv = ["python -m core", *sys.argv[1:]]
+try:
+    runpy.run_module("core", run_name="__main__")
+except SystemExit:
+    pass
+print("loaded:", *(m for m in {heavy!r} if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        *[
+            [c, "--help"]
+            for c in ("sample", "features", "personas", "clv", "abtest", "power", "report")
+        ],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_help_loads_no_heavy_library(argv):
+    """``python -m core --help`` imported every command and scikit-learn (about 2 s of
+    CPU). Help is argparse only: a command loads pandas, DuckDB or scikit-learn when it
+    runs. (``segment --help`` still loads scikit-learn: its method names live in
+    ``core.segments.segmentation``.)"""
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADED_AFTER_HELP.format(heavy=HEAVY_LIBRARIES), *argv],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "usage: python -m core" in done.stdout
+    loaded = done.stdout.rsplit("loaded:", 1)[1].split()
+    assert loaded == [], f"{' '.join(argv)} loaded {loaded}"
+
+
 @pytest.mark.parametrize(
     "line",
     ["power --baseline 0.2 --mde 0.1 --out {N}/deeper/power.json", "sample --users 10 --out {N}/s"],

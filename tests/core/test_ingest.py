@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from core.cli._common import add_input_arguments, open_events_from_args
+from core.cli import add_input_arguments, open_events_from_args
 from core.data import (
     IngestReport,
     PrivacyOptions,

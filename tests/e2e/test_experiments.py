@@ -58,3 +58,37 @@ def test_results_download_as_csv_is_spreadsheet_safe(page, app_url):
     assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     assert rows[0]["metric"] == "converted" and rows[0]["segment"] == ""
+
+
+@pytest.mark.e2e
+def test_uploaded_formula_text_is_neutralised_in_the_csv_download(page, app_url):
+    """A segment named like a spreadsheet formula comes back in the page's CSV download
+    as text (``'=HYPERLINK(...)``), because the download is written by
+    ``core.export.safe_csv``: opening it in Excel must not run anything."""
+    import csv
+    import io
+
+    formula = '=HYPERLINK("http://example.com","x")'
+    rows = ["uid,variant,converted,segment"]
+    for i in range(400):
+        segment = formula if i % 2 else "fans"
+        rows.append(
+            f'u{i},{"AB"[i % 4 // 2]},{int(i % 5 == 0)},"{segment.replace(chr(34), 2 * chr(34))}"'
+        )
+    upload = {"name": "experiment.csv", "mimeType": "text/csv", "buffer": "\n".join(rows).encode()}
+
+    goto(page, app_url, "experiments")
+    page.get_by_text("Upload a file").first.click()
+    wait_for_app(page)
+    page.locator('[data-testid="stFileUploader"]').first.locator(
+        'input[type="file"]'
+    ).set_input_files(upload)
+    wait_for_app(page)
+    page.get_by_text("Download results (CSV)").first.wait_for()
+    assert_no_exception(page)
+    with page.expect_download() as info:
+        page.get_by_text("Download results (CSV)").click()
+    text = Path(info.value.path()).read_bytes().decode("utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text, newline="")) for c in row]
+    assert "'" + formula in cells
+    assert not [c for c in cells if c.startswith(("=", "+", "@"))]

@@ -8,8 +8,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from core.experiments import demo_experiment, is_aggregate_table, suggest_columns
-from core.experiments.io import read_experiment_table
+from core.experiments import (
+    demo_experiment,
+    is_aggregate_table,
+    read_experiment_table,
+    suggest_columns,
+)
 
 SAMPLE_PATH = Path(__file__).resolve().parents[2] / "sample_data" / "experiment.csv"
 SOURCES = ("Sample experiment", "Upload a file", "Type in totals")
@@ -32,6 +36,7 @@ class Choice:
 
 @st.cache_data(show_spinner="Loading the sample experiment...")
 def _sample_frame() -> pd.DataFrame:
+    """The bundled sample experiment (a simulated one when the file is missing)."""
     if SAMPLE_PATH.exists():
         return read_experiment_table(SAMPLE_PATH)
     return demo_experiment()
@@ -39,6 +44,7 @@ def _sample_frame() -> pd.DataFrame:
 
 @st.cache_data(show_spinner="Reading your file...", max_entries=4)
 def _uploaded_frame(data: bytes, name: str) -> pd.DataFrame:
+    """An uploaded file read as a table (cached on its bytes)."""
     return read_experiment_table(data, name)
 
 
@@ -73,6 +79,7 @@ def data_source(has_run: bool) -> Choice | None:
 
 
 def _typed_totals() -> Choice:
+    """An editable totals table (rates or means), prefilled with an example."""
     kind = st.radio(
         "Metric type",
         ("Conversions (users and how many converted)", "Averages (users, sum, sum of squares)"),
@@ -89,6 +96,7 @@ def _typed_totals() -> Choice:
 
 
 def _pick_columns(frame: pd.DataFrame, label: str, has_run: bool) -> Choice | None:
+    """Column pickers prefilled with the guessed roles; None until a metric is picked."""
     guess = suggest_columns(frame)
     cols = list(frame.columns)
     c1, c2 = st.columns(2)

@@ -26,6 +26,7 @@ _METHOD_LABELS = {
 
 @st.cache_data(max_entries=64)
 def _plan(baseline, mde, absolute, alpha, power, method, daily, so_far, arms):
+    """Sample size, days needed and today's detectable effect for a rate (cached)."""
     size = sample_size(baseline, mde, absolute=absolute, alpha=alpha, power=power, method=method)
     days = (
         days_needed(size.n_per_arm, daily_users=daily, users_so_far=so_far, arms=arms)
@@ -42,6 +43,7 @@ def _plan(baseline, mde, absolute, alpha, power, method, daily, so_far, arms):
 
 @st.cache_data(max_entries=64)
 def _plan_mean(baseline, std, change, alpha, power, daily, so_far, arms):
+    """Sample size and days needed for an average (cached)."""
     n = sample_size_means(std, change, alpha=alpha, power=power)
     days = days_needed(n, daily_users=daily, users_so_far=so_far, arms=arms) if daily > 0 else None
     return n, days
@@ -116,6 +118,7 @@ def power_tab() -> None:
 
 
 def _mean_power() -> None:
+    """The power calculator for an average per user (revenue, time spent)."""
     c1, c2, c3 = st.columns(3)
     baseline = c1.number_input("Current average per user", value=50.0, key="exp_pwm_base")
     std = c2.number_input(
