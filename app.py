@@ -35,7 +35,7 @@ def _warm_up_map_engine() -> threading.Thread:
 
     def _warm() -> None:
         try:
-            from core.segments.projection import warm_up
+            from core.segments import warm_up
 
             warm_up()
         except Exception:  # warming is an optimisation; the map still works without it

@@ -7,8 +7,7 @@ import streamlit as st
 
 from core.errors import DataError
 from core.personas.profiles import feature_label
-from core.segments.projection import MapParams
-from core.segments.segmentation import SegmentParams, numeric_feature_columns
+from core.segments import MapParams, SegmentParams, numeric_feature_columns
 from ui.common import jobs, state
 from ui.map import charts, data
 from ui.personas import data as personas_data

@@ -18,7 +18,7 @@ def synthetic_features(n_users: int, seed: int = 7, prefix: str = "bench-"):
 
     from core.data.engine import dataset_engine
     from core.data.synth import generate
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     data = generate(n_users=n_users, days=90, seed=seed)
     path = Path(tempfile.mkdtemp(prefix=prefix)) / "data.duckdb"

@@ -191,7 +191,7 @@ def ensure_data(n_events: int, n_users: int, seed: int) -> dict[str, Path]:
 def run_build_features(paths: dict[str, Path]):
     """What the app runs: SQLAlchemy Core on the dataset engine."""
     from core.data.engine import dataset_engine
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     return build_features(dataset_engine(paths["db"]))
 

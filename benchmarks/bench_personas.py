@@ -61,7 +61,7 @@ def main() -> int:
     from core.data.engine import dataset_engine
     from core.personas.clv import fit_clv, rfm_summary
     from core.personas.profiles import build_personas
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     engine = dataset_engine(paths["db"])
     # Warm imports and lazy initialisation (jieba, scipy) outside the timed region.

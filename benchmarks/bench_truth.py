@@ -40,9 +40,12 @@ from benchmarks._common import peak_mb  # noqa: E402
 from core.data import casegen  # noqa: E402
 from core.data.engine import dataset_engine  # noqa: E402
 from core.data.ingest import ingest  # noqa: E402
-from core.segments.autoseg import auto_segment  # noqa: E402
-from core.segments.features import build_features  # noqa: E402
-from core.segments.segmentation import SegmentParams, segment  # noqa: E402
+from core.segments import (  # noqa: E402
+    SegmentParams,
+    auto_segment,  # noqa: E402
+    build_features,  # noqa: E402
+    segment,
+)
 
 FOREIGN = True
 

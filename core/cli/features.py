@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     """Build the features and write them; print one line saying where."""
     from core.data.engine import dataset_engine
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     out = Path(args.out)
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
@@ -72,7 +72,7 @@ def _features_in_database(args: argparse.Namespace):
 
     from core.data.engine import connect
     from core.data.schema import parse_mapping_args
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     if not args.db or not args.table:
         raise DataError("--in-database needs --db URL and --table NAME.")

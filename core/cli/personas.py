@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> None:
     """Ingest events, build features, build personas, write the JSON list."""
     from core.data.engine import dataset_engine
     from core.personas.profiles import build_personas, personas_to_records
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     labels = read_segments(args.segments)
     dataset = open_events_from_args(args)

@@ -504,7 +504,7 @@ def analyst_baseline(
     """
     from sklearn.cluster import KMeans
 
-    from core.segments.features import FEATURE_COLUMNS
+    from core.segments import FEATURE_COLUMNS
 
     behaviour = set(FEATURE_COLUMNS)
     cols: dict[str, pd.Series] = {}

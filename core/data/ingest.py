@@ -50,7 +50,7 @@ from core.data.sources import (
     load_source,
     source_name,
 )
-from core.segments.features import PROSPECT_EVENT_TYPES
+from core.segments import PROSPECT_EVENT_TYPES
 
 REJECTED_SAMPLE_ROWS = 1000
 TIMESTAMP_SAMPLE_ROWS = 2000

@@ -30,7 +30,7 @@ from core.data.ingest import ENGAGED_SQL
 from core.errors import DataError
 from core.personas import kpis
 from core.personas.text import SENTIMENT_LEXICON
-from core.segments.features import LifecycleWindows, lifecycle_rules
+from core.segments import LifecycleWindows, lifecycle_rules
 
 Grain = Literal["week", "month"]
 Dimension = Literal["platform", "content_format", "campaign", "segment"]

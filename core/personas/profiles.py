@@ -52,7 +52,7 @@ from core.personas.kpis import (
     read_sql,
 )
 from core.personas.text import sentiment_summary, top_words
-from core.segments.features import add_users_without_events
+from core.segments import add_users_without_events
 
 #: A card line is *supported* when its test survives the Benjamini-Hochberg correction at
 #: this false-discovery rate, taken over every test made for every card at once (numeric

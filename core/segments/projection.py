@@ -40,6 +40,7 @@ from sklearn.manifold import trustworthiness as _trustworthiness
 
 from core.errors import DataError
 from core.segments import numba_cache as _numba_cache
+from core.segments.params import DEFAULT_MAX_POINTS, METRICS, validate_map_params
 from core.segments.segmentation import SegmentParams, prepare_matrix
 
 # Before umap or pynndescent import numba: compiled code goes to the on-disk cache.
@@ -60,12 +61,8 @@ __all__ = [
     "clear_graph_cache",
 ]
 
-#: Points a browser draws smoothly in an Altair (Vega-Lite) scatter.
-DEFAULT_MAX_POINTS = 10_000
 #: Smallest number of sampled points per segment (or the whole segment if smaller).
 MIN_PER_SEGMENT = 50
-#: Distances the user can choose for the neighbour graph.
-METRICS: tuple[str, ...] = ("euclidean", "cosine", "manhattan", "correlation")
 #: Epochs of the base layout: UMAP's own default above 10k points; below, UMAP would
 #: use 500, which costs 2.5x the time for no visible gain on a scatter of segments.
 BASE_EPOCHS = 200
@@ -101,6 +98,12 @@ class MapParams:
         Most users drawn; above it a stratified sample is shown.
     place_rest : bool
         Place users outside the sample with ``UMAP.transform`` (all users returned).
+
+    Notes
+    -----
+    The accepted ranges and options are the table
+    ``core.segments.params.MAP_PARAM_CONSTRAINTS``, checked by :func:`project` and
+    :func:`project_pca`.
     """
 
     n_neighbors: int = 15
@@ -159,20 +162,6 @@ def _matrix(data: pd.DataFrame, segment_params: SegmentParams | None) -> pd.Data
     out = data.astype("float64").fillna(0.0)
     out.index = out.index.astype(str).rename("user_id")
     return out
-
-
-def _validate(params: MapParams) -> None:
-    if params.n_neighbors < 2:
-        raise DataError(f"Neighbours must be at least 2 (got {params.n_neighbors}).")
-    if not 0 <= params.min_dist <= params.spread:
-        raise DataError(
-            f"Minimum distance must be between 0 and the spread {params.spread} "
-            f"(got {params.min_dist})."
-        )
-    if params.metric not in METRICS:
-        raise DataError(f"Unknown distance {params.metric!r}; use one of {', '.join(METRICS)}.")
-    if params.max_points < 10:
-        raise DataError(f"Show at least 10 points (got max_points={params.max_points}).")
 
 
 def stratified_sample(
@@ -288,7 +277,7 @@ def project_pca(
     -------
     MapResult
     """
-    _validate(params)
+    validate_map_params(params)
     M = _matrix(data, segment_params)
     pos = stratified_sample(M.index, labels, params.max_points, params.seed)
     X = M.to_numpy()
@@ -373,27 +362,32 @@ def _relayout(X: np.ndarray, reducer, base: np.ndarray, params: MapParams):
     _umap()
     from umap.umap_ import find_ab_params, simplicial_set_embedding
 
-    a, b = find_ab_params(params.spread, params.min_dist)
+    a, b = find_ab_params(spread=params.spread, min_dist=params.min_dist)
     embedding, _ = simplicial_set_embedding(
-        X,
-        reducer.graph_.copy(),  # the function prunes graph.data in place
-        2,
-        1.0,
-        a,
-        b,
-        reducer.repulsion_strength,
-        reducer.negative_sample_rate,
-        RELAYOUT_EPOCHS,
-        base,
-        np.random.RandomState(params.seed),
-        reducer._input_distance_func,
-        {},
-        False,
-        {},
-        False,
+        data=X,
+        graph=reducer.graph_.copy(),  # the function prunes graph.data in place
+        n_components=2,
+        initial_alpha=reducer.learning_rate,
+        a=a,
+        b=b,
+        gamma=reducer.repulsion_strength,
+        negative_sample_rate=reducer.negative_sample_rate,
+        n_epochs=RELAYOUT_EPOCHS,
+        init=base,
+        random_state=np.random.RandomState(params.seed),
+        # The input metric only seeds a spectral start or densMAP; with ``init`` the
+        # base layout and densMAP off it is unused, so the public name is enough.
+        metric=reducer.metric,
+        metric_kwds={},
+        densmap=False,
+        densmap_kwds={},
+        output_dens=False,
     )
     fitted = copy.copy(reducer)  # shallow: the cached reducer stays untouched
     fitted.embedding_ = embedding
+    # ``transform`` (place_rest) lays new points out with the fitted curve, which UMAP
+    # keeps in ``_a``/``_b`` and has no public setter for; a fresh UMAP(a=, b=) would
+    # refit the graph this module exists to reuse.
     fitted._a, fitted._b = a, b
     fitted.min_dist, fitted.spread = params.min_dist, params.spread
     return fitted, embedding
@@ -430,7 +424,7 @@ def project(
     The neighbour graph is cached per process (see module doc); changing only
     ``min_dist``/``spread`` reuses it (``MapResult.relayout`` is True).
     """
-    _validate(params)
+    validate_map_params(params)
     M = _matrix(data, segment_params)
     if len(M) < UMAP_MIN_ROWS:
         res = project_pca(M, params, labels=labels)

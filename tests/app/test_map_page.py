@@ -19,8 +19,7 @@ def sample_run():
     """A saved k-means run on the bundled sample (default settings)."""
     from core.data.engine import dataset_engine
     from core.data.ingest import sample_dataset
-    from core.segments.features import build_features
-    from core.segments.segmentation import SegmentParams, segment
+    from core.segments import SegmentParams, build_features, segment
     from ui.common.state import Run
 
     dataset = sample_dataset()
@@ -119,7 +118,7 @@ def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
     from core.data.engine import dataset_engine
     from core.data.ingest import sample_dataset
     from core.personas.profiles import persona_names
-    from core.segments.features import build_features
+    from core.segments import build_features
     from ui.common import jobs, state
 
     named = sample_run.with_names({"S1": "Quiet browsers", "S2": XSS})

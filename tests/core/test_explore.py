@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from core.data.ingest import write_activity_tables
 from core.errors import DataError
 from core.explore import dashboards as ex
-from core.segments.features import LifecycleWindows, build_features
+from core.segments import LifecycleWindows, build_features
 
 EVENTS = [
     # user, timestamp, type, platform, amount, format, campaign, text

@@ -182,7 +182,7 @@ def test_gbk_file_maps_through_map_and_synonyms(tmp_path):
 @pytest.mark.parametrize(("drop_duplicates", "comments"), [(False, 2), (True, 1)])
 def test_gbk_file_gives_correct_features(drop_duplicates, comments):
     from core.data.engine import dataset_engine
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     ds = ingest(
         FIX / "gbk_events.csv", mapping={"会员编号": "user_id"}, drop_duplicates=drop_duplicates

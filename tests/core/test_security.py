@@ -36,7 +36,7 @@ def _events_csv(tmp_path, user_ids) -> str:
 def test_hostile_column_names_survive_ingest_and_features(tmp_path):
     from core.data.engine import dataset_engine, table_exists
     from core.data.ingest import ingest
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     ids = [f"u{i}" for i in range(12)]
     users = pd.DataFrame({"user_id": ids, EVIL_COLUMN: range(12), XSS: ["x"] * 12})
@@ -117,7 +117,7 @@ def test_share_tokens_cannot_be_guessed_or_enumerated(store):
 def test_personal_data_never_reaches_the_store_unhashed(tmp_path, store):
     from core.data.engine import dataset_engine
     from core.data.ingest import ingest
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     emails = [f"person{i}@example.com" for i in range(12)]
     phones = [f"1380013{i:04d}" for i in range(12)]

@@ -336,7 +336,7 @@ def test_bad_store_url_gives_a_plain_message():
 
 
 def test_segment_params_come_back_as_segment_params(store):
-    from core.segments.segmentation import SegmentParams
+    from core.segments import SegmentParams
 
     ws = _workspace_with_dataset(store)
     params = SegmentParams(

@@ -336,7 +336,7 @@ def dataset_engine():
     max_entries=8, ttl=dt.timedelta(hours=2), show_spinner="Building one row per user..."
 )
 def _features(path: str, dataset_id: str, as_of: str | None) -> pd.DataFrame:
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     return build_features(_engine(path), as_of=as_of)
 

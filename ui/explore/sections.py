@@ -9,7 +9,7 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.explore import dashboards as ex
 from core.explore import reports as rp
-from core.segments.features import LifecycleWindows
+from core.segments import LifecycleWindows
 from ui.explore import data, view
 from ui.explore.view import money, pct
 

@@ -94,7 +94,7 @@ def _personas_table(path: str, run_key: str, _labels: pd.Series, names: dict) ->
     try:
         from core.data.engine import dataset_engine
         from core.personas.profiles import build_personas
-        from core.segments.features import build_features
+        from core.segments import build_features
 
         engine = dataset_engine(path)
         feats = build_features(engine)
