@@ -11,7 +11,7 @@ from core.segments import MapParams, SegmentParams, numeric_feature_columns
 from ui.common import jobs, state
 from ui.map import charts, data
 from ui.personas import data as personas_data
-from ui.segment.charts import link
+from ui.segment import link
 
 st.title("Map")
 st.caption(

@@ -15,7 +15,8 @@ Modules, in the order data flows through them:
 - ``segmentation``: :func:`segment` and :class:`SegmentParams`, the entry point.
 - ``assessment``: quality for each number of segments, the recommended one, stability.
 - ``autoseg``: the automatic path, which chooses features, weights, method and k itself.
-- ``projection``: 2-D maps of users (UMAP, PCA) and helpers for the Map page.
+- ``projection``: 2-D maps of users (UMAP with a reusable neighbour graph, PCA).
+- ``map_view``: what the Map page draws from a map (points, segment names, a box).
 - ``numba_cache``: keeps the map's compiled code on disk between processes.
 
 Code outside this package imports from here (``from core.segments import segment``).
@@ -67,16 +68,14 @@ _EXPORTS: dict[str, str] = {
             "MapParams",
             "MapResult",
             "clear_graph_cache",
-            "map_frame",
             "project",
             "project_pca",
-            "segment_centroids",
-            "select_box",
             "stratified_sample",
             "warm_up",
         ),
         "core.segments.projection",
     ),
+    **dict.fromkeys(("map_frame", "segment_centroids", "select_box"), "core.segments.map_view"),
     **dict.fromkeys(("RFM_SEGMENTS", "rfm_scores", "rfm_segment_names"), "core.segments.rfm"),
     **dict.fromkeys(
         ("SegmentParams", "SegmentResult", "prepare_matrix", "relabel", "segment"),

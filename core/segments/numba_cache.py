@@ -99,6 +99,8 @@ def cache_umap_kernels() -> None:
     with _LOCK:
         if _patched:
             return
+        # Imported here, not at the top: numba must read the cache folder first
+        # (configure), and only the map needs it.
         import numba
         from numba.core.registry import CPUDispatcher
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
 __all__ = [
@@ -57,8 +58,6 @@ def label_order(labels: Iterable[str]) -> list[str]:
 
 def segment_centres(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
     """Mean row per code 0..k-1 in one sparse product (no pass per segment)."""
-    from scipy import sparse
-
     n = len(codes)
     member = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
     counts = np.asarray(member.sum(axis=1)).ravel()

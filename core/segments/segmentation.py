@@ -59,6 +59,14 @@ __all__ = ["SegmentParams", "SegmentResult", "segment", "prepare_matrix", "relab
 Method = Literal["auto", "kmeans", "gmm", "hdbscan", "agglomerative", "rfm"]
 
 
+def _as_number(value):
+    """A weight as float when it is one; anything else is kept for the check to name."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
+
+
 @dataclasses.dataclass(frozen=True)
 class SegmentParams:
     """Everything that decides a segmentation; hashable, so it can key a cache.
@@ -108,7 +116,8 @@ class SegmentParams:
         object.__setattr__(self, "features", tuple(self.features))
         object.__setattr__(self, "categorical", tuple(self.categorical))
         weights = self.weights.items() if isinstance(self.weights, Mapping) else self.weights
-        object.__setattr__(self, "weights", tuple(sorted((str(f), float(w)) for f, w in weights)))
+        pairs = ((str(f), _as_number(w)) for f, w in weights)
+        object.__setattr__(self, "weights", tuple(sorted(pairs, key=lambda pair: pair[0])))
 
     @property
     def params_hash(self) -> str:
@@ -238,7 +247,8 @@ def segment(
     Raises
     ------
     DataError
-        Unknown features, too few users for ``k``, an empty table.
+        A parameter out of range (naming it and its value), unknown features, too few
+        users for ``k``, an empty table.
     """
     validate_segment_params(params)
     if params.method == "rfm":

@@ -339,6 +339,7 @@ def test_package_root_offers_every_public_name():
 
     import core.segments
 
+    assert sorted(core.segments.__all__) == sorted(core.segments._EXPORTS)
     for name in core.segments.__all__:
         value = getattr(core.segments, name)
         assert not isinstance(value, types.ModuleType), name  # a module shadowing a name
