@@ -14,15 +14,19 @@ Modules, in the order data flows through them:
 - ``rfm``: RFM scores and the named RFM segments.
 - ``segmentation``: :func:`segment` and :class:`SegmentParams`, the entry point.
 - ``assessment``: quality for each number of segments, the recommended one, stability.
-- ``autoseg``: the automatic path, which chooses features, weights, method and k itself.
+- ``autoseg``: the automatic path, which chooses features, weights, method and k itself;
+  its steps are ``autoseg_screen`` (candidate columns, tests, tuning constants),
+  ``autoseg_groups`` (dip-means, latent classes) and ``autoseg_report`` (stability,
+  reasons).
 - ``projection``: 2-D maps of users (UMAP with a reusable neighbour graph, PCA).
 - ``map_view``: what the Map page draws from a map (points, segment names, a box).
 - ``numba_cache``: keeps the map's compiled code on disk between processes.
 
 Code outside this package imports from here (``from core.segments import segment``).
 The names are loaded on first use (PEP 562 ``__getattr__``) rather than at import:
-the data layer needs only the lifecycle rules from this package, and importing
-``core.segments`` must not make it pay for scikit-learn (about a second).
+the data layer needs only the column and lifecycle names from this package, and
+importing ``core.segments`` must not make it pay for scikit-learn (about a second).
+``__all__`` and ``_EXPORTS`` list the same names (a test checks it).
 """
 
 from __future__ import annotations
