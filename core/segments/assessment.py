@@ -15,10 +15,10 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from core.errors import DataError
-from core.segments.methods import fit_labels
+from core.segments.methods import _fit_labels
 from core.segments.params import validate_segment_params
-from core.segments.preparation import prepare
-from core.segments.quality import quality_metrics
+from core.segments.preparation import _prepare
+from core.segments.quality import _quality_metrics
 from core.segments.rfm import rfm_scores
 from core.segments.segmentation import SegmentParams, SegmentResult, segment
 
@@ -80,13 +80,13 @@ def sweep_k(
             f"The {params.method} method chooses its own number of segments; "
             "a sweep over k applies to k-means, Gaussian mixture and hierarchical."
         )
-    X, _, _, _ = prepare(features, params)
+    X, _, _, _ = _prepare(features, params)
     rows = []
     for k in ks:
         if k < 2 or k >= X.shape[0]:
             continue
-        raw, _ = fit_labels(X, params.method, int(k), params.seed, params.min_cluster_size)
-        q = quality_metrics(X, raw, params.seed)
+        raw, _ = _fit_labels(X, params.method, int(k), params.seed, params.min_cluster_size)
+        q = _quality_metrics(X, raw, params.seed)
         counts = np.bincount(raw[raw >= 0])
         rows.append(
             {
@@ -192,14 +192,14 @@ def stability(
     aris: list[float] = []
     jac: dict[str, list[float]] = {s: [] for s in ref.sizes.index}
     if params.method != "rfm" and X is None:
-        X, _, _, _ = prepare(features, params)
+        X, _, _, _ = _prepare(features, params)
     for run in range(n_runs):
         idx = np.sort(rng.choice(n, m, replace=False))
         seed = params.seed + run + 1
         if params.method == "rfm":
             new = rfm_scores(features.iloc[idx])["segment"].to_numpy(dtype=object)
         else:
-            raw, _ = fit_labels(X[idx], params.method, params.k, seed, params.min_cluster_size)
+            raw, _ = _fit_labels(X[idx], params.method, params.k, seed, params.min_cluster_size)
             new = raw.astype(object)
         old = ref_labels[idx]
         aris.append(float(adjusted_rand_score(old, new)))

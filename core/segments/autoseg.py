@@ -62,28 +62,28 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from core.errors import DataError
-from core.segments.autoseg_groups import dip_means, drop_empty, latent_class
+from core.segments.autoseg_groups import _dip_means, _drop_empty, _latent_class
 from core.segments.autoseg_report import (
-    dropped_reasons,
-    group_dummies,
-    reasons_for,
-    stability_of_groups,
-    weights_report,
+    _dropped_reasons,
+    _group_dummies,
+    _reasons_for,
+    _stability_of_groups,
+    _weights_report,
 )
 from core.segments.autoseg_screen import (
     ALPHA,
     ETA_MIN,
     FIT_ROWS,
     MIN_USERS,
-    associated,
+    _associated,
+    _column_blocks,
+    _dip_p,
+    _eta2,
+    _find_candidates,
+    _onehot,
+    _split_p_value,
+    _standardise,
     candidate_label,
-    column_blocks,
-    dip_p,
-    eta2,
-    find_candidates,
-    onehot,
-    split_p_value,
-    standardise,
 )
 
 __all__ = ["AutoChoice", "auto_segment", "candidate_label", "MIN_USERS"]
@@ -197,7 +197,7 @@ def auto_segment(
     feats = features.reset_index(drop=True)
     rng = np.random.default_rng(seed)
     report(0.05, "Reading every column of the feature table")
-    cand = find_candidates(feats, rng)
+    cand = _find_candidates(feats, rng)
     raw = feats.drop(columns=["user_id"], errors="ignore")
     constant = all(raw[c].nunique(dropna=False) <= 1 for c in raw.columns)
     if constant or (cand.numeric.shape[1] == 0 and not cand.categorical):
@@ -205,21 +205,21 @@ def auto_segment(
             "Every column has the same value for every user, so there is nothing to group "
             "by; check on the Data page that the right columns are mapped."
         )
-    Z = standardise(cand.numeric)
+    Z = _standardise(cand.numeric)
     fit_idx = np.sort(rng.choice(n, min(n, FIT_ROWS), replace=False))
 
     report(0.15, "Testing which columns show separate groups")
-    blocks = column_blocks(list(Z.columns))
+    blocks = _column_blocks(list(Z.columns))
     m = max(1, Z.shape[1] + len(blocks))
-    dip = {c: dip_p(Z[c].to_numpy()[fit_idx], rng) for c in Z.columns}
+    dip = {c: _dip_p(Z[c].to_numpy()[fit_idx], rng) for c in Z.columns}
     numeric_seeds = [c for c, p in dip.items() if p < ALPHA / m]
     for cols in blocks.values():
         # A block (the hours, the platforms, ...) can hold groups that no single column
         # shows: test the block's own best split in two, projected on its axis.
-        if split_p_value(Z[cols].to_numpy()[fit_idx], rng, seed) < ALPHA / m:
+        if _split_p_value(Z[cols].to_numpy()[fit_idx], rng, seed) < ALPHA / m:
             numeric_seeds += [c for c in cols if c not in numeric_seeds]
-    assoc = associated(cand.categorical) if len(cand.categorical) >= 2 else {}
-    D = onehot(cand.categorical, list(cand.categorical)) if cand.categorical else None
+    assoc = _associated(cand.categorical) if len(cand.categorical) >= 2 else {}
+    D = _onehot(cand.categorical, list(cand.categorical)) if cand.categorical else None
     A = Z if D is None or D.empty else pd.concat([Z, D], axis=1)
     attr_cols = {c: c.split("=", 1)[0] for c in A.columns if c not in Z.columns}
     seed_dummies = [c for c, a in attr_cols.items() if a in assoc]
@@ -234,20 +234,20 @@ def auto_segment(
         report(0.4, "Fitting latent classes to the attributes that go together")
         method = "latent-class"
         names = sorted(assoc)
-        labels_all, k, bics = latent_class(cand.categorical, names, fit_idx, seed)
+        labels_all, k, bics = _latent_class(cand.categorical, names, fit_idx, seed)
         criterion = {"bic": float(bics[k]), "bic_one_group": float(bics[1])}
         if k > 1:
-            eta = eta2(A, labels_all)
+            eta = _eta2(A, labels_all)
             kept = [c for c in seed_dummies if eta[c] >= ETA_MIN / 2] or seed_dummies
             weights = np.sqrt(eta / max(eta[kept].max(), 1e-12))
     elif numeric_seeds:
         for step in range(4):
             report(0.3 + 0.15 * step, f"Splitting users into groups (pass {step + 1})")
             Xw = (A[kept] * weights[kept]).to_numpy()
-            labels_fit, k, splits = dip_means(Xw[fit_idx], rng, seed)
+            labels_fit, k, splits = _dip_means(Xw[fit_idx], rng, seed)
             if k == 1:
                 break
-            eta = eta2(A.iloc[fit_idx], labels_fit)
+            eta = _eta2(A.iloc[fit_idx], labels_fit)
             # Seeds stay while the groups explain them; other columns join only with some
             # sign of peaks of their own (p < 0.05), so a column that merely follows the
             # groups through volume (light users' shrunk shares) does not pull it in.
@@ -264,11 +264,11 @@ def auto_segment(
             kept = new
         Xw = (A[kept] * weights[kept]).to_numpy()
         if k > 1:
-            labels_fit, k, splits = dip_means(Xw[fit_idx], rng, seed)
+            labels_fit, k, splits = _dip_means(Xw[fit_idx], rng, seed)
         if k > 1:
             centres = np.vstack([Xw[fit_idx][labels_fit == j].mean(axis=0) for j in range(k)])
             labels_all = KMeans(k, init=centres, n_init=1, random_state=seed).fit_predict(Xw)
-            labels_all = drop_empty(labels_all)
+            labels_all = _drop_empty(labels_all)
             k = int(labels_all.max()) + 1
             criterion = {"largest_split_p_value": float(max(splits)) if splits else float("nan")}
         else:
@@ -296,7 +296,7 @@ def auto_segment(
                 Xw[idx], labels_all[idx], sample_size=min(len(idx), 5000), random_state=seed
             )
         )
-        stab = stability_of_groups(Xw, labels_all, k, method, cand, assoc, seed, rng)
+        stab = _stability_of_groups(Xw, labels_all, k, method, cand, assoc, seed, rng)
     structure = (
         "none"
         if k == 1
@@ -304,16 +304,18 @@ def auto_segment(
         if stab["mean_ari"] < 0.6 or quality["silhouette"] < 0.1
         else "clear"
     )
-    dropped = dropped_reasons(A, Z, kept, dip, numeric_seeds, assoc, cand, attr_cols, labels_all, k)
-    kept_report = group_dummies(kept)
-    reasons = reasons_for(method, k, kept_report, dropped, structure, stab, quality)
+    dropped = _dropped_reasons(
+        A, Z, kept, dip, numeric_seeds, assoc, cand, attr_cols, labels_all, k
+    )
+    kept_report = _group_dummies(kept)
+    reasons = _reasons_for(method, k, kept_report, dropped, structure, stab, quality)
     report(1.0, "Done")
     return AutoChoice(
         labels=pd.Series(labels_all, index=index, name="segment"),
         method=method,
         k=int(k),
         features=tuple(kept_report),
-        weights=weights_report(kept, weights),
+        weights=_weights_report(kept, weights),
         dropped=dropped,
         quality=quality,
         stability=stab,

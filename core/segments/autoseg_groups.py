@@ -1,7 +1,7 @@
 """The automatic path, step 3: the groups and their number k.
 
-:func:`dip_means` splits groups with k-means while the dip test says a group has two
-peaks (numeric columns); :func:`latent_class` fits a latent class model by EM with k
+:func:`_dip_means` splits groups with k-means while the dip test says a group has two
+peaks (numeric columns); :func:`_latent_class` fits a latent class model by EM with k
 chosen by BIC (categorical attributes only). Neither is in scikit-learn, scipy or
 statsmodels, so both are built here from ``KMeans`` and the dip test.
 """
@@ -12,14 +12,15 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 
-from core.segments.autoseg_screen import ALPHA, LCA_ROWS, MAX_K, MIN_GROUP_SHARE, dip_p
+from core.segments.autoseg_screen import ALPHA, LCA_ROWS, MAX_K, MIN_GROUP_SHARE, _dip_p
 
-__all__ = ["dip_means", "drop_empty", "latent_class"]
+# Nothing public: these helpers serve only the automatic path (core.segments.autoseg).
+__all__: list[str] = []
 
 # --- clustering -------------------------------------------------------------------------
 
 
-def dip_means(X: np.ndarray, rng: np.random.Generator, seed: int) -> tuple[np.ndarray, int, list]:
+def _dip_means(X: np.ndarray, rng: np.random.Generator, seed: int) -> tuple[np.ndarray, int, list]:
     """Projected dip-means: split a group only when it is not unimodal."""
     n = len(X)
     min_size = max(20, int(MIN_GROUP_SHARE * n))
@@ -39,7 +40,7 @@ def dip_means(X: np.ndarray, rng: np.random.Generator, seed: int) -> tuple[np.nd
             norm = np.linalg.norm(axis)
             if norm == 0:
                 continue
-            p = dip_p(X[idx] @ (axis / norm), rng)  # projected dip of this split
+            p = _dip_p(X[idx] @ (axis / norm), rng)  # projected dip of this split
             # Bonferroni over the k groups tested in this round: each round asks "does
             # any group have more than one peak?", so the family is the k tests.
             if p < ALPHA / k and (
@@ -55,12 +56,12 @@ def dip_means(X: np.ndarray, rng: np.random.Generator, seed: int) -> tuple[np.nd
         split_p.append(p)
         centres = np.vstack([X[labels == j].mean(axis=0) for j in range(k)])
         labels = KMeans(k, init=centres, n_init=1, random_state=seed).fit_predict(X)
-        labels = drop_empty(labels)
+        labels = _drop_empty(labels)
         k = int(labels.max()) + 1
     return labels, k, split_p
 
 
-def drop_empty(labels: np.ndarray) -> np.ndarray:
+def _drop_empty(labels: np.ndarray) -> np.ndarray:
     _, codes = np.unique(labels, return_inverse=True)
     return codes
 
@@ -105,7 +106,7 @@ def _lca_logp(codes, weights, tables) -> np.ndarray:
     return logp
 
 
-def latent_class(cats: dict, names: list[str], fit_idx: np.ndarray, seed: int):
+def _latent_class(cats: dict, names: list[str], fit_idx: np.ndarray, seed: int):
     """k by BIC over 1..8 latent classes; labels for everyone from the best fit."""
     codes = np.column_stack([pd.factorize(cats[c])[0] for c in names])
     levels = [int(codes[:, j].max()) + 1 for j in range(codes.shape[1])]
@@ -123,4 +124,4 @@ def latent_class(cats: dict, names: list[str], fit_idx: np.ndarray, seed: int):
             break  # BIC rose twice in a row: more classes only fit noise
     k = min(bics, key=bics.get)
     labels = _lca_logp(codes, *fits[k]).argmax(axis=1)
-    return drop_empty(labels), k, bics
+    return _drop_empty(labels), k, bics

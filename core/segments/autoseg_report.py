@@ -11,26 +11,21 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
-from core.segments.autoseg_groups import latent_class
-from core.segments.autoseg_screen import FIT_ROWS, STABILITY_RUNS, candidate_label, eta2
+from core.segments.autoseg_groups import _latent_class
+from core.segments.autoseg_screen import FIT_ROWS, STABILITY_RUNS, _eta2, candidate_label
 
-__all__ = [
-    "stability_of_groups",
-    "group_dummies",
-    "weights_report",
-    "dropped_reasons",
-    "reasons_for",
-]
+# Nothing public: these helpers serve only the automatic path (core.segments.autoseg).
+__all__: list[str] = []
 
 
-def stability_of_groups(Xw, labels, k, method, cand, assoc, seed, rng) -> dict:
+def _stability_of_groups(Xw, labels, k, method, cand, assoc, seed, rng) -> dict:
     n = len(labels)
     m = min(int(0.8 * n), FIT_ROWS)
     aris = []
     for run in range(STABILITY_RUNS):
         idx = np.sort(rng.choice(n, m, replace=False))
         if method == "latent-class":
-            sub, _, _ = latent_class(cand.categorical, sorted(assoc), idx, seed + run + 1)
+            sub, _, _ = _latent_class(cand.categorical, sorted(assoc), idx, seed + run + 1)
             new = sub[idx]
         else:
             new = KMeans(k, n_init=2, random_state=seed + run + 1).fit_predict(Xw[idx])
@@ -38,7 +33,7 @@ def stability_of_groups(Xw, labels, k, method, cand, assoc, seed, rng) -> dict:
     return {"mean_ari": float(np.mean(aris)), "min_ari": float(np.min(aris)), "n_runs": len(aris)}
 
 
-def group_dummies(kept: list[str]) -> list[str]:
+def _group_dummies(kept: list[str]) -> list[str]:
     """Candidate columns with an attribute's dummies folded into the attribute's name."""
     out: list[str] = []
     for c in kept:
@@ -48,7 +43,7 @@ def group_dummies(kept: list[str]) -> list[str]:
     return out
 
 
-def weights_report(kept: list[str], weights: pd.Series) -> dict:
+def _weights_report(kept: list[str], weights: pd.Series) -> dict:
     out: dict[str, float] = {}
     for c in kept:
         name = c.split("=", 1)[0] if "=" in c else c
@@ -56,11 +51,11 @@ def weights_report(kept: list[str], weights: pd.Series) -> dict:
     return out
 
 
-def dropped_reasons(A, Z, kept, dip, numeric_seeds, assoc, cand, attr_cols, labels, k) -> dict:
+def _dropped_reasons(A, Z, kept, dip, numeric_seeds, assoc, cand, attr_cols, labels, k) -> dict:
     """Candidate -> why it was left out, in words."""
     out: dict[str, str] = {}
-    eta = eta2(A, labels) if k > 1 else pd.Series(0.0, index=A.columns)
-    kept_names = set(group_dummies(kept))
+    eta = _eta2(A, labels) if k > 1 else pd.Series(0.0, index=A.columns)
+    kept_names = set(_group_dummies(kept))
     for c in Z.columns:
         if c in kept_names:
             continue
@@ -87,7 +82,7 @@ def dropped_reasons(A, Z, kept, dip, numeric_seeds, assoc, cand, attr_cols, labe
     return out
 
 
-def reasons_for(method, k, kept, dropped, structure, stab, quality) -> list[str]:
+def _reasons_for(method, k, kept, dropped, structure, stab, quality) -> list[str]:
     words = [candidate_label(c) for c in kept]
     listed = ", ".join(words[:6]) + (f" and {len(words) - 6} more" if len(words) > 6 else "")
     noise = [

@@ -1,8 +1,8 @@
 """The automatic path, steps 1 and 2: candidate columns and the tests that screen them.
 
-:func:`find_candidates` puts everything the feature table knows on scales where "no
-groups" looks unimodal; :func:`dip_p` (Hartigan's dip test), :func:`split_p_value`,
-:func:`associated` (chi-square and Cramér's V between attributes) and :func:`eta2` say
+:func:`_find_candidates` puts everything the feature table knows on scales where "no
+groups" looks unimodal; :func:`_dip_p` (Hartigan's dip test), :func:`_split_p_value`,
+:func:`_associated` (chi-square and Cramér's V between attributes) and :func:`_eta2` say
 which candidates carry group structure. The tuning constants of the whole automatic path
 are here too, in one table. The method itself is described in ``core.segments.autoseg``.
 """
@@ -33,16 +33,7 @@ __all__ = [
     "MAX_K",
     "LCA_ROWS",
     "STABILITY_RUNS",
-    "Candidates",
     "candidate_label",
-    "find_candidates",
-    "standardise",
-    "onehot",
-    "dip_p",
-    "column_blocks",
-    "split_p_value",
-    "associated",
-    "eta2",
 ]
 
 #: Fewer users than this cannot show a group structure worth naming.
@@ -74,13 +65,24 @@ _SHARE_PREFIXES = ("hour_share_", "platform_share_", "format_share_")
 
 
 @dataclasses.dataclass
-class Candidates:
+class _Candidates:
     numeric: pd.DataFrame  # transformed, one column per candidate
     categorical: dict  # attribute -> pd.Series of str
 
 
 def candidate_label(name: str) -> str:
-    """A candidate column in words (for reasons, the page and the report)."""
+    """A candidate column in words (for reasons, the page and the report).
+
+    Parameters
+    ----------
+    name : str
+        A candidate column of the automatic path (``type_share_like``, ``gender=f``, a
+        feature column).
+
+    Returns
+    -------
+    str
+    """
     if name.startswith("type_share_"):
         return f"share of {name[len('type_share_') :]} events"
     if "=" in name:
@@ -91,7 +93,7 @@ def candidate_label(name: str) -> str:
     return feature_label(name)
 
 
-def find_candidates(features: pd.DataFrame, rng: np.random.Generator) -> Candidates:
+def _find_candidates(features: pd.DataFrame, rng: np.random.Generator) -> _Candidates:
     """Feature table -> candidate columns on scales where one group looks unimodal."""
     n = len(features)
     num: dict[str, pd.Series] = {}
@@ -172,7 +174,7 @@ def find_candidates(features: pd.DataFrame, rng: np.random.Generator) -> Candida
             s = s.astype("string").fillna("(missing)")
             if 2 <= s.nunique() <= 30:
                 cats[c] = s
-    return Candidates(pd.DataFrame(num, index=features.index), cats)
+    return _Candidates(pd.DataFrame(num, index=features.index), cats)
 
 
 def _add_composition(add, features, cols, raw_events, rng) -> None:
@@ -188,12 +190,12 @@ def _add_composition(add, features, cols, raw_events, rng) -> None:
         add(c, np.sqrt((counts[c] + PRIOR_EVENTS * overall[c]) / (total + PRIOR_EVENTS)))
 
 
-def standardise(X: pd.DataFrame) -> pd.DataFrame:
+def _standardise(X: pd.DataFrame) -> pd.DataFrame:
     sd = X.std(ddof=0)
     return ((X - X.mean()) / sd.where(sd > 0, 1.0)).clip(-5, 5)
 
 
-def onehot(cats: dict, names) -> pd.DataFrame:
+def _onehot(cats: dict, names) -> pd.DataFrame:
     """0/1 dummies of the named attributes (levels of at least 1 %).
 
     Two users who differ in one attribute differ in two dummies, a squared distance of
@@ -214,7 +216,7 @@ def onehot(cats: dict, names) -> pd.DataFrame:
 # --- tests ------------------------------------------------------------------------------
 
 
-def dip_p(x: np.ndarray, rng: np.random.Generator) -> float:
+def _dip_p(x: np.ndarray, rng: np.random.Generator) -> float:
     if len(x) > TEST_ROWS:
         x = rng.choice(x, TEST_ROWS, replace=False)
     if len(x) < 10 or np.ptp(x) == 0:
@@ -222,8 +224,8 @@ def dip_p(x: np.ndarray, rng: np.random.Generator) -> float:
     return float(diptest.diptest(np.asarray(x, dtype="float64"))[1])
 
 
-def column_blocks(columns: list[str]) -> dict[str, list[str]]:
-    """Candidates that describe one thing together (a composition, the activity window)."""
+def _column_blocks(columns: list[str]) -> dict[str, list[str]]:
+    """_Candidates that describe one thing together (a composition, the activity window)."""
     groups = {
         "activity mix": [c for c in columns if c.startswith("type_share_")],
         "time of activity": [c for c in columns if c.startswith("hour_share_")]
@@ -238,17 +240,17 @@ def column_blocks(columns: list[str]) -> dict[str, list[str]]:
     return {name: cols for name, cols in groups.items() if len(cols) >= 2}
 
 
-def split_p_value(X: np.ndarray, rng: np.random.Generator, seed: int) -> float:
+def _split_p_value(X: np.ndarray, rng: np.random.Generator, seed: int) -> float:
     """Dip-test p-value of X projected on the axis of its best split in two."""
     km = KMeans(2, n_init=3, random_state=seed).fit(X)
     if np.bincount(km.labels_, minlength=2).min() < max(20, int(MIN_GROUP_SHARE * len(X))):
         return 1.0
     axis = km.cluster_centers_[1] - km.cluster_centers_[0]
     norm = np.linalg.norm(axis)
-    return 1.0 if norm == 0 else dip_p(X @ (axis / norm), rng)
+    return 1.0 if norm == 0 else _dip_p(X @ (axis / norm), rng)
 
 
-def associated(cats: dict) -> dict[str, float]:
+def _associated(cats: dict) -> dict[str, float]:
     """Attributes that go together with another one: the largest Cramér's V of each."""
     out: dict[str, float] = {}
     names = list(cats)
@@ -266,7 +268,7 @@ def associated(cats: dict) -> dict[str, float]:
     return out
 
 
-def eta2(Z: pd.DataFrame, labels: np.ndarray) -> pd.Series:
+def _eta2(Z: pd.DataFrame, labels: np.ndarray) -> pd.Series:
     """Share of each column's variance between the groups (0 to 1)."""
     g = pd.Series(labels, index=Z.index)
     centred = Z - Z.mean()

@@ -9,12 +9,7 @@ from __future__ import annotations
 
 from core.data.schema import CANONICAL_EVENT_TYPES
 
-__all__ = [
-    "HOUR_SLOTS",
-    "FEATURE_COLUMNS",
-    "PROSPECT_EVENT_TYPES",
-    "ENGAGEMENT_EVENT_TYPES",
-]
+__all__ = ["HOUR_SLOTS", "FEATURE_COLUMNS", "PROSPECT_EVENT_TYPES", "ENGAGEMENT_EVENT_TYPES"]
 
 #: Hour-of-day slots: column suffix -> (first hour, last hour), inclusive.
 HOUR_SLOTS: dict[str, tuple[int, int]] = {

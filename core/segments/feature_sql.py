@@ -1,9 +1,9 @@
 """The SQL behind the feature table: inputs, discovery, column plan and the one query.
 
-``core.segments.features.build_features`` calls these in order: :func:`events_selectable`
-/ :func:`users_selectable` resolve the inputs, :func:`discover` asks which event types,
-platforms and formats occur, :class:`Plan` names the output columns, and
-:func:`feature_query` builds the single aggregate statement, which runs unchanged on
+``core.segments.features.build_features`` calls these in order: :func:`_events_selectable`
+/ :func:`_users_selectable` resolve the inputs, :func:`_discover` asks which event types,
+platforms and formats occur, :class:`_Plan` names the output columns, and
+:func:`_feature_query` builds the single aggregate statement, which runs unchanged on
 DuckDB and PostgreSQL (SQLAlchemy Core).
 """
 
@@ -24,19 +24,7 @@ from core.errors import DataError
 from core.segments.columns import ENGAGEMENT_EVENT_TYPES, FEATURE_COLUMNS, HOUR_SLOTS
 from core.segments.lifecycle import LifecycleWindows
 
-__all__ = [
-    "EventsArg",
-    "UsersArg",
-    "EventColumns",
-    "Discovery",
-    "Plan",
-    "events_selectable",
-    "users_selectable",
-    "as_of_bound",
-    "to_date",
-    "discover",
-    "feature_query",
-]
+__all__ = ["EventsArg", "UsersArg"]
 
 # --------------------------------------------------------------------------- inputs
 
@@ -45,7 +33,7 @@ EventsArg = str | sa.Table | sa.Subquery | sa.Select | sa.TableClause
 UsersArg = str | sa.Table | sa.Subquery | sa.Select | sa.TableClause | None
 
 
-def events_selectable(engine: Engine, events: EventsArg) -> sa.FromClause:
+def _events_selectable(engine: Engine, events: EventsArg) -> sa.FromClause:
     """Resolve the events argument to a FromClause."""
     if isinstance(events, str):
         return events_table(engine, events)
@@ -59,7 +47,7 @@ def events_selectable(engine: Engine, events: EventsArg) -> sa.FromClause:
     return selectable
 
 
-def users_selectable(engine: Engine, users: UsersArg) -> sa.FromClause | None:
+def _users_selectable(engine: Engine, users: UsersArg) -> sa.FromClause | None:
     """Resolve the users argument to a FromClause or None."""
     if users is None:
         return None
@@ -86,7 +74,7 @@ def _as_from(obj: Any, name: str) -> sa.FromClause:
 _DATE_ONLY = re.compile(r"^\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$")
 
 
-def as_of_bound(as_of: Any) -> tuple[dt.datetime | None, bool]:
+def _as_of_bound(as_of: Any) -> tuple[dt.datetime | None, bool]:
     """(bound, inclusive): events with timestamp <= bound (inclusive) or < bound."""
     if as_of is None:
         return None, True
@@ -117,7 +105,7 @@ def as_of_bound(as_of: Any) -> tuple[dt.datetime | None, bool]:
     raise DataError(f"The as-of date {as_of!r} is not a date; write it as YYYY-MM-DD.")
 
 
-def to_date(value: Any) -> dt.date:
+def _to_date(value: Any) -> dt.date:
     """A timestamp from the driver (datetime, date or pandas Timestamp) as a date."""
     if isinstance(value, dt.datetime):
         return value.date()
@@ -127,7 +115,7 @@ def to_date(value: Any) -> dt.date:
 
 
 @dataclasses.dataclass(frozen=True)
-class EventColumns:
+class _EventColumns:
     """The event columns the query reads; optional ones are None when absent."""
 
     user_id: sa.ColumnElement
@@ -140,7 +128,7 @@ class EventColumns:
     source: sa.FromClause
 
     @classmethod
-    def of(cls, ev: sa.FromClause) -> EventColumns:
+    def of(cls, ev: sa.FromClause) -> _EventColumns:
         """Pick the canonical columns of ``ev`` and check the timestamp type."""
         ts = ev.c["timestamp"]
         if isinstance(ts.type, (sa.String, sa.Numeric, sa.Integer, sa.Boolean)):
@@ -183,7 +171,7 @@ def _or_null(col: sa.ColumnElement | None, typ: type[sa.types.TypeEngine]) -> sa
     return col if col is not None else _typed_null(typ)
 
 
-def _window(cols: EventColumns, bound: dt.datetime | None, inclusive: bool) -> list:
+def _window(cols: _EventColumns, bound: dt.datetime | None, inclusive: bool) -> list:
     """WHERE conditions selecting the events that count."""
     conds = [cols.user_id.is_not(None)]
     if bound is None:
@@ -199,7 +187,7 @@ def _window(cols: EventColumns, bound: dt.datetime | None, inclusive: bool) -> l
 
 
 @dataclasses.dataclass(frozen=True)
-class Discovery:
+class _Discovery:
     """What the events hold: distinct values and the time range."""
 
     event_types: tuple[str, ...]
@@ -208,9 +196,9 @@ class Discovery:
     last_timestamp: Any
 
 
-def discover(
-    engine: Engine, cols: EventColumns, bound: dt.datetime | None, inclusive: bool
-) -> Discovery:
+def _discover(
+    engine: Engine, cols: _EventColumns, bound: dt.datetime | None, inclusive: bool
+) -> _Discovery:
     """One small query: distinct type/platform/format combinations with counts."""
     in_window = sa.and_(*_window(cols, bound, inclusive))
     keys = [cols.event_type.label("event_type")]
@@ -242,7 +230,7 @@ def discover(
     kept = [r for r in rows if (r.n_in or 0) > 0]
     if not kept:
         first = min((r.first_ts for r in rows if r.first_ts is not None), default=None)
-        when = f"; the data starts on {to_date(first):%Y-%m-%d}" if first is not None else ""
+        when = f"; the data starts on {_to_date(first):%Y-%m-%d}" if first is not None else ""
         raise DataError(
             f"There are no events on or before the as-of date{when}; choose a later as-of date."
         )
@@ -250,7 +238,7 @@ def discover(
     def distinct(attr: str) -> tuple[str, ...]:
         return tuple(sorted({getattr(r, attr) for r in kept if getattr(r, attr) is not None}))
 
-    return Discovery(
+    return _Discovery(
         event_types=distinct("event_type"),
         platforms=distinct("platform"),
         formats=distinct("fmt"),
@@ -277,7 +265,7 @@ def _unique(name: str, used: set[str]) -> str:
 
 
 @dataclasses.dataclass(frozen=True)
-class Plan:
+class _Plan:
     """Output column names for the data-dependent columns, in output order."""
 
     type_cols: tuple[tuple[str, str], ...]  # (event type value, column name)
@@ -287,7 +275,7 @@ class Plan:
     has_author: bool
 
     @classmethod
-    def make(cls, d: Discovery, users: sa.FromClause | None, has_author: bool) -> Plan:
+    def make(cls, d: _Discovery, users: sa.FromClause | None, has_author: bool) -> _Plan:
         """Name every data-dependent column, avoiding collisions."""
         used = set(FEATURE_COLUMNS)
         types = [(t, f"n_{t}") for t in CANONICAL_EVENT_TYPES]
@@ -324,10 +312,10 @@ def _count_if(cond: sa.ColumnElement) -> sa.ColumnElement:
     return sa.func.count(sa.case((cond, 1)))
 
 
-def feature_query(
-    cols: EventColumns,
+def _feature_query(
+    cols: _EventColumns,
     users: sa.FromClause | None,
-    plan: Plan,
+    plan: _Plan,
     bound: dt.datetime | None,
     inclusive: bool,
     as_of_date: dt.date,

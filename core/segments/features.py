@@ -30,16 +30,16 @@ from core.data.engine import is_duckdb
 from core.errors import DataError
 from core.segments.columns import FEATURE_COLUMNS
 from core.segments.feature_sql import (
-    EventColumns,
     EventsArg,
-    Plan,
     UsersArg,
-    as_of_bound,
-    discover,
-    events_selectable,
-    feature_query,
-    to_date,
-    users_selectable,
+    _as_of_bound,
+    _discover,
+    _EventColumns,
+    _events_selectable,
+    _feature_query,
+    _Plan,
+    _to_date,
+    _users_selectable,
 )
 from core.segments.lifecycle import LifecycleWindows
 
@@ -100,19 +100,19 @@ def build_features(
     """
     if not isinstance(windows, LifecycleWindows):
         raise DataError("The lifecycle windows must be a LifecycleWindows value.")
-    ev = events_selectable(engine, events)
-    us = users_selectable(engine, users)
-    bound, bound_inclusive = as_of_bound(as_of)
-    cols = EventColumns.of(ev)
+    ev = _events_selectable(engine, events)
+    us = _users_selectable(engine, users)
+    bound, bound_inclusive = _as_of_bound(as_of)
+    cols = _EventColumns.of(ev)
 
-    discovery = discover(engine, cols, bound, bound_inclusive)
+    discovery = _discover(engine, cols, bound, bound_inclusive)
     if as_of is None:
-        as_of_date = to_date(discovery.last_timestamp)
+        as_of_date = _to_date(discovery.last_timestamp)
     else:
         as_of_date = pd.Timestamp(bound).date() - dt.timedelta(days=0 if bound_inclusive else 1)
 
-    plan = Plan.make(discovery, us, has_author=cols.author is not None)
-    stmt = feature_query(cols, us, plan, bound, bound_inclusive, as_of_date, windows)
+    plan = _Plan.make(discovery, us, has_author=cols.author is not None)
+    stmt = _feature_query(cols, us, plan, bound, bound_inclusive, as_of_date, windows)
     frame = _fetch(engine, stmt)
     return _finish(frame, plan)
 
@@ -178,7 +178,7 @@ def _fetch(engine: Engine, stmt: sa.Select) -> pd.DataFrame:
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
-def _output_names(plan: Plan) -> list[str]:
+def _output_names(plan: _Plan) -> list[str]:
     """Output column names in query order."""
     names = ["user_id", "n_events", *(name for _, name in plan.type_cols)]
     names += list(FEATURE_COLUMNS[FEATURE_COLUMNS.index("recency_days") : -1])
@@ -195,7 +195,7 @@ _INT_COLUMNS = ("n_events", "frequency", "active_days", "n_platforms", "shares_r
 _STR_COLUMNS = ("user_id", "top_platform", "lifecycle_stage")
 
 
-def _finish(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
+def _finish(frame: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     """Name the columns, give every column one dtype on every dialect, sort, check ids."""
     names = _output_names(plan)
     frame = frame.set_axis(names, axis=1)

@@ -1,6 +1,6 @@
 """The clustering methods: raw integer labels (-1 for noise) from a prepared matrix.
 
-:func:`fit_labels` runs one of k-means, Gaussian mixture, Ward (agglomerative) or
+:func:`_fit_labels` runs one of k-means, Gaussian mixture, Ward (agglomerative) or
 HDBSCAN on the matrix from ``core.segments.preparation``; naming the labels ``S1``,
 ``S2``... and measuring them is ``core.segments.quality``'s job. Large data is fitted on a
 seeded sample and every user joins the nearest centre (see :data:`MINIBATCH_ABOVE`,
@@ -16,13 +16,7 @@ from sklearn.mixture import GaussianMixture
 from core.errors import DataError
 from core.segments.params import METHODS
 
-__all__ = [
-    "MINIBATCH_ABOVE",
-    "KMEANS_FIT_ROWS",
-    "AGGLOMERATIVE_MAX_ROWS",
-    "check_k",
-    "fit_labels",
-]
+__all__ = ["MINIBATCH_ABOVE", "KMEANS_FIT_ROWS", "AGGLOMERATIVE_MAX_ROWS"]
 
 
 #: Above this many users k-means is fitted on a seeded sample of KMEANS_FIT_ROWS users.
@@ -35,7 +29,7 @@ AGGLOMERATIVE_MAX_ROWS = 10_000
 # --- clustering ------------------------------------------------------------------------
 
 
-def check_k(k: int, n: int) -> None:
+def _check_k(k: int, n: int) -> None:
     """Raise DataError when k exceeds the users (k >= 2 is checked with the parameters)."""
     if k > n:
         raise DataError(f"Asked for {k} segments but the data has only {n} users; lower k.")
@@ -47,12 +41,12 @@ def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
     return d.argmin(axis=1)
 
 
-def fit_labels(X: np.ndarray, method: str, k: int, seed: int, min_cluster_size: int) -> tuple:
+def _fit_labels(X: np.ndarray, method: str, k: int, seed: int, min_cluster_size: int) -> tuple:
     """Cluster X; return (raw integer labels with -1 for noise, notes)."""
     n = X.shape[0]
     notes: list[str] = []
     if method == "kmeans":
-        check_k(k, n)
+        _check_k(k, n)
         if n > MINIBATCH_ABOVE:
             # Measured on 2 cores at 1M x 39 (benchmarks/bench_segmentation.py):
             # MiniBatchKMeans took 3.5-50 s depending on when its early stop fired, while
@@ -69,13 +63,13 @@ def fit_labels(X: np.ndarray, method: str, k: int, seed: int, min_cluster_size: 
         model = KMeans(n_clusters=k, random_state=seed, n_init=4)
         return model.fit_predict(X), notes
     if method == "gmm":
-        check_k(k, n)
+        _check_k(k, n)
         model = GaussianMixture(
             n_components=k, covariance_type="full", random_state=seed, reg_covar=1e-4
         )
         return model.fit(X).predict(X), notes
     if method == "agglomerative":
-        check_k(k, n)
+        _check_k(k, n)
         if n <= AGGLOMERATIVE_MAX_ROWS:
             return AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(X), notes
         rng = np.random.default_rng(seed)

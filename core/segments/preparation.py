@@ -1,6 +1,6 @@
 """Feature table -> the numeric matrix the clustering sees.
 
-:func:`prepare` picks the features, imputes missing values, applies ``log1p`` to counts
+:func:`_prepare` picks the features, imputes missing values, applies ``log1p`` to counts
 and money, scales (standard or robust), multiplies in the per-feature weights, one-hot
 encodes categorical attributes (weighted) and optionally reduces with PCA. The column
 helpers (:func:`numeric_feature_columns`, :func:`categorical_feature_columns`,
@@ -22,13 +22,7 @@ from core.segments.params import DEFAULT_FEATURES
 if TYPE_CHECKING:  # for annotations only: segmentation imports this module
     from core.segments.segmentation import SegmentParams
 
-__all__ = [
-    "log_transformed",
-    "numeric_feature_columns",
-    "categorical_feature_columns",
-    "user_index",
-    "prepare",
-]
+__all__ = ["log_transformed", "numeric_feature_columns", "categorical_feature_columns"]
 
 #: Columns that are counts or money: heavy right tails, so ``log1p`` before scaling.
 _LOG_NAMES = frozenset(
@@ -54,12 +48,34 @@ _ZERO_WHEN_MISSING = frozenset(
 
 
 def log_transformed(column: str) -> bool:
-    """True when ``column`` is a count or money column that gets ``log1p``."""
+    """True when ``column`` is a count or money column that gets ``log1p``.
+
+    Parameters
+    ----------
+    column : str
+        A feature column name.
+
+    Returns
+    -------
+    bool
+        True for ``n_*`` counts and the money and day columns with heavy right tails.
+    """
     return column.startswith("n_") or column in _LOG_NAMES
 
 
 def numeric_feature_columns(features: pd.DataFrame) -> list[str]:
-    """Numeric columns of a feature table that can be clustered on (not ``user_id``)."""
+    """Numeric columns of a feature table that can be clustered on (not ``user_id``).
+
+    Parameters
+    ----------
+    features : pd.DataFrame
+        A feature table; not modified.
+
+    Returns
+    -------
+    list of str
+        In table order; booleans are not numbers here.
+    """
     return [
         c
         for c in features.columns
@@ -70,7 +86,20 @@ def numeric_feature_columns(features: pd.DataFrame) -> list[str]:
 
 
 def categorical_feature_columns(features: pd.DataFrame, max_levels: int = 30) -> list[str]:
-    """Text columns with few distinct values, usable as categorical attributes."""
+    """Text columns with few distinct values, usable as categorical attributes.
+
+    Parameters
+    ----------
+    features : pd.DataFrame
+        A feature table; not modified.
+    max_levels : int
+        Most distinct values a column may have to count as categorical.
+
+    Returns
+    -------
+    list of str
+        In table order.
+    """
     out = []
     for c in features.columns:
         if c == "user_id" or c in numeric_feature_columns(features[[c]]):
@@ -80,7 +109,7 @@ def categorical_feature_columns(features: pd.DataFrame, max_levels: int = 30) ->
     return out
 
 
-def user_index(features: pd.DataFrame) -> pd.Index:
+def _user_index(features: pd.DataFrame) -> pd.Index:
     if "user_id" in features.columns:
         ids = features["user_id"].astype(str)
     else:
@@ -128,13 +157,13 @@ def _resolve_features(features: pd.DataFrame, params: SegmentParams) -> tuple[li
     return cols, notes
 
 
-def prepare(
+def _prepare(
     features: pd.DataFrame, params: SegmentParams
 ) -> tuple[np.ndarray, pd.Index, tuple[str, ...], list[str]]:
     """Feature table -> (matrix, user index, column names, notes); params already validated."""
     if len(features) == 0:
         raise DataError("The feature table has no users; load a dataset with events first.")
-    index = user_index(features)
+    index = _user_index(features)
     cols, notes = _resolve_features(features, params)
     blocks: list[np.ndarray] = []
     names: list[str] = []

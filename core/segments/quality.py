@@ -1,9 +1,9 @@
 """Naming and measuring segments: ``S1``, ``S2``... by size, and the quality metrics.
 
-:func:`ordered_names` turns raw cluster ids into ``S1``, ``S2``... (largest first, ties by
+:func:`_ordered_names` turns raw cluster ids into ``S1``, ``S2``... (largest first, ties by
 the centre's coordinates) so names and colours do not jump between runs;
-:func:`quality_metrics` gives silhouette, Calinski-Harabasz, Davies-Bouldin and inertia;
-:func:`tiny_warnings` flags segments too small to act on.
+:func:`_quality_metrics` gives silhouette, Calinski-Harabasz, Davies-Bouldin and inertia;
+:func:`_tiny_warnings` flags segments too small to act on.
 """
 
 from __future__ import annotations
@@ -16,15 +16,7 @@ import pandas as pd
 from scipy import sparse
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
-__all__ = [
-    "NOISE",
-    "SILHOUETTE_SAMPLE",
-    "ordered_names",
-    "label_order",
-    "segment_centres",
-    "quality_metrics",
-    "tiny_warnings",
-]
+__all__ = ["NOISE", "SILHOUETTE_SAMPLE"]
 
 #: Silhouette is computed on a seeded sample of at most this many users. It costs n²:
 #: 3,000 users estimate it to about +-0.01 and keep a k change on 10,000 users near or
@@ -33,11 +25,11 @@ SILHOUETTE_SAMPLE = 3_000
 NOISE = "Noise"
 
 
-def ordered_names(X: np.ndarray, raw: np.ndarray) -> dict[int, str]:
+def _ordered_names(X: np.ndarray, raw: np.ndarray) -> dict[int, str]:
     """Raw cluster id -> S1.. by size desc, ties broken by the centre's coordinates."""
     keep = raw >= 0
     ids, codes, counts = np.unique(raw[keep], return_inverse=True, return_counts=True)
-    centres = segment_centres(X[keep] if not keep.all() else X, codes, len(ids))
+    centres = _segment_centres(X[keep] if not keep.all() else X, codes, len(ids))
     keys = sorted(
         (-int(counts[j]), tuple(np.round(centres[j], 9)), int(ids[j])) for j in range(len(ids))
     )
@@ -46,7 +38,7 @@ def ordered_names(X: np.ndarray, raw: np.ndarray) -> dict[int, str]:
     return mapping
 
 
-def label_order(labels: Iterable[str]) -> list[str]:
+def _label_order(labels: Iterable[str]) -> list[str]:
     """S1, S2, ..., S10 numerically, then named segments alphabetically, Noise last."""
 
     def key(s: str):
@@ -56,7 +48,7 @@ def label_order(labels: Iterable[str]) -> list[str]:
     return sorted(set(labels), key=key)
 
 
-def segment_centres(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+def _segment_centres(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
     """Mean row per code 0..k-1 in one sparse product (no pass per segment)."""
     n = len(codes)
     member = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(k, n))
@@ -64,7 +56,7 @@ def segment_centres(X: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
     return np.asarray(member @ X) / np.maximum(counts, 1)[:, None]
 
 
-def quality_metrics(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
+def _quality_metrics(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     """Quality metrics on non-noise rows; NaN when fewer than two segments."""
     if labels.dtype.kind in "iu":  # raw integer labels, -1 = noise (fast path)
         keep = labels >= 0
@@ -82,7 +74,7 @@ def quality_metrics(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     }
     if len(Xq) == 0:
         return q
-    centres = segment_centres(Xq, codes, len(uniq))
+    centres = _segment_centres(Xq, codes, len(uniq))
     q["inertia"] = float(((Xq - centres[codes]) ** 2).sum())
     if 2 <= len(uniq) < len(Xq):
         sample = SILHOUETTE_SAMPLE if len(Xq) > SILHOUETTE_SAMPLE else None
@@ -92,7 +84,7 @@ def quality_metrics(X: np.ndarray, labels: np.ndarray, seed: int) -> dict:
     return q
 
 
-def tiny_warnings(sizes: pd.Series, n: int, min_group_size: int) -> list[str]:
+def _tiny_warnings(sizes: pd.Series, n: int, min_group_size: int) -> list[str]:
     out = []
     for name, size in sizes.items():
         if name == NOISE:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.segments.preparation import user_index
+from core.segments.preparation import _user_index
 
 __all__ = ["RFM_SEGMENTS", "rfm_scores", "rfm_segment_names"]
 
@@ -83,7 +83,7 @@ def rfm_scores(
         )
     if len(features) == 0:
         raise DataError("The feature table has no users; load a dataset with events first.")
-    index = user_index(features)
+    index = _user_index(features)
     vals = features[[recency, frequency, monetary]].astype("float64").set_axis(index)
     vals = vals.fillna({recency: vals[recency].max(), frequency: 0.0, monetary: 0.0})
     out = pd.DataFrame(
@@ -102,7 +102,20 @@ def rfm_scores(
 
 
 def rfm_segment_names(codes: pd.Series, taxonomy: Mapping[str, str] = RFM_SEGMENTS) -> pd.Series:
-    """Map three-digit RFM codes to names: the first matching pattern of ``taxonomy``."""
+    """Map three-digit RFM codes to names: the first matching pattern of ``taxonomy``.
+
+    Parameters
+    ----------
+    codes : pd.Series
+        Codes such as ``"545"`` (recency, frequency, money; 5 best).
+    taxonomy : mapping of str to str
+        Segment name -> regular expression on the code, tried in order.
+
+    Returns
+    -------
+    pd.Series
+        The segment name per code (``"Other"`` when no pattern matches), same index.
+    """
     lookup = {}
     for code in codes.unique():
         name = next((n for n, pat in taxonomy.items() if re.fullmatch(pat, code)), "Other")

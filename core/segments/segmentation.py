@@ -48,10 +48,10 @@ from sklearn.preprocessing import StandardScaler
 
 from core.errors import DataError
 from core.segments.autoseg import auto_segment
-from core.segments.methods import fit_labels
+from core.segments.methods import _fit_labels
 from core.segments.params import DEFAULT_FEATURES, validate_segment_params
-from core.segments.preparation import prepare
-from core.segments.quality import label_order, ordered_names, quality_metrics, tiny_warnings
+from core.segments.preparation import _prepare
+from core.segments.quality import _label_order, _ordered_names, _quality_metrics, _tiny_warnings
 from core.segments.rfm import rfm_scores
 
 __all__ = ["SegmentParams", "SegmentResult", "segment", "prepare_matrix", "relabel"]
@@ -184,7 +184,7 @@ def prepare_matrix(features: pd.DataFrame, params: SegmentParams = SegmentParams
         if matrix.shape[1]:
             return matrix
         params = SegmentParams(seed=params.seed)  # no groups found: map the usual behaviour
-    X, index, names, _ = prepare(features, params)
+    X, index, names, _ = _prepare(features, params)
     cols = list(names) if X.shape[1] == len(names) else [f"pc{i + 1}" for i in range(X.shape[1])]
     return pd.DataFrame(X, index=index, columns=cols)
 
@@ -255,13 +255,13 @@ def segment(
         return _segment_rfm(features, params, min_group_size)
     if params.method == "auto":
         return _segment_auto(features, params, min_group_size, progress)
-    X, index, names, notes = prepare(features, params)
-    raw, fit_notes = fit_labels(X, params.method, params.k, params.seed, params.min_cluster_size)
+    X, index, names, notes = _prepare(features, params)
+    raw, fit_notes = _fit_labels(X, params.method, params.k, params.seed, params.min_cluster_size)
     return _finish(X, raw, index, params, names, notes + fit_notes, min_group_size)
 
 
 def _finish(X, raw, index, params, names, notes, min_group_size) -> SegmentResult:
-    mapping = ordered_names(X, raw)
+    mapping = _ordered_names(X, raw)
     codes = np.unique(raw)  # sorted; raw values index into it without a Python loop
     labels_arr = np.array([mapping[int(c)] for c in codes], dtype=object)[
         np.searchsorted(codes, raw)
@@ -271,11 +271,11 @@ def _finish(X, raw, index, params, names, notes, min_group_size) -> SegmentResul
 
 def _result(X, labels_arr, index, params, names, notes, min_group_size, raw=None) -> SegmentResult:
     labels = pd.Series(labels_arr, index=index, name="segment", dtype="str")
-    sizes = labels.value_counts().reindex(label_order(labels_arr)).astype("int64")
+    sizes = labels.value_counts().reindex(_label_order(labels_arr)).astype("int64")
     sizes.index.name = "segment"
     sizes.name = "users"
-    quality = quality_metrics(X, labels_arr if raw is None else raw, params.seed)
-    warnings = list(notes) + tiny_warnings(sizes, len(labels), min_group_size)
+    quality = _quality_metrics(X, labels_arr if raw is None else raw, params.seed)
+    warnings = list(notes) + _tiny_warnings(sizes, len(labels), min_group_size)
     if quality["n_segments"] < 2:
         warnings.append(
             "Fewer than two segments were found, so separation cannot be measured; "
