@@ -7,12 +7,12 @@ import streamlit as st
 
 from core.errors import DataError
 from core.personas import feature_label
+from core.segments import SegmentParams, numeric_feature_columns
 from core.segments.projection import MapParams
-from core.segments.segmentation import SegmentParams, numeric_feature_columns
 from ui.common import jobs, state
 from ui.map import charts, data
 from ui.personas import data as personas_data
-from ui.segment.charts import link
+from ui.segment import link
 
 st.title("Map")
 st.caption(

@@ -6,7 +6,7 @@ import streamlit as st
 
 from core.errors import DataError
 from core.personas import feature_label
-from core.segments.segmentation import METHODS, TRANSFORMS, SegmentParams
+from core.segments import METHODS, TRANSFORMS, SegmentParams
 from core.store import run_id_for
 from ui.common import jobs, state
 from ui.segment import charts, data

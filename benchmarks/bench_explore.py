@@ -184,7 +184,7 @@ def main() -> None:
               f"written in {time.perf_counter() - t0:.1f} s")  # fmt: skip
     engine = dataset_engine(path)
 
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     t_features = timed(build_features, engine)
     print(f"baseline  feature table (build_features)      {t_features:7.2f} s")

@@ -25,8 +25,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import peak_mb, synthetic_features  # noqa: E402
-from core.segments.projection import MapParams, clear_graph_cache, project, warm_up  # noqa: E402
-from core.segments.segmentation import SegmentParams, prepare_matrix, segment  # noqa: E402
+from core.segments import (  # noqa: E402  # noqa: E402
+    MapParams,
+    SegmentParams,
+    clear_graph_cache,
+    prepare_matrix,
+    project,
+    segment,
+    warm_up,
+)
 
 
 def feature_table(n_users: int, seed: int = 7):

@@ -27,7 +27,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._common import peak_mb, synthetic_features  # noqa: E402
-from core.segments.segmentation import (  # noqa: E402
+from core.segments import (  # noqa: E402
     SegmentParams,
     numeric_feature_columns,
     prepare_matrix,

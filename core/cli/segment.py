@@ -14,7 +14,6 @@ was chosen and why as JSON.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,7 +23,7 @@ from core.cli._options import SEED, number, output_file
 from core.errors import DataError
 
 if TYPE_CHECKING:
-    from core.segments.segmentation import SegmentParams
+    from core.segments import SegmentParams
 
 HELP = (
     "Segment users with k-means, Gaussian mixture, HDBSCAN, hierarchical clustering or "
@@ -36,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Shared input options plus method, k, seed, features, weights and --out."""
     # Imported here, not at the top: ``python -m core --help`` imports this module but
     # adds only the chosen command's options, so scikit-learn loads for this command only.
-    from core.segments.segmentation import METHODS, TRANSFORMS
+    from core.segments import METHODS, TRANSFORMS
 
     add_input_arguments(parser)
     parser.add_argument(
@@ -68,9 +67,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-cluster-size",
-        type=number(low=2, whole=True, example="25"),
+        type=number(whole=True, example="25"),
         default=25,
         help="smallest HDBSCAN segment (default 25)",
+    )
+    parser.add_argument(
+        "--pca-components",
+        type=number(whole=True, example="5"),
+        help="compress the features to this many principal components first (default off)",
     )
     parser.add_argument(
         "--out",
@@ -92,7 +96,11 @@ def _split(text: str | None) -> tuple[str, ...]:
 
 
 def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
-    """Parse ``F1=2,F2=0.5`` into ``(("F1", 2.0), ("F2", 0.5))``."""
+    """Parse ``F1=2,F2=0.5`` into ``(("F1", 2.0), ("F2", 0.5))``.
+
+    Only the form is checked here; the range of each weight is checked with the other
+    parameters by ``core.segments.validate_segment_params``.
+    """
     out = []
     for part in _split(text):
         name, sep, value = part.partition("=")
@@ -104,19 +112,18 @@ def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
             raise DataError(
                 f"--weights: '{part}' is not FEATURE=NUMBER; write e.g. --weights monetary=2."
             ) from None
-        if not (math.isfinite(weight) and weight >= 0):
-            raise DataError(
-                f"--weights: the weight of {name.strip()} should be a number of 0 or more, "
-                "e.g. 2 (0 leaves the feature out)."
-            )
         out.append((name.strip(), weight))
     return tuple(out)
 
 
 def params_from_args(args: argparse.Namespace) -> SegmentParams:
-    """Build SegmentParams from parsed arguments."""
-    from core.segments.segmentation import SegmentParams  # at run time: loads scikit-learn
+    """Build SegmentParams from parsed arguments and check them.
 
+    Raises
+    ------
+    DataError
+        A parameter out of range (``core.segments.validate_segment_params``).
+    """
     method = args.method
     if method is None:
         explicit = (args.k, args.features, args.weights, getattr(args, "categorical", None))
@@ -129,11 +136,17 @@ def params_from_args(args: argparse.Namespace) -> SegmentParams:
         "transform": args.transform,
         "categorical": _split(getattr(args, "categorical", None)),
         "min_cluster_size": args.min_cluster_size,
+        "pca_components": getattr(args, "pca_components", None),
     }
     features = _split(args.features)
     if features:
         kwargs["features"] = features
-    return SegmentParams(**kwargs)
+    # Here, not at the top: the class loads scikit-learn, which `--help` does not need.
+    from core.segments import SegmentParams, validate_segment_params
+
+    params = SegmentParams(**kwargs)
+    validate_segment_params(params)
+    return params
 
 
 def run(args: argparse.Namespace) -> None:
@@ -142,8 +155,7 @@ def run(args: argparse.Namespace) -> None:
 
     from core.data import dataset_engine
     from core.export import safe_csv
-    from core.segments.features import build_features
-    from core.segments.segmentation import segment
+    from core.segments import build_features, segment
 
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
@@ -181,7 +193,7 @@ def write_report(path: Path, features, params: SegmentParams, result) -> None:
     built the same way for a method the user chose)."""
     import json
 
-    from core.segments.segmentation import stability
+    from core.segments import stability
 
     if result.auto is not None:
         report = result.auto.to_report()

@@ -19,7 +19,7 @@ from core.explore.query import (
     user_days_sql,
     validate_grain,
 )
-from core.segments.features import LifecycleWindows, lifecycle_rules
+from core.segments import LifecycleWindows, lifecycle_rules
 
 STAGES = ("prospect", "new", "active", "loyal", "dormant", "churned")  # display order
 

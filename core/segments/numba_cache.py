@@ -33,7 +33,6 @@ import threading
 from pathlib import Path
 
 from core import config
-from core.config import data_dir
 
 #: umap-learn's numba kernels that a map compiles and umap does not cache itself, as
 #: (module umap looks the name up in, name): the exact neighbour search (below 4,096
@@ -59,7 +58,7 @@ def cache_dir() -> Path:
         An absolute path (numba would otherwise resolve it again after a ``chdir``).
     """
     configured = config.numba_cache_env()
-    folder = Path(configured) if configured else data_dir() / "numba-cache"
+    folder = Path(configured) if configured else config.data_dir() / "numba-cache"
     return folder.expanduser().absolute()
 
 
@@ -83,9 +82,9 @@ def configure() -> Path:
         return folder
     os.environ["NUMBA_CACHE_DIR"] = str(folder)
     if "numba" in sys.modules:
-        from numba.core import config
+        from numba.core import config as numba_config
 
-        config.reload_config()
+        numba_config.reload_config()
     return folder
 
 
@@ -100,6 +99,8 @@ def cache_umap_kernels() -> None:
     with _LOCK:
         if _patched:
             return
+        # Imported here, not at the top: numba must read the cache folder first
+        # (configure), and only the map needs it.
         import numba
         from numba.core.registry import CPUDispatcher
 

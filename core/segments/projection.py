@@ -40,6 +40,7 @@ from sklearn.manifold import trustworthiness as _trustworthiness
 
 from core.errors import DataError
 from core.segments import numba_cache as _numba_cache
+from core.segments.params import DEFAULT_MAX_POINTS, METRICS, validate_map_params
 from core.segments.segmentation import SegmentParams, prepare_matrix
 
 # Before umap or pynndescent import numba: compiled code goes to the on-disk cache.
@@ -53,19 +54,12 @@ __all__ = [
     "project",
     "project_pca",
     "stratified_sample",
-    "segment_centroids",
-    "map_frame",
-    "select_box",
     "warm_up",
     "clear_graph_cache",
 ]
 
-#: Points a browser draws smoothly in an Altair (Vega-Lite) scatter.
-DEFAULT_MAX_POINTS = 10_000
 #: Smallest number of sampled points per segment (or the whole segment if smaller).
 MIN_PER_SEGMENT = 50
-#: Distances the user can choose for the neighbour graph.
-METRICS: tuple[str, ...] = ("euclidean", "cosine", "manhattan", "correlation")
 #: Epochs of the base layout: UMAP's own default above 10k points; below, UMAP would
 #: use 500, which costs 2.5x the time for no visible gain on a scatter of segments.
 BASE_EPOCHS = 200
@@ -101,6 +95,12 @@ class MapParams:
         Most users drawn; above it a stratified sample is shown.
     place_rest : bool
         Place users outside the sample with ``UMAP.transform`` (all users returned).
+
+    Notes
+    -----
+    The accepted ranges and options are the table
+    ``core.segments.params.MAP_PARAM_CONSTRAINTS``, checked by :func:`project` and
+    :func:`project_pca`.
     """
 
     n_neighbors: int = 15
@@ -159,20 +159,6 @@ def _matrix(data: pd.DataFrame, segment_params: SegmentParams | None) -> pd.Data
     out = data.astype("float64").fillna(0.0)
     out.index = out.index.astype(str).rename("user_id")
     return out
-
-
-def _validate(params: MapParams) -> None:
-    if params.n_neighbors < 2:
-        raise DataError(f"Neighbours must be at least 2 (got {params.n_neighbors}).")
-    if not 0 <= params.min_dist <= params.spread:
-        raise DataError(
-            f"Minimum distance must be between 0 and the spread {params.spread} "
-            f"(got {params.min_dist})."
-        )
-    if params.metric not in METRICS:
-        raise DataError(f"Unknown distance {params.metric!r}; use one of {', '.join(METRICS)}.")
-    if params.max_points < 10:
-        raise DataError(f"Show at least 10 points (got max_points={params.max_points}).")
 
 
 def stratified_sample(
@@ -288,7 +274,7 @@ def project_pca(
     -------
     MapResult
     """
-    _validate(params)
+    validate_map_params(params)
     M = _matrix(data, segment_params)
     pos = stratified_sample(M.index, labels, params.max_points, params.seed)
     X = M.to_numpy()
@@ -332,6 +318,8 @@ def _graph_key(X: np.ndarray, params: MapParams, n_neighbors: int) -> tuple:
 
 def _umap():
     """umap-learn, with its map kernels compiled into the on-disk cache."""
+    # Imported on first use, not at the top: umap takes seconds to import and compile,
+    # and pages and the CLI that draw no map should not pay for it.
     import umap
 
     _numba_cache.cache_umap_kernels()
@@ -371,29 +359,34 @@ def _fit_base(X: np.ndarray, params: MapParams, n_neighbors: int):
 def _relayout(X: np.ndarray, reducer, base: np.ndarray, params: MapParams):
     """Re-run only the layout optimisation on the cached graph with new min_dist/spread."""
     _umap()
-    from umap.umap_ import find_ab_params, simplicial_set_embedding
+    from umap.umap_ import find_ab_params, simplicial_set_embedding  # umap: see _umap
 
-    a, b = find_ab_params(params.spread, params.min_dist)
+    a, b = find_ab_params(spread=params.spread, min_dist=params.min_dist)
     embedding, _ = simplicial_set_embedding(
-        X,
-        reducer.graph_.copy(),  # the function prunes graph.data in place
-        2,
-        1.0,
-        a,
-        b,
-        reducer.repulsion_strength,
-        reducer.negative_sample_rate,
-        RELAYOUT_EPOCHS,
-        base,
-        np.random.RandomState(params.seed),
-        reducer._input_distance_func,
-        {},
-        False,
-        {},
-        False,
+        data=X,
+        graph=reducer.graph_.copy(),  # the function prunes graph.data in place
+        n_components=2,
+        initial_alpha=reducer.learning_rate,
+        a=a,
+        b=b,
+        gamma=reducer.repulsion_strength,
+        negative_sample_rate=reducer.negative_sample_rate,
+        n_epochs=RELAYOUT_EPOCHS,
+        init=base,
+        random_state=np.random.RandomState(params.seed),
+        # The input metric only seeds a spectral start or densMAP; with ``init`` the
+        # base layout and densMAP off it is unused, so the public name is enough.
+        metric=reducer.metric,
+        metric_kwds={},
+        densmap=False,
+        densmap_kwds={},
+        output_dens=False,
     )
     fitted = copy.copy(reducer)  # shallow: the cached reducer stays untouched
     fitted.embedding_ = embedding
+    # ``transform`` (place_rest) lays new points out with the fitted curve, which UMAP
+    # keeps in ``_a``/``_b`` and has no public setter for; a fresh UMAP(a=, b=) would
+    # refit the graph this module exists to reuse.
     fitted._a, fitted._b = a, b
     fitted.min_dist, fitted.spread = params.min_dist, params.spread
     return fitted, embedding
@@ -430,7 +423,7 @@ def project(
     The neighbour graph is cached per process (see module doc); changing only
     ``min_dist``/``spread`` reuses it (``MapResult.relayout`` is True).
     """
-    _validate(params)
+    validate_map_params(params)
     M = _matrix(data, segment_params)
     if len(M) < UMAP_MIN_ROWS:
         res = project_pca(M, params, labels=labels)
@@ -466,85 +459,6 @@ def project(
         relayout=relayout,
         params=params,
     )
-
-
-# --- helpers for the map page ---------------------------------------------------------
-
-
-def segment_centroids(result: MapResult, labels: pd.Series) -> pd.DataFrame:
-    """Where to put each segment's name on the map: the median x, y of its shown users.
-
-    Parameters
-    ----------
-    result : MapResult
-    labels : pd.Series
-        Segment per user id.
-
-    Returns
-    -------
-    pd.DataFrame
-        ``segment``, ``x``, ``y``, ``users`` (shown users), largest segment first.
-    """
-    pts = result.points.assign(segment=labels.reindex(result.points["user_id"]).to_numpy())
-    pts = pts.dropna(subset=["segment"])
-    out = pts.groupby("segment", sort=False).agg(
-        x=("x", "median"), y=("y", "median"), users=("user_id", "size")
-    )
-    return out.sort_values("users", ascending=False).reset_index()
-
-
-def map_frame(
-    result: MapResult,
-    features: pd.DataFrame,
-    labels: pd.Series | None = None,
-    columns: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """Map points joined with their segment and chosen feature columns, for drawing.
-
-    Parameters
-    ----------
-    result : MapResult
-    features : pd.DataFrame
-        Feature table with ``user_id`` (not modified).
-    labels : pd.Series, optional
-        Segment per user id (``segment`` column; "All users" when omitted).
-    columns : tuple of str
-        Feature columns to carry (colour and tooltips); unknown names are ignored.
-
-    Returns
-    -------
-    pd.DataFrame
-        ``user_id``, ``x``, ``y``, ``segment`` and the requested columns.
-    """
-    keep = [c for c in dict.fromkeys(columns) if c in features.columns and c != "user_id"]
-    extra = features[["user_id", *keep]].astype({"user_id": "str"})
-    out = result.points.merge(extra, on="user_id", how="left")
-    if labels is None:
-        out["segment"] = "All users"
-    else:
-        out["segment"] = labels.reindex(out["user_id"]).fillna("(none)").astype("str").to_numpy()
-    return out[["user_id", "x", "y", "segment", *keep]]
-
-
-def select_box(
-    result: MapResult, x_range: tuple[float, float], y_range: tuple[float, float]
-) -> list[str]:
-    """User ids of the shown points inside a box drawn on the map.
-
-    Parameters
-    ----------
-    result : MapResult
-    x_range, y_range : (float, float)
-        The box's edges in map coordinates (either order).
-
-    Returns
-    -------
-    list of str
-    """
-    (x0, x1), (y0, y1) = sorted(map(float, x_range)), sorted(map(float, y_range))
-    pts = result.points
-    inside = pts["x"].between(x0, x1) & pts["y"].between(y0, y1)
-    return pts.loc[inside, "user_id"].astype(str).tolist()
 
 
 def warm_up() -> None:

@@ -23,9 +23,7 @@ from sklearn.metrics import adjusted_rand_score
 from core.__main__ import main
 from core.data import casegen, dataset_engine
 from core.errors import DataError
-from core.segments.autoseg import auto_segment
-from core.segments.features import build_features
-from core.segments.segmentation import SegmentParams, segment, stability
+from core.segments import SegmentParams, auto_segment, build_features, segment, stability
 
 NOISE = {"score_a", "score_b", "spend_index", "channel_code"}
 

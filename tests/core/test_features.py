@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from core.common.sql import quote_identifier
 from core.data import dataset_engine, events_table, users_table
 from core.errors import DataError
-from core.segments.features import (
+from core.segments import (
     FEATURE_COLUMNS,
     LIFECYCLE_RULES,
     LIFECYCLE_STAGES,

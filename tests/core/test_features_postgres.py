@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from core.data import connect, events_table, table_exists, users_table
 from core.errors import DataError
-from core.segments.features import LifecycleWindows, build_features
+from core.segments import LifecycleWindows, build_features
 from tests.core.conftest import Canonical
 
 pytestmark = pytest.mark.postgres

@@ -261,7 +261,7 @@ def sample(tmp_path_factory):
     features = build_features(engine)
     truth = data.truth.set_index("user_id")["persona"]
     try:
-        from core.segments.segmentation import SegmentParams, segment
+        from core.segments import SegmentParams, segment
 
         labels = segment(features, SegmentParams(k=6, seed=0)).labels
     except ImportError:  # segmentation not available: the planted personas as segments
@@ -396,7 +396,7 @@ def _engine_with_events(tmp_path, events: pd.DataFrame):
 
 
 def test_labelled_users_without_events_count_in_size_reach_and_arpu(tmp_path):
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     # u1-u4 view, u5 only buys, u6 is labelled but never acted; revenue 210 in all.
     ts = pd.Timestamp("2025-03-01 10:00")
@@ -465,7 +465,7 @@ def _random_time_events(n_per_group: int = 60, seed: int = 3, evening_group: boo
 
 
 def test_uniformly_random_timestamps_give_no_posting_window(tmp_path):
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     events, labels = _random_time_events()
     engine = _engine_with_events(tmp_path, events)
@@ -479,7 +479,7 @@ def test_uniformly_random_timestamps_give_no_posting_window(tmp_path):
 
 
 def test_a_group_active_only_in_the_evening_gets_its_window(tmp_path):
-    from core.segments.features import build_features
+    from core.segments import build_features
 
     events, labels = _random_time_events(evening_group=True)
     engine = _engine_with_events(tmp_path, events)

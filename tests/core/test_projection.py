@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from core.errors import DataError
-from core.segments.projection import (
+from core.segments import (
     MapParams,
     clear_graph_cache,
     map_frame,
@@ -107,3 +107,25 @@ def test_centroids_and_map_frame():
     drawn = map_frame(res, frame, labels, ("n_view", "missing"))
     assert list(drawn.columns) == ["user_id", "x", "y", "segment", "n_view"]
     assert drawn.loc[drawn["user_id"] == "u000", "segment"].item() == "S3"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (MapParams(n_neighbors=1), "n_neighbors must be a whole number of at least 2; it was 1."),
+        (MapParams(min_dist=-0.5), "min_dist must be a number of at least 0; it was -0.5."),
+        (MapParams(spread=0.0), "spread must be a number above 0; it was 0.0."),
+        (MapParams(min_dist=2.0), "min_dist must be at most the spread (1); it was 2.0."),
+        (MapParams(max_points=5), "max_points must be a whole number of at least 10; it was 5."),
+        (
+            MapParams(seed=-2),
+            "seed must be a whole number of at least 0 and of at most 4,294,967,295; it was -2.",
+        ),
+    ],
+)
+def test_bad_map_parameters_name_the_parameter_and_value(params, message):
+    frame = _features(30)
+    for call in (lambda: project(frame, params), lambda: project_pca(frame, params)):
+        with pytest.raises(DataError) as caught:
+            call()
+        assert str(caught.value) == message

@@ -10,7 +10,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score
 
 from core.errors import DataError
-from core.segments.segmentation import (
+from core.segments import (
     RFM_SEGMENTS,
     SegmentParams,
     prepare_matrix,
@@ -219,8 +219,9 @@ def test_relabel_moves_users_into_new_segment():
 def test_bundled_sample_recovers_planted_personas():
     """Default settings on the bundled sample: recommended k is 6 and ARI >= 0.8."""
     from core.config import ROOT
-    from core.data import dataset_engine, sample_dataset
-    from core.segments.features import build_features
+    from core.data import sample_dataset
+    from core.data.engine import dataset_engine
+    from core.segments import build_features
 
     features = build_features(dataset_engine(sample_dataset().path))
     truth = pd.read_csv(ROOT / "sample_data" / "truth.csv", dtype=str).set_index("user_id")
@@ -252,3 +253,94 @@ def test_cli_segment_writes_user_id_segment(tmp_path, capsys):
     )
     assert bad == 2
     assert "--weights" in capsys.readouterr().err
+
+
+# --- parameter checks: one sentence naming the parameter and the value ------------------
+
+BAD_PARAMS = [
+    (
+        SegmentParams(features=("n_like", "n_view"), weights={"n_like": -1}),
+        "The weight of n_like must be a number of at least 0 (1 is normal, 0 leaves the "
+        "feature out); it was -1.0.",
+    ),
+    (
+        SegmentParams(features=("n_like", "n_view"), method="hdbscan", min_cluster_size=0),
+        "min_cluster_size must be a whole number of at least 2; it was 0.",
+    ),
+    (
+        SegmentParams(features=("n_like", "n_view"), pca_components=-3),
+        "pca_components must be a whole number of at least 0 (0 or empty: no compression); "
+        "it was -3.",
+    ),
+    (
+        SegmentParams(features=("n_like", "n_view"), k=1),
+        "k must be a whole number of at least 2; it was 1.",
+    ),
+    (
+        SegmentParams(features=("n_like", "n_view"), method="nope"),
+        "method must be one of auto, kmeans, gmm, hdbscan, agglomerative, rfm; it was 'nope'.",
+    ),
+    (
+        SegmentParams(features=("n_like", "n_view"), seed=-1),
+        "seed must be a whole number of at least 0 and of at most 4,294,967,295; it was -1.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_PARAMS)
+def test_bad_parameters_are_one_sentence_naming_parameter_and_value(params, message):
+    frame, _ = _blobs()
+    for call in (
+        lambda: segment(frame, params),
+        lambda: prepare_matrix(frame, params),
+        lambda: stability(frame, params, n_runs=1),
+    ):
+        with pytest.raises(DataError) as caught:
+            call()
+        assert str(caught.value) == message
+
+
+def test_bad_parameters_in_a_sweep_name_the_parameter():
+    frame, _ = _blobs()
+    with pytest.raises(DataError, match=r"weight of n_like .* it was -1\.0\."):
+        sweep_k(frame, SegmentParams(features=("n_like", "n_view"), weights={"n_like": -1}))
+
+
+def test_k_is_not_checked_for_methods_that_find_their_own_number():
+    frame, _ = _blobs()
+    res = segment(frame, SegmentParams(features=("n_like", "n_view"), method="hdbscan", k=0))
+    assert res.quality["n_segments"] >= 1
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--weights", "n_view=-1", "The weight of n_view must be a number of at least 0"),
+        ("--min-cluster-size", "0", "min_cluster_size must be a whole number of at least 2"),
+        ("--pca-components", "-3", "pca_components must be a whole number of at least 0"),
+    ],
+)
+def test_cli_bad_parameters_exit_2_with_one_sentence(option, value, expected, tmp_path, capsys):
+    from core.__main__ import main
+    from core.config import ROOT
+
+    events = str(ROOT / "sample_data" / "events.csv")
+    method = "hdbscan" if option == "--min-cluster-size" else "kmeans"
+    argv = ["segment", events, "--method", method, option, value, "--out", str(tmp_path / "s.csv")]
+    code = main(argv)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert expected in err and "Traceback" not in err
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_package_root_offers_every_public_name():
+    import types
+
+    import core.segments
+
+    assert sorted(core.segments.__all__) == sorted(core.segments._EXPORTS)
+    for name in core.segments.__all__:
+        value = getattr(core.segments, name)
+        assert not isinstance(value, types.ModuleType), name  # a module shadowing a name

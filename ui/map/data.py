@@ -1,4 +1,4 @@
-"""Cached calls into core.segments.projection for the Map page (keyed by dataset, run and params).
+"""Cached calls into core.segments (maps) for the Map page (keyed by dataset, run and params).
 
 ``COMPUTED`` counts real computations per kind, so tests can prove that a display-only
 change (colour by) re-renders from the cache.
@@ -12,8 +12,8 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from core.segments import projection
-from core.segments.segmentation import SegmentParams, relabel
+import core.segments as segments
+from core.segments import SegmentParams, relabel
 from ui.common import jobs
 
 COMPUTED: collections.Counter = collections.Counter()
@@ -28,13 +28,13 @@ def pca_map(
     dataset_id: str,
     run_id: str,
     seg_params: SegmentParams,
-    map_params: projection.MapParams,
+    map_params: segments.MapParams,
     _features: pd.DataFrame,
     _labels: pd.Series | None,
-) -> projection.MapResult:
+) -> segments.MapResult:
     """The instant PCA map."""
     COMPUTED["pca"] += 1
-    return projection.project_pca(_features, map_params, segment_params=seg_params, labels=_labels)
+    return segments.project_pca(_features, map_params, segment_params=seg_params, labels=_labels)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -42,23 +42,23 @@ def umap_map(
     dataset_id: str,
     run_id: str,
     seg_params: SegmentParams,
-    map_params: projection.MapParams,
+    map_params: segments.MapParams,
     _features: pd.DataFrame,
     _labels: pd.Series | None,
-) -> projection.MapResult:
+) -> segments.MapResult:
     """The UMAP map (the neighbour graph is reused by core when only layout changes)."""
     COMPUTED["umap"] += 1
-    return projection.project(_features, map_params, segment_params=seg_params, labels=_labels)
+    return segments.project(_features, map_params, segment_params=seg_params, labels=_labels)
 
 
 def umap_with_progress(
     dataset_id: str,
     run_id: str,
     seg_params: SegmentParams,
-    map_params: projection.MapParams,
+    map_params: segments.MapParams,
     features: pd.DataFrame,
     labels: pd.Series | None,
-) -> projection.MapResult:
+) -> segments.MapResult:
     """:func:`umap_map` as this session's one heavy job, with progress and Cancel.
 
     The fit is one library call, so it runs through ``Job.run`` (a worker thread): a
@@ -109,14 +109,14 @@ def mark_umap_done(key: str) -> None:
 
 
 def frame(result, features, labels, color: str | None) -> pd.DataFrame:
-    """Points with segment, colour feature and tooltip features (core.segments.projection.map_frame)."""
+    """Points with segment, colour feature and tooltip features (core.segments.map_frame)."""
     cols = tuple(c for c in (*TOOLTIP_FEATURES, color) if c)
-    return projection.map_frame(result, features, labels, cols)
+    return segments.map_frame(result, features, labels, cols)
 
 
 def centroids(result, labels: pd.Series) -> pd.DataFrame:
-    """Segment label positions (core.segments.projection.segment_centroids)."""
-    return projection.segment_centroids(result, labels)
+    """Segment label positions (core.segments.segment_centroids)."""
+    return segments.segment_centroids(result, labels)
 
 
 def selected_users(result, selection: dict) -> list[str]:
@@ -124,7 +124,7 @@ def selected_users(result, selection: dict) -> list[str]:
     box = (selection or {}).get("brush") or {}
     if "x" not in box or "y" not in box:
         return []
-    return projection.select_box(result, box["x"], box["y"])
+    return segments.select_box(result, box["x"], box["y"])
 
 
 def with_new_segment(labels: pd.Series, user_ids: list[str], name: str) -> pd.Series:

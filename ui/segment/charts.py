@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 METRIC_TITLES = {
     "silhouette": ("Silhouette", "higher is better"),
@@ -78,8 +79,6 @@ def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
 
 def link(path: str, label: str, icon: str) -> None:
     """``st.page_link`` that degrades to plain text when the page is not in the navigation."""
-    from streamlit.errors import StreamlitAPIException
-
     try:
         st.page_link(path, label=label, icon=icon)
     except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)

@@ -1,4 +1,4 @@
-"""Cached calls into core.segments.segmentation for the Segment page (keyed by dataset + params)."""
+"""Cached calls into core.segments for the Segment page (keyed by dataset + params)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+import core.segments as seg
 from core.errors import DataError
-from core.segments import segmentation as seg
 from ui.common import jobs
 
 METHOD_LABELS = {
@@ -110,10 +110,8 @@ def default_features(features: pd.DataFrame) -> list[str]:
 
 def auto_table(choice) -> pd.DataFrame:
     """What the automatic path kept, in words, with weights (largest first)."""
-    from core.segments.autoseg import candidate_label
-
     rows = [
-        {"What carries the groups": candidate_label(f), "Weight": round(float(w), 2)}
+        {"What carries the groups": seg.candidate_label(f), "Weight": round(float(w), 2)}
         for f, w in sorted(choice.weights.items(), key=lambda kv: -kv[1])
     ]
     return pd.DataFrame(rows, columns=["What carries the groups", "Weight"])
@@ -121,9 +119,7 @@ def auto_table(choice) -> pd.DataFrame:
 
 def dropped_table(choice) -> pd.DataFrame:
     """What the automatic path left out and why, in words."""
-    from core.segments.autoseg import candidate_label
-
-    rows = [{"Left out": candidate_label(f), "Why": why} for f, why in choice.dropped.items()]
+    rows = [{"Left out": seg.candidate_label(f), "Why": why} for f, why in choice.dropped.items()]
     return pd.DataFrame(rows, columns=["Left out", "Why"])
 
 
