@@ -179,7 +179,16 @@ print("loaded:", *(m for m in {heavy!r} if m in sys.modules))
         ["--help"],
         *[
             [c, "--help"]
-            for c in ("sample", "features", "personas", "clv", "abtest", "power", "report")
+            for c in (
+                "sample",
+                "features",
+                "personas",
+                "clv",
+                "abtest",
+                "power",
+                "report",
+                "segment",
+            )
         ],
     ],
     ids=lambda argv: " ".join(argv),
@@ -187,8 +196,7 @@ print("loaded:", *(m for m in {heavy!r} if m in sys.modules))
 def test_help_loads_no_heavy_library(argv):
     """``python -m core --help`` imported every command and scikit-learn (about 2 s of
     CPU). Help is argparse only: a command loads pandas, DuckDB or scikit-learn when it
-    runs. (``segment --help`` still loads scikit-learn: its method names live in
-    ``core.segments.segmentation``.)"""
+    runs."""
     done = subprocess.run(
         [sys.executable, "-c", _LOADED_AFTER_HELP.format(heavy=HEAVY_LIBRARIES), *argv],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
