@@ -1,6 +1,6 @@
 """The repository explains itself: house rules that a reviewer would otherwise check by eye.
 
-Three rules, each described in ``docs/architecture.md`` ("House rules"):
+Four rules, each described in ``docs/architecture.md`` ("House rules"):
 
 1. No tracked text file cites a document that a clone of the repository does not have
    (the design, domain and style notes the project started from, or the seed documents)
@@ -13,6 +13,11 @@ Three rules, each described in ``docs/architecture.md`` ("House rules"):
    private name (a path part or name starting with one underscore) owned by another
    package: a private name is visible to the package that holds it and its
    sub-packages only. Tests may reach private helpers; they are not checked.
+4. The modules of ``core/`` and ``ui/`` import each other without a cycle at import time
+   (the imports a module runs when it is first loaded: its top level, not function
+   bodies and not ``if TYPE_CHECKING:`` blocks). Importing ``a.b.c`` loads the packages
+   ``a`` and ``a.b`` first, so those count as imports too, except a module's own packages
+   (already loading when it runs).
 
 The patterns below are assembled from pieces so that this file does not match itself.
 """
@@ -20,6 +25,7 @@ The patterns below are assembled from pieces so that this file does not match it
 from __future__ import annotations
 
 import ast
+import graphlib
 import re
 import subprocess
 from pathlib import Path
@@ -146,6 +152,81 @@ def _is_module(dotted: str) -> bool:
     return path.is_dir() or path.with_suffix(".py").is_file()
 
 
+def _module_name(path: Path) -> str:
+    """Dotted module name of a file (``core/data/__init__.py`` gives ``core.data``)."""
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _load_time_statements(body: list[ast.stmt]):
+    """Statements run when a module loads: the top level, into if/try/with blocks,
+    skipping ``if TYPE_CHECKING:`` (never run) and function or class bodies' functions."""
+    for node in body:
+        if isinstance(node, ast.If):
+            test = node.test
+            name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", "")
+            if name == "TYPE_CHECKING":
+                yield from _load_time_statements(node.orelse)
+                continue
+            yield from _load_time_statements(node.body + node.orelse)
+        elif isinstance(node, ast.Try):
+            yield from _load_time_statements(
+                node.body
+                + node.orelse
+                + node.finalbody
+                + [s for h in node.handlers for s in h.body]
+            )
+        elif isinstance(node, ast.With | ast.ClassDef):
+            yield from _load_time_statements(node.body)
+        else:
+            yield node
+
+
+def _with_parents(dotted: str) -> list[str]:
+    """``a.b.c`` and the packages loaded before it: ``a``, ``a.b``, ``a.b.c``."""
+    parts = dotted.split(".")
+    return [".".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def import_graph(roots: tuple[str, ...] = ("core", "ui")) -> dict[str, set[str]]:
+    """Module -> the repository modules it loads when it is first imported."""
+    graph: dict[str, set[str]] = {}
+    for path in _python_modules(roots):
+        name = _module_name(path)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        edges: set[str] = set()
+        own_packages = set(_with_parents(name))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in _load_time_statements(tree.body):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                module = _resolve(node.module, node.level, package)
+                targets = [module]
+                targets += [
+                    f"{module}.{a.name}" for a in node.names if _is_module(f"{module}.{a.name}")
+                ]
+            for target in targets:
+                # A module's own packages are loaded before it: importing a sibling does
+                # not load them again, so they are not an edge.
+                edges.update(
+                    m for m in _with_parents(target) if _is_module(m) and m not in own_packages
+                )
+        graph[name] = edges
+    return graph
+
+
+def import_cycle(graph: dict[str, set[str]]) -> list[str]:
+    """One import cycle (``[a, b, a]``), or ``[]`` when there is none (stdlib graphlib)."""
+    sorter = graphlib.TopologicalSorter({a: bs & graph.keys() for a, bs in graph.items()})
+    try:
+        sorter.prepare()
+    except graphlib.CycleError as exc:
+        return list(exc.args[1])
+    return []
+
+
 def _imported_names(tree: ast.AST, package: str) -> list[tuple[int, str]]:
     """Every dotted name a module imports (``from a.b import c`` gives ``a.b.c``)."""
     found: list[tuple[int, str]] = []
@@ -265,6 +346,11 @@ def test_no_private_imports_across_packages():
     )
 
 
+def test_no_import_cycles():
+    cycle = import_cycle(import_graph())
+    assert not cycle, "these modules import each other when they load: " + " -> ".join(cycle)
+
+
 def test_the_checks_catch_what_they_are_meant_to():
     assert citations("see " + "DOMAIN" + _MD + " for the formula")
     assert citations("premium products (000 L" + "125, L326)")
@@ -277,3 +363,5 @@ def test_the_checks_catch_what_they_are_meant_to():
     assert _private_owner("core.explore.dashboards.activity") is None
     tree = ast.parse("from core.explore import charts as ch\nch._kpi_label('ctr')\n")
     assert _private_attributes(tree, "ui.explore") == [(2, "core.explore.charts._kpi_label")]
+    assert sorted(set(import_cycle({"a": {"b"}, "b": {"a"}, "c": {"a"}}))) == ["a", "b"]
+    assert import_cycle({"a": {"b"}, "b": set()}) == []
