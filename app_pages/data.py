@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from core import config
+from core.common.markdown import escape_markdown
 from core.data import PrivacyOptions, ingest, preview_source
 from core.errors import DataError
 from ui.common import state
@@ -134,7 +135,7 @@ try:
     ev_preview = _preview(events[0], events[1]) if events else None
     us_preview = _preview(users[0], users[1]) if users else None
 except DataError as exc:
-    st.error(state.escape_markdown(exc))  # the one message; the loaded dataset stays as it was
+    st.error(escape_markdown(exc))  # the one message; the loaded dataset stays as it was
     events = users = ev_preview = us_preview = None
     source_error = True
 
@@ -148,7 +149,7 @@ if events is not None and ev_preview is not None:
     if fix and fix["token"] != _inputs_token(events, users):
         fix = st.session_state[FIX_KEY] = {}  # other files: the old problem is gone
     if fix:
-        st.error(state.escape_markdown(fix["message"]))
+        st.error(escape_markdown(fix["message"]))
     with st.form("data_mapping_form"):
         ev_choice = mapping_rows(
             ev_preview,
@@ -201,6 +202,6 @@ st.divider()
 try:
     current = state.current_dataset()
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
+    st.error(escape_markdown(exc))
     st.stop()
 render_report(current, label=state.dataset_label(current))

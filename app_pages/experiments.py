@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.experiments import (
     CORRECTIONS,
@@ -154,7 +155,7 @@ with tab_analyse:
     try:
         choice = inputs.data_source(has_run=run is not None)
     except DataError as exc:
-        st.error(state.escape_markdown(exc))
+        st.error(escape_markdown(exc))
         choice = None
     if choice is not None:
         st.markdown("#### How to compare")
@@ -162,7 +163,7 @@ with tab_analyse:
         try:
             result = _analyse(choice, settings, run)
         except DataError as exc:
-            st.error(state.escape_markdown(exc))
+            st.error(escape_markdown(exc))
         else:
             _results(result, run)
 with tab_power:

@@ -7,6 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from core import explore
+from core.common.markdown import escape_markdown
 from core.errors import DataError
 from ui import explore as explore_ui
 from ui.common import state
@@ -21,7 +22,7 @@ st.caption(
 try:
     dataset, engine, bounds = explore_ui.open_dataset()
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
+    st.error(escape_markdown(exc))
     st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
     st.stop()
 
@@ -86,4 +87,4 @@ st.caption(f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({span} days)")
 try:
     explore_ui.SECTIONS[section](ctx)
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
+    st.error(escape_markdown(exc))

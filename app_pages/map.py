@@ -5,14 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.personas import feature_label
 from core.segments import SegmentParams, numeric_feature_columns
 from core.segments.projection import MapParams
-from ui.common import jobs, state
+from ui.common import jobs, page_link, state
 from ui.map import charts, data
 from ui.personas import data as personas_data
-from ui.segment import link
 
 st.title("Map")
 st.caption(
@@ -24,8 +24,8 @@ try:
     dataset = state.current_dataset()
     features = state.features()
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
-    link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
+    st.error(escape_markdown(exc))
+    page_link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
 run = state.current_run()
@@ -34,7 +34,7 @@ if run is None:
         "No saved segmentation yet, so the map is not coloured by segment. Save one on the "
         "**Segment** page to see your segments here."
     )
-    link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
+    page_link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     labels = pd.Series("All users", index=pd.Index(features["user_id"].astype(str), name="user_id"))
     run_id, names = "none", {}
     seg_params = SegmentParams()
@@ -122,11 +122,11 @@ try:
         )
     data.mark_umap_done(key)
 except jobs.JobLimitError as exc:
-    st.warning(f"{state.escape_markdown(exc)} The quick preview (PCA) is shown meanwhile.")
+    st.warning(f"{escape_markdown(exc)} The quick preview (PCA) is shown meanwhile.")
     st.button("Try the detailed map again", key="map_retry")  # a click reruns the page
     st.stop()
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
+    st.error(escape_markdown(exc))
     st.stop()
 
 points = data.frame(result, features, labels, None if color == charts.SEGMENT else color)
@@ -154,7 +154,7 @@ if run is not None and color == charts.SEGMENT:
     st.caption(f"Coloured by segment: {labels.nunique()} segments of run {run_id}.")
 elif run is not None:
     st.caption(
-        f"Coloured by {state.escape_markdown(feature_label(color))}; the names mark the centres "
+        f"Coloured by {escape_markdown(feature_label(color))}; the names mark the centres "
         f"of the {labels.nunique()} segments of run {run_id}."
     )
 
@@ -172,7 +172,7 @@ else:
             base = labels if run is not None else pd.Series("Everyone else", index=labels.index)
             new_labels = data.with_new_segment(base, chosen, name)
         except DataError as exc:
-            st.error(state.escape_markdown(exc))
+            st.error(escape_markdown(exc))
         else:
             new_id = data.cache_key(run_id, name.strip(), tuple(sorted(chosen)), None)[:8]
             state.set_current_run(
@@ -188,6 +188,6 @@ else:
             )
             st.session_state[SAVED_KEY] = (
                 f"Saved: {len(chosen):,} users are now in the segment "
-                f"**{state.escape_markdown(name.strip())}**."
+                f"**{escape_markdown(name.strip())}**."
             )
             st.rerun()  # redraw map, caption and sidebar with the new segment

@@ -6,13 +6,12 @@ import streamlit as st
 
 from core.common.markdown import escape_markdown
 from core.errors import DataError
-from ui.common import state
+from ui.common import page_link, state
 from ui.personas import (
     build_cards,
     clv_table,
     display_name,
     kpi_table,
-    link,
     render_compare,
     render_detail,
     render_exports,
@@ -29,7 +28,7 @@ try:
     dataset = state.current_dataset()
 except DataError as exc:
     st.error(escape_markdown(exc))
-    link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
+    page_link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
 run = state.current_run()
@@ -38,7 +37,7 @@ if run is None:
         "There is no saved segmentation yet. Go to the **Segment** page, pick what matters, "
         "and press save: the personas appear here."
     )
-    link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
+    page_link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     st.stop()
 
 with st.expander("Options", expanded=False):
@@ -69,7 +68,7 @@ try:
     kpis = kpi_table(dataset.dataset_id, run.run_id, engine, labels)
 except DataError as exc:
     st.error(escape_markdown(exc))
-    link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
+    page_link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
     st.stop()
 
 if with_clv:

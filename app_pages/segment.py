@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.personas import feature_label
 from core.segments import METHODS, TRANSFORMS, SegmentParams
 from core.store import run_id_for
-from ui.common import jobs, state
+from ui.common import jobs, page_link, state
 from ui.segment import charts, data
 
 st.title("Segment")
@@ -22,8 +23,8 @@ try:
     dataset = state.current_dataset()
     features = state.features()
 except DataError as exc:
-    st.error(state.escape_markdown(exc))
-    charts.link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
+    st.error(escape_markdown(exc))
+    page_link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
     st.stop()
 
 if len(features) < 3:
@@ -72,7 +73,7 @@ with settings:
             st.caption("1 = normal, 2 = twice as important, 0 = ignore.")
             weights = {
                 f: st.slider(
-                    state.escape_markdown(feature_label(f)), 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}"
+                    escape_markdown(feature_label(f)), 0.0, 3.0, 1.0, 0.25, key=f"seg_w_{f}"
                 )
                 for f in chosen
             }
@@ -122,7 +123,7 @@ with results:
     try:
         result = data.run_segment(dataset.dataset_id, params, features)
     except DataError as exc:
-        st.error(state.escape_markdown(exc))
+        st.error(escape_markdown(exc))
         st.stop()
     run_id = run_id_for(dataset.dataset_id, result.params_hash)
     q = result.quality
@@ -172,7 +173,7 @@ with results:
                         dataset.dataset_id, SegmentParams(**{**params_kwargs, "k": 2}), features
                     )
                 except (DataError, jobs.JobLimitError) as exc:
-                    st.error(state.escape_markdown(exc))
+                    st.error(escape_markdown(exc))
                 else:
                     charts.render_sweep(table, best)
                     st.button(
@@ -204,4 +205,4 @@ with results:
     current = state.current_run()
     if current is not None and current.run_id == run_id:
         st.success("Saved. The Map, Personas, Explore and Experiments pages now use it.")
-        charts.link("app_pages/map.py", "See it on the map", ":material/scatter_plot:")
+        page_link("app_pages/map.py", "See it on the map", ":material/scatter_plot:")

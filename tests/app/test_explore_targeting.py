@@ -39,7 +39,7 @@ def _kpis_section(run=None) -> AppTest:
 
     at = AppTest.from_file(PAGE, default_timeout=180)
     if run is not None:
-        at.session_state[state._RUN_KEY] = run
+        at.session_state[state.RUN_KEY] = run
     at.run()
     at.segmented_control(key="explore_section").set_value("KPIs & trends").run()
     _ok(at)
@@ -56,8 +56,8 @@ def test_without_a_saved_run_one_sentence_points_to_the_segment_page():
 
 
 def test_pick_targets_then_the_table_matches_core_and_the_choice_persists(sample_run):
+    from core.data import sample_dataset
     from core.data.engine import dataset_engine
-    from core.data.ingest import sample_dataset
     from core.explore import ExploreFilters
     from core.explore.targeting import campaign_targeting
 

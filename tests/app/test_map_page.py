@@ -38,7 +38,7 @@ def test_map_renders_and_colour_change_uses_the_cache(sample_run):
     from ui.map import data as map_data
 
     at = AppTest.from_file(PAGE, default_timeout=600)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error
@@ -72,7 +72,7 @@ def test_the_umap_fit_runs_as_the_tabs_heavy_job_and_a_second_one_is_refused(sam
 
     # with the plain message, and the instant PCA preview stays on screen.
     at = AppTest.from_file(PAGE, default_timeout=600)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     at.session_state[jobs._RUNNING_KEY] = time.monotonic()
     before = map_data.COMPUTED["umap"]
     at.run()
@@ -98,7 +98,7 @@ def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
     from ui.map import data as map_data
 
     at = AppTest.from_file(PAGE, default_timeout=600)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     # What the Cancel button's callback leaves behind (ui.common.jobs.heavy_job).
     at.session_state[f"{jobs._CANCELLED_KEY}_{map_data.JOB_KEY}"] = True
     before = map_data.COMPUTED["umap"]
@@ -115,15 +115,15 @@ def test_a_cancelled_map_keeps_the_preview_until_asked_again(sample_run):
 
 
 def test_centres_and_legend_use_the_persona_names_of_the_run(sample_run):
+    from core.data import sample_dataset
     from core.data.engine import dataset_engine
-    from core.data.ingest import sample_dataset
     from core.personas import persona_names
     from core.segments.features import build_features
     from ui.common import jobs, state
 
     named = sample_run.with_names({"S1": "Quiet browsers", "S2": XSS})
     at = AppTest.from_file(PAGE, default_timeout=600)
-    at.session_state[state._RUN_KEY] = named
+    at.session_state[state.RUN_KEY] = named
     at.session_state[jobs._RUNNING_KEY] = time.monotonic()  # the PCA map is enough here
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -147,7 +147,7 @@ def test_names_at_the_edges_stay_inside_the_plot(sample_run):
     from ui.common import jobs, state
 
     at = AppTest.from_file(PAGE, default_timeout=600)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     at.session_state[jobs._RUNNING_KEY] = time.monotonic()  # the PCA map is enough here
     at.run()
     assert not at.exception, [e.value for e in at.exception]
@@ -169,7 +169,7 @@ def test_caption_follows_the_colour_and_a_map_segment_redraws_everything(sample_
     from ui.map import data as map_data
 
     at = AppTest.from_file(PAGE, default_timeout=600)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert any(c.value.startswith("Coloured by segment: 6 segments") for c in at.caption)
@@ -188,7 +188,7 @@ def test_caption_follows_the_colour_and_a_map_segment_redraws_everything(sample_
     assert any("now in the segment" in s.value for s in at.success)
     # the caption and the map were drawn again with the saved run
     assert any(c.value.startswith("Coloured by segment: 7 segments") for c in at.caption)
-    run = at.session_state[state._RUN_KEY]
+    run = at.session_state[state.RUN_KEY]
     assert run.names["Weekend bargain hunters"] == "Weekend bargain hunters"
     spec, frames = _chart_layers(at)
     centres = next(f for f in frames if "users" in f.columns)

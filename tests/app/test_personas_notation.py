@@ -21,7 +21,7 @@ def test_no_internal_notation_and_a_readable_comparison(sample_run):  # noqa: F8
     from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=180)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     at.run()
     _no_errors(at)
     texts = _rendered_markup(at.main) + _rendered_markup(at.sidebar)

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.common.markdown import escape_markdown
 from tests.conftest import ROOT
 from ui.personas.cards import name_key
 
@@ -40,7 +41,7 @@ def test_cards_render_and_a_name_edit_is_kept_with_the_run(sample_run):
     from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=180)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     at.run()
     _no_errors(at)
     assert at.subheader[0].value == "6 personas"
@@ -48,7 +49,7 @@ def test_cards_render_and_a_name_edit_is_kept_with_the_run(sample_run):
     assert box.value  # an automatic name
     box.set_value("Quiet scrollers").run()
     _no_errors(at)
-    run = at.session_state[state._RUN_KEY]
+    run = at.session_state[state.RUN_KEY]
     assert run.names["lurker"] == "Quiet scrollers"
     # The detail picker and the exports use the new name.
     assert "Quiet scrollers" in at.selectbox(key="personas_detail").options
@@ -96,7 +97,7 @@ def test_hostile_segment_and_persona_names_render_inert(sample_run):
         sample_run, run_id="hostile-run", labels=labels, names={"big_spender": MD}
     )
     at = AppTest.from_file(PAGE, default_timeout=180)
-    at.session_state[state._RUN_KEY] = hostile
+    at.session_state[state.RUN_KEY] = hostile
     at.run()
     _no_errors(at)
     texts = _rendered_markup(at.main)
@@ -113,7 +114,7 @@ def test_hostile_segment_and_persona_names_render_inert(sample_run):
     # ... and the detail view heading of that persona is escaped Markdown.
     at.selectbox(key="personas_detail").set_value("big_spender").run()
     _no_errors(at)
-    assert any(s.value == state.escape_markdown(MD) for s in at.subheader)
+    assert any(s.value == escape_markdown(MD) for s in at.subheader)
 
 
 def test_cards_read_as_plain_claims(sample_run):
@@ -123,7 +124,7 @@ def test_cards_read_as_plain_claims(sample_run):
     from ui.common import state
 
     at = AppTest.from_file(PAGE, default_timeout=180)
-    at.session_state[state._RUN_KEY] = sample_run
+    at.session_state[state.RUN_KEY] = sample_run
     at.run()
     _no_errors(at)
     texts = _rendered_markup(at.main)

@@ -62,7 +62,7 @@ def _open(ws: str, run_id: str) -> AppTest:
 def _current(at: AppTest):
     from ui.common import state
 
-    return at.session_state[state._RUN_KEY]
+    return at.session_state[state.RUN_KEY]
 
 
 def _rename(at: AppTest, segment: str, name: str) -> None:

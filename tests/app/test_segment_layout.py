@@ -42,7 +42,7 @@ def test_saving_redraws_the_sidebar_pickers():
     _no_errors(at)
     at.button(key="seg_save").click().run()
     _no_errors(at)
-    run = at.session_state[state._RUN_KEY]
+    run = at.session_state[state.RUN_KEY]
     assert run.params.k == 5
     assert at.sidebar.selectbox(key="state_run").value == run.run_id
     assert not any("as soon as you save a segmentation" in c.value for c in at.sidebar.caption)

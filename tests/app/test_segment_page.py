@@ -32,7 +32,7 @@ def test_opens_on_the_automatic_choice_and_says_why():
     assert len(kept) >= 3
     at.button(key="seg_save").click().run()
     _no_errors(at)
-    run = at.session_state[state._RUN_KEY]
+    run = at.session_state[state.RUN_KEY]
     assert run.params.method == "auto"
     assert sorted(run.labels.unique()) == [f"S{i}" for i in range(1, 7)]
 
@@ -52,7 +52,7 @@ def test_change_k_then_save_the_run():
     assert at.metric[0].value == "4"
     at.button(key="seg_save").click().run()
     _no_errors(at)
-    run = at.session_state[state._RUN_KEY]
+    run = at.session_state[state.RUN_KEY]
     assert run.params.k == 4
     assert sorted(run.labels.unique()) == ["S1", "S2", "S3", "S4"]
     assert run.run_id == run_id_for(run.dataset_id, run.params.params_hash)
@@ -74,7 +74,7 @@ def test_suggest_k_marks_the_planted_six():
 
 
 def _small_dataset(folder):
-    """A 60-user dataset with a purchase now and then, ingested through core.data.ingest."""
+    """A 60-user dataset with a purchase now and then, ingested through core.data.pipeline."""
     from core.data import ingest
 
     rows = ["user_id,timestamp,event_type,platform,amount"]
@@ -97,9 +97,9 @@ def _save_with_k3(dataset=None, workspace=None) -> AppTest:
     at.session_state["seg_k"] = 3
     at.session_state["seg_features"] = ["n_view", "n_like", "frequency", "recency_days"]
     if dataset is not None:
-        at.session_state[state._DATASET_KEY] = dataset
+        at.session_state[state.DATASET_KEY] = dataset
     if workspace is not None:
-        at.session_state[state._WS_KEY] = workspace
+        at.session_state[state.WS_KEY] = workspace
     at.run()
     _no_errors(at)
     at.button(key="seg_save").click().run()
@@ -113,15 +113,15 @@ def test_the_same_settings_on_another_dataset_save_a_second_run(tmp_path):
     from ui.common import state
 
     first = _save_with_k3()
-    ws = first.session_state[state._WS_KEY]
-    run_a = first.session_state[state._RUN_KEY]
-    store = state._open_store(None)
+    ws = first.session_state[state.WS_KEY]
+    run_a = first.session_state[state.RUN_KEY]
+    store = state.cached_store(None)
     store.save_personas(ws, run_a.run_id, {"S1": "Sample fans"}, expected_version=None)
     token, _ = store.create_share_link(ws, run_a.run_id)
 
     other = _small_dataset(tmp_path)
     second = _save_with_k3(other, workspace=ws)
-    run_b = second.session_state[state._RUN_KEY]
+    run_b = second.session_state[state.RUN_KEY]
     assert run_b.params == run_a.params  # the same settings...
     assert run_b.run_id != run_a.run_id  # ...on other data: another run
     assert second.metric[2].value == run_b.run_id
@@ -155,12 +155,12 @@ def test_a_permalink_to_a_saved_run_shows_that_runs_own_settings():
     first.run()
     first.button(key="seg_save").click().run()
     _no_errors(first)
-    saved = first.session_state[state._RUN_KEY]
+    saved = first.session_state[state.RUN_KEY]
     assert (saved.params.k, saved.params.method, saved.params.seed) == (4, "gmm", 7)
 
     # A new browser session opens the permalink of that run on the Segment page.
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=240)
-    at.query_params["ws"] = first.session_state[state._WS_KEY]
+    at.query_params["ws"] = first.session_state[state.WS_KEY]
     at.query_params["run"] = saved.run_id
     at.session_state["seg_stability"] = False
     at.switch_page("app_pages/segment.py")

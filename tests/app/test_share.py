@@ -21,7 +21,7 @@ APP = str(ROOT / "app.py")
 
 @pytest.fixture(scope="module")
 def tiny_dataset(tmp_path_factory):
-    """A 30-user dataset ingested through core.data.ingest (so features and personas work)."""
+    """A 30-user dataset ingested through core.data.pipeline (so features and personas work)."""
     from core.data import ingest
 
     folder = tmp_path_factory.mktemp("share-data")

@@ -6,6 +6,7 @@ Page-facing modules
 - ``state``: the app state pages use (dataset, run, workspace, uploads, sidebar), gathered
   from the modules below.
 - ``jobs``: one heavy job per session, with progress, cancel and a server-wide cap.
+- ``links``: :func:`page_link`, a link to another page that reads well anywhere.
 
 Modules behind ``state``
 ------------------------
@@ -21,5 +22,6 @@ Modules behind ``state``
 
 # auth before state: state's modules import auth from this package.
 from ui.common import auth, jobs, state
+from ui.common.links import page_link
 
-__all__ = ["auth", "jobs", "state"]
+__all__ = ["auth", "jobs", "state", "page_link"]

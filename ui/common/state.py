@@ -16,9 +16,6 @@ that does its job:
 
 from __future__ import annotations
 
-# Kept for the pages that still call ``state.escape_markdown``; new code imports it from
-# core.common.markdown, its one home.
-from core.common.markdown import escape_markdown
 from ui.common.datasets import (
     current_dataset,
     dataset_engine,
@@ -59,11 +56,6 @@ from ui.common.sidebar import saved_work_sidebar
 from ui.common.storage import cached_store, store
 from ui.common.workspace import set_workspace, visible_workspaces, workspace_id
 
-# The session keys and the cached store under their former names: app tests seed the
-# session with them (``at.session_state[state._RUN_KEY] = run``).
-_DATASET_KEY, _RUN_KEY, _WS_KEY = DATASET_KEY, RUN_KEY, WS_KEY
-_open_store = cached_store
-
 __all__ = [
     "Run",
     "SAMPLE_LABEL",
@@ -96,5 +88,8 @@ __all__ = [
     "sync_url",
     "history_guard",
     "saved_work_sidebar",
-    "escape_markdown",
+    "DATASET_KEY",
+    "RUN_KEY",
+    "WS_KEY",
+    "cached_store",
 ]

@@ -7,7 +7,7 @@
   gives every page the names the Personas page shows.
 """
 
-from ui.personas.cards import display_name, link, name_key, render_grid
+from ui.personas.cards import display_name, name_key, render_grid
 from ui.personas.compare import render_compare, render_exports
 from ui.personas.data import (
     auto_names,
@@ -29,7 +29,6 @@ __all__ = [
     "display_name",
     "heatmap_chart",
     "kpi_table",
-    "link",
     "members_csv",
     "name_key",
     "pdf_deck",

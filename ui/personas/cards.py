@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from core.common.markdown import escape_markdown
 from core.personas import KPI_BY_KEY, format_kpi_value, playbook
@@ -100,14 +99,4 @@ def _card(card, run) -> None:
     for rec in card.recommendations[:3]:
         st.markdown(
             f"- {escape_markdown(rec.action)}  \n  :gray[{escape_markdown('why: ' + rec.reason)}]"
-        )
-
-
-def link(path: str, label: str, icon: str) -> None:
-    """``st.page_link`` that degrades to plain text when the page is not in the navigation."""
-    try:
-        st.page_link(path, label=label, icon=icon)
-    except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)
-        st.markdown(
-            f"Open **{label.removeprefix('Go to the ').removesuffix(' page')}** in the menu on the left."
         )

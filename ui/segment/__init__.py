@@ -2,11 +2,9 @@
 
 - ``data``: calls into ``core.segments``, cached by dataset and parameters; the words
   for methods, scalings, quality and stability; restoring a saved run's settings.
-- ``charts``: Altair charts of quality per number of segments and of segment sizes, and
-  :func:`link`, a page link that also works where page links are unavailable.
+- ``charts``: Altair charts of quality per number of segments and of segment sizes.
 """
 
 from ui.segment import charts, data
-from ui.segment.charts import link
 
-__all__ = ["charts", "data", "link"]
+__all__ = ["charts", "data"]

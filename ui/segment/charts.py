@@ -5,7 +5,6 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 METRIC_TITLES = {
     "silhouette": ("Silhouette", "higher is better"),
@@ -75,11 +74,3 @@ def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
             title="Segment sizes (users)", height=alt.Step(28)
         )  # a fixed total height collapses in Streamlit
     )
-
-
-def link(path: str, label: str, icon: str) -> None:
-    """``st.page_link`` that degrades to plain text when the page is not in the navigation."""
-    try:
-        st.page_link(path, label=label, icon=icon)
-    except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)
-        st.markdown(f"Open **{label}** from the menu on the left.")
