@@ -19,8 +19,8 @@ and the peak memory of the process. Targets: first render < 5 s, each filter cha
 
 Events come from ``benchmarks/bench_features.py``'s generator when it exists, else from a
 seeded vectorised generator here; they are written to a DuckDB file laid out as
-``core.data.ingest`` writes a dataset (docs/architecture.md): events ordered by user, with the
-integer user keys and per-user active days of ``core.data.ingest.write_activity_tables``.
+``core.data.pipeline`` writes a dataset (docs/architecture.md): events ordered by user, with the
+integer user keys and per-user active days of ``core.data.write_activity_tables``.
 """
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def build_dataset(path: Path, n_events: int, n_users: int, days: int, seed: int)
     )
     con.register("users_df", users)
     con.execute("CREATE TABLE users AS SELECT * FROM users_df")
-    # stored as core.data.ingest stores it: by user, with the derived Explore tables
+    # stored as core.data.pipeline stores it: by user, with the derived Explore tables
     con.execute("CREATE TABLE events_sorted AS SELECT * FROM events ORDER BY user_id, timestamp")
     con.execute("DROP TABLE events")
     con.execute("ALTER TABLE events_sorted RENAME TO events")

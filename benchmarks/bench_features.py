@@ -4,7 +4,7 @@ Run: ``python benchmarks/bench_features.py [--quick]`` (``--quick``: 200k events
 users, for CI). Prints, measured in the same run and each in a fresh process:
 
 - ``build_features`` (SQLAlchemy Core, on the DuckDB dataset; what the app runs), on
-  events clustered by user as core.data.ingest stores them, and again on the same events in
+  events clustered by user as core.data.pipeline stores them, and again on the same events in
   the file's time order;
 - (a) the same aggregates as ONE hand-written DuckDB SQL query on the same dataset, with
   the platform / format / event-type lists typed in (the practical limit);
@@ -134,7 +134,7 @@ def load_dataset(events_path: Path, users_path: Path, db_path: Path, clustered: 
     """Load the Parquet files into a canonical DuckDB dataset (docs/architecture.md).
 
     ``clustered``: events stored ordered by (user_id, timestamp) with the derived tables,
-    as core.data.ingest writes them (core.data.ingest.write_activity_tables); otherwise in the
+    as core.data.pipeline writes them (core.data.write_activity_tables); otherwise in the
     file's (time) order, to show what the clustering is worth.
     """
     import duckdb
@@ -534,7 +534,7 @@ def main() -> int:
             f"{name:<44}{sec:>8.2f}{sec / bf['seconds']:>18.2f}x{cpu_text}{r['peak_rss_mb']:>13,.0f}"
         )
     print(
-        "The datasets store events clustered by (user_id, timestamp), as core.data.ingest writes "
+        "The datasets store events clustered by (user_id, timestamp), as core.data.pipeline writes "
         "them; the second line runs build_features on the same events in file order."
     )
     print(

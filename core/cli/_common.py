@@ -6,7 +6,7 @@ its options, also for ``--help``; pandas and the ingest code load when a command
 ``add_input_arguments`` adds ``EVENTS`` (optional when ``--db`` is given), ``--users``,
 ``--map SRC=FIELD`` (repeatable), ``--users-map``, ``--db URL``, ``--table NAME``,
 ``--users-table NAME``, ``--as-of DATE``, ``--privacy hash|drop`` and ``--drop-duplicates``;
-``open_events_from_args`` turns them into a validated :class:`core.data.ingest.Dataset`.
+``open_events_from_args`` turns them into a validated :class:`core.data.Dataset`.
 
 ``--db``: the table is copied into a temporary DuckDB dataset through SQLAlchemy + pandas
 chunks (``core.data.sources.read_db_table``), then validated like a file. That keeps every

@@ -15,7 +15,7 @@ Modules, in the order data flows through them:
 - ``canonical``: writing the canonical ``events``, ``rejected`` and ``users`` tables;
 - ``derived``: the derived tables Explore reads (integer user keys, one row per active day);
 - ``report``: :class:`IngestReport`, what an ingest read, kept and rejected;
-- ``ingest``: :func:`ingest`, the whole load, plus :func:`preview_source` and the sample;
+- ``pipeline``: :func:`ingest`, the whole load, plus :func:`preview_source` and the sample;
 - ``layout``: the dataset layout version, and upgrading older dataset files on open;
 - ``catalogue``: where datasets live, :func:`open_dataset`, cleaning up dead ingests;
 - ``engine``: SQLAlchemy engines on datasets and on users' own databases;
@@ -44,7 +44,6 @@ from core.data.engine import (
     table_exists,
     users_table,
 )
-from core.data.ingest import ingest, preview_source, sample_dataset
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION, ensure_current_layout, read_schema_version
 from core.data.limits import ReadLimits, max_bytes
@@ -54,6 +53,7 @@ from core.data.mapping import (
     guess_mapping,
     parse_mapping_args,
 )
+from core.data.pipeline import ingest, preview_source, sample_dataset
 from core.data.privacy import (
     PiiColumn,
     PrivacyOptions,

@@ -13,7 +13,7 @@ These names are public so the dashboard modules of this package can share them; 
 outside ``core.explore`` uses the package root.
 
 Every dataset carries the derived tables ingest writes (``events.uid``, ``user_keys``,
-``user_days``: ``core.data.ingest.write_activity_tables``), so rows are keyed by the
+``user_days``: ``core.data.write_activity_tables``), so rows are keyed by the
 integer ``uid``; the aggregation runs in DuckDB and only small frames come back.
 """
 

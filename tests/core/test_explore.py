@@ -65,7 +65,7 @@ def make_dataset(path, events=EVENTS, users=USERS) -> sa.Engine:
     """Write events/users with the canonical column types and open it read-only.
 
     The derived tables every dataset carries (integer user keys, per-user active days:
-    core.data.ingest.write_activity_tables) are written as ingest writes them.
+    core.data.write_activity_tables) are written as ingest writes them.
     """
     con = duckdb.connect(str(path))
     con.execute(

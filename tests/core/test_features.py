@@ -819,7 +819,7 @@ def test_cli_refuses_other_output_formats(tmp_path):
 
 
 def test_dataset_engine_shares_the_file_with_plain_read_only_duckdb(tmp_path):
-    """core.data.ingest opens datasets with duckdb.connect(read_only=True) in the same process."""
+    """core.data.pipeline opens datasets with duckdb.connect(read_only=True) in the same process."""
     import duckdb
 
     path = tmp_path / "ds.duckdb"

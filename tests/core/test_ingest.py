@@ -573,8 +573,8 @@ def test_one_utc_offset_keeps_local_times_without_a_warning(tmp_path):
 
 
 _SLOW_INGEST = """
-import importlib, sys, time
-ingest_module = importlib.import_module("core.data.ingest")
+import sys, time
+import core.data.pipeline as ingest_module
 real = ingest_module._build_events
 def slow(*args, **kwargs):
     out = real(*args, **kwargs)

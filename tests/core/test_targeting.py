@@ -1,4 +1,4 @@
-"""Exact tests of core.explore.targeting on hand-made events ingested with core.data.ingest.
+"""Exact tests of core.explore.targeting on hand-made events ingested with core.data.pipeline.
 
 Segments: u1, u2 in S1; u3, u4 in S2; u5 has no segment. Targets: A -> S1, B -> S2,
 C -> S1. Expected values are worked out by hand next to each assertion.

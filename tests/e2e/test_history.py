@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def server_with_run(monkeypatch):
     """A server whose store holds one workspace, an uploaded dataset and a saved run."""
-    from core.data.ingest import ingest
+    from core.data import ingest
     from core.store import Store
 
     data_dir = tempfile.mkdtemp(prefix="personalab-history-")

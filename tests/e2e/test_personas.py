@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 SEED_SCRIPT = """
 import json, pandas as pd
-from core.data.ingest import sample_dataset
+from core.data import sample_dataset
 from core.store import open_store
 ds = sample_dataset()
 truth = pd.read_csv("sample_data/truth.csv", dtype=str)

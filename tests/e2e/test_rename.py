@@ -26,7 +26,7 @@ NAME_BOX = re.compile(r"^Name of segment")
 
 def _seed_two_runs(store_url: str) -> str:
     """Two 6-segment runs of the sample, stamped in one minute, ``first`` newest."""
-    from core.data.ingest import sample_dataset
+    from core.data import sample_dataset
     from core.store import RunRow, Store
 
     dataset = sample_dataset()

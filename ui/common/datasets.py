@@ -33,14 +33,14 @@ __all__ = [
 @st.cache_resource(show_spinner="Preparing the sample dataset...")
 def _sample_dataset():
     """The bundled sample, loaded once per server process."""
-    from core.data.ingest import sample_dataset
+    from core.data import sample_dataset
 
     return sample_dataset()
 
 
 def open_saved_dataset(path: str):
     """Open a dataset file recorded in the store (raises DataError when it is gone)."""
-    from core.data.ingest import open_dataset
+    from core.data import open_dataset
 
     return open_dataset(path)
 
