@@ -102,7 +102,7 @@ def run_subprocess(argv: list[str], env: dict[str, str], logs: Path) -> Result:
 _SERVER = r"""
 import json, os, sys, traceback
 import core.__main__ as cli
-import core.data.ingest, core.segments.features, core.personas.clv, core.segments.segmentation, core.personas.cards  # warm up
+import core.data.pipeline, core.segments.features, core.personas.clv, core.segments.segmentation, core.personas.cards  # warm up
 for line in sys.stdin:
     job = json.loads(line)
     pid = os.fork()
