@@ -23,8 +23,7 @@ first use (PEP 562 module ``__getattr__``): ``python -m core abtest --help`` rea
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from core.common.lazy import lazy_exports
 
 #: Every public name and the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -55,16 +54,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    """Load a public name from its module on first use (then it is a plain attribute)."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names, for ``dir()`` and tab completion."""
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

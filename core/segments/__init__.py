@@ -31,7 +31,7 @@ importing ``core.segments`` must not make it pay for scikit-learn (about a secon
 
 from __future__ import annotations
 
-import importlib
+from core.common.lazy import lazy_exports
 
 #: Public name -> the module that defines it.
 _EXPORTS: dict[str, str] = {
@@ -142,16 +142,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Load a public name from its module on first use."""
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'core.segments' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    """The public names, for ``dir()`` and completion."""
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
