@@ -39,4 +39,29 @@ export PERSONALAB_TEST_PG_URL="postgresql+psycopg2://personalab@127.0.0.1:$PGPOR
 #    code in one folder ($NUMBA_CACHE_DIR, default ~/.cache/personalab/numba) for this run
 #    and the next ones, so the UMAP tests and the servers they start do not compile it again.
 python -m ruff check .
-python -m pytest "$@"
+if [ "$#" -gt 0 ]; then  # a chosen subset (e.g. a file or -k): one ordinary pytest run
+  python -m pytest "$@"
+  exit
+fi
+# The browser tests spend most of their time waiting for a browser and an app server, so
+# they run as a second pytest session beside the others (its own data folder, the same
+# PostgreSQL); their report is printed after the first session's. Two ordinary sessions
+# rather than pytest-xdist workers: tried with xdist, two CLI tests that read their captured
+# output failed depending on the worker that ran them.
+E2E_LOG=$(mktemp /tmp/personalab-e2e.XXXXXX.log)
+python -m pytest tests/e2e >"$E2E_LOG" 2>&1 &
+E2E_PID=$!
+trap 'kill $E2E_PID 2>/dev/null || true; cleanup' EXIT
+set +e
+python -m pytest tests --ignore=tests/e2e
+rest=$?
+wait $E2E_PID
+browser=$?
+set -e
+echo "---------------------------- browser tests (tests/e2e) ----------------------------"
+cat "$E2E_LOG"
+rm -f "$E2E_LOG"
+if [ "$rest" -ne 0 ] || [ "$browser" -ne 0 ]; then
+  echo "tests failed: tests/core, tests/app, tests/hostile exit $rest; tests/e2e exit $browser" >&2
+  exit 1
+fi
