@@ -13,13 +13,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
-import html
 from collections.abc import Mapping
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from core.common.markdown import escape_html
 from core.common.pdf import pdf_font, pdf_text, register_chart_fonts
 from core.data import canonical_platform
 from core.errors import DataError
@@ -384,7 +384,7 @@ def build_report(
 def _html_table(headings, rows) -> str:
     """One escaped HTML table: a heading row, then the rows."""
     cells = [
-        "<tr>" + "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in row) + "</tr>"
+        "<tr>" + "".join(f"<{tag}>{escape_html(c)}</{tag}>" for c in row) + "</tr>"
         for tag, row in [("th", headings), *(("td", r) for r in rows)]
     ]
     return "<table>" + "".join(cells) + "</table>"
@@ -394,7 +394,7 @@ def _report_html(
     heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
 ) -> str:
     """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
-    esc = html.escape
+    esc = escape_html
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>{esc(heading)}</title>",
