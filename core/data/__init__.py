@@ -46,7 +46,7 @@ from core.data.engine import (
 )
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION, ensure_current_layout, read_schema_version
-from core.data.limits import ReadLimits, max_bytes
+from core.data.limits import ReadLimits
 from core.data.mapping import (
     canonical_event_type,
     canonical_platform,
@@ -137,7 +137,6 @@ __all__ = [
     "kind_by_content",
     "kind_by_name",
     "load_source",
-    "max_bytes",
     "normalise_key",
     "open_dataset",
     "parse_mapping_args",

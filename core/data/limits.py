@@ -11,12 +11,8 @@ import dataclasses
 import re
 from pathlib import Path
 
-from core import config
 from core.data.synonyms import COLUMN_SYNONYMS, normalise_key
 from core.errors import DataError
-
-#: Default upper limit of one input file; override with PERSONALAB_MAX_UPLOAD_MB.
-DEFAULT_MAX_BYTES = 500 * 1024 * 1024
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,7 +23,7 @@ class ReadLimits:
     2 MB can hold one 2 GB cell), so the byte size alone bounds nothing. The defaults
     are Excel's own limits where Excel has one (a cell holds at most 32,767 characters,
     a sheet at most 1,048,576 rows), so no file Excel can save is refused by them.
-    Text files are bounded by their byte size (``max_bytes``) and DuckDB's 2 MB line
+    Text files are bounded by their byte size (``core.config.max_upload_bytes``) and DuckDB's 2 MB line
     limit; Parquet by its declared uncompressed size; every format by ``max_columns``.
 
     Attributes
@@ -58,11 +54,6 @@ class ReadLimits:
 LIMITS = ReadLimits()
 #: Bytes read or copied at a time (uploads, transcoding, workbook scans).
 CHUNK_BYTES = 4 * 1024 * 1024
-
-
-def max_bytes() -> int:
-    """The size limit for one input file in bytes (PERSONALAB_MAX_UPLOAD_MB, default 500)."""
-    return config.max_upload_bytes()
 
 
 def _check_size(path: Path, name: str, limit: int) -> None:

@@ -15,10 +15,11 @@ from typing import Any
 
 import duckdb
 
+from core import config
 from core.common.sql import quote_identifier
 from core.data.database import DbTable, read_db_table
 from core.data.landed import LoadedSource
-from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_size, max_bytes
+from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_size
 from core.data.text_reader import _read_text
 from core.data.xlsx_reader import _read_xlsx
 from core.errors import DataError
@@ -170,7 +171,7 @@ def load_source(
     table : str
         Name of the table to create (replaced if it exists).
     limit_bytes : int, optional
-        Size limit; default :func:`max_bytes`.
+        Size limit; default :func:`core.config.max_upload_bytes`.
     limits : ReadLimits
         Columns, rows, cell length and unpacked size a file may have (checked before or
         while reading, never after loading everything).
@@ -194,7 +195,7 @@ def load_source(
         return read_db_table(source.url, source.table, con=con, dest_table=table)
     name = name or source_name(source)
     fmt = detect_format(name)
-    limit = limit_bytes or max_bytes()
+    limit = limit_bytes or config.max_upload_bytes()
     tmpdir = Path(tempfile.mkdtemp(prefix="personalab-src-"))
     try:
         path = _materialise(source, name, tmpdir)

@@ -26,22 +26,31 @@ DEMOGRAPHIC_ORDER = ("age_band", "gender", "region", "occupation", "income", "in
 MIX_ATTRIBUTES = ("top_platform", "lifecycle_stage", "value_tier")
 
 
-def _categorical_frame(feats: pd.DataFrame) -> pd.DataFrame:
-    """One categorical column per attribute (age bands from age; value tiers from spend)."""
-    out = {}
+def _category_columns(feats: pd.DataFrame) -> list[str]:
+    """Text columns read as categories: not a metric, not ``interests`` (multi-valued),
+    and not free text or an identifier (over 50 values and over 20 % of the users)."""
     n = len(feats)
+    columns = []
     for c in feats.columns:
         if c in NOT_TRAITS or c == "interests":
             continue
         s = feats[c]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            continue
-        if pd.api.types.is_datetime64_any_dtype(s):
+        if (
+            pd.api.types.is_numeric_dtype(s)
+            or pd.api.types.is_bool_dtype(s)
+            or pd.api.types.is_datetime64_any_dtype(s)
+        ):
             continue
         nunique = s.nunique(dropna=True)
         if nunique == 0 or (nunique > 50 and nunique > 0.2 * n):
-            continue  # free text or an identifier, not a category
-        out[c] = s.astype("string")
+            continue
+        columns.append(c)
+    return columns
+
+
+def _categorical_frame(feats: pd.DataFrame) -> pd.DataFrame:
+    """One categorical column per attribute (age bands from age; value tiers from spend)."""
+    out = {c: feats[c].astype("string") for c in _category_columns(feats)}
     if "age" in feats.columns and pd.api.types.is_numeric_dtype(feats["age"]):
         bins = [b[0] for b in AGE_BANDS] + [AGE_BANDS[-1][1]]
         out["age_band"] = pd.cut(
@@ -70,18 +79,8 @@ def _value_tiers(monetary: pd.Series) -> pd.Series:
 def _category_codes(feats: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Integer codes (-1 = missing) and category names per categorical attribute."""
     out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    n = len(feats)
-    for c in feats.columns:
-        if c in NOT_TRAITS or c == "interests":
-            continue
-        s = feats[c]
-        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
-            continue
-        if pd.api.types.is_datetime64_any_dtype(s):
-            continue
-        codes, uniques = pd.factorize(s, use_na_sentinel=True)
-        if len(uniques) == 0 or (len(uniques) > 50 and len(uniques) > 0.2 * n):
-            continue  # free text or an identifier, not a category
+    for c in _category_columns(feats):
+        codes, uniques = pd.factorize(feats[c], use_na_sentinel=True)
         out[c] = (codes, np.asarray(uniques, dtype=object).astype(str))
     if "age" in feats.columns and pd.api.types.is_numeric_dtype(feats["age"]):
         age = feats["age"].to_numpy(dtype="float64", na_value=np.nan)

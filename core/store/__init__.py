@@ -17,7 +17,7 @@ Modules
 - ``values``: limits, ids, timestamps and text cleaning; ``errors``: the exceptions.
 """
 
-from core.store.connection import DATABASE_URL_ENV, database_url, default_data_dir
+from core.store.connection import DATABASE_URL_ENV, database_url
 from core.store.errors import ConflictError, StoreError
 from core.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from core.store.models import Base, RunRow
@@ -53,7 +53,6 @@ __all__ = [
     "RunRow",
     "Base",
     "database_url",
-    "default_data_dir",
     "DATABASE_URL_ENV",
     "params_to_dict",
     "params_from_dict",

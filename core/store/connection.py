@@ -17,20 +17,9 @@ from sqlalchemy.engine import Engine, make_url
 from core import config
 from core.store.errors import StoreError
 
-__all__ = ["DATABASE_URL_ENV", "default_data_dir", "database_url", "create_store_engine"]
+__all__ = ["DATABASE_URL_ENV", "database_url", "create_store_engine"]
 
 DATABASE_URL_ENV = config.DATABASE_URL_ENV
-
-
-def default_data_dir() -> Path:
-    """The data folder: ``PERSONALAB_DATA_DIR``, default ``.personalab`` (see core.config).
-
-    Returns
-    -------
-    pathlib.Path
-        The folder datasets, the store and the secrets live in.
-    """
-    return config.data_dir()
 
 
 def database_url(url: str | None = None, data_dir: str | Path | None = None) -> str:
@@ -51,7 +40,7 @@ def database_url(url: str | None = None, data_dir: str | Path | None = None) -> 
     chosen = url or config.database_url_env()
     if chosen:
         return chosen
-    folder = Path(data_dir) if data_dir is not None else default_data_dir()
+    folder = Path(data_dir) if data_dir is not None else config.data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(folder / 'store.sqlite').resolve()}"
 
