@@ -189,7 +189,7 @@ def verdict(
         return f"{prefix}{name} vs {control} on {label}: {row['message']}"
     lift = float(row["lift"])
     coverage = f"{result.ci * 100:g} % {_INTERVAL_NAME.get(result.engine, 'CI')}"
-    if math.isfinite(lift):
+    if math.isfinite(lift) and math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
         verb = "raises" if lift > 0 else "lowers" if lift < 0 else "does not change"
         size = f" by {_pct(lift)} %" if lift != 0 else ""
         body = f"{name} {verb} {label}{size} ({coverage} {_interval(lift, row['ci_low'], row['ci_high'])})"
