@@ -151,6 +151,62 @@ def _pick_row(rows: pd.DataFrame, variant: str | None) -> pd.Series | None:
     return ranked.sort_values(["_s", "_l"], ascending=[False, False]).iloc[0]
 
 
+def progress_sentence(result: AbTestResult) -> str:
+    """How far along a planned test is, and what early looks cost; '' when final.
+
+    Parameters
+    ----------
+    result : AbTestResult
+
+    Returns
+    -------
+    str
+        E.g. "not final: 38 % of the planned 7,246 users; checking early inflates false
+        alarms — use the sequential engine for early looks or wait for the plan", or ''
+        when there is no plan, the plan is reached, or the engine is sequential.
+    """
+    plan = result.plan
+    if plan is None or result.is_final or result.progress is None:
+        return ""
+    share = result.progress * 100
+    done = f"{share:.0f}" if share >= 1 else "under 1"
+    return (
+        f"not final: {done} % of the planned {plan.planned_users:,} users; checking early "
+        "inflates false alarms \u2014 use the sequential engine for early looks or wait "
+        "for the plan"
+    )
+
+
+def _call(result: AbTestResult, row: pd.Series) -> str:
+    """The decision part of the verdict: significant or not, final or not."""
+    unplanned = result.plan is None and result.engine != "sequential"
+    assumption = ", assuming the test has reached its planned size" if unplanned else ""
+    if result.engine == "bayesian":
+        ctw = float(row["chance_to_win"])
+        shown = ">99" if ctw >= 0.995 else "<1" if ctw <= 0.005 else f"{ctw * 100:.0f}"
+        call = f"{shown} % chance to beat {row['control']}"
+        call += " \u2014 a clear call" if row["significant"] else " \u2014 not decisive"
+    elif result.engine == "sequential":
+        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
+        call = (
+            "significant (the always-valid interval holds at every look)"
+            if row["significant"]
+            else f"no clear difference so far (always-valid p = {float(p):.2g}); this "
+            "engine stays valid as more users come in"
+        )
+    elif row["significant"]:
+        call = "significant"
+    else:
+        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
+        call = f"not significant (p = {float(p):.2g}): no clear difference"
+    early = progress_sentence(result)
+    if early:
+        return f"{call} \u2014 {early}"
+    if result.plan is not None and result.engine != "sequential":
+        return f"{call} (the planned {result.plan.planned_users:,} users are in)"
+    return call + assumption
+
+
 def verdict(
     result: AbTestResult,
     *,
@@ -198,31 +254,30 @@ def verdict(
             f"{name} changes {label} by {float(row['abs_diff']):+.4g} "
             f"({coverage} {float(row['abs_ci_low']):+.4g} to {float(row['abs_ci_high']):+.4g})"
         )
-    if result.engine == "bayesian":
-        ctw = float(row["chance_to_win"])
-        shown = ">99" if ctw >= 0.995 else "<1" if ctw <= 0.005 else f"{ctw * 100:.0f}"
-        call = f"{shown} % chance to beat {control}"
-        call += " \u2014 a clear call" if row["significant"] else " \u2014 not decisive yet"
-    elif row["significant"]:
-        call = "significant"
-    else:
-        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
-        call = f"not significant yet (p = {float(p):.2g}): keep the test running or treat it as no difference"
+    call = _call(result, row)
     sentence = f"{prefix}{body} \u2014 {call}"
     seg_rows = frame[
         (frame["metric"] == metric) & frame["segment"].notna() & (frame["variant"] == name)
     ]
     direction = 1 if (math.isfinite(lift) and lift >= 0) else -1
+    # Only segments big enough to be tested (no message) are ever named; "strongest"
+    # needs a call on the adjusted p-value, and an untested segment is never "largest".
+    seg_rows = seg_rows[(seg_rows["message"] == "") & seg_rows["lift"].notna()]
     good = seg_rows[seg_rows["significant"].astype(bool)]
     good = good[np.sign(good["lift"].astype(float)) == direction]
     if len(good):
         best = good.loc[(good["lift"].astype(float) * direction).idxmax(), "segment"]
         shown = (segment_names or {}).get(best, best)
         sentence += f"; strongest for the {shown} segment"
-    elif seg_rows["lift"].notna().any():
+    elif len(seg_rows):
         best = seg_rows.loc[(seg_rows["lift"].astype(float) * direction).idxmax(), "segment"]
         shown = (segment_names or {}).get(best, best)
-        sentence += f"; the largest (not yet conclusive) lift is in the {shown} segment"
+        sentence += (
+            f"; the largest lift, not conclusive after correcting for {len(seg_rows)} "
+            f"segments, is in the {shown} segment"
+            if len(seg_rows) > 1
+            else f"; the {shown} segment's lift is not conclusive"
+        )
     het = result.heterogeneity
     if len(het):
         h = het[(het["metric"] == metric) & (het["variant"] == name)]
