@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from core.experiments.plan import power_at_plan
 from core.export import safe_csv
 
 if TYPE_CHECKING:  # annotations only: result.py imports this module
@@ -63,7 +64,9 @@ def result_to_dict(result: AbTestResult) -> dict:
         ``segments``, ``min_n_per_arm``, ``srm``, ``heterogeneity``, ``verdict`` (one
         sentence per metric in ``verdicts``), ``messages``,
         ``users_in_several_variants`` (how many users were left out for that), ``plan``
-        (the plan's fields, or None), ``progress`` (users so far over planned users, or
+        (the plan's fields, or None), ``power_at_plan`` (each engine's chance to call
+        the planned effect at the planned sample, the sequential one at ``tuning_n``; None
+        without a plan), ``progress`` (users so far over planned users, or
         None), ``final`` (whether the verdict is final), ``tuning_n`` (the sequential
         engine's tuning) and ``min_segment_users``. NaN becomes None.
     """
@@ -93,10 +96,23 @@ def result_to_dict(result: AbTestResult) -> dict:
         "messages": list(result.messages),
         "users_in_several_variants": len(result.mixed_users),
         "plan": result.plan.to_dict() if result.plan is not None else None,
+        "power_at_plan": _power_at_plan(result),
         "progress": _clean(result.progress),
         "final": bool(result.is_final),
         "tuning_n": _clean(result.tuning_n),
         "min_segment_users": result.min_segment_users,
+    }
+
+
+def _power_at_plan(result: AbTestResult) -> dict | None:
+    """Each engine's power at the plan (the sequential one at the result's tuning)."""
+    if result.plan is None:
+        return None
+    return {
+        engine: power_at_plan(
+            result.plan, engine, tuning_n=result.tuning_n if engine == "sequential" else None
+        )
+        for engine in ("frequentist", "bayesian", "sequential")
     }
 
 
@@ -198,10 +214,14 @@ def _call(result: AbTestResult, row: pd.Series) -> str:
         call = "significant"
     else:
         p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
-        call = f"not significant (p = {float(p):.2g}): no clear difference"
+        call = f"not significant (p = {float(p):.2g})"
+        call += ": no clear difference" if result.is_final else " so far"
     early = progress_sentence(result)
     if early:
         return f"{call} \u2014 {early}"
+    if result.engine == "sequential" and result.plan is not None and result.progress < 1:
+        share = max(result.progress * 100, 1)
+        return f"{call}; {share:.0f} % of the planned {result.plan.planned_users:,} users so far"
     if result.plan is not None and result.engine != "sequential":
         return f"{call} (the planned {result.plan.planned_users:,} users are in)"
     return call + assumption

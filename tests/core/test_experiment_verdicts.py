@@ -12,7 +12,7 @@ TOTALS = pd.DataFrame({"variant": ["A", "B"], "n": [2000, 2000], "conversions": 
 
 
 def _plan(n_per_arm: int):
-    return make_plan("conversions", kind="rate", baseline=0.05, mde=0.1, n_per_arm=n_per_arm)
+    return make_plan("conversion", kind="rate", baseline=0.05, mde=0.1, n_per_arm=n_per_arm)
 
 
 @pytest.mark.parametrize("engine", ["frequentist", "bayesian"])
