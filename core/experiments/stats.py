@@ -144,7 +144,7 @@ class Heterogeneity:
 
 def _z(ci: float) -> float:
     """The two-sided normal quantile for coverage ``ci``."""
-    return float(stats.norm.ppf(0.5 + ci / 2.0))
+    return float(special.ndtri(0.5 + ci / 2.0))  # stats.norm.ppf, without its overhead
 
 
 def _both_proportions(control: Statistic, treatment: Statistic) -> bool:
