@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "AbTestResult": "result", "RESULT_COLUMNS": "result",
     # reporting
     "result_to_dict": "report", "results_to_csv": "report", "verdict": "report",
+    "progress_sentence": "report",
     # power
     "SampleSize": "power", "days_needed": "power", "minimum_detectable_effect": "power",
     "sample_size": "power", "sample_size_means": "power",
