@@ -340,14 +340,14 @@ def _empty_het() -> pd.DataFrame:
 
 
 def _heterogeneity(frame: pd.DataFrame, index, control: str) -> pd.DataFrame:
-    """Cochran's Q per (metric, variant) over the per-segment differences."""
+    """Cochran's Q per (metric, variant) over the differences of the tested segments."""
     rows = []
     seg_rows = frame[frame["segment"].notna()]
     for (metric, variant), g in seg_rows.groupby(["metric", "variant"], sort=False):
         effects, variances = [], []
-        for seg in g["segment"]:
+        for seg, message in zip(g["segment"], g["message"], strict=True):
             a, b = index[(metric, seg, variant)].stat, index[(metric, seg, control)].stat
-            if a.n < 2 or b.n < 2:
+            if message or a.n < 2 or b.n < 2:  # too few users to say: not a data point
                 continue
             effects.append(a.mean - b.mean)
             variances.append(a.variance / a.n + b.variance / b.n)
