@@ -10,10 +10,14 @@ Modules, in the order data flows through them:
 * ``totals`` - typed-in totals read into the same statistics.
 * ``stats`` - two-arm tests on those statistics: SRM, frequentist, Bayesian,
   sequential, multiple-comparison correction, heterogeneity.
+* ``intervals`` - relative-lift intervals that never pass -100 % (log-ratio, Fieller)
+  and the Bayesian posterior's quantiles.
 * ``analysis`` - every treatment against the control, overall and per segment.
 * ``result`` - ``AbTestResult``, what an analysis returns.
 * ``report`` - the result as a verdict sentence, the abtest JSON, and a safe CSV.
 * ``power`` - sample size, minimum detectable effect, days needed.
+* ``plan`` - ``ExperimentPlan``: the metric, the effect to detect and the planned
+  sample; each engine's power at the plan.
 * ``demo`` - a simulated experiment for the page.
 
 Import from here (``from core.experiments import analyze_experiment``). Names load on
@@ -41,12 +45,17 @@ _EXPORTS: dict[str, str] = {
     "sequential_test": "stats", "srm_test": "stats",
     # experiments
     "analyze_aggregates": "analysis", "analyze_experiment": "analysis",
+    "decide_calls": "analysis", "resolve_tuning_n": "analysis",
     "AbTestResult": "result", "RESULT_COLUMNS": "result",
     # reporting
     "result_to_dict": "report", "results_to_csv": "report", "verdict": "report",
+    "progress_sentence": "report",
     # power
     "SampleSize": "power", "days_needed": "power", "minimum_detectable_effect": "power",
     "sample_size": "power", "sample_size_means": "power",
+    # the plan
+    "ExperimentPlan": "plan", "make_plan": "plan", "power_at_plan": "plan",
+    "sequential_multiplier": "plan",
     # demo
     "demo_experiment": "demo",
 }  # fmt: skip
