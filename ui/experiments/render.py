@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -80,18 +81,35 @@ def results_table(result) -> None:
 
 def lift_chart(result, metric: str) -> alt.LayerChart | None:
     """Relative lift with interval bars, per variant and per segment, with a zero line."""
-    d = result.results[result.results["metric"] == metric].copy()
+    return lift_chart_of(
+        result.results, metric, control=result.control, engine=result.engine, ci=result.ci,
+        segments=result.segments, n_variants=len(result.variants),
+    )  # fmt: skip
+
+
+def lift_chart_of(
+    results: pd.DataFrame,
+    metric: str,
+    *,
+    control: str,
+    engine: str,
+    ci: float,
+    segments: Sequence[str],
+    n_variants: int,
+) -> alt.LayerChart | None:
+    """The lift chart of a results table (live, or saved with an experiment)."""
+    d = results[results["metric"] == metric].copy()
     d = d[d["lift"].notna()]
     if d.empty:
         return None
     d["where"] = d["segment"].fillna(ALL_USERS)
-    order = [ALL_USERS, *[s for s in result.segments if s in set(d["where"])]]
-    interval = "credible interval" if result.engine == "bayesian" else "confidence interval"
+    order = [ALL_USERS, *[s for s in segments if s in set(d["where"])]]
+    interval = "credible interval" if engine == "bayesian" else "confidence interval"
     # persona names are long ("Budget weekend live-stream repeat buyers"): show them whole,
     # without an axis title they would run into (the rows are segments; "All users" first)
     y = alt.Y("where:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     color = alt.Color("variant:N", title="Variant")
-    x_axis = alt.Axis(format="%", title=f"Lift vs {result.control} (%)")
+    x_axis = alt.Axis(format="%", title=f"Lift vs {control} (%)")
     tooltip = [
         alt.Tooltip("where:N", title="Segment"), alt.Tooltip("variant:N", title="Variant"),
         alt.Tooltip("lift:Q", title="Lift", format="+.1%"),
@@ -103,9 +121,9 @@ def lift_chart(result, metric: str) -> alt.LayerChart | None:
     points = base.mark_point(filled=True, size=90).encode(x="lift:Q", tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="gray", strokeDash=[4, 4])
     zero = zero.encode(x="zero:Q")
-    title = f"{metric}: lift of each variant vs {result.control}, {result.ci:.0%} {interval}"
+    title = f"{metric}: lift of each variant vs {control}, {ci:.0%} {interval}"
     return (zero + bars + points).properties(
-        title=title, height=max(160, 42 * len(order) * max(1, len(result.variants) - 1))
+        title=title, height=max(160, 42 * len(order) * max(1, n_variants - 1))
     )
 
 
