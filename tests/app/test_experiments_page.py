@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -147,3 +148,136 @@ def test_saved_experiments_view_is_read_only_and_shows_verdicts():
     assert "Not final" in str(at.get("progress")[0].proto)  # ~400 per group of 800 planned
     # read-only: nothing to click, type or pick
     assert not (at.button or at.text_input or at.selectbox or at.radio or at.checkbox)
+
+
+def _verdicts(at: AppTest) -> list[str]:
+    """The verdict sentences (one st.info per metric)."""
+    return [str(e.value) for e in at.info]
+
+
+def _param(at: AppTest, name: str) -> str:
+    """A query parameter the page wrote (AppTest keeps the last value, or a list)."""
+    value = at.query_params[name]
+    return value if isinstance(value, str) else value[-1]
+
+
+def _save(at: AppTest, name: str) -> AppTest:
+    at.text_input(key="exp_save_name").set_value(name)
+    at.button(key="exp_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_save_list_reopen_shows_the_same_verdict_and_settings():
+    at = _page()
+    at.radio(key="exp_engine").set_value("bayesian").run()
+    at.number_input(key="exp_min_seg").set_value(150).run()
+    before = _verdicts(at)
+    assert before and "chance to beat A" in " ".join(before)
+    _save(at, "Spring coupon test")
+    exp_id, ws = _param(at, "experiment"), _param(at, "ws")
+    assert "Saved as 'Spring coupon test'" in _texts(at)
+    assert "Saved experiments (1)" in [e.proto.label for e in at.expander]
+    assert _verdicts(at) == before  # now analysed from the saved table
+    # a new visit with the link: same settings put back, same verdict
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    again.query_params["ws"] = ws
+    again.query_params["experiment"] = exp_id
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert again.radio(key="exp_engine").value == "bayesian"
+    assert again.number_input(key="exp_min_seg").value == 150
+    assert _verdicts(again) == before
+    assert any("Spring coupon test" in m.value for m in again.markdown)
+    # rename and delete from the list; the deleted experiment's link then refuses
+    again.text_input(key="exp_rename_text").set_value("Coupons, spring")
+    again.button(key="exp_rename_btn").click().run()
+    assert "Renamed to 'Coupons, spring'." in _texts(again)
+    again.checkbox(key="exp_delete_ok").check().run()
+    again.button(key="exp_delete_btn").click().run()
+    assert not again.exception
+    assert "The experiment was deleted." in _texts(again)
+    assert "experiment" not in again.query_params
+    gone = AppTest.from_file(PAGE, default_timeout=60)
+    gone.query_params["ws"] = ws
+    gone.query_params["experiment"] = exp_id
+    gone.run()
+    assert [e.value for e in gone.error] == [library_not_found()]
+
+
+def library_not_found() -> str:
+    from core.common.markdown import escape_markdown
+    from ui.experiments.library import _NOT_FOUND
+
+    return escape_markdown(_NOT_FOUND)
+
+
+def test_another_workspaces_experiment_is_refused_and_nothing_is_shown():
+    from core.experiments import analyze_aggregates
+    from core.store import open_store
+
+    store = open_store()
+    mine, theirs = store.create_workspace("mine"), store.create_workspace("theirs")
+    table = pd.DataFrame({"variant": ["A", "B"], "n": [1000, 1000], "conversions": [100, 150]})
+    secret = store.save_experiment(
+        theirs.id, name="Their secret test", inputs={"kind": "totals"}, settings={},
+        results=analyze_aggregates(table).to_dict(), data=table,
+    )  # fmt: skip
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["ws"] = mine.id
+    at.query_params["experiment"] = secret.id
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [library_not_found()]
+    assert not at.info and not at.dataframe and not at.get("vega_lite_chart")
+    assert "secret" not in _texts(at) + " ".join(m.value for m in at.markdown)
+    at.button(key="exp_start_new").click().run()  # back to a fresh analysis
+    assert not at.error and _verdicts(at)
+
+
+def test_saving_without_a_name_or_with_an_impossible_plan_saves_nothing():
+    at = _page()
+    count = [e.proto.label for e in at.expander if e.proto.label.startswith("Saved")]
+    _save(at, "   ")
+    assert "Give the experiment a name" in _texts(at)
+    assert "experiment" not in at.query_params
+    at.toggle(key="exp_plan_on").set_value(True).run()
+    at.number_input(key="exp_plan_baseline").set_value(0.0).run()
+    assert any("baseline rate" in str(e.value) for e in at.error)
+    _save(at, "Impossible plan")
+    assert "The plan cannot be saved as it is" in _texts(at)
+    assert "experiment" not in at.query_params
+    assert "Saved as" not in _texts(at)
+    assert [e.proto.label for e in at.expander if e.proto.label.startswith("Saved")] == count
+
+
+def test_plan_shows_progress_not_final_and_offers_the_sequential_method():
+    at = _page()
+    at.toggle(key="exp_plan_on").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # 5 % -> +10 % (Evan Miller's formula): 30,245 per group; the sample has 1,000 per group
+    assert any(m.value == "30,245" for m in at.metric)
+    [bar] = at.get("progress")
+    assert "3% of the plan: 2,000 of 60,490 planned users" in bar.proto.text
+    assert "Not final yet" in " ".join(str(w.value) for w in at.warning)
+    assert "not final" in " ".join(_verdicts(at))
+    assert "Chance to detect the planned change" in _texts(at)
+    at.button(key="exp_use_sequential").click().run()
+    assert at.radio(key="exp_engine").value == "sequential"
+    # the sequential tuning starts at the plan's users in one comparison
+    assert at.number_input(key="exp_tuning").value == 60_490
+    assert not at.warning or "Not final yet" not in " ".join(str(w.value) for w in at.warning)
+    at.number_input(key="exp_tuning").set_value(5000).run()
+    assert not at.exception
+    assert at.number_input(key="exp_tuning").value == 5000
+
+
+def test_power_calculator_hands_its_numbers_to_the_plan():
+    at = _page()
+    at.button(key="exp_pw_use").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.toggle(key="exp_plan_on").value is True
+    assert at.number_input(key="exp_plan_baseline").value == 20.0
+    assert at.radio(key="exp_plan_unit").value == "percentage points"
+    # 20 % -> 25 % is the calculator's textbook example: 1,031 per group
+    assert [m.value for m in at.metric].count("1,031") >= 2  # calculator and plan agree

@@ -50,6 +50,12 @@ _DISPLAY = {
     "expected_loss": "Expected loss", "significant": "Clear result",
     "variance_reduction": "Noise removed (CUPED)",
 }  # fmt: skip
+_FORMATS = {
+    "n": "{:,.0f}", "control_n": "{:,.0f}", "mean": "{:,.4g}", "control_mean": "{:,.4g}",
+    "lift": "{:+.1%}", "ci_low": "{:+.1%}", "ci_high": "{:+.1%}", "abs_diff": "{:+,.4g}",
+    "p_value": "{:.3g}", "p_adjusted": "{:.3g}", "chance_to_win": "{:.1%}",
+    "expected_loss": "{:.3g}", "variance_reduction": "{:.0%}",
+}  # fmt: skip
 #: Numbers left blank on a row that has no verdict (too few users, nothing to compare).
 _NO_VERDICT_BLANKS = (
     "lift", "ci_low", "ci_high", "abs_diff", "p_value", "p_adjusted", "chance_to_win",
@@ -72,21 +78,14 @@ def results_table(result) -> None:
         keep = [c for c in keep if c not in ("chance_to_win", "expected_loss")]
     if frame["variance_reduction"].isna().all():
         keep.remove("variance_reduction")
+    few = frame["message"].fillna("").astype(str).str.startswith("Too few")
+    frame.loc[few, "message"] = "Too few users to say"
     shown = frame[keep].rename(columns=_DISPLAY)
-    pct = st.column_config.NumberColumn(format="percent")
-    config = {
-        _DISPLAY[c]: pct
-        for c in ("lift", "ci_low", "ci_high", "chance_to_win", "variance_reduction")
-        if c in keep
-    }
-    config.update(
-        {
-            _DISPLAY[c]: st.column_config.NumberColumn(format="%.3g")
-            for c in ("p_value", "p_adjusted")
-            if c in keep
-        }
-    )
-    st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
+    # a Styler, so the blanks of a row without a verdict read as blanks (not "None")
+    formats = {c: f for c, f in _FORMATS.items() if c in keep}
+    styled = shown.style.format({_DISPLAY[c]: f for c, f in formats.items()}, na_rep="")
+    config = {"Note": st.column_config.TextColumn(width="medium")}
+    st.dataframe(styled, hide_index=True, column_config=config, width="stretch")
 
 
 def lift_chart(result, metric: str) -> alt.LayerChart | None:
