@@ -64,6 +64,51 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="users per group before a verdict (default 100)",
     )
     parser.add_argument(
+        "--min-segment-users", type=number(low=1, whole=True, example="100"), default=None,
+        metavar="N",
+        help="users per group a segment needs before it gets a verdict; smaller segments "
+        "read 'too few users to say' (default: --min-n)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tuning-n", type=number(low=0, above=True, example="20000"), default=None,
+        metavar="N",
+        help="sequential engine: users in both groups where its interval is tightest "
+        "(default: the plan's, 2 x --plan-n, else 5000)",
+    )  # fmt: skip
+    plan = parser.add_argument_group(
+        "plan",
+        "the experiment's plan: give --plan-baseline and --plan-mde (users per group come "
+        "from the power calculator unless --plan-n is given); the verdict then says how "
+        "far along the test is, and the sequential engine is tuned to it",
+    )
+    plan.add_argument(
+        "--plan-baseline", type=number(example="0.05"), default=None, metavar="B",
+        help="the control's expected rate (0 to 1) or average (with --plan-std)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--plan-mde", type=number(example="0.1"), default=None, metavar="X",
+        help="smallest change worth detecting: relative (0.1 = +10 %%) unless --plan-absolute",
+    )  # fmt: skip
+    plan.add_argument(
+        "--plan-absolute", action="store_true", help="--plan-mde is in the metric's unit"
+    )
+    plan.add_argument(
+        "--plan-power", type=number(low=0, high=1, above=True, below=True, example="0.8"),
+        default=0.8, metavar="P", help="chance to detect --plan-mde (default 0.8)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--plan-std", type=number(low=0, above=True, example="20"), default=None, metavar="S",
+        help="for an average metric: its standard deviation per user",
+    )  # fmt: skip
+    plan.add_argument(
+        "--plan-n", type=number(low=2, whole=True, example="7000"), default=None, metavar="N",
+        help="planned users per group (default: from the power calculator)",
+    )  # fmt: skip
+    plan.add_argument(
+        "--plan-metric", default=None, metavar="COL",
+        help="the metric the plan is for (default: the first --metric)",
+    )  # fmt: skip
+    parser.add_argument(
         "--out",
         type=output_file("result.json"),
         required=True,
@@ -85,7 +130,8 @@ def run(args: argparse.Namespace) -> None:
     frame = read_experiment_table(_source(args))
     common = dict(
         control=args.control, engine=args.engine, correction=args.correction, ci=args.ci,
-        min_n_per_arm=args.min_n, planned_split=args.split,
+        min_n_per_arm=args.min_n, planned_split=args.split, tuning_n=args.tuning_n,
+        min_segment_users=args.min_segment_users, plan=_plan(args, frame),
     )  # fmt: skip
     if is_aggregate_table(frame) and not args.metric:
         result = analyze_aggregates(frame, segment_col=args.segment_col, **common)
@@ -106,8 +152,45 @@ def run(args: argparse.Namespace) -> None:
     payload = result.to_dict()
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
     print(payload["verdict"])
+    if payload["power_at_plan"]:
+        chance = payload["power_at_plan"]
+        print(
+            f"note: at the plan, the chance to detect the planned effect is "
+            f"{chance['frequentist'] * 100:.0f} % (frequentist, one look at the end) and "
+            f"{chance['sequential'] * 100:.0f} % (sequential, tuned to "
+            f"{payload['tuning_n']:,.0f} users)",
+            file=sys.stderr,
+        )
     for message in payload["messages"]:  # users left out, SRM, caps: on stderr, as segment does
         print(f"note: {message}", file=sys.stderr)
+
+
+def _plan(args: argparse.Namespace, frame):
+    """The plan from the --plan-* options, or None when none is given."""
+    from core.experiments import make_plan  # at run time only, as in run()
+
+    given = [args.plan_baseline, args.plan_mde, args.plan_std, args.plan_n, args.plan_metric]
+    if all(v is None for v in given) and not args.plan_absolute:
+        return None
+    if args.plan_baseline is None or args.plan_mde is None:
+        raise DataError(
+            "A plan needs both --plan-baseline (the control's expected value) and "
+            "--plan-mde (the smallest change worth detecting), e.g. --plan-baseline 0.05 "
+            "--plan-mde 0.1."
+        )
+    if args.plan_metric:
+        metric = args.plan_metric
+    elif args.metric:
+        metric = args.metric[0]
+    elif "metric" in frame.columns and len(frame):
+        metric = str(frame["metric"].iloc[0])
+    else:
+        metric = "conversion"  # the name typed-in totals without a metric column get
+    return make_plan(
+        metric, kind="mean" if args.plan_std is not None else "rate",
+        baseline=args.plan_baseline, mde=args.plan_mde, absolute=args.plan_absolute,
+        alpha=round(1 - args.ci, 12), power=args.plan_power, std=args.plan_std, n_per_arm=args.plan_n,
+    )  # fmt: skip
 
 
 def _source(args: argparse.Namespace) -> str | DbTable:

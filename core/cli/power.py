@@ -12,7 +12,8 @@ from core.experiments import POWER_METHODS  # plain data: does not load the stat
 
 HELP = (
     "Sample size per arm to detect a change in a conversion rate (and the days still "
-    'needed at current traffic); prints JSON {"n_per_arm": ...}.'
+    "needed at current traffic), the experiment plan and each engine's power at it; "
+    'prints JSON {"n_per_arm": ...}.'
 )
 
 
@@ -56,6 +57,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="users already in the test",
     )  # fmt: skip
     parser.add_argument(
+        "--metric", default=None, metavar="NAME",
+        help="name of the metric, recorded in the plan (default: conversion, or average)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--tuning-n", type=number(low=0, above=True, example="20000"), default=None,
+        metavar="N",
+        help="sequential engine's tuning for its power at the plan (default: the planned "
+        "users of one comparison, 2 x n_per_arm)",
+    )  # fmt: skip
+    parser.add_argument(
         "--out",
         type=output_file("power.json"),
         default=None,
@@ -76,6 +87,7 @@ def run(args: argparse.Namespace) -> None:
         method=args.method,
     )  # fmt: skip
     payload = res.to_dict()
+    _add_plan(payload, args, kind="rate", n_per_arm=res.n_per_arm)
     if args.daily_users is not None:
         payload["days_needed"] = days_needed(
             res.n_per_arm, daily_users=args.daily_users, users_so_far=args.users_so_far,
@@ -101,11 +113,31 @@ def _run_mean(args: argparse.Namespace) -> None:
         "target": args.baseline + change, "absolute_mde": change, "std": args.std,
         "alpha": args.alpha, "power": args.power, "method": "normal (statsmodels NormalIndPower)",
     }  # fmt: skip
+    _add_plan(payload, args, kind="mean", n_per_arm=n)
     if args.daily_users is not None:
         payload["days_needed"] = days_needed(
             n, daily_users=args.daily_users, users_so_far=args.users_so_far, arms=args.arms
         )
     _emit(payload, args.out)
+
+
+def _add_plan(payload: dict, args: argparse.Namespace, *, kind: str, n_per_arm: int) -> None:
+    """Add the experiment plan and each engine's chance to detect its effect."""
+    from core.experiments import make_plan, power_at_plan  # at run time, as in run()
+
+    plan = make_plan(
+        args.metric or ("conversion" if kind == "rate" else "average"), kind=kind,
+        baseline=args.baseline, mde=args.mde, absolute=args.absolute, alpha=args.alpha,
+        power=args.power, std=args.std, arms=args.arms, daily_users=args.daily_users,
+        n_per_arm=n_per_arm,
+    )  # fmt: skip
+    tuning = args.tuning_n if args.tuning_n is not None else plan.comparison_users
+    payload["plan"] = plan.to_dict()
+    payload["sequential_tuning_n"] = tuning
+    payload["power_at_plan"] = {
+        engine: power_at_plan(plan, engine, tuning_n=tuning if engine == "sequential" else None)
+        for engine in ("frequentist", "bayesian", "sequential")
+    }
 
 
 def _emit(payload: dict, out: str | None) -> None:

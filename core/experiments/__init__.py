@@ -10,6 +10,8 @@ Modules, in the order data flows through them:
 * ``totals`` - typed-in totals read into the same statistics.
 * ``stats`` - two-arm tests on those statistics: SRM, frequentist, Bayesian,
   sequential, multiple-comparison correction, heterogeneity.
+* ``intervals`` - relative-lift intervals that never pass -100 % (log-ratio, Fieller)
+  and the Bayesian posterior's quantiles.
 * ``analysis`` - every treatment against the control, overall and per segment.
 * ``result`` - ``AbTestResult``, what an analysis returns.
 * ``report`` - the result as a verdict sentence, the abtest JSON, and a safe CSV.

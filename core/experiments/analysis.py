@@ -152,6 +152,7 @@ def compare_cells(
     metrics = list(dict.fromkeys(c.metric for c in cells))
     segments = [s for s in dict.fromkeys(c.segment for c in cells) if s is not None]
     index = {(c.metric, c.segment, c.variant): c for c in cells}
+    _refuse_degenerate_headline(index, metrics, variants)
     rows = []
     for metric in metrics:
         for seg in [None, *segments]:
@@ -207,6 +208,29 @@ def _progress(frame, plan: ExperimentPlan, users_per_variant, variants) -> tuple
             "its progress counts every user in the experiment."
         )
     return users / plan.planned_users, note
+
+
+def _refuse_degenerate_headline(index, metrics, variants) -> None:
+    """Refuse data whose all-users comparison cannot be made: too few users, no spread.
+
+    A segment with that problem only gets a message on its row; the whole experiment
+    having it is a data problem the user must fix, so it raises.
+    """
+    for metric in metrics:
+        arms = [index.get((metric, None, v)) for v in variants]
+        present = [a for a in arms if a is not None]
+        for arm in present:
+            if arm.stat.n < 2:
+                raise DataError(
+                    f"Variant '{arm.variant}' has {arm.stat.n} user(s) with a value of "
+                    f"'{metric}'; each variant needs at least 2 users to be compared."
+                )
+        if present and all(a.stat.variance == 0 for a in present):
+            values = ", ".join(f"{a.variant}: {a.stat.mean:g}" for a in present)
+            raise DataError(
+                f"Every user within each variant has the same value of '{metric}' ({values}), "
+                "so the test cannot measure the noise; check that the column holds the metric."
+            )
 
 
 def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n, min_seg) -> dict:

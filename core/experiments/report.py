@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from core.experiments.plan import power_at_plan
 from core.export import safe_csv
 
 if TYPE_CHECKING:  # annotations only: result.py imports this module
@@ -63,7 +64,9 @@ def result_to_dict(result: AbTestResult) -> dict:
         ``segments``, ``min_n_per_arm``, ``srm``, ``heterogeneity``, ``verdict`` (one
         sentence per metric in ``verdicts``), ``messages``,
         ``users_in_several_variants`` (how many users were left out for that), ``plan``
-        (the plan's fields, or None), ``progress`` (users so far over planned users, or
+        (the plan's fields, or None), ``power_at_plan`` (each engine's chance to call
+        the planned effect at the planned sample, the sequential one at ``tuning_n``; None
+        without a plan), ``progress`` (users so far over planned users, or
         None), ``final`` (whether the verdict is final), ``tuning_n`` (the sequential
         engine's tuning) and ``min_segment_users``. NaN becomes None.
     """
@@ -93,10 +96,23 @@ def result_to_dict(result: AbTestResult) -> dict:
         "messages": list(result.messages),
         "users_in_several_variants": len(result.mixed_users),
         "plan": result.plan.to_dict() if result.plan is not None else None,
+        "power_at_plan": _power_at_plan(result),
         "progress": _clean(result.progress),
         "final": bool(result.is_final),
         "tuning_n": _clean(result.tuning_n),
         "min_segment_users": result.min_segment_users,
+    }
+
+
+def _power_at_plan(result: AbTestResult) -> dict | None:
+    """Each engine's power at the plan (the sequential one at the result's tuning)."""
+    if result.plan is None:
+        return None
+    return {
+        engine: power_at_plan(
+            result.plan, engine, tuning_n=result.tuning_n if engine == "sequential" else None
+        )
+        for engine in ("frequentist", "bayesian", "sequential")
     }
 
 
@@ -151,6 +167,66 @@ def _pick_row(rows: pd.DataFrame, variant: str | None) -> pd.Series | None:
     return ranked.sort_values(["_s", "_l"], ascending=[False, False]).iloc[0]
 
 
+def progress_sentence(result: AbTestResult) -> str:
+    """How far along a planned test is, and what early looks cost; '' when final.
+
+    Parameters
+    ----------
+    result : AbTestResult
+
+    Returns
+    -------
+    str
+        E.g. "not final: 38 % of the planned 7,246 users; checking early inflates false
+        alarms — use the sequential engine for early looks or wait for the plan", or ''
+        when there is no plan, the plan is reached, or the engine is sequential.
+    """
+    plan = result.plan
+    if plan is None or result.is_final or result.progress is None:
+        return ""
+    share = result.progress * 100
+    done = f"{share:.0f}" if share >= 1 else "under 1"
+    return (
+        f"not final: {done} % of the planned {plan.planned_users:,} users; checking early "
+        "inflates false alarms \u2014 use the sequential engine for early looks or wait "
+        "for the plan"
+    )
+
+
+def _call(result: AbTestResult, row: pd.Series) -> str:
+    """The decision part of the verdict: significant or not, final or not."""
+    unplanned = result.plan is None and result.engine != "sequential"
+    assumption = ", assuming the test has reached its planned size" if unplanned else ""
+    if result.engine == "bayesian":
+        ctw = float(row["chance_to_win"])
+        shown = ">99" if ctw >= 0.995 else "<1" if ctw <= 0.005 else f"{ctw * 100:.0f}"
+        call = f"{shown} % chance to beat {row['control']}"
+        call += " \u2014 a clear call" if row["significant"] else " \u2014 not decisive"
+    elif result.engine == "sequential":
+        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
+        call = (
+            "significant (the always-valid interval holds at every look)"
+            if row["significant"]
+            else f"no clear difference so far (always-valid p = {float(p):.2g}); this "
+            "engine stays valid as more users come in"
+        )
+    elif row["significant"]:
+        call = "significant"
+    else:
+        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
+        call = f"not significant (p = {float(p):.2g})"
+        call += ": no clear difference" if result.is_final else " so far"
+    early = progress_sentence(result)
+    if early:
+        return f"{call} \u2014 {early}"
+    if result.engine == "sequential" and result.plan is not None and result.progress < 1:
+        share = max(result.progress * 100, 1)
+        return f"{call}; {share:.0f} % of the planned {result.plan.planned_users:,} users so far"
+    if result.plan is not None and result.engine != "sequential":
+        return f"{call} (the planned {result.plan.planned_users:,} users are in)"
+    return call + assumption
+
+
 def verdict(
     result: AbTestResult,
     *,
@@ -189,7 +265,7 @@ def verdict(
         return f"{prefix}{name} vs {control} on {label}: {row['message']}"
     lift = float(row["lift"])
     coverage = f"{result.ci * 100:g} % {_INTERVAL_NAME.get(result.engine, 'CI')}"
-    if math.isfinite(lift):
+    if math.isfinite(lift) and math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
         verb = "raises" if lift > 0 else "lowers" if lift < 0 else "does not change"
         size = f" by {_pct(lift)} %" if lift != 0 else ""
         body = f"{name} {verb} {label}{size} ({coverage} {_interval(lift, row['ci_low'], row['ci_high'])})"
@@ -198,31 +274,30 @@ def verdict(
             f"{name} changes {label} by {float(row['abs_diff']):+.4g} "
             f"({coverage} {float(row['abs_ci_low']):+.4g} to {float(row['abs_ci_high']):+.4g})"
         )
-    if result.engine == "bayesian":
-        ctw = float(row["chance_to_win"])
-        shown = ">99" if ctw >= 0.995 else "<1" if ctw <= 0.005 else f"{ctw * 100:.0f}"
-        call = f"{shown} % chance to beat {control}"
-        call += " \u2014 a clear call" if row["significant"] else " \u2014 not decisive yet"
-    elif row["significant"]:
-        call = "significant"
-    else:
-        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
-        call = f"not significant yet (p = {float(p):.2g}): keep the test running or treat it as no difference"
+    call = _call(result, row)
     sentence = f"{prefix}{body} \u2014 {call}"
     seg_rows = frame[
         (frame["metric"] == metric) & frame["segment"].notna() & (frame["variant"] == name)
     ]
     direction = 1 if (math.isfinite(lift) and lift >= 0) else -1
+    # Only segments big enough to be tested (no message) are ever named; "strongest"
+    # needs a call on the adjusted p-value, and an untested segment is never "largest".
+    seg_rows = seg_rows[(seg_rows["message"] == "") & seg_rows["lift"].notna()]
     good = seg_rows[seg_rows["significant"].astype(bool)]
     good = good[np.sign(good["lift"].astype(float)) == direction]
     if len(good):
         best = good.loc[(good["lift"].astype(float) * direction).idxmax(), "segment"]
         shown = (segment_names or {}).get(best, best)
         sentence += f"; strongest for the {shown} segment"
-    elif seg_rows["lift"].notna().any():
+    elif len(seg_rows):
         best = seg_rows.loc[(seg_rows["lift"].astype(float) * direction).idxmax(), "segment"]
         shown = (segment_names or {}).get(best, best)
-        sentence += f"; the largest (not yet conclusive) lift is in the {shown} segment"
+        sentence += (
+            f"; the largest lift, not conclusive after correcting for {len(seg_rows)} "
+            f"segments, is in the {shown} segment"
+            if len(seg_rows) > 1
+            else f"; the {shown} segment's lift is not conclusive"
+        )
     het = result.heterogeneity
     if len(het):
         h = het[(het["metric"] == metric) & (het["variant"] == name)]

@@ -22,6 +22,14 @@ from statsmodels.stats.meta_analysis import combine_effects
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
+from core.experiments.intervals import (
+    _beta_nodes,
+    beta_difference_interval,
+    beta_ratio_interval,
+    fieller_interval,
+    log_ratio_interval,
+    rate_ratio_interval,
+)
 from core.experiments.options import ENGINES, Correction, Engine
 
 SRM_THRESHOLD = 0.001
@@ -185,13 +193,30 @@ def relative_lift(
     return lift, math.sqrt(max(var, 0.0))
 
 
-def _with_lift(c: Comparison, lift: float, half: float) -> Comparison:
-    """``c`` with the relative lift and its interval filled in."""
-    msg = c.message
-    if not math.isfinite(lift):
-        msg = msg or "The control group's average is zero, so a relative lift is undefined."
-        return dataclasses.replace(c, message=msg)
-    return dataclasses.replace(c, lift=lift, ci_low=lift - half, ci_high=lift + half)
+def _with_lift(c: Comparison, lift: float, interval: tuple[float, float]) -> Comparison:
+    """``c`` with the relative lift and its interval (NaN when not stated) filled in."""
+    if not math.isfinite(lift):  # a control average of 0 or below: only the difference
+        return c
+    return dataclasses.replace(c, lift=lift, ci_low=interval[0], ci_high=interval[1])
+
+
+def _lift_interval(control: Statistic, treatment: Statistic, multiplier: float) -> tuple:
+    """Relative lift and its interval: log-ratio for positive means, else Fieller."""
+    mt, mc = treatment.mean, control.mean
+    if not mc > 0:  # a change relative to 0 or to a loss has no plain meaning
+        return NAN, (NAN, NAN)
+    lift = mt / mc - 1.0
+    if _both_proportions(control, treatment):
+        interval = rate_ratio_interval(
+            treatment.conversions, treatment.n, control.conversions, control.n, multiplier
+        )
+    elif mt > 0 and mc > 0:
+        vt, vc = treatment.variance / treatment.n, control.variance / control.n
+        interval = log_ratio_interval(mt, vt, mc, vc, multiplier)
+    else:
+        vt, vc = treatment.variance / treatment.n, control.variance / control.n
+        interval = fieller_interval(mt, vt, mc, vc, multiplier)
+    return lift, interval
 
 
 # ---------------------------------------------------------------------------------------
@@ -290,15 +315,11 @@ def frequentist_test(control: Statistic, treatment: Statistic, *, ci: float = 0.
         half = float(stats.t.ppf(1 - alpha / 2, df)) * se
         lo, hi = mt - mc - half, mt - mc + half
     out = dataclasses.replace(out, abs_ci_low=float(lo), abs_ci_high=float(hi), p_value=p)
-    lift, se_lift = relative_lift(mt, vt, mc, vc)
-    return _with_lift(out, lift, _z(ci) * se_lift)
+    return _with_lift(out, *_lift_interval(control, treatment, _z(ci)))
 
 
 # ---------------------------------------------------------------------------------------
 # Bayesian
-
-
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(48)
 
 
 def prob_beta_greater(a1: float, b1: float, a2: float, b2: float) -> float:
@@ -315,14 +336,8 @@ def prob_beta_greater(a1: float, b1: float, a2: float, b2: float) -> float:
             lambda x: stats.beta.pdf(x, a1, b1) * special.betainc(a2, b2, x), 0, 1, limit=200
         )
         return float(min(max(val, 0.0), 1.0))
-    lo = special.betaincinv(a1, b1, 1e-13)
-    hi = special.betaincinv(a1, b1, 1 - 1e-13)
-    edges = np.linspace(lo, hi, 17)
-    mid, half = (edges[:-1] + edges[1:]) / 2, (edges[1:] - edges[:-1]) / 2
-    x = (mid[:, None] + half[:, None] * _GL_X[None, :]).ravel()
-    w = (half[:, None] * _GL_W[None, :]).ravel()
-    log_pdf = (a1 - 1) * np.log(x) + (b1 - 1) * np.log1p(-x) - special.betaln(a1, b1)
-    val = float(np.sum(w * np.exp(log_pdf) * special.betainc(a2, b2, x)))
+    x, w = _beta_nodes(a1, b1)
+    val = float(np.sum(w * special.betainc(a2, b2, x)))
     return float(min(max(val, 0.0), 1.0))
 
 
@@ -350,24 +365,28 @@ def bayesian_test(
         ``chance_to_win`` = P(treatment > control) (exact Beta integral for rates);
         ``expected_loss`` = E[max(control - treatment, 0)], the expected shortfall when
         shipping the treatment (Stucchio 2015, "Bayesian A/B testing at VWO", closed form
-        for Beta via E[X 1{X>Y}] = E[X] P(X' > Y), X' ~ Beta(a+1, b)). Intervals use a
-        normal approximation of the posterior difference, as gbstats does.
+        for Beta via E[X 1{X>Y}] = E[X] P(X' > Y), X' ~ Beta(a+1, b)). Intervals are
+        equal-tailed quantiles of the posterior: numerical for Beta posteriors
+        (``core.experiments.intervals``), exact normal for the difference of means and
+        Fieller's form for their ratio. So the interval at ``ci`` excludes zero exactly
+        when the chance to win is beyond (1 + ci) / 2 on either side.
     """
     msg = _degenerate(control, treatment)
     out = _base("bayesian", control, treatment, msg)
     if msg:
         return out
+    z = _z(ci)
     if _both_proportions(control, treatment):
         a0, b0 = prior
         at, bt = a0 + treatment.conversions, b0 + treatment.n - treatment.conversions
         ac, bc = a0 + control.conversions, b0 + control.n - control.conversions
         mt, mc = at / (at + bt), ac / (ac + bc)
-        vt = at * bt / ((at + bt) ** 2 * (at + bt + 1))
-        vc = ac * bc / ((ac + bc) ** 2 * (ac + bc + 1))
         ctw = prob_beta_greater(at, bt, ac, bc)
         loss = mc * prob_beta_greater(ac + 1, bc, at, bt) - mt * prob_beta_greater(
             ac, bc, at + 1, bt
         )
+        abs_lo, abs_hi = beta_difference_interval(at, bt, ac, bc, ci)
+        rel = beta_ratio_interval(at, bt, ac, bc, ci)
     else:
         mt, mc = treatment.mean, control.mean
         vt, vc = treatment.variance / treatment.n, control.variance / control.n
@@ -375,17 +394,18 @@ def bayesian_test(
         ctw = float(stats.norm.cdf(d / s))
         # E[max(-D, 0)] for D ~ N(d, s^2): s phi(d/s) - d Phi(-d/s) (normal partial expectation)
         loss = float(s * stats.norm.pdf(d / s) - d * stats.norm.cdf(-d / s))
-    half = _z(ci) * math.sqrt(vt + vc)
+        abs_lo, abs_hi = d - z * s, d + z * s
+        rel = fieller_interval(mt, vt, mc, vc, z)
     out = dataclasses.replace(
         out,
         abs_diff=float(mt - mc),
-        abs_ci_low=float(mt - mc - half),
-        abs_ci_high=float(mt - mc + half),
+        abs_ci_low=float(abs_lo),
+        abs_ci_high=float(abs_hi),
         chance_to_win=float(ctw),
         expected_loss=float(max(loss, 0.0)),
     )
-    lift, se_lift = relative_lift(mt, vt, mc, vc)
-    return _with_lift(out, lift, _z(ci) * se_lift)
+    lift = mt / mc - 1.0 if mc > 0 else NAN
+    return _with_lift(out, lift, rel)
 
 
 # ---------------------------------------------------------------------------------------
@@ -449,8 +469,7 @@ def sequential_test(
     # 1 / e-value of eq. (155) in Waudby-Smith et al. (2023)
     p = min(1.0, math.sqrt(t + 1) * math.exp(-(d**2) / (n_total * var * first)))
     out = dataclasses.replace(out, abs_ci_low=d - half, abs_ci_high=d + half, p_value=float(p))
-    lift, se_lift = relative_lift(mt, vt, mc, vc)
-    return _with_lift(out, lift, math.sqrt(n_total) * se_lift * factor)
+    return _with_lift(out, *_lift_interval(control, treatment, math.sqrt(n_total) * factor))
 
 
 def compare(

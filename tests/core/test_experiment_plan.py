@@ -107,7 +107,7 @@ def test_power_at_plan_refuses_bad_tuning():
 
 
 def test_analysis_reports_progress_and_tuning_from_the_plan():
-    plan = make_plan("conversions", kind="rate", baseline=0.05, mde=0.1, n_per_arm=10_000)
+    plan = make_plan("conversion", kind="rate", baseline=0.05, mde=0.1, n_per_arm=10_000)
     table = __import__("pandas").DataFrame(
         {"variant": ["A", "B"], "n": [3800, 3800], "conversions": [190, 200]}
     )
@@ -123,3 +123,13 @@ def test_analysis_reports_progress_and_tuning_from_the_plan():
     assert plain.is_final and plain.progress is None and plain.tuning_n == 5000
     with pytest.raises(DataError, match="tuning"):
         analyze_aggregates(table, tuning_n=-1)
+
+
+def test_a_plan_for_a_metric_not_analysed_counts_every_user_and_says_so():
+    plan = make_plan("revenue", kind="rate", baseline=0.05, mde=0.1, n_per_arm=10_000)
+    table = __import__("pandas").DataFrame(
+        {"variant": ["A", "B"], "n": [3000, 2000], "conversions": [150, 100]}
+    )
+    res = analyze_aggregates(table, plan=plan)
+    assert res.progress == pytest.approx(0.25)
+    assert any("'revenue'" in m for m in res.messages)

@@ -187,3 +187,45 @@ def test_abtest_reports_a_user_in_both_arms(main, capsys, tmp_path, experiment_c
         in captured.err
     )
     assert "note:" not in captured.out
+
+
+def test_abtest_plan_options_give_progress_and_the_not_final_sentence(main, capsys, tmp_path):
+    data = tmp_path / "totals.csv"
+    data.write_text("variant,n,conversions\nA,2000,100\nB,2000,140\n")
+    out = tmp_path / "r.json"
+    argv = ["abtest", str(data), "--plan-baseline", "0.05", "--plan-mde", "0.1",
+            "--plan-n", "5263", "--out", str(out)]  # fmt: skip
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "not final: 38 % of the planned 10,526 users" in captured.out
+    assert "sequential" in captured.err  # the power note
+    result = json.loads(out.read_text())
+    assert result["final"] is False and result["progress"] == pytest.approx(4000 / 10526)
+    assert result["plan"]["n_per_arm"] == 5263 and result["plan"]["metric"] == "conversion"
+    assert result["tuning_n"] == 10526
+    assert result["power_at_plan"]["sequential"] < result["power_at_plan"]["frequentist"]
+
+
+def test_abtest_tuning_n_sets_the_sequential_interval(main, tmp_path):
+    data = tmp_path / "totals.csv"
+    data.write_text("variant,n,conversions\nA,20000,1000\nB,20000,1100\n")
+    widths = {}
+    for tuning in ("5000", "40000"):
+        out = tmp_path / f"r{tuning}.json"
+        argv = ["abtest", str(data), "--engine", "sequential", "--tuning-n", tuning,
+                "--out", str(out)]  # fmt: skip
+        assert main(argv) == 0
+        result = json.loads(out.read_text())
+        row = result["results"][0]
+        assert result["tuning_n"] == float(tuning)
+        widths[tuning] = row["abs_ci_high"] - row["abs_ci_low"]
+    assert widths["40000"] < widths["5000"]  # tuned where the data is: tighter
+
+
+def test_power_prints_the_plan_and_each_engines_power(main, capsys):
+    assert main(["power", "--baseline", "0.05", "--mde", "0.1", "--tuning-n", "5000"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["plan"]["n_per_arm"] == printed["n_per_arm"]
+    assert printed["sequential_tuning_n"] == 5000
+    chance = printed["power_at_plan"]
+    assert 0.7 < chance["frequentist"] < 0.81 and chance["sequential"] < chance["frequentist"]
