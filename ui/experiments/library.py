@@ -82,6 +82,7 @@ def _open(store, ws: str | None, experiment_id: str) -> ExperimentRecord | None:
     if record is None:
         return None
     st.session_state[OPEN_KEY] = record
+    st.session_state["exp_pick"] = record.id  # the saved list points at it too
     _seed(record)
     return record
 

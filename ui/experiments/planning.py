@@ -195,14 +195,16 @@ def tuning_input(plan: ExperimentPlan | None, engine: str) -> float | None:
     if engine != "sequential":
         _power_line(plan, None)
         return None
-    tuning = st.number_input(
+    c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
+    tuning = c1.number_input(
         "Sequential tuning: users (both groups) where the check is tightest",
         min_value=100, step=1000, key="exp_tuning",
         help="The sequential method is most precise around this many users. It starts at "
         "the plan's users (both groups of one comparison); a much larger value makes "
         "early looks stricter, a smaller one makes the final look stricter.",
     )  # fmt: skip
-    _power_line(plan, float(tuning))
+    with c2:
+        _power_line(plan, float(tuning))
     return float(tuning)
 
 

@@ -83,7 +83,7 @@ def results_table(result) -> None:
     shown = frame[keep].rename(columns=_DISPLAY)
     # a Styler, so the blanks of a row without a verdict read as blanks (not "None")
     formats = {c: f for c, f in _FORMATS.items() if c in keep}
-    styled = shown.style.format({_DISPLAY[c]: f for c, f in formats.items()}, na_rep="")
+    styled = shown.style.format({_DISPLAY[c]: f for c, f in formats.items()}, na_rep="–")
     config = {"Note": st.column_config.TextColumn(width="medium")}
     st.dataframe(styled, hide_index=True, column_config=config, width="stretch")
 
@@ -94,6 +94,26 @@ def lift_chart(result, metric: str) -> alt.LayerChart | None:
         result.results, metric, control=result.control, engine=result.engine, ci=result.ci,
         segments=result.segments, n_variants=len(result.variants),
     )  # fmt: skip
+
+
+_INTERVAL_NAMES = {
+    "frequentist": "confidence interval",
+    "bayesian": "credible interval",
+    "sequential": "always-valid interval",
+}
+
+
+def _x_domain(d: pd.DataFrame) -> tuple[float, float, bool]:
+    """The lift axis: every point shown, very wide intervals cut (True when one is)."""
+    lifts = d["lift"].astype(float)
+    lows, highs = d["ci_low"].astype(float), d["ci_high"].astype(float)
+    # a 40-user segment's interval can run to +5,000 %: cap the axis at three times the
+    # largest lift (at least +100 %) so the other segments stay readable
+    cap = max(1.0, 3 * float(lifts.abs().max()))
+    low = max(-1.0, min(float(lows.min()), float(lifts.min()), 0.0))
+    high = max(min(float(highs.max()), cap), float(lifts.max()), 0.0)
+    pad = 0.05 * (high - low or 1.0)
+    return low - pad, high + pad, bool(float(highs.max()) > high or float(lows.min()) < low)
 
 
 def lift_chart_of(
@@ -117,12 +137,14 @@ def lift_chart_of(
         return None
     shown = set(d["where"]) | set(few["where"])
     order = [ALL_USERS, *[s for s in segments if s in shown]]
-    interval = "credible interval" if engine == "bayesian" else "confidence interval"
+    interval = _INTERVAL_NAMES.get(engine, "confidence interval")
+    low, high, cut = _x_domain(d)
     # persona names are long ("Budget weekend live-stream repeat buyers"): show them whole,
     # without an axis title they would run into (the rows are segments; "All users" first)
     y = alt.Y("where:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     color = alt.Color("variant:N", title="Variant")
     x_axis = alt.Axis(format="%", title=f"Lift vs {control} (%)")
+    x_scale = alt.Scale(domain=[low, high], nice=False)
     tooltip = [
         alt.Tooltip("where:N", title="Segment"), alt.Tooltip("variant:N", title="Variant"),
         alt.Tooltip("lift:Q", title="Lift", format="+.1%"),
@@ -130,8 +152,10 @@ def lift_chart_of(
         alt.Tooltip("ci_high:Q", title="High", format="+.1%"),
     ]  # fmt: skip
     base = alt.Chart(d).encode(y=y, color=color, yOffset=alt.YOffset("variant:N"))
-    bars = base.mark_rule(strokeWidth=3).encode(x=alt.X("ci_low:Q", axis=x_axis), x2="ci_high:Q")
-    points = base.mark_point(filled=True, size=90).encode(x="lift:Q", tooltip=tooltip)
+    bars = base.mark_rule(strokeWidth=3, clip=True).encode(
+        x=alt.X("ci_low:Q", axis=x_axis, scale=x_scale), x2="ci_high:Q"
+    )
+    points = base.mark_point(filled=True, size=90, clip=True).encode(x="lift:Q", tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="gray", strokeDash=[4, 4])
     zero = zero.encode(x="zero:Q")
     layers = [zero, bars, points]
@@ -152,6 +176,10 @@ def lift_chart_of(
             )  # fmt: skip
         )
     title = f"{metric}: lift of each variant vs {control}, {ci:.0%} {interval}"
+    if cut:
+        title = alt.TitleParams(
+            title, subtitle="Very wide intervals run off the chart's edge (see the table)."
+        )
     return alt.layer(*layers).properties(
         title=title, height=max(160, 42 * len(order) * max(1, n_variants - 1))
     )
