@@ -292,3 +292,32 @@ def test_power_calculator_hands_its_numbers_to_the_plan():
     assert at.radio(key="exp_plan_unit").value == "percentage points"
     # 20 % -> 25 % is the calculator's textbook example: 1,031 per group
     assert [m.value for m in at.metric].count("1,031") >= 2  # calculator and plan agree
+
+
+def test_experiment_broken_down_by_a_saved_run_is_listed_under_that_run():
+    """Saved with the run whose personas broke it down, so that run's share link (which
+    draws render_saved_experiments for the run) shows it, persona names included."""
+    from core.store import open_store
+
+    at = AppTest.from_function(
+        _page_with_saved_run,
+        kwargs={"page": PAGE, "experiment_csv": str(ROOT / "sample_data" / "experiment.csv")},
+        default_timeout=90,
+    )
+    at.query_params["ws"] = open_store().create_workspace("Run breakdown").id
+    at.run()
+    assert at.selectbox(key="exp_segment").value == "Saved segmentation run"
+    _save(at, "By persona")
+    ws, exp_id = _param(at, "ws"), _param(at, "experiment")
+    record = open_store().get_experiment(ws, exp_id)
+    assert record.run_id is not None
+    assert [e.id for e in open_store().list_experiments(ws, run_id=record.run_id)] == [exp_id]
+    assert "Bargain <hunters>" in set(record.data["saved_segment"])
+    shared = AppTest.from_function(
+        _render_saved, kwargs={"workspace_id": ws, "run_id": record.run_id}
+    )
+    shared.run()
+    assert not shared.exception, [e.value for e in shared.exception]
+    assert any("By persona" in m.value for m in shared.markdown)
+    [table] = shared.dataframe
+    assert "Bargain <hunters>" in set(table.value["Segment"])

@@ -94,10 +94,12 @@ def resolve_opened(store, ws: str | None) -> tuple[ExperimentRecord | None, str 
     ``(None, sentence)`` when the link's id is not a saved experiment of this workspace.
     """
     opened = st.session_state.get(OPEN_KEY)
-    if opened is not None and opened.workspace_id != ws:
-        opened = st.session_state[OPEN_KEY] = None  # the workspace changed
     requested = st.session_state.pop(_REQUEST_KEY, None)
     wanted = requested or query_param(EXPERIMENT_PARAM)
+    if opened is not None and opened.workspace_id != ws:
+        # the visitor switched workspace: close it (its link belongs to the other one)
+        opened = st.session_state[OPEN_KEY] = None
+        wanted = requested
     if wanted and (opened is None or opened.id != wanted):
         opened = _open(store, ws, wanted)
         if opened is None:
