@@ -321,3 +321,19 @@ def test_experiment_broken_down_by_a_saved_run_is_listed_under_that_run():
     assert any("By persona" in m.value for m in shared.markdown)
     [table] = shared.dataframe
     assert "Bargain <hunters>" in set(table.value["Segment"])
+
+
+def test_sequential_experiment_reopens_with_its_tuning():
+    at = _own_page()
+    at.radio(key="exp_engine").set_value("sequential").run()
+    at.number_input(key="exp_tuning").set_value(8000).run()
+    before = _verdicts(at)
+    _save(at, "Checked daily")
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    again.query_params["ws"] = _param(at, "ws")
+    again.query_params["experiment"] = _param(at, "experiment")
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert again.radio(key="exp_engine").value == "sequential"
+    assert again.number_input(key="exp_tuning").value == 8000
+    assert _verdicts(again) == before

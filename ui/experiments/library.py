@@ -56,7 +56,10 @@ def _seed(record: ExperimentRecord) -> None:
     settings = record.settings
     for name, key in SETTING_KEYS.items():
         if name in settings and settings[name] is not None:
-            st.session_state[key] = settings[name]
+            value = settings[name]
+            # whole numbers of users: the number inputs take ints (JSON may give floats)
+            is_count = name in ("min_n_per_arm", "min_segment_users", "tuning_n")
+            st.session_state[key] = int(value) if is_count else value
     st.session_state["exp_split"] = settings.get("planned_split") or ""
     st.session_state["exp_cap"] = settings.get("cap_quantile") or 0.0  # 0.0: no capping
     plan = settings.get("plan")
