@@ -337,3 +337,38 @@ def test_sequential_experiment_reopens_with_its_tuning():
     assert again.radio(key="exp_engine").value == "sequential"
     assert again.number_input(key="exp_tuning").value == 8000
     assert _verdicts(again) == before
+
+
+def test_typed_totals_save_and_reopen_with_their_plan():
+    at = _own_page()
+    at.radio(key="exp_source").set_value("Type in totals").run()
+    at.toggle(key="exp_plan_on").set_value(True).run()
+    at.number_input(key="exp_plan_baseline").set_value(10.0).run()
+    at.number_input(key="exp_plan_mde").set_value(20.0).run()
+    # 10 % -> 12 % is Evan Miller's published example: 3,623 users per group
+    assert any(m.value == "3,623" for m in at.metric)
+    before = _verdicts(at)
+    assert "not final" in " ".join(before)
+    _save(at, "Typed totals")
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    again.query_params["ws"] = _param(at, "ws")
+    again.query_params["experiment"] = _param(at, "experiment")
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert _verdicts(again) == before
+    assert again.toggle(key="exp_plan_on").value is True
+    assert any(m.value == "3,623" for m in again.metric)
+    # closing it goes back to a new analysis and drops the link
+    again.button(key="exp_close").click().run()
+    assert "experiment" not in again.query_params
+    assert again.radio(key="exp_source").value == "Sample experiment"
+
+
+def test_power_calculator_for_an_average_hands_its_numbers_to_the_plan():
+    at = _page()
+    at.radio(key="exp_pw_metric").set_value("An average per user (e.g. revenue)").run()
+    at.button(key="exp_pwm_use").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="exp_plan_kind").value == "An average per user"
+    assert at.selectbox(key="exp_plan_metric").value == "revenue"  # an average, not 0/1
+    assert [m.value for m in at.metric].count("252") >= 2  # calculator and plan agree

@@ -117,6 +117,11 @@ def plan_section(metrics: list[str], rate_metrics: set[str], arms: int) -> Exper
         )
         return None
     options = metrics or ["conversion"]
+    handed = st.session_state.pop("_exp_plan_handed", None)  # a kind from the calculator
+    if handed is not None:
+        fits = [m for m in options if (m in rate_metrics) == (handed == RATE)]
+        st.session_state["exp_plan_metric"] = (fits or options)[0]
+        st.session_state["_exp_plan_kind_for"] = st.session_state["exp_plan_metric"]
     if st.session_state.get("exp_plan_metric") not in options:
         st.session_state["exp_plan_metric"] = options[0]
     c1, c2, c3 = st.columns(3)

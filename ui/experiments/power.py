@@ -61,8 +61,8 @@ def _use_as_plan(**values) -> None:
     if values.get("std") is not None:
         plan["exp_plan_std"] = float(values["std"])
     st.session_state.update(plan)
-    # keep the kind chosen here even if the plan's metric looks like the other kind
-    st.session_state["_exp_plan_kind_for"] = st.session_state.get("exp_plan_metric")
+    # the plan section picks a metric of this kind and keeps the kind chosen here
+    st.session_state["_exp_plan_handed"] = values["kind"]
     st.session_state["exp_pw_used"] = True
 
 
