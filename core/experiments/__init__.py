@@ -45,9 +45,11 @@ _EXPORTS: dict[str, str] = {
     "sequential_test": "stats", "srm_test": "stats",
     # experiments
     "analyze_aggregates": "analysis", "analyze_experiment": "analysis",
+    "decide_calls": "analysis", "resolve_tuning_n": "analysis",
     "AbTestResult": "result", "RESULT_COLUMNS": "result",
     # reporting
     "result_to_dict": "report", "results_to_csv": "report", "verdict": "report",
+    "progress_sentence": "report",
     # power
     "SampleSize": "power", "days_needed": "power", "minimum_detectable_effect": "power",
     "sample_size": "power", "sample_size_means": "power",

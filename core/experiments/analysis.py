@@ -279,19 +279,59 @@ def _adjust_and_flag(frame, engine, correction, ci) -> pd.DataFrame:
         if family.any():
             adj[family] = adjust_p_values(p[family], correction)
     frame["p_adjusted"] = adj
+    frame["significant"] = tested & decide_calls(
+        engine, ci, p_adjusted=adj, chance_to_win=frame["chance_to_win"].to_numpy(dtype=float),
+        abs_ci=(frame["abs_ci_low"].to_numpy(dtype=float), frame["abs_ci_high"].to_numpy(dtype=float)),
+        rel_ci=(frame["ci_low"].to_numpy(dtype=float), frame["ci_high"].to_numpy(dtype=float)),
+    )  # fmt: skip
+    return frame
+
+
+def decide_calls(
+    engine: str,
+    ci: float,
+    *,
+    p_adjusted: np.ndarray,
+    chance_to_win: np.ndarray,
+    abs_ci: tuple[np.ndarray, np.ndarray],
+    rel_ci: tuple[np.ndarray, np.ndarray],
+) -> np.ndarray:
+    """The decision rule: which comparisons are a call ("significant", "a clear call").
+
+    Parameters
+    ----------
+    engine : {"frequentist", "bayesian", "sequential"}
+    ci : float
+        Interval coverage; alpha = 1 - ci.
+    p_adjusted : array
+        Adjusted p-values (NaN for the Bayesian engine).
+    chance_to_win : array
+        P(treatment > control) (Bayesian engine; NaN otherwise).
+    abs_ci, rel_ci : (array, array)
+        The shown intervals of the difference and of the relative lift; NaN ends mean
+        "not shown" (a relative lift against a control average of 0).
+
+    Returns
+    -------
+    ndarray of bool
+        A call needs the adjusted p-value below alpha, or for the Bayesian engine a
+        chance to win above 1 - alpha/2 or below alpha/2 (two-sided, so an A/A test is
+        called about alpha of the time), and every shown interval clear of zero, so that
+        the sentence never contradicts its interval. The benchmark applies this same
+        function to simulated arrays.
+    """
     alpha = 1 - ci
     if engine == "bayesian":
-        ctw = frame["chance_to_win"].to_numpy(dtype=float)
+        ctw = np.asarray(chance_to_win, dtype=float)
         decided = (ctw > 1 - alpha / 2) | (ctw < alpha / 2)
     else:
-        decided = adj < alpha
-    clear = np.ones(len(frame), dtype=bool)
-    for lo, hi in (("abs_ci_low", "abs_ci_high"), ("ci_low", "ci_high")):
-        low, high = frame[lo].to_numpy(dtype=float), frame[hi].to_numpy(dtype=float)
+        decided = np.asarray(p_adjusted, dtype=float) < alpha
+    clear = np.ones(decided.shape, dtype=bool)
+    for lo, hi in (abs_ci, rel_ci):
+        low, high = np.asarray(lo, dtype=float), np.asarray(hi, dtype=float)
         shown = np.isfinite(low) | np.isfinite(high)
         clear &= ~shown | (low > 0) | (high < 0)
-    frame["significant"] = decided & clear & tested
-    return frame
+    return decided & clear
 
 
 def _empty_het() -> pd.DataFrame:
@@ -300,14 +340,14 @@ def _empty_het() -> pd.DataFrame:
 
 
 def _heterogeneity(frame: pd.DataFrame, index, control: str) -> pd.DataFrame:
-    """Cochran's Q per (metric, variant) over the per-segment differences."""
+    """Cochran's Q per (metric, variant) over the differences of the tested segments."""
     rows = []
     seg_rows = frame[frame["segment"].notna()]
     for (metric, variant), g in seg_rows.groupby(["metric", "variant"], sort=False):
         effects, variances = [], []
-        for seg in g["segment"]:
+        for seg, message in zip(g["segment"], g["message"], strict=True):
             a, b = index[(metric, seg, variant)].stat, index[(metric, seg, control)].stat
-            if a.n < 2 or b.n < 2:
+            if message or a.n < 2 or b.n < 2:  # too few users to say: not a data point
                 continue
             effects.append(a.mean - b.mean)
             variances.append(a.variance / a.n + b.variance / b.n)

@@ -20,7 +20,7 @@ lift) can, and does on small segments. The intervals here cannot:
   quantiles of ``X_t / X_c - 1`` and ``X_t - X_c`` for independent Beta posteriors,
   found numerically: the distribution function is a one-dimensional integral over the
   control's posterior (Gauss-Legendre on the region holding all but 2e-13 of its mass,
-  accurate to about 1e-10) and Brent's method inverts it. Deterministic and far more
+  accurate to about 1e-9) and Newton's method, kept in a bracket, inverts it. Deterministic and far more
   accurate than Monte Carlo, which would need millions of draws for three digits in
   the tails. SciPy has no distribution for a ratio or difference of Betas, hence by
   hand; the tests check them against a seeded simulation of a million draws.
@@ -31,10 +31,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate, optimize, special, stats
+from scipy import integrate, special, stats
 
 NAN = float("nan")
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(48)
+_GAUSS_LEGENDRE = {k: np.polynomial.legendre.leggauss(k) for k in (24, 48)}
 
 
 def log_ratio_interval(
@@ -130,35 +130,103 @@ def fieller_interval(
     return lo - 1.0, hi - 1.0
 
 
-def _beta_nodes(a: float, b: float) -> tuple[np.ndarray, np.ndarray]:
+def _beta_nodes(
+    a: float, b: float, panels: int = 16, order: int = 48
+) -> tuple[np.ndarray, np.ndarray]:
     """Quadrature points over Beta(a, b)'s mass and weights times its density."""
+    gl_x, gl_w = _GAUSS_LEGENDRE[order]
     lo = special.betaincinv(a, b, 1e-13)
     hi = special.betaincinv(a, b, 1 - 1e-13)
-    edges = np.linspace(lo, hi, 17)
+    edges = np.linspace(lo, hi, panels + 1)
     mid, half = (edges[:-1] + edges[1:]) / 2, (edges[1:] - edges[:-1]) / 2
-    x = (mid[:, None] + half[:, None] * _GL_X[None, :]).ravel()
-    w = (half[:, None] * _GL_W[None, :]).ravel()
+    x = (mid[:, None] + half[:, None] * gl_x[None, :]).ravel()
+    w = (half[:, None] * gl_w[None, :]).ravel()
     log_pdf = (a - 1) * np.log(x) + (b - 1) * np.log1p(-x) - special.betaln(a, b)
     return x, w * np.exp(log_pdf)
 
 
-def _beta_cdf_over_control(ac: float, bc: float):
-    """``g -> E[g(X_c)]`` for X_c ~ Beta(ac, bc), by quadrature (quad when a shape < 1)."""
-    if ac < 1 or bc < 1:
+class _ControlPosterior:
+    """Expectations over the control's Beta posterior on a part of its range.
 
-        def expect(g):
-            """E[g(X_c)] by adaptive quadrature (integrable endpoint singularity)."""
-            val, _ = integrate.quad(lambda x: stats.beta.pdf(x, ac, bc) * g(x), 0, 1, limit=200)
+    The distribution functions below integrate ``g(x) f_c(x)`` where ``g`` has a kink
+    (at x = -d for a difference, at x = 1/r for a ratio); Gauss-Legendre is accurate
+    only on smooth pieces, so each expectation is taken over the interval that ends at
+    the kink, on 8 panels of 24 points (within 1e-10 of 16 x 48 even for Beta(1, 3)).
+    A shape below 1 (an integrable spike at 0 or 1) uses adaptive quadrature instead.
+    """
+
+    def __init__(self, a: float, b: float) -> None:
+        self.a, self.b = a, b
+        self.lo = float(special.betaincinv(a, b, 1e-13))
+        self.hi = float(special.betaincinv(a, b, 1 - 1e-13))
+        self.spiky = a < 1 or b < 1
+
+    def expect(self, g, start: float, stop: float) -> float:
+        """E[g(X_c); start < X_c < stop]."""
+        lo, hi = max(start, self.lo), min(stop, self.hi)
+        if self.spiky:
+            lo, hi = max(start, 0.0), min(stop, 1.0)
+            if hi <= lo:
+                return 0.0
+            val, _ = integrate.quad(
+                lambda x: stats.beta.pdf(x, self.a, self.b) * float(g(np.array([x]))[0]),
+                lo, hi, limit=200,
+            )  # fmt: skip
             return float(val)
+        if hi <= lo:
+            return 0.0
+        gl_x, gl_w = _GAUSS_LEGENDRE[24]
+        edges = np.linspace(lo, hi, 9)
+        mid, half = (edges[:-1] + edges[1:]) / 2, (edges[1:] - edges[:-1]) / 2
+        x = (mid[:, None] + half[:, None] * gl_x[None, :]).ravel()
+        w = (half[:, None] * gl_w[None, :]).ravel()
+        return float(np.sum(w * np.exp(_beta_log_pdf(x, self.a, self.b)) * g(x)))
 
-        return expect
-    x, w = _beta_nodes(ac, bc)
-    return lambda g: float(np.sum(w * g(x)))
+    def sf(self, x: float) -> float:
+        """P(X_c > x)."""
+        return float(special.betaincc(self.a, self.b, min(max(x, 0.0), 1.0)))
 
 
-def _invert(cdf, q: float, lo: float, hi: float) -> float:
-    """The ``q`` quantile of a distribution function on [lo, hi] (Brent's method)."""
-    return float(optimize.brentq(lambda v: cdf(v) - q, lo, hi, xtol=1e-12, rtol=1e-10))
+def _invert(cdf_pdf, q: float, lo: float, hi: float, guess: float) -> float:
+    """The ``q`` quantile of a distribution on [lo, hi]: Newton's method, kept in a bracket.
+
+    ``cdf_pdf(v)`` returns the distribution function and the density at ``v``. Starting
+    from a normal approximation, Newton's steps converge in three to five evaluations;
+    a step leaving the bracket falls back to bisection, so it always converges.
+    """
+    a, b = lo, hi
+    x = min(max(guess, lo), hi)
+    for _ in range(100):
+        value, density = cdf_pdf(x)
+        gap = value - q
+        if abs(gap) < 1e-12:
+            return float(x)
+        if gap < 0:
+            a = x
+        else:
+            b = x
+        step = gap / density if density > 0 else math.inf
+        new = x - step
+        if not a < new < b:
+            new = (a + b) / 2
+        if abs(new - x) <= 1e-13 * max(1.0, abs(x)):
+            return float(new)
+        x = new
+    return float(x)
+
+
+def _beta_log_pdf(y, a: float, b: float):
+    """log density of Beta(a, b) at ``y`` (minus infinity outside (0, 1))."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inside = (y > 0) & (y < 1)
+        safe = np.where(inside, y, 0.5)
+        out = (a - 1) * np.log(safe) + (b - 1) * np.log1p(-safe) - special.betaln(a, b)
+    return np.where(inside, out, -np.inf)
+
+
+def _beta_moments(a: float, b: float) -> tuple[float, float]:
+    """Mean and variance of Beta(a, b)."""
+    return a / (a + b), a * b / ((a + b) ** 2 * (a + b + 1))
 
 
 def beta_ratio_interval(
@@ -181,16 +249,26 @@ def beta_ratio_interval(
         The (1 - ci) / 2 and (1 + ci) / 2 quantiles of the relative lift; its lower end
         is above 0 exactly when P(X_t > X_c) > (1 + ci) / 2.
     """
-    expect = _beta_cdf_over_control(ac, bc)
+    control = _ControlPosterior(ac, bc)
 
-    def cdf(r: float) -> float:
-        """P(X_t <= r X_c)."""
-        return expect(lambda x: special.betainc(at, bt, np.minimum(r * x, 1.0)))
+    def cdf_pdf(r: float) -> tuple[float, float]:
+        """P(X_t <= r X_c) and its derivative in r, E[X_c f_t(r X_c)]."""
+        kink = 1.0 / r if r > 0 else math.inf  # above it, r X_c >= 1 >= X_t
+        value = control.expect(lambda x: special.betainc(at, bt, r * x), 0.0, kink)
+        value += control.sf(kink) if math.isfinite(kink) else 0.0
+        density = control.expect(lambda x: x * np.exp(_beta_log_pdf(r * x, at, bt)), 0.0, kink)
+        return value, density
 
-    x_low = special.betaincinv(ac, bc, 1e-13)
-    top = 1.0 / max(x_low, 1e-300)
+    top = 1.0 / max(control.lo, 1e-300)
     tail = (1 - ci) / 2
-    return _invert(cdf, tail, 0.0, top) - 1.0, _invert(cdf, 1 - tail, 0.0, top) - 1.0
+    (mt, vt), (mc, vc) = _beta_moments(at, bt), _beta_moments(ac, bc)
+    log_sd = math.sqrt(vt / mt**2 + vc / mc**2)  # normal approximation of log(X_t / X_c)
+    z = float(special.ndtri(1 - tail))
+    ends = [
+        _invert(cdf_pdf, q, 0.0, top, (mt / mc) * math.exp(sign * z * log_sd)) - 1.0
+        for q, sign in ((tail, -1), (1 - tail, 1))
+    ]
+    return ends[0], ends[1]
 
 
 def beta_difference_interval(
@@ -210,11 +288,22 @@ def beta_difference_interval(
     (float, float)
         The (1 - ci) / 2 and (1 + ci) / 2 quantiles of the difference in rates.
     """
-    expect = _beta_cdf_over_control(ac, bc)
+    control = _ControlPosterior(ac, bc)
 
-    def cdf(d: float) -> float:
-        """P(X_t - X_c <= d)."""
-        return expect(lambda x: special.betainc(at, bt, np.clip(x + d, 0.0, 1.0)))
+    def cdf_pdf(d: float) -> tuple[float, float]:
+        """P(X_t - X_c <= d) and its density, E[f_t(X_c + d)]."""
+        start, stop = -d, 1.0 - d  # X_t <= X_c + d is impossible below, certain above
+        value = control.expect(lambda x: special.betainc(at, bt, x + d), start, stop)
+        value += control.sf(stop)
+        density = control.expect(lambda x: np.exp(_beta_log_pdf(x + d, at, bt)), start, stop)
+        return value, density
 
     tail = (1 - ci) / 2
-    return _invert(cdf, tail, -1.0, 1.0), _invert(cdf, 1 - tail, -1.0, 1.0)
+    (mt, vt), (mc, vc) = _beta_moments(at, bt), _beta_moments(ac, bc)
+    sd = math.sqrt(vt + vc)  # normal approximation of X_t - X_c
+    z = float(special.ndtri(1 - tail))
+    lo, hi = (
+        _invert(cdf_pdf, q, -1.0, 1.0, mt - mc + sign * z * sd)
+        for q, sign in ((tail, -1), (1 - tail, 1))
+    )
+    return lo, hi

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import numbers
 from typing import Any
 
 from scipy import stats
@@ -155,7 +156,7 @@ class ExperimentPlan:
         except TypeError as exc:  # pragma: no cover - guarded by the name checks above
             raise DataError(f"The saved plan could not be read ({exc}).") from None
         _validate(plan)
-        return plan
+        return _plain(plan)
 
 
 def _number(value: Any, name: str) -> float:
@@ -209,7 +210,10 @@ def _validate(plan: ExperimentPlan) -> None:
             )
     for name in ("n_per_arm", "arms"):
         value = getattr(plan, name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 2:
+        whole = isinstance(value, numbers.Integral) or (
+            isinstance(value, float) and value.is_integer()
+        )
+        if isinstance(value, bool) or not whole or value < 2:
             raise DataError(f"The plan's {name}={value} should be a whole number of 2 or more.")
     if plan.daily_users is not None and not _number(plan.daily_users, "daily_users") > 0:
         raise DataError(f"The plan's daily users ({plan.daily_users}) should be above 0.")
@@ -222,6 +226,16 @@ def _validate(plan: ExperimentPlan) -> None:
             f"The plan ends ({plan.end_date}) before it starts ({plan.start_date}): "
             "check the dates."
         )
+
+
+def _plain(plan: ExperimentPlan) -> ExperimentPlan:
+    """The checked plan with Python numbers (NumPy ones are not JSON-safe)."""
+    return dataclasses.replace(
+        plan, baseline=float(plan.baseline), mde=float(plan.mde), alpha=float(plan.alpha),
+        power=float(plan.power), n_per_arm=int(plan.n_per_arm), arms=int(plan.arms),
+        absolute=bool(plan.absolute), std=None if plan.std is None else float(plan.std),
+        daily_users=None if plan.daily_users is None else float(plan.daily_users),
+    )  # fmt: skip
 
 
 def make_plan(
@@ -278,12 +292,15 @@ def make_plan(
         an effect of 0, power not above alpha, a mean without a standard deviation, or
         fewer than 2 arms or users per arm.
     """
+    std = None if std is None else float(std)
+    daily_users = None if daily_users is None else float(daily_users)
     draft = ExperimentPlan(
         metric=metric, kind=kind, baseline=baseline, mde=mde, absolute=bool(absolute),
         alpha=alpha, power=power, std=std, arms=arms, daily_users=daily_users,
         start_date=start_date, n_per_arm=n_per_arm if n_per_arm is not None else 2,
     )  # fmt: skip
     _validate(draft)
+    draft = _plain(draft)
     if n_per_arm is None:
         if kind == "rate":
             n = sample_size(baseline, mde, absolute=absolute, alpha=alpha, power=power).n_per_arm

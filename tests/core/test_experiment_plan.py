@@ -133,3 +133,14 @@ def test_a_plan_for_a_metric_not_analysed_counts_every_user_and_says_so():
     res = analyze_aggregates(table, plan=plan)
     assert res.progress == pytest.approx(0.25)
     assert any("'revenue'" in m for m in res.messages)
+
+
+def test_numpy_numbers_make_a_json_safe_plan():
+    import numpy as np
+
+    plan = make_plan(
+        "converted", kind="rate", baseline=np.float64(0.05), mde=np.float32(0.1),
+        n_per_arm=np.int64(1000), arms=np.int64(3),
+    )  # fmt: skip
+    assert json.loads(json.dumps(plan.to_dict()))["n_per_arm"] == 1000
+    assert type(plan.n_per_arm) is int and type(plan.arms) is int

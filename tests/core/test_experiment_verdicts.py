@@ -65,6 +65,8 @@ def test_a_40_user_segment_is_never_named(engine):
     assert tiny["message"].startswith("Too few users to say")
     assert np.isnan(tiny["p_adjusted"])  # left out of the correction family
     assert "tiny" not in verdict(res)
+    assert "differs between segments" not in verdict(res)  # nor does it drive Cochran's Q
+    assert int(res.heterogeneity["df"].iloc[0]) == 1  # the two big segments only
 
 
 def test_min_segment_users_is_settable_and_the_family_is_corrected():
