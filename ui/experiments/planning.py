@@ -241,9 +241,10 @@ def progress(result) -> None:
     if share >= 1:
         st.progress(1.0, text=f"Plan reached: {users:,} of {plan.planned_users:,} planned users.")
         return
+    done = f"{share:.0%}" if share >= 0.01 else "Under 1%"
     st.progress(
         max(0.0, share),
-        text=f"{share:.0%} of the plan: {users:,} of {plan.planned_users:,} planned users.",
+        text=f"{done} of the plan: {users:,} of {plan.planned_users:,} planned users.",
     )
     if result.is_final:  # sequential: valid at every look
         st.caption(
@@ -256,7 +257,7 @@ def progress(result) -> None:
         days = -(-(plan.planned_users - users) // int(max(1, plan.daily_users)))
         left = f" About {days:,} more days at {int(plan.daily_users):,} users a day."
     st.warning(
-        f"**Not final yet**: only {share:.0%} of the planned users are in.{left} Reading "
+        f"**Not final yet**: only {done.lower()} of the planned users are in.{left} Reading "
         "a classic or Bayesian result early and stopping at the first clear call raises "
         "the false-alarm risk several times over; wait for the plan, or check early with "
         "the sequential method.",
