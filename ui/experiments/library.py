@@ -217,11 +217,13 @@ def save_section(store, workspace_id, choice: Choice, settings: dict, plan, resu
         frame, inputs, run_id = _table_to_save(choice, run)
         inputs.update({"label": choice.label, "rows": int(len(frame))})
         saved = {**settings, "plan": plan.to_dict() if plan is not None else None}
-        record = store.save_experiment(
-            ws, name=name, inputs=inputs, settings=saved, results=result.to_dict(),
-            run_id=run_id, data=frame,
-            experiment_id=opened.id if opened is not None and not as_new else None,
-        )  # fmt: skip
+        # personal-looking text is hashed value by value: about 3 s per 200,000 users
+        with st.spinner("Saving the experiment and its data..."):
+            record = store.save_experiment(
+                ws, name=name, inputs=inputs, settings=saved, results=result.to_dict(),
+                run_id=run_id, data=frame,
+                experiment_id=opened.id if opened is not None and not as_new else None,
+            )  # fmt: skip
     except (DataError, StoreError) as exc:
         st.error(escape_markdown(exc))
         return
