@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
@@ -25,7 +26,54 @@ from core.store.values import MAX_ID_LENGTH, MAX_NAME_LENGTH, check_id, clean_te
 
 __all__ = ["ExperimentStore", "table_to_parquet", "table_from_parquet"]
 
+_MAX_LABELS = 1000  # columns with at most this many values name segments or variants
 _NO_NAME = "Give the experiment a name before saving it (for example 'Spring coupon test')."
+
+
+def _hash_personal_text(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """A copy with personal-looking text hashed, and the hashes of few-valued columns."""
+    out = table.reset_index(drop=True).copy()
+    out.columns = [str(c) for c in out.columns]
+    labels: dict[str, str] = {}
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            uniques = pd.unique(out[col].dropna())
+            hashed = {v: scrub(v) for v in uniques if isinstance(v, str)}
+            changed = {k: v for k, v in hashed.items() if v != k}
+            if changed:
+                out[col] = out[col].map(lambda v, m=changed: m.get(v, v))
+                if len(uniques) <= _MAX_LABELS:  # segment or variant names, not user ids
+                    labels.update(changed)
+    return out, labels
+
+
+def _hash_within(value: Any, labels: dict[str, str]) -> Any:
+    """``value`` with every hashed label replaced inside longer text (verdict sentences)."""
+    if isinstance(value, dict):
+        return {k: _hash_within(v, labels) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hash_within(v, labels) for v in value]
+    if isinstance(value, str):
+        for raw, hashed in labels.items():
+            value = value.replace(raw, hashed)
+    return value
+
+
+def _parquet(out: pd.DataFrame) -> bytes:
+    """Parquet bytes of a table whose column names are text."""
+    buf = io.BytesIO()
+    try:
+        out.to_parquet(buf, index=False, compression="zstd")
+    except (ValueError, TypeError, ImportError, ArithmeticError) as exc:
+        # mixed numbers and text in one column: keep the column as text
+        mixed = [c for c in out.columns if out[c].dtype == object]
+        if not mixed:
+            raise DataError(f"The experiment data could not be saved ({exc}).") from exc
+        out = out.copy()
+        out[mixed] = out[mixed].astype("string")
+        buf = io.BytesIO()
+        out.to_parquet(buf, index=False, compression="zstd")
+    return buf.getvalue()
 
 
 def table_to_parquet(table: pd.DataFrame) -> bytes:
@@ -48,27 +96,7 @@ def table_to_parquet(table: pd.DataFrame) -> bytes:
     """
     if not isinstance(table, pd.DataFrame):
         raise DataError("The experiment data to save should be a table.")
-    out = table.reset_index(drop=True).copy()
-    out.columns = [str(c) for c in out.columns]
-    for col in out.columns:
-        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
-            uniques = pd.unique(out[col].dropna())
-            hashed = {v: scrub(v) for v in uniques if isinstance(v, str)}
-            changed = {k: v for k, v in hashed.items() if v != k}
-            if changed:
-                out[col] = out[col].map(lambda v, m=changed: m.get(v, v))
-    buf = io.BytesIO()
-    try:
-        out.to_parquet(buf, index=False, compression="zstd")
-    except (ValueError, TypeError, ImportError, ArithmeticError) as exc:
-        # mixed numbers and text in one column: keep the column as text
-        mixed = [c for c in out.columns if out[c].dtype == object]
-        if not mixed:
-            raise DataError(f"The experiment data could not be saved ({exc}).") from exc
-        out[mixed] = out[mixed].astype("string")
-        buf = io.BytesIO()
-        out.to_parquet(buf, index=False, compression="zstd")
-    return buf.getvalue()
+    return _parquet(_hash_personal_text(table)[0])
 
 
 def table_from_parquet(blob: bytes) -> pd.DataFrame:
@@ -139,7 +167,12 @@ class ExperimentStore(StoreBase):
         if not clean_name:
             raise DataError(_NO_NAME)
         exp_id = check_id(experiment_id or new_id(9), "experiment id")
-        blob = None if data is None else table_to_parquet(data)
+        blob, labels = None, {}
+        if data is not None:
+            if not isinstance(data, pd.DataFrame):
+                raise DataError("The experiment data to save should be a table.")
+            hashed, labels = _hash_personal_text(data)
+            blob = _parquet(hashed)
         with self._tx() as s:
             self._workspace_row(s, workspace_id)
             row = s.get(ExperimentRow, exp_id)
@@ -152,7 +185,8 @@ class ExperimentStore(StoreBase):
             row.name = clean_name
             row.inputs = scrub(to_jsonable(dict(inputs)))
             row.settings = to_jsonable(dict(settings))
-            row.results = scrub(to_jsonable(dict(results)))
+            # the same hashes inside sentences, so no verdict names a person in clear
+            row.results = _hash_within(scrub(to_jsonable(dict(results))), labels)
             if blob is not None:
                 row.data = blob
             self._touch(s, workspace_id)

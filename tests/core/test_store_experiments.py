@@ -99,13 +99,28 @@ def test_personal_data_in_the_table_is_hashed_consistently(store):
             "converted": [1, 0, 1, 0],
         }
     )
-    exp = _save(store, ws.id, data=frame, results={"results": [{"segment": "bob@example.com"}]})
+    frame["segment"] = ["bob@example.com", "fans", "fans", "bob@example.com"]
+    results = {
+        "results": [{"segment": "bob@example.com"}],
+        "verdicts": {"converted": "B wins; strongest for the bob@example.com segment"},
+    }
+    exp = _save(store, ws.id, data=frame, results=results)
     got = store.get_experiment(ws.id, exp.id)
     ids = list(got.data["user_id"])
     assert ids[2] == "u3" and ids[0] == ids[3] and ids[0].startswith("pii:")
     assert ids[1].startswith("pii:")
-    assert got.results["results"][0]["segment"].startswith("pii:")
+    hashed_segment = got.results["results"][0]["segment"]
+    assert hashed_segment.startswith("pii:") and set(got.data["segment"]) == {
+        hashed_segment,
+        "fans",
+    }
+    assert got.results["verdicts"]["converted"] == (
+        f"B wins; strongest for the {hashed_segment} segment"
+    )
     assert list(frame["user_id"])[0] == "alice@example.com"  # input not mutated
     with store.engine.connect() as conn:
         blob = b" ".join(bytes(r[0]) for r in conn.execute(sa.text("SELECT data FROM experiments")))
     assert b"alice@example.com" not in blob and b"13812345678" not in blob
+    with store.engine.connect() as conn:
+        text = " ".join(str(r) for r in conn.execute(sa.text("SELECT results FROM experiments")))
+    assert "bob@example.com" not in text
