@@ -372,3 +372,17 @@ def test_power_calculator_for_an_average_hands_its_numbers_to_the_plan():
     assert at.radio(key="exp_plan_kind").value == "An average per user"
     assert at.selectbox(key="exp_plan_metric").value == "revenue"  # an average, not 0/1
     assert [m.value for m in at.metric].count("252") >= 2  # calculator and plan agree
+
+
+def test_switching_workspace_closes_the_opened_experiment_without_an_error():
+    from core.store import open_store
+
+    at = _own_page()
+    _save(at, "First workspace's test")
+    assert any("saved experiment" in m.value for m in at.markdown)
+    at.session_state["_pl_ws"] = open_store().create_workspace("Another").id  # the sidebar's switch
+    at.run()
+    assert not at.exception and not at.error
+    assert "experiment" not in at.query_params
+    assert not any("saved experiment" in m.value for m in at.markdown)
+    assert "Saved experiments (0)" in [e.proto.label for e in at.expander]
