@@ -145,3 +145,38 @@ def test_the_issue_example_is_not_a_clear_call_and_agrees_with_its_interval():
         b = bayesian_test(Proportion(2000, 125), Proportion(2000, 100), ci=ci)
         assert (b.ci_high < 0) == (b.chance_to_win < (1 - ci) / 2)
         assert (b.abs_ci_high < 0) == (b.ci_high < 0)
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [(1.5, 40, 2.5, 41), (2.5, 40, 1.5, 41), (0.5, 40, 0.5, 41), (1, 40, 1, 41), (3, 200, 5, 210),
+     (101, 1901, 126, 1876)],
+)  # fmt: skip
+def test_beta_interval_ends_hold_their_tail_mass_by_adaptive_quadrature(shapes):
+    from scipy import integrate, special
+
+    at, bt, ac, bc = shapes
+
+    def below(cut, shift):
+        """P(X_t <= cut(X_c)) by scipy's adaptive quadrature, split at the kink."""
+        stop = min(1.0, shift)
+        val = integrate.quad(
+            lambda x: stats.beta.pdf(x, ac, bc) * special.betainc(at, bt, cut(x)),
+            0, stop, limit=400, epsabs=1e-14, epsrel=1e-12,
+        )[0]  # fmt: skip
+        return val + stats.beta.sf(stop, ac, bc)
+
+    lo, hi = beta_difference_interval(at, bt, ac, bc, 0.95)
+    for end, mass in ((lo, 0.025), (hi, 0.975)):
+        if end < 0:  # X_t <= X_c + end needs X_c above -end
+            val = integrate.quad(
+                lambda x, e=end: stats.beta.pdf(x, ac, bc) * special.betainc(at, bt, x + e),
+                -end, 1, limit=400, epsabs=1e-14, epsrel=1e-12,
+            )[0]  # fmt: skip
+        else:
+            val = below(lambda x, e=end: x + e, 1 - end)
+        assert val == pytest.approx(mass, abs=1e-8)
+    rlo, rhi = beta_ratio_interval(at, bt, ac, bc, 0.95)
+    for end, mass in ((rlo, 0.025), (rhi, 0.975)):
+        r = end + 1
+        assert below(lambda x, r=r: r * x, 1 / r) == pytest.approx(mass, abs=1e-8)
