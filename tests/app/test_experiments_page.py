@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
@@ -105,3 +106,283 @@ def test_segment_by_saved_run_joins_labels_on_user_id():
     assert at.selectbox(key="exp_segment").value == "Saved segmentation run"
     text = _texts(at)
     assert "Bargain &lt;hunters&gt;" in text and "<hunters>" not in text
+
+
+def _render_saved(workspace_id: str, run_id: str | None) -> None:
+    """AppTest script: the read-only saved-experiments view the share link uses."""
+    from core.store import open_store
+    from ui.experiments.saved import render_saved_experiments
+
+    render_saved_experiments(open_store(), workspace_id, run_id)
+
+
+def test_saved_experiments_view_is_read_only_and_shows_verdicts():
+    from core.experiments import analyze_experiment, demo_experiment
+    from core.store import open_store
+
+    store = open_store()
+    ws = store.create_workspace("Saved view")
+    empty = AppTest.from_function(_render_saved, kwargs={"workspace_id": ws.id, "run_id": "r"})
+    empty.run()
+    assert not empty.exception
+    assert "No experiment has been saved for this segmentation yet." in _texts(empty)
+    frame = demo_experiment(800, seed=5)
+    result = analyze_experiment(
+        frame, variant_col="variant", metrics=["converted"], segment_col="persona"
+    )
+    store.save_experiment(
+        ws.id, name="Coupon <b>test</b>", inputs={"kind": "users"},
+        settings={"engine": "frequentist", "plan": {"metric": "converted", "kind": "rate",
+                  "baseline": 0.1, "mde": 0.2, "alpha": 0.05, "power": 0.8,
+                  "n_per_arm": 800}},
+        results=result.to_dict(), data=frame,
+    )  # fmt: skip
+    at = AppTest.from_function(_render_saved, kwargs={"workspace_id": ws.id, "run_id": None})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _texts(at)
+    assert result.to_dict()["verdicts"]["converted"].split(" (")[0] in text
+    assert "Plan: 800 users per group" in text
+    assert any("Coupon &lt;b&gt;test&lt;/b&gt;" in m.value for m in at.markdown)
+    assert at.dataframe and at.get("vega_lite_chart")
+    assert "Not final" in str(at.get("progress")[0].proto)  # ~400 per group of 800 planned
+    # read-only: nothing to click, type or pick
+    assert not (at.button or at.text_input or at.selectbox or at.radio or at.checkbox)
+
+
+def _verdicts(at: AppTest) -> list[str]:
+    """The verdict sentences (one st.info per metric)."""
+    return [str(e.value) for e in at.info]
+
+
+def _param(at: AppTest, name: str) -> str:
+    """A query parameter the page wrote (AppTest keeps the last value, or a list)."""
+    value = at.query_params[name]
+    return value if isinstance(value, str) else value[-1]
+
+
+def _own_page() -> AppTest:
+    """The page in a workspace of its own (other tests save experiments too)."""
+    from core.store import open_store
+
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["ws"] = open_store().create_workspace("Experiments page test").id
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _save(at: AppTest, name: str) -> AppTest:
+    at.text_input(key="exp_save_name").set_value(name)
+    at.button(key="exp_save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_save_list_reopen_shows_the_same_verdict_and_settings():
+    at = _own_page()
+    assert "Saved experiments (0)" in [e.proto.label for e in at.expander]
+    at.radio(key="exp_engine").set_value("bayesian").run()
+    at.number_input(key="exp_min_seg").set_value(150).run()
+    before = _verdicts(at)
+    assert before and "chance to beat A" in " ".join(before)
+    _save(at, "Spring coupon test")
+    exp_id, ws = _param(at, "experiment"), _param(at, "ws")
+    assert "Saved as 'Spring coupon test'" in _texts(at)
+    assert "Saved experiments (1)" in [e.proto.label for e in at.expander]
+    assert _verdicts(at) == before  # now analysed from the saved table
+    # a new visit with the link: same settings put back, same verdict
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    again.query_params["ws"] = ws
+    again.query_params["experiment"] = exp_id
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert again.radio(key="exp_engine").value == "bayesian"
+    assert again.number_input(key="exp_min_seg").value == 150
+    assert _verdicts(again) == before
+    assert any("Spring coupon test" in m.value for m in again.markdown)
+    # rename and delete from the list; the deleted experiment's link then refuses
+    again.text_input(key="exp_rename_text").set_value("Coupons, spring")
+    again.button(key="exp_rename_btn").click().run()
+    assert "Renamed to 'Coupons, spring'." in _texts(again)
+    again.checkbox(key="exp_delete_ok").check().run()
+    again.button(key="exp_delete_btn").click().run()
+    assert not again.exception
+    assert "The experiment was deleted." in _texts(again)
+    assert "experiment" not in again.query_params
+    gone = AppTest.from_file(PAGE, default_timeout=60)
+    gone.query_params["ws"] = ws
+    gone.query_params["experiment"] = exp_id
+    gone.run()
+    assert [e.value for e in gone.error] == [library_not_found()]
+
+
+def library_not_found() -> str:
+    from core.common.markdown import escape_markdown
+    from ui.experiments.library import _NOT_FOUND
+
+    return escape_markdown(_NOT_FOUND)
+
+
+def test_another_workspaces_experiment_is_refused_and_nothing_is_shown():
+    from core.experiments import analyze_aggregates
+    from core.store import open_store
+
+    store = open_store()
+    mine, theirs = store.create_workspace("mine"), store.create_workspace("theirs")
+    table = pd.DataFrame({"variant": ["A", "B"], "n": [1000, 1000], "conversions": [100, 150]})
+    secret = store.save_experiment(
+        theirs.id, name="Their secret test", inputs={"kind": "totals"}, settings={},
+        results=analyze_aggregates(table).to_dict(), data=table,
+    )  # fmt: skip
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["ws"] = mine.id
+    at.query_params["experiment"] = secret.id
+    at.run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [library_not_found()]
+    assert not at.info and not at.dataframe and not at.get("vega_lite_chart")
+    assert "secret" not in _texts(at) + " ".join(m.value for m in at.markdown)
+    at.button(key="exp_start_new").click().run()  # back to a fresh analysis
+    assert not at.error and _verdicts(at)
+
+
+def test_saving_without_a_name_or_with_an_impossible_plan_saves_nothing():
+    at = _own_page()
+    _save(at, "   ")
+    assert "Give the experiment a name" in _texts(at)
+    assert "experiment" not in at.query_params
+    at.toggle(key="exp_plan_on").set_value(True).run()
+    at.number_input(key="exp_plan_baseline").set_value(0.0).run()
+    assert any("baseline rate" in str(e.value) for e in at.error)
+    _save(at, "Impossible plan")
+    assert "The plan cannot be saved as it is" in _texts(at)
+    assert "experiment" not in at.query_params
+    assert "Saved as" not in _texts(at)
+    assert "Saved experiments (0)" in [e.proto.label for e in at.expander]
+
+
+def test_plan_shows_progress_not_final_and_offers_the_sequential_method():
+    at = _page()
+    at.toggle(key="exp_plan_on").set_value(True).run()
+    assert not at.exception, [e.value for e in at.exception]
+    # 5 % -> +10 % (Evan Miller's formula): 30,245 per group; the sample has 1,000 per group
+    assert any(m.value == "30,245" for m in at.metric)
+    [bar] = at.get("progress")
+    assert "3% of the plan: 2,000 of 60,490 planned users" in bar.proto.text
+    assert "Not final yet" in " ".join(str(w.value) for w in at.warning)
+    assert "not final" in " ".join(_verdicts(at))
+    assert "Chance to detect the planned change" in _texts(at)
+    at.button(key="exp_use_sequential").click().run()
+    assert at.radio(key="exp_engine").value == "sequential"
+    # the sequential tuning starts at the plan's users in one comparison
+    assert at.number_input(key="exp_tuning").value == 60_490
+    assert not at.warning or "Not final yet" not in " ".join(str(w.value) for w in at.warning)
+    at.number_input(key="exp_tuning").set_value(5000).run()
+    assert not at.exception
+    assert at.number_input(key="exp_tuning").value == 5000
+
+
+def test_power_calculator_hands_its_numbers_to_the_plan():
+    at = _page()
+    at.button(key="exp_pw_use").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.toggle(key="exp_plan_on").value is True
+    assert at.number_input(key="exp_plan_baseline").value == 20.0
+    assert at.radio(key="exp_plan_unit").value == "percentage points"
+    # 20 % -> 25 % is the calculator's textbook example: 1,031 per group
+    assert [m.value for m in at.metric].count("1,031") >= 2  # calculator and plan agree
+
+
+def test_experiment_broken_down_by_a_saved_run_is_listed_under_that_run():
+    """Saved with the run whose personas broke it down, so that run's share link (which
+    draws render_saved_experiments for the run) shows it, persona names included."""
+    from core.store import open_store
+
+    at = AppTest.from_function(
+        _page_with_saved_run,
+        kwargs={"page": PAGE, "experiment_csv": str(ROOT / "sample_data" / "experiment.csv")},
+        default_timeout=90,
+    )
+    at.query_params["ws"] = open_store().create_workspace("Run breakdown").id
+    at.run()
+    assert at.selectbox(key="exp_segment").value == "Saved segmentation run"
+    _save(at, "By persona")
+    ws, exp_id = _param(at, "ws"), _param(at, "experiment")
+    record = open_store().get_experiment(ws, exp_id)
+    assert record.run_id is not None
+    assert [e.id for e in open_store().list_experiments(ws, run_id=record.run_id)] == [exp_id]
+    assert "Bargain <hunters>" in set(record.data["saved_segment"])
+    shared = AppTest.from_function(
+        _render_saved, kwargs={"workspace_id": ws, "run_id": record.run_id}
+    )
+    shared.run()
+    assert not shared.exception, [e.value for e in shared.exception]
+    assert any("By persona" in m.value for m in shared.markdown)
+    [table] = shared.dataframe
+    assert "Bargain <hunters>" in set(table.value["Segment"])
+
+
+def test_sequential_experiment_reopens_with_its_tuning():
+    at = _own_page()
+    at.radio(key="exp_engine").set_value("sequential").run()
+    at.number_input(key="exp_tuning").set_value(8000).run()
+    before = _verdicts(at)
+    _save(at, "Checked daily")
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    again.query_params["ws"] = _param(at, "ws")
+    again.query_params["experiment"] = _param(at, "experiment")
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert again.radio(key="exp_engine").value == "sequential"
+    assert again.number_input(key="exp_tuning").value == 8000
+    assert _verdicts(again) == before
+
+
+def test_typed_totals_save_and_reopen_with_their_plan():
+    at = _own_page()
+    at.radio(key="exp_source").set_value("Type in totals").run()
+    at.toggle(key="exp_plan_on").set_value(True).run()
+    at.number_input(key="exp_plan_baseline").set_value(10.0).run()
+    at.number_input(key="exp_plan_mde").set_value(20.0).run()
+    # 10 % -> 12 % is Evan Miller's published example: 3,623 users per group
+    assert any(m.value == "3,623" for m in at.metric)
+    before = _verdicts(at)
+    assert "not final" in " ".join(before)
+    _save(at, "Typed totals")
+    again = AppTest.from_file(PAGE, default_timeout=60)
+    again.query_params["ws"] = _param(at, "ws")
+    again.query_params["experiment"] = _param(at, "experiment")
+    again.run()
+    assert not again.exception, [e.value for e in again.exception]
+    assert _verdicts(again) == before
+    assert again.toggle(key="exp_plan_on").value is True
+    assert any(m.value == "3,623" for m in again.metric)
+    # closing it goes back to a new analysis and drops the link
+    again.button(key="exp_close").click().run()
+    assert "experiment" not in again.query_params
+    assert again.radio(key="exp_source").value == "Sample experiment"
+
+
+def test_power_calculator_for_an_average_hands_its_numbers_to_the_plan():
+    at = _page()
+    at.radio(key="exp_pw_metric").set_value("An average per user (e.g. revenue)").run()
+    at.button(key="exp_pwm_use").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.radio(key="exp_plan_kind").value == "An average per user"
+    assert at.selectbox(key="exp_plan_metric").value == "revenue"  # an average, not 0/1
+    assert [m.value for m in at.metric].count("252") >= 2  # calculator and plan agree
+
+
+def test_switching_workspace_closes_the_opened_experiment_without_an_error():
+    from core.store import open_store
+
+    at = _own_page()
+    _save(at, "First workspace's test")
+    assert any("saved experiment" in m.value for m in at.markdown)
+    at.session_state["_pl_ws"] = open_store().create_workspace("Another").id  # the sidebar's switch
+    at.run()
+    assert not at.exception and not at.error
+    assert "experiment" not in at.query_params
+    assert not any("saved experiment" in m.value for m in at.markdown)
+    assert "Saved experiments (0)" in [e.proto.label for e in at.expander]

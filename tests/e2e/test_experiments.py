@@ -92,3 +92,54 @@ def test_uploaded_formula_text_is_neutralised_in_the_csv_download(page, app_url)
     cells = [c for row in csv.reader(io.StringIO(text, newline="")) for c in row]
     assert "'" + formula in cells
     assert not [c for c in cells if c.startswith(("=", "+", "@"))]
+
+
+def _verdict(page) -> str:
+    """The verdict sentence shown in the results (not the saved-list preview)."""
+    alert = page.locator('[data-testid="stAlert"]').filter(has_text="chance to beat A").first
+    alert.wait_for()
+    return alert.inner_text()
+
+
+@pytest.mark.e2e
+def test_saved_experiment_reopens_from_its_permalink(page, app_url, browser):
+    """Save the sample experiment with a plan, then open the address bar's link in a new
+    browser context (a new session, as a colleague would): the experiment, its method
+    and its verdict come back; a made-up id gets one sentence and no data."""
+    goto(page, app_url, "experiments")
+    page.get_by_text("Bayesian (chance to win)").click()
+    wait_for_app(page)
+    page.get_by_text("The plan: users needed and end date").click()
+    page.get_by_text("This experiment has a plan").click()
+    wait_for_app(page)
+    page.get_by_text("Not final yet").first.wait_for()
+    verdict = _verdict(page)
+    page.get_by_label("Name", exact=True).fill("Spring coupon test")
+    page.get_by_label("Name", exact=True).press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Save").first.click()
+    wait_for_app(page)
+    page.get_by_text("Saved as 'Spring coupon test'").first.wait_for()
+    assert "experiment=" in page.url and "ws=" in page.url
+    link = page.url
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        fresh = other.new_page()
+        fresh.set_default_timeout(60_000)
+        fresh.goto(link)
+        wait_for_app(fresh)
+        assert_no_exception(fresh)
+        fresh.get_by_text("Spring coupon test").first.wait_for()
+        fresh.get_by_text("saved experiment").first.wait_for()
+        assert _verdict(fresh) == verdict
+        assert fresh.get_by_role("radio", name="Bayesian (chance to win)").is_checked()
+        fresh.get_by_text("Not final yet").first.wait_for()
+        fresh.screenshot(path="tests/e2e/screenshots/experiment_permalink.png", full_page=True)
+        fresh.goto(link.split("experiment=")[0] + "experiment=not-a-real-id")
+        wait_for_app(fresh)
+        fresh.get_by_text("This experiment link does not open anything").first.wait_for()
+        assert fresh.get_by_text("chance to beat A").count() == 0
+        assert fresh.get_by_text("Spring coupon test").count() == 0
+    finally:
+        other.close()

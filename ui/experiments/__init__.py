@@ -2,9 +2,12 @@
 
 * ``inputs`` - where the experiment comes from (sample, upload, typed totals) and its columns.
 * ``render`` - the SRM banner, verdicts, lift chart, results table and downloads.
+* ``planning`` - the plan section, the sequential tuning and the progress bar.
+* ``library`` - save, list, reopen (also by link), rename and delete experiments.
 * ``power`` - the power calculator tab.
+* ``saved`` - saved experiments drawn read-only (the page and share links use it).
 """
 
-from ui.experiments import inputs, power, render
+from ui.experiments import inputs, library, planning, power, render, saved
 
-__all__ = ["inputs", "power", "render"]
+__all__ = ["inputs", "library", "planning", "power", "render", "saved"]
