@@ -80,12 +80,15 @@ def results_table(result) -> None:
         keep.remove("variance_reduction")
     few = frame["message"].fillna("").astype(str).str.startswith("Too few")
     frame.loc[few, "message"] = "Too few users to say"
+    # Numbers become text here: st.dataframe draws a missing number as a grey "None"
+    # whatever a Styler's na_rep says, and a row without a verdict must read as blank.
+    for column, fmt in _FORMATS.items():
+        if column in keep:
+            frame[column] = [fmt.format(v) if pd.notna(v) else "–" for v in frame[column]]
+    frame["significant"] = frame["significant"].map({True: "yes", False: "no"}).fillna("–")
     shown = frame[keep].rename(columns=_DISPLAY)
-    # a Styler, so the blanks of a row without a verdict read as blanks (not "None")
-    formats = {c: f for c, f in _FORMATS.items() if c in keep}
-    styled = shown.style.format({_DISPLAY[c]: f for c, f in formats.items()}, na_rep="–")
     config = {"Note": st.column_config.TextColumn(width="medium")}
-    st.dataframe(styled, hide_index=True, column_config=config, width="stretch")
+    st.dataframe(shown, hide_index=True, column_config=config, width="stretch")
 
 
 def lift_chart(result, metric: str) -> alt.LayerChart | None:
