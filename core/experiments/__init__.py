@@ -36,7 +36,7 @@ _EXPORTS: dict[str, str] = {
     "Correction": "options", "Engine": "options", "PowerMethod": "options",
     # reading and preparing the data
     "read_experiment_table": "io", "is_aggregate_table": "inputs",
-    "join_segments": "inputs", "parse_planned_split": "inputs", "suggest_columns": "inputs",
+    "guess_user_column": "inputs", "join_segments": "inputs", "parse_planned_split": "inputs", "suggest_columns": "inputs",
     # two-arm statistics
     "Comparison": "stats", "Heterogeneity": "stats", "Proportion": "stats",
     "SampleMean": "stats", "SrmResult": "stats", "adjust_p_values": "stats",

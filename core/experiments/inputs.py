@@ -21,6 +21,22 @@ SEGMENT_NAMES = ("segment", "persona", "cluster", "cohort", "分群", "人群")
 ID_NAMES = ("user_id", "uid", "id", "user", "用户id")
 
 
+def guess_user_column(frame: pd.DataFrame) -> str | None:
+    """The column named like a user id (``user_id``, ``uid``, ``id``, ``user``, ``用户id``).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Experiment data.
+
+    Returns
+    -------
+    str or None
+        The first such column, or None when there is none.
+    """
+    return next((c for c in frame.columns if str(c).strip().lower() in ID_NAMES), None)
+
+
 def require_columns(frame: pd.DataFrame, columns: Sequence[str | None]) -> None:
     """Raise ``DataError`` naming the first of ``columns`` (None skipped) not in ``frame``."""
     cols = [c for c in columns if c is not None]

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
-from core.experiments.inputs import ID_NAMES, is_binary, numeric_values, require_columns
+from core.experiments.inputs import guess_user_column, is_binary, numeric_values, require_columns
 from core.experiments.result import ALL_USERS, NO_SEGMENT, ArmStats
 from core.experiments.stats import Proportion, SampleMean, Statistic
 
@@ -71,7 +71,7 @@ def one_row_per_user(
         The rows kept, plain-language notes, and the ids found in several variants.
     """
     if user_col == "auto":
-        user_col = next((c for c in data.columns if str(c).strip().lower() in ID_NAMES), None)
+        user_col = guess_user_column(data)
     if user_col is None:
         return data, [], ()
     require_columns(data, [user_col, variant_col])

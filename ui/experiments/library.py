@@ -15,7 +15,7 @@ import streamlit as st
 
 from core.common.markdown import escape_markdown
 from core.errors import DataError
-from core.experiments import join_segments
+from core.experiments import guess_user_column, join_segments
 from core.store import ExperimentRecord, StoreError
 from ui.common.permalink import set_experiment_param
 from ui.common.session import EXPERIMENT_PARAM, query_param
@@ -44,7 +44,6 @@ SETTING_KEYS = {
     "min_segment_users": "exp_min_seg", "tuning_n": "exp_tuning",
 }  # fmt: skip
 #: Columns the analysis reads as the user id (the names core's analysis looks for).
-_ID_NAMES = ("user_id", "uid", "id", "user", "用户id")
 _NOT_FOUND = (
     "This experiment link does not open anything: there is no saved experiment with that "
     "id in this workspace (it may have been deleted, or belong to someone else)."
@@ -170,7 +169,7 @@ def _table_to_save(choice: Choice, run) -> tuple:
         frame = join_segments(frame, run.labels, names=names, name="saved_segment")
         segment_col = "saved_segment"
         run_id = run.run_id if run.version else None
-    user_col = next((c for c in frame.columns if str(c).strip().lower() in _ID_NAMES), None)
+    user_col = guess_user_column(frame)
     roles = [user_col, choice.variant_col, *choice.metrics, choice.covariate, segment_col]
     keep = list(dict.fromkeys(c for c in roles if c is not None))
     inputs = {
