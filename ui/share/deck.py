@@ -120,7 +120,7 @@ def size_chart(table: pd.DataFrame):
         y=alt.Y("segment:N", sort=order, axis=None, title=None),
     )
     bars = base.mark_bar(height=14, yOffset=9, cornerRadiusEnd=3, color="#d6336c").encode(
-        x=alt.X("users:Q", title="Users", axis=alt.Axis(grid=False, format=",d")),
+        x=alt.X("users:Q", title="Users", axis=alt.Axis(grid=False, format=",d", tickCount=5)),
         tooltip=[
             alt.Tooltip("persona:N", title="Persona"),
             alt.Tooltip("users:Q", title="Users", format=","),
@@ -173,8 +173,8 @@ def _style(present: bool) -> None:
     )
 
 
-def _card(card, name: str, present: bool) -> None:
-    """One persona: name, size, traits, KPIs, value, actions with reasons."""
+def _card(card, name: str, note: str, present: bool) -> None:
+    """One persona: name, size, traits, KPIs, value, actions with reasons, the owner's note."""
     s = card_sections(card, name)
     st.markdown(f"{'##' if present else '###'} {escape_markdown(s['title'])}")
     st.caption(escape_markdown(s["subtitle"]))
@@ -213,6 +213,9 @@ def _card(card, name: str, present: bool) -> None:
     where = [*(["Platforms: " + "; ".join(s["platforms"])] if s["platforms"] else [])]
     where += ["Posting times: " + "; ".join(s["times"]), s["contact"]]
     st.caption(" · ".join(escape_markdown(w) for w in where))
+    if note:
+        st.caption("Notes")
+        st.text(note)  # st.text never interprets markup
 
 
 def _present_choice(cards: list, names: dict, run_id: str) -> list:
@@ -278,10 +281,17 @@ def render_deck(store, workspace_id: str, run_id: str, *, present: bool = False)
         st.altair_chart(size_chart(table), width="stretch")
         _map_image(record, dataset, names)
     st.subheader("Personas")
-    chosen = _present_choice(cards, names, record.run_id) if present else cards
-    for card in chosen:
+    notes = {k: v for k, v in dict(record.notes).items() if v}
+    if present:
+        card = _present_choice(cards, names, record.run_id)[0]
         with st.container(border=True):
-            _card(card, names[card.segment], present)
+            _card(card, names[card.segment], notes.get(card.segment, ""), present)
+        return
+    # Two cards a row on a wide screen; Streamlit stacks columns on a phone.
+    for start in range(0, len(cards), 2):
+        for col, card in zip(st.columns(2), cards[start : start + 2], strict=False):
+            with col, st.container(border=True):
+                _card(card, names[card.segment], notes.get(card.segment, ""), present)
 
 
 def _map_image(record, dataset, names: dict) -> None:
@@ -298,4 +308,8 @@ def _map_image(record, dataset, names: dict) -> None:
     except (DataError, ValueError, ImportError) as exc:
         st.caption(f"The map of users could not be drawn: {escape_markdown(exc)}")
         return
-    st.image(png, caption="Each dot is a user; users who behave alike sit close together.")
+    st.image(
+        png,
+        caption="Each dot is a user; users who behave alike sit close together.",
+        width=900 if len(png) else "stretch",
+    )
