@@ -337,7 +337,7 @@ def audience_tables(
 
 
 def audience_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
-    """One CSV file per persona: ``audience_<persona>.csv`` -> bytes (safe CSV).
+    """One CSV file per persona: ``audience_<persona>.csv`` -> bytes (safe CSV, no BOM).
 
     File names keep letters and digits of any script (Chinese names stay readable) and
     replace everything else by ``_``; two personas whose names clash get ``_2``, ``_3``.
@@ -348,7 +348,7 @@ def audience_files(tables: Mapping[str, pd.DataFrame]) -> dict[str, bytes]:
         name, n = f"audience_{slug}.csv", 2
         while name in files:
             name, n = f"audience_{slug}_{n}.csv", n + 1
-        files[name] = safe_csv(table)
+        files[name] = safe_csv(table, bom=False)
     return files
 
 

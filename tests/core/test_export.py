@@ -338,3 +338,113 @@ def test_no_raw_identifier_leaves_when_the_privacy_option_protected_it(tmp_path,
     assert sum(len(t) for t in lists.values()) == 40
     in_a = frame[frame["user_id"].map(labels) == "S1"]["email"]
     assert set(lists["A"]["email"]) == {_sha(e.lower()) for e in in_a} and len(in_a) == 20
+
+
+# --- the command line: python -m core personas --activation / --audiences -------------------
+
+
+@pytest.fixture(scope="module")
+def cli_files(tmp_path_factory):
+    """Events, users with e-mail and phone, segments and a contacts file of 24 users."""
+    root = tmp_path_factory.mktemp("activation-cli")
+    ids = [f"c{u:02d}" for u in range(24)]
+    events = ["user_id,timestamp,event_type,amount"] + [
+        f"{i},2026-01-{1 + n % 9:02d} 1{n % 10}:00,{'purchase' if n % 3 else 'view'},{n}"
+        for n, i in enumerate(ids)
+        for _ in range(1 + n % 3)
+    ]
+    (root / "events.csv").write_text("\n".join(events) + "\n")
+    users = ["user_id,email,phone,city"] + [
+        f"{i},P{n}@Shop.com,139{n:08d},Wuhan" for n, i in enumerate(ids)
+    ]
+    (root / "users.csv").write_text("\n".join(users) + "\n")
+    (root / "segments.csv").write_text(
+        "user_id,segment\n" + "".join(f"{i},S{1 + n % 2}\n" for n, i in enumerate(ids))
+    )
+    (root / "contacts.csv").write_text(
+        "user_id,E-mail,mobile\n"
+        + "".join(f"{i},P{n}@Shop.com,139{n:08d}\n" for n, i in enumerate(ids))
+    )
+    return root
+
+
+def _cli(argv, capsys):
+    from core.__main__ import main
+
+    code = main([str(a) for a in argv])
+    return code, capsys.readouterr()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "parquet"])
+def test_cli_writes_the_activation_file_in_each_format(cli_files, tmp_path, capsys, fmt):
+    out = tmp_path / f"act.{fmt}"
+    code, io_ = _cli(
+        [
+            "personas", cli_files / "events.csv", "--segments", cli_files / "segments.csv",
+            "--activation", out, "--run-id", "run-42",
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, io_.err
+    reader = {"csv": pd.read_csv, "xlsx": pd.read_excel, "parquet": pd.read_parquet}[fmt]
+    back = reader(out)
+    assert list(back.columns) == list(export.ACTIVATION_COLUMNS)
+    assert len(back) == 24 and back["user_id"].is_unique
+    assert set(back["run_id"]) == {"run-42"} and back["persona"].notna().all()
+    assert not back["persona"].astype(str).str.fullmatch(r"S\d+").any()
+    assert "wrote 24 users with their persona" in io_.out
+
+
+def test_cli_audiences_from_a_contacts_file_hash_every_contact(cli_files, tmp_path, capsys):
+    folder = tmp_path / "aud"
+    code, io_ = _cli(
+        [
+            "personas", cli_files / "events.csv", "--users", cli_files / "users.csv",
+            "--segments", cli_files / "segments.csv", "--audiences", folder,
+            "--contacts", cli_files / "contacts.csv",
+        ],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, io_.err
+    files = sorted(folder.iterdir())
+    assert len(files) == 2
+    raw = b"".join(f.read_bytes() for f in files)
+    assert raw.startswith(b"email,phone\r\n")  # no byte-order mark: upload forms read the header
+    frames = pd.concat(pd.read_csv(f, dtype=str) for f in files)
+    assert len(frames) == 24
+    expected = {_sha(f"p{n}@shop.com") for n in range(24)}
+    assert set(frames["email"]) == expected
+    assert set(frames["phone"]) == {_sha(f"86139{n:08d}") for n in range(24)}
+    assert b"@" not in raw and b"139000" not in raw
+
+
+BAD_EXPORTS = [
+    # the users file's e-mail and phone were hashed on load: refused, named, nothing written
+    (
+        ["--users", "{U}", "--audiences", "{T}/a"],
+        "The users file has no e-mail or phone column (the privacy option hashed or removed",
+    ),
+    (["--audiences", "{T}/a"], "has no e-mail or phone column"),
+    (["--activation", "{T}/a.docx", "--format", "docx"], "--format docx is not an export format"),
+    ([], "Say what to write: --out PERSONAS.json, --activation FILE or --audiences DIR."),
+    (["--contacts", "{C}"], "--contacts is read for --audiences DIR"),
+    (["--audiences", "{T}/a", "--contacts", "{C}", "--phone-region", "XX"], "Phone region 'XX'"),
+]
+
+
+@pytest.mark.parametrize(("extra", "message"), BAD_EXPORTS)
+def test_cli_bad_export_input_is_one_sentence_and_exit_2(
+    cli_files, tmp_path, capsys, extra, message
+):
+    subs = {"{U}": cli_files / "users.csv", "{C}": cli_files / "contacts.csv", "{T}": tmp_path}
+    argv = ["personas", cli_files / "events.csv", "--segments", cli_files / "segments.csv"]
+    for arg in extra:
+        for key, value in subs.items():
+            arg = arg.replace(key, str(value))
+        argv.append(arg)
+    code, io_ = _cli(argv, capsys)
+    assert code == 2
+    lines = [x for x in io_.err.splitlines() if x.startswith("error:")]
+    assert len(lines) == 1 and message in lines[0], io_.err
+    assert "Traceback" not in io_.err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "a.docx").exists()
