@@ -50,6 +50,7 @@ __all__ = [
     "ACTIVATION_COLUMNS",
     "ACTIVATION_FORMATS",
     "DEFAULT_PHONE_REGION",
+    "EXCEL_MAX_USERS",
     "activation_bytes",
     "activation_table",
     "audience_files",
@@ -71,6 +72,8 @@ ACTIVATION_FORMATS = {
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"),
     "parquet": ("application/vnd.apache.parquet", ".parquet"),
 }
+#: Users an Excel sheet holds below its header row.
+EXCEL_MAX_USERS = 1_048_575
 #: Where a phone number written without a country code is read as a local number.
 DEFAULT_PHONE_REGION = "CN"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
@@ -212,9 +215,10 @@ def activation_bytes(table: pd.DataFrame, fmt: str) -> bytes:
         return safe_csv(table)
     buffer = io.BytesIO()
     if key == "xlsx":
-        if len(table) > 1_048_575:
+        if len(table) > EXCEL_MAX_USERS:
             raise DataError(
-                f"{len(table):,} users do not fit on one Excel sheet (1,048,575 rows at most); "
+                f"{len(table):,} users do not fit on one Excel sheet ({EXCEL_MAX_USERS:,} rows at "
+                "most); "
                 "export as csv or parquet instead."
             )
         safe_frame(table).to_excel(buffer, index=False, sheet_name="users", engine="openpyxl")
