@@ -1,4 +1,5 @@
-"""Experiments: which version won, for whom, and how sure to be; plus a power calculator."""
+"""Experiments: which version won, for whom, how sure to be and how far along the plan;
+saved experiments reopen by link (``?experiment=<id>``); plus a power calculator."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from core.experiments import (
     join_segments,
 )
 from ui.common import state
-from ui.experiments import inputs, render
+from ui.experiments import inputs, library, render, saved
+from ui.experiments import planning as experiments_planning
 from ui.experiments import power as experiments_power
 from ui.personas import data as personas_data
 
@@ -29,7 +31,7 @@ CORRECTION_LABELS = {
     "none": "None",
 }
 CAP_LABELS = {
-    None: "No capping",
+    0.0: "No capping",
     0.99: "Cap at the 99th percentile",
     0.999: "Cap at 99.9th",
     0.95: "Cap at 95th",
@@ -72,8 +74,16 @@ def _variants(choice) -> list[str]:
     return sorted(v for v in values.unique()[:50] if v)
 
 
+_SETTING_DEFAULTS = {
+    "exp_engine": ENGINES[0], "exp_correction": "holm", "exp_ci": 0.95, "exp_cap": 0.0,
+    "exp_min_n": 100, "exp_min_seg": 100, "exp_split": "",
+}  # fmt: skip
+
+
 def _settings(choice) -> dict:
     """The method widgets; returns the keyword arguments of the analysis."""
+    for key, value in _SETTING_DEFAULTS.items():  # no value= below: a saved one is put back
+        st.session_state.setdefault(key, value)
     c1, c2, c3 = st.columns([2, 2, 1])
     engine = c1.radio(
         "Method", ENGINES, format_func=ENGINE_LABELS.get, key="exp_engine",
@@ -83,29 +93,50 @@ def _settings(choice) -> dict:
     )  # fmt: skip
     correction = c2.radio(
         "Correction for many comparisons", CORRECTIONS, format_func=CORRECTION_LABELS.get,
-        index=CORRECTIONS.index("holm"), key="exp_correction", help="Checking many segments and metrics finds chance "
+        key="exp_correction", help="Checking many segments and metrics finds chance "
         "winners; a correction keeps false alarms in check.",
     )  # fmt: skip
-    ci = c3.select_slider("Interval", (0.8, 0.9, 0.95, 0.99), value=0.95, key="exp_ci")
-    c4, c5, c6 = st.columns(3)
+    ci = c3.select_slider("Interval", (0.8, 0.9, 0.95, 0.99), key="exp_ci")
+    c4, c5, c6, c7 = st.columns(4)
     variants = _variants(choice)
+    if st.session_state.get("exp_control") not in (variants or ["(none)"]):
+        st.session_state.pop("exp_control", None)
     control = c4.selectbox("Control group", variants or ["(none)"], key="exp_control")
     cap = c5.selectbox(
         "Heavy-tailed metrics (revenue)", list(CAP_LABELS), format_func=CAP_LABELS.get,
         key="exp_cap", disabled=choice.kind != "users",
     )  # fmt: skip
     min_n = c6.number_input(
-        "Users per group before a verdict", min_value=2, value=100, step=50, key="exp_min_n"
+        "Users per group before a verdict", min_value=2, step=50, key="exp_min_n"
     )
+    min_seg = c7.number_input(
+        "Users per group before a segment gets one", min_value=2, step=50, key="exp_min_seg",
+        help="Smaller segments read 'too few users to say' and are left out of the "
+        "correction, so a handful of lucky users is never named the biggest winner.",
+    )  # fmt: skip
     split = st.text_input(
         "Planned split (blank = equal)", key="exp_split", placeholder="e.g. 50/50 or 60/40",
         help="How users were meant to be divided, control first; used by the SRM check.",
     )  # fmt: skip
     return {
         "engine": engine, "correction": correction, "ci": ci, "planned_split": split or None,
-        "control": control if variants else None, "cap_quantile": cap,
-        "min_n_per_arm": int(min_n),
+        "control": control if variants else None, "cap_quantile": cap or None,
+        "min_n_per_arm": int(min_n), "min_segment_users": int(min_seg),
     }  # fmt: skip
+
+
+def _plan_metrics(choice) -> tuple[list[str], set[str]]:
+    """The metrics a plan can be for, and which of them are conversions (0/1)."""
+    if choice.kind == "users":
+        metrics = list(choice.metrics)
+        return metrics, experiments_planning.rate_metrics(choice.frame, metrics)
+    frame = choice.frame
+    if "metric" in frame.columns:
+        names = [str(m) for m in frame["metric"].dropna().unique()]
+    else:
+        names = ["conversion"]
+    rates = set(names) if "conversions" in frame.columns else set()
+    return names, rates
 
 
 def _analyse(choice, settings, run):
@@ -151,20 +182,45 @@ st.caption(
 )
 tab_analyse, tab_power = st.tabs(["Analyse a test", "Power calculator"])
 with tab_analyse:
+    store, workspace = state.store(), state.workspace_id()
+    opened, problem = library.resolve_opened(store, workspace)
+    if problem:
+        st.error(escape_markdown(problem))
+        st.button("Start a new analysis", key="exp_start_new", on_click=library.close)
+        st.stop()
+    library.saved_list(store, workspace, opened)
     run = _current_run()
-    try:
-        choice = inputs.data_source(has_run=run is not None)
-    except DataError as exc:
-        st.error(escape_markdown(exc))
-        choice = None
+    choice = None
+    if opened is not None:
+        library.opened_banner(opened)
+        choice = library.choice_of(opened)
+        if choice is None:  # saved without its table: show it as it was saved
+            saved.render_saved_experiment(opened, key="exp_opened")
+    else:
+        try:
+            choice = inputs.data_source(has_run=run is not None)
+        except DataError as exc:
+            st.error(escape_markdown(exc))
     if choice is not None:
         st.markdown("#### How to compare")
         settings = _settings(choice)
+        with st.expander("The plan: users needed and end date", icon=":material/flag:",
+                         expanded=bool(st.session_state.get("exp_plan_on"))):  # fmt: skip
+            metrics, rates = _plan_metrics(choice)
+            plan = experiments_planning.plan_section(
+                metrics, rates, arms=max(2, len(_variants(choice)))
+            )
+        tuning = experiments_planning.tuning_input(plan, settings["engine"])
         try:
-            result = _analyse(choice, settings, run)
+            result = _analyse(choice, {**settings, "plan": plan, "tuning_n": tuning}, run)
         except DataError as exc:
             st.error(escape_markdown(exc))
         else:
+            experiments_planning.progress(result)
             _results(result, run)
+            library.save_section(
+                store, state.workspace_id, choice, {**settings, "tuning_n": tuning}, plan,
+                result, run,
+            )  # fmt: skip
 with tab_power:
     experiments_power.power_tab()

@@ -14,6 +14,8 @@ Modules, in the order data flows through them:
 * ``result`` - ``AbTestResult``, what an analysis returns.
 * ``report`` - the result as a verdict sentence, the abtest JSON, and a safe CSV.
 * ``power`` - sample size, minimum detectable effect, days needed.
+* ``plan`` - ``ExperimentPlan``: the metric, the effect to detect and the planned
+  sample; each engine's power at the plan.
 * ``demo`` - a simulated experiment for the page.
 
 Import from here (``from core.experiments import analyze_experiment``). Names load on
@@ -47,6 +49,9 @@ _EXPORTS: dict[str, str] = {
     # power
     "SampleSize": "power", "days_needed": "power", "minimum_detectable_effect": "power",
     "sample_size": "power", "sample_size_means": "power",
+    # the plan
+    "ExperimentPlan": "plan", "make_plan": "plan", "power_at_plan": "plan",
+    "sequential_multiplier": "plan",
     # demo
     "demo_experiment": "demo",
 }  # fmt: skip

@@ -10,6 +10,7 @@ and tests whether the effect differs between segments.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 from core.errors import DataError
 from core.experiments.inputs import parse_planned_split, require_columns
 from core.experiments.options import CORRECTIONS, ENGINES, Correction, Engine
+from core.experiments.plan import ExperimentPlan
 from core.experiments.result import HETEROGENEITY_COLUMNS, RESULT_COLUMNS, AbTestResult, ArmStats
 from core.experiments.stats import (
     Comparison,
@@ -31,6 +33,8 @@ from core.experiments.stats import (
 from core.experiments.totals import summarise_aggregates
 from core.experiments.users import one_row_per_user, summarise_users
 
+DEFAULT_TUNING_N = 5000.0  # GrowthBook's default when there is no plan
+
 
 def _check_options(engine: str, correction: str, ci: float) -> None:
     """Refuse an unknown engine or correction, or a coverage outside [0.5, 1)."""
@@ -38,8 +42,54 @@ def _check_options(engine: str, correction: str, ci: float) -> None:
         raise DataError(f"engine='{engine}' should be one of {', '.join(ENGINES)}.")
     if correction not in CORRECTIONS:
         raise DataError(f"correction='{correction}' should be one of {', '.join(CORRECTIONS)}.")
-    if not (0.5 <= ci < 1):
+    if not (isinstance(ci, (int, float)) and 0.5 <= ci < 1):
         raise DataError(f"ci={ci} should be a coverage between 0.5 and 1, e.g. 0.95.")
+
+
+def resolve_tuning_n(tuning_n: float | None, plan: ExperimentPlan | None) -> float:
+    """The sequential engine's tuning: the one given, else the plan's, else 5,000.
+
+    Parameters
+    ----------
+    tuning_n : float or None
+        Total users (both arms of a comparison) where the confidence sequence is tightest.
+    plan : ExperimentPlan or None
+        Gives ``2 * n_per_arm`` when ``tuning_n`` is None.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    DataError
+        ``tuning_n`` zero, negative or not a finite number.
+    """
+    if tuning_n is None:
+        return float(plan.comparison_users) if plan is not None else DEFAULT_TUNING_N
+    try:
+        value = float(tuning_n)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not (math.isfinite(value) and value > 0):
+        raise DataError(
+            f"The sequential tuning ({tuning_n}) should be a number of users above 0, "
+            "e.g. the planned users in both groups."
+        )
+    return value
+
+
+def _check_plan(plan: object) -> None:
+    """Refuse anything but an ExperimentPlan or None."""
+    if plan is not None and not isinstance(plan, ExperimentPlan):
+        raise DataError("The plan should be made with make_plan (an ExperimentPlan).")
+
+
+def _check_min_users(value: object, name: str) -> int:
+    """A minimum group size as a whole number of 2 or more."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise DataError(f"{name}={value} should be a whole number of users, 1 or more.")
+    return int(value)
 
 
 def _pick_control(variants: Sequence[str], control: str | None) -> str:
@@ -75,8 +125,10 @@ def compare_cells(
     planned_split: Mapping[str, float] | str | None = None,
     min_n_per_arm: int = 100,
     prior: tuple[float, float] = (1.0, 1.0),
-    tuning_n: float = 5000,
+    tuning_n: float | None = None,
     notes: Sequence[str] = (),
+    plan: ExperimentPlan | None = None,
+    min_segment_users: int | None = None,
 ) -> AbTestResult:
     """Compare every treatment with the control in every (metric, segment) cell.
 
@@ -84,8 +136,16 @@ def compare_cells(
     all-users rows (metrics x variants, the headline) and the per-segment rows
     (segments x metrics x variants), so adding a segment column never changes the
     headline. The Bayesian engine has no p-values, so no correction applies to it.
+    Segments with fewer than ``min_segment_users`` users in either arm (default
+    ``min_n_per_arm``) get "too few users to say" and are left out of their family.
     """
     _check_options(engine, correction, ci)
+    _check_plan(plan)
+    tuning = resolve_tuning_n(tuning_n, plan)
+    min_n_per_arm = _check_min_users(min_n_per_arm, "min_n_per_arm")
+    min_seg = _check_min_users(
+        min_n_per_arm if min_segment_users is None else min_segment_users, "min_segment_users"
+    )
     variants = list(dict.fromkeys(c.variant for c in cells))
     control = _pick_control(variants, control)
     variants = _order_variants(variants, control)
@@ -103,12 +163,12 @@ def compare_cells(
                 if arm is None:
                     continue
                 comp = compare(
-                    base.stat, arm.stat, engine=engine, ci=ci, prior=prior, tuning_n=tuning_n
+                    base.stat, arm.stat, engine=engine, ci=ci, prior=prior, tuning_n=tuning
                 )
-                rows.append(_row(metric, seg, variant, control, comp, arm, min_n_per_arm))
+                rows.append(_row(metric, seg, variant, control, comp, arm, min_n_per_arm, min_seg))
     frame = pd.DataFrame(rows, columns=[c for c in RESULT_COLUMNS if c != "p_adjusted"])
     frame.insert(RESULT_COLUMNS.index("p_adjusted"), "p_adjusted", np.nan)
-    frame = _adjust_and_flag(frame, engine, correction, ci, min_n_per_arm)
+    frame = _adjust_and_flag(frame, engine, correction, ci)
     if isinstance(planned_split, str):
         planned_split = parse_planned_split(planned_split, variants)
     srm = srm_test({v: users_per_variant.get(v, 0) for v in variants}, planned_split)
@@ -120,20 +180,48 @@ def compare_cells(
         messages.append(
             "The Bayesian engine reports chances to win, so no p-value correction applies."
         )
+    progress = None
+    if plan is not None:
+        progress, note = _progress(frame, plan, users_per_variant, variants)
+        messages += [note] if note else []
     return AbTestResult(
         srm=srm, results=frame, heterogeneity=het, engine=engine, correction=correction,
         ci=ci, control=control, variants=tuple(variants), metrics=tuple(metrics),
         segments=tuple(segments), min_n_per_arm=min_n_per_arm, messages=tuple(messages),
+        plan=plan, tuning_n=tuning, progress=progress,
+        is_final=plan is None or engine == "sequential" or bool(progress >= 1),
+        min_segment_users=min_seg,
     )  # fmt: skip
 
 
-def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n: int) -> dict:
+def _progress(frame, plan: ExperimentPlan, users_per_variant, variants) -> tuple[float, str]:
+    """Users so far in the plan's metric (all arms) over the planned users, and a note."""
+    rows = frame[(frame["metric"] == plan.metric) & frame["segment"].isna()]
+    if len(rows):
+        users = int(rows["control_n"].iloc[0]) + int(rows["n"].sum())
+        note = ""
+    else:
+        users = int(sum(users_per_variant.get(v, 0) for v in variants))
+        note = (
+            f"The plan is for '{plan.metric}', which is not among the metrics analysed; "
+            "its progress counts every user in the experiment."
+        )
+    return users / plan.planned_users, note
+
+
+def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n, min_seg) -> dict:
     """One results row (a dict) for one comparison; a small arm gets a message."""
     message = comp.message
-    if not message and min(comp.n, comp.control_n) < min_n:
+    smaller = min(comp.n, comp.control_n)
+    if not message and seg is None and smaller < min_n:
         message = (
-            f"Only {min(comp.n, comp.control_n):,} users in the smaller group; wait for at "
+            f"Only {smaller:,} users in the smaller group; wait for at "
             f"least {min_n:,} per group before calling a winner."
+        )
+    elif not message and seg is not None and smaller < min_seg:
+        message = (
+            f"Too few users to say: {smaller:,} in the smaller group of this segment, "
+            f"fewer than the {min_seg:,} needed."
         )
     return {
         "metric": metric, "segment": seg, "variant": variant, "control": control,
@@ -148,25 +236,37 @@ def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n: 
     }  # fmt: skip
 
 
-def _adjust_and_flag(frame, engine, correction, ci, min_n) -> pd.DataFrame:
-    """Correct p-values per family (all users, segments) and set ``significant``."""
+def _adjust_and_flag(frame, engine, correction, ci) -> pd.DataFrame:
+    """Correct p-values per family (all users, segments) and set ``significant``.
+
+    Rows with a message (too few users, nothing to compare) are not tested, so they
+    stay out of the family and keep a NaN adjusted p-value. A call needs the adjusted
+    p-value below 1 - ci (Bayesian: chance to win beyond 1 - alpha/2 on either side)
+    and both shown intervals clear of zero, so the sentence and its interval agree.
+    """
     if frame.empty:
         return frame
     frame = frame.copy()
+    tested = (frame["message"] == "").to_numpy()
     overall = frame["segment"].isna().to_numpy()
     p = frame["p_value"].to_numpy(dtype=float)
     adj = np.full(len(frame), np.nan)
-    for family in (overall, ~overall):
+    for family in (overall & tested, ~overall & tested):
         if family.any():
             adj[family] = adjust_p_values(p[family], correction)
     frame["p_adjusted"] = adj
-    enough = (frame[["n", "control_n"]].min(axis=1) >= min_n).to_numpy()
+    alpha = 1 - ci
     if engine == "bayesian":
         ctw = frame["chance_to_win"].to_numpy(dtype=float)
-        decided = (ctw >= ci) | (ctw <= 1 - ci)
+        decided = (ctw > 1 - alpha / 2) | (ctw < alpha / 2)
     else:
-        decided = adj < (1 - ci)
-    frame["significant"] = decided & enough & (frame["message"] == "").to_numpy()
+        decided = adj < alpha
+    clear = np.ones(len(frame), dtype=bool)
+    for lo, hi in (("abs_ci_low", "abs_ci_high"), ("ci_low", "ci_high")):
+        low, high = frame[lo].to_numpy(dtype=float), frame[hi].to_numpy(dtype=float)
+        shown = np.isfinite(low) | np.isfinite(high)
+        clear &= ~shown | (low > 0) | (high < 0)
+    frame["significant"] = decided & clear & tested
     return frame
 
 
@@ -212,7 +312,9 @@ def analyze_experiment(
     planned_split: Mapping[str, float] | str | None = None,
     min_n_per_arm: int = 100,
     prior: tuple[float, float] = (1.0, 1.0),
-    tuning_n: float = 5000,
+    tuning_n: float | None = None,
+    plan: ExperimentPlan | None = None,
+    min_segment_users: int | None = None,
 ) -> AbTestResult:
     """Analyse an experiment from one row per user.
 
@@ -249,14 +351,23 @@ def analyze_experiment(
         Below this many users in either arm no verdict is given.
     prior : (alpha, beta)
         Beta prior for rates under the Bayesian engine.
-    tuning_n : float
-        Total users where the sequential confidence sequence is tightest.
+    tuning_n : float, optional
+        Total users (both arms of a comparison) where the sequential confidence
+        sequence is tightest; None takes the plan's (2 x ``n_per_arm``), else 5,000.
+    plan : ExperimentPlan, optional
+        The experiment's plan (:func:`make_plan`): gives the progress, whether a
+        fixed-horizon verdict is final, and the sequential tuning.
+    min_segment_users : int, optional
+        Users per arm a segment needs before it gets a verdict (default
+        ``min_n_per_arm``); smaller segments read "too few users to say".
 
     Returns
     -------
     AbTestResult
     """
     _check_options(engine, correction, ci)
+    _check_plan(plan)
+    resolve_tuning_n(tuning_n, plan)
     if cap_quantile is not None and not (0.5 <= cap_quantile < 1):
         raise DataError(f"cap_quantile={cap_quantile} should be between 0.5 and 1, e.g. 0.99.")
     if len(data) == 0:
@@ -270,7 +381,8 @@ def analyze_experiment(
     result = compare_cells(
         cells, users, control=control, engine=engine, correction=correction, ci=ci,
         planned_split=planned_split, min_n_per_arm=min_n_per_arm, prior=prior,
-        tuning_n=tuning_n, notes=[*user_notes, *notes],
+        tuning_n=tuning_n, notes=[*user_notes, *notes], plan=plan,
+        min_segment_users=min_segment_users,
     )  # fmt: skip
     return dataclasses.replace(result, mixed_users=mixed)
 
@@ -286,7 +398,9 @@ def analyze_aggregates(
     planned_split: Mapping[str, float] | str | None = None,
     min_n_per_arm: int = 100,
     prior: tuple[float, float] = (1.0, 1.0),
-    tuning_n: float = 5000,
+    tuning_n: float | None = None,
+    plan: ExperimentPlan | None = None,
+    min_segment_users: int | None = None,
 ) -> AbTestResult:
     """Analyse typed-in totals, the way online A/B calculators take them.
 
@@ -299,7 +413,7 @@ def analyze_aggregates(
     segment_col : str, optional
         The column naming each row's segment when it is not called ``segment``; the
         all-users rows are then the sums over the segments.
-    control, engine, correction, ci, planned_split, min_n_per_arm, prior, tuning_n
+    control, engine, correction, ci, planned_split, min_n_per_arm, prior, tuning_n, plan, min_segment_users
         As in ``analyze_experiment``.
 
     Returns
@@ -307,9 +421,11 @@ def analyze_aggregates(
     AbTestResult
     """
     _check_options(engine, correction, ci)
+    _check_plan(plan)
+    resolve_tuning_n(tuning_n, plan)
     cells, users = summarise_aggregates(table, segment_col=segment_col)
     return compare_cells(
         cells, users, control=control, engine=engine, correction=correction, ci=ci,
         planned_split=planned_split, min_n_per_arm=min_n_per_arm, prior=prior,
-        tuning_n=tuning_n,
+        tuning_n=tuning_n, plan=plan, min_segment_users=min_segment_users,
     )  # fmt: skip

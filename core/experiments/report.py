@@ -61,9 +61,11 @@ def result_to_dict(result: AbTestResult) -> dict:
         ``srm_p_value`` and ``results`` first (the keys every consumer relies on), then
         ``engine``, ``correction``, ``ci``, ``control``, ``variants``, ``metrics``,
         ``segments``, ``min_n_per_arm``, ``srm``, ``heterogeneity``, ``verdict`` (one
-        sentence per metric in ``verdicts``), ``messages`` and
-        ``users_in_several_variants`` (how many users were left out for that). NaN
-        becomes None.
+        sentence per metric in ``verdicts``), ``messages``,
+        ``users_in_several_variants`` (how many users were left out for that), ``plan``
+        (the plan's fields, or None), ``progress`` (users so far over planned users, or
+        None), ``final`` (whether the verdict is final), ``tuning_n`` (the sequential
+        engine's tuning) and ``min_segment_users``. NaN becomes None.
     """
     srm = result.srm
     return {
@@ -90,6 +92,11 @@ def result_to_dict(result: AbTestResult) -> dict:
         "verdicts": {m: verdict(result, metric=m) for m in result.metrics},
         "messages": list(result.messages),
         "users_in_several_variants": len(result.mixed_users),
+        "plan": result.plan.to_dict() if result.plan is not None else None,
+        "progress": _clean(result.progress),
+        "final": bool(result.is_final),
+        "tuning_n": _clean(result.tuning_n),
+        "min_segment_users": result.min_segment_users,
     }
 
 

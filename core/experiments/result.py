@@ -11,6 +11,7 @@ import dataclasses
 
 import pandas as pd
 
+from core.experiments.plan import ExperimentPlan
 from core.experiments.report import result_to_dict
 from core.experiments.stats import SrmResult, Statistic
 
@@ -43,6 +44,15 @@ class AbTestResult:
     ``results`` has one row per (metric, segment, variant != control) with the columns in
     ``RESULT_COLUMNS``; ``segment`` is None for the all-users rows. ``mixed_users``
     are the ids found in more than one variant, left out of every comparison.
+
+    ``plan`` is the experiment's plan, if any; ``tuning_n`` the total users at which the
+    sequential engine's confidence sequence is tightest (the plan's users in one
+    comparison, else 5,000); ``progress`` the users so far in the plan's metric, all
+    arms, over the planned users (None without a plan). ``is_final`` says whether the
+    verdict can be acted on as it stands: always for the sequential engine (its intervals
+    hold at every look); for the other two only once the plan's sample is reached.
+    Without a plan nothing tells how far along the test is, so ``is_final`` is True and
+    the verdict says it assumes the planned sample was reached.
     """
 
     srm: SrmResult
@@ -58,6 +68,11 @@ class AbTestResult:
     min_n_per_arm: int = 100
     messages: tuple[str, ...] = ()
     mixed_users: tuple[str, ...] = ()
+    plan: ExperimentPlan | None = None
+    tuning_n: float = 5000.0
+    progress: float | None = None
+    is_final: bool = True
+    min_segment_users: int = 100
 
     def to_dict(self) -> dict:
         """The abtest JSON object (see :func:`core.experiments.report.result_to_dict`).

@@ -129,9 +129,16 @@ def _migration_1(op) -> None:
     )
 
 
+def _migration_experiment_data(op) -> None:
+    """Let a saved experiment keep its input table (Parquet), so it can be reopened."""
+    with op.batch_alter_table("experiments") as batch:
+        batch.add_column(sa.Column("data", sa.LargeBinary, nullable=True))
+
+
 #: Ordered schema migrations: (version, description, function(op)). Append, never edit.
 MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
     (1, "workspaces, datasets, runs, personas, experiments, share tokens", _migration_1),
+    (2, "saved experiments keep their input table", _migration_experiment_data),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

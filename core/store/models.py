@@ -106,6 +106,8 @@ class ExperimentRow(Base):
     settings: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
     results: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
     created_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+    #: The analysed input table (per-user rows or totals) as Parquet; loaded on demand.
+    data: orm.Mapped[bytes | None] = orm.mapped_column(sa.LargeBinary, nullable=True, deferred=True)
 
 
 class ShareTokenRow(Base):

@@ -92,7 +92,12 @@ class RunRecord:
 
 @dataclasses.dataclass(frozen=True)
 class ExperimentRecord:
-    """A saved A/B analysis: inputs, settings and results (all JSON-friendly)."""
+    """A saved A/B analysis: inputs, settings and results (JSON-friendly), and its data.
+
+    ``data`` is the analysed table (one row per user, or the totals), personal data
+    hashed; it is loaded by ``get_experiment`` only (None in lists, and for experiments
+    saved without their table).
+    """
 
     id: str
     workspace_id: str
@@ -102,6 +107,7 @@ class ExperimentRecord:
     settings: dict
     results: dict
     created_at: dt.datetime
+    data: pd.DataFrame | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,8 +163,8 @@ def run_record(row: RunRow, personas: Iterable[PersonaRow]) -> RunRecord:
     )
 
 
-def experiment_record(row: ExperimentRow) -> ExperimentRecord:
-    """The record of an ``experiments`` row."""
+def experiment_record(row: ExperimentRow, data: pd.DataFrame | None = None) -> ExperimentRecord:
+    """The record of an ``experiments`` row (``data``: its table, when loaded)."""
     return ExperimentRecord(
         row.id,
         row.workspace_id,
@@ -168,6 +174,7 @@ def experiment_record(row: ExperimentRow) -> ExperimentRecord:
         dict(row.settings),
         dict(row.results),
         as_utc(row.created_at),
+        data,
     )
 
 

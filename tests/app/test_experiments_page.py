@@ -105,3 +105,45 @@ def test_segment_by_saved_run_joins_labels_on_user_id():
     assert at.selectbox(key="exp_segment").value == "Saved segmentation run"
     text = _texts(at)
     assert "Bargain &lt;hunters&gt;" in text and "<hunters>" not in text
+
+
+def _render_saved(workspace_id: str, run_id: str | None) -> None:
+    """AppTest script: the read-only saved-experiments view the share link uses."""
+    from core.store import open_store
+    from ui.experiments.saved import render_saved_experiments
+
+    render_saved_experiments(open_store(), workspace_id, run_id)
+
+
+def test_saved_experiments_view_is_read_only_and_shows_verdicts():
+    from core.experiments import analyze_experiment, demo_experiment
+    from core.store import open_store
+
+    store = open_store()
+    ws = store.create_workspace("Saved view")
+    empty = AppTest.from_function(_render_saved, kwargs={"workspace_id": ws.id, "run_id": "r"})
+    empty.run()
+    assert not empty.exception
+    assert "No experiment has been saved for this segmentation yet." in _texts(empty)
+    frame = demo_experiment(800, seed=5)
+    result = analyze_experiment(
+        frame, variant_col="variant", metrics=["converted"], segment_col="persona"
+    )
+    store.save_experiment(
+        ws.id, name="Coupon <b>test</b>", inputs={"kind": "users"},
+        settings={"engine": "frequentist", "plan": {"metric": "converted", "kind": "rate",
+                  "baseline": 0.1, "mde": 0.2, "alpha": 0.05, "power": 0.8,
+                  "n_per_arm": 800}},
+        results=result.to_dict(), data=frame,
+    )  # fmt: skip
+    at = AppTest.from_function(_render_saved, kwargs={"workspace_id": ws.id, "run_id": None})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _texts(at)
+    assert result.to_dict()["verdicts"]["converted"].split(" (")[0] in text
+    assert "Plan: 800 users per group" in text
+    assert any("Coupon &lt;b&gt;test&lt;/b&gt;" in m.value for m in at.markdown)
+    assert at.dataframe and at.get("vega_lite_chart")
+    assert "Not final" in str(at.get("progress")[0].proto)  # ~400 per group of 800 planned
+    # read-only: nothing to click, type or pick
+    assert not (at.button or at.text_input or at.selectbox or at.radio or at.checkbox)

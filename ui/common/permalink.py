@@ -3,6 +3,8 @@
 The URL carries the workspace, dataset and run (re-written on every run, because
 Streamlit clears the query string on a page switch), so reload, back/forward and a
 pasted link land on the same view; the page itself is the URL path (``/segment``).
+The Experiments page adds ``experiment=<id>`` for the saved experiment it shows
+(:func:`set_experiment_param`).
 """
 
 from __future__ import annotations
@@ -10,9 +12,17 @@ from __future__ import annotations
 import streamlit as st
 
 from ui.common.datasets import is_sample
-from ui.common.session import DATASET_KEY, DS_PARAM, RUN_KEY, RUN_PARAM, WS_KEY, WS_PARAM
+from ui.common.session import (
+    DATASET_KEY,
+    DS_PARAM,
+    EXPERIMENT_PARAM,
+    RUN_KEY,
+    RUN_PARAM,
+    WS_KEY,
+    WS_PARAM,
+)
 
-__all__ = ["sync_url", "history_guard"]
+__all__ = ["sync_url", "history_guard", "set_experiment_param"]
 
 
 def sync_url() -> None:
@@ -37,6 +47,26 @@ def sync_url() -> None:
         current = {k: st.query_params.get_all(k) for k in st.query_params}
         target = {k: v for k, v in current.items() if k not in wanted}
         target.update({k: [v] for k, v in wanted.items() if v})
+        if target != current:
+            st.query_params.from_dict(target)
+    except Exception:  # the address bar is a convenience; never break a page over it
+        pass
+
+
+def set_experiment_param(experiment_id: str | None) -> None:
+    """Point ``?experiment=`` at a saved experiment (None removes it), with the workspace.
+
+    Only the Experiments page calls this; Streamlit drops the parameter when the visitor
+    switches page, so other pages never carry it. One assignment, as in :func:`sync_url`.
+    """
+    try:
+        current = {k: st.query_params.get_all(k) for k in st.query_params}
+        target = {k: v for k, v in current.items() if k != EXPERIMENT_PARAM}
+        if experiment_id:
+            target[EXPERIMENT_PARAM] = [experiment_id]
+            ws = st.session_state.get(WS_KEY)
+            if ws:
+                target[WS_PARAM] = [ws]
         if target != current:
             st.query_params.from_dict(target)
     except Exception:  # the address bar is a convenience; never break a page over it

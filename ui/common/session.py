@@ -28,6 +28,7 @@ __all__ = [
     "DS_PARAM",
     "RUN_PARAM",
     "SHARE_PARAM",
+    "EXPERIMENT_PARAM",
     "SAMPLE_LABEL",
     "Run",
     "query_param",
@@ -46,6 +47,8 @@ NOTICE_KEY = "_pl_notice"
 TMP_KEY = "_pl_tmp"
 # Query-string names (and the keys of the sidebar widgets bound to them).
 WS_PARAM, DS_PARAM, RUN_PARAM, SHARE_PARAM = "ws", "ds", "run", "share"
+#: A saved experiment on the Experiments page (``?ws=<workspace>&experiment=<id>``).
+EXPERIMENT_PARAM = "experiment"
 SAMPLE_LABEL = "Bundled sample"
 
 

@@ -15,6 +15,7 @@ from core.experiments import (
     sample_size,
     sample_size_means,
 )
+from ui.experiments.planning import MEAN, POINTS, RATE, RELATIVE
 
 _METHOD_LABELS = {
     "baseline_variance": "Online-calculator formula (Evan Miller)",
@@ -47,6 +48,22 @@ def _plan_mean(baseline, std, change, alpha, power, daily, so_far, arms):
     n = sample_size_means(std, change, alpha=alpha, power=power)
     days = days_needed(n, daily_users=daily, users_so_far=so_far, arms=arms) if daily > 0 else None
     return n, days
+
+
+def _use_as_plan(**values) -> None:
+    """Callback: copy the calculator's numbers into the plan widgets of the Analyse tab."""
+    plan = {
+        "exp_plan_on": True, "exp_plan_kind": values["kind"],
+        "exp_plan_baseline": float(values["baseline"]), "exp_plan_unit": values["unit"],
+        "exp_plan_mde": float(values["mde"]), "exp_plan_alpha": values["alpha"],
+        "exp_plan_power": values["power"], "exp_plan_daily": int(values["daily"]),
+    }  # fmt: skip
+    if values.get("std") is not None:
+        plan["exp_plan_std"] = float(values["std"])
+    st.session_state.update(plan)
+    # keep the kind chosen here even if the plan's metric looks like the other kind
+    st.session_state["_exp_plan_kind_for"] = st.session_state.get("exp_plan_metric")
+    st.session_state["exp_pw_used"] = True
 
 
 def power_tab() -> None:
@@ -107,6 +124,15 @@ def power_tab() -> None:
         + ", ".join(f"{_METHOD_LABELS[k]} {v:,}" for k, v in size.by_method.items())
         + "."
     )
+    st.button(
+        "Use as this experiment's plan", key="exp_pw_use", icon=":material/flag:",
+        on_click=_use_as_plan,
+        kwargs={"kind": RATE, "baseline": baseline, "unit": POINTS if absolute else RELATIVE,
+                "mde": mde, "alpha": alpha, "power": power, "daily": daily},
+        help="Copies these numbers into the plan of the test on the 'Analyse a test' tab.",
+    )  # fmt: skip
+    if st.session_state.pop("exp_pw_used", False):
+        st.success("Copied: the plan on the 'Analyse a test' tab now uses these numbers.")
     if mde_now is not None:
         if math.isnan(mde_now):
             st.caption("With the users so far, no realistic change would be detectable yet.")
@@ -143,6 +169,14 @@ def _mean_power() -> None:
     m1.metric("Users needed per group", f"{n:,}")
     m2.metric("Users needed in total", f"{n * int(arms):,}")
     m3.metric("Days at current traffic", "—" if days is None else f"{days:,}")
+    st.button(
+        "Use as this experiment's plan", key="exp_pwm_use", icon=":material/flag:",
+        on_click=_use_as_plan,
+        kwargs={"kind": MEAN, "baseline": baseline, "unit": RELATIVE, "mde": rel,
+                "alpha": alpha, "power": power, "daily": daily, "std": std},
+    )  # fmt: skip
+    if st.session_state.pop("exp_pw_used", False):
+        st.success("Copied: the plan on the 'Analyse a test' tab now uses these numbers.")
     st.caption(
         f"Detects a move from {baseline:,.4g} to {baseline * (1 + rel / 100):,.4g} "
         f"(two-sided, alpha {alpha}, power {power:.0%}; normal approximation, statsmodels)."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
@@ -41,19 +42,29 @@ def verdicts(result, names: dict | None = None) -> None:
 
 
 _DISPLAY = {
-    "metric": "Metric", "segment": "Segment", "variant": "Variant", "n": "Users",
+    "metric": "Metric", "segment": "Segment", "variant": "Variant", "message": "Note",
+    "n": "Users",
     "mean": "Average", "control_n": "Control users", "control_mean": "Control average",
     "lift": "Lift", "ci_low": "Lift low", "ci_high": "Lift high", "abs_diff": "Difference",
     "p_value": "p-value", "p_adjusted": "Adjusted p", "chance_to_win": "Chance to win",
     "expected_loss": "Expected loss", "significant": "Clear result",
-    "variance_reduction": "Noise removed (CUPED)", "message": "Note",
+    "variance_reduction": "Noise removed (CUPED)",
 }  # fmt: skip
+#: Numbers left blank on a row that has no verdict (too few users, nothing to compare).
+_NO_VERDICT_BLANKS = (
+    "lift", "ci_low", "ci_high", "abs_diff", "p_value", "p_adjusted", "chance_to_win",
+    "expected_loss",
+)  # fmt: skip
 
 
 def results_table(result) -> None:
     """The full results table with readable headers and percentages."""
     frame = result.results.copy()
     frame["segment"] = frame["segment"].fillna(ALL_USERS)
+    # a row without a verdict shows its note ("Too few users to say: ..."), not numbers
+    silent = frame["message"].fillna("") != ""
+    frame.loc[silent, [c for c in _NO_VERDICT_BLANKS if c in frame.columns]] = float("nan")
+    frame["significant"] = frame["significant"].where(~silent, None)
     keep = [c for c in _DISPLAY if c in frame.columns]
     if result.engine == "bayesian":
         keep = [c for c in keep if c not in ("p_value", "p_adjusted")]
@@ -80,18 +91,39 @@ def results_table(result) -> None:
 
 def lift_chart(result, metric: str) -> alt.LayerChart | None:
     """Relative lift with interval bars, per variant and per segment, with a zero line."""
-    d = result.results[result.results["metric"] == metric].copy()
-    d = d[d["lift"].notna()]
+    return lift_chart_of(
+        result.results, metric, control=result.control, engine=result.engine, ci=result.ci,
+        segments=result.segments, n_variants=len(result.variants),
+    )  # fmt: skip
+
+
+def lift_chart_of(
+    results: pd.DataFrame,
+    metric: str,
+    *,
+    control: str,
+    engine: str,
+    ci: float,
+    segments: Sequence[str],
+    n_variants: int,
+) -> alt.LayerChart | None:
+    """The lift chart of a results table (live, or saved with an experiment)."""
+    every = results[results["metric"] == metric].copy()
+    every["where"] = every["segment"].fillna(ALL_USERS)
+    notes = every.get("message", pd.Series("", index=every.index)).fillna("").astype(str)
+    silent = notes != ""
+    d = every[every["lift"].notna() & ~silent]
+    few = every[notes.str.startswith("Too few")]
     if d.empty:
         return None
-    d["where"] = d["segment"].fillna(ALL_USERS)
-    order = [ALL_USERS, *[s for s in result.segments if s in set(d["where"])]]
-    interval = "credible interval" if result.engine == "bayesian" else "confidence interval"
+    shown = set(d["where"]) | set(few["where"])
+    order = [ALL_USERS, *[s for s in segments if s in shown]]
+    interval = "credible interval" if engine == "bayesian" else "confidence interval"
     # persona names are long ("Budget weekend live-stream repeat buyers"): show them whole,
     # without an axis title they would run into (the rows are segments; "All users" first)
     y = alt.Y("where:N", sort=order, title=None, axis=alt.Axis(labelLimit=320))
     color = alt.Color("variant:N", title="Variant")
-    x_axis = alt.Axis(format="%", title=f"Lift vs {result.control} (%)")
+    x_axis = alt.Axis(format="%", title=f"Lift vs {control} (%)")
     tooltip = [
         alt.Tooltip("where:N", title="Segment"), alt.Tooltip("variant:N", title="Variant"),
         alt.Tooltip("lift:Q", title="Lift", format="+.1%"),
@@ -103,9 +135,26 @@ def lift_chart(result, metric: str) -> alt.LayerChart | None:
     points = base.mark_point(filled=True, size=90).encode(x="lift:Q", tooltip=tooltip)
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="gray", strokeDash=[4, 4])
     zero = zero.encode(x="zero:Q")
-    title = f"{metric}: lift of each variant vs {result.control}, {result.ci:.0%} {interval}"
-    return (zero + bars + points).properties(
-        title=title, height=max(160, 42 * len(order) * max(1, len(result.variants) - 1))
+    layers = [zero, bars, points]
+    if not few.empty:  # small segments: a note at the zero line instead of a guess
+        note = alt.Chart(few.assign(note="too few users to say", zero=0.0)).mark_text(
+            align="left", dx=6, color="#6b6b6b", fontStyle="italic"
+        )
+        layers.append(
+            note.encode(
+                x="zero:Q",
+                y=y,
+                yOffset=alt.YOffset("variant:N"),
+                text="note:N",
+                tooltip=[
+                    alt.Tooltip("where:N", title="Segment"),
+                    alt.Tooltip("message:N", title="Why"),
+                ],
+            )  # fmt: skip
+        )
+    title = f"{metric}: lift of each variant vs {control}, {ci:.0%} {interval}"
+    return alt.layer(*layers).properties(
+        title=title, height=max(160, 42 * len(order) * max(1, n_variants - 1))
     )
 
 

@@ -1,0 +1,239 @@
+"""Saved experiments shown read-only: plan and progress, verdicts, lift chart, segments.
+
+:func:`render_saved_experiments` is what a share link of a run shows, and what the
+Experiments page shows under "Saved experiments". It draws from what was saved with each
+experiment (its results and settings), so a shared viewer sees exactly what was saved,
+fast, without the data being analysed again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import pandas as pd
+import streamlit as st
+
+from core.common.markdown import escape_markdown
+from core.store import ExperimentRecord
+from ui.experiments import render
+
+__all__ = [
+    "EXPERIMENT_PAGE",
+    "render_saved_experiments",
+    "render_saved_experiment",
+    "plan_progress",
+    "plan_summary",
+    "segment_table",
+]
+
+#: The page file a saved experiment opens on (``?experiment=<id>``).
+EXPERIMENT_PAGE = "app_pages/experiments.py"
+ENGINE_NAMES = {
+    "frequentist": "classic (p-values)",
+    "bayesian": "Bayesian (chance to win)",
+    "sequential": "sequential (safe to check daily)",
+}
+TOO_FEW = "too few users to say"
+
+
+def plan_progress(results: Mapping, plan: Mapping | None) -> float | None:
+    """How far along the plan the experiment is (0 to 1), or None without a plan.
+
+    Parameters
+    ----------
+    results : mapping
+        ``AbTestResult.to_dict()`` of the experiment (its ``progress`` is used when
+        present, else the smallest group's users over the planned users per group).
+    plan : mapping, optional
+        ``ExperimentPlan.to_dict()``.
+
+    Returns
+    -------
+    float or None
+        Between 0 and 1 (capped at 1).
+    """
+    saved = results.get("progress")
+    if isinstance(saved, (int, float)) and math.isfinite(saved):
+        return max(0.0, min(1.0, float(saved)))
+    if not plan or not plan.get("n_per_arm"):
+        return None
+    counts = (results.get("srm") or {}).get("observed") or {}
+    if not counts:
+        return None
+    return max(0.0, min(1.0, min(counts.values()) / float(plan["n_per_arm"])))
+
+
+def plan_summary(plan: Mapping | None) -> str | None:
+    """The plan in one sentence, or None without a plan.
+
+    Parameters
+    ----------
+    plan : mapping, optional
+        ``ExperimentPlan.to_dict()``.
+
+    Returns
+    -------
+    str or None
+        E.g. "Plan: 3,623 users per group to detect a 20 % change in converted from
+        10 % (alpha 0.05, power 80 %), until 2026-12-20."
+    """
+    if not plan:
+        return None
+    metric = str(plan.get("metric") or "the metric").replace("_", " ")
+    mde, baseline = plan.get("mde"), plan.get("baseline")
+    if plan.get("kind") == "rate" and baseline is not None:
+        start = f" from {baseline * 100:.3g} %"
+    elif baseline is not None:
+        start = f" from {baseline:,.4g}"
+    else:
+        start = ""
+    if mde is None:
+        change = "a change"
+    elif plan.get("absolute"):
+        unit = " percentage points" if plan.get("kind") == "rate" else ""
+        scaled = mde * 100 if plan.get("kind") == "rate" else mde
+        change = f"a change of {scaled:,.3g}{unit}"
+    else:
+        change = f"a {mde * 100:.3g} % change"
+    n = plan.get("n_per_arm")
+    head = f"Plan: {int(n):,} users per group" if n else "Plan"
+    text = f"{head} to detect {change} in {metric}{start}"
+    alpha, power = plan.get("alpha"), plan.get("power")
+    if alpha is not None and power is not None:
+        text += f" (false-alarm risk {alpha:g}, power {power:.0%})"
+    if plan.get("end_date"):
+        text += f", until {plan['end_date']}"
+    return text + "."
+
+
+def segment_table(results: Mapping) -> pd.DataFrame:
+    """Per-segment comparisons as a reader sees them; small segments say so in words.
+
+    Parameters
+    ----------
+    results : mapping
+        ``AbTestResult.to_dict()``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns Metric, Segment, Variant, Users, Lift, Interval, Verdict; lift and
+        interval are text ("+12 %", "4 % to 20 %"), blank when there is no verdict.
+    """
+    rows = []
+    for r in results.get("results") or []:
+        lift, lo, hi = r.get("lift"), r.get("ci_low"), r.get("ci_high")
+        has_lift = isinstance(lift, (int, float)) and not r.get("message")
+        if r.get("message"):
+            call = str(r["message"])
+        elif r.get("significant"):
+            call = "clear result"
+        else:
+            call = "not clear yet"
+        rows.append(
+            {
+                "Metric": r.get("metric"),
+                "Segment": r.get("segment") or render.ALL_USERS,
+                "Variant": r.get("variant"),
+                "Users": int((r.get("n") or 0) + (r.get("control_n") or 0)),
+                "Lift": f"{lift:+.1%}" if has_lift else "",
+                "Interval": f"{lo:+.1%} to {hi:+.1%}"
+                if has_lift and lo is not None and hi is not None
+                else "",
+                "Verdict": call,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["Metric", "Segment", "Variant", "Users", "Lift", "Interval", "Verdict"]
+    )
+
+
+def render_saved_experiment(record: ExperimentRecord, *, key: str = "saved") -> None:
+    """One saved experiment, read-only: plan and progress, verdicts, chart, segments.
+
+    Parameters
+    ----------
+    record : ExperimentRecord
+        The saved experiment (its table is not needed).
+    key : str
+        Prefix of the element keys, unique on the page.
+    """
+    results, settings = record.results, record.settings
+    plan = settings.get("plan") or None
+    engine = str(results.get("engine") or settings.get("engine") or "frequentist")
+    facts = [f"method: {ENGINE_NAMES.get(engine, engine)}"]
+    ci = results.get("ci") or settings.get("ci")
+    if ci:
+        facts.append(f"{float(ci):.0%} intervals")
+    facts.append(f"saved {record.created_at.astimezone():%d %b %Y}")
+    st.caption(escape_markdown(" · ".join(facts)))
+    summary = plan_summary(plan)
+    if summary:
+        st.caption(escape_markdown(summary))
+    progress = plan_progress(results, plan)
+    if progress is not None:
+        label = (
+            "The plan is reached: this result is final."
+            if progress >= 1
+            else f"Not final: {progress:.0%} of the planned users so far."
+        )
+        st.progress(progress, text=label)
+    verdicts = results.get("verdicts") or {}
+    if isinstance(verdicts, Mapping) and verdicts:
+        for sentence in verdicts.values():
+            st.info(escape_markdown(sentence))
+    elif results.get("verdict"):
+        st.info(escape_markdown(results["verdict"]))
+    frame = pd.DataFrame(results.get("results") or [])
+    if frame.empty or "metric" not in frame.columns:
+        st.caption("No comparison was saved with this experiment.")
+        return
+    for metric in results.get("metrics") or list(dict.fromkeys(frame["metric"])):
+        chart = render.lift_chart_of(
+            frame, metric, control=str(results.get("control", "")), engine=engine,
+            ci=float(ci or 0.95), segments=results.get("segments") or [],
+            n_variants=len(results.get("variants") or [1, 2]),
+        )  # fmt: skip
+        if chart is not None:
+            st.altair_chart(chart, width="stretch", key=f"{key}_chart_{metric}")
+    st.dataframe(segment_table(results), hide_index=True, width="stretch", key=f"{key}_table")
+
+
+def render_saved_experiments(
+    store, workspace_id: str, run_id: str | None, *, read_only: bool = True
+) -> None:
+    """The saved experiments of a run (or of the workspace), each drawn read-only.
+
+    Parameters
+    ----------
+    store : core.store.Store
+        The app store.
+    workspace_id : str
+        The workspace whose experiments are shown (never another's).
+    run_id : str, optional
+        Only the experiments broken down by this segmentation run; None shows all of the
+        workspace's experiments.
+    read_only : bool, default True
+        True draws nothing that can be clicked (the share view). False adds a link that
+        opens each experiment on the Experiments page.
+    """
+    experiments = store.list_experiments(workspace_id, run_id=run_id)
+    if not experiments:
+        st.caption(
+            "No experiment has been saved for this segmentation yet."
+            if run_id
+            else "No experiment has been saved in this workspace yet."
+        )
+        return
+    for record in experiments:
+        with st.container(border=True):
+            st.markdown(f"**{escape_markdown(record.name)}**")
+            render_saved_experiment(record, key=f"saved_{record.id}")
+            if not read_only:
+                st.page_link(
+                    EXPERIMENT_PAGE,
+                    label="Open on the Experiments page",
+                    icon=":material/open_in_new:",
+                    query_params={"ws": workspace_id, "experiment": record.id},
+                )
