@@ -35,7 +35,8 @@ def card_sections(persona, name: str | None = None) -> dict:
     title = name or persona.name
     sections: dict = {
         "title": title,
-        "subtitle": f"Segment {persona.segment} · {persona.size:,} users · {persona.share:.0%} of all users",
+        # No segment label: a reader knows a persona by its name (the label is for files).
+        "subtitle": f"{persona.size:,} users · {persona.share:.0%} of all users",
         "traits": persona.trait_sentences(5),
         "kpis": [
             (KPI_BY_KEY[k].name, format_kpi_value(k, persona.kpis.get(k)), KPI_BY_KEY[k].formula)

@@ -2,8 +2,8 @@
 
 :func:`render_deck` draws every persona of a saved run (its name, the automatic one when
 nobody renamed it; size and share; supported traits; KPIs; lifetime value; actions with
-their reasons), the segment-size chart, a still image of the user map and a button to
-download the same deck as a PDF. Nothing on it edits anything. A share link
+their reasons), the segment-size chart, a still image of the user map, the run's saved
+experiments (``ui.experiments.saved``) and a button to download the same deck as a PDF. Nothing on it edits anything. A share link
 (:mod:`ui.share.view`) and the workshop's present view both call it.
 
 Every card element comes from the one builder the Personas page and the exports use
@@ -21,6 +21,7 @@ import streamlit as st
 from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.export import card_sections
+from ui.experiments import saved
 from ui.personas import build_cards, display_name, pdf_deck
 
 #: KPIs shown on a deck card (the PDF and the exports show every card KPI).
@@ -100,6 +101,7 @@ def size_table(cards: list, names: dict) -> pd.DataFrame:
         for c in sorted(cards, key=lambda c: -c.size)
     ]
     table = pd.DataFrame(rows, columns=["segment", "persona", "users", "share"])
+    table["rank"] = range(1, len(table) + 1)
     table["label"] = [
         f"{p} · {u:,} ({s:.0%})"
         for p, u, s in zip(table["persona"], table["users"], table["share"], strict=True)
@@ -115,9 +117,10 @@ def size_chart(table: pd.DataFrame):
     """
     import altair as alt  # heavy: loaded only when a deck is drawn
 
-    order = list(table["segment"])
-    base = alt.Chart(table).encode(
-        y=alt.Y("segment:N", sort=order, axis=None, title=None),
+    # Bars are placed by rank, not by segment label, so no label reaches the chart; the
+    # segment column is left out of the chart's data for the same reason.
+    base = alt.Chart(table.drop(columns=["segment"])).encode(
+        y=alt.Y("rank:O", axis=None, title=None),
     )
     bars = base.mark_bar(height=14, yOffset=9, cornerRadiusEnd=3, color="#d6336c").encode(
         x=alt.X("users:Q", title="Users", axis=alt.Axis(grid=False, format=",d", tickCount=5)),
@@ -292,6 +295,8 @@ def render_deck(store, workspace_id: str, run_id: str, *, present: bool = False)
         for col, card in zip(st.columns(2), cards[start : start + 2], strict=False):
             with col, st.container(border=True):
                 _card(card, names[card.segment], notes.get(card.segment, ""), present)
+    st.subheader("Experiments")
+    saved.render_saved_experiments(store, workspace_id, record.run_id, read_only=True)
 
 
 def _map_image(record, dataset, names: dict) -> None:
