@@ -488,3 +488,43 @@ def test_job_run_returns_raises_and_a_finishing_worker_blocks_the_next_job():
     assert texts == ["value=499500 busy=0", "error=plain message", "third ran"]
     [warning] = at.warning
     assert "still finishing its last step" in warning.value
+
+
+def _present_script(workspace_id: str, run_id: str) -> None:
+    from core.store import open_store
+    from ui.share import render_deck
+
+    render_deck(open_store(), workspace_id, run_id, present=True)
+
+
+def test_present_view_shows_one_persona_at_a_time(case_dataset):
+    dataset, labels = case_dataset
+    store = open_store()
+    ws = store.create_workspace("Present", owner="local")
+    store.save_dataset(ws.id, dataset.dataset_id, str(dataset.path), source_name="case.csv")
+    run = store.save_run(ws.id, dataset.dataset_id, labels, params={"k": 4}, names={"S1": "Fans"})
+    at = AppTest.from_function(
+        _present_script, kwargs={"workspace_id": ws.id, "run_id": run.run_id}, default_timeout=240
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [m.value for m in at.markdown if m.value.startswith("## ")]
+    assert titles == ["## Fans"]  # the largest persona first, larger type
+    seen = set(titles)
+    for _ in range(labels.nunique()):
+        at.button(key=f"deck_present_{run.run_id}_next").click().run()
+        seen |= {m.value for m in at.markdown if m.value.startswith("## ")}
+    assert len(seen) == labels.nunique()
+    assert not re.search(r"\bS\d+\b", _all_text(at))
+
+
+def test_deck_of_a_missing_run_says_so_in_one_sentence():
+    store = open_store()
+    ws = store.create_workspace("Gone", owner="local")
+    at = AppTest.from_function(_present_script, kwargs={"workspace_id": ws.id, "run_id": "nope"})
+    at.run()
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        "This segmentation is no longer saved; ask the person who shared it to save it again."
+    ]
+    assert len(at.markdown) <= 1 and len(at.get("download_button")) == 0
