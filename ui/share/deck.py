@@ -316,5 +316,5 @@ def _map_image(record, dataset, names: dict) -> None:
     st.image(
         png,
         caption="Each dot is a user; users who behave alike sit close together.",
-        width=900 if len(png) else "stretch",
+        width="stretch",  # fits a phone; the PNG is drawn 1,140 px wide for a desktop
     )
