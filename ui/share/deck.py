@@ -166,12 +166,12 @@ def _map_png(dataset_id: str, run_key: str, names: tuple, _features, _labels, _p
     return vlc.vegalite_to_png(chart.to_dict(), scale=1.5)
 
 
-def _style(present: bool) -> None:
-    """Card spacing; for a projector, larger type."""
-    size = "1.35rem" if present else "1rem"
+def _style() -> None:
+    """For a projector: larger type inside the present view's container."""
     st.markdown(
-        f"<style>.pl-deck p, .pl-deck li {{font-size:{size};}}"
-        f".pl-deck h2 {{font-size:{'2.6rem' if present else '1.6rem'};}}</style>",
+        "<style>[class*='st-key-pl_present'] p, [class*='st-key-pl_present'] li "
+        "{font-size:1.4rem; line-height:1.5;} "
+        "[class*='st-key-pl_present'] h2 {font-size:2.8rem;}</style>",
         unsafe_allow_html=True,
     )
 
@@ -185,34 +185,39 @@ def _card(card, name: str, note: str, present: bool) -> None:
         for line in s["hidden"]:
             st.caption(escape_markdown(line))
         return
-    st.markdown("**What makes them different**")
-    if s["traits"]:
-        st.markdown("\n".join(f"- {escape_markdown(t)}" for t in s["traits"]))
-    else:
-        st.caption("Nothing about this group differs clearly from everyone else.")
-    if s["kpis"]:
-        st.markdown("**KPIs**")
-        st.markdown(
-            "\n".join(
-                f"- {escape_markdown(k)}: **{escape_markdown(v)}**"
-                for k, v, _ in s["kpis"][:DECK_KPIS]
+    # On a projector the three parts sit side by side, so a persona fits one screen.
+    who, worth, todo = st.columns(3, gap="large") if present else (st.container(),) * 3
+    with who:
+        st.markdown("**What makes them different**")
+        if s["traits"]:
+            st.markdown("\n".join(f"- {escape_markdown(t)}" for t in s["traits"]))
+        else:
+            st.caption("Nothing about this group differs clearly from everyone else.")
+    with worth:
+        if s["kpis"]:
+            st.markdown("**KPIs**")
+            st.markdown(
+                "\n".join(
+                    f"- {escape_markdown(k)}: **{escape_markdown(v)}**"
+                    for k, v, _ in s["kpis"][:DECK_KPIS]
+                )
             )
-        )
-    if s["clv"]:
-        st.markdown("**What they are worth**")
-        st.markdown(
-            "\n".join(f"- {escape_markdown(k)}: **{escape_markdown(v)}**" for k, v in s["clv"])
-        )
-    st.markdown("**What to do next**")
-    if s["actions"]:
-        st.markdown(
-            "\n".join(
-                f"{i}. {escape_markdown(a)}  \n   :gray[{escape_markdown('why: ' + r)}]"
-                for i, (a, r) in enumerate(s["actions"], 1)
+        if s["clv"]:
+            st.markdown("**What they are worth**")
+            st.markdown(
+                "\n".join(f"- {escape_markdown(k)}: **{escape_markdown(v)}**" for k, v in s["clv"])
             )
-        )
-    else:
-        st.caption(escape_markdown(s["recommendations"][0]))
+    with todo:
+        st.markdown("**What to do next**")
+        if s["actions"]:
+            st.markdown(
+                "\n".join(
+                    f"{i}. {escape_markdown(a)}  \n   :gray[{escape_markdown('why: ' + r)}]"
+                    for i, (a, r) in enumerate(s["actions"], 1)
+                )
+            )
+        else:
+            st.caption(escape_markdown(s["recommendations"][0]))
     where = [*(["Platforms: " + "; ".join(s["platforms"])] if s["platforms"] else [])]
     where += ["Posting times: " + "; ".join(s["times"]), s["contact"]]
     st.caption(" · ".join(escape_markdown(w) for w in where))
@@ -248,7 +253,9 @@ def render_deck(store, workspace_id: str, run_id: str, *, present: bool = False)
     workspace_id, run_id : str
         Which saved run.
     present : bool
-        For a projector: larger type and one persona per screen (Previous / Next).
+        For a projector: larger type, one persona per screen with its traits, KPIs and
+        actions side by side, Previous / Next to step through them; the charts, the PDF
+        button and the experiments are left to the full deck.
 
     Notes
     -----
@@ -260,7 +267,21 @@ def render_deck(store, workspace_id: str, run_id: str, *, present: bool = False)
     except DataError as exc:
         st.error(escape_markdown(exc))
         return
-    _style(present)
+    if present:
+        _style()
+        with st.container(key=f"pl_present_{record.run_id}"):
+            _deck(store, workspace_id, record, dataset, cards, names, present=True)
+    else:
+        _deck(store, workspace_id, record, dataset, cards, names, present=False)
+
+
+def _deck(store, workspace_id, record, dataset, cards, names, *, present: bool) -> None:
+    """The deck's body: header, PDF button, charts, cards, experiments."""
+    if present:  # a projector shows the persona, not the page furniture
+        card = _present_choice(cards, names, record.run_id)[0]
+        with st.container(border=True):
+            _card(card, names[card.segment], dict(record.notes).get(card.segment, ""), True)
+        return
     st.caption(
         f"A segmentation of {escape_markdown(dataset.source_name or 'a dataset')}, saved "
         f"{record.updated_at.astimezone():%d %b %Y %H:%M}: {int(record.labels.size):,} users "
@@ -277,19 +298,12 @@ def render_deck(store, workspace_id: str, run_id: str, *, present: bool = False)
         mime="application/pdf",
         icon=":material/picture_as_pdf:",
         on_click="ignore",
-        key=f"deck_pdf_{record.run_id}_{'present' if present else 'view'}",
+        key=f"deck_pdf_{record.run_id}",
     )
-    table = size_table(cards, names)
-    if not present:
-        st.altair_chart(size_chart(table), width="stretch")
-        _map_image(record, dataset, names)
+    st.altair_chart(size_chart(size_table(cards, names)), width="stretch")
+    _map_image(record, dataset, names)
     st.subheader("Personas")
     notes = {k: v for k, v in dict(record.notes).items() if v}
-    if present:
-        card = _present_choice(cards, names, record.run_id)[0]
-        with st.container(border=True):
-            _card(card, names[card.segment], notes.get(card.segment, ""), present)
-        return
     # Two cards a row on a wide screen; Streamlit stacks columns on a phone.
     for start in range(0, len(cards), 2):
         for col, card in zip(st.columns(2), cards[start : start + 2], strict=False):
