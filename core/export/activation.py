@@ -221,7 +221,13 @@ def activation_bytes(table: pd.DataFrame, fmt: str) -> bytes:
                 "most); "
                 "export as csv or parquet instead."
             )
-        safe_frame(table).to_excel(buffer, index=False, sheet_name="users", engine="openpyxl")
+        # XlsxWriter writes this sheet about 2.4x faster than openpyxl (benchmarks/
+        # bench_activation.py) and, told so, stores every text as text, never a formula.
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(
+            buffer, engine="xlsxwriter", engine_kwargs={"options": options}
+        ) as writer:
+            safe_frame(table).to_excel(writer, index=False, sheet_name="users")
     else:
         table.astype("string").to_parquet(buffer, index=False, engine="pyarrow")
     return buffer.getvalue()
