@@ -78,6 +78,13 @@ EXCEL_MAX_USERS = 1_048_575
 DEFAULT_PHONE_REGION = "CN"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
 _PRIVACY_COLUMN = re.compile(r"column '(.+?)'")
+# A mainland mobile number, written nationally or with +86 / 0086, separators removed.
+# libphonenumber parses one number in about 65 us of Python; this covers the common case
+# (most phone columns in Chinese exports) far faster, with the same answer (a test
+# compares the two; 179 is left out: the library reads some 179 numbers as a dialling
+# prefix), and leaves every other number to the library.
+_CN_MOBILE = re.compile(r"^(?:\+86|0086|86)?(1(?:[3-689]\d|7[0-8])\d{8})$")
+_SEPARATORS = re.compile(r"[\s().-]")
 # The load report's sentences when user ids were replaced by a salted hash.
 _IDS_HASHED = ("ids were replaced by a salted hash", "user ids hashed too")
 
@@ -123,6 +130,10 @@ def normalise_phone(value: object, region: str = DEFAULT_PHONE_REGION) -> str | 
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
     text = str(value).strip()
+    if region == "CN":
+        fast = _CN_MOBILE.match(_SEPARATORS.sub("", text))
+        if fast:
+            return "86" + fast.group(1)
     if text.startswith("00"):
         text = "+" + text[2:]
     try:

@@ -448,3 +448,25 @@ def test_cli_bad_export_input_is_one_sentence_and_exit_2(
     assert len(lines) == 1 and message in lines[0], io_.err
     assert "Traceback" not in io_.err
     assert not (tmp_path / "a").exists() and not (tmp_path / "a.docx").exists()
+
+
+def test_the_fast_path_for_mainland_mobiles_agrees_with_libphonenumber():
+    import numpy as np
+    import phonenumbers
+
+    rng = np.random.default_rng(11)
+    numbers = [str(x) for x in rng.integers(10**10, 2 * 10**10, 3000)] + ["17951234567"]
+    for s in numbers:
+        for written in (s, "+86 " + s, "0086" + s, "86" + s, f"{s[:3]}-{s[3:7]}-{s[7:]}"):
+            text = "+" + written[2:] if written.startswith("00") else written
+            try:
+                number = phonenumbers.parse(text, "CN")
+            except phonenumbers.NumberParseException:
+                expected = None
+            else:
+                expected = (
+                    phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+                    if phonenumbers.is_possible_number(number)
+                    else None
+                )
+            assert export.normalise_phone(written) == expected, written
