@@ -528,3 +528,21 @@ def test_deck_of_a_missing_run_says_so_in_one_sentence():
         "This segmentation is no longer saved; ask the person who shared it to save it again."
     ]
     assert len(at.markdown) <= 1 and len(at.get("download_button")) == 0
+
+
+def test_deck_whose_data_file_is_gone_says_so_in_one_sentence(tmp_path):
+    store = open_store()
+    ws = store.create_workspace("No data", owner="local")
+    store.save_dataset(ws.id, "gone", str(tmp_path / "gone.duckdb"), source_name="old.csv")
+    labels = pd.Series(["S1", "S2"], index=pd.Index(["a", "b"], name="user_id"), name="segment")
+    run = store.save_run(ws.id, "gone", labels, params={"k": 2})
+    token, _ = store.create_share_link(ws.id, run.run_id)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["share"] = token
+    at.run()
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        "The data behind this segmentation is no longer on this server; ask the person who "
+        "shared it to load the data again."
+    ]
+    assert len(at.get("download_button")) == 0 and len(at.get("vega_lite_chart")) == 0
