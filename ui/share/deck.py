@@ -3,8 +3,9 @@
 :func:`render_deck` draws every persona of a saved run (its name, the automatic one when
 nobody renamed it; size and share; supported traits; KPIs; lifetime value; actions with
 their reasons), the segment-size chart, a still image of the user map, the run's saved
-experiments (``ui.experiments.saved``) and a button to download the same deck as a PDF. Nothing on it edits anything. A share link
-(:mod:`ui.share.view`) and the workshop's present view both call it.
+experiments (``ui.experiments.saved``) and a button to download the same deck as a PDF.
+Nothing on it edits anything. A share link (:mod:`ui.share.view`) and the workshop's
+present view both call it.
 
 Every card element comes from the one builder the Personas page and the exports use
 (``core.personas.build_personas`` through ``ui.personas.build_cards``, and
@@ -39,15 +40,15 @@ MISSING_DATA = (
 def _features(path: str, dataset_id: str) -> pd.DataFrame:
     """One row per user of a dataset file (cached by its id)."""
     # Imported here for start-up speed: DuckDB and scikit-learn load only for a deck.
-    from core.data.engine import dataset_engine
-    from core.segments.features import build_features
+    from core.data import dataset_engine
+    from core.segments import build_features
 
     return build_features(dataset_engine(path))
 
 
 def _engine(path: str):
     """The dataset file's engine (core caches one per file)."""
-    from core.data.engine import dataset_engine
+    from core.data import dataset_engine
 
     return dataset_engine(path)
 
@@ -90,7 +91,20 @@ def load_deck(store, workspace_id: str, run_id: str):
 
 
 def size_table(cards: list, names: dict) -> pd.DataFrame:
-    """One row per persona, largest first: name, users, share and the bar's label."""
+    """One row per persona, largest first: name, users, share and the bar's label.
+
+    Parameters
+    ----------
+    cards : list of core.personas.Persona
+    names : dict
+        The name shown per segment (falls back to the card's automatic name).
+
+    Returns
+    -------
+    DataFrame
+        ``segment``, ``persona``, ``users``, ``share``, ``rank`` (1 = largest) and
+        ``label`` ("name · users (share)").
+    """
     rows = [
         {
             "segment": c.segment,
@@ -114,6 +128,16 @@ def size_chart(table: pd.DataFrame):
 
     The names are text marks, not axis labels: an axis drops labels that overlap and
     cuts long ones, while a text mark is always drawn whole, on a phone too.
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`size_table`.
+
+    Returns
+    -------
+    altair.LayerChart
+        Drawn as SVG in the browser, so each label is real text.
     """
     import altair as alt  # heavy: loaded only when a deck is drawn
 
@@ -147,8 +171,7 @@ def _map_png(dataset_id: str, run_key: str, names: tuple, _features, _labels, _p
     import vl_convert as vlc  # heavy: loaded only when a map image is drawn
 
     from core.common.pdf import register_chart_fonts
-    from core.segments import SegmentParams
-    from core.segments.projection import MapParams
+    from core.segments import MapParams, SegmentParams
     from ui.map import charts, data
 
     usable = isinstance(_params, SegmentParams) and _params.method != "rfm"
