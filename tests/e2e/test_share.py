@@ -76,7 +76,7 @@ def shared(tmp_path_factory):
     try:
         yield {
             "url": url, "tokens": tokens, "ws": ws.id, "runs": {"renamed": renamed.run_id},
-            "k": labels.nunique(), "users": len(labels),
+            "k": labels.nunique(), "users": len(labels), "ids": list(labels.index),
         }  # fmt: skip
     finally:
         stop_server(proc)
@@ -191,5 +191,44 @@ def test_personas_page_downloads_every_user_with_their_persona(browser, shared):
         assert set(table["run_id"]) == {run}
         assert LONG_NAME in set(table["persona"])
         assert not table["persona"].str.fullmatch(r"S\d+").any()
+    finally:
+        context.close()
+
+
+def test_personas_page_makes_hashed_audience_lists_from_a_contacts_file(browser, shared, tmp_path):
+    import hashlib
+    import zipfile
+
+    run = shared["runs"]["renamed"]
+    contacts = tmp_path / "contacts.csv"
+    rows = [f"{uid}, Buyer.{n}@Example.COM ,+86 139 {n:08d}" for n, uid in enumerate(shared["ids"])]
+    contacts.write_text("user_id,email,mobile\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    context, page = _open(browser, f"{shared['url']}/personas?ws={shared['ws']}&run={run}", 1400)
+    try:
+        page.get_by_text("Prepare audience lists").wait_for(state="visible", timeout=300_000)
+        page.get_by_text("Prepare audience lists").click()
+        wait_for_app(page)
+        page.locator('[data-testid="stFileUploader"] input[type=file]').set_input_files(contacts)
+        button = page.get_by_role("button", name=re.compile(r"^Audience lists \(ZIP"))
+        button.wait_for(state="visible", timeout=120_000)
+        wait_for_app(page)
+        assert_no_exception(page)
+        section = page.get_by_text("Audience lists for ad platforms")
+        section.scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "personas_activation.png"))
+        with page.expect_download() as info:
+            button.click()
+        archive = zipfile.ZipFile(info.value.path())
+        names = archive.namelist()
+        assert len(names) == shared["k"] and all(n.startswith("audience_") for n in names)
+        frames = [pd.read_csv(archive.open(n), dtype=str) for n in names]
+        both = pd.concat(frames)
+        assert list(both.columns) == ["email", "phone"] and len(both) == shared["users"]
+        n = len(shared["ids"])
+        sha = lambda v: hashlib.sha256(v.encode()).hexdigest()  # noqa: E731
+        assert set(both["email"]) == {sha(f"buyer.{i}@example.com") for i in range(n)}
+        assert set(both["phone"]) == {sha(f"86139{i:08d}") for i in range(n)}
+        raw = b"".join(archive.read(x) for x in names)
+        assert b"@" not in raw and b"Buyer" not in raw
     finally:
         context.close()
