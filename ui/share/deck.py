@@ -185,6 +185,9 @@ def _map_png(dataset_id: str, run_key: str, names: tuple, _features, _labels, _p
         "Map of users (similar users sit close together)",
         selectable=False,
     ).properties(width=760, height=520)
+    # vl-convert has no browser fonts: name the CJK sans font (registered just below) so
+    # Chinese names are not drawn in a serif fallback; without it, the default is used.
+    chart = chart.configure(font="Noto Sans CJK SC")
     register_chart_fonts()
     return vlc.vegalite_to_png(chart.to_dict(), scale=1.5)
 
