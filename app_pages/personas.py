@@ -12,6 +12,7 @@ from ui.personas import (
     clv_table,
     display_name,
     kpi_table,
+    render_activation,
     render_compare,
     render_detail,
     render_exports,
@@ -95,6 +96,9 @@ render_detail(card, name, kpis)
 
 st.subheader("Export")
 render_exports(card, name, cards, names, labels, dataset.dataset_id, run.run_id, int(min_group))
+
+st.subheader("Activate these personas")
+render_activation(run, dataset, cards, names)
 
 st.divider()
 st.subheader("Compare two segments")

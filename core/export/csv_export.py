@@ -44,7 +44,7 @@ def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def safe_csv(df: pd.DataFrame, *, index: bool = False) -> bytes:
+def safe_csv(df: pd.DataFrame, *, index: bool = False, bom: bool = True) -> bytes:
     """CSV bytes of ``df`` that are safe to open in a spreadsheet.
 
     Parameters
@@ -53,13 +53,17 @@ def safe_csv(df: pd.DataFrame, *, index: bool = False) -> bytes:
         Any table; it is not modified.
     index : bool
         Write the index as the first column (its name as header).
+    bom : bool
+        Start with a UTF-8 byte-order mark (so Excel shows Chinese correctly); off for
+        files an upload form reads by their header (ad platforms' customer lists).
 
     Returns
     -------
     bytes
-        UTF-8 with a byte-order mark (so Excel shows Chinese correctly), comma-separated,
+        UTF-8 (with a byte-order mark unless ``bom=False``), comma-separated,
         every text cell and header starting with ``= + - @``, tab or CR prefixed with ``'``.
     """
     # RFC 4180 line ends: the csv writer then quotes any cell holding a CR or LF, so a
     # stray carriage return inside a comment cannot split a row in a spreadsheet.
-    return safe_frame(df).to_csv(index=index, lineterminator="\r\n").encode("utf-8-sig")
+    text = safe_frame(df).to_csv(index=index, lineterminator="\r\n")
+    return text.encode("utf-8-sig" if bom else "utf-8")

@@ -36,6 +36,14 @@ def tiny_dataset(tmp_path_factory):
     return ingest(path)
 
 
+def _experiment_result() -> dict:
+    """A real saved A/B result (overall only), as the Experiments page saves it."""
+    from core.experiments import analyze_experiment, demo_experiment
+
+    frame = demo_experiment(600, seed=2)
+    return analyze_experiment(frame, variant_col="variant", metrics=["converted"]).to_dict()
+
+
 def _labels(dataset) -> pd.Series:
     ids = [f"u{u:02d}" for u in range(30)]
     return pd.Series(
@@ -65,7 +73,7 @@ def _shared_run(dataset, owner: str = "local"):
         run_id="shared-run",
         inputs={"rows": 100},
         settings={"engine": "frequentist"},
-        results={"results": [{"metric": "converted", "variant": "B", "lift": 0.12}]},
+        results=_experiment_result(),
     )
     token, link = store.create_share_link(ws.id, "shared-run")
     return store, ws, token, link
@@ -82,16 +90,102 @@ def test_share_link_shows_one_run_read_only_with_names_escaped(tiny_dataset):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Shared personas"
-    headings = [m.value for m in at.markdown if m.value.startswith("####")]
-    assert len(headings) == 2 and "#### Big spenders" in headings
-    assert "Users: 30" not in _markdown_text(at)
+    headings = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert len(headings) == 2 and "### Big spenders" in headings
     # nothing to edit, upload or navigate to
     assert len(at.text_input) == len(at.selectbox) == len(at.button) == 0
     assert len(at.sidebar.selectbox) == 0
     text = _markdown_text(at)
     assert "<img" not in text and "&lt;img" in text
     assert at.text[0].value == f"note {XSS}"  # st.text never interprets markup
-    assert "converted" in str(at.dataframe[0].value.to_dict())  # experiment results
+    assert "Experiments" in [h.value for h in at.subheader]
+
+
+@pytest.fixture(scope="module")
+def case_dataset(tmp_path_factory):
+    """A dataset built unlike the sample (core.data.casegen volume_value), segments S1..Sk."""
+    from core.data import casegen, ingest
+
+    case = casegen.volume_value(seed=3, n_users=600, days=60)
+    paths = casegen.write_case(case, tmp_path_factory.mktemp("share-case"))
+    dataset = ingest(paths["events"], users_source=paths["users"])
+    order = case.truth.value_counts().index
+    labels = case.truth.map({g: f"S{i + 1}" for i, g in enumerate(order)}).astype(str)
+    return dataset, labels.rename_axis("user_id").rename("segment")
+
+
+def _case_link(case_dataset, names: dict) -> str:
+    dataset, labels = case_dataset
+    store = open_store()
+    ws = store.create_workspace("Deck test", owner="local")
+    store.save_dataset(ws.id, dataset.dataset_id, str(dataset.path), source_name="case.csv")
+    run = store.save_run(ws.id, dataset.dataset_id, labels, params={"k": 4}, names=names)
+    store.save_experiment(
+        ws.id,
+        name="Spring coupon",
+        run_id=run.run_id,
+        inputs={"rows": 600},
+        settings={"engine": "frequentist"},
+        results=_experiment_result(),
+    )
+    return store.create_share_link(ws.id, run.run_id)[0]
+
+
+def _all_text(at) -> str:
+    parts = [e.value for kind in ("title", "subheader", "markdown", "caption", "info", "text")
+             for e in getattr(at, kind)]  # fmt: skip
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.mark.parametrize("renamed", [False, True], ids=["unrenamed", "renamed"])
+def test_share_view_is_the_persona_deck_with_no_bare_segment_label(case_dataset, renamed):
+    _, labels = case_dataset
+    names = {"S2": "夜猫子 big spenders who buy late at night on WeChat"} if renamed else {}
+    at = AppTest.from_file(APP, default_timeout=240)
+    at.query_params["share"] = _case_link(case_dataset, names)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _all_text(at)
+    assert not re.search(r"\bS\d+\b", text), re.findall(r".{40}\bS\d+\b.{20}", text)
+    k = labels.nunique()
+    cards = [m.value for m in at.markdown if m.value.startswith("### ")]
+    assert len(cards) == k
+    if renamed:
+        assert "### 夜猫子 big spenders who buy late at night on WeChat" in cards
+    # every persona: KPIs with values, and what to do next with a reason for each action
+    assert [m.value for m in at.markdown].count("**KPIs**") == k
+    assert [m.value for m in at.markdown].count("**What to do next**") == k
+    actions = [m.value for m in at.markdown if m.value.startswith("1. ")]
+    assert len(actions) == k and all("why: " in a.replace("\\", "") for a in actions)
+    # the size chart, the map image, the saved experiments and the PDF button
+    assert len(at.get("vega_lite_chart")) >= 2  # sizes + the experiment's lift chart
+    assert len(at.get("image")) == 1
+    assert "Experiments" in [h.value for h in at.subheader] and "Spring coupon" in text
+    assert [b.proto.label for b in at.get("download_button")] == ["Download the deck (PDF)"]
+    # nothing to edit, upload or navigate to
+    assert len(at.text_input) == len(at.selectbox) == len(at.button) == 0
+    assert len(at.get("file_uploader")) == 0 and len(at.sidebar.selectbox) == 0
+
+
+def test_deck_size_table_names_every_persona_whole():
+    from core.personas import Persona  # noqa: F401  (the cards are real in the test above)
+    from ui.share import size_chart, size_table
+
+    class Card:
+        def __init__(self, segment, name, size):
+            self.segment, self.name, self.size, self.share = segment, name, size, size / 100
+
+    long = "A very long persona name that an axis would cut " * 2
+    cards = [Card("S1", "Fans", 60), Card("S2", long, 30), Card("S3", "夜猫子", 10)]
+    table = size_table(cards, {"S3": "深夜购物的夜猫子们"})
+    assert table["persona"].tolist() == ["Fans", long, "深夜购物的夜猫子们"]
+    assert table["label"].tolist()[2] == "深夜购物的夜猫子们 · 10 (10%)"
+    spec = size_chart(table).to_dict()
+    values = next(iter(spec["datasets"].values()))
+    assert [v["label"] for v in values] == table["label"].tolist()
+    assert all("S1" not in str(v) for v in values)
+    text_layer = spec["layer"][1]
+    assert text_layer["mark"]["type"] == "text" and text_layer["mark"]["limit"] == 0
 
 
 @pytest.mark.parametrize("which", ["garbage", "revoked", "near-miss"])
@@ -394,3 +488,61 @@ def test_job_run_returns_raises_and_a_finishing_worker_blocks_the_next_job():
     assert texts == ["value=499500 busy=0", "error=plain message", "third ran"]
     [warning] = at.warning
     assert "still finishing its last step" in warning.value
+
+
+def _present_script(workspace_id: str, run_id: str) -> None:
+    from core.store import open_store
+    from ui.share import render_deck
+
+    render_deck(open_store(), workspace_id, run_id, present=True)
+
+
+def test_present_view_shows_one_persona_at_a_time(case_dataset):
+    dataset, labels = case_dataset
+    store = open_store()
+    ws = store.create_workspace("Present", owner="local")
+    store.save_dataset(ws.id, dataset.dataset_id, str(dataset.path), source_name="case.csv")
+    run = store.save_run(ws.id, dataset.dataset_id, labels, params={"k": 4}, names={"S1": "Fans"})
+    at = AppTest.from_function(
+        _present_script, kwargs={"workspace_id": ws.id, "run_id": run.run_id}, default_timeout=240
+    )
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    titles = [m.value for m in at.markdown if m.value.startswith("## ")]
+    assert titles == ["## Fans"]  # the largest persona first, larger type
+    seen = set(titles)
+    for _ in range(labels.nunique()):
+        at.button(key=f"deck_present_{run.run_id}_next").click().run()
+        seen |= {m.value for m in at.markdown if m.value.startswith("## ")}
+    assert len(seen) == labels.nunique()
+    assert not re.search(r"\bS\d+\b", _all_text(at))
+
+
+def test_deck_of_a_missing_run_says_so_in_one_sentence():
+    store = open_store()
+    ws = store.create_workspace("Gone", owner="local")
+    at = AppTest.from_function(_present_script, kwargs={"workspace_id": ws.id, "run_id": "nope"})
+    at.run()
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        "This segmentation is no longer saved; ask the person who shared it to save it again."
+    ]
+    assert len(at.markdown) <= 1 and len(at.get("download_button")) == 0
+
+
+def test_deck_whose_data_file_is_gone_says_so_in_one_sentence(tmp_path):
+    store = open_store()
+    ws = store.create_workspace("No data", owner="local")
+    store.save_dataset(ws.id, "gone", str(tmp_path / "gone.duckdb"), source_name="old.csv")
+    labels = pd.Series(["S1", "S2"], index=pd.Index(["a", "b"], name="user_id"), name="segment")
+    run = store.save_run(ws.id, "gone", labels, params={"k": 2})
+    token, _ = store.create_share_link(ws.id, run.run_id)
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params["share"] = token
+    at.run()
+    assert not at.exception
+    assert [e.value.replace("\\", "") for e in at.error] == [
+        "The data behind this segmentation is no longer on this server; ask the person who "
+        "shared it to load the data again."
+    ]
+    assert len(at.get("download_button")) == 0 and len(at.get("vega_lite_chart")) == 0

@@ -3,6 +3,7 @@
 - ``cards``: the grid of persona cards, each with an editable name;
 - ``detail``: one persona in tabs (activity, who they are, comments, traits, KPIs, actions);
 - ``compare``: two segments side by side, and the export buttons;
+- ``export_activation``: every user with their persona, and audience lists, to download;
 - ``data``: the cached calls into ``core.personas`` and ``core.export``; ``run_names``
   gives every page the names the Personas page shows.
 """
@@ -20,6 +21,7 @@ from ui.personas.data import (
     run_names,
 )
 from ui.personas.detail import heatmap_chart, render_detail
+from ui.personas.export_activation import render_activation
 
 __all__ = [
     "auto_names",
@@ -32,6 +34,7 @@ __all__ = [
     "members_csv",
     "name_key",
     "pdf_deck",
+    "render_activation",
     "render_compare",
     "render_detail",
     "render_exports",
