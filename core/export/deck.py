@@ -1,8 +1,9 @@
 """The persona deck: one card as Markdown or HTML, every card as a PDF workshop deck.
 
-The three writers share one set of plain-text pieces per card (:func:`_card_sections`),
-so the formats say the same thing; user-supplied text (names, categories, comment words)
-is escaped for the format it lands in.
+The three writers, and the read-only deck a share link opens, share one set of
+plain-text pieces per card (:func:`card_sections`), so every format says the same thing;
+user-supplied text (names, categories, comment words) is escaped for the format it lands
+in.
 """
 
 from __future__ import annotations
@@ -12,8 +13,25 @@ from core.common.pdf import pdf_font, pdf_text
 from core.personas import CARD_KPIS, KPI_BY_KEY, attribute_label, format_kpi_value, playbook
 
 
-def _card_sections(persona, name: str | None = None) -> dict:
-    """Plain-text pieces of a card, shared by the Markdown, HTML and PDF writers."""
+def card_sections(persona, name: str | None = None) -> dict:
+    """Plain-text pieces of one persona card, shared by every writer of the deck.
+
+    Parameters
+    ----------
+    persona : core.personas.Persona
+    name : str, optional
+        The user's name for the persona (else the automatic one).
+
+    Returns
+    -------
+    dict
+        ``title``, ``subtitle``, ``traits`` (sentences), ``kpis`` ((name, formatted value,
+        formula) per card KPI), ``clv`` ((label, value) pairs, empty without a value
+        model), ``actions`` ((action, reason) pairs), ``recommendations`` (one sentence
+        per action, or the playbook's note when none applies), ``platforms``, ``times``,
+        ``contact``, ``demographics``, ``words``, ``sentiment`` and ``hidden``. Nothing is
+        escaped: each writer escapes for its own format.
+    """
     title = name or persona.name
     sections: dict = {
         "title": title,
@@ -25,6 +43,7 @@ def _card_sections(persona, name: str | None = None) -> dict:
             if k in persona.kpis
         ],
         "clv": [],
+        "actions": [(r.action, r.reason) for r in persona.recommendations],
         "recommendations": [f"{r.action} — why: {r.reason}" for r in persona.recommendations]
         or [playbook.NO_ACTION_NOTE],
         "platforms": list(persona.best_platforms),
@@ -68,7 +87,7 @@ def persona_markdown(persona, name: str | None = None) -> str:
     -------
     str
     """
-    s = _card_sections(persona, name)
+    s = card_sections(persona, name)
     md = escape_markdown
     lines = [f"# {md(s['title'])}", "", f"*{md(s['subtitle'])}*", ""]
     if persona.is_hidden:
@@ -122,7 +141,7 @@ def persona_html(persona, name: str | None = None) -> str:
     str
     """
     e = escape_html
-    s = _card_sections(persona, name)
+    s = card_sections(persona, name)
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>{e(s['title'])}</title>",
@@ -218,7 +237,7 @@ def personas_pdf(personas, names=None, *, title: str = "PersonaLab personas") ->
         new_y="NEXT",
     )
     for p in personas:
-        s = _card_sections(p, names.get(p.segment) or p.name)
+        s = card_sections(p, names.get(p.segment) or p.name)
         pdf.add_page()
         pdf.set_font(font, size=22)
         pdf.set_text_color(214, 51, 108)

@@ -1,6 +1,7 @@
 """Read-only share links: ``?share=<token>`` opens one saved run, nothing else.
 
-A shared viewer sees that run's personas, segment sizes and saved experiment results.
+A shared viewer sees that run's persona deck (:mod:`ui.share.deck`): every persona with
+its traits, KPIs, value and actions, the segment sizes and the map, and the PDF deck.
 There is no upload, no editing, no navigation to other pages and no other workspace:
 ``app.py`` routes a request carrying ``share`` to :func:`render_shared_view` alone.
 Tokens are 256-bit random strings; the store keeps only their SHA-256 and compares with
@@ -13,13 +14,10 @@ from __future__ import annotations
 import time
 import urllib.parse
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
-from core.common.markdown import escape_markdown
-from core.errors import DataError
 from ui.common import auth, state
+from ui.share.deck import render_deck
 
 _LAST_LINK_KEY = "_pl_share_last"
 INVALID_LINK = (
@@ -85,41 +83,12 @@ def share_controls() -> None:
 # --- the viewer's side ----------------------------------------------------------------------
 
 
-@st.cache_data(max_entries=16, ttl=3600, show_spinner="Preparing the personas...")
-def _personas_table(path: str, run_key: str, _labels: pd.Series, names: dict) -> pd.DataFrame:
-    """One row per segment: name, users, share, top traits (cached per run version)."""
-    labels = _labels
-    sizes = labels.value_counts()
-    rows = []
-    traits: dict[str, str] = {}
-    try:
-        # Imported on first use, for start-up speed: they load DuckDB and scikit-learn,
-        # which a share link needs only once its token proved valid.
-        from core.data.engine import dataset_engine
-        from core.personas import build_personas
-        from core.segments.features import build_features
-
-        engine = dataset_engine(path)
-        feats = build_features(engine)
-        for p in build_personas(feats, labels, engine=None):
-            traits[p.segment] = "; ".join(p.trait_sentences(3))
-    except (DataError, ImportError):
-        pass
-    for segment, size in sizes.items():
-        rows.append(
-            {
-                "Segment": str(segment),
-                "Persona": names.get(segment, str(segment)),
-                "Users": int(size),
-                "Share": float(size) / float(sizes.sum()),
-                "What stands out": traits.get(segment, ""),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
 def render_shared_view(token: str | None = None) -> None:
-    """The whole page for a share link (no sidebar navigation, nothing editable)."""
+    """The whole page for a share link: the run's persona deck, nothing editable.
+
+    An unknown, revoked or forged token gets one sentence (:data:`INVALID_LINK`) and
+    nothing of anyone's data; failed look-ups are counted per client and slowed down.
+    """
     token = token or share_token()
     key = auth.client_key()
     delay = auth.failure_delay(key)
@@ -127,58 +96,11 @@ def render_shared_view(token: str | None = None) -> None:
         time.sleep(delay)
     s = state.store()
     link = s.resolve_share_token(token) if (s is not None and token) else None
-    record = s.get_run(link.workspace_id, link.run_id) if link is not None else None
-    if record is None:
+    if link is None or s.get_run(link.workspace_id, link.run_id) is None:
         auth.note_failure(key)
         st.title("PersonaLab")
         st.error(INVALID_LINK)
         return
-    dataset = s.get_dataset(link.workspace_id, record.dataset_id)
     st.title("Shared personas")
-    source = dataset.source_name if dataset is not None else "a dataset"
-    st.caption(
-        f"Read-only view of a segmentation of {escape_markdown(source)}, "
-        f"saved {record.updated_at.astimezone():%d %b %Y %H:%M}. "
-        f"{record.labels.size:,} users in {record.labels.nunique()} segments."
-    )
-    table = _personas_table(
-        dataset.path if dataset is not None else "",
-        f"{link.workspace_id}/{record.run_id}/{record.version}",
-        record.labels,
-        dict(record.names),
-    )
-    chart = (
-        alt.Chart(table)
-        .mark_bar()
-        .encode(
-            x=alt.X("Users:Q", title="Users (count)"),
-            y=alt.Y("Persona:N", sort="-x", title=None),
-            tooltip=["Persona", "Segment", "Users", alt.Tooltip("Share:Q", format=".1%")],
-        )
-        .properties(title="Segment sizes", height=max(120, 36 * len(table)))
-    )
-    st.altair_chart(chart, width="stretch")
-    st.subheader("Personas")
-    notes = {k: v for k, v in record.notes.items() if v}
-    cols = st.columns(min(3, max(1, len(table))))
-    for i, row in enumerate(table.itertuples(index=False)):
-        with cols[i % len(cols)], st.container(border=True):
-            st.markdown(f"#### {escape_markdown(row.Persona)}")
-            st.caption(f"{row.Users:,} users · {row.Share:.0%} of everyone")
-            if row[4]:
-                traits = str(row[4]).split("; ")
-                st.markdown("\n".join(f"- {escape_markdown(t)}" for t in traits))
-            if notes.get(row.Segment):
-                st.caption("Notes")
-                st.text(notes[row.Segment])
-    experiments = s.list_experiments(link.workspace_id, run_id=record.run_id)
-    if experiments:
-        st.subheader("Experiment results")
-        for exp in experiments:
-            st.markdown(f"**{escape_markdown(exp.name)}**")
-            results = exp.results.get("results")
-            if isinstance(results, list) and results:
-                st.dataframe(pd.DataFrame(results), hide_index=True, width="stretch")
-            else:
-                st.json(exp.results, expanded=False)
+    render_deck(s, link.workspace_id, link.run_id)
     st.caption("This link shows one saved segmentation only. Nothing here can be changed.")

@@ -1,0 +1,301 @@
+"""The persona deck: one saved run, read-only, as a stakeholder or a room reads it.
+
+:func:`render_deck` draws every persona of a saved run (its name, the automatic one when
+nobody renamed it; size and share; supported traits; KPIs; lifetime value; actions with
+their reasons), the segment-size chart, a still image of the user map and a button to
+download the same deck as a PDF. Nothing on it edits anything. A share link
+(:mod:`ui.share.view`) and the workshop's present view both call it.
+
+Every card element comes from the one builder the Personas page and the exports use
+(``core.personas.build_personas`` through ``ui.personas.build_cards``, and
+``core.export.card_sections`` for the words), so a persona reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from core.common.markdown import escape_markdown
+from core.errors import DataError
+from core.export import card_sections
+from ui.personas import build_cards, display_name, pdf_deck
+
+#: KPIs shown on a deck card (the PDF and the exports show every card KPI).
+DECK_KPIS = 6
+#: The segment-size chart draws in SVG (not canvas) so its labels are real text.
+_SVG = {"embedOptions": {"renderer": "svg"}}
+MISSING_RUN = "This segmentation is no longer saved; ask the person who shared it to save it again."
+MISSING_DATA = (
+    "The data behind this segmentation is no longer on this server; ask the person who "
+    "shared it to load the data again."
+)
+
+
+@st.cache_data(max_entries=8, ttl=7200, show_spinner="Reading the users...")
+def _features(path: str, dataset_id: str) -> pd.DataFrame:
+    """One row per user of a dataset file (cached by its id)."""
+    # Imported here for start-up speed: DuckDB and scikit-learn load only for a deck.
+    from core.data.engine import dataset_engine
+    from core.segments.features import build_features
+
+    return build_features(dataset_engine(path))
+
+
+def _engine(path: str):
+    """The dataset file's engine (core caches one per file)."""
+    from core.data.engine import dataset_engine
+
+    return dataset_engine(path)
+
+
+def load_deck(store, workspace_id: str, run_id: str):
+    """The saved run, its dataset record, cards and names; raises DataError when gone.
+
+    Parameters
+    ----------
+    store : core.store.Store
+    workspace_id, run_id : str
+
+    Returns
+    -------
+    (RunRecord, DatasetRecord, list of Persona, dict)
+        ``names`` maps every segment to the name it is shown with: the user's own, else
+        the automatic one, so no persona shows as a bare segment label.
+    """
+    record = store.get_run(workspace_id, run_id)
+    if record is None:
+        raise DataError(MISSING_RUN)
+    dataset = store.get_dataset(workspace_id, record.dataset_id)
+    if dataset is None or not Path(dataset.path).is_file():
+        raise DataError(MISSING_DATA)
+    min_group = int((dataset.report or {}).get("min_group_size") or 10)
+    features = _features(dataset.path, dataset.dataset_id)
+    # The cache key carries the run's version: a run saved again with new segments
+    # gets new cards.
+    cards = build_cards(
+        dataset.dataset_id,
+        f"{record.run_id}@{record.version}",
+        min_group,
+        True,
+        features,
+        record.labels,
+        _engine(dataset.path),
+    )
+    names = {c.segment: display_name(c, dict(record.names)) for c in cards}
+    return record, dataset, cards, names
+
+
+def size_table(cards: list, names: dict) -> pd.DataFrame:
+    """One row per persona, largest first: name, users, share and the bar's label."""
+    rows = [
+        {
+            "segment": c.segment,
+            "persona": names.get(c.segment) or c.name,
+            "users": int(c.size),
+            "share": float(c.share),
+        }
+        for c in sorted(cards, key=lambda c: -c.size)
+    ]
+    table = pd.DataFrame(rows, columns=["segment", "persona", "users", "share"])
+    table["label"] = [
+        f"{p} · {u:,} ({s:.0%})"
+        for p, u, s in zip(table["persona"], table["users"], table["share"], strict=True)
+    ]
+    return table
+
+
+def size_chart(table: pd.DataFrame):
+    """Segment sizes as bars, each with its persona's name written above it.
+
+    The names are text marks, not axis labels: an axis drops labels that overlap and
+    cuts long ones, while a text mark is always drawn whole, on a phone too.
+    """
+    import altair as alt  # heavy: loaded only when a deck is drawn
+
+    order = list(table["segment"])
+    base = alt.Chart(table).encode(
+        y=alt.Y("segment:N", sort=order, axis=None, title=None),
+    )
+    bars = base.mark_bar(height=14, yOffset=9, cornerRadiusEnd=3, color="#d6336c").encode(
+        x=alt.X("users:Q", title="Users", axis=alt.Axis(grid=False, format=",d")),
+        tooltip=[
+            alt.Tooltip("persona:N", title="Persona"),
+            alt.Tooltip("users:Q", title="Users", format=","),
+            alt.Tooltip("share:Q", title="Share", format=".1%"),
+        ],
+    )
+    text = base.mark_text(align="left", baseline="bottom", dy=-2, fontSize=13, limit=0).encode(
+        x=alt.datum(0), text="label:N"
+    )
+    return (
+        alt.layer(bars, text)
+        .properties(title="Segment sizes", height=alt.Step(44), usermeta=_SVG)
+        .configure_view(stroke=None)
+        .configure_scale(bandPaddingInner=0.1)
+    )
+
+
+@st.cache_data(max_entries=16, ttl=7200, show_spinner="Drawing the map of users...")
+def _map_png(dataset_id: str, run_key: str, names: tuple, _features, _labels, _params) -> bytes:
+    """A still PNG of the run's map: the Map page's quick projection, segments named."""
+    import vl_convert as vlc  # heavy: loaded only when a map image is drawn
+
+    from core.common.pdf import register_chart_fonts
+    from core.segments import SegmentParams
+    from core.segments.projection import MapParams
+    from ui.map import charts, data
+
+    usable = isinstance(_params, SegmentParams) and _params.method != "rfm"
+    seg_params = _params if usable else SegmentParams()
+    result = data.pca_map(dataset_id, run_key, seg_params, MapParams(), _features, _labels)
+    chart = charts.scatter(
+        data.frame(result, _features, _labels, None),
+        data.centroids(result, _labels),
+        charts.SEGMENT,
+        dict(names),
+        "Map of users (similar users sit close together)",
+        selectable=False,
+    ).properties(width=760, height=520)
+    register_chart_fonts()
+    return vlc.vegalite_to_png(chart.to_dict(), scale=1.5)
+
+
+def _style(present: bool) -> None:
+    """Card spacing; for a projector, larger type."""
+    size = "1.35rem" if present else "1rem"
+    st.markdown(
+        f"<style>.pl-deck p, .pl-deck li {{font-size:{size};}}"
+        f".pl-deck h2 {{font-size:{'2.6rem' if present else '1.6rem'};}}</style>",
+        unsafe_allow_html=True,
+    )
+
+
+def _card(card, name: str, present: bool) -> None:
+    """One persona: name, size, traits, KPIs, value, actions with reasons."""
+    s = card_sections(card, name)
+    st.markdown(f"{'##' if present else '###'} {escape_markdown(s['title'])}")
+    st.caption(escape_markdown(s["subtitle"]))
+    if card.is_hidden:
+        for line in s["hidden"]:
+            st.caption(escape_markdown(line))
+        return
+    st.markdown("**What makes them different**")
+    if s["traits"]:
+        st.markdown("\n".join(f"- {escape_markdown(t)}" for t in s["traits"]))
+    else:
+        st.caption("Nothing about this group differs clearly from everyone else.")
+    if s["kpis"]:
+        st.markdown("**KPIs**")
+        st.markdown(
+            "\n".join(
+                f"- {escape_markdown(k)}: **{escape_markdown(v)}**"
+                for k, v, _ in s["kpis"][:DECK_KPIS]
+            )
+        )
+    if s["clv"]:
+        st.markdown("**What they are worth**")
+        st.markdown(
+            "\n".join(f"- {escape_markdown(k)}: **{escape_markdown(v)}**" for k, v in s["clv"])
+        )
+    st.markdown("**What to do next**")
+    if s["actions"]:
+        st.markdown(
+            "\n".join(
+                f"{i}. {escape_markdown(a)}  \n   :gray[{escape_markdown('why: ' + r)}]"
+                for i, (a, r) in enumerate(s["actions"], 1)
+            )
+        )
+    else:
+        st.caption(escape_markdown(s["recommendations"][0]))
+    where = [*(["Platforms: " + "; ".join(s["platforms"])] if s["platforms"] else [])]
+    where += ["Posting times: " + "; ".join(s["times"]), s["contact"]]
+    st.caption(" · ".join(escape_markdown(w) for w in where))
+
+
+def _present_choice(cards: list, names: dict, run_id: str) -> list:
+    """Present view: one persona on screen, chosen with Previous / Next."""
+    key = f"deck_present_{run_id}"
+    segments = [c.segment for c in cards]
+    index = int(st.session_state.get(key, 0)) % max(1, len(segments))
+    cols = st.columns([1, 4, 1])
+    if cols[0].button("Previous", key=f"{key}_prev", icon=":material/chevron_left:"):
+        index = (index - 1) % len(segments)
+    if cols[2].button("Next", key=f"{key}_next", icon=":material/chevron_right:"):
+        index = (index + 1) % len(segments)
+    st.session_state[key] = index
+    cols[1].caption(
+        f"Persona {index + 1} of {len(segments)}: {escape_markdown(names[segments[index]])}"
+    )
+    return [cards[index]]
+
+
+def render_deck(store, workspace_id: str, run_id: str, *, present: bool = False) -> None:
+    """Draw the read-only persona deck of one saved run.
+
+    Parameters
+    ----------
+    store : core.store.Store
+        The app store holding the run.
+    workspace_id, run_id : str
+        Which saved run.
+    present : bool
+        For a projector: larger type and one persona per screen (Previous / Next).
+
+    Notes
+    -----
+    Shows one sentence with ``st.error`` (and nothing else) when the run or its data is
+    gone. Nothing drawn here changes anything saved.
+    """
+    try:
+        record, dataset, cards, names = load_deck(store, workspace_id, run_id)
+    except DataError as exc:
+        st.error(escape_markdown(exc))
+        return
+    _style(present)
+    st.caption(
+        f"A segmentation of {escape_markdown(dataset.source_name or 'a dataset')}, saved "
+        f"{record.updated_at.astimezone():%d %b %Y %H:%M}: {int(record.labels.size):,} users "
+        f"in {len(cards)} personas. Read-only."
+    )
+    shown = tuple(sorted(names.items()))
+    min_group = int(cards[0].min_group_size) if cards else 10
+    st.download_button(
+        "Download the deck (PDF)",
+        data=lambda: pdf_deck(
+            dataset.dataset_id, f"{record.run_id}@{record.version}", min_group, shown, cards
+        ),
+        file_name="personas.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        on_click="ignore",
+        key=f"deck_pdf_{record.run_id}_{'present' if present else 'view'}",
+    )
+    table = size_table(cards, names)
+    if not present:
+        st.altair_chart(size_chart(table), width="stretch")
+        _map_image(record, dataset, names)
+    st.subheader("Personas")
+    chosen = _present_choice(cards, names, record.run_id) if present else cards
+    for card in chosen:
+        with st.container(border=True):
+            _card(card, names[card.segment], present)
+
+
+def _map_image(record, dataset, names: dict) -> None:
+    """The map of users as a still image, or one sentence why there is none."""
+    try:
+        png = _map_png(
+            dataset.dataset_id,
+            f"{record.run_id}@{record.version}",
+            tuple(sorted(names.items())),
+            _features(dataset.path, dataset.dataset_id),
+            record.labels,
+            record.params,
+        )
+    except (DataError, ValueError, ImportError) as exc:
+        st.caption(f"The map of users could not be drawn: {escape_markdown(exc)}")
+        return
+    st.image(png, caption="Each dot is a user; users who behave alike sit close together.")
