@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 
 import streamlit as st
@@ -11,17 +12,45 @@ from ui.common import auth
 from ui.common.session import (
     DATASET_KEY,
     KNOWN_WS_KEY,
+    PARTICIPANT_KEY,
     RUN_CHECKED_KEY,
     RUN_KEY,
     SAVED_KEY,
     WS_KEY,
     WS_PARAM,
+    app_link,
     notify,
     query_param,
 )
 from ui.common.storage import store
 
-__all__ = ["workspace_id", "visible_workspaces", "set_workspace"]
+__all__ = [
+    "workspace_id",
+    "visible_workspaces",
+    "set_workspace",
+    "participant_workspace",
+    "workspace_link",
+    "clear_tab",
+]
+
+
+def participant_workspace() -> str | None:
+    """The workspace of the workshop participant using this tab, if it is one."""
+    participant = st.session_state.get(PARTICIPANT_KEY)
+    return participant.get("workspace_id") if isinstance(participant, dict) else None
+
+
+def workspace_link(ws: str) -> str:
+    """The link that brings a visitor back to workspace ``ws`` from any tab or browser."""
+    return app_link(**{WS_PARAM: ws})
+
+
+def clear_tab() -> None:
+    """Forget everything this tab holds (state and address bar): the next person starts clean."""
+    for key in list(st.session_state.keys()):
+        del st.session_state[key]
+    with contextlib.suppress(Exception):  # a bare test run has no address bar
+        st.query_params.clear()
 
 
 def workspace_id(create: bool = False) -> str | None:
@@ -56,6 +85,8 @@ def _resolve_workspace() -> str | None:
     s = store()
     if s is None:
         return None
+    if participant_workspace():  # a participant works in their own workspace only
+        return participant_workspace()
     wanted = query_param(WS_PARAM)
     if wanted:
         record = s.get_workspace(wanted)
@@ -78,6 +109,9 @@ def visible_workspaces() -> list[WorkspaceRecord]:
     s = store()
     if s is None:
         return []
+    if participant_workspace():
+        record = s.get_workspace(participant_workspace())
+        return [record] if record is not None else []
     if auth.isolated_sessions():
         records = [s.get_workspace(w) for w in st.session_state.get(KNOWN_WS_KEY, [])]
         return [r for r in records if r is not None]
@@ -86,7 +120,7 @@ def visible_workspaces() -> list[WorkspaceRecord]:
 
 def set_workspace(ws: str | None) -> None:
     """Switch workspace: the dataset goes back to the sample and the run is cleared."""
-    if ws == st.session_state.get(WS_KEY):
+    if ws == st.session_state.get(WS_KEY) or participant_workspace():
         return
     st.session_state[WS_KEY] = ws
     if ws:
