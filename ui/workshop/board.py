@@ -181,20 +181,23 @@ def _agreement_chart(ari: pd.DataFrame, shared: pd.DataFrame) -> alt.LayerChart:
         text="label:N",
         color=alt.condition("datum.ari > 0.6", alt.value("white"), alt.value("#1f2937")),
     )
-    return (cells + text).properties(width=size, height=size)
+    # SVG, not canvas: the values are real text (readable by screen readers and tests).
+    return (cells + text).properties(
+        width=size, height=size, usermeta={"embedOptions": {"renderer": "svg"}}
+    )
 
 
 def board(store: Store, workshop: WorkshopRecord) -> None:
     """Every participant's latest saved set side by side, and how far they agree."""
     sets = participant_sets(store, workshop.id)
     st.subheader(f"The room's personas ({len(sets)} joined)")
+    st.button("Refresh the board", key="workshop_refresh", icon=":material/refresh:")
     if not sets:
         st.info(
             "Nobody has joined yet. Put the QR code on the screen; each person types a name "
             "and gets a workspace with the data ready. Their saved segmentations appear here."
         )
         return
-    st.button("Refresh the board", key="workshop_refresh", icon=":material/refresh:")
     per_row = 3
     for start in range(0, len(sets), per_row):
         cols = st.columns(per_row)
@@ -229,8 +232,17 @@ def present_view(store: Store) -> None:
     st.html(
         "<style>[data-testid='stSidebar'],[data-testid='stSidebarCollapsedControl'],"
         "header[data-testid='stHeader']{display:none}"
-        ".block-container{padding-top:1.5rem;max-width:100%}</style>"
+        ".block-container{padding-top:1.5rem;max-width:100%}"
+        ".st-key-pl_present_top{display:none}</style>"
     )
+    # Start at the top of the deck, wherever the board was scrolled to when Present was
+    # pressed (Streamlit keeps the scroll position across reruns).
+    with st.container(key="pl_present_top"):
+        st.html(
+            "<script>(function(){var m=document.querySelector('[data-testid=\"stMain\"]');"
+            "if(m){m.scrollTo(0,0);}window.scrollTo(0,0);})();</script>",
+            unsafe_allow_javascript=True,
+        )
     top = st.columns([5, 1], vertical_alignment="center")
     top[0].title(f"{escape_markdown(name)}’s personas")
     if top[1].button("Back to the board", key="workshop_back", icon=":material/arrow_back:"):
