@@ -182,8 +182,8 @@ def test_joining_an_ended_workshop_is_refused(store):
     assert ENDED.startswith("This workshop has ended")
 
 
-def _participant_with_work(store, workshop, name: str, dataset_path: str) -> str:
-    p = store.join_workshop(workshop.id, name, today=TODAY)
+def _participant_with_work(store, workshop, name: str, dataset_path: str, today=TODAY) -> str:
+    p = store.join_workshop(workshop.id, name, today=today)
     store.save_dataset(p.workspace_id, f"ds-{name}", dataset_path, source_name="events.csv")
     labels = _labels(["u1", "u2", "u3", "u4"], ["S1", "S1", "S2", "S2"])
     store.save_run(p.workspace_id, f"ds-{name}", labels, run_id=f"run-{name}", names={"S1": name})
@@ -276,3 +276,29 @@ def test_a_store_saved_before_workshops_existed_gains_them_and_keeps_its_work(tm
         assert store.resolve_join_code(code).id == workshop.id
     finally:
         store.dispose()
+
+
+def test_the_cli_sweeps_the_apps_store_for_a_cron_job(capsys):
+    import json
+
+    from core.__main__ import main
+    from core.store import open_store
+
+    store = open_store()  # the store the app and the CLI share (in the data folder)
+    past = TODAY - dt.timedelta(days=30)
+    _, workshop = store.create_workshop("Old", past, owner="local", today=past)
+    path = _dataset_file()
+    ws = _participant_with_work(store, workshop, "Finn", path, today=past)
+
+    assert main(["workshops", "--sweep", "--today", str(past)]) == 0  # its last day: kept
+    assert json.loads(capsys.readouterr().out)["workspaces"] == 0
+    assert store.get_workspace(ws) is not None
+
+    assert main(["workshops", "--sweep", "--today", str(TODAY)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["workspaces"] == 1 and report["files"] == [str(Path(path).resolve())]
+    assert store.get_workspace(ws) is None and not Path(path).exists()
+
+    assert main(["workshops", "--sweep", "--today", "31/03/2026"]) == 2
+    assert "should be a date as YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["workshops"]) == 2  # nothing happens without --sweep
