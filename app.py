@@ -112,6 +112,7 @@ if participant is None and workshop.return_offer():
     st.stop()
 if participant is None and not auth.allowed():
     st.navigation(pages, position="hidden")
+    state.forget_after_leaving()  # the next person at this laptop starts clean
     auth.login_screen()
     st.stop()
 

@@ -231,3 +231,50 @@ def test_opening_the_board_deletes_the_work_of_ended_workshops(tiny_dataset):
             ).scalar()
             assert n == 0, table
     assert tiny_dataset.path.exists()  # still recorded by other workspaces of this module
+
+
+def test_participants_start_with_the_dataset_the_facilitator_chose(tiny_dataset):
+    store = open_store()
+    code, workshop = store.create_workshop(
+        "Own data",
+        dt.date.today(),
+        owner="local",
+        dataset_path=str(tiny_dataset.path),
+        dataset_name="events.csv",
+    )
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["join"] = code
+    at.run()
+    assert "**events\\.csv** loaded" in _texts(at)
+    at.text_input(key="workshop_join_name").set_value("Gus")
+    at.button(key="FormSubmitter:workshop_join_form-Join the workshop").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    [gus] = store.list_participants(workshop.id)
+    assert at.query_params["ds"] == tiny_dataset.dataset_id
+    assert [d.dataset_id for d in store.list_datasets(gus.workspace_id)] == [
+        tiny_dataset.dataset_id
+    ]
+    assert any("30 users" in c.value for c in at.sidebar.caption)
+
+
+def test_leaving_a_password_session_hands_nothing_to_the_next_person(monkeypatch):
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "pw-for-test")
+    store = open_store()
+    mine = store.create_workspace("First person's work", owner="guest")
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["ws"] = mine.id
+    at.run()
+    at.text_input(key="auth_password").set_value("pw-for-test")
+    at.button(key="FormSubmitter:auth_password_form-Enter").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["ws"] == mine.id
+    at.sidebar.button(key="auth_leave").click().run()
+    assert not at.exception
+    assert dict(at.query_params) == {}
+    assert "_pl_ws" not in at.session_state
+    # the next person logs in at the same tab and gets a fresh start
+    at.text_input(key="auth_password").set_value("pw-for-test")
+    at.button(key="FormSubmitter:auth_password_form-Enter").click().run()
+    assert not at.exception
+    assert "ws" not in at.query_params
+    assert "First person's work" not in " ".join(str(s.value) for s in at.sidebar.selectbox)

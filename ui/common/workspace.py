@@ -31,13 +31,49 @@ __all__ = [
     "participant_workspace",
     "workspace_link",
     "clear_tab",
+    "forget_after_leaving",
+    "enter_participant_workspace",
+    "participant_info",
 ]
+
+
+def forget_after_leaving() -> None:
+    """After "Leave this session" (password mode), forget the work this tab showed.
+
+    The login screen that follows must not hand the previous person's workspace, dataset
+    or run to whoever logs in next at that laptop: the tab's state and the address bar
+    are cleared, keeping only the mark that this tab left (its old login cookie stays void).
+    """
+    if not st.session_state.get(auth._LEFT_KEY):
+        return
+    if not (WS_KEY in st.session_state or query_param(WS_PARAM)):
+        return
+    clear_tab()
+    st.session_state[auth._LEFT_KEY] = True
+
+
+def enter_participant_workspace(info: dict) -> None:
+    """Make this tab a workshop participant's: ``info["workspace_id"]`` and nothing else.
+
+    ``info`` holds what the sidebar shows (name, workshop name, last day); the tab's
+    workspace is then fixed to the participant's (pickers and links cannot change it).
+    """
+    ws = info["workspace_id"]
+    st.session_state[PARTICIPANT_KEY] = dict(info)
+    st.session_state[KNOWN_WS_KEY] = [ws]
+    st.session_state[WS_KEY] = ws
+
+
+def participant_info() -> dict | None:
+    """What :func:`enter_participant_workspace` stored for this tab, if it is a participant's."""
+    info = st.session_state.get(PARTICIPANT_KEY)
+    return dict(info) if isinstance(info, dict) else None
 
 
 def participant_workspace() -> str | None:
     """The workspace of the workshop participant using this tab, if it is one."""
-    participant = st.session_state.get(PARTICIPANT_KEY)
-    return participant.get("workspace_id") if isinstance(participant, dict) else None
+    info = participant_info()
+    return info.get("workspace_id") if info else None
 
 
 def workspace_link(ws: str) -> str:

@@ -18,7 +18,6 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.store import MAX_WORKSHOP_DAYS, Store, StoreError, WorkshopRecord
 from ui.common import state
-from ui.common.session import JOIN_PARAM, app_link
 from ui.share import render_deck
 from ui.workshop.data import ParticipantSet, agreement, participant_sets, qr_png
 
@@ -109,7 +108,7 @@ def join_panel(store: Store, workshop: WorkshopRecord) -> None:
                 return
             st.rerun()
         return
-    link = app_link(**{JOIN_PARAM: code})
+    link = state.app_link(**{state.JOIN_PARAM: code})
     left, right = st.columns([3, 2], vertical_alignment="center")
     with left:
         st.markdown(f"### Join “{escape_markdown(workshop.name)}”")

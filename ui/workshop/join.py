@@ -19,9 +19,6 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.store import ENDED, StoreError, WorkshopRecord
 from ui.common import auth, state
-from ui.common.datasets import open_saved_dataset
-from ui.common.session import JOIN_PARAM, KNOWN_WS_KEY, PARTICIPANT_KEY, WS_KEY, query_param
-from ui.common.workspace import clear_tab, participant_workspace, workspace_link
 
 __all__ = [
     "INVALID_JOIN",
@@ -49,7 +46,7 @@ _DECLINED_KEY = "_pl_workshop_declined"  # "I am someone else": no more offers i
 
 def join_code() -> str | None:
     """The join code in the address bar (``?join=``), if any."""
-    return query_param(JOIN_PARAM)
+    return state.query_param(state.JOIN_PARAM)
 
 
 def _workshop_for_code(code: str) -> WorkshopRecord | None:
@@ -94,25 +91,25 @@ def render_join_screen(code: str) -> None:
     except (DataError, StoreError) as exc:
         st.error(escape_markdown(exc))
         return
-    clear_tab()  # nothing of a previous visitor of this tab carries over
+    state.clear_tab()  # nothing of a previous visitor of this tab carries over
     _enter(workshop, participant.workspace_id, participant.display_name, first=True)
     st.rerun()
 
 
 def _enter(workshop: WorkshopRecord, ws: str, name: str, *, first: bool = False) -> None:
     """Make this tab the participant's: their workspace, their workshop's dataset."""
-    st.session_state[PARTICIPANT_KEY] = {
-        "workshop_id": workshop.id,
-        "workshop_name": workshop.name,
-        "workspace_id": ws,
-        "name": name,
-        "expires_on": workshop.expires_on.isoformat(),
-    }
-    st.session_state[KNOWN_WS_KEY] = [ws]
-    st.session_state[WS_KEY] = ws
-    if workshop.dataset_path and (first or not query_param(state.DS_PARAM)):
+    state.enter_participant_workspace(
+        {
+            "workshop_id": workshop.id,
+            "workshop_name": workshop.name,
+            "workspace_id": ws,
+            "name": name,
+            "expires_on": workshop.expires_on.isoformat(),
+        }
+    )
+    if workshop.dataset_path and (first or not state.query_param(state.DS_PARAM)):
         try:
-            state.set_current_dataset(open_saved_dataset(workshop.dataset_path))
+            state.set_current_dataset(state.open_saved_dataset(workshop.dataset_path))
         except DataError:
             state.notify(
                 "The facilitator's dataset is no longer on this server; you are working on "
@@ -132,10 +129,10 @@ def participant_tab() -> str | None:
     s = state.store()
     if s is None:
         return None
-    ws = participant_workspace()
+    ws = state.participant_workspace()
     if ws is None:
-        wanted = query_param(state.WS_PARAM)
-        if not wanted or st.session_state.get(WS_KEY):
+        wanted = state.query_param(state.WS_PARAM)
+        if not wanted or st.session_state.get(state.WS_KEY):
             return None
         ws = wanted
     participant = s.participant(ws)
@@ -143,10 +140,10 @@ def participant_tab() -> str | None:
         return None
     workshop = s.get_workshop(participant.workshop_id)
     if workshop is None or not participant.display_name or not workshop.open_on(dt.date.today()):
-        clear_tab()
+        state.clear_tab()
         st.session_state[_FORGET_KEY] = True
         return "ended"
-    if participant_workspace() is None:
+    if state.participant_workspace() is None:
         _enter(workshop, ws, participant.display_name)
     return "open"
 
@@ -217,7 +214,7 @@ def return_offer() -> bool:
         _forget_cookie()
     if st.session_state.get(_DECLINED_KEY) or left_tab():
         return False
-    if query_param(state.WS_PARAM) or st.session_state.get(WS_KEY):
+    if state.query_param(state.WS_PARAM) or st.session_state.get(state.WS_KEY):
         return False
     try:
         ws = str(st.context.cookies.get(RETURN_COOKIE) or "")
@@ -247,8 +244,8 @@ def return_offer() -> bool:
 
 def participant_sidebar() -> None:
     """Sidebar of a participant's tab: who and where they are, their link, and leaving."""
-    participant = st.session_state.get(PARTICIPANT_KEY)
-    if not isinstance(participant, dict):
+    participant = state.participant_info()
+    if participant is None:
         return
     with st.container(border=True):
         st.markdown(
@@ -260,13 +257,8 @@ def participant_sidebar() -> None:
             "then your work is deleted."
         )
         if st.button("Leave this session", key="workshop_leave", icon=":material/logout:"):
-            clear_tab()
+            state.clear_tab()
             st.session_state[_LEFT_KEY] = True
             st.rerun()
     _remember_cookie(participant["workspace_id"], participant["expires_on"])
 
-
-def participant_link() -> str | None:
-    """The participant's own link (their workspace), if this tab is a participant's."""
-    ws = participant_workspace()
-    return workspace_link(ws) if ws else None
