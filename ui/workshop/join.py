@@ -261,4 +261,3 @@ def participant_sidebar() -> None:
             st.session_state[_LEFT_KEY] = True
             st.rerun()
     _remember_cookie(participant["workspace_id"], participant["expires_on"])
-
