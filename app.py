@@ -136,6 +136,7 @@ with st.sidebar:  # saved work: workspace / dataset / run pickers bound to the U
     if participant is None:
         auth.account_controls()
         auth.remember_login()
+workshop.welcome()  # a participant's first page after joining: their link, in the page
 navigation.run()
 with summary.container():
     _sidebar()

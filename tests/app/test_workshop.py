@@ -129,6 +129,11 @@ def test_joining_gives_a_participant_their_own_workspace_and_link():
     assert "**Anna K\\.**" in sidebar and "Your work lives at this link" in sidebar
     assert any(c.value.endswith(f"?ws={anna.workspace_id}") for c in at.sidebar.code)
     assert at.sidebar.button(key="workshop_leave") is not None
+    # the first page says it too (a phone keeps the sidebar folded), once
+    assert "Your work lives at this link" in at.success[0].value
+    assert at.code[0].value.endswith(f"?ws={anna.workspace_id}")
+    at.run()
+    assert len(at.success) == 0
 
     # A second person cannot take the same name, whatever its case and spacing.
     other = AppTest.from_file(APP, default_timeout=180)

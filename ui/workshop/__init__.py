@@ -26,6 +26,7 @@ from ui.workshop.join import (
     render_join_screen,
     render_left,
     return_offer,
+    welcome,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "return_offer",
     "sweep",
     "sweep_once_per_process",
+    "welcome",
 ]

@@ -32,6 +32,7 @@ __all__ = [
     "render_left",
     "return_offer",
     "participant_sidebar",
+    "welcome",
 ]
 
 INVALID_JOIN = (
@@ -41,6 +42,7 @@ INVALID_JOIN = (
 RETURN_COOKIE = "personalab_workspace"
 _LEFT_KEY = "_pl_workshop_left"  # this tab pressed "Leave this session"
 _FORGET_KEY = "_pl_workshop_forget"  # the return cookie must be deleted on this drawing
+_WELCOME_KEY = "_pl_workshop_welcome"  # show the participant's link once, on the first page
 _DECLINED_KEY = "_pl_workshop_declined"  # "I am someone else": no more offers in this tab
 
 
@@ -93,6 +95,7 @@ def render_join_screen(code: str) -> None:
         return
     state.clear_tab()  # nothing of a previous visitor of this tab carries over
     _enter(workshop, participant.workspace_id, participant.display_name, first=True)
+    st.session_state[_WELCOME_KEY] = True
     st.rerun()
 
 
@@ -240,6 +243,23 @@ def return_offer() -> bool:
         st.session_state[_FORGET_KEY] = True
         st.rerun()
     return True
+
+
+def welcome() -> None:
+    """Once, right after joining: the participant's own link in the page itself.
+
+    The sidebar shows it on every page, but a phone keeps the sidebar folded away, so the
+    first page says it where everybody sees it.
+    """
+    participant = state.participant_info()
+    if participant is None or not st.session_state.pop(_WELCOME_KEY, False):
+        return
+    st.success(
+        f"Welcome, {escape_markdown(participant['name'])}. Your work lives at this link: "
+        "copy it (button on the right) or bookmark this page to come back from any tab. "
+        "The menu (top left) has it too, and “Leave this session”."
+    )
+    st.code(state.workspace_link(participant["workspace_id"]), language=None, wrap_lines=True)
 
 
 def participant_sidebar() -> None:
