@@ -10,7 +10,7 @@ import streamlit as st
 from core import config
 from core.common.markdown import escape_markdown
 from core.errors import DataError
-from ui import share
+from ui import share, workshop
 from ui.common import auth, state
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
@@ -27,7 +27,10 @@ PAGES = [
     ("app_pages/map.py", "Map", ":material/scatter_plot:"),
     ("app_pages/personas.py", "Personas", ":material/groups:"),
     ("app_pages/experiments.py", "Experiments", ":material/science:"),
+    ("app_pages/workshop.py", "Workshop", ":material/co_present:"),
 ]
+#: Pages a workshop participant does not get (the facilitator's board).
+FACILITATOR_PAGES = {"app_pages/workshop.py"}
 
 
 @st.cache_resource
@@ -75,6 +78,9 @@ pages = [
     for i, (path, title, icon) in enumerate(PAGES)
     if (ROOT / path).exists()
 ]
+participant_pages = [
+    p for p, (path, _, _) in zip(pages, PAGES, strict=False) if path not in FACILITATOR_PAGES
+]
 # A share link shows one saved run read-only, and nothing else (ui.share); a server with
 # a password or OIDC login shows only the login screen until it is passed (ui.common.auth).
 # The pages are registered hidden (so any page URL resolves, no "page not found") but none
@@ -83,14 +89,39 @@ if share.share_token():
     st.navigation(pages, position="hidden")
     share.render_shared_view()
     st.stop()
-if not auth.allowed():
+# A workshop join link (?join=) shows only the join form; a participant's tab (joined, or
+# opened with a participant's own link) needs no server password: the join code let them
+# in once and their workspace id is their key. After leaving, or once the workshop ended,
+# the tab shows one sentence and nothing else (ui.workshop).
+code = workshop.join_code()
+if code:
     st.navigation(pages, position="hidden")
+    workshop.render_join_screen(code)
+    st.stop()
+if workshop.left_tab():
+    st.navigation(pages, position="hidden")
+    workshop.render_left()
+    st.stop()
+participant = workshop.participant_tab()
+if participant == "ended":
+    st.navigation(pages, position="hidden")
+    workshop.render_ended()
+    st.stop()
+if participant is None and workshop.return_offer():
+    st.navigation(pages, position="hidden")
+    st.stop()
+if participant is None and not auth.allowed():
+    st.navigation(pages, position="hidden")
+    state.forget_after_leaving()  # the next person at this laptop starts clean
     auth.login_screen()
     st.stop()
 
 if config.warm_up():  # tests switch it off
     _warm_up_map_engine()
-navigation = st.navigation(pages)
+_store = state.store()
+if _store is not None:  # delete the work of ended workshops, once per server process
+    workshop.sweep_once_per_process(_store, _store.url)
+navigation = st.navigation(pages if participant is None else participant_pages)
 # The dataset/run summary sits at the top of the sidebar. It is drawn before the page
 # and drawn again after it, so saving a run on the Segment page shows up at once (a page
 # that stops early keeps the first drawing; Streamlit draws nothing after st.stop).
@@ -98,10 +129,14 @@ summary = st.sidebar.empty()
 with summary.container():
     _sidebar()
 with st.sidebar:  # saved work: workspace / dataset / run pickers bound to the URL, sharing
+    if participant is not None:
+        workshop.participant_sidebar()
     state.saved_work_sidebar()
     share.share_controls()
-    auth.account_controls()
-    auth.remember_login()
+    if participant is None:
+        auth.account_controls()
+        auth.remember_login()
+workshop.welcome()  # a participant's first page after joining: their link, in the page
 navigation.run()
 with summary.container():
     _sidebar()

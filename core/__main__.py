@@ -26,7 +26,17 @@ from core import config
 from core.cli import CliParser, take_summaries
 from core.errors import DataError
 
-COMMANDS = ("sample", "features", "segment", "personas", "clv", "abtest", "power", "report")
+COMMANDS = (
+    "sample",
+    "features",
+    "segment",
+    "personas",
+    "clv",
+    "abtest",
+    "power",
+    "report",
+    "workshops",
+)
 
 
 def build_parser(options_for: Collection[str] | None = None) -> argparse.ArgumentParser:

@@ -10,6 +10,7 @@ One module per command, each with ``HELP``, ``add_arguments(parser)`` and ``run(
 * ``abtest`` - an experiment's results, as JSON.
 * ``power`` - users needed per arm.
 * ``report`` - the Explore report as HTML or PDF.
+* ``workshops`` - delete the work of ended workshop sessions (a daily cron job).
 
 Shared by the commands: ``_common`` (the input options and loading the events) and
 ``_options`` (option types that refuse bad values in one sentence).

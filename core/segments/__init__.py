@@ -20,6 +20,7 @@ Modules, in the order data flows through them:
   reasons).
 - ``projection``: 2-D maps of users (UMAP with a reusable neighbour graph, PCA).
 - ``map_view``: what the Map page draws from a map (points, segment names, a box).
+- ``agreement``: how far several segmentations of the same users agree (ARI matrix).
 - ``numba_cache``: keeps the map's compiled code on disk between processes.
 
 Code outside this package imports from here (``from core.segments import segment``).
@@ -56,6 +57,7 @@ _EXPORTS: dict[str, str] = {
             "MAP_PARAM_CONSTRAINTS",
             "METHODS",
             "METRICS",
+            "MIN_SHARED_USERS",
             "SEGMENT_PARAM_CONSTRAINTS",
             "TRANSFORMS",
             "validate_map_params",
@@ -80,6 +82,7 @@ _EXPORTS: dict[str, str] = {
         "core.segments.projection",
     ),
     **dict.fromkeys(("map_frame", "segment_centroids", "select_box"), "core.segments.map_view"),
+    **dict.fromkeys(("MIN_SHARED_USERS", "agreement_matrix"), "core.segments.agreement"),
     **dict.fromkeys(("RFM_SEGMENTS", "rfm_scores", "rfm_segment_names"), "core.segments.rfm"),
     **dict.fromkeys(
         ("SegmentParams", "SegmentResult", "prepare_matrix", "relabel", "segment"),
@@ -114,6 +117,7 @@ __all__ = [
     "StabilityResult",
     "TRANSFORMS",
     "add_users_without_events",
+    "agreement_matrix",
     "auto_segment",
     "build_features",
     "candidate_label",

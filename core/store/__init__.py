@@ -1,4 +1,4 @@
-"""The app store: workspaces, datasets, saved runs, personas, experiments, share links.
+"""The app store: workspaces, datasets, runs, personas, experiments, share links, workshops.
 
 SQLAlchemy 2 over SQLite (``store.sqlite`` in the data folder) or PostgreSQL
 (``PERSONALAB_DATABASE_URL``). Import from here: ``from core.store import open_store``.
@@ -8,7 +8,7 @@ Modules
 - ``store``: the :class:`Store` facade and :func:`open_store` (one store per process).
 - ``base``: engine, transactions and migrating at opening, shared by the parts below.
 - ``workspaces``, ``datasets``, ``runs`` (with persona names and notes), ``experiments``,
-  ``share``: the store's methods, one part per kind of saved work.
+  ``share``, ``workshops``: the store's methods, one part per kind of saved work.
 - ``models``: the tables as ORM models; ``migrations``: versioned schema changes.
 - ``records``: the frozen records the store returns.
 - ``serialise``: parameters, labels and reports to stored values and back.
@@ -24,9 +24,11 @@ from core.store.models import Base, RunRow
 from core.store.records import (
     DatasetRecord,
     ExperimentRecord,
+    ParticipantRecord,
     RunRecord,
     RunSummary,
     ShareLink,
+    WorkshopRecord,
     WorkspaceRecord,
 )
 from core.store.serialise import (
@@ -38,6 +40,14 @@ from core.store.serialise import (
 )
 from core.store.store import Store, open_store
 from core.store.values import MAX_ID_LENGTH, hash_token, run_id_for
+from core.store.workshops import (
+    ENDED,
+    MAX_DISPLAY_NAME,
+    MAX_WORKSHOP_DAYS,
+    SweepResult,
+    check_display_name,
+    workshop_owner,
+)
 
 __all__ = [
     "Store",
@@ -50,6 +60,14 @@ __all__ = [
     "RunSummary",
     "ExperimentRecord",
     "ShareLink",
+    "WorkshopRecord",
+    "ParticipantRecord",
+    "SweepResult",
+    "ENDED",
+    "MAX_DISPLAY_NAME",
+    "MAX_WORKSHOP_DAYS",
+    "check_display_name",
+    "workshop_owner",
     "RunRow",
     "Base",
     "database_url",

@@ -135,10 +135,45 @@ def _migration_experiment_data(op) -> None:
         batch.add_column(sa.Column("data", sa.LargeBinary, nullable=True))
 
 
+def _migration_workshops(op) -> None:
+    """Create the workshop tables: sessions (hashed join codes) and their participants."""
+    op.create_table(
+        "workshops",
+        sa.Column("id", sa.String(32), primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("owner", sa.String(320), nullable=False),
+        sa.Column("code_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("expires_on", sa.Date, nullable=False),
+        sa.Column("dataset_path", sa.String(2000), nullable=True),
+        sa.Column("dataset_name", sa.String(500), nullable=True),
+        sa.Column("created_at", _tz(), nullable=False),
+        sa.Column("revoked_at", _tz(), nullable=True),
+    )
+    op.create_index("ix_workshops_owner", "workshops", ["owner"])
+    op.create_table(
+        "workshop_participants",
+        sa.Column("workspace_id", sa.String(64), primary_key=True),
+        sa.Column(
+            "workshop_id",
+            sa.String(32),
+            sa.ForeignKey("workshops.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("display_name", sa.String(200), nullable=False),
+        sa.Column("name_key", sa.String(200), nullable=False),
+        sa.Column("joined_at", _tz(), nullable=False),
+        sa.UniqueConstraint("workshop_id", "name_key"),
+    )
+    op.create_index(
+        "ix_workshop_participants_workshop_id", "workshop_participants", ["workshop_id"]
+    )
+
+
 #: Ordered schema migrations: (version, description, function(op)). Append, never edit.
 MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
     (1, "workspaces, datasets, runs, personas, experiments, share tokens", _migration_1),
     (2, "saved experiments keep their input table", _migration_experiment_data),
+    (3, "workshop sessions and their participants", _migration_workshops),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

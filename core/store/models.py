@@ -15,6 +15,8 @@ __all__ = [
     "PersonaRow",
     "ExperimentRow",
     "ShareTokenRow",
+    "WorkshopRow",
+    "ParticipantRow",
 ]
 
 
@@ -127,3 +129,39 @@ class ShareTokenRow(Base):
     revoked_at: orm.Mapped[dt.datetime | None] = orm.mapped_column(
         sa.DateTime(timezone=True), nullable=True
     )
+
+
+class WorkshopRow(Base):
+    """A facilitator's workshop session: the SHA-256 of its join code, never the code."""
+
+    __tablename__ = "workshops"
+    id: orm.Mapped[str] = orm.mapped_column(sa.String(32), primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    owner: orm.Mapped[str] = orm.mapped_column(sa.String(320), index=True)
+    code_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    expires_on: orm.Mapped[dt.date] = orm.mapped_column(sa.Date)
+    dataset_path: orm.Mapped[str | None] = orm.mapped_column(sa.String(2000), nullable=True)
+    dataset_name: orm.Mapped[str | None] = orm.mapped_column(sa.String(500), nullable=True)
+    created_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))
+    revoked_at: orm.Mapped[dt.datetime | None] = orm.mapped_column(
+        sa.DateTime(timezone=True), nullable=True
+    )
+
+
+class ParticipantRow(Base):
+    """A participant of a workshop: their display name and their own workspace.
+
+    No foreign key to ``workspaces``: when a workshop ends its participants' workspaces
+    are deleted but these rows stay, with the name blanked, so an old participant link
+    can still say that the workshop ended instead of looking like a mistyped link.
+    """
+
+    __tablename__ = "workshop_participants"
+    __table_args__ = (sa.UniqueConstraint("workshop_id", "name_key"),)
+    workspace_id: orm.Mapped[str] = orm.mapped_column(sa.String(64), primary_key=True)
+    workshop_id: orm.Mapped[str] = orm.mapped_column(
+        sa.String(32), sa.ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    display_name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    name_key: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    joined_at: orm.Mapped[dt.datetime] = orm.mapped_column(sa.DateTime(timezone=True))

@@ -12,9 +12,11 @@ import pandas as pd
 from core.store.models import (
     DatasetRow,
     ExperimentRow,
+    ParticipantRow,
     PersonaRow,
     RunRow,
     ShareTokenRow,
+    WorkshopRow,
     Workspace,
 )
 from core.store.serialise import labels_from_parquet, params_from_dict
@@ -32,6 +34,10 @@ __all__ = [
     "run_record",
     "experiment_record",
     "share_link",
+    "WorkshopRecord",
+    "ParticipantRecord",
+    "workshop_record",
+    "participant_record",
 ]
 
 
@@ -182,4 +188,53 @@ def share_link(row: ShareTokenRow) -> ShareLink:
     """The public facts of a ``share_tokens`` row."""
     return ShareLink(
         row.id, row.workspace_id, row.run_id, as_utc(row.created_at), as_utc(row.revoked_at)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class WorkshopRecord:
+    """A workshop session's public facts; its join code is shown once, when it is made."""
+
+    id: str
+    name: str
+    owner: str
+    expires_on: dt.date
+    created_at: dt.datetime
+    ended_at: dt.datetime | None
+    dataset_path: str | None
+    dataset_name: str | None
+
+    def open_on(self, day: dt.date) -> bool:
+        """True when participants may join and work on ``day`` (through its last day)."""
+        return self.ended_at is None and day <= self.expires_on
+
+
+@dataclasses.dataclass(frozen=True)
+class ParticipantRecord:
+    """A participant of a workshop and the workspace that holds their work."""
+
+    workshop_id: str
+    workspace_id: str
+    display_name: str
+    joined_at: dt.datetime
+
+
+def workshop_record(row: WorkshopRow) -> WorkshopRecord:
+    """The record of a ``workshops`` row."""
+    return WorkshopRecord(
+        row.id,
+        row.name,
+        row.owner,
+        row.expires_on,
+        as_utc(row.created_at),
+        as_utc(row.revoked_at),
+        row.dataset_path,
+        row.dataset_name,
+    )
+
+
+def participant_record(row: ParticipantRow) -> ParticipantRecord:
+    """The record of a ``workshop_participants`` row."""
+    return ParticipantRecord(
+        row.workshop_id, row.workspace_id, row.display_name, as_utc(row.joined_at)
     )

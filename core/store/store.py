@@ -6,7 +6,8 @@ Guarantees
   leaves what was saved before untouched (:mod:`core.store.base`).
 - Optimistic locking on runs: two sessions never silently overwrite each other's persona
   names (:mod:`core.store.runs`).
-- Share tokens are stored only as their SHA-256 (:mod:`core.store.share`).
+- Share tokens and workshop join codes are stored only as their SHA-256
+  (:mod:`core.store.share`, :mod:`core.store.workshops`).
 - Values that look like personal data never reach the store in clear
   (:mod:`core.store.pii`).
 - The schema migrates itself at opening; stores saved before open unchanged
@@ -26,16 +27,17 @@ from core.store.errors import StoreError
 from core.store.experiments import ExperimentStore
 from core.store.runs import RunStore
 from core.store.share import ShareLinkStore
+from core.store.workshops import WorkshopStore
 from core.store.workspaces import WorkspaceStore
 
 __all__ = ["Store", "open_store"]
 
 
-class Store(WorkspaceStore, DatasetStore, RunStore, ExperimentStore, ShareLinkStore):
+class Store(WorkspaceStore, DatasetStore, RunStore, ExperimentStore, ShareLinkStore, WorkshopStore):
     """Persistence for PersonaLab's saved work.
 
     One object with the methods of every part: workspaces, datasets, runs with their
-    persona names, experiments and share links.
+    persona names, experiments, share links and workshop sessions.
 
     Parameters
     ----------

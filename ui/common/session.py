@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import urllib.parse
 from typing import Any
 
 import pandas as pd
@@ -30,10 +31,13 @@ __all__ = [
     "SHARE_PARAM",
     "EXPERIMENT_PARAM",
     "SAMPLE_LABEL",
+    "PARTICIPANT_KEY",
+    "JOIN_PARAM",
     "Run",
     "query_param",
     "notify",
     "notices",
+    "app_link",
 ]
 
 # Session keys of this package (pages use the helpers, never these keys).
@@ -45,10 +49,12 @@ RUN_CHECKED_KEY = "_pl_run_checked"
 KNOWN_WS_KEY = "_pl_known_ws"
 NOTICE_KEY = "_pl_notice"
 TMP_KEY = "_pl_tmp"
+PARTICIPANT_KEY = "_pl_participant"  # this tab belongs to a workshop participant
 # Query-string names (and the keys of the sidebar widgets bound to them).
 WS_PARAM, DS_PARAM, RUN_PARAM, SHARE_PARAM = "ws", "ds", "run", "share"
 #: A saved experiment on the Experiments page (``?ws=<workspace>&experiment=<id>``).
 EXPERIMENT_PARAM = "experiment"
+JOIN_PARAM = "join"  # a workshop's join code
 SAMPLE_LABEL = "Bundled sample"
 
 
@@ -99,3 +105,21 @@ def notices() -> str | None:
     """
     message = st.session_state.pop(NOTICE_KEY, None)
     return escape_markdown(message) if message else None
+
+
+def app_link(**params: str) -> str:
+    """An absolute link to this app with ``params`` as its query string.
+
+    Uses the address the browser opened (``st.context.url``) and the server's
+    ``baseUrlPath``; without them (a bare test run) the link starts at ``/``.
+    """
+    base = ""
+    try:
+        parts = urllib.parse.urlsplit(str(st.context.url or ""))
+        if parts.scheme and parts.netloc:
+            base = f"{parts.scheme}://{parts.netloc}"
+    except Exception:
+        pass
+    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
+    path = f"/{prefix}/" if prefix else "/"
+    return f"{base}{path}?{urllib.parse.urlencode(params)}" if params else f"{base}{path}"

@@ -13,9 +13,18 @@ from ui.common.permalink import history_guard, sync_url
 from ui.common.selection import current_run, load_run, reload_run, set_current_dataset
 from ui.common.session import notices, notify
 from ui.common.storage import store
-from ui.common.workspace import set_workspace, visible_workspaces, workspace_id
+from ui.common.workspace import set_workspace, visible_workspaces, workspace_id, workspace_link
 
-__all__ = ["saved_work_sidebar"]
+__all__ = ["saved_work_sidebar", "work_lives_here"]
+
+
+def work_lives_here(ws: str) -> None:
+    """The link of the current workspace, with a copy button, and why to keep it."""
+    st.caption(
+        "**Your work lives at this link.** Copy it (button on the right) or bookmark it: "
+        "it brings you back to this workspace from any tab or device."
+    )
+    st.code(workspace_link(ws), language=None, wrap_lines=True)
 
 
 def _sync_widget(key: str, value: str | None, options: list) -> None:
@@ -93,6 +102,7 @@ def saved_work_sidebar() -> None:
         st.caption("Your work is saved here as soon as you save a segmentation.")
     if ws is None:
         return
+    work_lives_here(ws)
     datasets = _distinct_labels({d.dataset_id: d.source_name for d in s.list_datasets(ws)})
     ds = current_dataset()
     if datasets:

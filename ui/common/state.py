@@ -22,6 +22,7 @@ from ui.common.datasets import (
     dataset_label,
     features,
     is_sample,
+    open_saved_dataset,
 )
 from ui.common.files import (
     check_upload_size,
@@ -42,6 +43,7 @@ from ui.common.selection import (
 from ui.common.session import (
     DATASET_KEY,
     DS_PARAM,
+    JOIN_PARAM,
     RUN_KEY,
     RUN_PARAM,
     SAMPLE_LABEL,
@@ -49,12 +51,24 @@ from ui.common.session import (
     WS_KEY,
     WS_PARAM,
     Run,
+    app_link,
     notices,
     notify,
+    query_param,
 )
 from ui.common.sidebar import saved_work_sidebar
 from ui.common.storage import cached_store, store
-from ui.common.workspace import set_workspace, visible_workspaces, workspace_id
+from ui.common.workspace import (
+    clear_tab,
+    enter_participant_workspace,
+    forget_after_leaving,
+    participant_info,
+    participant_workspace,
+    set_workspace,
+    visible_workspaces,
+    workspace_id,
+    workspace_link,
+)
 
 __all__ = [
     "Run",
@@ -63,6 +77,16 @@ __all__ = [
     "DS_PARAM",
     "RUN_PARAM",
     "SHARE_PARAM",
+    "JOIN_PARAM",
+    "app_link",
+    "query_param",
+    "workspace_link",
+    "clear_tab",
+    "forget_after_leaving",
+    "enter_participant_workspace",
+    "participant_info",
+    "participant_workspace",
+    "open_saved_dataset",
     "store",
     "notify",
     "notices",
