@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
-import json
 import os
 import secrets
 import threading
@@ -32,6 +31,7 @@ import streamlit as st
 
 from core import config
 from core.common.markdown import escape_markdown
+from ui.common.cookies import cookie_script, draw_hidden_script
 
 Mode = Literal["local", "password", "oidc"]
 
@@ -318,22 +318,12 @@ def _cookie_token() -> str | None:
 
 def _cookie_script(value: str, max_age: int) -> str:
     """A script that sets (or, with max_age 0, deletes) the login cookie of this app."""
-    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    path = f"/{prefix}" if prefix else "/"
-    cookie = f"{LOGIN_COOKIE}={value}; Max-Age={int(max_age)}; Path={path}; SameSite=Strict"
-    return (
-        "<script>(function(){var c="
-        + json.dumps(cookie)
-        + ";if(window.location.protocol==='https:'){c+='; Secure';}document.cookie=c;})();"
-        "</script>"
-    )
+    return cookie_script(LOGIN_COOKIE, value, max_age)
 
 
 def _draw_script(body: str) -> None:
     """Draw a script in a hidden element (it takes no line on the page)."""
-    with st.container(key="pl_auth_cookie"):
-        st.html(body, unsafe_allow_javascript=True)
-    st.html("<style>.st-key-pl_auth_cookie{display:none}</style>")
+    draw_hidden_script(body, "pl_auth_cookie")
 
 
 def remember_login() -> None:

@@ -12,7 +12,6 @@ guessing is hopeless and enumeration is not possible.
 from __future__ import annotations
 
 import time
-import urllib.parse
 
 import streamlit as st
 
@@ -36,16 +35,7 @@ def share_token() -> str | None:
 
 def share_url(token: str) -> str:
     """The absolute link for a token, on this server (respects server.baseUrlPath)."""
-    base = ""
-    try:
-        parts = urllib.parse.urlsplit(str(st.context.url or ""))
-        if parts.scheme and parts.netloc:
-            base = f"{parts.scheme}://{parts.netloc}"
-    except Exception:
-        pass
-    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    path = f"/{prefix}/" if prefix else "/"
-    return f"{base}{path}?{urllib.parse.urlencode({state.SHARE_PARAM: token})}"
+    return state.app_link(**{state.SHARE_PARAM: token})
 
 
 # --- the owner's side: create and revoke ----------------------------------------------------

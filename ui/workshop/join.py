@@ -10,7 +10,6 @@ tab's state and the address bar, so the next person at that laptop starts clean.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 
 import streamlit as st
@@ -19,6 +18,7 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.store import ENDED, StoreError, WorkshopRecord
 from ui.common import auth, state
+from ui.common.cookies import cookie_script, draw_hidden_script
 
 __all__ = [
     "INVALID_JOIN",
@@ -176,22 +176,12 @@ def render_left() -> None:
 
 def _cookie_script(value: str, max_age: int) -> str:
     """A script that sets (max_age > 0) or deletes the return cookie of this app."""
-    prefix = str(st.get_option("server.baseUrlPath") or "").strip("/")
-    path = f"/{prefix}" if prefix else "/"
-    cookie = f"{RETURN_COOKIE}={value}; Max-Age={int(max_age)}; Path={path}; SameSite=Strict"
-    return (
-        "<script>(function(){var c="
-        + json.dumps(cookie)
-        + ";if(window.location.protocol==='https:'){c+='; Secure';}document.cookie=c;})();"
-        "</script>"
-    )
+    return cookie_script(RETURN_COOKIE, value, max_age)
 
 
 def _draw_script(body: str) -> None:
     """Draw a script in a hidden element (it takes no line on the page)."""
-    with st.container(key="pl_workshop_cookie"):
-        st.html(body, unsafe_allow_javascript=True)
-    st.html("<style>.st-key-pl_workshop_cookie{display:none}</style>")
+    draw_hidden_script(body, "pl_workshop_cookie")
 
 
 def _forget_cookie() -> None:
