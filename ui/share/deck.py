@@ -177,9 +177,11 @@ def _map_png(dataset_id: str, run_key: str, names: tuple, _features, _labels, _p
     usable = isinstance(_params, SegmentParams) and _params.method != "rfm"
     seg_params = _params if usable else SegmentParams()
     result = data.pca_map(dataset_id, run_key, seg_params, MapParams(), _features, _labels)
+    # No names at the group centres: in a still image they overlap where groups sit close
+    # (the quick projection often puts several centres together); the legend names them.
     chart = charts.scatter(
         data.frame(result, _features, _labels, None),
-        data.centroids(result, _labels),
+        None,
         charts.SEGMENT,
         dict(names),
         "Map of users (similar users sit close together)",
