@@ -105,6 +105,7 @@ __all__ = [
     "LIFECYCLE_STAGES",
     "LifecycleWindows",
     "MAP_PARAM_CONSTRAINTS",
+    "MIN_SHARED_USERS",
     "METHODS",
     "METRICS",
     "MapParams",
