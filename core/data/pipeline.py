@@ -140,6 +140,8 @@ def ingest(
     source_name: str | None = None,
     users_name: str | None = None,
     drop_duplicates: bool = False,
+    memory_mb: int | None = None,
+    threads: int | None = None,
 ) -> Dataset:
     """Read, map, validate and pseudonymise events (and users) into a DuckDB dataset.
 
@@ -165,6 +167,12 @@ def ingest(
         Remove exact duplicate event rows (every loaded field equal). Off by default:
         they are counted in the report (``duplicate_rows``) and kept, because a log can
         hold two identical real events.
+    memory_mb : int, optional
+        Memory DuckDB may use for this load before it spills to disk (in the scratch
+        folder next to the datasets); default :func:`core.config.ingest_memory_mb`. The
+        server passes each load's share of its budget (``core.data.admission``).
+    threads : int, optional
+        Threads DuckDB may use; default :func:`core.config.ingest_threads`.
 
     Returns
     -------
@@ -209,6 +217,8 @@ def ingest(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET temp_directory = " + _sql_str(work / "spill"))
+        con.execute(f"SET memory_limit = '{int(memory_mb or config.ingest_memory_mb())}MB'")
+        con.execute(f"SET threads = {int(threads or config.ingest_threads())}")
         con.execute("SET TimeZone = 'UTC'")
         # DuckDB draws a progress bar on stderr for queries over 2 s: on the command line
         # that is noise around the one-sentence summary or error.

@@ -136,6 +136,12 @@ def _choose_timestamp_sql(
 
 # An ISO time followed by a UTC offset: 10:00Z, 10:00:00+08:00, 10:00:00.5-0500, 10:00+08.
 _OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
+# What every value with an offset has (a ':' and then Z, '+' or '-'): checked first, so
+# the regex runs only on the few values that may carry an offset, not on every row.
+_MAY_HAVE_OFFSET = (
+    "strpos(v, ':') > 0 AND (right(v, 1) IN ('Z', 'z') OR contains(v, '+') "
+    "OR contains(substr(v, strpos(v, ':')), '-'))"
+)
 _OFFSET_SQL = (
     "CASE WHEN upper(o) = 'Z' THEN 0 ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END) * "
     "(CAST(o[2:3] AS INTEGER) * 60 + COALESCE(TRY_CAST(NULLIF(replace(o[4:], ':', ''), '') "
@@ -154,7 +160,8 @@ def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings
     rows = con.execute(
         f"SELECT minutes, count(*) AS n FROM (SELECT {_OFFSET_SQL} AS minutes FROM "
         f"(SELECT regexp_extract(v, '(Z|z|[+-]\\d{{2}}(:?\\d{{2}})?)$') AS o FROM "
-        f"(SELECT {x} AS v FROM {quote_identifier(table)}) WHERE regexp_matches(v, '{_OFFSET_RE}'))) "
+        f"(SELECT {x} AS v FROM {quote_identifier(table)}) WHERE CASE WHEN {_MAY_HAVE_OFFSET} "
+        f"THEN regexp_matches(v, '{_OFFSET_RE}') ELSE false END)) "
         "GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     if len(rows) < 2:
