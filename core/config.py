@@ -101,7 +101,7 @@ def ingest_memory_mb() -> int:
     default = max(512, machine_memory_mb() // 2)
     raw = _env("PERSONALAB_INGEST_MEMORY_MB")
     try:
-        return max(256, int(float(raw))) if raw else default
+        return max(512, int(float(raw))) if raw else default
     except ValueError:
         return default
 

@@ -158,6 +158,12 @@ class MemoryBudget:
             return sum(t.reserved_mb for t in self._running)
 
     @property
+    def waiting(self) -> int:
+        """How many loads wait in line."""
+        with self._cond:
+            return len(self._waiting)
+
+    @property
     def idle(self) -> bool:
         """True when no load runs or waits."""
         with self._cond:
