@@ -36,8 +36,9 @@ MB_PER_FILE_MB = {"csv": 3.5, "tsv": 3.5, "jsonl": 3.5, "parquet": 12.0, "xlsx":
 #: The least DuckDB can work with while spilling: this share of the ideal, and a floor.
 MIN_SHARE = 0.25
 MIN_DUCKDB_MB = 256
-#: Seconds per MB of file before this process has timed a load of that format.
-SECONDS_PER_MB = {"csv": 0.07, "tsv": 0.07, "jsonl": 0.1, "parquet": 0.3, "xlsx": 1.5}
+#: Seconds per MB of file before this process has timed a load of that format (measured
+#: with benchmarks/bench_ingest.py on a busy 2-core machine: 62 MB of CSV in 8-10 s).
+SECONDS_PER_MB = {"csv": 0.12, "tsv": 0.12, "jsonl": 0.15, "parquet": 0.5, "xlsx": 4.0}
 
 
 @dataclasses.dataclass(frozen=True)

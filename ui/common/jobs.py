@@ -228,10 +228,10 @@ def run_ingest(path, name: str, load: Callable[[int], T], *, users_path=None) ->
 
     def _show_place(position: int, seconds: float) -> None:
         """Tell the visitor their place in line while the budget is full."""
+        when = f"about {seconds:,.0f} s until it starts" if seconds >= 3 else "it starts soon"
         box.info(
-            f"Your file is {ordinal(position)} in line; about {seconds:,.0f} s until it "
-            "starts. Other people's files are loading on this server; yours starts as soon "
-            "as there is memory for it."
+            f"Your file is {ordinal(position)} in line; {when}. Other people's files are "
+            "loading on this server; yours starts as soon as there is memory for it."
         )
 
     budget = ingest_budget()
@@ -259,10 +259,13 @@ def run_ingest(path, name: str, load: Callable[[int], T], *, users_path=None) ->
         while not done.wait(0.5):
             spent = time.monotonic() - begun
             fraction = min(0.95, spent / max(need.seconds, 1.0) * 0.95)
+            expected = (
+                f"of about {need.seconds:,.0f} s"
+                if spent <= need.seconds
+                else f"(longer than the usual {need.seconds:,.0f} s: the server is busy)"
+            )
             bar.progress(
-                fraction,
-                text=f"Loading {name}: {spent:,.0f} s of about {need.seconds:,.0f} s "
-                f"({need.size_mb:,.0f} MB)",
+                fraction, text=f"Loading {name} ({need.size_mb:,.0f} MB): {spent:,.0f} s {expected}"
             )
         box.empty()
     finally:
