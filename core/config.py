@@ -4,23 +4,23 @@ The data directory and each ``PERSONALAB_*`` variable are read here and nowhere 
 deployment has one list to look at. Values are read on each call (tests and the app's
 workshop mode change them at run time), never cached at import.
 
-========================== ==========================================================
-Variable                   Meaning (default)
-========================== ==========================================================
-PERSONALAB_DATA_DIR        datasets, saved store, secrets, caches (``.personalab``)
-PERSONALAB_DATABASE_URL    the app store's SQLAlchemy URL (SQLite in the data dir)
-PERSONALAB_SALT            salt for pseudonymised ids (a secret file in the data dir)
-PERSONALAB_PASSWORD        password of a shared, hosted app (none: open)
-PERSONALAB_MAX_UPLOAD_MB   largest input file, in MB (500)
-PERSONALAB_MAX_JOBS        heavy jobs running at once on the server (CPU cores)
+=========================== ==========================================================
+Variable                    Meaning (default)
+=========================== ==========================================================
+PERSONALAB_DATA_DIR         datasets, saved store, secrets, caches (``.personalab``)
+PERSONALAB_DATABASE_URL     the app store's SQLAlchemy URL (SQLite in the data dir)
+PERSONALAB_SALT             salt for pseudonymised ids (a secret file in the data dir)
+PERSONALAB_PASSWORD         password of a shared, hosted app (none: open)
+PERSONALAB_MAX_UPLOAD_MB    largest input file, in MB (500)
+PERSONALAB_MAX_JOBS         heavy jobs running at once on the server (CPU cores)
 PERSONALAB_INGEST_MEMORY_MB memory all file loads of one process may use, in MB
-                           (half the machine's memory); loads beyond it wait in line
-PERSONALAB_INGEST_THREADS  threads one file load may use (CPU cores)
-PERSONALAB_SAMPLE_DIR      the bundled sample data (``sample_data/``)
-PERSONALAB_WARM_UP         ``0`` skips compiling the map code at app start (``1``)
-PERSONALAB_DEBUG           ``1`` shows unexpected errors with their traceback on the CLI
-NUMBA_CACHE_DIR            numba's compiled-code cache (``<data dir>/numba-cache``)
-========================== ==========================================================
+                            (half the machine's memory); loads beyond it wait in line
+PERSONALAB_INGEST_THREADS   threads one file load may use (CPU cores)
+PERSONALAB_SAMPLE_DIR       the bundled sample data (``sample_data/``)
+PERSONALAB_WARM_UP          ``0`` skips compiling the map code at app start (``1``)
+PERSONALAB_DEBUG            ``1`` shows unexpected errors with their traceback on the CLI
+NUMBA_CACHE_DIR             numba's compiled-code cache (``<data dir>/numba-cache``)
+=========================== ==========================================================
 """
 
 from __future__ import annotations

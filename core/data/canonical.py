@@ -5,8 +5,11 @@ types and platforms through synonym-table joins, timestamps through
 :func:`core.data.timestamps.timestamp_sql`, amounts cleaned, cast and checked (not
 finite, negative or implausibly large amounts and dates in the future or before 1980 are
 rejected, first matching reason wins), exact duplicates counted (and removed on request).
-Rejected rows are kept (up to 1000, with a reason). The tables are written to the
-attached database ``out``.
+Rejected rows are kept (the first 1000 in file order, with a reason). The tables are
+written to the attached database ``out``. The rows are read as text once: one pass
+stages them as typed fields with their reason, and every later step (counts, keys,
+duplicates, the sorted write) reads that narrow table (docs/architecture.md, "How ingest
+streams").
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@
 (``core.data.mapping``), plans what to do with personal data (``core.data.privacy``),
 then writes the canonical tables in DuckDB SQL (``core.data.canonical``) and the
 derived tables Explore reads (``core.data.derived``), with the report and the layout
-version in ``meta``. Work happens in a scratch database in memory; the result is
+version in ``meta``. Work happens in a scratch database in memory, held to a memory
+limit (``memory_mb``; beyond it DuckDB spills to a scratch folder that is removed
+afterwards) and a thread count; the result is
 written to a temporary file that is renamed into place only when everything succeeded,
 so a bad file changes nothing already saved, and raw personal data never reaches it.
 Loading the same inputs again reopens the stored dataset (``core.data.catalogue``).
