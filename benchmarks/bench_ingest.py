@@ -196,7 +196,11 @@ def _child(body: str, env: dict | None = None, **fmt) -> dict:
 def _measure(path: Path, repeats: int) -> tuple[dict, dict]:
     """Plain and PersonaLab loads of ``path``, alternating; the faster of each (its peak)."""
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
-    env = {"PERSONALAB_DATA_DIR": str(work / "data"), "PERSONALAB_SALT": "bench"}
+    env = {
+        "PERSONALAB_DATA_DIR": str(work / "data"),
+        "PERSONALAB_SALT": "bench",
+        "PERSONALAB_MAX_UPLOAD_MB": "4000",  # 10M events of CSV are 620 MB
+    }
     plain, ours = [], []
     for r in range(repeats):
         plain.append(_child(_PLAIN, env, path=str(path), out=str(work / f"plain{r}.duckdb")))
