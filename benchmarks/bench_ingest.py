@@ -93,6 +93,7 @@ def make_events(n_events: int, fmt: str) -> Path:
 _CHILD_PRELUDE = """
 import json, os, sys, time
 sys.path.insert(0, {root!r})
+os.chdir({root!r})
 def _peak_mb():
     with open('/proc/self/status') as fh:
         for line in fh:
@@ -175,9 +176,10 @@ print(json.dumps({{'rows': results, 'peak_mb': _peak_mb(), 'budget_mb': config.i
 """
 
 
-def _child(body: str, env: dict | None = None, **fmt) -> dict:
-    """Run ``body`` in a fresh Python; return its JSON line plus the wall time."""
-    code = textwrap.dedent(_CHILD_PRELUDE.format(root=str(ROOT))) + textwrap.dedent(
+def _child(body: str, env: dict | None = None, root: Path = ROOT, **fmt) -> dict:
+    """Run ``body`` in a fresh Python (importing PersonaLab from ``root``); return its JSON
+    line plus the wall time."""
+    code = textwrap.dedent(_CHILD_PRELUDE.format(root=str(root))) + textwrap.dedent(
         body.format(**fmt)
     )
     child_env = {**os.environ, **(env or {})}
@@ -193,8 +195,11 @@ def _child(body: str, env: dict | None = None, **fmt) -> dict:
     return result
 
 
-def _measure(path: Path, repeats: int) -> tuple[dict, dict]:
-    """Plain and PersonaLab loads of ``path``, alternating; the faster of each (its peak)."""
+def _measure(path: Path, repeats: int, before: Path | None = None) -> tuple[dict, ...]:
+    """Plain and PersonaLab loads of ``path``, alternating; the faster of each (its peak).
+
+    With ``before`` (another checkout of PersonaLab), its ingest runs too, once.
+    """
     work = Path(tempfile.mkdtemp(prefix="bench-ingest-"))
     env = {
         "PERSONALAB_DATA_DIR": str(work / "data"),
@@ -208,10 +213,15 @@ def _measure(path: Path, repeats: int) -> tuple[dict, dict]:
         for f in work.glob("*.duckdb"):
             f.unlink()
     best = lambda runs: min(runs, key=lambda x: x["seconds"])  # noqa: E731
-    return best(plain), best(ours)
+    if before is None:
+        return best(plain), best(ours), None
+    old = _child(_PERSONALAB, env, root=before, path=str(path), out=str(work / "before.duckdb"))
+    for f in work.glob("*.duckdb"):
+        f.unlink()
+    return best(plain), best(ours), old
 
 
-def _row(label: str, plain: dict, ours: dict) -> str:
+def _row(label: str, plain: dict, ours: dict, old: dict | None = None) -> str:
     t_ratio = ours["seconds"] / plain["seconds"]
     m_ratio = ours["peak_mb"] / plain["peak_mb"]
     ok = "yes" if t_ratio <= TARGET and m_ratio <= TARGET else "NO"
@@ -220,6 +230,12 @@ def _row(label: str, plain: dict, ours: dict) -> str:
         f"{ours['seconds']:.1f} s ({ours['inside']:.1f}) | **{t_ratio:.2f}x** "
         f"({ours['inside'] / plain['inside']:.2f}x) | {plain['peak_mb']:,.0f} MB | "
         f"{ours['peak_mb']:,.0f} MB | **{m_ratio:.2f}x** | {ok} |"
+        + (
+            f" {old['seconds']:.1f} s ({old['seconds'] / plain['seconds']:.2f}x), "
+            f"{old['peak_mb']:,.0f} MB ({old['peak_mb'] / plain['peak_mb']:.2f}x) |"
+            if old
+            else ""
+        )
     )
 
 
@@ -230,6 +246,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="runs per load (best kept)")
     parser.add_argument("--skip-concurrent", action="store_true")
     parser.add_argument("--budget-mb", type=int, default=4000, help="load budget of the server")
+    parser.add_argument(
+        "--before",
+        type=Path,
+        default=None,
+        help="another checkout of PersonaLab (e.g. the previous release): its ingest too",
+    )
     args = parser.parse_args(argv)
     sizes = [200_000] if args.quick else [1_000_000, 10_000_000]
     xlsx_rows = 20_000 if args.quick else 200_000
@@ -239,17 +261,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Targets: PersonaLab within {TARGET}x the plain DuckDB load's time and peak memory")
     print("Times: the child process's wall time (in brackets: the load itself, without")
     print("starting Python and importing the libraries); ratios on wall time (load only).\n")
+    extra = " before: time, peak (ratios to plain) |" if args.before else ""
     print(
         "| file | events | plain time | PersonaLab time | time ratio | plain peak | "
-        "PersonaLab peak | memory ratio | within 1.5x |"
+        "PersonaLab peak | memory ratio | within 1.5x |" + extra
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|" if args.before else ""))
     for n, fmt in cases:
         path = make_events(n, fmt)
         repeats = args.repeats or (2 if n <= 1_000_000 else 1)
-        plain, ours = _measure(path, repeats)
+        plain, ours, old = _measure(path, repeats, args.before)
         label = f"{n / 1e6:g}M {fmt} ({path.stat().st_size / 1024**2:,.0f} MB)"
-        print(_row(label, plain, ours), flush=True)
+        print(_row(label, plain, ours, old), flush=True)
     if args.skip_concurrent:
         return 0
     path = make_events(concurrent_rows, "csv")

@@ -171,8 +171,9 @@ def ingest(
         hold two identical real events.
     memory_mb : int, optional
         Memory DuckDB may use for this load before it spills to disk (in the scratch
-        folder next to the datasets); default :func:`core.config.ingest_memory_mb`. The
-        server passes each load's share of its budget (``core.data.admission``).
+        folder next to the datasets); default what the file is estimated to need
+        (``core.data.admission.estimate_need``) within :func:`core.config.ingest_memory_mb`.
+        The server passes each load's reservation from its budget.
     threads : int, optional
         Threads DuckDB may use; default :func:`core.config.ingest_threads`.
 
@@ -219,7 +220,9 @@ def ingest(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET temp_directory = " + _sql_str(work / "spill"))
-        con.execute(f"SET memory_limit = '{int(memory_mb or config.ingest_memory_mb())}MB'")
+        con.execute(
+            f"SET memory_limit = '{int(memory_mb or _default_memory_mb(events_source, ev_name))}MB'"
+        )
         con.execute(f"SET threads = {int(threads or config.ingest_threads())}")
         con.execute("SET TimeZone = 'UTC'")
         # DuckDB draws a progress bar on stderr for queries over 2 s: on the command line
@@ -335,6 +338,18 @@ def ingest(
         shutil.rmtree(work, ignore_errors=True)
         lock.close()
     return Dataset(final, dataset_id, report)
+
+
+def _default_memory_mb(source: Any, name: str) -> int:
+    """DuckDB's memory for a load run outside the server's queue (the command line): what
+    the file is estimated to need, within the budget (``core.data.admission``)."""
+    from core.data.admission import BASE_MB, estimate_need
+
+    budget = config.ingest_memory_mb()
+    if not isinstance(source, (str, Path)) or not Path(source).is_file():
+        return budget
+    need = estimate_need(Path(source).stat().st_size, detect_format(name))
+    return max(256, min(budget, need.ideal_mb) - BASE_MB)
 
 
 def _merge_counts(*parts: Mapping[str, int]) -> dict[str, int]:
