@@ -12,7 +12,7 @@ from core import config
 from core.common.markdown import escape_markdown
 from core.data import PrivacyOptions, ingest, preview_source
 from core.errors import DataError
-from ui.common import state
+from ui.common import jobs, state
 from ui.data import mapping_rows, overrides, problem_text, render_report
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"]
@@ -26,22 +26,26 @@ PRIVACY_LABELS = {
 
 
 @st.cache_data(show_spinner="Reading the first rows...", max_entries=8)
-def _preview(data: bytes | str, name: str) -> pd.DataFrame:
-    return preview_source(Path(data) if isinstance(data, str) else data, name, n=5)
+def _preview(path: str, name: str) -> pd.DataFrame:
+    return preview_source(Path(path), name, n=5)
 
 
-def _token(data: bytes | str) -> str:
-    raw = data.encode() if isinstance(data, str) else data
-    return hashlib.sha256(raw).hexdigest()[:8]
+def _token(path: str) -> str:
+    """A short key for a file: its path (uploads get a folder each, so it is unique)."""
+    return hashlib.sha256(path.encode()).hexdigest()[:8]
 
 
 def _uploaded(key: str, label: str, help_text: str):
-    """(bytes, name) of an upload, or None; too-big files raise DataError."""
+    """(path on disk, name) of an upload, or None; too-big files raise DataError.
+
+    The upload is copied to this session's folder once (``state.save_upload``) and
+    everything after reads that file, never the upload's bytes again.
+    """
     up = st.file_uploader(label, type=FILE_TYPES, key=key, help=help_text)
     if up is None:
         return None
     state.check_upload_size(up.size)
-    return up.getvalue(), up.name
+    return str(state.save_upload(up)), up.name
 
 
 def _pick_source():
@@ -98,17 +102,21 @@ def _load(events, users, ev_over, us_over, action, drop_duplicates=False) -> Non
     with st.status("Loading your data...", expanded=True) as status:
         st.write("Reading the file, recognising columns, checking every row...")
         try:
-            dataset = ingest(
-                Path(events[0]) if isinstance(events[0], str) else events[0],
-                source_name=events[1],
-                users_source=(Path(users[0]) if isinstance(users[0], str) else users[0])
-                if users
-                else None,
-                users_name=users[1] if users else None,
-                mapping=ev_over,
-                users_mapping=us_over,
-                privacy=PrivacyOptions(action=action),
-                drop_duplicates=drop_duplicates,
+            dataset = jobs.run_ingest(
+                events[0],
+                events[1],
+                lambda memory_mb: ingest(
+                    Path(events[0]),
+                    source_name=events[1],
+                    users_source=Path(users[0]) if users else None,
+                    users_name=users[1] if users else None,
+                    mapping=ev_over,
+                    users_mapping=us_over,
+                    privacy=PrivacyOptions(action=action),
+                    drop_duplicates=drop_duplicates,
+                    memory_mb=memory_mb,
+                ),
+                users_path=users[0] if users else None,
             )
         except DataError as exc:
             status.update(label="The data could not be loaded", state="error")

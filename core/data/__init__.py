@@ -16,6 +16,7 @@ Modules, in the order data flows through them:
 - ``derived``: the derived tables Explore reads (integer user keys, one row per active day);
 - ``report``: :class:`IngestReport`, what an ingest read, kept and rejected;
 - ``pipeline``: :func:`ingest`, the whole load, plus :func:`preview_source` and the sample;
+- ``admission``: the memory budget for loads, their queue and place in line;
 - ``layout``: the dataset layout version, and upgrading older dataset files on open;
 - ``catalogue``: where datasets live, :func:`open_dataset`, cleaning up dead ingests;
 - ``engine``: SQLAlchemy engines on datasets and on users' own databases;
@@ -23,6 +24,17 @@ Modules, in the order data flows through them:
 - ``casegen``: validation cases with known groups (tests and benchmarks).
 """
 
+from core.data.admission import BASE_MB as ADMISSION_BASE_MB
+from core.data.admission import (
+    IngestNeed,
+    MemoryBudget,
+    admitted,
+    estimate_need,
+    ingest_budget,
+    need_for_file,
+    ordinal,
+    run_admitted,
+)
 from core.data.canonical import EARLIEST_EVENT_DATE, MAX_AMOUNT, REJECT_REASONS
 from core.data.catalogue import (
     Dataset,
@@ -155,5 +167,14 @@ __all__ = [
     "users_table",
     "value_kind",
     "write_activity_tables",
+    "ADMISSION_BASE_MB",
+    "IngestNeed",
+    "MemoryBudget",
+    "admitted",
+    "estimate_need",
+    "ingest_budget",
+    "need_for_file",
+    "ordinal",
+    "run_admitted",
     "write_sample",
 ]

@@ -5,8 +5,11 @@ types and platforms through synonym-table joins, timestamps through
 :func:`core.data.timestamps.timestamp_sql`, amounts cleaned, cast and checked (not
 finite, negative or implausibly large amounts and dates in the future or before 1980 are
 rejected, first matching reason wins), exact duplicates counted (and removed on request).
-Rejected rows are kept (up to 1000, with a reason). The tables are written to the
-attached database ``out``.
+Rejected rows are kept (the first 1000 in file order, with a reason). The tables are
+written to the attached database ``out``. The rows are read as text once: one pass
+stages them as typed fields with their reason, and every later step (counts, keys,
+duplicates, the sorted write) reads that narrow table (docs/architecture.md, "How ingest
+streams").
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from core.common.sql import quote_identifier
-from core.data.derived import _UID_SQL, write_activity_tables
+from core.data.derived import write_activity_tables
 from core.data.landed import LoadedSource
 from core.data.privacy import PrivacyOptions, describe, detect_pii, hash_sql
 from core.data.report import REJECTED_SAMPLE_ROWS
@@ -27,6 +30,8 @@ from core.data.timestamps import _choose_timestamp_sql
 from core.errors import DataError
 
 PII_SAMPLE_ROWS = 500
+#: The landed row's number in the view of the treated source (for the rejected sample).
+_ROW = "__personalab_row"
 
 # Characters stripped from amounts before casting: currency signs, thousands separators.
 _AMOUNT_CLEAN = r"[¥￥$€£,\s]|RMB|CNY|USD|元"
@@ -71,23 +76,36 @@ def _synonym_table(con, name: str, synonyms: Mapping[str, str]) -> None:
     con.unregister("_synonyms")
 
 
-def _value_map(con, alias: str, expr: str, synonyms: Mapping[str, str]) -> str:
-    """Map each distinct raw value of ``expr`` through a synonym table; return the JOIN.
+def _value_maps(con, specs: tuple[tuple[str, str, Mapping[str, str]], ...]) -> str:
+    """Map each distinct raw value of each ``(alias, expr, synonyms)`` through its synonym
+    table; return the JOINs.
 
-    The normalisation regex runs once per distinct value (a few dozen), not once per row;
-    unknown values map to themselves lower-cased.
+    The distinct values of every mapped column come from one scan of the rows (grouping
+    sets), and the normalisation regex runs once per distinct value (a few dozen), not
+    once per row; unknown values map to themselves lower-cased.
     """
-    if expr == "NULL":
+    specs = tuple(s for s in specs if s[1] != "NULL")
+    if not specs:
         return ""
-    syn, table = f"syn_{alias}", f"map_{alias}"
-    _synonym_table(con, syn, synonyms)
+    raws = ", ".join(f"{expr} AS r{i}" for i, (_, expr, _) in enumerate(specs))
+    sets = ", ".join(f"(r{i})" for i in range(len(specs)))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, "
-        f"COALESCE(s.canonical, lower(d.raw)) AS canonical FROM "
-        f"(SELECT DISTINCT {expr} AS raw FROM treated t WHERE {expr} IS NOT NULL) d "
-        f"LEFT JOIN {syn} s ON s.key = {_norm_sql('d.raw')}"
+        f"CREATE OR REPLACE TEMP TABLE raw_values AS SELECT * FROM (SELECT {raws} FROM treated t) "
+        f"GROUP BY GROUPING SETS ({sets})"
     )
-    return f"LEFT JOIN {table} {alias} ON {alias}.raw = {expr}"
+    joins = []
+    for i, (alias, expr, synonyms) in enumerate(specs):
+        syn, table = f"syn_{alias}", f"map_{alias}"
+        _synonym_table(con, syn, synonyms)
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, "
+            f"COALESCE(s.canonical, lower(d.raw)) AS canonical FROM "
+            f"(SELECT r{i} AS raw FROM raw_values WHERE r{i} IS NOT NULL) d "
+            f"LEFT JOIN {syn} s ON s.key = {_norm_sql('d.raw')}"
+        )
+        joins.append(f"LEFT JOIN {table} {alias} ON {alias}.raw = {expr}")
+    con.execute("DROP TABLE raw_values")
+    return "\n".join(joins)
 
 
 def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
@@ -159,69 +177,92 @@ def _build_events(
     kept = [c for c in src.columns if plan.get(c) != "drop"]
     mapping = {c: f for c, f in mapping.items() if plan.get(c) != "drop" or f == "user_id"}
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW treated AS SELECT {_treated_select(src.columns, plan)} "
-        f"FROM {quote_identifier(src.table)}"
+        f"CREATE OR REPLACE TEMP VIEW treated AS SELECT {_treated_select(src.columns, plan)}, "
+        f"rowid AS {_ROW} FROM {quote_identifier(src.table)}"
     )
     ts_col = next(c for c, f in mapping.items() if f == "timestamp")
     ts_sql, ts_names, ts_warnings = _choose_timestamp_sql(con, "treated", ts_col, src.name)
     warnings.extend(ts_warnings)
     e, p, f = (_field_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
-    joins = "\n".join(
-        _value_map(con, alias, expr, synonyms)
-        for alias, expr, synonyms in (
+    joins = _value_maps(
+        con,
+        (
             ("ve", e, EVENT_TYPE_SYNONYMS),
             ("vp", p, PLATFORM_SYNONYMS),
             ("vf", f, CONTENT_FORMAT_SYNONYMS),
-        )
+        ),
     )
-    amount_raw = _field_expr(mapping, "amount")
+    amount_raw = amount_num = _field_expr(mapping, "amount")
     if amount_raw != "NULL":
-        amount_raw = (
-            f"NULLIF(CASE WHEN regexp_full_match({amount_raw}, '{_DECIMAL_COMMA}') "
-            f"THEN replace({amount_raw}, ',', '.') "
-            f"ELSE regexp_replace({amount_raw}, '{_AMOUNT_CLEAN}', '', 'g') END, '')"
+        v = amount_raw
+        cleaned = (
+            f"NULLIF(CASE WHEN regexp_full_match({v}, '{_DECIMAL_COMMA}') "
+            f"THEN replace({v}, ',', '.') "
+            f"ELSE regexp_replace({v}, '{_AMOUNT_CLEAN}', '', 'g') END, '')"
+        )
+        # Most amounts are plain numbers already: those skip the two regexes (five times
+        # faster on 1M rows). A value without a comma that casts to a number has nothing
+        # the cleaning removes but spaces, so it yields the same number either way.
+        plain = f"(NOT contains({v}, ',') AND TRY_CAST({v} AS DOUBLE) IS NOT NULL)"
+        amount_raw = f"CASE WHEN {v} IS NULL THEN NULL WHEN {plain} THEN {v} ELSE {cleaned} END"
+        amount_num = (
+            f"CASE WHEN {v} IS NULL THEN NULL WHEN {plain} THEN TRY_CAST({v} AS DOUBLE) "
+            f"ELSE TRY_CAST({cleaned} AS DOUBLE) END"
         )
     ts_sql_t = ts_sql.replace(
         f"TRIM({quote_identifier(ts_col)})", f"TRIM(t.{quote_identifier(ts_col)})"
     )
     reason = " ".join(f"WHEN {cond} THEN '{label}'" for label, cond in REJECT_REASONS)
     future = dt.datetime.now() + dt.timedelta(days=1)
+    params = {"future": future, "earliest": EARLIEST_EVENT_DATE, "max_amount": MAX_AMOUNT}
+    # One pass over the landed rows parses, maps and checks every row into a narrow typed
+    # table (the fields and the reason only, no raw text): the source's text columns are
+    # read once, and every count below reads this table instead of the text.
     con.execute(
         f"""
         CREATE TEMP TABLE staged AS
-        SELECT *, CASE {reason} END AS __reason FROM (
-          SELECT t.*,
+        SELECT CASE WHEN __reason IS NOT NULL THEN __row END AS __row, __reason,
+               __user_id, __timestamp, __event_type, __platform, __amount, __content_id,
+               __content_format, __campaign, __text, __amount_raw IS NOT NULL AS __has_amount,
+               CASE WHEN __reason IS NULL THEN hash({", ".join(f"__{k}" for k in EVENT_FIELDS)}) END
+                 AS __hash
+        FROM (SELECT *, CASE {reason} END AS __reason FROM (
+          SELECT t.{_ROW} AS __row,
             {_field_expr(mapping, "user_id")} AS __user_id,
             {_field_expr(mapping, "timestamp")} AS __ts_raw,
             {ts_sql_t} AS __timestamp,
             {"ve.canonical" if e != "NULL" else "NULL"} AS __event_type,
             {"vp.canonical" if p != "NULL" else "NULL"} AS __platform,
             {amount_raw} AS __amount_raw,
-            TRY_CAST({amount_raw} AS DOUBLE) AS __amount,
+            {amount_num if amount_num != "NULL" else "CAST(NULL AS DOUBLE)"} AS __amount,
             {_field_expr(mapping, "content_id")} AS __content_id,
             {"vf.canonical" if f != "NULL" else "NULL"} AS __content_format,
             {_field_expr(mapping, "campaign")} AS __campaign,
             {_field_expr(mapping, "text")} AS __text
           FROM treated t
           {joins}
-        )
+        ))
         """,
-        {"future": future, "earliest": EARLIEST_EVENT_DATE, "max_amount": MAX_AMOUNT},
+        params,
     )
-    stats = con.execute(
-        """SELECT count(*), count(__timestamp), count(__amount_raw),
-                  count(*) FILTER (__amount BETWEEN 0 AND $max_amount),
-                  count(*) FILTER (__reason IS NULL)
-           FROM staged""",
+    # Counts by reason, with what the report and the refusals need, in one pass.
+    groups = con.execute(
+        """SELECT __reason, count(*), count(__timestamp), count(*) FILTER (__has_amount),
+                  count(*) FILTER (__amount BETWEEN 0 AND $max_amount)
+           FROM staged GROUP BY 1""",
         {"max_amount": MAX_AMOUNT},
-    ).fetchall()[0]
-    rows_read, ts_ok, amount_present, amount_ok, valid = stats
+    ).fetchall()
+    rows_read = sum(g[1] for g in groups)
+    ts_ok = sum(g[2] for g in groups)
+    amount_present = sum(g[3] for g in groups)
+    amount_ok = sum(g[4] for g in groups)
+    valid = sum(g[1] for g in groups if g[0] is None)
     if rows_read == 0:
         raise DataError(f"{src.name} has column names but no rows. Export the data again.")
     amount_col = next((c for c, fld in mapping.items() if fld == "amount"), None)
     if amount_col and amount_present and amount_ok == 0:
         example = con.execute(
-            "SELECT min(__amount_raw) FROM staged WHERE __amount_raw IS NOT NULL"
+            f"SELECT min({amount_raw}) FROM treated t WHERE {amount_raw} IS NOT NULL"
         ).fetchall()[0][0]
         raise DataError(
             f"{src.name}: no value in the amount column '{amount_col}' is a number of zero "
@@ -231,10 +272,7 @@ def _build_events(
             column=amount_col,
         )
     by_reason = dict(
-        con.execute(
-            "SELECT __reason, count(*) FROM staged WHERE __reason IS NOT NULL "
-            "GROUP BY 1 ORDER BY 2 DESC, 1"
-        ).fetchall()
+        sorted(((g[0], g[1]) for g in groups if g[0] is not None), key=lambda kv: (-kv[1], kv[0]))
     )
     if valid == 0:
         top = next(iter(by_reason))
@@ -248,38 +286,52 @@ def _build_events(
             kind="events",
             column=col,
         )
-    # Rejected rows: source columns (already pseudonymised) + reason, up to 1000.
+    # Rejected rows: source columns (already pseudonymised) + reason, the first 1000 in
+    # file order.
     rej_select = ", ".join(
-        f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c if c != 'reason' else 'reason_in_file')}"
+        f"CAST(t.{quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c if c != 'reason' else 'reason_in_file')}"
         for c in kept
     )
     con.execute(
         f"CREATE TABLE out.rejected AS SELECT {rej_select + ', ' if rej_select else ''}"
-        f"__reason AS reason FROM staged WHERE __reason IS NOT NULL "
-        f"LIMIT {REJECTED_SAMPLE_ROWS}"
+        f"r.__reason AS reason FROM (SELECT __row, __reason FROM staged WHERE __reason IS NOT "
+        f"NULL ORDER BY __row LIMIT {REJECTED_SAMPLE_ROWS}) r JOIN treated t ON t.{_ROW} = r.__row "
+        "ORDER BY r.__row"
     )
+    # The text is no longer needed: free it before the sort.
+    con.execute("DROP VIEW treated")
+    con.execute(f"DROP TABLE {quote_identifier(src.table)}")
     cols_sql = ", ".join(
         f"{quote_identifier(k)} {t}{' NOT NULL' if k in REQUIRED_EVENT_FIELDS else ''}"
         for k, t in EVENT_FIELDS.items()
     )
     con.execute(f"CREATE TABLE out.events ({cols_sql}, uid INTEGER NOT NULL)")
     select = ", ".join(f"__{k}" for k in EVENT_FIELDS)
+    # The integer user key: users numbered 1, 2, ... in user_id order, from the distinct
+    # ids (a small table) rather than a window over every event; sorting by it then
+    # sorts by user_id, on integers.
+    con.execute(
+        "CREATE TEMP TABLE user_keys AS SELECT user_id, "
+        "CAST(row_number() OVER (ORDER BY user_id) AS INTEGER) AS uid "
+        "FROM (SELECT DISTINCT __user_id AS user_id FROM staged WHERE __reason IS NULL)"
+    )
     # Stored clustered by user, then time: every per-user aggregation (features,
     # personas, CLV, lifecycle) then finds each user's rows together, which takes about
     # a third off the feature build on 10M events (benchmarks/bench_features.py).
     # Exact duplicates (every loaded field equal) are counted always and removed only on
     # request: logs legitimately repeat a row (two identical orders on one day in the
     # CDNOW log), so dropping them by default loses real purchases.
-    distinct = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {select} FROM staged WHERE __reason IS NULL)"
-    ).fetchall()[0][0]
     con.execute(
-        f"INSERT INTO out.events SELECT *, {_UID_SQL.format(user_id='__user_id')} FROM "
+        f"INSERT INTO out.events SELECT v.*, k.uid FROM "
         f"(SELECT {'DISTINCT ' if drop_duplicates else ''}{select} FROM staged "
-        "WHERE __reason IS NULL) ORDER BY __user_id, __timestamp"
+        "WHERE __reason IS NULL) v JOIN user_keys k ON k.user_id = v.__user_id "
+        "ORDER BY k.uid, v.__timestamp"
     )
-    write_activity_tables(con, "out")
     loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
+    distinct = valid - _duplicate_rows(con)
+    con.execute("DROP TABLE staged")
+    write_activity_tables(con, "out", keys="user_keys")
+    con.execute("DROP TABLE user_keys")
     return {
         "rows_read": rows_read,
         "rows_loaded": loaded,
@@ -289,6 +341,24 @@ def _build_events(
         "timestamp_formats": tuple(ts_names),
         "ts_parsed": ts_ok,
     }
+
+
+def _duplicate_rows(con) -> int:
+    """Valid staged rows equal in every event field to another one, beyond the first (exact).
+
+    A ``SELECT DISTINCT`` over every field of every event holds all of them in a hash
+    table; instead the rows are grouped by the 64-bit hash of their fields (``__hash``,
+    computed while staging), and only rows whose hash repeats (the duplicates, and rare
+    collisions) are compared field by field.
+    """
+    fields = ", ".join(f"__{k}" for k in EVENT_FIELDS)
+    return con.execute(
+        f"""WITH repeated AS (SELECT __hash FROM staged WHERE __hash IS NOT NULL
+                              GROUP BY 1 HAVING count(*) > 1),
+        candidates AS (SELECT {fields} FROM staged WHERE __hash IN (SELECT __hash FROM repeated))
+        SELECT (SELECT count(*) FROM candidates)
+             - (SELECT count(*) FROM (SELECT DISTINCT {fields} FROM candidates))"""
+    ).fetchall()[0][0]
 
 
 def _build_users(

@@ -17,7 +17,9 @@ _UID_SQL = "CAST(dense_rank() OVER (ORDER BY {user_id}) AS INTEGER)"
 ENGAGED_SQL = "event_type NOT IN ({})".format(", ".join(f"'{t}'" for t in PROSPECT_EVENT_TYPES))
 
 
-def write_activity_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") -> None:
+def write_activity_tables(
+    con: duckdb.DuckDBPyConnection, schema: str = "main", *, keys: str | None = None
+) -> None:
     """Write the derived tables Explore reads instead of re-deriving them from every event.
 
     - ``events.uid`` (added here when missing): an INTEGER key per user, so per-user
@@ -32,6 +34,16 @@ def write_activity_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") 
 
     The dataset is never changed after ingest, so these stay true. Datasets written
     before these tables existed get them when first opened (``core.data.layout``).
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A connection where ``<schema>.events`` exists.
+    schema : str
+        The schema (or attached database) holding ``events``; the tables go there too.
+    keys : str, optional
+        A table ``(user_id, uid)`` the caller already built along with ``events.uid``
+        (ingest does): ``user_keys`` is copied from it instead of from every event.
     """
     s = schema
     has_uid = bool(
@@ -46,10 +58,12 @@ def write_activity_tables(con: duckdb.DuckDBPyConnection, schema: str = "main") 
         )
         con.execute(f"DROP TABLE {s}.events")
         con.execute(f"ALTER TABLE {s}.events__keyed RENAME TO events")
-    con.execute(
-        f"CREATE OR REPLACE TABLE {s}.user_keys AS "
-        f"SELECT DISTINCT uid, user_id FROM {s}.events ORDER BY uid"
+    source = (
+        f"SELECT uid, user_id FROM {keys}"
+        if keys
+        else f"SELECT DISTINCT uid, user_id FROM {s}.events"
     )
+    con.execute(f"CREATE OR REPLACE TABLE {s}.user_keys AS {source} ORDER BY uid")
     con.execute(
         f"""CREATE OR REPLACE TABLE {s}.user_days AS
         SELECT uid, day, lag(day) OVER w AS prev_day, lead(day) OVER w AS next_day,

@@ -4,7 +4,9 @@
 (``core.data.mapping``), plans what to do with personal data (``core.data.privacy``),
 then writes the canonical tables in DuckDB SQL (``core.data.canonical``) and the
 derived tables Explore reads (``core.data.derived``), with the report and the layout
-version in ``meta``. Work happens in a scratch database in memory; the result is
+version in ``meta``. Work happens in a scratch database in memory, held to a memory
+limit (``memory_mb``; beyond it DuckDB spills to a scratch folder that is removed
+afterwards) and a thread count; the result is
 written to a temporary file that is renamed into place only when everything succeeded,
 so a bad file changes nothing already saved, and raw personal data never reaches it.
 Loading the same inputs again reopens the stored dataset (``core.data.catalogue``).
@@ -140,6 +142,8 @@ def ingest(
     source_name: str | None = None,
     users_name: str | None = None,
     drop_duplicates: bool = False,
+    memory_mb: int | None = None,
+    threads: int | None = None,
 ) -> Dataset:
     """Read, map, validate and pseudonymise events (and users) into a DuckDB dataset.
 
@@ -165,6 +169,13 @@ def ingest(
         Remove exact duplicate event rows (every loaded field equal). Off by default:
         they are counted in the report (``duplicate_rows``) and kept, because a log can
         hold two identical real events.
+    memory_mb : int, optional
+        Memory DuckDB may use for this load before it spills to disk (in the scratch
+        folder next to the datasets); default what the file is estimated to need
+        (``core.data.admission.estimate_need``) within :func:`core.config.ingest_memory_mb`.
+        The server passes each load's reservation from its budget.
+    threads : int, optional
+        Threads DuckDB may use; default :func:`core.config.ingest_threads`.
 
     Returns
     -------
@@ -209,6 +220,10 @@ def ingest(
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET temp_directory = " + _sql_str(work / "spill"))
+        con.execute(
+            f"SET memory_limit = '{int(memory_mb or _default_memory_mb(events_source, ev_name))}MB'"
+        )
+        con.execute(f"SET threads = {int(threads or config.ingest_threads())}")
         con.execute("SET TimeZone = 'UTC'")
         # DuckDB draws a progress bar on stderr for queries over 2 s: on the command line
         # that is noise around the one-sentence summary or error.
@@ -323,6 +338,18 @@ def ingest(
         shutil.rmtree(work, ignore_errors=True)
         lock.close()
     return Dataset(final, dataset_id, report)
+
+
+def _default_memory_mb(source: Any, name: str) -> int:
+    """DuckDB's memory for a load run outside the server's queue (the command line): what
+    the file is estimated to need, within the budget (``core.data.admission``)."""
+    from core.data.admission import BASE_MB, estimate_need
+
+    budget = config.ingest_memory_mb()
+    if not isinstance(source, (str, Path)) or not Path(source).is_file():
+        return budget
+    need = estimate_need(Path(source).stat().st_size, detect_format(name))
+    return max(256, min(budget, need.ideal_mb) - BASE_MB)
 
 
 def _merge_counts(*parts: Mapping[str, int]) -> dict[str, int]:

@@ -136,6 +136,13 @@ def _choose_timestamp_sql(
 
 # An ISO time followed by a UTC offset: 10:00Z, 10:00:00+08:00, 10:00:00.5-0500, 10:00+08.
 _OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
+# What every value with an offset has (a ':' and then Z, '+' or '-'), checked on the raw
+# text with plain substring tests first, so that trimming and the regex run only on the
+# few values that may carry an offset, not on every row.
+_MAY_HAVE_OFFSET = (
+    "contains(raw, ':') AND (contains(raw, 'Z') OR contains(raw, 'z') OR contains(raw, '+') "
+    "OR contains(substr(raw, strpos(raw, ':')), '-'))"
+)
 _OFFSET_SQL = (
     "CASE WHEN upper(o) = 'Z' THEN 0 ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END) * "
     "(CAST(o[2:3] AS INTEGER) * 60 + COALESCE(TRY_CAST(NULLIF(replace(o[4:], ':', ''), '') "
@@ -154,7 +161,9 @@ def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings
     rows = con.execute(
         f"SELECT minutes, count(*) AS n FROM (SELECT {_OFFSET_SQL} AS minutes FROM "
         f"(SELECT regexp_extract(v, '(Z|z|[+-]\\d{{2}}(:?\\d{{2}})?)$') AS o FROM "
-        f"(SELECT {x} AS v FROM {quote_identifier(table)}) WHERE regexp_matches(v, '{_OFFSET_RE}'))) "
+        f"(SELECT {x} AS v FROM {quote_identifier(table)} "
+        f"WHERE {_MAY_HAVE_OFFSET.replace('raw', quote_identifier(column))}) "
+        f"WHERE regexp_matches(v, '{_OFFSET_RE}'))) "
         "GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     if len(rows) < 2:

@@ -155,3 +155,68 @@ def test_a_bad_column_is_framed_in_the_mapping():
     )
     _run(at)
     assert not at.error and not any(":material/error:" in m.value for m in at.markdown)
+
+
+def test_an_upload_is_copied_to_disk_once_and_read_from_there():
+    from ui.common.files import _SAVED_KEY
+
+    text = "user_id,timestamp,event_type\nu1,2025-03-01 10:00,view\nu2,2025-03-02,like\n"
+    at = _upload(AppTest.from_file(PAGE, default_timeout=180), text)
+    saved = dict(at.session_state[_SAVED_KEY])
+    assert len(saved) == 1
+    path = Path(next(iter(saved.values())))
+    assert path.read_text() == text and path.name == "events.csv"
+    _run(at)  # a rerun reads the same copy, it does not copy again
+    assert dict(at.session_state[_SAVED_KEY]) == saved
+    _load(at)
+    assert any("Loaded 2 events" in s.value for s in at.success)
+
+
+def test_a_load_waits_in_line_while_the_budget_is_full(monkeypatch):
+    """Another load holds the whole budget: this one shows its place, then runs."""
+    import threading
+    import time
+
+    import ui.common.jobs as jobs
+    from core.data import ingest_budget
+
+    monkeypatch.setenv("PERSONALAB_INGEST_MEMORY_MB", "600")
+    budget = ingest_budget()
+    assert budget.total_mb == 600
+    from core.data import IngestNeed
+
+    other = budget.join(IngestNeed(600, 300, 2.0, "csv", 100.0), "someone-else.csv")
+    places: list[str] = []
+    real_ordinal = jobs.ordinal
+    monkeypatch.setattr(jobs, "ordinal", lambda n: places.append(real_ordinal(n)) or places[-1])
+
+    def release_once_someone_waits() -> None:
+        for _ in range(1200):
+            if budget.waiting:
+                time.sleep(1.2)  # long enough for the page to show the place twice
+                break
+            time.sleep(0.05)
+        budget.release(other)
+
+    threading.Thread(target=release_once_someone_waits).start()
+    text = "user_id,timestamp,event_type\nu1,2025-03-01 10:00,view\nu2,2025-03-02,like\n"
+    at = _load(_upload(AppTest.from_file(PAGE, default_timeout=180), text))
+    assert places and set(places) == {"1st"}
+    assert any("Loaded 2 events" in s.value for s in at.success)
+    assert budget.idle
+
+
+def test_a_file_too_big_for_the_budget_is_refused_in_one_sentence(monkeypatch):
+    import ui.common.jobs as jobs
+    from core.data import IngestNeed
+
+    monkeypatch.setattr(
+        jobs,
+        "need_for_file",
+        lambda path, name=None: IngestNeed(90_000, 40_000, 600.0, "csv", 9000.0),
+    )
+    text = "user_id,timestamp,event_type\nu1,2025-03-01 10:00,view\n"
+    at = _load(_upload(AppTest.from_file(PAGE, default_timeout=180), text))
+    assert len(at.error) == 1
+    assert "needs at least about 40,000 MB" in at.error[0].value
+    assert _metrics(at)["Users"] == "2,000"  # the sample stays the current dataset

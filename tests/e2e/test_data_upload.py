@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import ROOT
-from tests.e2e.conftest import assert_no_exception, goto, wait_for_app
+from tests.e2e.conftest import SHOTS, assert_no_exception, goto, wait_for_app
 
 GBK = ROOT / "tests" / "fixtures" / "gbk_events.csv"
 BINARY = ROOT / "tests" / "fixtures" / "binary.csv"
@@ -55,3 +55,56 @@ def test_binary_upload_gets_one_plain_sentence(page, app_url):
     alert = page.locator('[data-testid="stAlert"]').filter(has_text="looks like a binary file")
     alert.first.wait_for()
     assert_no_exception(page)
+
+
+@pytest.fixture(scope="module")
+def small_budget_url(tmp_path_factory):
+    """A server whose load budget fits one upload at a time (two share it in turns)."""
+    from tests.e2e.conftest import start_server, stop_server
+
+    proc, url = start_server(
+        str(tmp_path_factory.mktemp("budget-data")),
+        extra_env={"PERSONALAB_INGEST_MEMORY_MB": "700"},
+    )
+    yield url
+    stop_server(proc)
+
+
+def _big_csv(path, rows: int) -> None:
+    """A CSV of ``rows`` events (about 8 MB per 100k rows): long enough to queue behind."""
+    import duckdb
+
+    duckdb.sql(
+        f"COPY (SELECT 'u' || (i % 5000) AS user_id, "
+        "strftime(TIMESTAMP '2025-01-01' + to_seconds(i * 7 % 8000000), '%Y-%m-%d %H:%M:%S') "
+        "AS timestamp, (['view', 'like', 'share'])[1 + i % 3] AS event_type, "
+        "'c' || (i % 999) AS content_id FROM range("
+        f"{rows}) t(i)) TO '{path}' (FORMAT csv)"
+    )
+
+
+@pytest.mark.e2e
+def test_two_uploads_at_once_queue_with_a_visible_place(browser, small_budget_url, tmp_path):
+    path = tmp_path / "events.csv"
+    _big_csv(path, 400_000)
+    pages = []
+    for _ in range(2):
+        context = browser.new_context(viewport={"width": 1300, "height": 1000})
+        p = context.new_page()
+        p.set_default_timeout(240_000)
+        goto(p, small_budget_url, "data")
+        _upload(p, path)
+        p.get_by_role("button", name="Load dataset").wait_for()
+        pages.append(p)
+    first, second = pages
+    first.get_by_role("button", name="Load dataset").click()
+    first.get_by_text("Loading events.csv").first.wait_for()
+    second.get_by_role("button", name="Load dataset").click()
+    second.get_by_text("Your file is 1st in line").first.wait_for()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    second.screenshot(path=str(SHOTS / "data-upload-queued.png"))
+    first.get_by_text("Loaded 400,000 events").wait_for()
+    second.get_by_text("Loaded 400,000 events").wait_for()
+    for p in pages:
+        assert_no_exception(p)
+        p.context.close()

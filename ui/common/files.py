@@ -1,4 +1,6 @@
-"""Resource safety for files: the upload size limit, and a temporary folder per session."""
+"""Resource safety for files: the upload size limit, a temporary folder per session, and
+uploads copied to that folder once, in chunks, so the rest of the app reads a file on disk.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +22,13 @@ __all__ = [
     "check_upload_size",
     "session_temp_dir",
     "end_session_files",
+    "save_upload",
 ]
+
+#: Session key of the uploads already copied to disk: {file id: path}.
+_SAVED_KEY = "_pl_saved_uploads"
+#: Bytes copied at a time from an upload to its file on disk.
+_COPY_CHUNK = 4 * 1024 * 1024
 
 
 def upload_limit_mb() -> int:
@@ -90,3 +98,29 @@ def end_session_files() -> None:
     holder = st.session_state.pop(TMP_KEY, None)
     if holder is not None:
         holder.cleanup()
+
+
+def save_upload(upload) -> Path:
+    """Copy an uploaded file to this session's folder once, 4 MB at a time; return its path.
+
+    Streamlit keeps each uploaded file in the server's memory (one copy, for as long as
+    it stays in the uploader). Everything after the upload (the preview, the content
+    hash, the load itself) reads the copy on disk instead of asking for the bytes, so the
+    file is never held a second time: ``getvalue()`` and a cached function taking the
+    bytes would each make or hash another full copy. The same upload (same file id) is
+    copied only once per session.
+    """
+    saved: dict = st.session_state.setdefault(_SAVED_KEY, {})
+    file_id = str(getattr(upload, "file_id", None) or id(upload))
+    path = saved.get(file_id)
+    if path is not None and Path(path).is_file():
+        return Path(path)
+    folder = session_temp_dir() / f"upload-{len(saved) + 1}"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / Path(upload.name).name
+    upload.seek(0)
+    with open(target, "wb") as out:
+        shutil.copyfileobj(upload, out, _COPY_CHUNK)
+    upload.seek(0)
+    saved[file_id] = str(target)
+    return target

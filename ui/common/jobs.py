@@ -16,6 +16,10 @@ clicking it reruns the page, the running job is interrupted at its next
 call to ``job.run(fn, text)``: it runs in a worker thread while the bar keeps moving, so
 Cancel frees the page at once (the call finishes in the background, keeping its slot).
 
+File loads: :func:`run_ingest` runs one load inside the server's memory budget for
+loads (``core.data.admission``): while the budget is full it shows the file's place in
+line and about how long until it starts, then a progress bar while it loads.
+
 Server cap: at most ``PERSONALAB_MAX_JOBS`` (default: number of CPU cores) heavy jobs
 run at once in one server process; a visitor who asks for more waits with a message
 instead of slowing everybody down. Within one session a second heavy job is refused
@@ -25,6 +29,7 @@ while one runs (e.g. a fragment started it).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import math
 import threading
 import time
@@ -34,6 +39,7 @@ from typing import TypeVar
 import streamlit as st
 
 from core import config
+from core.data import ADMISSION_BASE_MB, ingest_budget, need_for_file, ordinal
 
 MAX_JOBS = config.max_jobs()
 WAIT_SECONDS = 120
@@ -182,3 +188,98 @@ def heavy_job(label: str, *, key: str = "job", wait_seconds: float = WAIT_SECOND
 def busy_slots() -> int:
     """How many heavy jobs run in this server process right now (for tests and the sidebar)."""
     return MAX_JOBS - _slots._value  # BoundedSemaphore keeps its free count here
+
+
+def run_ingest(path, name: str, load: Callable[[int], T], *, users_path=None) -> T:
+    """Load a file within the server's memory budget for loads, showing the wait and progress.
+
+    While other loads fill the budget a box says "Your file is 3rd in line; about 40 s
+    until it starts."; once admitted, ``load(memory_mb)`` runs in a worker thread (one
+    long DuckDB call has no step to report from) while a bar moves towards the expected
+    duration and shows the seconds spent.
+
+    Parameters
+    ----------
+    path : str or Path
+        The events file on disk (its size and format decide the memory it reserves).
+    name : str
+        Its display name (the extension decides the format).
+    load : callable
+        Called with the DuckDB memory limit in MB; returns the dataset.
+    users_path : str or Path, optional
+        The users file, whose size is added to the reservation.
+
+    Raises
+    ------
+    core.errors.DataError
+        When the file cannot load even with the whole budget (one sentence), or from
+        ``load``.
+    """
+    need = need_for_file(path, name)
+    if users_path is not None:
+        extra = need_for_file(users_path)
+        need = dataclasses.replace(
+            need,
+            ideal_mb=need.ideal_mb + extra.ideal_mb - ADMISSION_BASE_MB,
+            minimum_mb=need.minimum_mb + extra.minimum_mb - ADMISSION_BASE_MB,
+            seconds=need.seconds + extra.seconds,
+        )
+    box = st.empty()
+
+    def _show_place(position: int, seconds: float) -> None:
+        """Tell the visitor their place in line while the budget is full."""
+        when = f"about {seconds:,.0f} s until it starts" if seconds >= 3 else "it starts soon"
+        box.info(
+            f"Your file is {ordinal(position)} in line; {when}. Other people's files are "
+            "loading on this server; yours starts as soon as there is memory for it."
+        )
+
+    budget = ingest_budget()
+    ticket = budget.join(need, name)
+    worker: threading.Thread | None = None
+    try:
+        while not budget.wait(ticket, 0.5):
+            _show_place(budget.position(ticket), budget.seconds_until_start(ticket))
+        bar = box.progress(0.0, text=f"Loading {name}")
+        done = threading.Event()
+        result: dict = {}
+
+        def _work() -> None:
+            """Run the load, keeping its value or its error for the script thread."""
+            try:
+                result["value"] = load(ticket.duckdb_mb)
+            except BaseException as exc:  # re-raised in the script thread below
+                result["error"] = exc
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=_work, name=f"ingest: {name}", daemon=True)
+        worker.start()
+        begun = time.monotonic()
+        while not done.wait(0.5):
+            spent = time.monotonic() - begun
+            fraction = min(0.95, spent / max(need.seconds, 1.0) * 0.95)
+            expected = (
+                f"of about {need.seconds:,.0f} s"
+                if spent <= need.seconds
+                else f"(longer than the usual {need.seconds:,.0f} s: the server is busy)"
+            )
+            bar.progress(
+                fraction, text=f"Loading {name} ({need.size_mb:,.0f} MB): {spent:,.0f} s {expected}"
+            )
+        box.empty()
+    finally:
+        if worker is not None and worker.is_alive():
+            # The page was left mid-load: the load finishes in the background and keeps
+            # its memory until then, so the budget stays true.
+            def _release_when_done() -> None:
+                """Give the memory back once the abandoned load ends."""
+                worker.join()
+                budget.release(ticket)
+
+            threading.Thread(target=_release_when_done, daemon=True).start()
+        else:
+            budget.release(ticket)
+    if "error" in result:
+        raise result["error"]
+    return result["value"]

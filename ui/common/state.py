@@ -27,6 +27,7 @@ from ui.common.datasets import (
 from ui.common.files import (
     check_upload_size,
     end_session_files,
+    save_upload,
     session_temp_dir,
     upload_help,
     upload_limit_mb,
@@ -109,6 +110,7 @@ __all__ = [
     "check_upload_size",
     "session_temp_dir",
     "end_session_files",
+    "save_upload",
     "sync_url",
     "history_guard",
     "saved_work_sidebar",

@@ -38,7 +38,8 @@ def render_report(dataset, *, label: str) -> None:
     """Show what was loaded, rejected and done to personal data for ``dataset``."""
     r = dataset.report
     st.subheader(f"Validation report: {escape_markdown(label)}")
-    cols = st.columns(6)
+    # Two rows of three: six columns cut a count of millions ("1,000,...").
+    cols = [*st.columns(3), *st.columns(3)]
     cols[0].metric("Rows read", f"{r.rows_read:,}")
     cols[1].metric("Events loaded", f"{r.rows_loaded:,}")
     cols[2].metric("Users", f"{r.users:,}")
