@@ -166,7 +166,12 @@ def test_saved_run_survives_a_restart_and_its_share_link_shows_the_personas(brow
         page.get_by_text("Share this segmentation").click()
         page.get_by_role("button", name="Create a read-only link").click()
         _wait_in_store(store_url, "A share link", lambda s: s.list_share_links(ws, run_id))
-        code = page.locator('[data-testid="stSidebar"] [data-testid="stCode"]').first
+        # the sidebar also shows this workspace's own link ("Your work lives at this link")
+        code = (
+            page.locator('[data-testid="stSidebar"] [data-testid="stCode"]')
+            .filter(has_text="?share=")
+            .first
+        )
         code.wait_for(state="visible")
         share_link = code.inner_text().strip()
         assert "?share=" in share_link
