@@ -85,8 +85,8 @@ INLINE_MAP_MAX = 256
 def _value_maps(
     con, specs: tuple[tuple[str, str, Mapping[str, str]], ...]
 ) -> tuple[str, dict[str, str]]:
-    """Map each distinct raw value of each ``(alias, expr, synonyms)`` through its synonym
-    table; return the JOINs and, per alias, the SQL of the canonical value.
+    """Map each distinct value (as written in the file) of each ``(alias, expr, synonyms)``
+    through its synonym table; return the JOINs and, per alias, the canonical value's SQL.
 
     The distinct values of every mapped column come from one scan of the rows (grouping
     sets), and the normalisation regex runs once per distinct value (a few dozen), not
@@ -107,11 +107,14 @@ def _value_maps(
     for i, (alias, expr, synonyms) in enumerate(specs):
         syn, table = f"syn_{alias}", f"map_{alias}"
         _synonym_table(con, syn, synonyms)
+        # Keyed by the value as it is in the file (spaces and all), so that no row is
+        # trimmed: blank values map to nothing (NULL), like a missing one.
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT d.raw, "
-            f"COALESCE(s.canonical, lower(d.raw)) AS canonical FROM "
-            f"(SELECT r{i} AS raw FROM raw_values WHERE r{i} IS NOT NULL) d "
-            f"LEFT JOIN {syn} s ON s.key = {_norm_sql('d.raw')}"
+            f"COALESCE(s.canonical, lower(d.v)) AS canonical FROM "
+            f"(SELECT r{i} AS raw, NULLIF(TRIM(r{i}), '') AS v FROM raw_values "
+            f"WHERE NULLIF(TRIM(r{i}), '') IS NOT NULL) d "
+            f"LEFT JOIN {syn} s ON s.key = {_norm_sql('d.v')}"
         )
         pairs = con.execute(
             f"SELECT raw, canonical FROM {table} ORDER BY raw LIMIT {INLINE_MAP_MAX + 1}"
@@ -188,6 +191,12 @@ def _field_expr(mapping: dict, field: str) -> str:
     return f"NULLIF(TRIM(t.{quote_identifier(col)}), '')" if col else "NULL"
 
 
+def _raw_expr(mapping: dict, field: str) -> str:
+    """The field's source column as it is in the file (not trimmed), or NULL."""
+    col = next((c for c, f in mapping.items() if f == field), None)
+    return f"t.{quote_identifier(col)}" if col else "NULL"
+
+
 def _build_events(
     con,
     src: LoadedSource,
@@ -208,7 +217,7 @@ def _build_events(
     ts_col = next(c for c, f in mapping.items() if f == "timestamp")
     ts_sql, ts_names, ts_warnings = _choose_timestamp_sql(con, "treated", ts_col, src.name)
     warnings.extend(ts_warnings)
-    e, p, f = (_field_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
+    e, p, f = (_raw_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
     joins, mapped = _value_maps(
         con,
         (
