@@ -19,6 +19,7 @@ names) and cached under ``/tmp/personalab-bench-ingest`` so reruns are fast.
 
     python benchmarks/bench_ingest.py            # 1M + 10M CSV/Parquet, 200k-row Excel, 4 x 400 MB
     python benchmarks/bench_ingest.py --quick    # 200k events, 20k-row Excel, 4 x 15 MB
+    python benchmarks/bench_ingest.py --sizes 1000000 --formats csv --skip-concurrent
 """
 
 from __future__ import annotations
@@ -252,11 +253,24 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="another checkout of PersonaLab (e.g. the previous release): its ingest too",
     )
+    parser.add_argument(
+        "--sizes",
+        default=None,
+        help="events per file, comma-separated (default 1000000,10000000; --quick 200000)",
+    )
+    parser.add_argument(
+        "--formats",
+        default="csv,parquet,xlsx",
+        help="which files, comma-separated (the Excel workbook has its own, smaller size)",
+    )
     args = parser.parse_args(argv)
-    sizes = [200_000] if args.quick else [1_000_000, 10_000_000]
+    default_sizes = [200_000] if args.quick else [1_000_000, 10_000_000]
+    sizes = [int(float(n)) for n in args.sizes.split(",")] if args.sizes else default_sizes
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     xlsx_rows = 20_000 if args.quick else 200_000
     concurrent_rows = 250_000 if args.quick else 6_200_000  # ~15 MB / ~400 MB of CSV
-    cases = [(n, fmt) for n in sizes for fmt in ("csv", "parquet")] + [(xlsx_rows, "xlsx")]
+    cases = [(n, fmt) for n in sizes for fmt in ("csv", "parquet") if fmt in formats]
+    cases += [(xlsx_rows, "xlsx")] if "xlsx" in formats else []
     print(f"Machine: {os.cpu_count()} cores; files cached in {CACHE}")
     print(f"Targets: PersonaLab within {TARGET}x the plain DuckDB load's time and peak memory")
     print("Times: the child process's wall time (in brackets: the load itself, without")
