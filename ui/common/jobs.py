@@ -50,6 +50,55 @@ _FINISHING_KEY = "_pl_job_finishing"  # workers of a cancelled job still computi
 T = TypeVar("T")
 
 
+def _call_in_worker(
+    fn: Callable[[], T],
+    name: str,
+    tick: Callable[[float], None],
+    poll_seconds: float,
+    workers: list[threading.Thread],
+) -> T:
+    """Run ``fn`` in a daemon thread (added to ``workers``), calling ``tick(seconds spent)``
+    every ``poll_seconds`` until it ends; return its value or raise its error here."""
+    box: dict = {}
+    done = threading.Event()
+
+    def _work() -> None:
+        """Run the call, keeping its value or its error for the script thread."""
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # re-raised in the script thread below
+            box["error"] = exc
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=_work, name=name, daemon=True)
+    workers.append(worker)
+    worker.start()
+    begun = time.monotonic()
+    while not done.wait(poll_seconds):
+        tick(time.monotonic() - begun)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _release_after(workers: list[threading.Thread], release: Callable[[], None]) -> None:
+    """Call ``release`` now, or in the background once the still-running ``workers`` end
+    (a page left mid-call keeps its slot or memory until the call really finishes)."""
+    busy = [w for w in workers if w.is_alive()]
+    if not busy:
+        release()
+        return
+
+    def _release_when_done() -> None:
+        """Free the resource once the workers finish."""
+        for worker in busy:
+            worker.join()
+        release()
+
+    threading.Thread(target=_release_when_done, daemon=True).start()
+
+
 class JobLimitError(RuntimeError):
     """The server is at its limit of heavy jobs, or this session already runs one."""
 
@@ -88,30 +137,13 @@ class Job:
         stays true. The bar moves towards 95 % over about ``expected_seconds`` and shows
         the time spent; it never claims to be done before the call is.
         """
-        box: dict = {}
-        done = threading.Event()
 
-        def _work() -> None:
-            """Run the call, keeping its value or its error for the script thread."""
-            try:
-                box["value"] = fn()
-            except BaseException as exc:  # re-raised in the script thread below
-                box["error"] = exc
-            finally:
-                done.set()
-
-        worker = threading.Thread(target=_work, name=f"heavy-job: {self.label}", daemon=True)
-        self._workers.append(worker)
-        worker.start()
-        begun = time.monotonic()
-        while not done.wait(poll_seconds):
-            spent = time.monotonic() - begun
-            # 1 - exp(-t/T): quick at first, then slower; capped below 100 %.
+        def _tick(spent: float) -> None:
+            """Move the bar: 1 - exp(-t/T), quick at first, then slower; capped below 100 %."""
             fraction = 0.95 * (1.0 - math.exp(-spent / max(expected_seconds, 1.0)))
             self.progress(fraction, f"{text} ({spent:,.0f} s)")
-        if "error" in box:
-            raise box["error"]
-        return box["value"]
+
+        return _call_in_worker(fn, f"heavy-job: {self.label}", _tick, poll_seconds, self._workers)
 
     def _busy_workers(self) -> list[threading.Thread]:
         """Worker threads of this job still computing."""
@@ -171,16 +203,7 @@ def heavy_job(label: str, *, key: str = "job", wait_seconds: float = WAIT_SECOND
         busy = job._busy_workers()  # cancelled while a worker still computes
         if busy:
             st.session_state[_FINISHING_KEY] = busy
-
-            def _release_when_done() -> None:
-                """Free the job's slot once its workers finish."""
-                for worker in busy:
-                    worker.join()
-                _slots.release()
-
-            threading.Thread(target=_release_when_done, daemon=True).start()
-        else:
-            _slots.release()
+        _release_after(busy, _slots.release)
         st.session_state.pop(_RUNNING_KEY, None)
         holder.empty()
 
@@ -236,50 +259,31 @@ def run_ingest(path, name: str, load: Callable[[int], T], *, users_path=None) ->
 
     budget = ingest_budget()
     ticket = budget.join(need, name)
-    worker: threading.Thread | None = None
+    workers: list[threading.Thread] = []
+    bar = None
+
+    def _tick(spent: float) -> None:
+        """Move the bar towards the load's expected duration and show the seconds spent."""
+        fraction = min(0.95, spent / max(need.seconds, 1.0) * 0.95)
+        expected = (
+            f"of about {need.seconds:,.0f} s"
+            if spent <= need.seconds
+            else f"(longer than the usual {need.seconds:,.0f} s: the server is busy)"
+        )
+        bar.progress(
+            fraction, text=f"Loading {name} ({need.size_mb:,.0f} MB): {spent:,.0f} s {expected}"
+        )
+
     try:
         while not budget.wait(ticket, 0.5):
             _show_place(budget.position(ticket), budget.seconds_until_start(ticket))
         bar = box.progress(0.0, text=f"Loading {name}")
-        done = threading.Event()
-        result: dict = {}
-
-        def _work() -> None:
-            """Run the load, keeping its value or its error for the script thread."""
-            try:
-                result["value"] = load(ticket.duckdb_mb)
-            except BaseException as exc:  # re-raised in the script thread below
-                result["error"] = exc
-            finally:
-                done.set()
-
-        worker = threading.Thread(target=_work, name=f"ingest: {name}", daemon=True)
-        worker.start()
-        begun = time.monotonic()
-        while not done.wait(0.5):
-            spent = time.monotonic() - begun
-            fraction = min(0.95, spent / max(need.seconds, 1.0) * 0.95)
-            expected = (
-                f"of about {need.seconds:,.0f} s"
-                if spent <= need.seconds
-                else f"(longer than the usual {need.seconds:,.0f} s: the server is busy)"
-            )
-            bar.progress(
-                fraction, text=f"Loading {name} ({need.size_mb:,.0f} MB): {spent:,.0f} s {expected}"
-            )
+        value = _call_in_worker(
+            lambda: load(ticket.duckdb_mb), f"ingest: {name}", _tick, 0.5, workers
+        )
         box.empty()
     finally:
-        if worker is not None and worker.is_alive():
-            # The page was left mid-load: the load finishes in the background and keeps
-            # its memory until then, so the budget stays true.
-            def _release_when_done() -> None:
-                """Give the memory back once the abandoned load ends."""
-                worker.join()
-                budget.release(ticket)
-
-            threading.Thread(target=_release_when_done, daemon=True).start()
-        else:
-            budget.release(ticket)
-    if "error" in result:
-        raise result["error"]
-    return result["value"]
+        # A page left mid-load: the load finishes in the background and keeps its
+        # memory until then, so the budget stays true.
+        _release_after(workers, lambda: budget.release(ticket))
+    return value
