@@ -24,14 +24,17 @@ import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import streamlit as st
 
 from core import config
 from core.common.markdown import escape_markdown
 from ui.common.cookies import cookie_script, draw_hidden_script
+
+T = TypeVar("T")
 
 Mode = Literal["local", "password", "oidc"]
 
@@ -138,6 +141,32 @@ def failure_delay(key: str) -> float:
     if time.monotonic() - first > 900 or count < MAX_FAILURES:
         return 0.0
     return min(8.0, 0.5 * 2 ** (count - MAX_FAILURES))
+
+
+def checked_slowly(check: Callable[[], T]) -> T:
+    """Run a secret check (password, share link, join code) at this client's pace.
+
+    After :data:`MAX_FAILURES` failed checks from one client each answer waits longer
+    (:func:`failure_delay`), so guessing is hopeless; a falsy result counts as a failure.
+
+    Parameters
+    ----------
+    check : callable
+        The look-up or comparison; its result is returned.
+
+    Returns
+    -------
+    Any
+        What ``check`` returned.
+    """
+    key = client_key()
+    delay = failure_delay(key)
+    if delay:
+        time.sleep(delay)
+    result = check()
+    if not result:
+        note_failure(key)
+    return result
 
 
 # --- remembered workshop login ----------------------------------------------------------
@@ -391,17 +420,12 @@ def gate() -> bool:
         given = st.text_input("Password", type="password", key="auth_password")
         submitted = st.form_submit_button("Enter", type="primary")
     if submitted:
-        key = client_key()
-        delay = failure_delay(key)
-        if delay:
-            time.sleep(delay)
-        if password_matches(given or "", configured_password() or ""):
+        if checked_slowly(lambda: password_matches(given or "", configured_password() or "")):
             st.session_state[_AUTHED_KEY] = True
             st.session_state[_TOKEN_KEY] = issue_token()
             st.session_state.pop(_LEFT_KEY, None)
             st.session_state.pop("auth_password", None)
             st.rerun()
-        note_failure(key)
         failures = st.session_state.get(_FAILURES_KEY, 0) + 1
         st.session_state[_FAILURES_KEY] = failures
         if failures >= MAX_FAILURES:

@@ -11,8 +11,6 @@ guessing is hopeless and enumeration is not possible.
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 from ui.common import auth, state
@@ -80,14 +78,15 @@ def render_shared_view(token: str | None = None) -> None:
     nothing of anyone's data; failed look-ups are counted per client and slowed down.
     """
     token = token or share_token()
-    key = auth.client_key()
-    delay = auth.failure_delay(key)
-    if delay:
-        time.sleep(delay)
     s = state.store()
-    link = s.resolve_share_token(token) if (s is not None and token) else None
-    if link is None or s.get_run(link.workspace_id, link.run_id) is None:
-        auth.note_failure(key)
+
+    def _resolve():
+        """The link of a token whose run still exists, or None."""
+        link = s.resolve_share_token(token) if (s is not None and token) else None
+        return link if link and s.get_run(link.workspace_id, link.run_id) else None
+
+    link = auth.checked_slowly(_resolve)
+    if link is None:
         st.title("PersonaLab")
         st.error(INVALID_LINK)
         return

@@ -10,7 +10,6 @@ tab's state and the address bar, so the next person at that laptop starts clean.
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import streamlit as st
 
@@ -53,15 +52,8 @@ def join_code() -> str | None:
 
 def _workshop_for_code(code: str) -> WorkshopRecord | None:
     """The open workshop of a join code; failed look-ups are counted and slowed down."""
-    key = auth.client_key()
-    delay = auth.failure_delay(key)
-    if delay:
-        time.sleep(delay)
     s = state.store()
-    workshop = s.resolve_join_code(code) if s is not None else None
-    if workshop is None:
-        auth.note_failure(key)
-    return workshop
+    return auth.checked_slowly(lambda: s.resolve_join_code(code) if s is not None else None)
 
 
 def render_join_screen(code: str) -> None:
