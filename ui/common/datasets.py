@@ -23,7 +23,9 @@ __all__ = [
     "is_sample",
     "dataset_label",
     "dataset_engine",
+    "engine_of",
     "features",
+    "features_of",
 ]
 
 # The core.data and core.segments imports below are made on first use, for start-up
@@ -117,8 +119,18 @@ def dataset_label(dataset=None) -> str:
 
 
 @st.cache_resource(max_entries=16)
-def _engine(path: str):
-    """SQLAlchemy engine on a DuckDB file, shared per process."""
+def engine_of(path: str):
+    """SQLAlchemy engine on a dataset's DuckDB file, shared per process.
+
+    Parameters
+    ----------
+    path : str
+        The dataset file.
+
+    Returns
+    -------
+    sqlalchemy.engine.Engine
+    """
     from core.data.engine import dataset_engine
 
     return dataset_engine(path)
@@ -126,7 +138,7 @@ def _engine(path: str):
 
 def dataset_engine():
     """SQLAlchemy engine on the current dataset's DuckDB file (shared per process)."""
-    return _engine(str(current_dataset().path))
+    return engine_of(str(current_dataset().path))
 
 
 # Heavy caches are bounded: a feature table of a million users is a few hundred MB, so
@@ -134,14 +146,29 @@ def dataset_engine():
 @st.cache_data(
     max_entries=8, ttl=dt.timedelta(hours=2), show_spinner="Building one row per user..."
 )
-def _features(path: str, dataset_id: str, as_of: str | None) -> pd.DataFrame:
-    """The per-user feature table of one dataset file (cached by its id and date)."""
+def features_of(path: str, dataset_id: str = "", as_of: str | None = None) -> pd.DataFrame:
+    """The per-user feature table of one dataset file, cached for every page and view.
+
+    Parameters
+    ----------
+    path : str
+        The dataset file.
+    dataset_id : str
+        Its id, part of the cache key (a file replaced under the same path is new).
+    as_of : str, optional
+        The date features are computed at; the data's last day when omitted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per user (:func:`core.segments.build_features`).
+    """
     from core.segments.features import build_features
 
-    return build_features(_engine(path), as_of=as_of)
+    return build_features(engine_of(path), as_of=as_of)
 
 
 def features(as_of: str | None = None) -> pd.DataFrame:
     """The per-user feature table of the current dataset (cached by dataset id)."""
     ds = current_dataset()
-    return _features(str(ds.path), ds.dataset_id, as_of)
+    return features_of(str(ds.path), ds.dataset_id, as_of)

@@ -22,6 +22,7 @@ import streamlit as st
 from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.export import card_sections
+from ui.common.datasets import engine_of, features_of
 from ui.experiments import saved
 from ui.personas import build_cards, display_name, pdf_deck
 
@@ -34,23 +35,6 @@ MISSING_DATA = (
     "The data behind this segmentation is no longer on this server; ask the person who "
     "shared it to load the data again."
 )
-
-
-@st.cache_data(max_entries=8, ttl=7200, show_spinner="Reading the users...")
-def _features(path: str, dataset_id: str) -> pd.DataFrame:
-    """One row per user of a dataset file (cached by its id)."""
-    # Imported here for start-up speed: DuckDB and scikit-learn load only for a deck.
-    from core.data import dataset_engine
-    from core.segments import build_features
-
-    return build_features(dataset_engine(path))
-
-
-def _engine(path: str):
-    """The dataset file's engine (core caches one per file)."""
-    from core.data import dataset_engine
-
-    return dataset_engine(path)
 
 
 def load_deck(store, workspace_id: str, run_id: str):
@@ -74,7 +58,7 @@ def load_deck(store, workspace_id: str, run_id: str):
     if dataset is None or not Path(dataset.path).is_file():
         raise DataError(MISSING_DATA)
     min_group = int((dataset.report or {}).get("min_group_size") or 10)
-    features = _features(dataset.path, dataset.dataset_id)
+    features = features_of(str(dataset.path), dataset.dataset_id)
     # The cache key carries the run's version: a run saved again with new segments
     # gets new cards.
     cards = build_cards(
@@ -84,7 +68,7 @@ def load_deck(store, workspace_id: str, run_id: str):
         True,
         features,
         record.labels,
-        _engine(dataset.path),
+        engine_of(str(dataset.path)),
     )
     names = {c.segment: display_name(c, dict(record.names)) for c in cards}
     return record, dataset, cards, names
@@ -348,7 +332,7 @@ def _map_image(record, dataset, names: dict) -> None:
             dataset.dataset_id,
             f"{record.run_id}@{record.version}",
             tuple(sorted(names.items())),
-            _features(dataset.path, dataset.dataset_id),
+            features_of(str(dataset.path), dataset.dataset_id),
             record.labels,
             record.params,
         )

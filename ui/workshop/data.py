@@ -10,6 +10,7 @@ import streamlit as st
 
 from core.errors import DataError
 from core.store import Store, SweepResult
+from ui.common.datasets import features_of
 
 __all__ = [
     "ParticipantSet",
@@ -39,24 +40,8 @@ class ParticipantSet:
         return int(sum(n for _, n in self.personas))
 
 
-# core.data, core.segments and core.personas are imported on first use: they load DuckDB
-# and scikit-learn, which a participant's join screen never needs.
-
-
-@st.cache_resource(max_entries=16)
-def _engine(path: str):
-    """SQLAlchemy engine on one dataset file, shared per process."""
-    from core.data.engine import dataset_engine
-
-    return dataset_engine(path)
-
-
-@st.cache_data(max_entries=8, show_spinner="Reading the participants' data...")
-def _features(path: str) -> pd.DataFrame:
-    """The per-user feature table of one dataset file."""
-    from core.segments import build_features
-
-    return build_features(_engine(path))
+# core.data and core.personas are imported on first use: they load DuckDB and
+# scikit-learn, which a participant's join screen never needs.
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -65,7 +50,7 @@ def _auto_names(path: str, run_key: str, _labels: pd.Series) -> dict[str, str]:
     from core.personas import persona_names
 
     try:
-        return persona_names(_features(path), _labels)
+        return persona_names(features_of(path), _labels)
     except DataError:
         return {}
 
