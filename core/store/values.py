@@ -40,8 +40,16 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def new_id(nbytes: int = 16) -> str:
-    """A random, URL-safe id of ``nbytes`` random bytes."""
-    return secrets.token_urlsafe(nbytes)
+    """A random, URL-safe id of ``nbytes`` random bytes that starts with a letter or digit.
+
+    An id starting with ``-`` would read as an option on the command line
+    (``personas --run-id -x``) and is escaped by spreadsheet exports as a possible formula,
+    so such draws (1 in 32) are drawn again.
+    """
+    while True:
+        value = secrets.token_urlsafe(nbytes)
+        if value[0].isalnum():
+            return value
 
 
 def check_id(value: str, what: str) -> str:

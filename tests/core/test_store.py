@@ -366,3 +366,13 @@ def test_parameters_of_a_class_outside_segmentation_stay_a_dict():
     data, _ = store_mod.params_to_dict(SegmentParams(k=5))
     assert store_mod.params_from_dict(data, "os.system") == data
     assert store_mod.params_from_dict(data, "core.segmentation.NoSuchClass") == data
+
+
+def test_new_ids_never_start_with_a_dash_or_underscore(monkeypatch):
+    """A run id like '-abc' reads as an option on the command line and is escaped as a formula in CSV."""
+    from core.store import values
+
+    draws = iter(["-abc", "_def", "Xyz"])
+    monkeypatch.setattr(values.secrets, "token_urlsafe", lambda n: next(draws))
+    assert values.new_id(9) == "Xyz"
+    assert all(values.new_id(9)[0].isalnum() for _ in range(2000))
