@@ -375,4 +375,5 @@ def test_new_ids_never_start_with_a_dash_or_underscore(monkeypatch):
     draws = iter(["-abc", "_def", "Xyz"])
     monkeypatch.setattr(values.secrets, "token_urlsafe", lambda n: next(draws))
     assert values.new_id(9) == "Xyz"
+    monkeypatch.undo()
     assert all(values.new_id(9)[0].isalnum() for _ in range(2000))
