@@ -25,6 +25,7 @@ from collections.abc import Collection
 from core import config
 from core.cli import CliParser, take_summaries
 from core.errors import DataError
+from core.i18n import LANGUAGES, language, tr
 
 COMMANDS = (
     "sample",
@@ -63,6 +64,14 @@ def build_parser(options_for: Collection[str] | None = None) -> argparse.Argumen
         p = sub.add_parser(name, help=module.HELP, description=module.HELP)
         if options_for is None or name in options_for:
             module.add_arguments(p)
+        if options_for is None or name in options_for:
+            p.add_argument(
+                "--lang",
+                choices=LANGUAGES,
+                default=None,
+                help="language of the documents and messages: en or zh "
+                "(default: $PERSONALAB_LANG, else en)",
+            )
         p.set_defaults(_run=module.run)
     return parser
 
@@ -102,7 +111,9 @@ def cli_message(exc: DataError) -> str:
     if exc.field is None:
         return str(exc)
     option = "--users-map" if exc.kind == "users" else "--map"
-    return f"{exc} Map one with {option} COLUMN={exc.field}."
+    return tr(
+        "{error} Map one with {option} COLUMN={field}.", error=exc, option=option, field=exc.field
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help (0) or a bad option, already printed as one line (2)
         return exc.code if isinstance(exc.code, int) else 2
+    with language(getattr(args, "lang", None)):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the parsed command; one sentence on stderr for bad input; the exit code."""
     debug = config.debug()
     try:
         with warnings.catch_warnings():
@@ -122,16 +139,24 @@ def main(argv: list[str] | None = None) -> int:
                 warnings.simplefilter("ignore")
             args._run(args)
     except DataError as exc:
-        print(f"error: {cli_message(exc)}", file=sys.stderr)
+        print(tr("error: {message}", message=cli_message(exc)), file=sys.stderr)
         return 2
     except FileNotFoundError as exc:
         print(
-            f"error: file not found: {exc.filename}. Check the path and try again.", file=sys.stderr
+            tr("error: file not found: {path}. Check the path and try again.", path=exc.filename),
+            file=sys.stderr,
         )
         return 2
     except (PermissionError, IsADirectoryError, NotADirectoryError, FileExistsError) as exc:
         reason = (exc.strerror or "not usable").lower()
-        print(f"error: cannot use {exc.filename} ({reason}); check the path.", file=sys.stderr)
+        print(
+            tr(
+                "error: cannot use {path} ({reason}); check the path.",
+                path=exc.filename,
+                reason=reason,
+            ),
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -140,8 +165,11 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             raise
         print(
-            f"error: PersonaLab hit an internal problem ({type(exc).__name__}); "
-            "set PERSONALAB_DEBUG=1 to see details and please report it.",
+            tr(
+                "error: PersonaLab hit an internal problem ({kind}); "
+                "set PERSONALAB_DEBUG=1 to see details and please report it.",
+                kind=type(exc).__name__,
+            ),
             file=sys.stderr,
         )
         return 1
