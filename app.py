@@ -11,9 +11,10 @@ from core import config
 from core.common.markdown import escape_markdown
 from core.errors import DataError
 from ui import share, workshop
-from ui.common import auth, state
+from ui.common import auth, language, state
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
+language.install()
 
 #: Page files are found next to this file, not in the working directory, so
 #: ``streamlit run /path/to/app.py`` works from any folder.

@@ -82,10 +82,29 @@ def fold_parts(code: str) -> int:
     return count
 
 
-def main() -> int:
-    """Fold the part files in; print how many messages still need Chinese (exit 0)."""
+def main(argv: list[str] | None = None) -> int:
+    """Fold the part files in; print how many messages still need Chinese (exit 0).
+
+    With ``--check [PATH ...]`` nothing is written: the messages of the files under those
+    paths (default: all) that need Chinese are listed, and the exit code is 1 if any do.
+    """
     from core.i18n.extract import messages_in_code
 
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--check"]:
+        prefixes = tuple(args[1:]) or ("",)
+        mine = {
+            (m[0] if isinstance(m, tuple) else m): (m[1] if isinstance(m, tuple) else None)
+            for path, _, m in messages_in_code()
+            if m and path.startswith(prefixes)
+        }
+        left = problems("zh", mine)
+        print(
+            f"{len(mine)} messages under {', '.join(prefixes) or 'the code'}; {len(left)} need work"
+        )
+        for line in left:
+            print("  " + line)
+        return 1 if left else 0
     for lang in CATALOGUE_LOCALES:
         folded = fold_parts(lang)
         if folded:
