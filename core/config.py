@@ -18,6 +18,8 @@ PERSONALAB_INGEST_MEMORY_MB memory all file loads of one process may use, in MB
 PERSONALAB_INGEST_THREADS   threads one file load may use (CPU cores)
 PERSONALAB_SAMPLE_DIR       the bundled sample data (``sample_data/``)
 PERSONALAB_WARM_UP          ``0`` skips compiling the map code at app start (``1``)
+PERSONALAB_LANG             ``en`` or ``zh``: the language before a page or command
+                            chooses one (``en``; the app follows the browser first)
 PERSONALAB_DEBUG            ``1`` shows unexpected errors with their traceback on the CLI
 NUMBA_CACHE_DIR             numba's compiled-code cache (``<data dir>/numba-cache``)
 =========================== ==========================================================
@@ -118,6 +120,11 @@ def ingest_threads() -> int:
 def warm_up() -> bool:
     """False when ``PERSONALAB_WARM_UP=0`` (tests): the app then skips compiling at start."""
     return os.environ.get("PERSONALAB_WARM_UP", "1") != "0"
+
+
+def default_language() -> str | None:
+    """``PERSONALAB_LANG`` (``en`` or ``zh``): the language when a page or command chose none."""
+    return _env("PERSONALAB_LANG")
 
 
 def debug() -> bool:

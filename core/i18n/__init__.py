@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 from collections.abc import Callable, Iterator
 
+from core import config
 from core.i18n.catalogue import translations
 
 __all__ = [
@@ -78,7 +78,7 @@ def current() -> str:
             found = None
         if found:
             return found
-    return normalize(os.environ.get("PERSONALAB_LANG")) or DEFAULT_LANGUAGE
+    return normalize(config.default_language()) or DEFAULT_LANGUAGE
 
 
 @contextlib.contextmanager
