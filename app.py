@@ -10,25 +10,28 @@ import streamlit as st
 from core import config
 from core.common.markdown import escape_markdown
 from core.errors import DataError
+from core.i18n import N_, fmt, ntr, tr
 from ui import share, workshop
 from ui.common import auth, language, state
 
 st.set_page_config(page_title="PersonaLab", page_icon=":busts_in_silhouette:", layout="wide")
 language.install()
+language.choose()  # this tab's language: its switch, the link, the cookie, the browser
 
 #: Page files are found next to this file, not in the working directory, so
 #: ``streamlit run /path/to/app.py`` works from any folder.
 ROOT = Path(__file__).resolve().parent
 
+#: Page file, title in the navigation and the browser tab (translated when drawn), icon.
 PAGES = [
-    ("app_pages/home.py", "Start", ":material/home:"),
-    ("app_pages/data.py", "Data", ":material/upload_file:"),
-    ("app_pages/explore.py", "Explore", ":material/monitoring:"),
-    ("app_pages/segment.py", "Segment", ":material/tune:"),
-    ("app_pages/map.py", "Map", ":material/scatter_plot:"),
-    ("app_pages/personas.py", "Personas", ":material/groups:"),
-    ("app_pages/experiments.py", "Experiments", ":material/science:"),
-    ("app_pages/workshop.py", "Workshop", ":material/co_present:"),
+    ("app_pages/home.py", N_("Start"), ":material/home:"),
+    ("app_pages/data.py", N_("Data"), ":material/upload_file:"),
+    ("app_pages/explore.py", N_("Explore"), ":material/monitoring:"),
+    ("app_pages/segment.py", N_("Segment"), ":material/tune:"),
+    ("app_pages/map.py", N_("Map"), ":material/scatter_plot:"),
+    ("app_pages/personas.py", N_("Personas"), ":material/groups:"),
+    ("app_pages/experiments.py", N_("Experiments"), ":material/science:"),
+    ("app_pages/workshop.py", N_("Workshop"), ":material/co_present:"),
 ]
 #: Pages a workshop participant does not get (the facilitator's board).
 FACILITATOR_PAGES = {"app_pages/workshop.py"}
@@ -62,20 +65,36 @@ def _sidebar() -> None:
         st.error(escape_markdown(exc))
         return
     report = ds.report
-    st.caption(f"Dataset: **{escape_markdown(state.dataset_label(ds))}**")
+    st.caption(tr("Dataset: **{name}**", name=escape_markdown(state.dataset_label(ds))))
     st.caption(
-        f"{report.users:,} users · {report.rows_loaded:,} events · "
-        f"{report.date_min:%Y-%m-%d} to {report.date_max:%Y-%m-%d}"
+        tr(
+            "{users} · {events} · {start} to {end}",
+            users=ntr("{n} user", "{n} users", report.users, n=fmt.number(report.users)),
+            events=ntr(
+                "{n} event", "{n} events", report.rows_loaded, n=fmt.number(report.rows_loaded)
+            ),
+            start=fmt.date(report.date_min),
+            end=fmt.date(report.date_max),
+        )
     )
     run = state.current_run()
     if run is None:
-        st.caption("No saved segmentation yet: tune one on the Segment page.")
+        st.caption(tr("No saved segmentation yet: tune one on the Segment page."))
     else:
-        st.caption(f"Segmentation run `{run.run_id}` · {run.labels.nunique()} segments")
+        n_segments = int(run.labels.nunique())
+        st.caption(
+            ntr(
+                "Segmentation run `{run}` · {n} segment",
+                "Segmentation run `{run}` · {n} segments",
+                n_segments,
+                run=run.run_id,
+                n=fmt.number(n_segments),
+            )
+        )
 
 
 pages = [
-    st.Page(ROOT / path, title=title, icon=icon, default=(i == 0))
+    st.Page(ROOT / path, title=tr(title), icon=icon, default=(i == 0))
     for i, (path, title, icon) in enumerate(PAGES)
     if (ROOT / path).exists()
 ]
@@ -88,6 +107,7 @@ participant_pages = [
 # of them runs.
 if share.share_token():
     st.navigation(pages, position="hidden")
+    language.switch(where="main")
     share.render_shared_view()
     st.stop()
 # A workshop join link (?join=) shows only the join form; a participant's tab (joined, or
@@ -97,15 +117,18 @@ if share.share_token():
 code = workshop.join_code()
 if code:
     st.navigation(pages, position="hidden")
+    language.switch(where="main")
     workshop.render_join_screen(code)
     st.stop()
 if workshop.left_tab():
     st.navigation(pages, position="hidden")
+    language.switch(where="main")
     workshop.render_left()
     st.stop()
 participant = workshop.participant_tab()
 if participant == "ended":
     st.navigation(pages, position="hidden")
+    language.switch(where="main")
     workshop.render_ended()
     st.stop()
 if participant is None and workshop.return_offer():
@@ -114,6 +137,7 @@ if participant is None and workshop.return_offer():
 if participant is None and not auth.allowed():
     st.navigation(pages, position="hidden")
     state.forget_after_leaving()  # the next person at this laptop starts clean
+    language.switch(where="main")
     auth.login_screen()
     st.stop()
 
@@ -123,6 +147,7 @@ _store = state.store()
 if _store is not None:  # delete the work of ended workshops, once per server process
     workshop.sweep_once_per_process(_store, _store.url)
 navigation = st.navigation(pages if participant is None else participant_pages)
+language.switch()  # first in the sidebar, under the page menu
 # The dataset/run summary sits at the top of the sidebar. It is drawn before the page
 # and drawn again after it, so saving a run on the Segment page shows up at once (a page
 # that stops early keeps the first drawing; Streamlit draws nothing after st.stop).

@@ -5,15 +5,18 @@ from __future__ import annotations
 import streamlit as st
 
 from core.common.markdown import escape_markdown
+from core.i18n import fmt, ntr, tr
 from ui import workshop
 from ui.common import auth, state
 
 s = state.store()
 if s is None:
-    st.title("Workshop")
+    st.title(tr("Workshop"))
     st.error(
-        "Workshops need the saved-work database, which does not answer right now; try again "
-        "in a minute or ask the person who runs PersonaLab."
+        tr(
+            "Workshops need the saved-work database, which does not answer right now; try "
+            "again in a minute or ask the person who runs PersonaLab."
+        )
     )
     st.stop()
 
@@ -24,35 +27,45 @@ if workshop.presenting():
     workshop.present_view(s)
     st.stop()
 
-st.title("Workshop")
+st.title(tr("Workshop"))
 st.caption(
-    "Run a persona workshop: everyone in the room joins with a link or QR code, gets a "
-    "workspace of their own with the data loaded, and saves a segmentation; this board "
-    "shows every saved set side by side and how far they agree."
+    tr(
+        "Run a persona workshop: everyone in the room joins with a link or QR code, gets a "
+        "workspace of their own with the data loaded, and saves a segmentation; this board "
+        "shows every saved set side by side and how far they agree."
+    )
 )
 owner = auth.owner()
 current = workshop.pick_workshop(s, owner)
-with st.expander("Start a new workshop", expanded=current is None, icon=":material/add:"):
+with st.expander(tr("Start a new workshop"), expanded=current is None, icon=":material/add:"):
     workshop.create_form(s, owner)
 if current is None:
-    st.info("No workshop is open. Start one above: give it a name and its last day.")
+    st.info(tr("No workshop is open. Start one above: give it a name and its last day."))
     st.stop()
 
 workshop.join_panel(s, current)
 st.divider()
 workshop.board(s, current)
 st.divider()
-with st.expander("End this workshop now", icon=":material/event_busy:"):
+with st.expander(tr("End this workshop now"), icon=":material/event_busy:"):
     st.write(
-        f"Ending “{escape_markdown(current.name)}” stops the join link and every "
-        "participant's link at once and deletes their work. Otherwise this happens "
-        f"after {current.expires_on:%d %B %Y}."
+        tr(
+            "Ending “{workshop}” stops the join link and every participant's link at once "
+            "and deletes their work. Otherwise this happens after {day}.",
+            workshop=escape_markdown(current.name),
+            day=fmt.date(current.expires_on, "long"),
+        )
     )
-    sure = st.checkbox("Yes, delete the participants' work now", key="workshop_end_sure")
-    if st.button("End the workshop", key="workshop_end", disabled=not sure, type="primary"):
+    sure = st.checkbox(tr("Yes, delete the participants' work now"), key="workshop_end_sure")
+    if st.button(tr("End the workshop"), key="workshop_end", disabled=not sure, type="primary"):
         s.end_workshop(current.id)
         result = workshop.sweep(s)
         state.notify(
-            f"The workshop ended: {result.workspaces} participant workspaces were deleted."
+            ntr(
+                "The workshop ended: {n} participant workspace was deleted.",
+                "The workshop ended: {n} participant workspaces were deleted.",
+                result.workspaces,
+                n=fmt.number(result.workspaces),
+            )
         )
         st.rerun()

@@ -21,8 +21,10 @@ def _day(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
+        from core.i18n import tr
+
         raise argparse.ArgumentTypeError(
-            f"'{text}' should be a date as YYYY-MM-DD, e.g. 2026-03-31"
+            tr("'{text}' should be a date as YYYY-MM-DD, e.g. 2026-03-31", text=text)
         ) from None
 
 

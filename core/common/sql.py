@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import DataError
+from core.i18n import tr
 
 
 def quote_identifier(name: Any, dialect: Any = None) -> str:
@@ -33,7 +34,9 @@ def quote_identifier(name: Any, dialect: Any = None) -> str:
         When the name is empty or contains a NUL character.
     """
     if name is None or (isinstance(name, str) and not name) or "\x00" in str(name):
-        raise DataError(f"The name {name!r} cannot be used as a table or column name.")
+        raise DataError(
+            tr("The name {name} cannot be used as a table or column name.", name=repr(name))
+        )
     text = str(name)
     if dialect is None:
         return '"' + text.replace('"', '""') + '"'

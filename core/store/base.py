@@ -17,6 +17,7 @@ from sqlalchemy import orm
 from sqlalchemy.engine import make_url
 
 from core.errors import DataError
+from core.i18n import tr
 from core.store import migrations
 from core.store.connection import create_store_engine, database_url
 from core.store.errors import StoreError
@@ -64,9 +65,12 @@ class StoreBase:
             raise
         except sa.exc.OperationalError as exc:
             raise StoreError(
-                f"The saved-work database ({self.describe()}) did not answer; nothing was "
-                "changed. Try again in a moment, or ask the person who runs PersonaLab to "
-                "check the database."
+                tr(
+                    "The saved-work database ({database}) did not answer; nothing was "
+                    "changed. Try again in a moment, or ask the person who runs PersonaLab "
+                    "to check the database.",
+                    database=self.describe(),
+                )
             ) from exc
 
     def dispose(self) -> None:
@@ -86,7 +90,7 @@ class StoreBase:
         """The workspace row, or a StoreError saying it is gone."""
         row = s.get(Workspace, workspace_id) if isinstance(workspace_id, str) else None
         if row is None:
-            raise StoreError("This workspace does not exist any more; pick another one.")
+            raise StoreError(tr("This workspace does not exist any more; pick another one."))
         return row
 
     @staticmethod

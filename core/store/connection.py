@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
 from core import config
+from core.i18n import tr
 from core.store.errors import StoreError
 
 __all__ = ["DATABASE_URL_ENV", "database_url", "create_store_engine"]
@@ -68,9 +69,11 @@ def create_store_engine(url: str) -> Engine:
         parsed = make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
         raise StoreError(
-            "The store address (PERSONALAB_DATABASE_URL or the [database] url secret) is "
-            "not a valid database URL; it should look like "
-            "postgresql+psycopg2://user:password@host:5432/database."
+            tr(
+                "The store address (PERSONALAB_DATABASE_URL or the [database] url secret) is "
+                "not a valid database URL; it should look like "
+                "postgresql+psycopg2://user:password@host:5432/database."
+            )
         ) from exc
     if parsed.get_backend_name() == "sqlite":
         engine = sa.create_engine(parsed, connect_args={"check_same_thread": False, "timeout": 30})
@@ -100,6 +103,9 @@ def create_store_engine(url: str) -> Engine:
         return sa.create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=10)
     except (sa.exc.NoSuchModuleError, ImportError) as exc:
         raise StoreError(
-            f"The store database driver '{parsed.drivername}' is not installed; use a "
-            "postgresql+psycopg2:// URL."
+            tr(
+                "The store database driver '{driver}' is not installed; use a "
+                "postgresql+psycopg2:// URL.",
+                driver=parsed.drivername,
+            )
         ) from exc

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from core.i18n import N_
 from core.store.base import StoreBase
 from core.store.models import DatasetRow
 from core.store.pii import scrub
@@ -52,7 +53,7 @@ class DatasetStore(StoreBase):
         DatasetRecord
             The saved record.
         """
-        check_id(dataset_id, "dataset id")
+        check_id(dataset_id, N_("dataset id"))
         if report is not None and not isinstance(report, Mapping) and hasattr(report, "to_dict"):
             report = report.to_dict()
         report_json = scrub(to_jsonable(dict(report or {})))

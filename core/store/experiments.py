@@ -16,6 +16,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from core.errors import DataError
+from core.i18n import N_, tr
 from core.store.base import StoreBase
 from core.store.errors import StoreError
 from core.store.models import ExperimentRow
@@ -27,7 +28,7 @@ from core.store.values import MAX_ID_LENGTH, MAX_NAME_LENGTH, check_id, clean_te
 __all__ = ["ExperimentStore", "table_to_parquet", "table_from_parquet"]
 
 _MAX_LABELS = 1000  # columns with at most this many values name segments or variants
-_NO_NAME = "Give the experiment a name before saving it (for example 'Spring coupon test')."
+_NO_NAME = N_("Give the experiment a name before saving it (for example 'Spring coupon test').")
 
 
 def _hash_personal_text(table: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -68,7 +69,9 @@ def _parquet(out: pd.DataFrame) -> bytes:
         # mixed numbers and text in one column: keep the column as text
         mixed = [c for c in out.columns if out[c].dtype == object]
         if not mixed:
-            raise DataError(f"The experiment data could not be saved ({exc}).") from exc
+            raise DataError(
+                tr("The experiment data could not be saved ({reason}).", reason=exc)
+            ) from exc
         out = out.copy()
         out[mixed] = out[mixed].astype("string")
         buf = io.BytesIO()
@@ -95,7 +98,7 @@ def table_to_parquet(table: pd.DataFrame) -> bytes:
         When ``table`` is not a DataFrame.
     """
     if not isinstance(table, pd.DataFrame):
-        raise DataError("The experiment data to save should be a table.")
+        raise DataError(tr("The experiment data to save should be a table."))
     return _parquet(_hash_personal_text(table)[0])
 
 
@@ -165,19 +168,19 @@ class ExperimentStore(StoreBase):
         """
         clean_name = clean_text(name, MAX_NAME_LENGTH)
         if not clean_name:
-            raise DataError(_NO_NAME)
-        exp_id = check_id(experiment_id or new_id(9), "experiment id")
+            raise DataError(tr(_NO_NAME))
+        exp_id = check_id(experiment_id or new_id(9), N_("experiment id"))
         blob, labels = None, {}
         if data is not None:
             if not isinstance(data, pd.DataFrame):
-                raise DataError("The experiment data to save should be a table.")
+                raise DataError(tr("The experiment data to save should be a table."))
             hashed, labels = _hash_personal_text(data)
             blob = _parquet(hashed)
         with self._tx() as s:
             self._workspace_row(s, workspace_id)
             row = s.get(ExperimentRow, exp_id)
             if row is not None and row.workspace_id != workspace_id:
-                raise StoreError("This experiment belongs to another workspace.")
+                raise StoreError(tr("This experiment belongs to another workspace."))
             if row is None:
                 row = ExperimentRow(id=exp_id, workspace_id=workspace_id, created_at=now())
                 s.add(row)
@@ -266,7 +269,7 @@ class ExperimentStore(StoreBase):
         """
         clean_name = clean_text(name, MAX_NAME_LENGTH)
         if not clean_name:
-            raise DataError(_NO_NAME)
+            raise DataError(tr(_NO_NAME))
         with self._tx() as s:
             row = self._experiment_row(s, workspace_id, experiment_id)
             row.name = clean_name
@@ -296,7 +299,9 @@ class ExperimentStore(StoreBase):
         row = s.get(ExperimentRow, experiment_id) if isinstance(experiment_id, str) else None
         if row is None or row.workspace_id != workspace_id:
             raise StoreError(
-                "This experiment is not in this workspace any more (it may have been "
-                "deleted); pick one from the saved experiments list."
+                tr(
+                    "This experiment is not in this workspace any more (it may have been "
+                    "deleted); pick one from the saved experiments list."
+                )
             )
         return row

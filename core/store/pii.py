@@ -13,15 +13,20 @@ from typing import Any
 import pandas as pd
 
 from core import config
-
-# From the concrete module: the ``core.data`` package root does not offer these
-# detection helpers (yet); switch to the root if it comes to re-export them.
 from core.data.privacy import kind_by_content, resolve_salt, value_kind
 from core.errors import DataError
 
+# From the concrete module: the ``core.data`` package root does not offer these
+# detection helpers (yet); switch to the root if it comes to re-export them.
+from core.i18n import N_, tr
+
 __all__ = ["scrub", "check_user_ids"]
 
-_KIND_LABELS = {"email": "email addresses", "phone": "phone numbers", "id_card": "ID numbers"}
+_KIND_LABELS = {
+    "email": N_("email addresses"),
+    "phone": N_("phone numbers"),
+    "id_card": N_("ID numbers"),
+}
 
 
 def _salted(value: str) -> str:
@@ -74,7 +79,10 @@ def check_user_ids(labels: pd.Series) -> None:
     kind = kind_by_content(sample)
     if kind:
         raise DataError(
-            f"The user ids look like {_KIND_LABELS.get(kind, 'personal data')}, which "
-            "PersonaLab never saves in clear; load the data again with 'hash personal data' "
-            "turned on (Data page), then save the run."
+            tr(
+                "The user ids look like {kind}, which PersonaLab never saves in clear; load "
+                "the data again with 'hash personal data' turned on (Data page), then save "
+                "the run.",
+                kind=tr(_KIND_LABELS.get(kind, N_("personal data"))),
+            )
         )

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from core.errors import DataError
+from core.i18n import N_, tr
 from core.store.base import StoreBase
 from core.store.errors import ConflictError, StoreError
 from core.store.models import DatasetRow, ExperimentRow, PersonaRow, RunRow, ShareTokenRow
@@ -68,9 +69,9 @@ class RunStore(StoreBase):
             dataset (that run, its names and share links stay as they were).
         """
         if not isinstance(labels, pd.Series) or labels.empty:
-            raise DataError("There are no segments to save; run a segmentation first.")
+            raise DataError(tr("There are no segments to save; run a segmentation first."))
         check_user_ids(labels)
-        run_id = check_id(run_id or new_id(9), "run id")
+        run_id = check_id(run_id or new_id(9), N_("run id"))
         params_json, params_type = params_to_dict(params)
         blob = labels_to_parquet(labels)
         digest = str(params_hash or getattr(params, "params_hash", "") or "")
@@ -80,8 +81,10 @@ class RunStore(StoreBase):
         with self._tx() as s:
             if s.get(DatasetRow, (workspace_id, dataset_id)) is None:
                 raise StoreError(
-                    "The dataset of this run is not saved in this workspace; open it on the "
-                    "Data page, then save the run again."
+                    tr(
+                        "The dataset of this run is not saved in this workspace; open it on "
+                        "the Data page, then save the run again."
+                    )
                 )
             row = s.get(RunRow, (workspace_id, run_id))
             if row is None:
@@ -89,8 +92,11 @@ class RunStore(StoreBase):
                 s.add(row)
             elif row.dataset_id != dataset_id:
                 raise StoreError(
-                    f"A saved segmentation of another dataset already has the id {run_id}; "
-                    "nothing was changed. Save this one under another id."
+                    tr(
+                        "A saved segmentation of another dataset already has the id {run}; "
+                        "nothing was changed. Save this one under another id.",
+                        run=run_id,
+                    )
                 )
             row.dataset_id = dataset_id
             row.params = params_json
@@ -194,10 +200,12 @@ class RunStore(StoreBase):
             )
             if result.rowcount != 1:
                 if s.get(RunRow, (workspace_id, run_id)) is None:
-                    raise StoreError("This run is no longer saved; save it again from Segment.")
+                    raise StoreError(tr("This run is no longer saved; save it again from Segment."))
                 raise ConflictError(
-                    "Someone else changed this run since you opened it. Reload the page to "
-                    "see their changes, then make yours again."
+                    tr(
+                        "Someone else changed this run since you opened it. Reload the page "
+                        "to see their changes, then make yours again."
+                    )
                 )
             self._write_personas(s, workspace_id, run_id, names, notes)
             self._touch(s, workspace_id)

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import DataError
+from core.i18n import tr
 
 __all__ = [
     "to_jsonable",
@@ -100,8 +101,11 @@ def params_to_dict(params: Any) -> tuple[dict, str]:
     if isinstance(params, Mapping):
         return to_jsonable(dict(params)), "dict"
     raise DataError(
-        f"Segmentation settings of kind {type(params).__name__} cannot be saved; "
-        "save the run again from the Segment page."
+        tr(
+            "Segmentation settings of kind {kind} cannot be saved; save the run again from "
+            "the Segment page.",
+            kind=type(params).__name__,
+        )
     )
 
 
@@ -190,7 +194,7 @@ def labels_to_parquet(labels: pd.Series) -> bytes:
         When ``labels`` is not a Series.
     """
     if not isinstance(labels, pd.Series):
-        raise DataError("The segment labels to save should be one column of segment names.")
+        raise DataError(tr("The segment labels to save should be one column of segment names."))
     frame = pd.DataFrame(
         {
             "user_id": labels.index.astype(str),

@@ -12,6 +12,7 @@ import secrets
 
 import sqlalchemy as sa
 
+from core.i18n import tr
 from core.store.base import StoreBase
 from core.store.errors import StoreError
 from core.store.models import RunRow, ShareTokenRow
@@ -36,7 +37,7 @@ class ShareLinkStore(StoreBase):
         token = secrets.token_urlsafe(32)
         with self._tx() as s:
             if s.get(RunRow, (workspace_id, run_id)) is None:
-                raise StoreError("Save the run before sharing it.")
+                raise StoreError(tr("Save the run before sharing it."))
             row = ShareTokenRow(
                 id=new_id(9),
                 token_hash=hash_token(token),

@@ -21,6 +21,7 @@ import threading
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from core.i18n import tr
 from core.store.connection import database_url
 from core.store.datasets import DatasetStore
 from core.store.errors import StoreError
@@ -84,8 +85,11 @@ def open_store(url: str | None = None) -> Store:
             except sa.exc.SQLAlchemyError as exc:
                 shown = make_url(resolved).render_as_string(hide_password=True)
                 raise StoreError(
-                    f"PersonaLab could not open its saved-work database ({shown}); check "
-                    "that it is running and that the address is right."
+                    tr(
+                        "PersonaLab could not open its saved-work database ({database}); "
+                        "check that it is running and that the address is right.",
+                        database=shown,
+                    )
                 ) from exc
             _STORES[resolved] = store
         return store

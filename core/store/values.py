@@ -8,6 +8,7 @@ import secrets
 from typing import Any
 
 from core.errors import DataError
+from core.i18n import tr
 
 __all__ = [
     "MAX_ID_LENGTH",
@@ -53,9 +54,15 @@ def new_id(nbytes: int = 16) -> str:
 
 
 def check_id(value: str, what: str) -> str:
-    """``value`` when it is a usable id, else a DataError naming ``what``."""
+    """``value`` when it is a usable id, else a DataError naming ``what`` (marked with ``N_``)."""
     if not isinstance(value, str) or not value or len(value) > MAX_ID_LENGTH:
-        raise DataError(f"The {what} '{str(value)[:80]}' is not valid; reload the page.")
+        raise DataError(
+            tr(
+                "The {what} '{value}' is not valid; reload the page.",
+                what=tr(what),
+                value=str(value)[:80],
+            )
+        )
     return value
 
 

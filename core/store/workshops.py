@@ -28,6 +28,7 @@ import sqlalchemy as sa
 
 from core import config
 from core.errors import DataError
+from core.i18n import N_, fmt, tr
 from core.store.base import StoreBase
 from core.store.models import (
     DatasetRow,
@@ -94,18 +95,27 @@ def check_display_name(name: object) -> str:
     """
     text = " ".join(unicodedata.normalize("NFKC", str(name or "")).split())
     if not text:
-        raise DataError("Type the name the facilitator should see on the board, e.g. 'Anna K.'.")
+        raise DataError(
+            tr("Type the name the facilitator should see on the board, e.g. 'Anna K.'.")
+        )
     if len(text) > MAX_DISPLAY_NAME:
         raise DataError(
-            f"A display name can be at most {MAX_DISPLAY_NAME} characters; yours has "
-            f"{len(text)}. Shorten it, e.g. to a first name and an initial."
+            tr(
+                "A display name can be at most {limit} characters; yours has {length}. "
+                "Shorten it, e.g. to a first name and an initial.",
+                limit=fmt.number(MAX_DISPLAY_NAME),
+                length=fmt.number(len(text)),
+            )
         )
     bad = _MARKUP.search(text)
     if bad or any(unicodedata.category(c).startswith("C") for c in text):
-        shown = f"'{bad.group(0)}'" if bad else "the invisible character"
+        shown = f"'{bad.group(0)}'" if bad else tr("the invisible character")
         raise DataError(
-            "A display name holds letters, digits, spaces and plain punctuation "
-            f"(. , ' - ( ) & !); remove {shown} and try again."
+            tr(
+                "A display name holds letters, digits, spaces and plain punctuation "
+                "(. , ' - ( ) & !); remove {what} and try again.",
+                what=shown,
+            )
         )
     return text
 
@@ -161,19 +171,25 @@ class WorkshopStore(StoreBase):
         today = today or dt.date.today()
         title = clean_text(name, MAX_NAME_LENGTH)
         if not title:
-            raise DataError("Give the workshop a name participants will recognise.")
+            raise DataError(tr("Give the workshop a name participants will recognise."))
         if not isinstance(expires_on, dt.date):
-            raise DataError("Pick the workshop's last day in the date field.")
+            raise DataError(tr("Pick the workshop's last day in the date field."))
         if isinstance(expires_on, dt.datetime):
             expires_on = expires_on.date()
         if expires_on < today:
             raise DataError(
-                f"The last day {expires_on:%d %b %Y} is in the past; pick today or a later day."
+                tr(
+                    "The last day {day} is in the past; pick today or a later day.",
+                    day=fmt.date(expires_on),
+                )
             )
         if expires_on > today + dt.timedelta(days=MAX_WORKSHOP_DAYS):
             raise DataError(
-                f"A workshop can run at most {MAX_WORKSHOP_DAYS} days; pick a last day "
-                f"before {today + dt.timedelta(days=MAX_WORKSHOP_DAYS + 1):%d %b %Y}."
+                tr(
+                    "A workshop can run at most {days} days; pick a last day before {day}.",
+                    days=fmt.number(MAX_WORKSHOP_DAYS),
+                    day=fmt.date(today + dt.timedelta(days=MAX_WORKSHOP_DAYS + 1)),
+                )
             )
         code = secrets.token_urlsafe(16)
         row = WorkshopRow(
@@ -240,14 +256,17 @@ class WorkshopStore(StoreBase):
         key = _name_key(name)
         stamp = now()
         taken = DataError(
-            f"Someone in this workshop is already called '{name}'; add an initial or a "
-            "nickname (e.g. 'Anna K.'). If that was you, open the link where your work "
-            "lives to get back to it."
+            tr(
+                "Someone in this workshop is already called '{name}'; add an initial or a "
+                "nickname (e.g. 'Anna K.'). If that was you, open the link where your work "
+                "lives to get back to it.",
+                name=name,
+            )
         )
         with self._tx() as s:
             row = s.get(WorkshopRow, workshop_id) if isinstance(workshop_id, str) else None
             if row is None or not workshop_record(row).open_on(today or dt.date.today()):
-                raise DataError(ENDED)
+                raise DataError(tr(ENDED))
             clash = s.scalars(
                 sa.select(ParticipantRow.workspace_id).where(
                     ParticipantRow.workshop_id == workshop_id, ParticipantRow.name_key == key
@@ -311,7 +330,7 @@ class WorkshopStore(StoreBase):
         with self._tx() as s:
             row = s.get(WorkshopRow, workshop_id) if isinstance(workshop_id, str) else None
             if row is None or not workshop_record(row).open_on(today or dt.date.today()):
-                raise DataError("This workshop has ended; start a new one to invite people.")
+                raise DataError(tr("This workshop has ended; start a new one to invite people."))
             row.code_hash = hash_token(code)
         return code
 
@@ -396,7 +415,8 @@ class WorkshopStore(StoreBase):
         return SweepResult(swept, len(spaces), removed)
 
 
-ENDED = "This workshop has ended and its work has been deleted; thank you for taking part."
+#: Shown with ``tr(ENDED)``.
+ENDED = N_("This workshop has ended and its work has been deleted; thank you for taking part.")
 
 
 def _remove_files(paths: Collection[str], keep: Collection[str | Path]) -> tuple[str, ...]:

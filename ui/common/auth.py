@@ -32,6 +32,7 @@ import streamlit as st
 
 from core import config
 from core.common.markdown import escape_markdown
+from core.i18n import tr
 from ui.common.cookies import cookie_script, draw_hidden_script
 
 T = TypeVar("T")
@@ -407,18 +408,18 @@ def gate() -> bool:
         if st.user.is_logged_in:
             return True
         st.title("PersonaLab")
-        st.write("Log in to see your workspaces and saved personas.")
-        st.button("Log in", on_click=st.login, type="primary", key="auth_login")
+        st.write(tr("Log in to see your workspaces and saved personas."))
+        st.button(tr("Log in"), on_click=st.login, type="primary", key="auth_login")
         return False
     if allowed():
         return True
     if st.session_state.get(_LEFT_KEY):
         _draw_script(_cookie_script("", 0))  # forget the login in this browser too
     st.title("PersonaLab")
-    st.write("This PersonaLab is protected by a password. Ask the workshop leader for it.")
+    st.write(tr("This PersonaLab is protected by a password. Ask the workshop leader for it."))
     with st.form("auth_password_form"):
-        given = st.text_input("Password", type="password", key="auth_password")
-        submitted = st.form_submit_button("Enter", type="primary")
+        given = st.text_input(tr("Password"), type="password", key="auth_password")
+        submitted = st.form_submit_button(tr("Enter"), type="primary")
     if submitted:
         if checked_slowly(lambda: password_matches(given or "", configured_password() or "")):
             st.session_state[_AUTHED_KEY] = True
@@ -430,11 +431,13 @@ def gate() -> bool:
         st.session_state[_FAILURES_KEY] = failures
         if failures >= MAX_FAILURES:
             st.error(
-                "That password is not right. After several wrong tries each new try is "
-                "slowed down; check the password with the workshop leader."
+                tr(
+                    "That password is not right. After several wrong tries each new try is "
+                    "slowed down; check the password with the workshop leader."
+                )
             )
         else:
-            st.error("That password is not right; check it with the workshop leader.")
+            st.error(tr("That password is not right; check it with the workshop leader."))
     return False
 
 
@@ -442,13 +445,13 @@ def account_controls() -> None:
     """Sidebar: who is logged in, and a log-out button (OIDC and password modes)."""
     current = mode()
     if current == "oidc" and st.user.is_logged_in:
-        who = st.user.get("name") or st.user.get("email") or "you"
-        st.caption(f"Logged in as {escape_markdown(who)}")
-        st.button("Log out", on_click=st.logout, key="auth_logout")
+        who = st.user.get("name") or st.user.get("email") or tr("you")
+        st.caption(tr("Logged in as {who}", who=escape_markdown(who)))
+        st.button(tr("Log out"), on_click=st.logout, key="auth_logout")
     elif (
         current == "password"
         and st.session_state.get(_AUTHED_KEY)
-        and st.button("Leave this session", key="auth_leave")
+        and st.button(tr("Leave this session"), key="auth_leave")
     ):
         # The login ends for every copy of its cookie, not only in this tab.
         for token in {st.session_state.get(_TOKEN_KEY), _cookie_token()}:

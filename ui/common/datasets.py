@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core.errors import DataError
+from core.i18n import tr
 from core.store import StoreError
 from ui.common.session import DATASET_KEY, DS_PARAM, SAMPLE_LABEL, notify, query_param
 from ui.common.storage import store
@@ -32,12 +33,18 @@ __all__ = [
 # speed: they load DuckDB and scikit-learn, which the login screen never needs.
 
 
-@st.cache_resource(show_spinner="Preparing the sample dataset...")
-def _sample_dataset():
+@st.cache_resource(show_spinner=False)
+def _cached_sample_dataset():
     """The bundled sample, loaded once per server process."""
     from core.data import sample_dataset
 
     return sample_dataset()
+
+
+def _sample_dataset():
+    """The bundled sample, with a note in the page's language while it first loads."""
+    with st.spinner(tr("Preparing the sample dataset...")):
+        return _cached_sample_dataset()
 
 
 def open_saved_dataset(path: str):
@@ -73,8 +80,11 @@ def _dataset_from_link():
         return open_saved_dataset(record.path)
     except DataError:
         notify(
-            f"The data file of '{record.source_name}' is no longer on this server; load "
-            "it again on the Data page (your saved runs are kept)."
+            tr(
+                "The data file of '{name}' is no longer on this server; load it again on "
+                "the Data page (your saved runs are kept).",
+                name=record.source_name,
+            )
         )
         return None
 
@@ -114,8 +124,8 @@ def dataset_label(dataset=None) -> str:
     """What to call a dataset in the UI: 'Bundled sample' or its source file name."""
     ds = dataset or current_dataset()
     if is_sample(ds):
-        return SAMPLE_LABEL
-    return getattr(ds.report, "source_name", None) or "Your data"
+        return tr(SAMPLE_LABEL)
+    return getattr(ds.report, "source_name", None) or tr("Your data")
 
 
 @st.cache_resource(max_entries=16)
@@ -143,9 +153,14 @@ def dataset_engine():
 
 # Heavy caches are bounded: a feature table of a million users is a few hundred MB, so
 # keep a handful per process and drop them after two idle hours.
-@st.cache_data(
-    max_entries=8, ttl=dt.timedelta(hours=2), show_spinner="Building one row per user..."
-)
+@st.cache_data(max_entries=8, ttl=dt.timedelta(hours=2), show_spinner=False)
+def _features_of(path: str, dataset_id: str, as_of: str | None) -> pd.DataFrame:
+    """The cached feature table (see :func:`features_of`)."""
+    from core.segments.features import build_features
+
+    return build_features(engine_of(path), as_of=as_of)
+
+
 def features_of(path: str, dataset_id: str = "", as_of: str | None = None) -> pd.DataFrame:
     """The per-user feature table of one dataset file, cached for every page and view.
 
@@ -161,11 +176,12 @@ def features_of(path: str, dataset_id: str = "", as_of: str | None = None) -> pd
     Returns
     -------
     pandas.DataFrame
-        One row per user (:func:`core.segments.build_features`).
+        One row per user (:func:`core.segments.build_features`), cached per process. A
+        spinner in the page's language shows while it is built (a cached table shows none:
+        Streamlit draws a spinner only after half a second).
     """
-    from core.segments.features import build_features
-
-    return build_features(engine_of(path), as_of=as_of)
+    with st.spinner(tr("Building one row per user...")):
+        return _features_of(path, dataset_id, as_of)
 
 
 def features(as_of: str | None = None) -> pd.DataFrame:

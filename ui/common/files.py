@@ -14,6 +14,7 @@ import streamlit as st
 
 from core import config
 from core.errors import DataError
+from core.i18n import fmt, tr
 from ui.common.session import TMP_KEY
 
 __all__ = [
@@ -41,9 +42,10 @@ def upload_limit_mb() -> int:
 
 def upload_help() -> str:
     """Help text for file uploaders that states the limit."""
-    return (
-        f"Files up to {upload_limit_mb():,} MB. For bigger data, connect your database "
-        "instead, or ask the person who runs PersonaLab to raise server.maxUploadSize."
+    return tr(
+        "Files up to {limit} MB. For bigger data, connect your database instead, or ask "
+        "the person who runs PersonaLab to raise server.maxUploadSize.",
+        limit=fmt.number(upload_limit_mb()),
     )
 
 
@@ -52,8 +54,12 @@ def check_upload_size(n_bytes: int) -> None:
     limit = upload_limit_mb()
     if n_bytes > limit * 1024 * 1024:
         raise DataError(
-            f"This file is {n_bytes / 1024 / 1024:,.0f} MB; the limit on this server is "
-            f"{limit:,} MB. Split it by date, or connect your database instead."
+            tr(
+                "This file is {size} MB; the limit on this server is {limit} MB. Split it "
+                "by date, or connect your database instead.",
+                size=fmt.number(n_bytes / 1024 / 1024),
+                limit=fmt.number(limit),
+            )
         )
 
 

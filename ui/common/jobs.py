@@ -38,8 +38,9 @@ from typing import TypeVar
 
 import streamlit as st
 
-from core import config
+from core import config, i18n
 from core.data import ADMISSION_BASE_MB, ingest_budget, need_for_file, ordinal
+from core.i18n import fmt, ntr, tr
 
 MAX_JOBS = config.max_jobs()
 WAIT_SECONDS = 120
@@ -57,15 +58,19 @@ def _call_in_worker(
     poll_seconds: float,
     workers: list[threading.Thread],
 ) -> T:
-    """Run ``fn`` in a daemon thread (added to ``workers``), calling ``tick(seconds spent)``
-    every ``poll_seconds`` until it ends; return its value or raise its error here."""
+    """Run ``fn`` in a daemon thread (added to ``workers``), in the page's language, calling
+    ``tick(seconds spent)`` every ``poll_seconds`` until it ends; return its value or raise
+    its error here."""
     box: dict = {}
     done = threading.Event()
+    # A thread has no page: its messages and results speak the starting page's language.
+    lang = i18n.current()
 
     def _work() -> None:
         """Run the call, keeping its value or its error for the script thread."""
         try:
-            box["value"] = fn()
+            with i18n.language(lang):
+                box["value"] = fn()
         except BaseException as exc:  # re-raised in the script thread below
             box["error"] = exc
         finally:
@@ -141,7 +146,9 @@ class Job:
         def _tick(spent: float) -> None:
             """Move the bar: 1 - exp(-t/T), quick at first, then slower; capped below 100 %."""
             fraction = 0.95 * (1.0 - math.exp(-spent / max(expected_seconds, 1.0)))
-            self.progress(fraction, f"{text} ({spent:,.0f} s)")
+            self.progress(
+                fraction, tr("{step} ({seconds} s)", step=text, seconds=fmt.number(spent))
+            )
 
         return _call_in_worker(fn, f"heavy-job: {self.label}", _tick, poll_seconds, self._workers)
 
@@ -169,30 +176,39 @@ def heavy_job(label: str, *, key: str = "job", wait_seconds: float = WAIT_SECOND
         started = st.session_state[_RUNNING_KEY]
         if time.monotonic() - started < 3600:
             raise JobLimitError(
-                "Another analysis is still running in this tab; wait for it to finish or "
-                "cancel it first."
+                tr(
+                    "Another analysis is still running in this tab; wait for it to finish or "
+                    "cancel it first."
+                )
             )
     if any(w.is_alive() for w in st.session_state.get(_FINISHING_KEY, [])):
         raise JobLimitError(
-            "An analysis you cancelled or left in this tab is still finishing its last "
-            "step; try again in a moment."
+            tr(
+                "An analysis you cancelled or left in this tab is still finishing its last "
+                "step; try again in a moment."
+            )
         )
     st.session_state.pop(_FINISHING_KEY, None)
     holder = st.empty()
     with holder.container():
-        bar = st.progress(0.0, text=f"Waiting for a free slot: {label}")
+        bar = st.progress(0.0, text=tr("Waiting for a free slot: {job}", job=label))
 
         def _cancel() -> None:
             """Callback of the Cancel button: mark the job cancelled."""
             st.session_state[f"{_CANCELLED_KEY}_{key}"] = True
             st.session_state.pop(_RUNNING_KEY, None)
 
-        st.button("Cancel", key=f"{key}_cancel", on_click=_cancel)
+        st.button(tr("Cancel"), key=f"{key}_cancel", on_click=_cancel)
     acquired = _slots.acquire(timeout=wait_seconds)
     if not acquired:
         holder.empty()
         raise JobLimitError(
-            f"The server is busy with {MAX_JOBS} other analyses right now; try again in a minute."
+            ntr(
+                "The server is busy with {n} other analysis right now; try again in a minute.",
+                "The server is busy with {n} other analyses right now; try again in a minute.",
+                MAX_JOBS,
+                n=fmt.number(MAX_JOBS),
+            )
         )
     st.session_state[_RUNNING_KEY] = time.monotonic()
     job = Job(label, bar)
@@ -251,10 +267,18 @@ def run_ingest(path, name: str, load: Callable[[int], T], *, users_path=None) ->
 
     def _show_place(position: int, seconds: float) -> None:
         """Tell the visitor their place in line while the budget is full."""
-        when = f"about {seconds:,.0f} s until it starts" if seconds >= 3 else "it starts soon"
+        if seconds >= 3:
+            when = tr("about {seconds} s until it starts", seconds=fmt.number(seconds))
+        else:
+            when = tr("it starts soon")
         box.info(
-            f"Your file is {ordinal(position)} in line; {when}. Other people's files are "
-            "loading on this server; yours starts as soon as there is memory for it."
+            tr(
+                "Your file is {place} in line; {when}. Other people's files are loading on "
+                "this server; yours starts as soon as there is memory for it.",
+                # "3rd" in English; Chinese says 第3位 around a plain number
+                place=ordinal(position) if i18n.current() == "en" else fmt.number(position),
+                when=when,
+            )
         )
 
     budget = ingest_budget()
@@ -265,19 +289,29 @@ def run_ingest(path, name: str, load: Callable[[int], T], *, users_path=None) ->
     def _tick(spent: float) -> None:
         """Move the bar towards the load's expected duration and show the seconds spent."""
         fraction = min(0.95, spent / max(need.seconds, 1.0) * 0.95)
-        expected = (
-            f"of about {need.seconds:,.0f} s"
-            if spent <= need.seconds
-            else f"(longer than the usual {need.seconds:,.0f} s: the server is busy)"
-        )
-        bar.progress(
-            fraction, text=f"Loading {name} ({need.size_mb:,.0f} MB): {spent:,.0f} s {expected}"
-        )
+        if spent <= need.seconds:
+            text = tr(
+                "Loading {file} ({size} MB): {seconds} s of about {expected} s",
+                file=name,
+                size=fmt.number(need.size_mb),
+                seconds=fmt.number(spent),
+                expected=fmt.number(need.seconds),
+            )
+        else:
+            text = tr(
+                "Loading {file} ({size} MB): {seconds} s (longer than the usual {expected} s: "
+                "the server is busy)",
+                file=name,
+                size=fmt.number(need.size_mb),
+                seconds=fmt.number(spent),
+                expected=fmt.number(need.seconds),
+            )
+        bar.progress(fraction, text=text)
 
     try:
         while not budget.wait(ticket, 0.5):
             _show_place(budget.position(ticket), budget.seconds_until_start(ticket))
-        bar = box.progress(0.0, text=f"Loading {name}")
+        bar = box.progress(0.0, text=tr("Loading {file}", file=name))
         value = _call_in_worker(
             lambda: load(ticket.duckdb_mb), f"ingest: {name}", _tick, 0.5, workers
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException
 
+from core.i18n import tr
+
 
 def page_link(path: str, label: str, icon: str) -> None:
     """``st.page_link`` that degrades to plain text when the page is not in the navigation.
@@ -14,12 +16,12 @@ def page_link(path: str, label: str, icon: str) -> None:
     path : str
         The page file, e.g. ``"app_pages/data.py"``.
     label : str
-        The link text, e.g. ``"Go to the Data page"``; the fallback names the page only.
+        The link text in the page's language, e.g. ``tr("Go to the Data page")``; the
+        fallback names it in a sentence.
     icon : str
         A Material icon (``":material/upload_file:"``).
     """
     try:
         st.page_link(path, label=label, icon=icon)
     except StreamlitAPIException:  # page missing from st.navigation (or a bare test run)
-        page = label.removeprefix("Go to the ").removesuffix(" page")
-        st.markdown(f"Open **{page}** in the menu on the left.")
+        st.markdown(tr("**{link}**: open it in the menu on the left.", link=label))

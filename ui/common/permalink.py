@@ -1,4 +1,4 @@
-"""The address bar as a permalink: ``?ws=<workspace>&ds=<dataset>&run=<run>``.
+"""The address bar as a permalink: ``?ws=<workspace>&ds=<dataset>&run=<run>&lang=<language>``.
 
 The URL carries the workspace, dataset and run (re-written on every run, because
 Streamlit clears the query string on a page switch), so reload, back/forward and a
@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import i18n
 from ui.common.datasets import is_sample
+from ui.common.language import LANG_PARAM
 from ui.common.session import (
     DATASET_KEY,
     DS_PARAM,
@@ -26,13 +28,13 @@ __all__ = ["sync_url", "history_guard", "set_experiment_param"]
 
 
 def sync_url() -> None:
-    """Write ``ws``, ``ds`` and ``run`` of this session into the address bar.
+    """Write ``ws``, ``ds``, ``run`` and ``lang`` of this session into the address bar.
 
     Streamlit clears query parameters when the visitor switches page, so this runs on
     every script run (sidebar) and right after a save; the address bar is then always a
     permalink of the current view. Other parameters are left alone.
 
-    All three are written in one assignment: every ``st.query_params`` change is one
+    All four are written in one assignment: every ``st.query_params`` change is one
     message to the browser, and the browser adds a history entry per message (see
     :func:`history_guard` for why those entries are replaced rather than added).
     """
@@ -43,6 +45,8 @@ def sync_url() -> None:
             WS_PARAM: st.session_state.get(WS_KEY),
             DS_PARAM: None if ds is None or is_sample(ds) else ds.dataset_id,
             RUN_PARAM: run.run_id if run is not None and run.version else None,
+            # a pasted permalink opens in the language it was copied in
+            LANG_PARAM: i18n.current(),
         }
         current = {k: st.query_params.get_all(k) for k in st.query_params}
         target = {k: v for k, v in current.items() if k not in wanted}

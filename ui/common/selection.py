@@ -17,6 +17,7 @@ import streamlit as st
 
 from core.common.markdown import escape_markdown
 from core.errors import DataError
+from core.i18n import tr
 from core.store import ConflictError, RunRecord, RunSummary, StoreError
 from ui.common.datasets import current_dataset, is_sample, open_saved_dataset, record_dataset
 from ui.common.permalink import sync_url
@@ -102,8 +103,11 @@ def load_run(run_id: str) -> Run | None:
             ds = open_saved_dataset(ds_record.path)
         except DataError:
             notify(
-                f"The data of this run ('{ds_record.source_name}') is no longer on this "
-                "server; load it again on the Data page."
+                tr(
+                    "The data of this run ('{name}') is no longer on this server; load it "
+                    "again on the Data page.",
+                    name=ds_record.source_name,
+                )
             )
             return None
         st.session_state[DATASET_KEY] = ds
@@ -177,12 +181,12 @@ def _persist_run(run: Run) -> Run | None:
                 notes=run.notes,
             )
     except ConflictError as exc:
-        notify(str(exc))
+        notify(str(exc), offer_reload=True)
         st.warning(escape_markdown(exc), icon=":material/sync_problem:")
         return None
     except (StoreError, DataError) as exc:
-        notify(f"Not saved: {exc}")
-        st.warning(f"Not saved: {escape_markdown(exc)}")
+        notify(tr("Not saved: {reason}", reason=exc))
+        st.warning(tr("Not saved: {reason}", reason=escape_markdown(exc)))
         return None
     return dataclasses.replace(
         run,

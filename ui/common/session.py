@@ -14,7 +14,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core import i18n
 from core.common.markdown import escape_markdown
+from core.i18n import N_
+from ui.common.language import LANG_PARAM
 
 __all__ = [
     "DATASET_KEY",
@@ -37,6 +40,7 @@ __all__ = [
     "query_param",
     "notify",
     "notices",
+    "notice_offers_reload",
     "app_link",
 ]
 
@@ -48,6 +52,7 @@ SAVED_KEY = "_pl_saved"
 RUN_CHECKED_KEY = "_pl_run_checked"
 KNOWN_WS_KEY = "_pl_known_ws"
 NOTICE_KEY = "_pl_notice"
+NOTICE_RELOAD_KEY = "_pl_notice_reload"  # the pending notice offers to reload the run
 TMP_KEY = "_pl_tmp"
 PARTICIPANT_KEY = "_pl_participant"  # this tab belongs to a workshop participant
 # Query-string names (and the keys of the sidebar widgets bound to them).
@@ -55,7 +60,8 @@ WS_PARAM, DS_PARAM, RUN_PARAM, SHARE_PARAM = "ws", "ds", "run", "share"
 #: A saved experiment on the Experiments page (``?ws=<workspace>&experiment=<id>``).
 EXPERIMENT_PARAM = "experiment"
 JOIN_PARAM = "join"  # a workshop's join code
-SAMPLE_LABEL = "Bundled sample"
+#: The bundled sample's name in the store and in pickers (shown with ``tr(SAMPLE_LABEL)``).
+SAMPLE_LABEL = N_("Bundled sample")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,9 +99,14 @@ def query_param(name: str) -> str | None:
     return str(value) if value else None
 
 
-def notify(message: str) -> None:
-    """Show ``message`` in the sidebar on the next drawing (shown once per run)."""
+def notify(message: str, *, offer_reload: bool = False) -> None:
+    """Show ``message`` in the sidebar on the next drawing (shown once per run).
+
+    With ``offer_reload`` (someone else changed the run) the sidebar adds a button that
+    reloads the saved run.
+    """
     st.session_state[NOTICE_KEY] = message
+    st.session_state[NOTICE_RELOAD_KEY] = bool(offer_reload)
 
 
 def notices() -> str | None:
@@ -107,12 +118,23 @@ def notices() -> str | None:
     return escape_markdown(message) if message else None
 
 
-def app_link(**params: str) -> str:
+def notice_offers_reload() -> bool:
+    """True once when the notice just shown asked to reload the run; clears the mark."""
+    return bool(st.session_state.pop(NOTICE_RELOAD_KEY, False))
+
+
+def app_link(*, with_language: bool = True, **params: str) -> str:
     """An absolute link to this app with ``params`` as its query string.
 
     Uses the address the browser opened (``st.context.url``) and the server's
-    ``baseUrlPath``; without them (a bare test run) the link starts at ``/``.
+    ``baseUrlPath``; without them (a bare test run) the link starts at ``/``. The link
+    carries the page's language (``lang=``) unless ``params`` names one, so whoever opens
+    it (a share link, a workshop join link) reads it in the language of the person who
+    made it, until they switch. ``with_language=False`` leaves it out.
     """
+    params = {**params}
+    if with_language:
+        params.setdefault(LANG_PARAM, i18n.current())
     base = ""
     try:
         parts = urllib.parse.urlsplit(str(st.context.url or ""))

@@ -7,11 +7,12 @@ import datetime as dt
 import streamlit as st
 
 from core.errors import DataError
+from core.i18n import fmt, ntr, tr
 from core.store import RunSummary
 from ui.common.datasets import current_dataset, open_saved_dataset
 from ui.common.permalink import history_guard, sync_url
 from ui.common.selection import current_run, load_run, reload_run, set_current_dataset
-from ui.common.session import notices, notify
+from ui.common.session import SAMPLE_LABEL, notice_offers_reload, notices, notify
 from ui.common.storage import store
 from ui.common.workspace import set_workspace, visible_workspaces, workspace_id, workspace_link
 
@@ -21,8 +22,10 @@ __all__ = ["saved_work_sidebar", "work_lives_here"]
 def work_lives_here(ws: str) -> None:
     """The link of the current workspace, with a copy button, and why to keep it."""
     st.caption(
-        "**Your work lives at this link.** Copy it (button on the right) or bookmark it: "
-        "it brings you back to this workspace from any tab or device."
+        tr(
+            "**Your work lives at this link.** Copy it (button on the right) or bookmark it: "
+            "it brings you back to this workspace from any tab or device."
+        )
     )
     st.code(workspace_link(ws), language=None, wrap_lines=True)
 
@@ -36,8 +39,8 @@ def _sync_widget(key: str, value: str | None, options: list) -> None:
 
 
 def _fmt_time(value: dt.datetime) -> str:
-    """A saved time in the server's local time, e.g. '06 Dec 09:30'."""
-    return value.astimezone().strftime("%d %b %H:%M")
+    """A saved time in the server's local time, written for the page's language."""
+    return fmt.datetime(value.astimezone(), "short")
 
 
 # Why every picker label below is unique and stable: a selectbox tells the server which
@@ -55,10 +58,20 @@ def _distinct_labels(labels: dict[str, str]) -> dict[str, str]:
     return {i: f"{label} · {i[:6]}" if seen[label] > 1 else label for i, label in labels.items()}
 
 
+def _source_label(name: str) -> str:
+    """A saved dataset's name in the picker: the sample's in the page's language."""
+    return tr(SAMPLE_LABEL) if name == SAMPLE_LABEL else name
+
+
 def _run_label(summary: RunSummary) -> str:
     """A saved run in the picker: its size, when it was made and its id (never changes)."""
-    return (
-        f"{summary.n_segments} segments · made {_fmt_time(summary.created_at)} · {summary.run_id}"
+    return ntr(
+        "{n} segment · made {time} · {run}",
+        "{n} segments · made {time} · {run}",
+        summary.n_segments,
+        n=fmt.number(summary.n_segments),
+        time=_fmt_time(summary.created_at),
+        run=summary.run_id,
     )
 
 
@@ -71,11 +84,11 @@ def saved_work_sidebar() -> None:
     message = notices()
     if message:
         st.warning(message)
-        if "Someone else changed" in message:
+        if notice_offers_reload():
             # A callback, because the message is shown once: on the rerun the click
             # causes, this button is not drawn again, so an `if st.button(...)` there
             # never saw the click (the run was not reloaded and the unsaved text stayed).
-            st.button("Reload the saved run", key="state_reload", on_click=reload_run)
+            st.button(tr("Reload the saved run"), key="state_reload", on_click=reload_run)
     if s is None:
         return
     ws = workspace_id()
@@ -90,30 +103,32 @@ def saved_work_sidebar() -> None:
     if ws_options:
         _sync_widget("state_ws", ws, ws_options)
         st.selectbox(
-            "Workspace",
+            tr("Workspace"),
             ws_options,
             index=None,
             format_func=lambda w: ws_names.get(w, w),
             key="state_ws",
-            placeholder="Pick a workspace",
+            placeholder=tr("Pick a workspace"),
             on_change=_on_pick_workspace,
         )
     else:
-        st.caption("Your work is saved here as soon as you save a segmentation.")
+        st.caption(tr("Your work is saved here as soon as you save a segmentation."))
     if ws is None:
         return
     work_lives_here(ws)
-    datasets = _distinct_labels({d.dataset_id: d.source_name for d in s.list_datasets(ws)})
+    datasets = _distinct_labels(
+        {d.dataset_id: _source_label(d.source_name) for d in s.list_datasets(ws)}
+    )
     ds = current_dataset()
     if datasets:
         _sync_widget("state_ds", ds.dataset_id, list(datasets))
         st.selectbox(
-            "Dataset",
+            tr("Dataset"),
             list(datasets),
             index=None,
             format_func=lambda d: datasets.get(d, d),
             key="state_ds",
-            placeholder="Bundled sample",
+            placeholder=tr(SAMPLE_LABEL),
             on_change=_on_pick_dataset,
         )
     run = current_run()  # resolves ?run= before the bound picker may rewrite it
@@ -121,12 +136,12 @@ def saved_work_sidebar() -> None:
     if runs:
         _sync_widget("state_run", run.run_id if run is not None else None, list(runs))
         st.selectbox(
-            "Saved segmentation",
+            tr("Saved segmentation"),
             list(runs),
             index=None,
             format_func=lambda r: _run_label(runs[r]),
             key="state_run",
-            placeholder="Pick a saved run",
+            placeholder=tr("Pick a saved run"),
             on_change=_on_pick_run,
         )
 

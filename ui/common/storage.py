@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import tr
 from core.store import Store, StoreError, open_store
 from ui.common.session import notify
 
@@ -29,5 +30,5 @@ def store() -> Store | None:
     try:
         return cached_store(_configured_store_url())
     except StoreError as exc:
-        notify(f"{exc} Your work is kept in this browser tab only until then.")
+        notify(tr("{problem} Your work is kept in this browser tab only until then.", problem=exc))
         return None

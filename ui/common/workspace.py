@@ -7,8 +7,9 @@ import datetime as dt
 
 import streamlit as st
 
+from core.i18n import fmt, tr
 from core.store import WorkspaceRecord
-from ui.common import auth
+from ui.common import auth, language
 from ui.common.session import (
     DATASET_KEY,
     KNOWN_WS_KEY,
@@ -23,6 +24,9 @@ from ui.common.session import (
     query_param,
 )
 from ui.common.storage import store
+
+#: Session keys :func:`clear_tab` keeps: the tab's language and its switch.
+KEPT_KEYS = frozenset({language.LANG_KEY, language.CHOSEN_KEY, language.SWITCH_KEY})
 
 __all__ = [
     "workspace_id",
@@ -77,14 +81,22 @@ def participant_workspace() -> str | None:
 
 
 def workspace_link(ws: str) -> str:
-    """The link that brings a visitor back to workspace ``ws`` from any tab or browser."""
-    return app_link(**{WS_PARAM: ws})
+    """The link that brings a visitor back to workspace ``ws`` from any tab or browser.
+
+    It names no language: it is the visitor's own link, and their own choice (the switch,
+    remembered by their browser) applies wherever they open it.
+    """
+    return app_link(with_language=False, **{WS_PARAM: ws})
 
 
 def clear_tab() -> None:
-    """Forget everything this tab holds (state and address bar): the next person starts clean."""
+    """Forget everything this tab holds (state and address bar): the next person starts clean.
+
+    The tab's language stays: it is how the screen reads, not anybody's work.
+    """
     for key in list(st.session_state.keys()):
-        del st.session_state[key]
+        if key not in KEPT_KEYS:
+            del st.session_state[key]
     with contextlib.suppress(Exception):  # a bare test run has no address bar
         st.query_params.clear()
 
@@ -100,8 +112,8 @@ def workspace_id(create: bool = False) -> str | None:
     if ws is None and create:
         s = store()
         if s is not None:
-            stamp = dt.datetime.now().strftime("%d %b %Y %H:%M")
-            record = s.create_workspace(f"Workspace {stamp}", owner=auth.owner())
+            stamp = fmt.datetime(dt.datetime.now(), "short")
+            record = s.create_workspace(tr("Workspace {time}", time=stamp), owner=auth.owner())
             ws = record.id
             st.session_state[WS_KEY] = ws
             _remember_workspace(ws)
@@ -130,8 +142,10 @@ def _resolve_workspace() -> str | None:
             _remember_workspace(record.id)
             return record.id
         notify(
-            "The workspace in this link does not exist or is not yours; a new one will "
-            "be made when you save."
+            tr(
+                "The workspace in this link does not exist or is not yours; a new one will "
+                "be made when you save."
+            )
         )
         return None
     if auth.isolated_sessions():

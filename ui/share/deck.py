@@ -19,10 +19,13 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from core import i18n
 from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.export import card_sections
+from core.i18n import N_, fmt, ntr, tr
 from ui.common.datasets import engine_of, features_of
+from ui.common.session import SAMPLE_LABEL
 from ui.experiments import saved
 from ui.personas import build_cards, display_name, pdf_deck
 
@@ -30,8 +33,11 @@ from ui.personas import build_cards, display_name, pdf_deck
 DECK_KPIS = 6
 #: The segment-size chart draws in SVG (not canvas) so its labels are real text.
 _SVG = {"embedOptions": {"renderer": "svg"}}
-MISSING_RUN = "This segmentation is no longer saved; ask the person who shared it to save it again."
-MISSING_DATA = (
+#: Raised as ``DataError(tr(MISSING_RUN))`` / ``tr(MISSING_DATA)``.
+MISSING_RUN = N_(
+    "This segmentation is no longer saved; ask the person who shared it to save it again."
+)
+MISSING_DATA = N_(
     "The data behind this segmentation is no longer on this server; ask the person who "
     "shared it to load the data again."
 )
@@ -53,10 +59,10 @@ def load_deck(store, workspace_id: str, run_id: str):
     """
     record = store.get_run(workspace_id, run_id)
     if record is None:
-        raise DataError(MISSING_RUN)
+        raise DataError(tr(MISSING_RUN))
     dataset = store.get_dataset(workspace_id, record.dataset_id)
     if dataset is None or not Path(dataset.path).is_file():
-        raise DataError(MISSING_DATA)
+        raise DataError(tr(MISSING_DATA))
     min_group = int((dataset.report or {}).get("min_group_size") or 10)
     features = features_of(str(dataset.path), dataset.dataset_id)
     # The cache key carries the run's version: a run saved again with new segments
@@ -87,7 +93,7 @@ def size_table(cards: list, names: dict) -> pd.DataFrame:
     -------
     DataFrame
         ``segment``, ``persona``, ``users``, ``share``, ``rank`` (1 = largest) and
-        ``label`` ("name · users (share)").
+        ``label`` ("name · users (share)", numbers written for the page's language).
     """
     rows = [
         {
@@ -101,7 +107,7 @@ def size_table(cards: list, names: dict) -> pd.DataFrame:
     table = pd.DataFrame(rows, columns=["segment", "persona", "users", "share"])
     table["rank"] = range(1, len(table) + 1)
     table["label"] = [
-        f"{p} · {u:,} ({s:.0%})"
+        tr("{persona} · {users} ({share})", persona=p, users=fmt.number(u), share=fmt.percent(s))
         for p, u, s in zip(table["persona"], table["users"], table["share"], strict=True)
     ]
     return table
@@ -131,11 +137,11 @@ def size_chart(table: pd.DataFrame):
         y=alt.Y("rank:O", axis=None, title=None),
     )
     bars = base.mark_bar(height=14, yOffset=9, cornerRadiusEnd=3, color="#d6336c").encode(
-        x=alt.X("users:Q", title="Users", axis=alt.Axis(grid=False, format=",d", tickCount=5)),
+        x=alt.X("users:Q", title=tr("Users"), axis=alt.Axis(grid=False, format=",d", tickCount=5)),
         tooltip=[
-            alt.Tooltip("persona:N", title="Persona"),
-            alt.Tooltip("users:Q", title="Users", format=","),
-            alt.Tooltip("share:Q", title="Share", format=".1%"),
+            alt.Tooltip("persona:N", title=tr("Persona")),
+            alt.Tooltip("users:Q", title=tr("Users"), format=","),
+            alt.Tooltip("share:Q", title=tr("Share of users"), format=".1%"),
         ],
     )
     text = base.mark_text(align="left", baseline="bottom", dy=-2, fontSize=13, limit=0).encode(
@@ -143,15 +149,17 @@ def size_chart(table: pd.DataFrame):
     )
     return (
         alt.layer(bars, text)
-        .properties(title="Segment sizes", height=alt.Step(44), usermeta=_SVG)
+        .properties(title=tr("Segment sizes"), height=alt.Step(44), usermeta=_SVG)
         .configure_view(stroke=None)
         .configure_scale(bandPaddingInner=0.1)
     )
 
 
-@st.cache_data(max_entries=16, ttl=7200, show_spinner="Drawing the map of users...")
-def _map_png(dataset_id: str, run_key: str, names: tuple, _features, _labels, _params) -> bytes:
-    """A still PNG of the run's map: the Map page's quick projection, segments named."""
+@st.cache_data(max_entries=16, ttl=7200, show_spinner=False)
+def _map_png(
+    dataset_id: str, run_key: str, names: tuple, lang: str, _features, _labels, _params
+) -> bytes:
+    """A still PNG of the run's map in language ``lang``: the quick projection, segments named."""
     import vl_convert as vlc  # heavy: loaded only when a map image is drawn
 
     from core.common.pdf import register_chart_fonts
@@ -168,7 +176,7 @@ def _map_png(dataset_id: str, run_key: str, names: tuple, _features, _labels, _p
         None,
         charts.SEGMENT,
         dict(names),
-        "Map of users (similar users sit close together)",
+        tr("Map of users (similar users sit close together)"),
         selectable=False,
     ).properties(width=760, height=520)
     # vl-convert has no browser fonts: name the CJK sans font (registered just below) so
@@ -200,14 +208,14 @@ def _card(card, name: str, note: str, present: bool) -> None:
     # On a projector the three parts sit side by side, so a persona fits one screen.
     who, worth, todo = st.columns(3, gap="large") if present else (st.container(),) * 3
     with who:
-        st.markdown("**What makes them different**")
+        st.markdown("**" + tr("What makes them different") + "**")
         if s["traits"]:
             st.markdown("\n".join(f"- {escape_markdown(t)}" for t in s["traits"]))
         else:
-            st.caption("Nothing about this group differs clearly from everyone else.")
+            st.caption(tr("Nothing about this group differs clearly from everyone else."))
     with worth:
         if s["kpis"]:
-            st.markdown("**KPIs**")
+            st.markdown("**" + tr("KPIs") + "**")
             st.markdown(
                 "\n".join(
                     f"- {escape_markdown(k)}: **{escape_markdown(v)}**"
@@ -215,26 +223,30 @@ def _card(card, name: str, note: str, present: bool) -> None:
                 )
             )
         if s["clv"]:
-            st.markdown("**What they are worth**")
+            st.markdown("**" + tr("What they are worth") + "**")
             st.markdown(
                 "\n".join(f"- {escape_markdown(k)}: **{escape_markdown(v)}**" for k, v in s["clv"])
             )
     with todo:
-        st.markdown("**What to do next**")
+        st.markdown("**" + tr("What to do next") + "**")
         if s["actions"]:
             st.markdown(
                 "\n".join(
-                    f"{i}. {escape_markdown(a)}  \n   :gray[{escape_markdown('why: ' + r)}]"
+                    f"{i}. {escape_markdown(a)}  \n   "
+                    f":gray[{escape_markdown(tr('why: {reason}', reason=r))}]"
                     for i, (a, r) in enumerate(s["actions"], 1)
                 )
             )
         else:
             st.caption(escape_markdown(s["recommendations"][0]))
-    where = [*(["Platforms: " + "; ".join(s["platforms"])] if s["platforms"] else [])]
-    where += ["Posting times: " + "; ".join(s["times"]), s["contact"]]
+    sep = tr("; ")
+    where = (
+        [tr("Platforms: {platforms}", platforms=sep.join(s["platforms"]))] if s["platforms"] else []
+    )
+    where += [tr("Posting times: {times}", times=sep.join(s["times"])), s["contact"]]
     st.caption(" · ".join(escape_markdown(w) for w in where))
     if note:
-        st.caption("Notes")
+        st.caption(tr("Notes"))
         st.text(note)  # st.text never interprets markup
 
 
@@ -244,13 +256,18 @@ def _present_choice(cards: list, names: dict, run_id: str) -> list:
     segments = [c.segment for c in cards]
     index = int(st.session_state.get(key, 0)) % max(1, len(segments))
     cols = st.columns([1, 4, 1])
-    if cols[0].button("Previous", key=f"{key}_prev", icon=":material/chevron_left:"):
+    if cols[0].button(tr("Previous"), key=f"{key}_prev", icon=":material/chevron_left:"):
         index = (index - 1) % len(segments)
-    if cols[2].button("Next", key=f"{key}_next", icon=":material/chevron_right:"):
+    if cols[2].button(tr("Next"), key=f"{key}_next", icon=":material/chevron_right:"):
         index = (index + 1) % len(segments)
     st.session_state[key] = index
     cols[1].caption(
-        f"Persona {index + 1} of {len(segments)}: {escape_markdown(names[segments[index]])}"
+        tr(
+            "Persona {number} of {total}: {name}",
+            number=fmt.number(index + 1),
+            total=fmt.number(len(segments)),
+            name=escape_markdown(names[segments[index]]),
+        )
     )
     return [cards[index]]
 
@@ -294,15 +311,23 @@ def _deck(store, workspace_id, record, dataset, cards, names, *, present: bool) 
         with st.container(border=True):
             _card(card, names[card.segment], dict(record.notes).get(card.segment, ""), True)
         return
+    source = dataset.source_name or ""
+    source = tr(SAMPLE_LABEL) if source == SAMPLE_LABEL else source or tr("a dataset")
     st.caption(
-        f"A segmentation of {escape_markdown(dataset.source_name or 'a dataset')}, saved "
-        f"{record.updated_at.astimezone():%d %b %Y %H:%M}: {int(record.labels.size):,} users "
-        f"in {len(cards)} personas. Read-only."
+        tr(
+            "A segmentation of {dataset}, saved {time}: {users} in {personas}. Read-only.",
+            dataset=escape_markdown(source),
+            time=fmt.datetime(record.updated_at.astimezone(), "short"),
+            users=ntr(
+                "{n} user", "{n} users", int(record.labels.size), n=fmt.number(record.labels.size)
+            ),
+            personas=ntr("{n} persona", "{n} personas", len(cards), n=fmt.number(len(cards))),
+        )
     )
     shown = tuple(sorted(names.items()))
     min_group = int(cards[0].min_group_size) if cards else 10
     st.download_button(
-        "Download the deck (PDF)",
+        tr("Download the deck (PDF)"),
         data=lambda: pdf_deck(
             dataset.dataset_id, f"{record.run_id}@{record.version}", min_group, shown, cards
         ),
@@ -314,33 +339,35 @@ def _deck(store, workspace_id, record, dataset, cards, names, *, present: bool) 
     )
     st.altair_chart(size_chart(size_table(cards, names)), width="stretch")
     _map_image(record, dataset, names)
-    st.subheader("Personas")
+    st.subheader(tr("Personas"))
     notes = {k: v for k, v in dict(record.notes).items() if v}
     # Two cards a row on a wide screen; Streamlit stacks columns on a phone.
     for start in range(0, len(cards), 2):
         for col, card in zip(st.columns(2), cards[start : start + 2], strict=False):
             with col, st.container(border=True):
                 _card(card, names[card.segment], notes.get(card.segment, ""), present)
-    st.subheader("Experiments")
+    st.subheader(tr("Experiments"))
     saved.render_saved_experiments(store, workspace_id, record.run_id, read_only=True)
 
 
 def _map_image(record, dataset, names: dict) -> None:
     """The map of users as a still image, or one sentence why there is none."""
     try:
-        png = _map_png(
-            dataset.dataset_id,
-            f"{record.run_id}@{record.version}",
-            tuple(sorted(names.items())),
-            features_of(str(dataset.path), dataset.dataset_id),
-            record.labels,
-            record.params,
-        )
+        with st.spinner(tr("Drawing the map of users...")):
+            png = _map_png(
+                dataset.dataset_id,
+                f"{record.run_id}@{record.version}",
+                tuple(sorted(names.items())),
+                i18n.current(),
+                features_of(str(dataset.path), dataset.dataset_id),
+                record.labels,
+                record.params,
+            )
     except (DataError, ValueError, ImportError) as exc:
-        st.caption(f"The map of users could not be drawn: {escape_markdown(exc)}")
+        st.caption(tr("The map of users could not be drawn: {reason}", reason=escape_markdown(exc)))
         return
     st.image(
         png,
-        caption="Each dot is a user; users who behave alike sit close together.",
+        caption=tr("Each dot is a user; users who behave alike sit close together."),
         width="stretch",  # fits a phone; the PNG is drawn 1,140 px wide for a desktop
     )

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.i18n import N_, fmt, tr
 from ui.common import auth, state
 from ui.share.deck import render_deck
 
 _LAST_LINK_KEY = "_pl_share_last"
-INVALID_LINK = (
+#: Shown with ``tr(INVALID_LINK)``.
+INVALID_LINK = N_(
     "This share link is not valid, or it was revoked. Ask the person who sent it for a new link."
 )
 
@@ -32,7 +34,11 @@ def share_token() -> str | None:
 
 
 def share_url(token: str) -> str:
-    """The absolute link for a token, on this server (respects server.baseUrlPath)."""
+    """The absolute link for a token, on this server (respects server.baseUrlPath).
+
+    It carries the sharer's language (``lang=``): the deck opens in it until the viewer
+    switches (the viewer's switch changes nothing for the sharer).
+    """
     return state.app_link(**{state.SHARE_PARAM: token})
 
 
@@ -46,23 +52,27 @@ def share_controls() -> None:
     ws = state.workspace_id()
     if s is None or run is None or ws is None or not run.version:
         return
-    with st.expander("Share this segmentation", icon=":material/share:"):
+    with st.expander(tr("Share this segmentation"), icon=":material/share:"):
         st.caption(
-            "Anyone with the link can see these personas and experiment results, "
-            "read-only. They cannot see your other work or change anything."
+            tr(
+                "Anyone with the link can see these personas and experiment results, "
+                "read-only. They cannot see your other work or change anything. It opens "
+                "in the language you use now."
+            )
         )
-        if st.button("Create a read-only link", key="share_create"):
+        if st.button(tr("Create a read-only link"), key="share_create"):
             token, link = s.create_share_link(ws, run.run_id)
             st.session_state[_LAST_LINK_KEY] = (link.id, share_url(token))
         last = st.session_state.get(_LAST_LINK_KEY)
         links = [x for x in s.list_share_links(ws, run.run_id) if x.active]
         if last and any(x.id == last[0] for x in links):
-            st.caption("Copy this link now; it is shown only once:")
+            st.caption(tr("Copy this link now; it is shown only once:"))
             st.code(last[1], language=None)
         for link in links:
             cols = st.columns([3, 2])
-            cols[0].caption(f"Link made {link.created_at.astimezone():%d %b %H:%M}")
-            if cols[1].button("Revoke", key=f"share_revoke_{link.id}"):
+            made = fmt.datetime(link.created_at.astimezone(), "short")
+            cols[0].caption(tr("Link made {time}", time=made))
+            if cols[1].button(tr("Revoke"), key=f"share_revoke_{link.id}"):
                 s.revoke_share_link(ws, link.id)
                 st.session_state.pop(_LAST_LINK_KEY, None)
                 st.rerun()
@@ -88,8 +98,8 @@ def render_shared_view(token: str | None = None) -> None:
     link = auth.checked_slowly(_resolve)
     if link is None:
         st.title("PersonaLab")
-        st.error(INVALID_LINK)
+        st.error(tr(INVALID_LINK))
         return
-    st.title("Shared personas")
+    st.title(tr("Shared personas"))
     render_deck(s, link.workspace_id, link.run_id)
-    st.caption("This link shows one saved segmentation only. Nothing here can be changed.")
+    st.caption(tr("This link shows one saved segmentation only. Nothing here can be changed."))

@@ -16,6 +16,7 @@ import streamlit as st
 
 from core.common.markdown import escape_markdown
 from core.errors import DataError
+from core.i18n import fmt, ntr, tr
 from core.store import MAX_WORKSHOP_DAYS, Store, StoreError, WorkshopRecord
 from ui.common import state
 from ui.share import render_deck
@@ -39,24 +40,37 @@ def create_form(store: Store, owner: str) -> None:
     """A form to start a workshop: name, last day, the data participants start with."""
     today = dt.date.today()
     dataset = state.current_dataset()
-    choices = [state.SAMPLE_LABEL]
-    if not state.is_sample(dataset):
-        choices.append(state.dataset_label(dataset))
+    # The radio's options are keys; their labels are drawn in the page's language.
+    choices = ["sample"] if state.is_sample(dataset) else ["sample", "current"]
+    labels = {"sample": tr(state.SAMPLE_LABEL), "current": state.dataset_label(dataset)}
     with st.form("workshop_create_form", border=True):
-        name = st.text_input("Workshop name", placeholder="e.g. Spring campaign personas")
+        name = st.text_input(
+            tr("Workshop name"),
+            placeholder=tr("e.g. Spring campaign personas"),
+            key="workshop_create_name",
+        )
         last_day = st.date_input(
-            "Last day",
+            tr("Last day"),
             value=today,
             min_value=today,
             max_value=today + dt.timedelta(days=MAX_WORKSHOP_DAYS),
-            help="After this day the join link and every participant's link stop working, "
-            "and the participants' work is deleted.",
+            help=tr(
+                "After this day the join link and every participant's link stop working, "
+                "and the participants' work is deleted."
+            ),
+            key="workshop_create_last_day",
         )
-        data = st.radio("Participants start with", choices, horizontal=True)
-        submitted = st.form_submit_button("Start the workshop", type="primary")
+        data = st.radio(
+            tr("Participants start with"),
+            choices,
+            format_func=labels.get,
+            horizontal=True,
+            key="workshop_create_data",
+        )
+        submitted = st.form_submit_button(tr("Start the workshop"), type="primary")
     if not submitted:
         return
-    chosen = None if data == state.SAMPLE_LABEL else dataset
+    chosen = dataset if data == "current" else None
     try:
         code, workshop = store.create_workshop(
             name,
@@ -82,9 +96,13 @@ def pick_workshop(store: Store, owner: str) -> WorkshopRecord | None:
     if st.session_state.get(_PICKED_KEY) not in open_ones:
         st.session_state[_PICKED_KEY] = next(iter(open_ones))
     picked = st.selectbox(
-        "Workshop",
+        tr("Workshop"),
         list(open_ones),
-        format_func=lambda w: f"{open_ones[w].name} · until {open_ones[w].expires_on:%d %b}",
+        format_func=lambda w: tr(
+            "{workshop} · until {day}",
+            workshop=open_ones[w].name,
+            day=fmt.date(open_ones[w].expires_on),
+        ),
         key=_PICKED_KEY,
     )
     return open_ones.get(picked)
@@ -95,10 +113,12 @@ def join_panel(store: Store, workshop: WorkshopRecord) -> None:
     code = st.session_state.get(_CODES_KEY, {}).get(workshop.id)
     if code is None:
         st.info(
-            "The join code is shown only once, when it is made. Make a new one to show it "
-            "again: the old one stops working, people who joined keep their work."
+            tr(
+                "The join code is shown only once, when it is made. Make a new one to show "
+                "it again: the old one stops working, people who joined keep their work."
+            )
         )
-        if st.button("Make a new join code", key="workshop_new_code"):
+        if st.button(tr("Make a new join code"), key="workshop_new_code"):
             try:
                 st.session_state.setdefault(_CODES_KEY, {})[workshop.id] = store.new_join_code(
                     workshop.id
@@ -111,15 +131,18 @@ def join_panel(store: Store, workshop: WorkshopRecord) -> None:
     link = state.app_link(**{state.JOIN_PARAM: code})
     left, right = st.columns([3, 2], vertical_alignment="center")
     with left:
-        st.markdown(f"### Join “{escape_markdown(workshop.name)}”")
-        st.write("Scan the code, or open this link and type your name:")
+        st.markdown("### " + tr("Join “{workshop}”", workshop=escape_markdown(workshop.name)))
+        st.write(tr("Scan the code, or open this link and type your name:"))
         st.code(link, language=None, wrap_lines=True)
         st.caption(
-            f"Open until the end of {workshop.expires_on:%A %d %B %Y}. Anyone with the link "
-            "can join; nobody can guess it."
+            tr(
+                "Open until the end of {day}. Anyone with the link can join; nobody can "
+                "guess it. It opens in the language you use now.",
+                day=fmt.date(workshop.expires_on, "full"),
+            )
         )
     with right:
-        st.image(qr_png(link), width=420, caption="Scan to join")
+        st.image(qr_png(link), width=420, caption=tr("Scan to join"))
 
 
 def _participant_card(item: ParticipantSet, key: str) -> None:
@@ -127,20 +150,27 @@ def _participant_card(item: ParticipantSet, key: str) -> None:
     with st.container(border=True):
         st.markdown(f"#### {escape_markdown(item.name)}")
         if item.run_id is None:
-            st.caption("No saved segmentation yet.")
+            st.caption(tr("No saved segmentation yet."))
             return
-        st.caption(
-            f"{len(item.personas)} personas · {item.users:,} users · saved {item.saved_at}"
-            + (f" · {escape_markdown(item.dataset_name)}" if item.dataset_name else "")
-        )
+        parts = [
+            ntr(
+                "{n} persona", "{n} personas", len(item.personas), n=fmt.number(len(item.personas))
+            ),
+            ntr("{n} user", "{n} users", item.users, n=fmt.number(item.users)),
+            tr("saved {time}", time=fmt.datetime(item.saved_at, "short")),
+        ]
+        if item.dataset_name:
+            source = item.dataset_name
+            parts.append(escape_markdown(tr(source) if source == state.SAMPLE_LABEL else source))
+        st.caption(" · ".join(parts))
         total = max(1, item.users)
         st.markdown(
             "\n".join(
-                f"- **{escape_markdown(name)}** · {n:,} ({n / total:.0%})"
+                f"- **{escape_markdown(name)}** · {fmt.number(n)} ({fmt.percent(n / total)})"
                 for name, n in item.personas
             )
         )
-        if st.button("Present", key=f"workshop_present_{key}", icon=":material/slideshow:"):
+        if st.button(tr("Present"), key=f"workshop_present_{key}", icon=":material/slideshow:"):
             st.session_state[_PRESENT_KEY] = (item.workspace_id, item.run_id, item.name)
             st.rerun()
 
@@ -162,10 +192,10 @@ def _agreement_chart(ari: pd.DataFrame, shared: pd.DataFrame) -> alt.LayerChart:
         ),
         y=alt.Y("a:N", sort=names, title=None, axis=alt.Axis(labelLimit=200, labelFontSize=13)),
         tooltip=[
-            alt.Tooltip("a:N", title="Participant"),
-            alt.Tooltip("b:N", title="Compared with"),
-            alt.Tooltip("ari:Q", title="Agreement (ARI)", format=".2f"),
-            alt.Tooltip("shared:Q", title="Users both segmented", format=","),
+            alt.Tooltip("a:N", title=tr("Participant")),
+            alt.Tooltip("b:N", title=tr("Compared with")),
+            alt.Tooltip("ari:Q", title=tr("Agreement (ARI)"), format=".2f"),
+            alt.Tooltip("shared:Q", title=tr("Users both segmented"), format=","),
         ],
     )
     cells = base.mark_rect(stroke="white").encode(
@@ -189,12 +219,15 @@ def _agreement_chart(ari: pd.DataFrame, shared: pd.DataFrame) -> alt.LayerChart:
 def board(store: Store, workshop: WorkshopRecord) -> None:
     """Every participant's latest saved set side by side, and how far they agree."""
     sets = participant_sets(store, workshop.id)
-    st.subheader(f"The room's personas ({len(sets)} joined)")
-    st.button("Refresh the board", key="workshop_refresh", icon=":material/refresh:")
+    st.subheader(tr("The room's personas ({n} joined)", n=fmt.number(len(sets))))
+    st.button(tr("Refresh the board"), key="workshop_refresh", icon=":material/refresh:")
     if not sets:
         st.info(
-            "Nobody has joined yet. Put the QR code on the screen; each person types a name "
-            "and gets a workspace with the data ready. Their saved segmentations appear here."
+            tr(
+                "Nobody has joined yet. Put the QR code on the screen; each person types a "
+                "name and gets a workspace with the data ready. Their saved segmentations "
+                "appear here."
+            )
         )
         return
     per_row = 3
@@ -205,16 +238,20 @@ def board(store: Store, workshop: WorkshopRecord) -> None:
         ):
             with col:
                 _participant_card(item, str(i))
-    st.subheader("How far the segmentations agree")
+    st.subheader(tr("How far the segmentations agree"))
     result = agreement(sets)
     if result is None:
-        st.caption("The agreement matrix appears once two participants have saved a segmentation.")
+        st.caption(
+            tr("The agreement matrix appears once two participants have saved a segmentation.")
+        )
         return
     ari, shared = result
     st.caption(
-        "Adjusted Rand index between each pair of participants' latest runs, over the users "
-        "both segmented: 1 means the same groups (whatever they are called), 0 no more alike "
-        "than chance. A dash: fewer than two users in common."
+        tr(
+            "Adjusted Rand index (ARI) between each pair of participants' latest runs, over "
+            "the users both segmented: 1 means the same groups (whatever they are called), "
+            "0 no more alike than chance. A dash: fewer than two users in common."
+        )
     )
     st.altair_chart(_agreement_chart(ari, shared), width="content")
 
@@ -243,8 +280,8 @@ def present_view(store: Store) -> None:
             unsafe_allow_javascript=True,
         )
     top = st.columns([5, 1], vertical_alignment="center")
-    top[0].title(f"{escape_markdown(name)}’s personas")
-    if top[1].button("Back to the board", key="workshop_back", icon=":material/arrow_back:"):
+    top[0].title(tr("{name}’s personas", name=escape_markdown(name)))
+    if top[1].button(tr("Back to the board"), key="workshop_back", icon=":material/arrow_back:"):
         st.session_state.pop(_PRESENT_KEY, None)
         st.rerun()
     render_deck(store, ws, run_id, present=True)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 
 import pandas as pd
 import streamlit as st
 
+from core import i18n
 from core.errors import DataError
 from core.store import Store, SweepResult
 from ui.common.datasets import features_of
@@ -32,7 +34,7 @@ class ParticipantSet:
     dataset_name: str = ""
     labels: pd.Series | None = None
     personas: tuple[tuple[str, int], ...] = ()  # (persona name, users), largest first
-    saved_at: str = ""
+    saved_at: dt.datetime | None = None  # the run's last save, local time
 
     @property
     def users(self) -> int:
@@ -45,12 +47,14 @@ class ParticipantSet:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _auto_names(path: str, run_key: str, _labels: pd.Series) -> dict[str, str]:
-    """Automatic persona names of a run (as the Personas page names them)."""
+def _auto_names(
+    path: str, run_key: str, lang: str, _features: pd.DataFrame, _labels: pd.Series
+) -> dict[str, str]:
+    """Automatic persona names of a run in language ``lang`` (as the Personas page names them)."""
     from core.personas import persona_names
 
     try:
-        return persona_names(features_of(path), _labels)
+        return persona_names(_features, _labels)
     except DataError:
         return {}
 
@@ -68,7 +72,12 @@ def participant_sets(store: Store, workshop_id: str) -> list[ParticipantSet]:
         names = {}
         if dataset is not None:
             key = f"{p.workspace_id}/{record.run_id}/{record.version}"
-            names = _auto_names(dataset.path, key, record.labels)
+            try:  # the feature table is cached per dataset (ui.common.datasets)
+                features = features_of(dataset.path)
+            except DataError:
+                features = None
+            if features is not None:
+                names = _auto_names(dataset.path, key, i18n.current(), features, record.labels)
         names.update({k: v for k, v in record.names.items() if v})
         sizes = record.labels.value_counts()
         personas = tuple((str(names.get(seg, seg)), int(n)) for seg, n in sizes.items())
@@ -80,7 +89,7 @@ def participant_sets(store: Store, workshop_id: str) -> list[ParticipantSet]:
                 dataset.source_name if dataset is not None else "",
                 record.labels,
                 personas,
-                record.updated_at.astimezone().strftime("%H:%M"),
+                record.updated_at.astimezone(),
             )
         )
     return sets

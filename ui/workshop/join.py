@@ -15,8 +15,9 @@ import streamlit as st
 
 from core.common.markdown import escape_markdown
 from core.errors import DataError
+from core.i18n import N_, fmt, tr
 from core.store import ENDED, StoreError, WorkshopRecord
-from ui.common import auth, state
+from ui.common import auth, language, state
 from ui.common.cookies import cookie_script, draw_hidden_script
 
 __all__ = [
@@ -34,7 +35,8 @@ __all__ = [
     "welcome",
 ]
 
-INVALID_JOIN = (
+#: Shown with ``tr(INVALID_JOIN)``.
+INVALID_JOIN = N_(
     "This workshop link does not work: the workshop has ended or the link is not complete. "
     "Ask the facilitator for the current link or QR code."
 )
@@ -59,27 +61,32 @@ def _workshop_for_code(code: str) -> WorkshopRecord | None:
 def render_join_screen(code: str) -> None:
     """The whole page for a join link: the workshop's name and a display-name form."""
     workshop = _workshop_for_code(code)
-    st.title("PersonaLab workshop")
+    st.title(tr("PersonaLab workshop"))
     if workshop is None:
-        st.error(INVALID_JOIN)
+        st.error(tr(INVALID_JOIN))
         return
-    st.subheader(f"Join “{escape_markdown(workshop.name)}”")
-    data = workshop.dataset_name or state.SAMPLE_LABEL
+    st.subheader(tr("Join “{workshop}”", workshop=escape_markdown(workshop.name)))
+    data = workshop.dataset_name or tr(state.SAMPLE_LABEL)
     st.write(
-        "Type the name the facilitator will see next to your work. You get a workspace of "
-        f"your own with **{escape_markdown(data)}** loaded; nobody else can change it."
+        tr(
+            "Type the name the facilitator will see next to your work. You get a workspace "
+            "of your own with **{data}** loaded; nobody else can change it.",
+            data=escape_markdown(data),
+        )
     )
     with st.form("workshop_join_form"):
-        name = st.text_input("Your display name", max_chars=60, key="workshop_join_name")
-        submitted = st.form_submit_button("Join the workshop", type="primary")
+        name = st.text_input(tr("Your display name"), max_chars=60, key="workshop_join_name")
+        submitted = st.form_submit_button(tr("Join the workshop"), type="primary")
     if not submitted:
         return
     s = state.store()
     try:
         if s is None:
             raise DataError(
-                "The workshop cannot be joined right now (its database does not answer); "
-                "try again in a minute or tell the facilitator."
+                tr(
+                    "The workshop cannot be joined right now (its database does not answer); "
+                    "try again in a minute or tell the facilitator."
+                )
             )
         participant = s.join_workshop(workshop.id, name)
     except (DataError, StoreError) as exc:
@@ -107,8 +114,10 @@ def _enter(workshop: WorkshopRecord, ws: str, name: str, *, first: bool = False)
             state.set_current_dataset(state.open_saved_dataset(workshop.dataset_path))
         except DataError:
             state.notify(
-                "The facilitator's dataset is no longer on this server; you are working on "
-                "the bundled sample. Tell the facilitator."
+                tr(
+                    "The facilitator's dataset is no longer on this server; you are working "
+                    "on the bundled sample. Tell the facilitator."
+                )
             )
     st.session_state.pop(_LEFT_KEY, None)
     state.sync_url()
@@ -145,8 +154,8 @@ def participant_tab() -> str | None:
 
 def render_ended() -> None:
     """The whole page for a participant link of a workshop that ended: one sentence."""
-    st.title("PersonaLab workshop")
-    st.info(ENDED)
+    st.title(tr("PersonaLab workshop"))
+    st.info(tr(ENDED))
     _forget_cookie()
 
 
@@ -157,11 +166,13 @@ def left_tab() -> bool:
 
 def render_left() -> None:
     """The page after leaving: nothing of the previous person, and how to come back."""
-    st.title("PersonaLab workshop")
-    st.success("You have left the workshop. This browser tab is ready for the next person.")
+    st.title(tr("PersonaLab workshop"))
+    st.success(tr("You have left the workshop. This browser tab is ready for the next person."))
     st.write(
-        "Your work stays in the workshop until it ends: open the link you copied (or scan "
-        "the facilitator's QR code again and join under a new name)."
+        tr(
+            "Your work stays in the workshop until it ends: open the link you copied (or "
+            "scan the facilitator's QR code again and join under a new name)."
+        )
     )
     _forget_cookie()
 
@@ -210,17 +221,22 @@ def return_offer() -> bool:
     workshop = s.get_workshop(participant.workshop_id) if participant else None
     if workshop is None or not participant.display_name or not workshop.open_on(dt.date.today()):
         return False
-    st.title("PersonaLab workshop")
+    language.switch(where="main")
+    st.title(tr("PersonaLab workshop"))
     st.info(
-        f"This browser was last used by **{escape_markdown(participant.display_name)}** in "
-        f"the workshop “{escape_markdown(workshop.name)}”. The plain address always opens "
-        "an empty workspace; your work lives at your own link, and the button below opens it."
+        tr(
+            "This browser was last used by **{name}** in the workshop “{workshop}”. The "
+            "plain address always opens an empty workspace; your work lives at your own "
+            "link, and the button below opens it.",
+            name=escape_markdown(participant.display_name),
+            workshop=escape_markdown(workshop.name),
+        )
     )
     row = st.container(horizontal=True)
-    if row.button("Return to my work", type="primary", key="workshop_return"):
+    if row.button(tr("Return to my work"), type="primary", key="workshop_return"):
         st.query_params[state.WS_PARAM] = ws
         st.rerun()
-    if row.button("I am someone else", key="workshop_not_me"):
+    if row.button(tr("I am someone else"), key="workshop_not_me"):
         st.session_state[_DECLINED_KEY] = True
         st.session_state[_FORGET_KEY] = True
         st.rerun()
@@ -237,9 +253,12 @@ def welcome() -> None:
     if participant is None or not st.session_state.pop(_WELCOME_KEY, False):
         return
     st.success(
-        f"Welcome, {escape_markdown(participant['name'])}. Your work lives at this link: "
-        "copy it (button on the right) or bookmark this page to come back from any tab. "
-        "The menu (top left) has it too, and “Leave this session”."
+        tr(
+            "Welcome, {name}. Your work lives at this link: copy it (button on the right) "
+            "or bookmark this page to come back from any tab. The menu (top left) has it "
+            "too, and “Leave this session”.",
+            name=escape_markdown(participant["name"]),
+        )
     )
     st.code(state.workspace_link(participant["workspace_id"]), language=None, wrap_lines=True)
 
@@ -251,14 +270,19 @@ def participant_sidebar() -> None:
         return
     with st.container(border=True):
         st.markdown(
-            f"**{escape_markdown(participant['name'])}** · workshop "
-            f"“{escape_markdown(participant['workshop_name'])}”"
+            tr(
+                "**{name}** · workshop “{workshop}”",
+                name=escape_markdown(participant["name"]),
+                workshop=escape_markdown(participant["workshop_name"]),
+            )
         )
         st.caption(
-            f"Open until {dt.date.fromisoformat(participant['expires_on']):%d %b %Y}; "
-            "then your work is deleted."
+            tr(
+                "Open until {day}; then your work is deleted.",
+                day=fmt.date(dt.date.fromisoformat(participant["expires_on"])),
+            )
         )
-        if st.button("Leave this session", key="workshop_leave", icon=":material/logout:"):
+        if st.button(tr("Leave this session"), key="workshop_leave", icon=":material/logout:"):
             state.clear_tab()
             st.session_state[_LEFT_KEY] = True
             st.rerun()
