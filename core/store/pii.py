@@ -27,6 +27,7 @@ _KIND_LABELS = {
     "phone": N_("phone numbers"),
     "id_card": N_("ID numbers"),
 }
+_PERSONAL_DATA = N_("personal data")
 
 
 def _salted(value: str) -> str:
@@ -78,11 +79,12 @@ def check_user_ids(labels: pd.Series) -> None:
         return
     kind = kind_by_content(sample)
     if kind:
+        label = _KIND_LABELS.get(kind, _PERSONAL_DATA)
         raise DataError(
             tr(
                 "The user ids look like {kind}, which PersonaLab never saves in clear; load "
                 "the data again with 'hash personal data' turned on (Data page), then save "
                 "the run.",
-                kind=tr(_KIND_LABELS.get(kind, N_("personal data"))),
+                kind=tr(label),
             )
         )

@@ -133,13 +133,16 @@ def saved_work_sidebar() -> None:
         )
     run = current_run()  # resolves ?run= before the bound picker may rewrite it
     runs = {r.run_id: r for r in s.list_runs(ws, ds.dataset_id)}
+    # Labels are made here, in the page's language, not inside format_func: Streamlit's
+    # test client calls format_func outside the page run, where no language is set.
+    run_labels = {r: _run_label(summary) for r, summary in runs.items()}
     if runs:
         _sync_widget("state_run", run.run_id if run is not None else None, list(runs))
         st.selectbox(
             tr("Saved segmentation"),
             list(runs),
             index=None,
-            format_func=lambda r: _run_label(runs[r]),
+            format_func=run_labels.get,
             key="state_run",
             placeholder=tr("Pick a saved run"),
             on_change=_on_pick_run,

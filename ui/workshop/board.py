@@ -95,14 +95,15 @@ def pick_workshop(store: Store, owner: str) -> WorkshopRecord | None:
         return None
     if st.session_state.get(_PICKED_KEY) not in open_ones:
         st.session_state[_PICKED_KEY] = next(iter(open_ones))
+    # made here, in the page's language (a test client calls format_func outside the run)
+    labels = {
+        w: tr("{workshop} · until {day}", workshop=o.name, day=fmt.date(o.expires_on))
+        for w, o in open_ones.items()
+    }
     picked = st.selectbox(
         tr("Workshop"),
         list(open_ones),
-        format_func=lambda w: tr(
-            "{workshop} · until {day}",
-            workshop=open_ones[w].name,
-            day=fmt.date(open_ones[w].expires_on),
-        ),
+        format_func=labels.get,
         key=_PICKED_KEY,
     )
     return open_ones.get(picked)
