@@ -203,6 +203,19 @@ def test_the_switch_is_remembered_in_a_cookie_only_once_chosen():
     assert "personalab_lang=zh" in scripts and "Max-Age=31536000" in scripts
 
 
+def test_the_login_screen_has_the_switch_and_speaks_chinese(monkeypatch):
+    monkeypatch.setenv("PERSONALAB_PASSWORD", "pw-for-test")
+    monkeypatch.setattr(language, "browser_language", lambda: "zh")
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.text_input(key="auth_password").label == "密码"
+    at.text_input(key="auth_password").set_value("wrong")
+    at.button(key="FormSubmitter:auth_password_form-进入").click().run()
+    assert at.error[0].value == "密码不正确，请向工作坊主持人确认。"
+    at.button_group(key=language.SWITCH_KEY).set_value("en").run()
+    assert at.text_input(key="auth_password").label == "Password"
+
+
 def test_page_titles_in_the_navigation_have_chinese_names():
     # AppTest shows no navigation; the browser test reads the menu itself.
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))

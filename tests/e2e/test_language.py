@@ -275,7 +275,8 @@ def leftovers(text: str) -> list[str]:
         text = text.replace(phrase, " · ")
     text = re.sub(r"https?://\S+", " · ", text)  # links
     text = re.sub(r"`[^`]*`", " · ", text)  # run ids and code in markdown
-    text = re.sub(r"[*_~]{1,3}", "", text)  # markdown emphasis
+    text = re.sub(r"\\([^A-Za-z0-9\s])", r"\1", text).replace("\u2060", "")  # escapes
+    text = re.sub(r"\*{1,3}|~~|(?<![A-Za-z0-9])_{1,2}|_{1,2}(?![A-Za-z0-9])", "", text)
     text = re.sub(r":material/[a-z_]+:", " ", text)  # icons
     text = re.sub(r":[a-z]+\[", " ", text)  # coloured text directives
     for match in RUN.finditer(text):
@@ -305,6 +306,8 @@ def test_the_detector_finds_english_and_leaves_data_brands_and_codes():
     assert leftovers("The filters below apply") == ["The filters below apply"]
     assert leftovers("共 3 个人群：view like share") == []  # canonical event types
     assert leftovers("**Your work lives at this link.**") == ["Your work lives at this link."]
+    assert leftovers("人群 bargain\\_hunter 的名称") == []  # escaped Markdown of a data value
+    assert leftovers("w\u2060ww\\.wechat\\.com 链接") == []
 
 
 # --- reading what the server sends -----------------------------------------------------------
@@ -576,7 +579,7 @@ def test_a_link_with_lang_zh_opens_in_chinese_in_a_fresh_browser(browser, sample
         wait_for_app(page, 300_000)
         page.get_by_text("四个步骤").first.wait_for()
         assert _title(_menu(page).first) == "首页"
-        assert page.title() in ("首页", "首页 · PersonaLab", "PersonaLab")
+        assert "首页" in page.title()  # the browser tab's title too
     finally:
         context.close()
     # and a browser that asks for Chinese gets it on its first visit, without a link

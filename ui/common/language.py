@@ -208,8 +208,8 @@ def switch(*, where: str = "sidebar") -> None:
     box = st.sidebar if where == "sidebar" else st.container(horizontal_alignment="right")
     with box:
         st.segmented_control(
-            # The label names both languages: a visitor who reads only one finds it.
-            "Language / 语言",
+            # Not translated: a visitor who reads only one of the two finds theirs.
+            "English / 简体中文",
             list(i18n.LANGUAGES),
             format_func=lambda code: i18n.LANGUAGE_NAMES[code],
             key=SWITCH_KEY,
