@@ -147,6 +147,8 @@ _store = state.store()
 if _store is not None:  # delete the work of ended workshops, once per server process
     workshop.sweep_once_per_process(_store, _store.url)
 navigation = st.navigation(pages if participant is None else participant_pages)
+# The browser tab names the page in the tab's language ("用户画像 · PersonaLab").
+st.set_page_config(page_title=f"{navigation.title} · PersonaLab")
 language.switch()  # first in the sidebar, under the page menu
 # The dataset/run summary sits at the top of the sidebar. It is drawn before the page
 # and drawn again after it, so saving a run on the Segment page shows up at once (a page
