@@ -32,6 +32,7 @@ from core.experiments.stats import (
 )
 from core.experiments.totals import summarise_aggregates
 from core.experiments.users import one_row_per_user, summarise_users
+from core.i18n import fmt, ntr, tr
 
 DEFAULT_TUNING_N = 5000.0  # GrowthBook's default when there is no plan
 
@@ -39,11 +40,25 @@ DEFAULT_TUNING_N = 5000.0  # GrowthBook's default when there is no plan
 def _check_options(engine: str, correction: str, ci: float) -> None:
     """Refuse an unknown engine or correction, or a coverage outside [0.5, 1)."""
     if engine not in ENGINES:
-        raise DataError(f"engine='{engine}' should be one of {', '.join(ENGINES)}.")
+        raise DataError(
+            tr(
+                "engine='{value}' should be one of {options}.",
+                value=engine,
+                options=", ".join(ENGINES),
+            )
+        )
     if correction not in CORRECTIONS:
-        raise DataError(f"correction='{correction}' should be one of {', '.join(CORRECTIONS)}.")
+        raise DataError(
+            tr(
+                "correction='{value}' should be one of {options}.",
+                value=correction,
+                options=", ".join(CORRECTIONS),
+            )
+        )
     if not (isinstance(ci, (int, float)) and 0.5 <= ci < 1):
-        raise DataError(f"ci={ci} should be a coverage between 0.5 and 1, e.g. 0.95.")
+        raise DataError(
+            tr("ci={value} should be a coverage between 0.5 and 1, e.g. 0.95.", value=ci)
+        )
 
 
 def resolve_tuning_n(tuning_n: float | None, plan: ExperimentPlan | None) -> float:
@@ -73,8 +88,11 @@ def resolve_tuning_n(tuning_n: float | None, plan: ExperimentPlan | None) -> flo
         value = float("nan")
     if not (math.isfinite(value) and value > 0):
         raise DataError(
-            f"The sequential tuning ({tuning_n}) should be a number of users above 0, "
-            "e.g. the planned users in both groups."
+            tr(
+                "The sequential tuning ({value}) should be a number of users above 0, "
+                "e.g. the planned users in both groups.",
+                value=tuning_n,
+            )
         )
     return value
 
@@ -82,13 +100,19 @@ def resolve_tuning_n(tuning_n: float | None, plan: ExperimentPlan | None) -> flo
 def _check_plan(plan: object) -> None:
     """Refuse anything but an ExperimentPlan or None."""
     if plan is not None and not isinstance(plan, ExperimentPlan):
-        raise DataError("The plan should be made with make_plan (an ExperimentPlan).")
+        raise DataError(tr("The plan should be made with make_plan (an ExperimentPlan)."))
 
 
 def _check_min_users(value: object, name: str) -> int:
     """A minimum group size as a whole number of 2 or more."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise DataError(f"{name}={value} should be a whole number of users, 1 or more.")
+        raise DataError(
+            tr(
+                "{name}={value} should be a whole number of users, 1 or more.",
+                name=name,
+                value=value,
+            )
+        )
     return int(value)
 
 
@@ -96,15 +120,21 @@ def _pick_control(variants: Sequence[str], control: str | None) -> str:
     """The control: the one asked for (checked), else the first variant."""
     if len(variants) < 2:
         raise DataError(
-            f"The experiment needs at least two variants but only found {list(variants)}; "
-            "check the variant column."
+            tr(
+                "The experiment needs at least two variants but only found {found}; "
+                "check the variant column.",
+                found=", ".join(map(str, variants)) or "–",
+            )
         )
     if control is None:
         return variants[0]
     if control not in variants:
         raise DataError(
-            f"Control '{control}' is not one of the variants ({', '.join(variants)}); "
-            "pick one of those."
+            tr(
+                "Control '{control}' is not one of the variants ({variants}); pick one of those.",
+                control=control,
+                variants=", ".join(variants),
+            )
         )
     return control
 
@@ -179,7 +209,7 @@ def compare_cells(
         messages.insert(0, srm.message)
     if engine == "bayesian" and correction != "none":
         messages.append(
-            "The Bayesian engine reports chances to win, so no p-value correction applies."
+            tr("The Bayesian engine reports chances to win, so no p-value correction applies.")
         )
     progress = None
     if plan is not None:
@@ -203,9 +233,10 @@ def _progress(frame, plan: ExperimentPlan, users_per_variant, variants) -> tuple
         note = ""
     else:
         users = int(sum(users_per_variant.get(v, 0) for v in variants))
-        note = (
-            f"The plan is for '{plan.metric}', which is not among the metrics analysed; "
-            "its progress counts every user in the experiment."
+        note = tr(
+            "The plan is for '{metric}', which is not among the metrics analysed; "
+            "its progress counts every user in the experiment.",
+            metric=plan.metric,
         )
     return users / plan.planned_users, note
 
@@ -222,14 +253,27 @@ def _refuse_degenerate_headline(index, metrics, variants) -> None:
         for arm in present:
             if arm.stat.n < 2:
                 raise DataError(
-                    f"Variant '{arm.variant}' has {arm.stat.n} user(s) with a value of "
-                    f"'{metric}'; each variant needs at least 2 users to be compared."
+                    ntr(
+                        "Variant '{variant}' has {n} user with a value of '{metric}'; "
+                        "each variant needs at least 2 users to be compared.",
+                        "Variant '{variant}' has {n} users with a value of '{metric}'; "
+                        "each variant needs at least 2 users to be compared.",
+                        int(arm.stat.n),
+                        variant=arm.variant,
+                        n=fmt.number(arm.stat.n),
+                        metric=metric,
+                    )
                 )
         if present and all(a.stat.variance == 0 for a in present):
-            values = ", ".join(f"{a.variant}: {a.stat.mean:g}" for a in present)
+            values = ", ".join(f"{a.variant}: {fmt.decimal(a.stat.mean, 4)}" for a in present)
             raise DataError(
-                f"Every user within each variant has the same value of '{metric}' ({values}), "
-                "so the test cannot measure the noise; check that the column holds the metric."
+                tr(
+                    "Every user within each variant has the same value of '{metric}' "
+                    "({values}), so the test cannot measure the noise; check that the column "
+                    "holds the metric.",
+                    metric=metric,
+                    values=values,
+                )
             )
 
 
@@ -238,14 +282,18 @@ def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n, 
     message = comp.message
     smaller = min(comp.n, comp.control_n)
     if not message and seg is None and smaller < min_n:
-        message = (
-            f"Only {smaller:,} users in the smaller group; wait for at "
-            f"least {min_n:,} per group before calling a winner."
+        message = tr(
+            "Only {users} users in the smaller group; wait for at least {needed} per group "
+            "before calling a winner.",
+            users=fmt.number(smaller),
+            needed=fmt.number(min_n),
         )
     elif not message and seg is not None and smaller < min_seg:
-        message = (
-            f"Too few users to say: {smaller:,} in the smaller group of this segment, "
-            f"fewer than the {min_seg:,} needed."
+        message = tr(
+            "Too few users to say: {users} in the smaller group of this segment, "
+            "fewer than the {needed} needed.",
+            users=fmt.number(smaller),
+            needed=fmt.number(min_seg),
         )
     return {
         "metric": metric, "segment": seg, "variant": variant, "control": control,
@@ -433,9 +481,11 @@ def analyze_experiment(
     _check_plan(plan)
     resolve_tuning_n(tuning_n, plan)
     if cap_quantile is not None and not (0.5 <= cap_quantile < 1):
-        raise DataError(f"cap_quantile={cap_quantile} should be between 0.5 and 1, e.g. 0.99.")
+        raise DataError(
+            tr("cap_quantile={value} should be between 0.5 and 1, e.g. 0.99.", value=cap_quantile)
+        )
     if len(data) == 0:
-        raise DataError("The experiment data has no rows: upload one row per user.")
+        raise DataError(tr("The experiment data has no rows: upload one row per user."))
     require_columns(data, [variant_col])
     data, user_notes, mixed = one_row_per_user(data, user_col, variant_col)
     cells, users, notes = summarise_users(
