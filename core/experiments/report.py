@@ -267,10 +267,9 @@ def _call(result: AbTestResult, row: pd.Series) -> str:
 def _body(result: AbTestResult, row: pd.Series, name: str, label: str) -> str:
     """The effect part of the verdict: which way, how much, and its interval."""
     lift = float(row["lift"])
+    interval_name = _INTERVAL_NAME.get(result.engine, _INTERVAL_NAME["frequentist"])
     coverage = tr(
-        "{coverage} % {interval}",
-        coverage=f"{result.ci * 100:g}",
-        interval=tr(_INTERVAL_NAME.get(result.engine, _INTERVAL_NAME["frequentist"])),
+        "{coverage} % {interval}", coverage=f"{result.ci * 100:g}", interval=tr(interval_name)
     )
     if math.isfinite(lift) and math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
         values = dict(

@@ -14,9 +14,10 @@ import pandas as pd
 from core.experiments.plan import ExperimentPlan
 from core.experiments.report import result_to_dict
 from core.experiments.stats import SrmResult, Statistic
+from core.i18n import N_
 
 ALL_USERS = None  # the ``segment`` value of rows about every user
-NO_SEGMENT = "(no segment)"
+NO_SEGMENT = N_("(no segment)")  # the segment of users without one, named in the language
 RESULT_COLUMNS = [
     "metric", "segment", "variant", "control", "n", "mean", "control_n", "control_mean",
     "lift", "ci_low", "ci_high", "abs_diff", "abs_ci_low", "abs_ci_high", "p_value",

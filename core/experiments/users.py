@@ -196,7 +196,7 @@ def summarise_users(
         seg_levels = [str(s) for s in seg_levels]
         if (seg_codes < 0).any():  # missing segment: its own group
             seg_codes = np.where(seg_codes < 0, len(seg_levels), seg_codes)
-            seg_levels.append(NO_SEGMENT)
+            seg_levels.append(tr(NO_SEGMENT))
     else:
         seg_codes, seg_levels = np.zeros(len(data), dtype=np.int64), []
     n_seg = max(len(seg_levels), 1)

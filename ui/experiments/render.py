@@ -185,7 +185,8 @@ def lift_chart_of(
         return None
     shown = set(d["where"]) | set(few["where"])
     order = [everyone, *[s for s in segments if s in shown]]
-    interval = tr(_INTERVAL_NAMES.get(engine, _INTERVAL_NAMES["frequentist"]))
+    interval_name = _INTERVAL_NAMES.get(engine, _INTERVAL_NAMES["frequentist"])
+    interval = tr(interval_name)
     low, high, cut = _x_domain(d)
     # persona names are long ("Budget weekend live-stream repeat buyers"): show them whole,
     # without an axis title they would run into (the rows are segments; "All users" first)
