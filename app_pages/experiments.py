@@ -15,7 +15,7 @@ from core.experiments import (
     analyze_experiment,
     join_segments,
 )
-from core.i18n import N_, tr
+from core.i18n import N_, fmt, tr
 from ui.common import state
 from ui.experiments import inputs, library, render, saved
 from ui.experiments import planning as experiments_planning
@@ -104,7 +104,9 @@ def _settings(choice) -> dict:
         help=tr("Checking many segments and metrics finds chance winners; a correction "
                 "keeps false alarms in check."),
     )  # fmt: skip
-    ci = c3.select_slider(tr("Interval"), (0.8, 0.9, 0.95, 0.99), key="exp_ci")
+    ci = c3.select_slider(
+        tr("Interval"), (0.8, 0.9, 0.95, 0.99), format_func=fmt.percent, key="exp_ci"
+    )
     c4, c5, c6, c7 = st.columns(4)
     variants = _variants(choice)
     if st.session_state.get("exp_control") not in (variants or [_NO_VARIANT]):

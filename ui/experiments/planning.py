@@ -17,6 +17,7 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.experiments import ENGINES, ExperimentPlan, make_plan, power_at_plan
 from core.i18n import N_, fmt, tr
+from ui.experiments import render
 
 __all__ = [
     "PLAN_DEFAULTS",
@@ -167,7 +168,9 @@ def plan_section(metrics: list[str], rate_metrics: set[str], arms: int) -> Exper
     alpha = c7.select_slider(
         tr("False-alarm risk (alpha)"), (0.01, 0.05, 0.1), key="exp_plan_alpha"
     )
-    power = c8.select_slider(tr("Power"), (0.7, 0.8, 0.9, 0.95), key="exp_plan_power")
+    power = c8.select_slider(
+        tr("Power"), (0.7, 0.8, 0.9, 0.95), format_func=fmt.percent, key="exp_plan_power"
+    )
     daily = c9.number_input(tr("Users per day (all groups)"), min_value=0, key="exp_plan_daily")
     start = c10.date_input(tr("Test started on"), key="exp_plan_start")
     absolute = unit != RELATIVE
@@ -251,7 +254,7 @@ def _power_line(plan: ExperimentPlan | None, tuning: float | None) -> None:
     st.caption(
         tr(
             "Chance to detect the planned change at the planned users: {chances}.",
-            chances=", ".join(parts),
+            chances=render.join(parts),
         )
     )
 

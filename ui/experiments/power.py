@@ -16,6 +16,7 @@ from core.experiments import (
     sample_size_means,
 )
 from core.i18n import N_, fmt, tr
+from ui.experiments import render
 from ui.experiments.planning import MEAN, POINTS, RATE, RELATIVE
 
 _METHOD_LABELS = {
@@ -106,7 +107,10 @@ def power_tab() -> None:
     alpha = c4.select_slider(
         tr("False-alarm risk (alpha)"), (0.01, 0.05, 0.1), value=0.05, key="exp_pw_alpha"
     )
-    power = c5.select_slider(tr("Power"), (0.7, 0.8, 0.9, 0.95), value=0.8, key="exp_pw_power")
+    power = c5.select_slider(
+        tr("Power"), (0.7, 0.8, 0.9, 0.95), value=0.8, format_func=fmt.percent,
+        key="exp_pw_power",
+    )  # fmt: skip
     method = c6.selectbox(
         tr("Formula"), POWER_METHODS, format_func=_method_label, key="exp_pw_method"
     )
@@ -132,8 +136,8 @@ def power_tab() -> None:
     m1.metric(tr("Users needed per group"), fmt.number(size.n_per_arm))
     m2.metric(tr("Users needed in total"), fmt.number(size.n_per_arm * int(arms)))
     m3.metric(tr("More days at current traffic"), "—" if days is None else fmt.number(days))
-    others = ", ".join(
-        tr("{method} {users}", method=_method_label(k), users=fmt.number(v))
+    others = render.join(
+        tr("{method}: {users}", method=_method_label(k), users=fmt.number(v))
         for k, v in size.by_method.items()
     )
     st.caption(
@@ -184,7 +188,9 @@ def _mean_power() -> None:
     )  # fmt: skip
     c4, c5, c6, c7 = st.columns(4)
     alpha = c4.select_slider(tr("False-alarm risk"), (0.01, 0.05, 0.1), value=0.05, key="exp_pwm_a")
-    power = c5.select_slider(tr("Power"), (0.7, 0.8, 0.9, 0.95), value=0.8, key="exp_pwm_p")
+    power = c5.select_slider(
+        tr("Power"), (0.7, 0.8, 0.9, 0.95), value=0.8, format_func=fmt.percent, key="exp_pwm_p"
+    )
     daily = c6.number_input(
         tr("Users per day (all groups)"), min_value=0, value=500, key="exp_pwm_d"
     )

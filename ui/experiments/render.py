@@ -17,10 +17,25 @@ from core.i18n import N_, fmt, tr
 ALL_USERS = N_("All users")
 
 
+def join(items) -> str:
+    """Items as a list in the current language ("A, B, C" / "A、B、C")."""
+    items = [str(i) for i in items]
+    if not items:
+        return ""
+    text = items[0]
+    for item in items[1:]:
+        # Translators: one more item of a list; Chinese joins them with an enumeration comma.
+        text = tr("{list}, {item}", list=text, item=item)
+    return text
+
+
 def srm_banner(result) -> None:
     """The sample-ratio-mismatch check, always shown first."""
     srm = result.srm
-    counts = ", ".join(f"{escape_markdown(k)}: {fmt.number(v)}" for k, v in srm.observed.items())
+    counts = join(
+        tr("{group}: {users}", group=escape_markdown(k), users=fmt.number(v))
+        for k, v in srm.observed.items()
+    )
     if srm.flagged:
         st.error(
             tr(
