@@ -10,16 +10,25 @@ and tests whether the effect differs between segments.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.experiments.checks import (
+    check_min_users,
+    check_options,
+    check_plan,
+    order_variants,
+    pick_control,
+    refuse_degenerate_headline,
+    resolve_tuning_n,
+)
 from core.experiments.inputs import parse_planned_split, require_columns
-from core.experiments.options import CORRECTIONS, ENGINES, Correction, Engine
+from core.experiments.options import Correction, Engine
 from core.experiments.plan import ExperimentPlan
+from core.experiments.report import small_group_message
 from core.experiments.result import HETEROGENEITY_COLUMNS, RESULT_COLUMNS, AbTestResult, ArmStats
 from core.experiments.stats import (
     Comparison,
@@ -32,116 +41,7 @@ from core.experiments.stats import (
 )
 from core.experiments.totals import summarise_aggregates
 from core.experiments.users import one_row_per_user, summarise_users
-from core.i18n import fmt, ntr, tr
-
-DEFAULT_TUNING_N = 5000.0  # GrowthBook's default when there is no plan
-
-
-def _check_options(engine: str, correction: str, ci: float) -> None:
-    """Refuse an unknown engine or correction, or a coverage outside [0.5, 1)."""
-    if engine not in ENGINES:
-        raise DataError(
-            tr(
-                "engine='{value}' should be one of {options}.",
-                value=engine,
-                options=", ".join(ENGINES),
-            )
-        )
-    if correction not in CORRECTIONS:
-        raise DataError(
-            tr(
-                "correction='{value}' should be one of {options}.",
-                value=correction,
-                options=", ".join(CORRECTIONS),
-            )
-        )
-    if not (isinstance(ci, (int, float)) and 0.5 <= ci < 1):
-        raise DataError(
-            tr("ci={value} should be a coverage between 0.5 and 1, e.g. 0.95.", value=ci)
-        )
-
-
-def resolve_tuning_n(tuning_n: float | None, plan: ExperimentPlan | None) -> float:
-    """The sequential engine's tuning: the one given, else the plan's, else 5,000.
-
-    Parameters
-    ----------
-    tuning_n : float or None
-        Total users (both arms of a comparison) where the confidence sequence is tightest.
-    plan : ExperimentPlan or None
-        Gives ``2 * n_per_arm`` when ``tuning_n`` is None.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    DataError
-        ``tuning_n`` zero, negative or not a finite number.
-    """
-    if tuning_n is None:
-        return float(plan.comparison_users) if plan is not None else DEFAULT_TUNING_N
-    try:
-        value = float(tuning_n)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise DataError(
-            tr(
-                "The sequential tuning ({value}) should be a number of users above 0, "
-                "e.g. the planned users in both groups.",
-                value=tuning_n,
-            )
-        )
-    return value
-
-
-def _check_plan(plan: object) -> None:
-    """Refuse anything but an ExperimentPlan or None."""
-    if plan is not None and not isinstance(plan, ExperimentPlan):
-        raise DataError(tr("The plan should be made with make_plan (an ExperimentPlan)."))
-
-
-def _check_min_users(value: object, name: str) -> int:
-    """A minimum group size as a whole number of 2 or more."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise DataError(
-            tr(
-                "{name}={value} should be a whole number of users, 1 or more.",
-                name=name,
-                value=value,
-            )
-        )
-    return int(value)
-
-
-def _pick_control(variants: Sequence[str], control: str | None) -> str:
-    """The control: the one asked for (checked), else the first variant."""
-    if len(variants) < 2:
-        raise DataError(
-            tr(
-                "The experiment needs at least two variants but only found {found}; "
-                "check the variant column.",
-                found=", ".join(map(str, variants)) or "–",
-            )
-        )
-    if control is None:
-        return variants[0]
-    if control not in variants:
-        raise DataError(
-            tr(
-                "Control '{control}' is not one of the variants ({variants}); pick one of those.",
-                control=control,
-                variants=", ".join(variants),
-            )
-        )
-    return control
-
-
-def _order_variants(variants: list[str], control: str) -> list[str]:
-    """The control first, then the other variants in their order."""
-    return [control] + [v for v in variants if v != control]
+from core.i18n import tr
 
 
 def compare_cells(
@@ -169,20 +69,20 @@ def compare_cells(
     Segments with fewer than ``min_segment_users`` users in either arm (default
     ``min_n_per_arm``) get "too few users to say" and are left out of their family.
     """
-    _check_options(engine, correction, ci)
-    _check_plan(plan)
+    check_options(engine, correction, ci)
+    check_plan(plan)
     tuning = resolve_tuning_n(tuning_n, plan)
-    min_n_per_arm = _check_min_users(min_n_per_arm, "min_n_per_arm")
-    min_seg = _check_min_users(
+    min_n_per_arm = check_min_users(min_n_per_arm, "min_n_per_arm")
+    min_seg = check_min_users(
         min_n_per_arm if min_segment_users is None else min_segment_users, "min_segment_users"
     )
     variants = list(dict.fromkeys(c.variant for c in cells))
-    control = _pick_control(variants, control)
-    variants = _order_variants(variants, control)
+    control = pick_control(variants, control)
+    variants = order_variants(variants, control)
     metrics = list(dict.fromkeys(c.metric for c in cells))
     segments = [s for s in dict.fromkeys(c.segment for c in cells) if s is not None]
     index = {(c.metric, c.segment, c.variant): c for c in cells}
-    _refuse_degenerate_headline(index, metrics, variants)
+    refuse_degenerate_headline(index, metrics, variants)
     rows = []
     for metric in metrics:
         for seg in [None, *segments]:
@@ -241,60 +141,14 @@ def _progress(frame, plan: ExperimentPlan, users_per_variant, variants) -> tuple
     return users / plan.planned_users, note
 
 
-def _refuse_degenerate_headline(index, metrics, variants) -> None:
-    """Refuse data whose all-users comparison cannot be made: too few users, no spread.
-
-    A segment with that problem only gets a message on its row; the whole experiment
-    having it is a data problem the user must fix, so it raises.
-    """
-    for metric in metrics:
-        arms = [index.get((metric, None, v)) for v in variants]
-        present = [a for a in arms if a is not None]
-        for arm in present:
-            if arm.stat.n < 2:
-                raise DataError(
-                    ntr(
-                        "Variant '{variant}' has {n} user with a value of '{metric}'; "
-                        "each variant needs at least 2 users to be compared.",
-                        "Variant '{variant}' has {n} users with a value of '{metric}'; "
-                        "each variant needs at least 2 users to be compared.",
-                        int(arm.stat.n),
-                        variant=arm.variant,
-                        n=fmt.number(arm.stat.n),
-                        metric=metric,
-                    )
-                )
-        if present and all(a.stat.variance == 0 for a in present):
-            values = ", ".join(f"{a.variant}: {fmt.decimal(a.stat.mean, 4)}" for a in present)
-            raise DataError(
-                tr(
-                    "Every user within each variant has the same value of '{metric}' "
-                    "({values}), so the test cannot measure the noise; check that the column "
-                    "holds the metric.",
-                    metric=metric,
-                    values=values,
-                )
-            )
-
-
 def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n, min_seg) -> dict:
     """One results row (a dict) for one comparison; a small arm gets a message."""
     message = comp.message
     smaller = min(comp.n, comp.control_n)
     if not message and seg is None and smaller < min_n:
-        message = tr(
-            "Only {users} users in the smaller group; wait for at least {needed} per group "
-            "before calling a winner.",
-            users=fmt.number(smaller),
-            needed=fmt.number(min_n),
-        )
+        message = small_group_message(smaller, min_n, segment=False)
     elif not message and seg is not None and smaller < min_seg:
-        message = tr(
-            "Too few users to say: {users} in the smaller group of this segment, "
-            "fewer than the {needed} needed.",
-            users=fmt.number(smaller),
-            needed=fmt.number(min_seg),
-        )
+        message = small_group_message(smaller, min_seg, segment=True)
     return {
         "metric": metric, "segment": seg, "variant": variant, "control": control,
         "n": comp.n, "mean": comp.mean, "control_n": comp.control_n,
@@ -477,8 +331,8 @@ def analyze_experiment(
     -------
     AbTestResult
     """
-    _check_options(engine, correction, ci)
-    _check_plan(plan)
+    check_options(engine, correction, ci)
+    check_plan(plan)
     resolve_tuning_n(tuning_n, plan)
     if cap_quantile is not None and not (0.5 <= cap_quantile < 1):
         raise DataError(
@@ -534,8 +388,8 @@ def analyze_aggregates(
     -------
     AbTestResult
     """
-    _check_options(engine, correction, ci)
-    _check_plan(plan)
+    check_options(engine, correction, ci)
+    check_plan(plan)
     resolve_tuning_n(tuning_n, plan)
     cells, users = summarise_aggregates(table, segment_col=segment_col)
     return compare_cells(

@@ -135,6 +135,39 @@ def results_to_csv(result: AbTestResult) -> bytes:
     return safe_csv(result.results)
 
 
+def small_group_message(smaller: int, needed: int, *, segment: bool) -> str:
+    """The note of a comparison left without a verdict because a group is too small.
+
+    Parameters
+    ----------
+    smaller : int
+        Users in the smaller of the two groups.
+    needed : int
+        Users per group needed before a verdict (``min_n_per_arm``, or
+        ``min_segment_users`` for a segment).
+    segment : bool
+        True for a segment's row ("too few users to say"), False for all users.
+
+    Returns
+    -------
+    str
+        One sentence in the current language.
+    """
+    if segment:
+        return tr(
+            "Too few users to say: {users} in the smaller group of this segment, "
+            "fewer than the {needed} needed.",
+            users=fmt.number(smaller),
+            needed=fmt.number(needed),
+        )
+    return tr(
+        "Only {users} users in the smaller group; wait for at least {needed} per group "
+        "before calling a winner.",
+        users=fmt.number(smaller),
+        needed=fmt.number(needed),
+    )
+
+
 def _pct(x: float) -> str:
     """abs(x) as a percentage with two significant figures below 10 %."""
     v = abs(x) * 100

@@ -493,3 +493,48 @@ def _plan_in_chinese(at: AppTest) -> None:
     assert [b.label for b in at.button if b.key == "exp_use_sequential"] == ["用序贯检验提前查看"]
     labels = [m.label for m in at.metric]
     assert "所需用户总数" in labels and "计划结束日期" in labels
+
+
+def _render_saved_in_language(workspace_id: str) -> None:
+    """AppTest script: the read-only saved view, with the app's language switch wired."""
+    from core.store import open_store
+    from ui.common import language
+    from ui.experiments.saved import render_saved_experiments
+
+    language.install()
+    render_saved_experiments(open_store(), workspace_id, None)
+
+
+def test_an_experiment_saved_in_english_reads_in_chinese():
+    from core.experiments import analyze_experiment, demo_experiment, make_plan
+    from core.store import open_store
+
+    store = open_store()
+    ws = store.create_workspace("Saved in English")
+    frame = demo_experiment(800, seed=5)
+    plan = make_plan("converted", kind="rate", baseline=0.1, mde=0.2, n_per_arm=800)
+    with language("en"):
+        result = analyze_experiment(
+            frame, variant_col="variant", metrics=["converted"], segment_col="persona",
+            plan=plan, min_segment_users=60,
+        )  # fmt: skip
+    saved = result.to_dict()
+    assert saved["verdict"].startswith("B ") and "Too few users to say" in str(saved["results"])
+    store.save_experiment(
+        ws.id, name="Coupon test", inputs={"kind": "users"},
+        settings={"engine": "frequentist", "plan": plan.to_dict()}, results=saved, data=frame,
+    )  # fmt: skip
+    at = AppTest.from_function(_render_saved_in_language, kwargs={"workspace_id": ws.id})
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _texts(at)
+    assert "计划：每组 800 名用户" in text and "方法：经典方法（p 值）" in text
+    infos = [str(i.value) for i in at.info]
+    assert len(infos) == 1 and "B 使 converted" in infos[0], infos
+    assert "尚非最终结论" in str(at.get("progress")[0].proto)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["指标", "分群", "版本", "用户数", "提升", "区间", "结论"]
+    notes = set(table["结论"])
+    assert any(n.startswith("用户太少，无法判断") for n in notes), notes
+    assert not any("Too few" in n for n in notes)

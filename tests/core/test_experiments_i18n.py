@@ -270,3 +270,28 @@ def test_power_lang_zh_prints_the_same_json_and_a_chinese_summary(main, capsys):
         "note: 1,031 users per group (2,062 in total) detect a move from 20.00% to 25.00% "
         "(two-sided, alpha 0.05, power 80%); about 5 more days at the current traffic."
     )
+
+
+def test_a_saved_result_reads_back_and_speaks_the_current_language():
+    import json as _json
+
+    from core.experiments import AbTestResult
+
+    data = demo_experiment(3000, seed=4)
+    plan = make_plan("converted", kind="rate", baseline=0.1, mde=0.2, daily_users=300)
+    for engine in ("frequentist", "bayesian", "sequential"):
+        with language("en"):
+            result = analyze_experiment(
+                data, variant_col="variant", metrics=["converted", "revenue"],
+                segment_col="persona", plan=plan, engine=engine, min_segment_users=200,
+            )  # fmt: skip
+            saved = _json.loads(_json.dumps(result.to_dict()))
+            again = AbTestResult.from_dict(saved)
+            assert _json.loads(_json.dumps(again.to_dict())) == saved
+        with language("zh"):
+            zh = AbTestResult.from_dict(saved)
+            assert verdict(zh) == verdict(result)  # the live result, read in Chinese
+            notes = [m for m in zh.results["message"] if m]
+        assert notes and all(m.startswith("用户太少，无法判断：") for m in notes), notes
+    with pytest.raises(DataError):
+        AbTestResult.from_dict({"results": []})

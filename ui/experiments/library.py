@@ -21,6 +21,7 @@ from core.store import ExperimentRecord, StoreError
 from ui.common.permalink import set_experiment_param
 from ui.common.session import EXPERIMENT_PARAM, query_param
 from ui.experiments import planning
+from ui.experiments import saved as saved_view
 from ui.experiments.inputs import Choice
 
 __all__ = [
@@ -276,8 +277,7 @@ def saved_list(store, ws: str | None, opened: ExperimentRecord | None) -> None:
             )
         pick = st.selectbox(tr("Saved experiment"), ids, format_func=labels.get, key="exp_pick")
         record = next(e for e in experiments if e.id == pick)
-        verdicts = record.results.get("verdicts") or {}
-        for sentence in list(verdicts.values())[:2]:
+        for sentence in saved_view.in_current_language(record.results)[1][:2]:
             st.caption(escape_markdown(sentence))
         c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
         c1.button(tr("Open"), key="exp_open_btn", on_click=_request, args=(pick,), type="primary")

@@ -16,6 +16,8 @@ import pandas as pd
 import streamlit as st
 
 from core.common.markdown import escape_markdown
+from core.errors import DataError
+from core.experiments import AbTestResult, verdict
 from core.i18n import N_, fmt, tr
 from core.store import ExperimentRecord
 from ui.experiments import render
@@ -36,6 +38,35 @@ ENGINE_NAMES = {
     "bayesian": N_("Bayesian (chance to win)"),
     "sequential": N_("sequential (safe to check daily)"),
 }
+
+
+def in_current_language(results: Mapping) -> tuple[Mapping, list[str]]:
+    """A saved result's rows and verdicts in the viewer's language.
+
+    Parameters
+    ----------
+    results : mapping
+        ``AbTestResult.to_dict()`` as saved, in the language it was saved in.
+
+    Returns
+    -------
+    (mapping, list of str)
+        The result with its small-group notes written again, and one verdict per metric,
+        both in the current language; the saved ones when the result cannot be read back
+        (an old or partial save).
+    """
+    try:
+        result = AbTestResult.from_dict(results)
+    except (DataError, KeyError, TypeError, ValueError):
+        verdicts = results.get("verdicts") or {}
+        saved = list(verdicts.values()) if isinstance(verdicts, Mapping) else []
+        return results, saved or ([str(results["verdict"])] if results.get("verdict") else [])
+    rows = [dict(r) for r in result.results.astype(object).to_dict("records")]
+    for row in rows:  # NaN as None, as the JSON has it
+        for key, value in row.items():
+            if isinstance(value, float) and math.isnan(value):
+                row[key] = None
+    return {**results, "results": rows}, [verdict(result, metric=m) for m in result.metrics]
 
 
 def plan_progress(results: Mapping, plan: Mapping | None) -> float | None:
@@ -205,12 +236,9 @@ def render_saved_experiment(record: ExperimentRecord, *, key: str = "saved") -> 
             else tr("Not final: {share} of the planned users so far.", share=fmt.percent(progress))
         )
         st.progress(progress, text=label)
-    verdicts = results.get("verdicts") or {}
-    if isinstance(verdicts, Mapping) and verdicts:
-        for sentence in verdicts.values():
-            st.info(escape_markdown(sentence))
-    elif results.get("verdict"):
-        st.info(escape_markdown(results["verdict"]))
+    results, sentences = in_current_language(results)
+    for sentence in sentences:
+        st.info(escape_markdown(sentence))
     frame = pd.DataFrame(results.get("results") or [])
     if frame.empty or "metric" not in frame.columns:
         st.caption(tr("No comparison was saved with this experiment."))
