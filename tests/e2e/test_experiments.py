@@ -157,13 +157,18 @@ _ALLOWED_LATIN = {
 
 
 @pytest.fixture(scope="module")
-def zh_url(app_data_dir):
-    """A second server whose default language is Chinese (PERSONALAB_LANG=zh)."""
+def zh_url():
+    """A second server, with its own data, whose default language is Chinese."""
+    import shutil
+    import tempfile
+
     from tests.e2e.conftest import start_server, stop_server
 
-    proc, url = start_server(app_data_dir, extra_env={"PERSONALAB_LANG": "zh"})
+    data_dir = tempfile.mkdtemp(prefix="personalab-e2e-zh-")
+    proc, url = start_server(data_dir, extra_env={"PERSONALAB_LANG": "zh"})
     yield url
     stop_server(proc)
+    shutil.rmtree(data_dir, ignore_errors=True)
 
 
 def _main_text(page) -> str:
@@ -197,7 +202,7 @@ def test_the_experiments_page_in_chinese_has_no_leftover_english(page, zh_url):
     goto(page, zh_url, "experiments")
     assert_no_exception(page)
     page.get_by_role("heading", name="A/B 实验").first.wait_for()
-    page.get_by_text("B 使 converted 提升").first.wait_for()
+    page.get_by_text("B 使 converted 提升").locator("visible=true").first.wait_for()
     page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="attached")
     page.get_by_text("各分群的效果是否不同？").first.click()
     wait_for_app(page)
@@ -205,12 +210,12 @@ def test_the_experiments_page_in_chinese_has_no_leftover_english(page, zh_url):
     # the Bayesian engine: a chance to win, in Chinese
     page.get_by_text("贝叶斯方法（胜出概率）").click()
     wait_for_app(page)
-    page.get_by_text("胜过 A 的概率为").first.wait_for()
+    page.get_by_text("胜过 A 的概率为").locator("visible=true").first.wait_for()
     # a plan far from reached: the verdict is not final and says why
     page.get_by_text("实验计划：所需用户数与结束日期").first.click()
     page.get_by_text("此实验有实验计划").first.click()
     wait_for_app(page)
-    page.get_by_text("尚非最终结论").first.wait_for()
+    page.get_by_text("尚非最终结论").locator("visible=true").first.wait_for()
     assert _leftover_english(_main_text(page)) == []
     assert_no_exception(page)
     page.screenshot(path="tests/e2e/screenshots/experiments_zh.png", full_page=True)
