@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core import i18n
 from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.experiments import (
@@ -14,6 +15,7 @@ from core.experiments import (
     analyze_experiment,
     join_segments,
 )
+from core.i18n import N_, fmt, tr
 from ui.common import state
 from ui.experiments import inputs, library, render, saved
 from ui.experiments import planning as experiments_planning
@@ -21,26 +23,29 @@ from ui.experiments import power as experiments_power
 from ui.personas import data as personas_data
 
 ENGINE_LABELS = {
-    "frequentist": "Classic (p-values)",
-    "bayesian": "Bayesian (chance to win)",
-    "sequential": "Sequential (safe to check daily)",
+    "frequentist": N_("Classic (p-values)"),
+    "bayesian": N_("Bayesian (chance to win)"),
+    "sequential": N_("Sequential (safe to check daily)"),
 }
 CORRECTION_LABELS = {
-    "holm": "Holm (strict)",
-    "bh": "Benjamini-Hochberg (more discoveries)",
-    "none": "None",
+    "holm": N_("Holm (strict)"),
+    "bh": N_("Benjamini-Hochberg (more discoveries)"),
+    "none": N_("None"),
 }
 CAP_LABELS = {
-    0.0: "No capping",
-    0.99: "Cap at the 99th percentile",
-    0.999: "Cap at 99.9th",
-    0.95: "Cap at 95th",
+    0.0: N_("No capping"),
+    0.99: N_("Cap at the 99th percentile"),
+    0.999: N_("Cap at 99.9th"),
+    0.95: N_("Cap at 95th"),
 }
 
 
-@st.cache_data(show_spinner="Comparing the variants...", max_entries=16)
-def _analyse_users(frame, variant_col, metrics, covariate, segment_col, labels, names, settings):
-    """Analyse one row per user, optionally by the saved run's segments (cached)."""
+@st.cache_data(show_spinner=False, max_entries=16)
+def _analyse_users(
+    frame, variant_col, metrics, covariate, segment_col, labels, names, settings, lang
+):
+    """Analyse one row per user, optionally by the saved run's segments (cached per
+    language: the result carries its notes and messages in ``lang``)."""
     if labels is not None:
         frame = join_segments(frame, labels, names=names, name="saved_segment")
         segment_col = "saved_segment"
@@ -50,9 +55,9 @@ def _analyse_users(frame, variant_col, metrics, covariate, segment_col, labels, 
     )  # fmt: skip
 
 
-@st.cache_data(show_spinner="Comparing the variants...", max_entries=16)
-def _analyse_totals(table, settings):
-    """Analyse typed-in or uploaded totals (cached; capping does not apply)."""
+@st.cache_data(show_spinner=False, max_entries=16)
+def _analyse_totals(table, settings, lang):
+    """Analyse typed-in or uploaded totals (cached per language; capping does not apply)."""
     settings = {k: v for k, v in settings.items() if k != "cap_quantile"}
     return analyze_aggregates(table, **settings)
 
@@ -74,6 +79,7 @@ def _variants(choice) -> list[str]:
     return sorted(v for v in values.unique()[:50] if v)
 
 
+_NO_VARIANT = N_("(none)")  # the control picker's only option before variants are found
 _SETTING_DEFAULTS = {
     "exp_engine": ENGINES[0], "exp_correction": "holm", "exp_ci": 0.95, "exp_cap": 0.0,
     "exp_min_n": 100, "exp_min_seg": 100, "exp_split": "",
@@ -86,37 +92,46 @@ def _settings(choice) -> dict:
         st.session_state.setdefault(key, value)
     c1, c2, c3 = st.columns([2, 2, 1])
     engine = c1.radio(
-        "Method", ENGINES, format_func=ENGINE_LABELS.get, key="exp_engine",
-        help="Classic: p-values for a test planned in advance and read once. Bayesian: the "
-        "chance each version is better, and how much you risk by picking it. Sequential: "
-        "intervals that stay valid however often you look, for tests checked every day.",
+        tr("Method"), ENGINES, format_func=lambda k: tr(ENGINE_LABELS[k]), key="exp_engine",
+        help=tr("Classic: p-values for a test planned in advance and read once. Bayesian: "
+                "the chance each version is better, and how much you risk by picking it. "
+                "Sequential: intervals that stay valid however often you look, for tests "
+                "checked every day."),
     )  # fmt: skip
     correction = c2.radio(
-        "Correction for many comparisons", CORRECTIONS, format_func=CORRECTION_LABELS.get,
-        key="exp_correction", help="Checking many segments and metrics finds chance "
-        "winners; a correction keeps false alarms in check.",
+        tr("Correction for many comparisons"), CORRECTIONS,
+        format_func=lambda k: tr(CORRECTION_LABELS[k]), key="exp_correction",
+        help=tr("Checking many segments and metrics finds chance winners; a correction "
+                "keeps false alarms in check."),
     )  # fmt: skip
-    ci = c3.select_slider("Interval", (0.8, 0.9, 0.95, 0.99), key="exp_ci")
+    ci = c3.select_slider(
+        tr("Interval"), (0.8, 0.9, 0.95, 0.99), format_func=fmt.percent, key="exp_ci"
+    )
     c4, c5, c6, c7 = st.columns(4)
     variants = _variants(choice)
-    if st.session_state.get("exp_control") not in (variants or ["(none)"]):
+    if st.session_state.get("exp_control") not in (variants or [_NO_VARIANT]):
         st.session_state.pop("exp_control", None)
-    control = c4.selectbox("Control group", variants or ["(none)"], key="exp_control")
+    control = c4.selectbox(
+        tr("Control group"), variants or [_NO_VARIANT], key="exp_control",
+        format_func=lambda v: tr(v) if not variants else v,
+    )  # fmt: skip
     cap = c5.selectbox(
-        "Heavy-tailed metrics (revenue)", list(CAP_LABELS), format_func=CAP_LABELS.get,
-        key="exp_cap", disabled=choice.kind != "users",
+        tr("Heavy-tailed metrics (revenue)"), list(CAP_LABELS),
+        format_func=lambda k: tr(CAP_LABELS[k]), key="exp_cap", disabled=choice.kind != "users",
     )  # fmt: skip
     min_n = c6.number_input(
-        "Users per group before a verdict", min_value=2, step=50, key="exp_min_n"
+        tr("Users per group before a verdict"), min_value=2, step=50, key="exp_min_n"
     )
     min_seg = c7.number_input(
-        "Users per group before a segment gets one", min_value=2, step=50, key="exp_min_seg",
-        help="Smaller segments read 'too few users to say' and are left out of the "
-        "correction, so a handful of lucky users is never named the biggest winner.",
+        tr("Users per group before a segment gets one"), min_value=2, step=50,
+        key="exp_min_seg",
+        help=tr("Smaller segments read 'too few users to say' and are left out of the "
+                "correction, so a handful of lucky users is never named the biggest winner."),
     )  # fmt: skip
     split = st.text_input(
-        "Planned split (blank = equal)", key="exp_split", placeholder="e.g. 50/50 or 60/40",
-        help="How users were meant to be divided, control first; used by the SRM check.",
+        tr("Planned split (blank = equal)"), key="exp_split",
+        placeholder=tr("e.g. 50/50 or 60/40"),
+        help=tr("How users were meant to be divided, control first; used by the SRM check."),
     )  # fmt: skip
     return {
         "engine": engine, "correction": correction, "ci": ci, "planned_split": split or None,
@@ -134,27 +149,32 @@ def _plan_metrics(choice) -> tuple[list[str], set[str]]:
     if "metric" in frame.columns:
         names = [str(m) for m in frame["metric"].dropna().unique()]
     else:
-        names = ["conversion"]
+        names = ["conversion"]  # the metric name analyze_aggregates gives (data, not text)
     rates = set(names) if "conversions" in frame.columns else set()
     return names, rates
 
 
 def _analyse(choice, settings, run):
     """Run the analysis the user's choice calls for."""
+    lang = i18n.current()
     if choice.kind == "totals":
-        return _analyse_totals(choice.frame, settings)
+        with st.spinner(tr("Comparing the variants...")):
+            return _analyse_totals(choice.frame, settings, lang)
     labels = names = None
     if choice.use_run and run is not None:
         if "user_id" not in choice.frame.columns:
             raise DataError(
-                "To break down by the saved segmentation the data needs a 'user_id' column "
-                "matching the users of the current dataset."
+                tr(
+                    "To break down by the saved segmentation the data needs a 'user_id' "
+                    "column matching the users of the current dataset."
+                )
             )
         labels, names = run.labels, personas_data.run_names(run)
-    return _analyse_users(
-        choice.frame, choice.variant_col, choice.metrics, choice.covariate, choice.segment_col,
-        labels, names, settings,
-    )  # fmt: skip
+    with st.spinner(tr("Comparing the variants...")):
+        return _analyse_users(
+            choice.frame, choice.variant_col, choice.metrics, choice.covariate,
+            choice.segment_col, labels, names, settings, lang,
+        )  # fmt: skip
 
 
 def _results(result, run) -> None:
@@ -163,30 +183,32 @@ def _results(result, run) -> None:
     render.verdicts(result, names=personas_data.run_names(run) if run is not None else None)
     metric = result.metrics[0]
     if len(result.metrics) > 1:
-        metric = st.selectbox("Chart metric", result.metrics, key="exp_chart_metric")
+        metric = st.selectbox(tr("Chart metric"), result.metrics, key="exp_chart_metric")
     chart = render.lift_chart(result, metric)
     if chart is None:
-        st.caption("No lift to chart for this metric (see the notes in the table).")
+        st.caption(tr("No lift to chart for this metric (see the notes in the table)."))
     else:
         st.altair_chart(chart, width="stretch")
-    st.markdown("#### All comparisons")
+    st.markdown("#### " + tr("All comparisons"))
     render.results_table(result)
     render.heterogeneity(result)
     render.downloads(result)
 
 
-st.title("Experiments")
+st.title(tr("Experiments"))
 st.caption(
-    "Compare the versions of a campaign (copy, image, video, offer): which one won, for "
-    "which segment, and how sure you can be."
+    tr(
+        "Compare the versions of a campaign (copy, image, video, offer): which one won, for "
+        "which segment, and how sure you can be."
+    )
 )
-tab_analyse, tab_power = st.tabs(["Analyse a test", "Power calculator"])
+tab_analyse, tab_power = st.tabs([tr("Analyse a test"), tr("Power calculator")])
 with tab_analyse:
     store, workspace = state.store(), state.workspace_id()
     opened, problem = library.resolve_opened(store, workspace)
     if problem:
         st.error(escape_markdown(problem))
-        st.button("Start a new analysis", key="exp_start_new", on_click=library.close)
+        st.button(tr("Start a new analysis"), key="exp_start_new", on_click=library.close)
         st.stop()
     library.saved_list(store, workspace, opened)
     run = _current_run()
@@ -202,9 +224,9 @@ with tab_analyse:
         except DataError as exc:
             st.error(escape_markdown(exc))
     if choice is not None:
-        st.markdown("#### How to compare")
+        st.markdown("#### " + tr("How to compare"))
         settings = _settings(choice)
-        with st.expander("The plan: users needed and end date", icon=":material/flag:",
+        with st.expander(tr("The plan: users needed and end date"), icon=":material/flag:",
                          expanded=bool(st.session_state.get("exp_plan_on"))):  # fmt: skip
             metrics, rates = _plan_metrics(choice)
             plan = experiments_planning.plan_section(

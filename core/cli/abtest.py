@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from core.cli._options import number, output_file
 from core.errors import DataError
 from core.experiments import CORRECTIONS, ENGINES  # plain data: does not load the statistics
+from core.i18n import tr
 
 if TYPE_CHECKING:
     from core.data import DbTable
@@ -138,8 +139,11 @@ def run(args: argparse.Namespace) -> None:
     else:
         if not args.metric:
             raise DataError(
-                f"Name at least one metric column of {args.data or args.table} with --metric COL "
-                "(e.g. --metric converted)."
+                tr(
+                    "Name at least one metric column of {data} with --metric COL "
+                    "(e.g. --metric converted).",
+                    data=args.data or args.table,
+                )
             )
         result = analyze_experiment(
             frame, variant_col=args.variant_col, metrics=args.metric, user_col=args.user_col,
@@ -151,18 +155,21 @@ def run(args: argparse.Namespace) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
     payload = result.to_dict()
     out.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(payload["verdict"])
+    print(payload["verdict"])  # the JSON's keys are a contract; its sentences are in --lang
     if payload["power_at_plan"]:
+        from core.i18n import fmt
+
         chance = payload["power_at_plan"]
-        print(
-            f"note: at the plan, the chance to detect the planned effect is "
-            f"{chance['frequentist'] * 100:.0f} % (frequentist, one look at the end) and "
-            f"{chance['sequential'] * 100:.0f} % (sequential, tuned to "
-            f"{payload['tuning_n']:,.0f} users)",
-            file=sys.stderr,
+        note = tr(
+            "at the plan, the chance to detect the planned effect is {fixed} (frequentist, "
+            "one look at the end) and {sequential} (sequential, tuned to {users} users)",
+            fixed=fmt.percent(chance["frequentist"]),
+            sequential=fmt.percent(chance["sequential"]),
+            users=fmt.number(payload["tuning_n"]),
         )
+        print(tr("note: {message}", message=note), file=sys.stderr)
     for message in payload["messages"]:  # users left out, SRM, caps: on stderr, as segment does
-        print(f"note: {message}", file=sys.stderr)
+        print(tr("note: {message}", message=message), file=sys.stderr)
 
 
 def _plan(args: argparse.Namespace, frame):
@@ -174,9 +181,11 @@ def _plan(args: argparse.Namespace, frame):
         return None
     if args.plan_baseline is None or args.plan_mde is None:
         raise DataError(
-            "A plan needs both --plan-baseline (the control's expected value) and "
-            "--plan-mde (the smallest change worth detecting), e.g. --plan-baseline 0.05 "
-            "--plan-mde 0.1."
+            tr(
+                "A plan needs both --plan-baseline (the control's expected value) and "
+                "--plan-mde (the smallest change worth detecting), e.g. --plan-baseline 0.05 "
+                "--plan-mde 0.1."
+            )
         )
     if args.plan_metric:
         metric = args.plan_metric
@@ -199,14 +208,17 @@ def _source(args: argparse.Namespace) -> str | DbTable:
 
     if args.db:
         if args.data:
-            raise DataError("Give either a DATA file or --db with --table, not both.")
+            raise DataError(tr("Give either a DATA file or --db with --table, not both."))
         if not args.table:
-            raise DataError("--db needs --table NAME: the table that holds the experiment.")
+            raise DataError(tr("--db needs --table NAME: the table that holds the experiment."))
         return DbTable(args.db, args.table)
     if args.table:
-        raise DataError("--table needs --db URL: the database that holds the table.")
+        raise DataError(tr("--table needs --db URL: the database that holds the table."))
     if not args.data:
         raise DataError(
-            "No experiment data given. Pass a file (e.g. experiment.csv) or --db URL --table NAME."
+            tr(
+                "No experiment data given. Pass a file (e.g. experiment.csv) or --db URL "
+                "--table NAME."
+            )
         )
     return args.data

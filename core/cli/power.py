@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sys
 from pathlib import Path
 
 from core.cli._options import number, output_file
 from core.experiments import POWER_METHODS  # plain data: does not load the statistics
+from core.i18n import tr
 
 HELP = (
     "Sample size per arm to detect a change in a conversion rate (and the days still "
@@ -140,10 +142,54 @@ def _add_plan(payload: dict, args: argparse.Namespace, *, kind: str, n_per_arm: 
     }
 
 
+def summary(payload: dict) -> str:
+    """The power JSON in one sentence for a person, in the current language.
+
+    Parameters
+    ----------
+    payload : dict
+        What the command prints: ``n_per_arm``, ``baseline``, ``target``, ``alpha``,
+        ``power``, ``metric_type`` ("mean" for an average), the ``plan`` (its ``arms``),
+        and ``days_needed`` when the daily users were given.
+
+    Returns
+    -------
+    str
+        E.g. "1,030 users per group (2,060 in total) detect a move from 20.00% to 25.00%
+        (two-sided, alpha 0.05, power 80%); about 5 more days at the current traffic."
+    """
+    from core.i18n import fmt  # at run time only, as the statistics are
+
+    arms = int((payload.get("plan") or {}).get("arms") or 2)
+    mean = payload.get("metric_type") == "mean"
+    values = dict(
+        users=fmt.number(payload["n_per_arm"]),
+        total=fmt.number(payload["n_per_arm"] * arms),
+        start=fmt.decimal(payload["baseline"], 4) if mean else fmt.percent(payload["baseline"], 2),
+        target=fmt.decimal(payload["target"], 4) if mean else fmt.percent(payload["target"], 2),
+        alpha=f"{payload['alpha']:g}",
+        power=fmt.percent(payload["power"]),
+    )
+    text = tr(
+        "{users} users per group ({total} in total) detect a move from {start} to {target} "
+        "(two-sided, alpha {alpha}, power {power})",
+        **values,
+    )
+    if payload.get("days_needed") is not None:
+        text = tr(
+            "{summary}; about {days} more days at the current traffic",
+            summary=text,
+            days=fmt.number(payload["days_needed"]),
+        )
+    return tr("{summary}.", summary=text)
+
+
 def _emit(payload: dict, out: str | None) -> None:
-    """Print the JSON, or write it to ``--out``."""
+    """Print the JSON (its keys are a contract, in English), or write it to ``--out``;
+    a one-sentence summary in the chosen language goes to stderr."""
     text = json.dumps(payload, indent=2)
     if out:  # written first: a failed write prints no result
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         Path(out).write_text(text + "\n", encoding="utf-8")
     print(text)
+    print(tr("note: {message}", message=summary(payload)), file=sys.stderr)

@@ -12,6 +12,7 @@ Modules, in the order data flows through them:
   sequential, multiple-comparison correction, heterogeneity.
 * ``intervals`` - relative-lift intervals that never pass -100 % (log-ratio, Fieller)
   and the Bayesian posterior's quantiles.
+* ``checks`` - what an analysis refuses before comparing: options, plan, groups.
 * ``analysis`` - every treatment against the control, overall and per segment.
 * ``result`` - ``AbTestResult``, what an analysis returns.
 * ``report`` - the result as a verdict sentence, the abtest JSON, and a safe CSV.
@@ -45,7 +46,7 @@ _EXPORTS: dict[str, str] = {
     "sequential_test": "stats", "srm_test": "stats",
     # experiments
     "analyze_aggregates": "analysis", "analyze_experiment": "analysis",
-    "decide_calls": "analysis", "resolve_tuning_n": "analysis",
+    "decide_calls": "analysis", "resolve_tuning_n": "checks",
     "AbTestResult": "result", "RESULT_COLUMNS": "result",
     # reporting
     "result_to_dict": "report", "results_to_csv": "report", "verdict": "report",

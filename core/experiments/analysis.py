@@ -10,16 +10,25 @@ and tests whether the effect differs between segments.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.experiments.checks import (
+    check_min_users,
+    check_options,
+    check_plan,
+    order_variants,
+    pick_control,
+    refuse_degenerate_headline,
+    resolve_tuning_n,
+)
 from core.experiments.inputs import parse_planned_split, require_columns
-from core.experiments.options import CORRECTIONS, ENGINES, Correction, Engine
+from core.experiments.options import Correction, Engine
 from core.experiments.plan import ExperimentPlan
+from core.experiments.report import small_group_message
 from core.experiments.result import HETEROGENEITY_COLUMNS, RESULT_COLUMNS, AbTestResult, ArmStats
 from core.experiments.stats import (
     Comparison,
@@ -32,86 +41,7 @@ from core.experiments.stats import (
 )
 from core.experiments.totals import summarise_aggregates
 from core.experiments.users import one_row_per_user, summarise_users
-
-DEFAULT_TUNING_N = 5000.0  # GrowthBook's default when there is no plan
-
-
-def _check_options(engine: str, correction: str, ci: float) -> None:
-    """Refuse an unknown engine or correction, or a coverage outside [0.5, 1)."""
-    if engine not in ENGINES:
-        raise DataError(f"engine='{engine}' should be one of {', '.join(ENGINES)}.")
-    if correction not in CORRECTIONS:
-        raise DataError(f"correction='{correction}' should be one of {', '.join(CORRECTIONS)}.")
-    if not (isinstance(ci, (int, float)) and 0.5 <= ci < 1):
-        raise DataError(f"ci={ci} should be a coverage between 0.5 and 1, e.g. 0.95.")
-
-
-def resolve_tuning_n(tuning_n: float | None, plan: ExperimentPlan | None) -> float:
-    """The sequential engine's tuning: the one given, else the plan's, else 5,000.
-
-    Parameters
-    ----------
-    tuning_n : float or None
-        Total users (both arms of a comparison) where the confidence sequence is tightest.
-    plan : ExperimentPlan or None
-        Gives ``2 * n_per_arm`` when ``tuning_n`` is None.
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    DataError
-        ``tuning_n`` zero, negative or not a finite number.
-    """
-    if tuning_n is None:
-        return float(plan.comparison_users) if plan is not None else DEFAULT_TUNING_N
-    try:
-        value = float(tuning_n)
-    except (TypeError, ValueError):
-        value = float("nan")
-    if not (math.isfinite(value) and value > 0):
-        raise DataError(
-            f"The sequential tuning ({tuning_n}) should be a number of users above 0, "
-            "e.g. the planned users in both groups."
-        )
-    return value
-
-
-def _check_plan(plan: object) -> None:
-    """Refuse anything but an ExperimentPlan or None."""
-    if plan is not None and not isinstance(plan, ExperimentPlan):
-        raise DataError("The plan should be made with make_plan (an ExperimentPlan).")
-
-
-def _check_min_users(value: object, name: str) -> int:
-    """A minimum group size as a whole number of 2 or more."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise DataError(f"{name}={value} should be a whole number of users, 1 or more.")
-    return int(value)
-
-
-def _pick_control(variants: Sequence[str], control: str | None) -> str:
-    """The control: the one asked for (checked), else the first variant."""
-    if len(variants) < 2:
-        raise DataError(
-            f"The experiment needs at least two variants but only found {list(variants)}; "
-            "check the variant column."
-        )
-    if control is None:
-        return variants[0]
-    if control not in variants:
-        raise DataError(
-            f"Control '{control}' is not one of the variants ({', '.join(variants)}); "
-            "pick one of those."
-        )
-    return control
-
-
-def _order_variants(variants: list[str], control: str) -> list[str]:
-    """The control first, then the other variants in their order."""
-    return [control] + [v for v in variants if v != control]
+from core.i18n import tr
 
 
 def compare_cells(
@@ -139,20 +69,20 @@ def compare_cells(
     Segments with fewer than ``min_segment_users`` users in either arm (default
     ``min_n_per_arm``) get "too few users to say" and are left out of their family.
     """
-    _check_options(engine, correction, ci)
-    _check_plan(plan)
+    check_options(engine, correction, ci)
+    check_plan(plan)
     tuning = resolve_tuning_n(tuning_n, plan)
-    min_n_per_arm = _check_min_users(min_n_per_arm, "min_n_per_arm")
-    min_seg = _check_min_users(
+    min_n_per_arm = check_min_users(min_n_per_arm, "min_n_per_arm")
+    min_seg = check_min_users(
         min_n_per_arm if min_segment_users is None else min_segment_users, "min_segment_users"
     )
     variants = list(dict.fromkeys(c.variant for c in cells))
-    control = _pick_control(variants, control)
-    variants = _order_variants(variants, control)
+    control = pick_control(variants, control)
+    variants = order_variants(variants, control)
     metrics = list(dict.fromkeys(c.metric for c in cells))
     segments = [s for s in dict.fromkeys(c.segment for c in cells) if s is not None]
     index = {(c.metric, c.segment, c.variant): c for c in cells}
-    _refuse_degenerate_headline(index, metrics, variants)
+    refuse_degenerate_headline(index, metrics, variants)
     rows = []
     for metric in metrics:
         for seg in [None, *segments]:
@@ -179,7 +109,7 @@ def compare_cells(
         messages.insert(0, srm.message)
     if engine == "bayesian" and correction != "none":
         messages.append(
-            "The Bayesian engine reports chances to win, so no p-value correction applies."
+            tr("The Bayesian engine reports chances to win, so no p-value correction applies.")
         )
     progress = None
     if plan is not None:
@@ -203,34 +133,12 @@ def _progress(frame, plan: ExperimentPlan, users_per_variant, variants) -> tuple
         note = ""
     else:
         users = int(sum(users_per_variant.get(v, 0) for v in variants))
-        note = (
-            f"The plan is for '{plan.metric}', which is not among the metrics analysed; "
-            "its progress counts every user in the experiment."
+        note = tr(
+            "The plan is for '{metric}', which is not among the metrics analysed; "
+            "its progress counts every user in the experiment.",
+            metric=plan.metric,
         )
     return users / plan.planned_users, note
-
-
-def _refuse_degenerate_headline(index, metrics, variants) -> None:
-    """Refuse data whose all-users comparison cannot be made: too few users, no spread.
-
-    A segment with that problem only gets a message on its row; the whole experiment
-    having it is a data problem the user must fix, so it raises.
-    """
-    for metric in metrics:
-        arms = [index.get((metric, None, v)) for v in variants]
-        present = [a for a in arms if a is not None]
-        for arm in present:
-            if arm.stat.n < 2:
-                raise DataError(
-                    f"Variant '{arm.variant}' has {arm.stat.n} user(s) with a value of "
-                    f"'{metric}'; each variant needs at least 2 users to be compared."
-                )
-        if present and all(a.stat.variance == 0 for a in present):
-            values = ", ".join(f"{a.variant}: {a.stat.mean:g}" for a in present)
-            raise DataError(
-                f"Every user within each variant has the same value of '{metric}' ({values}), "
-                "so the test cannot measure the noise; check that the column holds the metric."
-            )
 
 
 def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n, min_seg) -> dict:
@@ -238,15 +146,9 @@ def _row(metric, seg, variant, control, comp: Comparison, arm: ArmStats, min_n, 
     message = comp.message
     smaller = min(comp.n, comp.control_n)
     if not message and seg is None and smaller < min_n:
-        message = (
-            f"Only {smaller:,} users in the smaller group; wait for at "
-            f"least {min_n:,} per group before calling a winner."
-        )
+        message = small_group_message(smaller, min_n, segment=False)
     elif not message and seg is not None and smaller < min_seg:
-        message = (
-            f"Too few users to say: {smaller:,} in the smaller group of this segment, "
-            f"fewer than the {min_seg:,} needed."
-        )
+        message = small_group_message(smaller, min_seg, segment=True)
     return {
         "metric": metric, "segment": seg, "variant": variant, "control": control,
         "n": comp.n, "mean": comp.mean, "control_n": comp.control_n,
@@ -429,13 +331,15 @@ def analyze_experiment(
     -------
     AbTestResult
     """
-    _check_options(engine, correction, ci)
-    _check_plan(plan)
+    check_options(engine, correction, ci)
+    check_plan(plan)
     resolve_tuning_n(tuning_n, plan)
     if cap_quantile is not None and not (0.5 <= cap_quantile < 1):
-        raise DataError(f"cap_quantile={cap_quantile} should be between 0.5 and 1, e.g. 0.99.")
+        raise DataError(
+            tr("cap_quantile={value} should be between 0.5 and 1, e.g. 0.99.", value=cap_quantile)
+        )
     if len(data) == 0:
-        raise DataError("The experiment data has no rows: upload one row per user.")
+        raise DataError(tr("The experiment data has no rows: upload one row per user."))
     require_columns(data, [variant_col])
     data, user_notes, mixed = one_row_per_user(data, user_col, variant_col)
     cells, users, notes = summarise_users(
@@ -484,8 +388,8 @@ def analyze_aggregates(
     -------
     AbTestResult
     """
-    _check_options(engine, correction, ci)
-    _check_plan(plan)
+    check_options(engine, correction, ci)
+    check_plan(plan)
     resolve_tuning_n(tuning_n, plan)
     cells, users = summarise_aggregates(table, segment_col=segment_col)
     return compare_cells(

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.i18n import fmt, tr
 
 VARIANT_NAMES = ("variant", "group", "arm", "bucket", "treatment", "version", "组别", "版本")
 SEGMENT_NAMES = ("segment", "persona", "cluster", "cohort", "分群", "人群")
@@ -44,8 +45,12 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str | None]) -> None:
     if missing:
         have = ", ".join(map(str, list(frame.columns)[:20]))
         raise DataError(
-            f"Column '{missing[0]}' is not in the data (columns found: {have}); "
-            "pick one of those or rename the column."
+            tr(
+                "Column '{column}' is not in the data (columns found: {found}); "
+                "pick one of those or rename the column.",
+                column=missing[0],
+                found=have,
+            )
         )
 
 
@@ -59,8 +64,13 @@ def numeric_values(frame: pd.DataFrame, column: str) -> np.ndarray:
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise DataError(
-            f"Column '{column}' should hold numbers but row {row + 2} has "
-            f"'{str(col.iloc[row])[:40]}'; fix or remove the non-numeric values."
+            tr(
+                "Column '{column}' should hold numbers but row {row} has '{value}'; "
+                "fix or remove the non-numeric values.",
+                column=column,
+                row=fmt.number(row + 2),
+                value=str(col.iloc[row])[:40],
+            )
         )
     return values
 
@@ -100,7 +110,7 @@ def join_segments(
         mapping = mapping.map(lambda s: names.get(s, s))
     out = data.copy()
     seg = out[user_col].astype(str).map(mapping)
-    out[name] = seg.fillna("(not in run)").astype(str)
+    out[name] = seg.fillna(tr("(not in run)")).astype(str)
     return out
 
 
@@ -161,14 +171,23 @@ def parse_planned_split(text: str | None, variants: Sequence[str]) -> dict[str, 
             split = dict(zip(variants, shares, strict=True))
     except ValueError:
         raise DataError(
-            f"Planned split '{text}' should list one share per variant, e.g. 50/50 or "
-            f"{'=50, '.join(variants[:2])}=50 for {', '.join(variants)}."
+            tr(
+                "Planned split '{split}' should list one share per variant, e.g. 50/50 or "
+                "{example} for {variants}.",
+                split=text,
+                example="=50, ".join(variants[:2]) + "=50",
+                variants=", ".join(variants),
+            )
         ) from None
     unknown = [k for k in split if k not in variants]
     positive = all(math.isfinite(v) and v > 0 for v in split.values())
     if unknown or not positive or set(split) != set(variants):
         raise DataError(
-            f"Planned split '{text}' should give a positive share to each of "
-            f"{', '.join(variants)} and name no other group."
+            tr(
+                "Planned split '{split}' should give a positive share to each of "
+                "{variants} and name no other group.",
+                split=text,
+                variants=", ".join(variants),
+            )
         )
     return split

@@ -10,6 +10,7 @@ import pandas as pd
 from core.common.sql import quote_identifier
 from core.data import DbTable, load_source
 from core.errors import DataError
+from core.i18n import fmt, tr
 
 _MAX_ROWS = 20_000_000
 
@@ -42,11 +43,11 @@ def read_experiment_table(
     sniffing, GB18030, byte-order marks, spreadsheets), into a throwaway DuckDB table.
     """
     if isinstance(source, DbTable):
-        label = name or f"table '{source.name}'"
+        label = name or tr("table '{name}'", name=source.name)
     else:
-        label = name or (str(source) if not isinstance(source, bytes) else "the uploaded file")
+        label = name or (str(source) if not isinstance(source, bytes) else tr("the uploaded file"))
     if isinstance(source, (str, Path)) and not Path(source).exists():
-        raise DataError(f"File {label} was not found; check the path and try again.")
+        raise DataError(tr("File {file} was not found; check the path and try again.", file=label))
     con = duckdb.connect()
     try:
         loaded = load_source(source, label, con, table="experiment")
@@ -54,10 +55,16 @@ def read_experiment_table(
     finally:
         con.close()
     if len(frame) == 0:
-        raise DataError(f"{label} has no rows: it should hold one row per user or per variant.")
+        raise DataError(
+            tr("{file} has no rows: it should hold one row per user or per variant.", file=label)
+        )
     if len(frame) > _MAX_ROWS:
         raise DataError(
-            f"{label} has more than {_MAX_ROWS:,} rows; aggregate it per variant first."
+            tr(
+                "{file} has more than {rows} rows; aggregate it per variant first.",
+                file=label,
+                rows=fmt.number(_MAX_ROWS),
+            )
         )
     return frame
 

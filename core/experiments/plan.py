@@ -28,6 +28,7 @@ from core.errors import DataError
 from core.experiments.options import ENGINES
 from core.experiments.power import sample_size, sample_size_means, target_rate
 from core.experiments.stats import _cs_factor, _cs_rho
+from core.i18n import fmt, tr
 
 KINDS = ("rate", "mean")
 _REQUIRED = ("metric", "kind", "baseline", "mde", "n_per_arm")
@@ -128,19 +129,24 @@ class ExperimentPlan:
             or values that make an impossible plan.
         """
         if not isinstance(data, dict):
-            raise DataError("A saved plan should be a JSON object with metric, kind, baseline…")
+            raise DataError(tr("A saved plan should be a JSON object with metric, kind, baseline…"))
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names - {"planned_users", "target"})
         if unknown:
             raise DataError(
-                f"The saved plan has unknown fields ({', '.join(map(str, unknown))}); "
-                "it may come from a newer version: make the plan again."
+                tr(
+                    "The saved plan has unknown fields ({fields}); it may come from a newer "
+                    "version: make the plan again.",
+                    fields=", ".join(map(str, unknown)),
+                )
             )
         missing = [k for k in _REQUIRED if data.get(k) is None]
         if missing:
             raise DataError(
-                f"The saved plan lacks {', '.join(missing)}; make the plan again "
-                "with the power calculator."
+                tr(
+                    "The saved plan lacks {fields}; make the plan again with the power calculator.",
+                    fields=", ".join(missing),
+                )
             )
         values = {k: v for k, v in data.items() if k in names}
         for key in ("start_date", "end_date"):
@@ -149,12 +155,16 @@ class ExperimentPlan:
                     values[key] = dt.date.fromisoformat(values[key])
                 except ValueError:
                     raise DataError(
-                        f"The plan's {key} '{values[key]}' is not a date like 2026-03-01."
+                        tr(
+                            "The plan's {field} '{value}' is not a date like 2026-03-01.",
+                            field=key,
+                            value=values[key],
+                        )
                     ) from None
         try:
             plan = cls(**values)
         except TypeError as exc:  # pragma: no cover - guarded by the name checks above
-            raise DataError(f"The saved plan could not be read ({exc}).") from None
+            raise DataError(tr("The saved plan could not be read ({error}).", error=exc)) from None
         _validate(plan)
         return _plain(plan)
 
@@ -164,49 +174,81 @@ def _number(value: Any, name: str) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        raise DataError(f"The plan's {name} '{value}' is not a number.") from None
+        raise DataError(
+            tr("The plan's {field} '{value}' is not a number.", field=name, value=value)
+        ) from None
     if not math.isfinite(out):
-        raise DataError(f"The plan's {name} should be a finite number, not {value}.")
+        raise DataError(
+            tr(
+                "The plan's {field} should be a finite number, not {value}.",
+                field=name,
+                value=value,
+            )
+        )
     return out
 
 
 def _validate(plan: ExperimentPlan) -> None:
     """Refuse a plan that cannot be run, in one sentence naming the value."""
     if not isinstance(plan.metric, str) or not plan.metric.strip():
-        raise DataError("The plan needs the name of the metric it is for (e.g. converted).")
+        raise DataError(tr("The plan needs the name of the metric it is for (e.g. converted)."))
     if plan.kind not in KINDS:
-        raise DataError(f"The plan's kind '{plan.kind}' should be 'rate' or 'mean'.")
+        raise DataError(
+            tr("The plan's kind '{value}' should be 'rate' or 'mean'.", value=plan.kind)
+        )
     baseline, mde = _number(plan.baseline, "baseline"), _number(plan.mde, "mde")
     alpha, power = _number(plan.alpha, "alpha"), _number(plan.power, "power")
     if not 0 < alpha < 0.5:
-        raise DataError(f"The plan's alpha={alpha:g} should be between 0 and 0.5, e.g. 0.05.")
+        raise DataError(
+            tr(
+                "The plan's alpha={value} should be between 0 and 0.5, e.g. 0.05.",
+                value=f"{alpha:g}",
+            )
+        )
     if not alpha < power < 1:
         raise DataError(
-            f"The plan's power={power:g} should be above alpha ({alpha:g}) and below 1, e.g. 0.8."
+            tr(
+                "The plan's power={value} should be above alpha ({alpha}) and below 1, e.g. 0.8.",
+                value=f"{power:g}",
+                alpha=f"{alpha:g}",
+            )
         )
     if mde == 0:
-        raise DataError("The plan's minimum detectable effect is 0: choose a change to detect.")
+        raise DataError(tr("The plan's minimum detectable effect is 0: choose a change to detect."))
     if plan.kind == "rate":
         if not 0 < baseline < 1:
             raise DataError(
-                f"The plan's baseline rate {baseline:g} should be strictly between 0 and 1 "
-                "(e.g. 0.05 for 5 %)."
+                tr(
+                    "The plan's baseline rate {value} should be strictly between 0 and 1 "
+                    "(e.g. 0.05 for 5 %).",
+                    value=f"{baseline:g}",
+                )
             )
         target = target_rate(baseline, mde, absolute=plan.absolute)
         if not 0 < target < 1:
             raise DataError(
-                f"A baseline of {baseline:g} changed by {mde:g} gives a target rate of "
-                f"{target:.4g}, outside 0 to 1: choose a smaller change."
+                tr(
+                    "A baseline of {baseline} changed by {change} gives a target rate of "
+                    "{target}, outside 0 to 1: choose a smaller change.",
+                    baseline=f"{baseline:g}",
+                    change=f"{mde:g}",
+                    target=f"{target:.4g}",
+                )
             )
     else:
         if plan.std is None or not _number(plan.std, "std") > 0:
             raise DataError(
-                "A plan for an average needs the metric's standard deviation per user (above 0)."
+                tr(
+                    "A plan for an average needs the metric's standard deviation per user "
+                    "(above 0)."
+                )
             )
         if not plan.absolute and baseline == 0:
             raise DataError(
-                "A relative change of an average of 0 is 0: give the change in the metric's "
-                "unit (absolute) or a non-zero baseline."
+                tr(
+                    "A relative change of an average of 0 is 0: give the change in the "
+                    "metric's unit (absolute) or a non-zero baseline."
+                )
             )
     for name in ("n_per_arm", "arms"):
         value = getattr(plan, name)
@@ -214,17 +256,34 @@ def _validate(plan: ExperimentPlan) -> None:
             isinstance(value, float) and value.is_integer()
         )
         if isinstance(value, bool) or not whole or value < 2:
-            raise DataError(f"The plan's {name}={value} should be a whole number of 2 or more.")
+            raise DataError(
+                tr(
+                    "The plan's {field}={value} should be a whole number of 2 or more.",
+                    field=name,
+                    value=value,
+                )
+            )
     if plan.daily_users is not None and not _number(plan.daily_users, "daily_users") > 0:
-        raise DataError(f"The plan's daily users ({plan.daily_users}) should be above 0.")
+        raise DataError(
+            tr("The plan's daily users ({value}) should be above 0.", value=plan.daily_users)
+        )
     for name in ("start_date", "end_date"):
         value = getattr(plan, name)
         if value is not None and not isinstance(value, dt.date):
-            raise DataError(f"The plan's {name} '{value}' is not a date like 2026-03-01.")
+            raise DataError(
+                tr(
+                    "The plan's {field} '{value}' is not a date like 2026-03-01.",
+                    field=name,
+                    value=value,
+                )
+            )
     if plan.start_date and plan.end_date and plan.end_date < plan.start_date:
         raise DataError(
-            f"The plan ends ({plan.end_date}) before it starts ({plan.start_date}): "
-            "check the dates."
+            tr(
+                "The plan ends ({end}) before it starts ({start}): check the dates.",
+                end=fmt.date(plan.end_date),
+                start=fmt.date(plan.start_date),
+            )
         )
 
 
@@ -370,9 +429,17 @@ def power_at_plan(plan: ExperimentPlan, engine: str, *, tuning_n: float | None =
         (sequential).
     """
     if engine not in ENGINES:
-        raise DataError(f"engine='{engine}' should be one of {', '.join(ENGINES)}.")
+        raise DataError(
+            tr(
+                "engine='{value}' should be one of {options}.",
+                value=engine,
+                options=", ".join(ENGINES),
+            )
+        )
     if tuning_n is not None and not (math.isfinite(tuning_n) and tuning_n > 0):
-        raise DataError(f"tuning_n={tuning_n} should be a number of users above 0, e.g. 10000.")
+        raise DataError(
+            tr("tuning_n={value} should be a number of users above 0, e.g. 10000.", value=tuning_n)
+        )
     effect, se = _effect_and_se(plan)
     if engine == "sequential":
         tuning = float(tuning_n) if tuning_n is not None else float(plan.comparison_users)

@@ -30,6 +30,7 @@ from statsmodels.stats.proportion import proportion_effectsize
 
 from core.errors import DataError
 from core.experiments.options import POWER_METHODS, PowerMethod
+from core.i18n import tr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +64,13 @@ class SampleSize:
 def _check_rate(value: float, name: str) -> None:
     """Refuse a rate outside (0, 1), naming it."""
     if not (0 < value < 1):
-        raise DataError(f"{name}={value} should be a rate strictly between 0 and 1 (e.g. 0.2).")
+        raise DataError(
+            tr(
+                "{name}={value} should be a rate strictly between 0 and 1 (e.g. 0.2).",
+                name=name,
+                value=value,
+            )
+        )
 
 
 def _n_raw(p1: float, p2: float, alpha: float, power: float, method: str) -> float:
@@ -86,7 +93,13 @@ def _n_raw(p1: float, p2: float, alpha: float, power: float, method: str) -> flo
         return float(
             NormalIndPower().solve_power(effect_size=abs(h), alpha=alpha, power=power, ratio=1.0)
         )
-    raise DataError(f"method={method!r} should be one of {', '.join(POWER_METHODS)}.")
+    raise DataError(
+        tr(
+            "method={value} should be one of {options}.",
+            value=repr(method),
+            options=", ".join(POWER_METHODS),
+        )
+    )
 
 
 def target_rate(baseline: float, mde: float, *, absolute: bool = False) -> float:
@@ -130,11 +143,22 @@ def sample_size(
     target = target_rate(baseline, mde, absolute=absolute)
     if not (0 < target < 1) or target == baseline:
         raise DataError(
-            f"baseline {baseline} with a change of {mde} gives a target rate of {target:.4g}; "
-            "choose a non-zero change that keeps the rate between 0 and 1."
+            tr(
+                "baseline {baseline} with a change of {change} gives a target rate of {target}; "
+                "choose a non-zero change that keeps the rate between 0 and 1.",
+                baseline=baseline,
+                change=mde,
+                target=f"{target:.4g}",
+            )
         )
     if method not in POWER_METHODS:
-        raise DataError(f"method={method!r} should be one of {', '.join(POWER_METHODS)}.")
+        raise DataError(
+            tr(
+                "method={value} should be one of {options}.",
+                value=repr(method),
+                options=", ".join(POWER_METHODS),
+            )
+        )
     by = {
         m: int(math.ceil(_n_raw(baseline, target, alpha, power, m) - 1e-9)) for m in POWER_METHODS
     }
@@ -172,7 +196,7 @@ def sample_size_means(std: float, mde: float, *, alpha: float = 0.05, power: flo
         / ``power`` outside (0, 1).
     """
     if not (math.isfinite(std) and std > 0) or not math.isfinite(mde) or mde == 0:
-        raise DataError("The standard deviation must be positive and the change non-zero.")
+        raise DataError(tr("The standard deviation must be positive and the change non-zero."))
     _check_rate(alpha, "alpha")
     _check_rate(power, "power")
     solver = NormalIndPower()
@@ -198,7 +222,7 @@ def minimum_detectable_effect(
     """
     _check_rate(baseline, "baseline")
     if not n_per_arm >= 2:
-        raise DataError("Users per group should be at least 2 to estimate a detectable effect.")
+        raise DataError(tr("Users per group should be at least 2 to estimate a detectable effect."))
     upper = 1 - baseline - 1e-9
 
     def gap(d: float) -> float:
@@ -225,10 +249,15 @@ def days_needed(n_per_arm: int, *, daily_users: float, users_so_far: int = 0, ar
         Number of variants including the control (equal split).
     """
     if not (math.isfinite(daily_users) and daily_users > 0):
-        raise DataError("Daily users should be a positive number (users entering per day).")
+        raise DataError(tr("Daily users should be a positive number (users entering per day)."))
     if not (arms >= 2 and arms == int(arms)):
-        raise DataError(f"arms={arms} should be a whole number of 2 or more (control included).")
+        raise DataError(
+            tr(
+                "arms={value} should be a whole number of 2 or more (control included).",
+                value=arms,
+            )
+        )
     if not users_so_far >= 0:
-        raise DataError(f"users_so_far={users_so_far} should be 0 or more.")
+        raise DataError(tr("users_so_far={value} should be 0 or more.", value=users_so_far))
     remaining = max(0, n_per_arm * arms - users_so_far)
     return int(math.ceil(remaining / daily_users))

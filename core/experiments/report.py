@@ -15,14 +15,15 @@ import pandas as pd
 
 from core.experiments.plan import power_at_plan
 from core.export import safe_csv
+from core.i18n import N_, fmt, tr
 
 if TYPE_CHECKING:  # annotations only: result.py imports this module
     from core.experiments.result import AbTestResult
 
 _INTERVAL_NAME = {
-    "frequentist": "CI",
-    "bayesian": "credible interval",
-    "sequential": "always-valid CI",
+    "frequentist": N_("CI"),
+    "bayesian": N_("credible interval"),
+    "sequential": N_("always-valid CI"),
 }
 
 
@@ -134,6 +135,39 @@ def results_to_csv(result: AbTestResult) -> bytes:
     return safe_csv(result.results)
 
 
+def small_group_message(smaller: int, needed: int, *, segment: bool) -> str:
+    """The note of a comparison left without a verdict because a group is too small.
+
+    Parameters
+    ----------
+    smaller : int
+        Users in the smaller of the two groups.
+    needed : int
+        Users per group needed before a verdict (``min_n_per_arm``, or
+        ``min_segment_users`` for a segment).
+    segment : bool
+        True for a segment's row ("too few users to say"), False for all users.
+
+    Returns
+    -------
+    str
+        One sentence in the current language.
+    """
+    if segment:
+        return tr(
+            "Too few users to say: {users} in the smaller group of this segment, "
+            "fewer than the {needed} needed.",
+            users=fmt.number(smaller),
+            needed=fmt.number(needed),
+        )
+    return tr(
+        "Only {users} users in the smaller group; wait for at least {needed} per group "
+        "before calling a winner.",
+        users=fmt.number(smaller),
+        needed=fmt.number(needed),
+    )
+
+
 def _pct(x: float) -> str:
     """abs(x) as a percentage with two significant figures below 10 %."""
     v = abs(x) * 100
@@ -149,10 +183,10 @@ def _signed_pct(x: float) -> str:
 def _interval(lift: float, lo: float, hi: float) -> str:
     """An interval of lifts in words, e.g. "4–20 %" or "−2 % to +8 %"."""
     if lift > 0 and lo > 0:
-        return f"{_pct(lo)}\u2013{_pct(hi)} %"
+        return tr("{low}\u2013{high} %", low=_pct(lo), high=_pct(hi))
     if lift < 0 and hi < 0:
-        return f"{_pct(hi)}\u2013{_pct(lo)} %"
-    return f"{_signed_pct(lo)} % to {_signed_pct(hi)} %"
+        return tr("{low}\u2013{high} %", low=_pct(hi), high=_pct(lo))
+    return tr("{low} % to {high} %", low=_signed_pct(lo), high=_signed_pct(hi))
 
 
 def _pick_row(rows: pd.DataFrame, variant: str | None) -> pd.Series | None:
@@ -185,46 +219,114 @@ def progress_sentence(result: AbTestResult) -> str:
     if plan is None or result.is_final or result.progress is None:
         return ""
     share = result.progress * 100
-    done = f"{share:.0f}" if share >= 1 else "under 1"
-    return (
-        f"not final: {done} % of the planned {plan.planned_users:,} users; checking early "
-        "inflates false alarms \u2014 use the sequential engine for early looks or wait "
-        "for the plan"
+    users = fmt.number(plan.planned_users)
+    if share < 1:
+        return tr(
+            "not final: under 1 % of the planned {users} users; checking early inflates "
+            "false alarms \u2014 use the sequential engine for early looks or wait for the plan",
+            users=users,
+        )
+    return tr(
+        "not final: {done} % of the planned {users} users; checking early inflates false "
+        "alarms \u2014 use the sequential engine for early looks or wait for the plan",
+        done=f"{share:.0f}",
+        users=users,
     )
+
+
+def _p(row: pd.Series) -> str:
+    """The row's adjusted p-value (else the raw one) with two significant figures."""
+    p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
+    return f"{float(p):.2g}"
 
 
 def _call(result: AbTestResult, row: pd.Series) -> str:
     """The decision part of the verdict: significant or not, final or not."""
-    unplanned = result.plan is None and result.engine != "sequential"
-    assumption = ", assuming the test has reached its planned size" if unplanned else ""
+    control = str(row["control"])
     if result.engine == "bayesian":
         ctw = float(row["chance_to_win"])
         shown = ">99" if ctw >= 0.995 else "<1" if ctw <= 0.005 else f"{ctw * 100:.0f}"
-        call = f"{shown} % chance to beat {row['control']}"
-        call += " \u2014 a clear call" if row["significant"] else " \u2014 not decisive"
+        if row["significant"]:
+            call = tr(
+                "{chance} % chance to beat {control} \u2014 a clear call",
+                chance=shown,
+                control=control,
+            )
+        else:
+            call = tr(
+                "{chance} % chance to beat {control} \u2014 not decisive",
+                chance=shown,
+                control=control,
+            )
     elif result.engine == "sequential":
-        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
         call = (
-            "significant (the always-valid interval holds at every look)"
+            tr("significant (the always-valid interval holds at every look)")
             if row["significant"]
-            else f"no clear difference so far (always-valid p = {float(p):.2g}); this "
-            "engine stays valid as more users come in"
+            else tr(
+                "no clear difference so far (always-valid p = {p}); this engine stays valid "
+                "as more users come in",
+                p=_p(row),
+            )
         )
     elif row["significant"]:
-        call = "significant"
+        call = tr("significant")
+    elif result.is_final:
+        call = tr("not significant (p = {p}): no clear difference", p=_p(row))
     else:
-        p = row["p_adjusted"] if pd.notna(row["p_adjusted"]) else row["p_value"]
-        call = f"not significant (p = {float(p):.2g})"
-        call += ": no clear difference" if result.is_final else " so far"
+        call = tr("not significant (p = {p}) so far", p=_p(row))
     early = progress_sentence(result)
     if early:
-        return f"{call} \u2014 {early}"
-    if result.engine == "sequential" and result.plan is not None and result.progress < 1:
+        return tr("{call} \u2014 {progress}", call=call, progress=early)
+    plan = result.plan
+    if result.engine == "sequential" and plan is not None and result.progress < 1:
         share = max(result.progress * 100, 1)
-        return f"{call}; {share:.0f} % of the planned {result.plan.planned_users:,} users so far"
-    if result.plan is not None and result.engine != "sequential":
-        return f"{call} (the planned {result.plan.planned_users:,} users are in)"
-    return call + assumption
+        return tr(
+            "{call}; {share} % of the planned {users} users so far",
+            call=call,
+            share=f"{share:.0f}",
+            users=fmt.number(plan.planned_users),
+        )
+    if plan is not None and result.engine != "sequential":
+        return tr(
+            "{call} (the planned {users} users are in)",
+            call=call,
+            users=fmt.number(plan.planned_users),
+        )
+    if plan is None and result.engine != "sequential":
+        return tr("{call}, assuming the test has reached its planned size", call=call)
+    return call
+
+
+def _body(result: AbTestResult, row: pd.Series, name: str, label: str) -> str:
+    """The effect part of the verdict: which way, how much, and its interval."""
+    lift = float(row["lift"])
+    interval_name = _INTERVAL_NAME.get(result.engine, _INTERVAL_NAME["frequentist"])
+    coverage = tr(
+        "{coverage} % {interval}", coverage=f"{result.ci * 100:g}", interval=tr(interval_name)
+    )
+    if math.isfinite(lift) and math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
+        values = dict(
+            variant=name,
+            metric=label,
+            size=_pct(lift),
+            coverage=coverage,
+            interval=_interval(lift, row["ci_low"], row["ci_high"]),
+        )
+        if lift > 0:
+            return tr("{variant} raises {metric} by {size} % ({coverage} {interval})", **values)
+        if lift < 0:
+            return tr("{variant} lowers {metric} by {size} % ({coverage} {interval})", **values)
+        values.pop("size")
+        return tr("{variant} does not change {metric} ({coverage} {interval})", **values)
+    return tr(
+        "{variant} changes {metric} by {diff} ({coverage} {low} to {high})",
+        variant=name,
+        metric=label,
+        diff=f"{float(row['abs_diff']):+.4g}",
+        coverage=coverage,
+        low=f"{float(row['abs_ci_low']):+.4g}",
+        high=f"{float(row['abs_ci_high']):+.4g}",
+    )
 
 
 def verdict(
@@ -235,7 +337,7 @@ def verdict(
     segment_names: Mapping[str, str] | None = None,
 ) -> str:
     """One plain sentence, e.g. "B raises conversion by 12 % (95 % CI 4–20 %) —
-    significant; strongest for the bargain_hunter segment".
+    significant; strongest for the bargain_hunter segment", in the current language.
 
     Parameters
     ----------
@@ -249,33 +351,27 @@ def verdict(
     """
     frame = result.results
     if frame.empty:
-        return "There is nothing to compare yet: the data needs users in at least two variants."
+        return tr("There is nothing to compare yet: the data needs users in at least two variants.")
     metric = metric or result.metrics[0]
     overall = frame[(frame["metric"] == metric) & frame["segment"].isna()]
     row = _pick_row(overall, variant)
     if row is None:
-        return f"No comparison is available for {metric}."
-    prefix = (
-        "Warning: the groups' sizes do not match the planned split, so results may be biased. "
-        if result.srm.flagged
-        else ""
-    )
+        return tr("No comparison is available for {metric}.", metric=metric)
     name, control, label = str(row["variant"]), str(row["control"]), metric.replace("_", " ")
     if row["message"]:
-        return f"{prefix}{name} vs {control} on {label}: {row['message']}"
-    lift = float(row["lift"])
-    coverage = f"{result.ci * 100:g} % {_INTERVAL_NAME.get(result.engine, 'CI')}"
-    if math.isfinite(lift) and math.isfinite(row["ci_low"]) and math.isfinite(row["ci_high"]):
-        verb = "raises" if lift > 0 else "lowers" if lift < 0 else "does not change"
-        size = f" by {_pct(lift)} %" if lift != 0 else ""
-        body = f"{name} {verb} {label}{size} ({coverage} {_interval(lift, row['ci_low'], row['ci_high'])})"
-    else:
-        body = (
-            f"{name} changes {label} by {float(row['abs_diff']):+.4g} "
-            f"({coverage} {float(row['abs_ci_low']):+.4g} to {float(row['abs_ci_high']):+.4g})"
+        sentence = tr(
+            "{variant} vs {control} on {metric}: {message}",
+            variant=name,
+            control=control,
+            metric=label,
+            message=row["message"],
         )
-    call = _call(result, row)
-    sentence = f"{prefix}{body} \u2014 {call}"
+        return _srm_warning(result, sentence)
+    lift = float(row["lift"])
+    sentence = tr(
+        "{effect} \u2014 {call}", effect=_body(result, row, name, label), call=_call(result, row)
+    )
+    sentence = _srm_warning(result, sentence)
     seg_rows = frame[
         (frame["metric"] == metric) & frame["segment"].notna() & (frame["variant"] == name)
     ]
@@ -288,21 +384,44 @@ def verdict(
     if len(good):
         best = good.loc[(good["lift"].astype(float) * direction).idxmax(), "segment"]
         shown = (segment_names or {}).get(best, best)
-        sentence += f"; strongest for the {shown} segment"
+        sentence = tr(
+            "{sentence}; strongest for the {segment} segment", sentence=sentence, segment=shown
+        )
     elif len(seg_rows):
         best = seg_rows.loc[(seg_rows["lift"].astype(float) * direction).idxmax(), "segment"]
         shown = (segment_names or {}).get(best, best)
-        sentence += (
-            f"; the largest lift, not conclusive after correcting for {len(seg_rows)} "
-            f"segments, is in the {shown} segment"
-            if len(seg_rows) > 1
-            else f"; the {shown} segment's lift is not conclusive"
-        )
+        if len(seg_rows) > 1:
+            sentence = tr(
+                "{sentence}; the largest lift, not conclusive after correcting for {n} "
+                "segments, is in the {segment} segment",
+                sentence=sentence,
+                n=fmt.number(len(seg_rows)),
+                segment=shown,
+            )
+        else:
+            sentence = tr(
+                "{sentence}; the {segment} segment's lift is not conclusive",
+                sentence=sentence,
+                segment=shown,
+            )
     het = result.heterogeneity
     if len(het):
         h = het[(het["metric"] == metric) & (het["variant"] == name)]
         if len(h) and pd.notna(h["p_value"].iloc[0]) and float(h["p_value"].iloc[0]) < 0.05:
-            sentence += (
-                f"; the effect differs between segments (p = {float(h['p_value'].iloc[0]):.2g})"
+            sentence = tr(
+                "{sentence}; the effect differs between segments (p = {p})",
+                sentence=sentence,
+                p=f"{float(h['p_value'].iloc[0]):.2g}",
             )
     return sentence
+
+
+def _srm_warning(result: AbTestResult, sentence: str) -> str:
+    """The sentence, after a warning when the split does not match the plan."""
+    if not result.srm.flagged:
+        return sentence
+    return tr(
+        "Warning: the groups' sizes do not match the planned split, so results may be "
+        "biased. {verdict}",
+        verdict=sentence,
+    )

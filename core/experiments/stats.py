@@ -35,6 +35,7 @@ from core.experiments.intervals import (
     rate_ratio_interval,
 )
 from core.experiments.options import ENGINES, Correction, Engine
+from core.i18n import tr
 
 SRM_THRESHOLD = 0.001
 NAN = float("nan")
@@ -159,9 +160,9 @@ def _both_proportions(control: Statistic, treatment: Statistic) -> bool:
 def _degenerate(control: Statistic, treatment: Statistic) -> str:
     """A plain reason why the two arms cannot be compared, or ''."""
     if control.n < 2 or treatment.n < 2:
-        return "One of the groups has fewer than 2 users, so there is nothing to compare yet."
+        return tr("One of the groups has fewer than 2 users, so there is nothing to compare yet.")
     if control.variance == 0 and treatment.variance == 0:
-        return (
+        return tr(
             "Every user in both groups has the same value of this metric, "
             "so the test cannot tell the groups apart."
         )
@@ -245,7 +246,9 @@ def srm_test(counts: Mapping[str, int], planned: Mapping[str, float] | None = No
     names = list(counts)
     observed = np.array([float(counts[k]) for k in names])
     if len(names) < 2 or observed.sum() <= 0:
-        return SrmResult(NAN, NAN, dict(counts), {}, False, "Need users in at least two groups.")
+        return SrmResult(
+            NAN, NAN, dict(counts), {}, False, tr("Need users in at least two groups.")
+        )
     weights = np.array([float((planned or {}).get(k, 1.0)) for k in names])
     if planned is None:
         weights = np.ones(len(names))
@@ -253,8 +256,10 @@ def srm_test(counts: Mapping[str, int], planned: Mapping[str, float] | None = No
     chi2, p = stats.chisquare(observed, expected)
     flagged = bool(p < SRM_THRESHOLD)
     msg = (
-        "The groups' sizes do not match the planned split (p < 0.001): check how users were "
-        "assigned before trusting any result."
+        tr(
+            "The groups' sizes do not match the planned split (p < 0.001): check how users "
+            "were assigned before trusting any result."
+        )
         if flagged
         else ""
     )
@@ -542,7 +547,7 @@ def heterogeneity_test(effects: Sequence[float], variances: Sequence[float]) -> 
     v = np.asarray(variances, dtype=float)
     ok = np.isfinite(e) & np.isfinite(v) & (v > 0)
     if ok.sum() < 2:
-        return Heterogeneity(NAN, 0, NAN, NAN, "Need at least two segments with data.")
+        return Heterogeneity(NAN, 0, NAN, NAN, tr("Need at least two segments with data."))
     res = combine_effects(e[ok], v[ok], use_t=False)
     h = res.test_homogeneity()
     return Heterogeneity(float(h.statistic), int(h.df), float(h.pvalue), float(max(res.i2, 0.0)))

@@ -15,6 +15,7 @@ from core.errors import DataError
 from core.experiments.inputs import numeric_values, require_columns
 from core.experiments.result import ArmStats
 from core.experiments.stats import Proportion, SampleMean, Statistic
+from core.i18n import tr
 
 
 def summarise_aggregates(
@@ -48,14 +49,16 @@ def summarise_aggregates(
     t = t.rename(columns={"users": "n", "visitors": "n", "sum_of_squares": "sum_squares"})
     if "variant" not in t.columns or "n" not in t.columns:
         raise DataError(
-            "Totals need a 'variant' column and an 'n' (users) column, plus 'conversions' "
-            "or 'sum' and 'sum_squares'."
+            tr(
+                "Totals need a 'variant' column and an 'n' (users) column, plus "
+                "'conversions' or 'sum' and 'sum_squares'."
+            )
         )
     t = t[t["variant"].notna() & (t["variant"].astype("string").str.strip() != "")]
     has_conv = "conversions" in t.columns
     has_sums = "sum" in t.columns and "sum_squares" in t.columns
     if not (has_conv or has_sums):
-        raise DataError("Add a 'conversions' column, or 'sum' and 'sum_squares' columns.")
+        raise DataError(tr("Add a 'conversions' column, or 'sum' and 'sum_squares' columns."))
     metric = t["metric"].astype("string") if "metric" in t.columns else None
     segment = t["segment"].astype("string") if "segment" in t.columns else None
     n = numeric_values(t, "n")
@@ -65,15 +68,24 @@ def summarise_aggregates(
         name = str(metric.iloc[i]) if metric is not None else "conversion"
         if not (math.isfinite(n[i]) and n[i] >= 0 and n[i] == int(n[i])):
             raise DataError(
-                f"Row {i + 1} ({variant}): the number of users should be a whole number "
-                "of 0 or more; fill it in."
+                tr(
+                    "Row {row} ({variant}): the number of users should be a whole number "
+                    "of 0 or more; fill it in.",
+                    row=i + 1,
+                    variant=variant,
+                )
             )
         if has_conv and not pd.isna(t["conversions"].iloc[i]):
             conv = float(pd.to_numeric(t["conversions"].iloc[i], errors="coerce"))
             if not (0 <= conv <= n[i]) or not n[i] >= 0 or not math.isfinite(conv):
                 raise DataError(
-                    f"Row {i + 1} ({variant}): conversions should be between 0 and the "
-                    f"number of users ({n[i]:g}); correct the totals."
+                    tr(
+                        "Row {row} ({variant}): conversions should be between 0 and the "
+                        "number of users ({users}); correct the totals.",
+                        row=i + 1,
+                        variant=variant,
+                        users=f"{n[i]:g}",
+                    )
                 )
             stat: Statistic = Proportion(int(n[i]), conv)
         elif has_sums:
@@ -81,16 +93,26 @@ def summarise_aggregates(
             ss = float(pd.to_numeric(t["sum_squares"].iloc[i], errors="coerce"))
             if not (math.isfinite(s) and math.isfinite(ss)) or n[i] < 0 or ss < 0:
                 raise DataError(
-                    f"Row {i + 1} ({variant}): 'n', 'sum' and 'sum_squares' should be numbers "
-                    "(users, total of the metric, total of its squares)."
+                    tr(
+                        "Row {row} ({variant}): 'n', 'sum' and 'sum_squares' should be numbers "
+                        "(users, total of the metric, total of its squares).",
+                        row=i + 1,
+                        variant=variant,
+                    )
                 )
             stat = SampleMean(int(n[i]), s, ss)
         else:
-            raise DataError(f"Row {i + 1} ({variant}) has no conversions; fill it in.")
+            raise DataError(
+                tr(
+                    "Row {row} ({variant}) has no conversions; fill it in.",
+                    row=i + 1,
+                    variant=variant,
+                )
+            )
         seg = None if segment is None or pd.isna(segment.iloc[i]) else str(segment.iloc[i])
         cells.append(ArmStats(name, seg, variant, stat))
     if not cells:
-        raise DataError("The totals table is empty: add one row per variant.")
+        raise DataError(tr("The totals table is empty: add one row per variant."))
     _refuse_repeated_rows(cells, segment_col)
     # all-users rows for segmented aggregates: sum the segments' statistics
     if any(c.segment is not None for c in cells):
@@ -111,16 +133,35 @@ def _refuse_repeated_rows(cells: list[ArmStats], segment_col: str | None) -> Non
         if key not in first:
             first[key] = i
             continue
-        where = f" in segment {c.segment}" if c.segment is not None else ""
         fix = (
-            f"check the '{segment_col}' column"
+            tr("check the '{column}' column", column=segment_col)
             if segment_col
-            else "name the column that tells them apart as the segment column "
-            "(--segment-col on the command line, or call it 'segment')"
+            else tr(
+                "name the column that tells them apart as the segment column "
+                "(--segment-col on the command line, or call it 'segment')"
+            )
         )
+        if c.segment is not None:
+            raise DataError(
+                tr(
+                    "Rows {first} and {second} both give totals for variant {variant} in "
+                    "segment {segment}; keep one row per variant, or {fix}.",
+                    first=first[key] + 1,
+                    second=i + 1,
+                    variant=c.variant,
+                    segment=c.segment,
+                    fix=fix,
+                )
+            )
         raise DataError(
-            f"Rows {first[key] + 1} and {i + 1} both give totals for variant {c.variant}"
-            f"{where}; keep one row per variant, or {fix}."
+            tr(
+                "Rows {first} and {second} both give totals for variant {variant}; keep one "
+                "row per variant, or {fix}.",
+                first=first[key] + 1,
+                second=i + 1,
+                variant=c.variant,
+                fix=fix,
+            )
         )
 
 

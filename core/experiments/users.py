@@ -17,6 +17,7 @@ from core.errors import DataError
 from core.experiments.inputs import guess_user_column, is_binary, numeric_values, require_columns
 from core.experiments.result import ALL_USERS, NO_SEGMENT, ArmStats
 from core.experiments.stats import Proportion, SampleMean, Statistic
+from core.i18n import fmt, ntr, tr
 
 
 def _sums(codes: np.ndarray, size: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -81,7 +82,15 @@ def one_row_per_user(
     notes: list[str] = []
     no_id = assigned & (user_codes < 0)
     if no_id.any():
-        notes.append(f"{int(no_id.sum()):,} rows without a user id were left out.")
+        count = int(no_id.sum())
+        notes.append(
+            ntr(
+                "{n} row without a user id was left out.",
+                "{n} rows without a user id were left out.",
+                count,
+                n=fmt.number(count),
+            )
+        )
     counted = assigned & ~no_id
     if np.bincount(user_codes[counted], minlength=len(users)).max(initial=0) <= 1:
         return (data[~no_id] if no_id.any() else data), notes, ()  # one row per user
@@ -96,22 +105,37 @@ def one_row_per_user(
     if mixed:
         if not kept.any():
             raise DataError(
-                f"Every user in '{user_col}' appears in more than one variant (e.g. "
-                f"'{mixed[0]}'), so there is nobody to compare; check that '{variant_col}' "
-                "holds the group each user was assigned to."
+                tr(
+                    "Every user in '{user_col}' appears in more than one variant (e.g. "
+                    "'{user}'), so there is nobody to compare; check that '{variant_col}' "
+                    "holds the group each user was assigned to.",
+                    user_col=user_col,
+                    user=mixed[0],
+                    variant_col=variant_col,
+                )
             )
-        who = "1 user was" if len(mixed) == 1 else f"{len(mixed):,} users were"
         notes.append(
-            f"{who} found in more than one variant (e.g. '{mixed[0]}') and left out of "
-            "every comparison."
+            ntr(
+                "{n} user was found in more than one variant (e.g. '{user}') and left out "
+                "of every comparison.",
+                "{n} users were found in more than one variant (e.g. '{user}') and left out "
+                "of every comparison.",
+                len(mixed),
+                n=fmt.number(len(mixed)),
+                user=mixed[0],
+            )
         )
     rows_per_user = np.bincount(user_codes[kept], minlength=len(users))
     if (rows_per_user > 1).any():
         repeated = int(np.argmax(rows_per_user > 1))
         raise DataError(
-            f"User '{users[repeated]}' is on {rows_per_user[repeated]:,} rows but experiment "
-            "data needs one row per user; add up each user's rows first (e.g. total "
-            "revenue, converted = 1 if any row converted) and load it again."
+            tr(
+                "User '{user}' is on {rows} rows but experiment data needs one row per user; "
+                "add up each user's rows first (e.g. total revenue, converted = 1 if any row "
+                "converted) and load it again.",
+                user=users[repeated],
+                rows=fmt.number(rows_per_user[repeated]),
+            )
         )
     if no_id.any() or mixed:
         data = data[~no_id & ~mixed_rows]
@@ -150,12 +174,20 @@ def summarise_users(
     """
     require_columns(data, [variant_col, *metrics, segment_col, covariate])
     if not metrics:
-        raise DataError("Choose at least one metric column to compare.")
+        raise DataError(tr("Choose at least one metric column to compare."))
     notes: list[str] = []
     var_raw = data[variant_col]
     keep = var_raw.notna().to_numpy()
     if (~keep).any():
-        notes.append(f"{int((~keep).sum()):,} rows without a variant were left out.")
+        count = int((~keep).sum())
+        notes.append(
+            ntr(
+                "{n} row without a variant was left out.",
+                "{n} rows without a variant were left out.",
+                count,
+                n=fmt.number(count),
+            )
+        )
     var_codes, var_levels = pd.factorize(var_raw, sort=True)
     var_levels = [str(v) for v in var_levels]
     n_var = len(var_levels)
@@ -164,7 +196,7 @@ def summarise_users(
         seg_levels = [str(s) for s in seg_levels]
         if (seg_codes < 0).any():  # missing segment: its own group
             seg_codes = np.where(seg_codes < 0, len(seg_levels), seg_codes)
-            seg_levels.append(NO_SEGMENT)
+            seg_levels.append(tr(NO_SEGMENT))
     else:
         seg_codes, seg_levels = np.zeros(len(data), dtype=np.int64), []
     n_seg = max(len(seg_levels), 1)
@@ -182,9 +214,15 @@ def summarise_users(
         x = x if keep.all() else x[keep]
         missing_x = np.isnan(x)
         if missing_x.any():
+            count = int(missing_x.sum())
             notes.append(
-                f"{int(missing_x.sum()):,} users had no value in '{covariate}'; "
-                "their pre-period value was taken as 0."
+                ntr(
+                    "{n} user had no value in '{column}'; their pre-period value was taken as 0.",
+                    "{n} users had no value in '{column}'; their pre-period value was taken as 0.",
+                    count,
+                    n=fmt.number(count),
+                    column=covariate,
+                )
             )
             x = np.where(missing_x, 0.0, x)
 
@@ -195,15 +233,30 @@ def summarise_users(
         ok = ~np.isnan(y)
         all_ok = bool(ok.all())
         if not all_ok:
-            notes.append(f"{int((~ok).sum()):,} users with no value in '{metric}' were left out.")
+            count = int((~ok).sum())
+            notes.append(
+                ntr(
+                    "{n} user with no value in '{column}' was left out.",
+                    "{n} users with no value in '{column}' were left out.",
+                    count,
+                    n=fmt.number(count),
+                    column=metric,
+                )
+            )
         binary = is_binary(y)
         if cap_quantile is not None and not binary and ok.any():
             cap = float(np.quantile(y[ok], cap_quantile))
             n_capped = int((y[ok] > cap).sum())
             y = np.minimum(y, cap)
             notes.append(
-                f"'{metric}' was capped at {cap:,.4g} (the {cap_quantile:.1%} point); "
-                f"{n_capped:,} users above it were counted at the cap."
+                tr(
+                    "'{column}' was capped at {cap} (the {quantile} point); {users} users "
+                    "above it were counted at the cap.",
+                    column=metric,
+                    cap=fmt.decimal(float(f"{cap:.4g}"), 4),
+                    quantile=fmt.percent(cap_quantile, 1),
+                    users=fmt.number(n_capped),
+                )
             )
         c = cell if all_ok else cell[ok]
         yv = y if all_ok else y[ok]

@@ -7,6 +7,7 @@ import re
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from core.i18n import language
 from tests.conftest import ROOT
 
 PAGE = str(ROOT / "app_pages" / "experiments.py")
@@ -386,3 +387,154 @@ def test_switching_workspace_closes_the_opened_experiment_without_an_error():
     assert "experiment" not in at.query_params
     assert not any("saved experiment" in m.value for m in at.markdown)
     assert "Saved experiments (0)" in [e.proto.label for e in at.expander]
+
+
+# --- the page in Chinese -----------------------------------------------------------------
+
+
+def _page_in_language(page: str) -> None:
+    """AppTest script: the page with the app's language switch wired (as app.py does)."""
+    import runpy
+
+    from ui.common import language
+
+    language.install()
+    runpy.run_path(page, run_name="__main__")
+
+
+def _zh_page() -> AppTest:
+    """The page run with session state 'lang' = 'zh' (the switch's key).
+
+    AppTest reads a widget's value in the test's own thread, through the widget's
+    format_func (tr here), where no page language is set: the tests below read widgets
+    inside ``language("zh")`` so that lookup matches the Chinese options the page drew.
+    """
+    at = AppTest.from_function(_page_in_language, kwargs={"page": PAGE}, default_timeout=90)
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+#: Latin words a Chinese page may show: the sample's own names and the terms of art.
+_ALLOWED_LATIN = {
+    "converted", "revenue", "bargain_hunter", "CUPED", "SRM", "CSV", "JSON", "MDE",
+    "Holm", "Benjamini-Hochberg", "Evan", "Miller", "Fleiss", "Chow", "Shao", "Wang",
+    "Cohen", "Cochran", "statsmodels", "alpha", "user_id", "persona", "segment", "pre_revenue",
+}  # fmt: skip
+
+
+def _latin_words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z_-]{2,}", text) if w not in _ALLOWED_LATIN]
+
+
+def test_the_page_in_chinese_reads_chinese_and_numbers_stay_formatted():
+    at = _zh_page()
+    with language("zh"):
+        _check_chinese_page(at)
+
+
+def _check_chinese_page(at: AppTest) -> None:
+    assert at.title[0].value == "A/B 实验"
+    assert [t.label for t in at.tabs] == ["分析实验", "样本量计算器"]
+    text = _texts(at)
+    assert "B 使 converted 提升" in text and "置信区间" in text
+    assert "各组人数与计划分流比例相符" in text
+    widgets = [
+        *(w.label for w in at.radio), *(w.label for w in at.selectbox),
+        *(w.label for w in at.number_input), *(w.label for w in at.select_slider),
+        *(e.proto.label for e in at.expander), *(m.label for m in at.metric),
+    ]  # fmt: skip
+    assert "分析方法" in widgets and "多重检验校正" in widgets and "对照组" in widgets
+    assert "每组所需用户数" in widgets  # the power calculator
+    assert any(m.value == "1,031" for m in at.metric)
+    assert at.radio(key="exp_engine").options == [
+        "经典方法（p 值）", "贝叶斯方法（胜出概率）", "序贯检验（可每天查看）"
+    ]  # fmt: skip
+    assert at.radio(key="exp_source").value == "Sample experiment"  # values stay as keys
+    assert _latin_words(" ".join([text, *widgets])) == []
+    table = at.dataframe[0].value
+    assert {"指标", "分群", "版本", "提升", "校正后 p 值", "结论明确"} <= set(table.columns)
+    assert "全部用户" in set(table["分群"])
+    assert set(table["结论明确"]) <= {"是", "否", "–"}
+
+
+def test_switching_engine_and_a_small_sample_in_chinese():
+    at = _zh_page()
+    with language("zh"):
+        _switch_in_chinese(at)
+
+
+def _switch_in_chinese(at: AppTest) -> None:
+    at.radio(key="exp_engine").set_value("bayesian").run()
+    assert not at.exception
+    assert "胜过 A 的概率为" in _texts(at)
+    at.radio(key="exp_source").set_value("Type in totals").run()
+    at.number_input(key="exp_min_n").set_value(2000).run()
+    assert not at.exception
+    text = _texts(at)
+    assert "较小的一组只有 900 名用户；请等每组至少达到 2,000 名用户后再判定胜出版本。" in text
+
+
+def test_a_plan_in_chinese_says_how_far_along_the_test_is():
+    at = _zh_page()
+    with language("zh"):
+        _plan_in_chinese(at)
+
+
+def _plan_in_chinese(at: AppTest) -> None:
+    at.toggle(key="exp_plan_on").set_value(True).run()
+    at.number_input(key="exp_plan_baseline").set_value(10.0).run()
+    at.number_input(key="exp_plan_mde").set_value(5.0).run()  # ~58,000 per group: far away
+    assert not at.exception, [e.value for e in at.exception]
+    warning = " ".join(str(w.value) for w in at.warning)
+    assert "**尚非最终结论**：目前只有计划用户数的" in warning and "序贯检验" in warning
+    assert "尚非最终结论：样本量仅达计划" in _texts(at)
+    assert [b.label for b in at.button if b.key == "exp_use_sequential"] == ["用序贯检验提前查看"]
+    labels = [m.label for m in at.metric]
+    assert "所需用户总数" in labels and "计划结束日期" in labels
+
+
+def _render_saved_in_language(workspace_id: str) -> None:
+    """AppTest script: the read-only saved view, with the app's language switch wired."""
+    from core.store import open_store
+    from ui.common import language
+    from ui.experiments.saved import render_saved_experiments
+
+    language.install()
+    render_saved_experiments(open_store(), workspace_id, None)
+
+
+def test_an_experiment_saved_in_english_reads_in_chinese():
+    from core.experiments import analyze_experiment, demo_experiment, make_plan
+    from core.store import open_store
+
+    store = open_store()
+    ws = store.create_workspace("Saved in English")
+    frame = demo_experiment(800, seed=5)
+    plan = make_plan("converted", kind="rate", baseline=0.1, mde=0.2, n_per_arm=800)
+    with language("en"):
+        result = analyze_experiment(
+            frame, variant_col="variant", metrics=["converted"], segment_col="persona",
+            plan=plan, min_segment_users=60,
+        )  # fmt: skip
+    saved = result.to_dict()
+    assert saved["verdict"].startswith("B ") and "Too few users to say" in str(saved["results"])
+    store.save_experiment(
+        ws.id, name="Coupon test", inputs={"kind": "users"},
+        settings={"engine": "frequentist", "plan": plan.to_dict()}, results=saved, data=frame,
+    )  # fmt: skip
+    at = AppTest.from_function(_render_saved_in_language, kwargs={"workspace_id": ws.id})
+    at.session_state["lang"] = "zh"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    text = _texts(at)
+    assert "计划：每组 800 名用户" in text and "方法：经典方法（p 值）" in text
+    infos = [str(i.value) for i in at.info]
+    assert len(infos) == 1 and "B 使 converted" in infos[0], infos
+    assert "尚非最终结论" in str(at.get("progress")[0].proto)
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["指标", "分群", "版本", "用户数", "提升", "区间", "结论"]
+    notes = set(table["结论"])
+    assert any(n.startswith("用户太少，无法判断") for n in notes), notes
+    assert not any("Too few" in n for n in notes)

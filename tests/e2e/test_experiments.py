@@ -143,3 +143,84 @@ def test_saved_experiment_reopens_from_its_permalink(page, app_url, browser):
         assert fresh.get_by_text("Spring coupon test").count() == 0
     finally:
         other.close()
+
+
+# --- the page in Chinese -----------------------------------------------------------------
+
+#: Latin words the Chinese page may show: the sample's own names and terms of art.
+_ALLOWED_LATIN = {
+    "converted", "revenue", "variant", "segment", "pre_revenue", "user_id", "CUPED", "SRM",
+    "MDE", "JSON", "CSV", "Holm", "Benjamini-Hochberg", "Cochran", "alpha", "Evan", "Miller",
+    "Fleiss", "Chow", "Shao", "Wang", "Cohen", "statsmodels", "bargain_hunter",
+    "big_spender", "dormant", "engaged_fan", "kol_sharer", "lurker",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def zh_url():
+    """A second server, with its own data, whose default language is Chinese."""
+    import shutil
+    import tempfile
+
+    from tests.e2e.conftest import start_server, stop_server
+
+    data_dir = tempfile.mkdtemp(prefix="personalab-e2e-zh-")
+    proc, url = start_server(data_dir, extra_env={"PERSONALAB_LANG": "zh"})
+    yield url
+    stop_server(proc)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def _main_text(page) -> str:
+    """What the page's main area says (the shared sidebar belongs to the app shell),
+    without the Material icons, whose names are drawn as ligature text."""
+    return page.evaluate(
+        """() => {
+            const ICONS = '[data-testid="stIconMaterial"], [data-testid="stExpanderIcon"], '
+                + '[data-testid="stAlertDynamicIcon"]';
+            const main = document.querySelector('[data-testid="stMain"]');
+            const icons = [...main.querySelectorAll(ICONS)];
+            icons.forEach(i => i.setAttribute('data-hidden-text', i.textContent));
+            icons.forEach(i => { i.textContent = ''; });
+            const text = main.innerText;
+            icons.forEach(i => { i.textContent = i.getAttribute('data-hidden-text'); });
+            return text;
+        }"""
+    )
+
+
+def _leftover_english(text: str) -> list[str]:
+    import re
+
+    return sorted(
+        {w for w in re.findall(r"[A-Za-z][A-Za-z_-]{2,}", text) if w not in _ALLOWED_LATIN}
+    )
+
+
+@pytest.mark.e2e
+def test_the_experiments_page_in_chinese_has_no_leftover_english(page, zh_url):
+    goto(page, zh_url, "experiments")
+    assert_no_exception(page)
+    page.get_by_role("heading", name="A/B 实验").first.wait_for()
+    page.get_by_text("B 使 converted 提升").locator("visible=true").first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="attached")
+    page.get_by_text("各分群的效果是否不同？").first.click()
+    wait_for_app(page)
+    assert _leftover_english(_main_text(page)) == []
+    # the Bayesian engine: a chance to win, in Chinese
+    page.get_by_text("贝叶斯方法（胜出概率）").click()
+    wait_for_app(page)
+    page.get_by_text("胜过 A 的概率为").locator("visible=true").first.wait_for()
+    # a plan far from reached: the verdict is not final and says why
+    page.get_by_text("实验计划：所需用户数与结束日期").first.click()
+    page.get_by_text("此实验有实验计划").first.click()
+    wait_for_app(page)
+    page.get_by_text("尚非最终结论").locator("visible=true").first.wait_for()
+    assert _leftover_english(_main_text(page)) == []
+    assert_no_exception(page)
+    page.screenshot(path="tests/e2e/screenshots/experiments_zh.png", full_page=True)
+    # the power calculator
+    page.get_by_role("tab", name="样本量计算器").click()
+    page.get_by_text("每组所需用户数", exact=True).last.wait_for()
+    assert page.get_by_text("1,031").first.is_visible()
+    assert _leftover_english(_main_text(page)) == []

@@ -16,10 +16,12 @@ import streamlit as st
 from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.experiments import guess_user_column, join_segments
+from core.i18n import N_, fmt, ntr, tr
 from core.store import ExperimentRecord, StoreError
 from ui.common.permalink import set_experiment_param
 from ui.common.session import EXPERIMENT_PARAM, query_param
 from ui.experiments import planning
+from ui.experiments import saved as saved_view
 from ui.experiments.inputs import Choice
 
 __all__ = [
@@ -44,7 +46,7 @@ SETTING_KEYS = {
     "min_segment_users": "exp_min_seg", "tuning_n": "exp_tuning",
 }  # fmt: skip
 #: Columns the analysis reads as the user id (the names core's analysis looks for).
-_NOT_FOUND = (
+_NOT_FOUND = N_(
     "This experiment link does not open anything: there is no saved experiment with that "
     "id in this workspace (it may have been deleted, or belong to someone else)."
 )
@@ -106,7 +108,7 @@ def resolve_opened(store, ws: str | None) -> tuple[ExperimentRecord | None, str 
         opened = _open(store, ws, wanted)
         if opened is None:
             st.session_state.pop(OPEN_KEY, None)
-            return None, _NOT_FOUND
+            return None, tr(_NOT_FOUND)
     set_experiment_param(opened.id if opened is not None else None)
     return opened, None
 
@@ -128,17 +130,25 @@ def opened_banner(record: ExperimentRecord) -> None:
         c1, c2 = st.columns([5, 1])
         inputs = record.inputs
         rows = inputs.get("rows")
-        what = f"{rows:,} rows" if isinstance(rows, int) else "its data"
-        source = f" from {inputs['label']}" if inputs.get("label") else ""
-        c1.markdown(f"**{escape_markdown(record.name)}** · saved experiment")
+        if isinstance(rows, int):
+            what = ntr("{n} row", "{n} rows", rows, n=fmt.number(rows))
+        else:
+            what = tr("its data")
+        if inputs.get("label"):
+            what = tr("{rows} from {source}", rows=what, source=inputs["label"])
+        c1.markdown(tr("**{name}** · saved experiment", name=escape_markdown(record.name)))
         c1.caption(
             escape_markdown(
-                f"Analysed again from the saved table ({what}{source}), saved "
-                f"{record.created_at.astimezone():%d %b %Y %H:%M}. Change the method or "
-                "the plan below and save again, or close it to start a new analysis."
+                tr(
+                    "Analysed again from the saved table ({what}), saved {when}. Change the "
+                    "method or the plan below and save again, or close it to start a new "
+                    "analysis.",
+                    what=what,
+                    when=fmt.datetime(record.created_at.astimezone(), "short"),
+                )
             )
         )
-        c2.button("Close", key="exp_close", on_click=close, icon=":material/close:")
+        c2.button(tr("Close"), key="exp_close", on_click=close, icon=":material/close:")
     flash = st.session_state.pop(_FLASH_KEY, None)
     if flash:
         st.success(escape_markdown(flash), icon=":material/check_circle:")
@@ -181,43 +191,49 @@ def _table_to_save(choice: Choice, run) -> tuple:
 
 def save_section(store, workspace_id, choice: Choice, settings: dict, plan, result, run) -> None:
     """Name and save this experiment (over the opened one, or as a new one)."""
-    st.markdown("#### Save this experiment")
+    st.markdown("#### " + tr("Save this experiment"))
     if store is None:
-        st.caption("Saving needs the app's database, which cannot be reached right now.")
+        st.caption(tr("Saving needs the app's database, which cannot be reached right now."))
         return
     opened = st.session_state.get(OPEN_KEY)
     st.session_state.setdefault("exp_save_name", opened.name if opened is not None else "")
     c1, c2, c3 = st.columns([3, 1, 1], vertical_alignment="bottom")
     name = c1.text_input(
-        "Name", key="exp_save_name", max_chars=200, placeholder="e.g. Spring coupon test",
+        tr("Name"), key="exp_save_name", max_chars=200,
+        placeholder=tr("e.g. Spring coupon test"),
     )  # fmt: skip
     update = c2.button(
-        "Save changes" if opened is not None else "Save", key="exp_save", type="primary",
-        icon=":material/save:",
+        tr("Save changes") if opened is not None else tr("Save"), key="exp_save",
+        type="primary", icon=":material/save:",
     )  # fmt: skip
-    as_new = opened is not None and c3.button("Save as new", key="exp_save_new")
+    as_new = opened is not None and c3.button(tr("Save as new"), key="exp_save_new")
     st.caption(
-        "Saves the data as analysed (personal data such as emails hashed), the method, "
-        "the plan and the results in this workspace; the address bar then links to it."
+        tr(
+            "Saves the data as analysed (personal data such as emails hashed), the method, "
+            "the plan and the results in this workspace; the address bar then links to it."
+        )
     )
     if not (update or as_new):
         return
     problem = st.session_state.get("exp_plan_error")
     try:
         if problem:
-            raise DataError(f"The plan cannot be saved as it is: {problem}")
+            raise DataError(tr("The plan cannot be saved as it is: {problem}", problem=problem))
         if not str(name or "").strip():
             raise DataError(
-                "Give the experiment a name before saving it (for example 'Spring coupon test')."
+                tr(
+                    "Give the experiment a name before saving it (for example 'Spring coupon "
+                    "test')."
+                )
             )
         ws = workspace_id(create=True)
         if ws is None:
-            raise DataError("Saving needs the app's database, which cannot be reached now.")
+            raise DataError(tr("Saving needs the app's database, which cannot be reached now."))
         frame, inputs, run_id = _table_to_save(choice, run)
         inputs.update({"label": choice.label, "rows": int(len(frame))})
         saved = {**settings, "plan": plan.to_dict() if plan is not None else None}
         # personal-looking text is hashed value by value: about 3 s per 200,000 users
-        with st.spinner("Saving the experiment and its data..."):
+        with st.spinner(tr("Saving the experiment and its data...")):
             record = store.save_experiment(
                 ws, name=name, inputs=inputs, settings=saved, results=result.to_dict(),
                 run_id=run_id, data=frame,
@@ -228,26 +244,30 @@ def save_section(store, workspace_id, choice: Choice, settings: dict, plan, resu
         return
     st.session_state[_REQUEST_KEY] = record.id
     st.session_state.pop(OPEN_KEY, None)
-    st.session_state[_FLASH_KEY] = f"Saved as '{record.name}'. The address bar now links to it."
+    st.session_state[_FLASH_KEY] = tr(
+        "Saved as '{name}'. The address bar now links to it.", name=record.name
+    )
     st.rerun()
 
 
 def saved_list(store, ws: str | None, opened: ExperimentRecord | None) -> None:
     """The workspace's saved experiments: open, rename or delete one."""
     experiments = store.list_experiments(ws) if store is not None and ws else []
-    title = f"Saved experiments ({len(experiments)})"
+    title = tr("Saved experiments ({count})", count=fmt.number(len(experiments)))
     with st.expander(title, expanded=False, icon=":material/folder_open:"):
         message = st.session_state.pop(_LIST_MSG_KEY, None)
         if message:
             (st.error if message[0] == "error" else st.success)(escape_markdown(message[1]))
         if not experiments:
             st.caption(
-                "No experiment saved in this workspace yet: analyse one below and save it "
-                "under a name to find it here and share it."
+                tr(
+                    "No experiment saved in this workspace yet: analyse one below and save it "
+                    "under a name to find it here and share it."
+                )
             )
             return
         labels = {
-            e.id: f"{e.name} · {e.created_at.astimezone():%d %b %H:%M} · {e.id[:6]}"
+            e.id: f"{e.name} · {fmt.datetime(e.created_at.astimezone(), 'short')} · {e.id[:6]}"
             for e in experiments
         }
         ids = list(labels)
@@ -255,18 +275,17 @@ def saved_list(store, ws: str | None, opened: ExperimentRecord | None) -> None:
             st.session_state["exp_pick"] = (
                 opened.id if opened is not None and opened.id in ids else ids[0]
             )
-        pick = st.selectbox("Saved experiment", ids, format_func=labels.get, key="exp_pick")
+        pick = st.selectbox(tr("Saved experiment"), ids, format_func=labels.get, key="exp_pick")
         record = next(e for e in experiments if e.id == pick)
-        verdicts = record.results.get("verdicts") or {}
-        for sentence in list(verdicts.values())[:2]:
+        for sentence in saved_view.in_current_language(record.results)[1][:2]:
             st.caption(escape_markdown(sentence))
         c1, c2, c3 = st.columns([1, 2, 1], vertical_alignment="bottom")
-        c1.button("Open", key="exp_open_btn", on_click=_request, args=(pick,), type="primary")
-        c2.text_input("New name", key="exp_rename_text", placeholder=record.name)
-        c3.button("Rename", key="exp_rename_btn", on_click=_rename, args=(store, ws, pick))
-        confirm = st.checkbox("Yes, delete this experiment for good", key="exp_delete_ok")
+        c1.button(tr("Open"), key="exp_open_btn", on_click=_request, args=(pick,), type="primary")
+        c2.text_input(tr("New name"), key="exp_rename_text", placeholder=record.name)
+        c3.button(tr("Rename"), key="exp_rename_btn", on_click=_rename, args=(store, ws, pick))
+        confirm = st.checkbox(tr("Yes, delete this experiment for good"), key="exp_delete_ok")
         st.button(
-            "Delete", key="exp_delete_btn", disabled=not confirm, icon=":material/delete:",
+            tr("Delete"), key="exp_delete_btn", disabled=not confirm, icon=":material/delete:",
             on_click=_delete, args=(store, ws, pick),
         )  # fmt: skip
 
@@ -284,7 +303,7 @@ def _rename(store, ws: str, experiment_id: str) -> None:
         st.session_state[OPEN_KEY] = dataclasses.replace(opened, name=record.name)
         st.session_state["exp_save_name"] = record.name
     st.session_state["exp_rename_text"] = ""
-    st.session_state[_LIST_MSG_KEY] = ("ok", f"Renamed to '{record.name}'.")
+    st.session_state[_LIST_MSG_KEY] = ("ok", tr("Renamed to '{name}'.", name=record.name))
 
 
 def _delete(store, ws: str, experiment_id: str) -> None:
@@ -299,4 +318,4 @@ def _delete(store, ws: str, experiment_id: str) -> None:
     if opened is not None and opened.id == experiment_id:
         close()
     st.session_state.pop("exp_pick", None)
-    st.session_state[_LIST_MSG_KEY] = ("ok", "The experiment was deleted.")
+    st.session_state[_LIST_MSG_KEY] = ("ok", tr("The experiment was deleted."))

@@ -16,6 +16,8 @@ import streamlit as st
 from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.experiments import ENGINES, ExperimentPlan, make_plan, power_at_plan
+from core.i18n import N_, fmt, tr
+from ui.experiments import render
 
 __all__ = [
     "PLAN_DEFAULTS",
@@ -27,8 +29,13 @@ __all__ = [
     "rate_metrics",
 ]
 
-RATE, MEAN = "A conversion rate", "An average per user"
-RELATIVE, POINTS, UNITS = "percent of the current value", "percentage points", "the metric's unit"
+# Option values kept in session state and saved plans; shown translated (format_func=tr).
+RATE, MEAN = N_("A conversion rate"), N_("An average per user")
+RELATIVE, POINTS, UNITS = (
+    N_("percent of the current value"),
+    N_("percentage points"),
+    N_("the metric's unit"),
+)
 #: Widget keys of the plan section and their starting values.
 PLAN_DEFAULTS = {
     "exp_plan_on": False,
@@ -42,7 +49,11 @@ PLAN_DEFAULTS = {
     "exp_plan_daily": 0,
     "exp_plan_start": None,
 }
-_ENGINE_SHORT = {"frequentist": "classic", "bayesian": "Bayesian", "sequential": "sequential"}
+_ENGINE_SHORT = {
+    "frequentist": N_("classic"),
+    "bayesian": N_("Bayesian"),
+    "sequential": N_("sequential"),
+}
 
 
 def _defaults() -> None:
@@ -106,14 +117,17 @@ def plan_section(metrics: list[str], rate_metrics: set[str], arms: int) -> Exper
     _defaults()
     st.session_state["exp_plan_error"] = None
     on = st.toggle(
-        "This experiment has a plan", key="exp_plan_on",
-        help="Fix, before the data comes in, the change worth detecting and the users that "
-        "takes. The verdict then says whether it is final, and how far along the test is.",
+        tr("This experiment has a plan"), key="exp_plan_on",
+        help=tr("Fix, before the data comes in, the change worth detecting and the users "
+                "that takes. The verdict then says whether it is final, and how far along "
+                "the test is."),
     )  # fmt: skip
     if not on:
         st.caption(
-            "Without a plan the verdict assumes the test ran to its planned size. Set one "
-            "here, or with the Power calculator tab's 'Use as this experiment's plan'."
+            tr(
+                "Without a plan the verdict assumes the test ran to its planned size. Set one "
+                "here, or with the Power calculator tab's 'Use as this experiment's plan'."
+            )
         )
         return None
     options = metrics or ["conversion"]
@@ -125,36 +139,40 @@ def plan_section(metrics: list[str], rate_metrics: set[str], arms: int) -> Exper
     if st.session_state.get("exp_plan_metric") not in options:
         st.session_state["exp_plan_metric"] = options[0]
     c1, c2, c3 = st.columns(3)
-    metric = c1.selectbox("Metric the plan is for", options, key="exp_plan_metric")
+    metric = c1.selectbox(tr("Metric the plan is for"), options, key="exp_plan_metric")
     if st.session_state.get("_exp_plan_kind_for") != metric:
         # follow the metric's type until the user picks one for this metric
         st.session_state["_exp_plan_kind_for"] = metric
         st.session_state["exp_plan_kind"] = RATE if metric in rate_metrics else MEAN
-    kind = c2.radio("It is", (RATE, MEAN), key="exp_plan_kind")
+    kind = c2.radio(tr("It is"), (RATE, MEAN), format_func=tr, key="exp_plan_kind")
     rate = kind == RATE
     baseline = c3.number_input(
-        "Current conversion rate (%)" if rate else "Current average per user",
+        tr("Current conversion rate (%)") if rate else tr("Current average per user"),
         min_value=0.0, step=0.5, key="exp_plan_baseline",
     )  # fmt: skip
     c4, c5, c6 = st.columns(3)
     unit = c4.radio(
-        "The change to detect is in", (RELATIVE, POINTS) if rate else (RELATIVE,),
-        key="exp_plan_unit",
+        tr("The change to detect is in"), (RELATIVE, POINTS) if rate else (RELATIVE,),
+        format_func=tr, key="exp_plan_unit",
     )  # fmt: skip
     mde = c5.number_input(
-        "Smallest change worth detecting", min_value=0.0, step=1.0, key="exp_plan_mde",
-        help="In percent of the current value (10 = a 10 % rise), or in percentage points.",
+        tr("Smallest change worth detecting"), min_value=0.0, step=1.0, key="exp_plan_mde",
+        help=tr("In percent of the current value (10 = a 10 % rise), or in percentage points."),
     )  # fmt: skip
     std = (
         None
         if rate
-        else c6.number_input("Standard deviation per user", min_value=0.0, key="exp_plan_std")
+        else c6.number_input(tr("Standard deviation per user"), min_value=0.0, key="exp_plan_std")
     )
     c7, c8, c9, c10 = st.columns(4)
-    alpha = c7.select_slider("False-alarm risk (alpha)", (0.01, 0.05, 0.1), key="exp_plan_alpha")
-    power = c8.select_slider("Power", (0.7, 0.8, 0.9, 0.95), key="exp_plan_power")
-    daily = c9.number_input("Users per day (all groups)", min_value=0, key="exp_plan_daily")
-    start = c10.date_input("Test started on", key="exp_plan_start")
+    alpha = c7.select_slider(
+        tr("False-alarm risk (alpha)"), (0.01, 0.05, 0.1), key="exp_plan_alpha"
+    )
+    power = c8.select_slider(
+        tr("Power"), (0.7, 0.8, 0.9, 0.95), format_func=fmt.percent, key="exp_plan_power"
+    )
+    daily = c9.number_input(tr("Users per day (all groups)"), min_value=0, key="exp_plan_daily")
+    start = c10.date_input(tr("Test started on"), key="exp_plan_start")
     absolute = unit != RELATIVE
     scale = 100 if rate else 1
     try:
@@ -168,16 +186,26 @@ def plan_section(metrics: list[str], rate_metrics: set[str], arms: int) -> Exper
         st.error(escape_markdown(exc))
         return None
     m1, m2, m3 = st.columns(3)
-    m1.metric("Users needed per group", f"{plan.n_per_arm:,}")
-    m2.metric("Users needed in total", f"{plan.planned_users:,}")
-    m3.metric("Planned end", "—" if plan.end_date is None else f"{plan.end_date:%d %b %Y}")
-    shown = f"{plan.baseline:.2%} to {plan.target:.2%}" if rate else (
-        f"{plan.baseline:,.4g} to {plan.target:,.4g}"
-    )  # fmt: skip
-    st.caption(
-        f"Detects a move from {shown} (two-sided, alpha {alpha:g}, power {power:.0%}, "
-        f"{int(arms)} groups)." + ("" if daily else " Give the users per day for an end date.")
+    m1.metric(tr("Users needed per group"), fmt.number(plan.n_per_arm))
+    m2.metric(tr("Users needed in total"), fmt.number(plan.planned_users))
+    m3.metric(tr("Planned end"), "—" if plan.end_date is None else fmt.date(plan.end_date))
+    if rate:
+        start_value, target = fmt.percent(plan.baseline, 2), fmt.percent(plan.target, 2)
+    else:
+        start_value = fmt.decimal(float(f"{plan.baseline:.4g}"), 4)
+        target = fmt.decimal(float(f"{plan.target:.4g}"), 4)
+    caption = tr(
+        "Detects a move from {start} to {target} (two-sided, alpha {alpha}, power {power}, "
+        "{groups} groups).",
+        start=start_value,
+        target=target,
+        alpha=f"{alpha:g}",
+        power=fmt.percent(power),
+        groups=fmt.number(int(arms)),
     )
+    if not daily:
+        caption = tr("{caption} Give the users per day for an end date.", caption=caption)
+    st.caption(caption)
     return plan
 
 
@@ -202,11 +230,11 @@ def tuning_input(plan: ExperimentPlan | None, engine: str) -> float | None:
         return None
     c1, c2 = st.columns([1, 2], vertical_alignment="bottom")
     tuning = c1.number_input(
-        "Sequential tuning: users (both groups) where the check is tightest",
+        tr("Sequential tuning: users (both groups) where the check is tightest"),
         min_value=100, step=1000, key="exp_tuning",
-        help="The sequential method is most precise around this many users. It starts at "
-        "the plan's users (both groups of one comparison); a much larger value makes "
-        "early looks stricter, a smaller one makes the final look stricter.",
+        help=tr("The sequential method is most precise around this many users. It starts "
+                "at the plan's users (both groups of one comparison); a much larger value "
+                "makes early looks stricter, a smaller one makes the final look stricter."),
     )  # fmt: skip
     with c2:
         _power_line(plan, float(tuning))
@@ -220,9 +248,14 @@ def _power_line(plan: ExperimentPlan | None, tuning: float | None) -> None:
     parts = []
     for engine in ENGINES:
         chance = power_at_plan(plan, engine, tuning_n=tuning if engine == "sequential" else None)
-        parts.append(f"{_ENGINE_SHORT[engine]} {chance:.0%}")
+        parts.append(
+            tr("{method} {chance}", method=tr(_ENGINE_SHORT[engine]), chance=fmt.percent(chance))
+        )
     st.caption(
-        "Chance to detect the planned change at the planned users: " + ", ".join(parts) + "."
+        tr(
+            "Chance to detect the planned change at the planned users: {chances}.",
+            chances=render.join(parts),
+        )
     )
 
 
@@ -238,33 +271,54 @@ def progress(result) -> None:
         return
     share = float(result.progress)
     users = int(round(share * plan.planned_users))
+    planned = fmt.number(plan.planned_users)
     if share >= 1:
-        st.progress(1.0, text=f"Plan reached: {users:,} of {plan.planned_users:,} planned users.")
-        return
-    done = f"{share:.0%}" if share >= 0.01 else "Under 1%"
-    st.progress(
-        max(0.0, share),
-        text=f"{done} of the plan: {users:,} of {plan.planned_users:,} planned users.",
-    )
-    if result.is_final:  # sequential: valid at every look
-        st.caption(
-            "The sequential method's intervals hold however often you look, so this "
-            "verdict can be acted on before the plan is reached."
+        st.progress(
+            1.0,
+            text=tr(
+                "Plan reached: {users} of {planned} planned users.",
+                users=fmt.number(users),
+                planned=planned,
+            ),
         )
         return
-    left = ""
+    values = dict(done=fmt.percent(share), users=fmt.number(users), planned=planned)
+    if share >= 0.01:
+        text = tr("{done} of the plan: {users} of {planned} planned users.", **values)
+    else:
+        text = tr("Under 1% of the plan: {users} of {planned} planned users.", **values)
+    st.progress(max(0.0, share), text=text)
+    if result.is_final:  # sequential: valid at every look
+        st.caption(
+            tr(
+                "The sequential method's intervals hold however often you look, so this "
+                "verdict can be acted on before the plan is reached."
+            )
+        )
+        return
+    if share >= 0.01:
+        warning = tr("**Not final yet**: only {done} of the planned users are in.", **values)
+    else:
+        warning = tr("**Not final yet**: only under 1% of the planned users are in.")
     if plan.daily_users:
         days = -(-(plan.planned_users - users) // int(max(1, plan.daily_users)))
-        left = f" About {days:,} more days at {int(plan.daily_users):,} users a day."
+        warning = tr(
+            "{warning} About {days} more days at {daily} users a day.",
+            warning=warning,
+            days=fmt.number(days),
+            daily=fmt.number(int(plan.daily_users)),
+        )
     st.warning(
-        f"**Not final yet**: only {done.lower()} of the planned users are in.{left} Reading "
-        "a classic or Bayesian result early and stopping at the first clear call raises "
-        "the false-alarm risk several times over; wait for the plan, or check early with "
-        "the sequential method.",
+        tr(
+            "{warning} Reading a classic or Bayesian result early and stopping at the first "
+            "clear call raises the false-alarm risk several times over; wait for the plan, "
+            "or check early with the sequential method.",
+            warning=warning,
+        ),
         icon=":material/hourglass_top:",
     )
     st.button(
-        "Check early with the sequential method", key="exp_use_sequential",
+        tr("Check early with the sequential method"), key="exp_use_sequential",
         on_click=use_sequential, icon=":material/speed:",
     )  # fmt: skip
 

@@ -15,14 +15,25 @@ from core.experiments import (
     sample_size,
     sample_size_means,
 )
+from core.i18n import N_, fmt, tr
+from ui.experiments import render
 from ui.experiments.planning import MEAN, POINTS, RATE, RELATIVE
 
 _METHOD_LABELS = {
-    "baseline_variance": "Online-calculator formula (Evan Miller)",
-    "pooled": "Pooled two-proportion formula (Fleiss)",
-    "unpooled": "Unpooled formula (Chow, Shao & Wang)",
-    "cohens_h": "Cohen's h (statsmodels)",
+    "baseline_variance": N_("Online-calculator formula (Evan Miller)"),
+    "pooled": N_("Pooled two-proportion formula (Fleiss)"),
+    "unpooled": N_("Unpooled formula (Chow, Shao & Wang)"),
+    "cohens_h": N_("Cohen's h (statsmodels)"),
 }
+# Option values of the calculator's radios (kept in session state); shown with tr().
+_RATE_OPTION, _MEAN_OPTION = N_("A conversion rate"), N_("An average per user (e.g. revenue)")
+_POINTS_OPTION, _PERCENT_OPTION = N_("percentage points"), N_("percent of the rate")
+_COPIED = N_("Copied: the plan on the 'Analyse a test' tab now uses these numbers.")
+
+
+def _method_label(method: str) -> str:
+    """A power formula's name in the current language."""
+    return tr(_METHOD_LABELS[method])
 
 
 @st.cache_data(max_entries=64)
@@ -68,45 +79,52 @@ def _use_as_plan(**values) -> None:
 
 def power_tab() -> None:
     """How many users a test needs, and how many more days at current traffic."""
-    st.subheader("How many users does the test need?")
+    st.subheader(tr("How many users does the test need?"))
     kind = st.radio(
-        "What are you measuring?",
-        ("A conversion rate", "An average per user (e.g. revenue)"),
+        tr("What are you measuring?"),
+        (_RATE_OPTION, _MEAN_OPTION),
+        format_func=tr,
         horizontal=True,
         key="exp_pw_metric",
     )
-    if kind != "A conversion rate":
+    if kind != _RATE_OPTION:
         _mean_power()
         return
     c1, c2, c3 = st.columns(3)
     baseline = c1.number_input(
-        "Current conversion rate (%)", min_value=0.01, max_value=99.99, value=20.0, step=0.5,
-        key="exp_pw_baseline",
+        tr("Current conversion rate (%)"), min_value=0.01, max_value=99.99, value=20.0,
+        step=0.5, key="exp_pw_baseline",
     )  # fmt: skip
     kind = c2.radio(
-        "The change to detect is in", ("percentage points", "percent of the rate"),
+        tr("The change to detect is in"), (_POINTS_OPTION, _PERCENT_OPTION), format_func=tr,
         key="exp_pw_kind",
     )  # fmt: skip
     mde = c3.number_input(
-        "Smallest change worth detecting", min_value=0.01, value=5.0, step=0.5, key="exp_pw_mde"
-    )
+        tr("Smallest change worth detecting"), min_value=0.01, value=5.0, step=0.5,
+        key="exp_pw_mde",
+    )  # fmt: skip
     c4, c5, c6 = st.columns(3)
     alpha = c4.select_slider(
-        "False-alarm risk (alpha)", (0.01, 0.05, 0.1), value=0.05, key="exp_pw_alpha"
+        tr("False-alarm risk (alpha)"), (0.01, 0.05, 0.1), value=0.05, key="exp_pw_alpha"
     )
-    power = c5.select_slider("Power", (0.7, 0.8, 0.9, 0.95), value=0.8, key="exp_pw_power")
+    power = c5.select_slider(
+        tr("Power"), (0.7, 0.8, 0.9, 0.95), value=0.8, format_func=fmt.percent,
+        key="exp_pw_power",
+    )  # fmt: skip
     method = c6.selectbox(
-        "Formula", POWER_METHODS, format_func=_METHOD_LABELS.get, key="exp_pw_method"
+        tr("Formula"), POWER_METHODS, format_func=_method_label, key="exp_pw_method"
     )
     c7, c8, c9 = st.columns(3)
     daily = c7.number_input(
-        "Users entering per day (all groups)", min_value=0, value=500, key="exp_pw_daily"
+        tr("Users entering per day (all groups)"), min_value=0, value=500, key="exp_pw_daily"
     )
-    so_far = c8.number_input("Users already in the test", min_value=0, value=0, key="exp_pw_sofar")
+    so_far = c8.number_input(
+        tr("Users already in the test"), min_value=0, value=0, key="exp_pw_sofar"
+    )
     arms = c9.number_input(
-        "Groups, control included", min_value=2, max_value=10, value=2, key="exp_pw_arms"
+        tr("Groups, control included"), min_value=2, max_value=10, value=2, key="exp_pw_arms"
     )
-    absolute = kind == "percentage points"
+    absolute = kind == _POINTS_OPTION
     try:
         size, days, mde_now = _plan(
             baseline / 100, mde / 100, absolute, alpha, power, method, daily, so_far, int(arms)
@@ -115,69 +133,92 @@ def power_tab() -> None:
         st.error(escape_markdown(exc))
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric("Users needed per group", f"{size.n_per_arm:,}")
-    m2.metric("Users needed in total", f"{size.n_per_arm * int(arms):,}")
-    m3.metric("More days at current traffic", "—" if days is None else f"{days:,}")
+    m1.metric(tr("Users needed per group"), fmt.number(size.n_per_arm))
+    m2.metric(tr("Users needed in total"), fmt.number(size.n_per_arm * int(arms)))
+    m3.metric(tr("More days at current traffic"), "—" if days is None else fmt.number(days))
+    others = render.join(
+        tr("{method}: {users}", method=_method_label(k), users=fmt.number(v))
+        for k, v in size.by_method.items()
+    )
     st.caption(
-        f"Detects a move from {size.baseline:.2%} to {size.target:.2%} "
-        f"(two-sided, alpha {alpha}, power {power:.0%}). Other formulas: "
-        + ", ".join(f"{_METHOD_LABELS[k]} {v:,}" for k, v in size.by_method.items())
-        + "."
+        tr(
+            "Detects a move from {start} to {target} (two-sided, alpha {alpha}, power "
+            "{power}). Other formulas: {others}.",
+            start=fmt.percent(size.baseline, 2),
+            target=fmt.percent(size.target, 2),
+            alpha=f"{alpha:g}",
+            power=fmt.percent(power),
+            others=others,
+        )
     )
     st.button(
-        "Use as this experiment's plan", key="exp_pw_use", icon=":material/flag:",
+        tr("Use as this experiment's plan"), key="exp_pw_use", icon=":material/flag:",
         on_click=_use_as_plan,
         kwargs={"kind": RATE, "baseline": baseline, "unit": POINTS if absolute else RELATIVE,
                 "mde": mde, "alpha": alpha, "power": power, "daily": daily},
-        help="Copies these numbers into the plan of the test on the 'Analyse a test' tab.",
+        help=tr("Copies these numbers into the plan of the test on the 'Analyse a test' tab."),
     )  # fmt: skip
     if st.session_state.pop("exp_pw_used", False):
-        st.success("Copied: the plan on the 'Analyse a test' tab now uses these numbers.")
+        st.success(tr(_COPIED))
     if mde_now is not None:
         if math.isnan(mde_now):
-            st.caption("With the users so far, no realistic change would be detectable yet.")
+            st.caption(tr("With the users so far, no realistic change would be detectable yet."))
         else:
             st.caption(
-                f"With the {so_far:,} users so far, the smallest detectable change is "
-                f"{mde_now * 100:.2f} percentage points."
+                tr(
+                    "With the {users} users so far, the smallest detectable change is "
+                    "{points} percentage points.",
+                    users=fmt.number(so_far),
+                    points=fmt.number(mde_now * 100, 2),
+                )
             )
 
 
 def _mean_power() -> None:
     """The power calculator for an average per user (revenue, time spent)."""
     c1, c2, c3 = st.columns(3)
-    baseline = c1.number_input("Current average per user", value=50.0, key="exp_pwm_base")
+    baseline = c1.number_input(tr("Current average per user"), value=50.0, key="exp_pwm_base")
     std = c2.number_input(
-        "Standard deviation per user", min_value=0.0001, value=20.0, key="exp_pwm_std",
-        help="From past data: how much the value varies between users.",
+        tr("Standard deviation per user"), min_value=0.0001, value=20.0, key="exp_pwm_std",
+        help=tr("From past data: how much the value varies between users."),
     )  # fmt: skip
     rel = c3.number_input(
-        "Smallest change worth detecting (% of the average)", min_value=0.1, value=10.0,
+        tr("Smallest change worth detecting (% of the average)"), min_value=0.1, value=10.0,
         key="exp_pwm_mde",
     )  # fmt: skip
     c4, c5, c6, c7 = st.columns(4)
-    alpha = c4.select_slider("False-alarm risk", (0.01, 0.05, 0.1), value=0.05, key="exp_pwm_a")
-    power = c5.select_slider("Power", (0.7, 0.8, 0.9, 0.95), value=0.8, key="exp_pwm_p")
-    daily = c6.number_input("Users per day (all groups)", min_value=0, value=500, key="exp_pwm_d")
-    arms = c7.number_input("Groups", min_value=2, max_value=10, value=2, key="exp_pwm_arms")
+    alpha = c4.select_slider(tr("False-alarm risk"), (0.01, 0.05, 0.1), value=0.05, key="exp_pwm_a")
+    power = c5.select_slider(
+        tr("Power"), (0.7, 0.8, 0.9, 0.95), value=0.8, format_func=fmt.percent, key="exp_pwm_p"
+    )
+    daily = c6.number_input(
+        tr("Users per day (all groups)"), min_value=0, value=500, key="exp_pwm_d"
+    )
+    arms = c7.number_input(tr("Groups"), min_value=2, max_value=10, value=2, key="exp_pwm_arms")
     try:
         n, days = _plan_mean(baseline, std, baseline * rel / 100, alpha, power, daily, 0, int(arms))
     except DataError as exc:
         st.error(escape_markdown(exc))
         return
     m1, m2, m3 = st.columns(3)
-    m1.metric("Users needed per group", f"{n:,}")
-    m2.metric("Users needed in total", f"{n * int(arms):,}")
-    m3.metric("Days at current traffic", "—" if days is None else f"{days:,}")
+    m1.metric(tr("Users needed per group"), fmt.number(n))
+    m2.metric(tr("Users needed in total"), fmt.number(n * int(arms)))
+    m3.metric(tr("Days at current traffic"), "—" if days is None else fmt.number(days))
     st.button(
-        "Use as this experiment's plan", key="exp_pwm_use", icon=":material/flag:",
+        tr("Use as this experiment's plan"), key="exp_pwm_use", icon=":material/flag:",
         on_click=_use_as_plan,
         kwargs={"kind": MEAN, "baseline": baseline, "unit": RELATIVE, "mde": rel,
                 "alpha": alpha, "power": power, "daily": daily, "std": std},
     )  # fmt: skip
     if st.session_state.pop("exp_pw_used", False):
-        st.success("Copied: the plan on the 'Analyse a test' tab now uses these numbers.")
+        st.success(tr(_COPIED))
     st.caption(
-        f"Detects a move from {baseline:,.4g} to {baseline * (1 + rel / 100):,.4g} "
-        f"(two-sided, alpha {alpha}, power {power:.0%}; normal approximation, statsmodels)."
+        tr(
+            "Detects a move from {start} to {target} (two-sided, alpha {alpha}, power "
+            "{power}; normal approximation, statsmodels).",
+            start=fmt.decimal(float(f"{baseline:.4g}"), 4),
+            target=fmt.decimal(float(f"{baseline * (1 + rel / 100):.4g}"), 4),
+            alpha=f"{alpha:g}",
+            power=fmt.percent(power),
+        )
     )

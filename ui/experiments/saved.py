@@ -8,6 +8,7 @@ fast, without the data being analysed again.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 
@@ -15,6 +16,9 @@ import pandas as pd
 import streamlit as st
 
 from core.common.markdown import escape_markdown
+from core.errors import DataError
+from core.experiments import AbTestResult, verdict
+from core.i18n import N_, fmt, tr
 from core.store import ExperimentRecord
 from ui.experiments import render
 
@@ -30,11 +34,39 @@ __all__ = [
 #: The page file a saved experiment opens on (``?experiment=<id>``).
 EXPERIMENT_PAGE = "app_pages/experiments.py"
 ENGINE_NAMES = {
-    "frequentist": "classic (p-values)",
-    "bayesian": "Bayesian (chance to win)",
-    "sequential": "sequential (safe to check daily)",
+    "frequentist": N_("classic (p-values)"),
+    "bayesian": N_("Bayesian (chance to win)"),
+    "sequential": N_("sequential (safe to check daily)"),
 }
-TOO_FEW = "too few users to say"
+
+
+def in_current_language(results: Mapping) -> tuple[Mapping, list[str]]:
+    """A saved result's rows and verdicts in the viewer's language.
+
+    Parameters
+    ----------
+    results : mapping
+        ``AbTestResult.to_dict()`` as saved, in the language it was saved in.
+
+    Returns
+    -------
+    (mapping, list of str)
+        The result with its small-group notes written again, and one verdict per metric,
+        both in the current language; the saved ones when the result cannot be read back
+        (an old or partial save).
+    """
+    try:
+        result = AbTestResult.from_dict(results)
+    except (DataError, KeyError, TypeError, ValueError):
+        verdicts = results.get("verdicts") or {}
+        saved = list(verdicts.values()) if isinstance(verdicts, Mapping) else []
+        return results, saved or ([str(results["verdict"])] if results.get("verdict") else [])
+    rows = [dict(r) for r in result.results.astype(object).to_dict("records")]
+    for row in rows:  # NaN as None, as the JSON has it
+        for key, value in row.items():
+            if isinstance(value, float) and math.isnan(value):
+                row[key] = None
+    return {**results, "results": rows}, [verdict(result, metric=m) for m in result.metrics]
 
 
 def plan_progress(results: Mapping, plan: Mapping | None) -> float | None:
@@ -80,31 +112,45 @@ def plan_summary(plan: Mapping | None) -> str | None:
     """
     if not plan:
         return None
-    metric = str(plan.get("metric") or "the metric").replace("_", " ")
-    mde, baseline = plan.get("mde"), plan.get("baseline")
-    if plan.get("kind") == "rate" and baseline is not None:
-        start = f" from {baseline * 100:.3g} %"
-    elif baseline is not None:
-        start = f" from {baseline:,.4g}"
-    else:
-        start = ""
+    metric = str(plan.get("metric") or tr("the metric")).replace("_", " ")
+    mde, baseline, rate = plan.get("mde"), plan.get("baseline"), plan.get("kind") == "rate"
     if mde is None:
-        change = "a change"
+        change = tr("a change")
+    elif plan.get("absolute") and rate:
+        change = tr("a change of {value} percentage points", value=f"{mde * 100:,.3g}")
     elif plan.get("absolute"):
-        unit = " percentage points" if plan.get("kind") == "rate" else ""
-        scaled = mde * 100 if plan.get("kind") == "rate" else mde
-        change = f"a change of {scaled:,.3g}{unit}"
+        change = tr("a change of {value}", value=f"{mde:,.3g}")
     else:
-        change = f"a {mde * 100:.3g} % change"
+        change = tr("a {value} % change", value=f"{mde * 100:.3g}")
     n = plan.get("n_per_arm")
-    head = f"Plan: {int(n):,} users per group" if n else "Plan"
-    text = f"{head} to detect {change} in {metric}{start}"
+    head = tr("Plan: {users} users per group", users=fmt.number(int(n))) if n else tr("Plan")
+    if baseline is None:
+        text = tr("{head} to detect {change} in {metric}", head=head, change=change, metric=metric)
+    else:
+        start = tr("{value} %", value=f"{baseline * 100:.3g}") if rate else f"{baseline:,.4g}"
+        text = tr(
+            "{head} to detect {change} in {metric} from {start}",
+            head=head,
+            change=change,
+            metric=metric,
+            start=start,
+        )
     alpha, power = plan.get("alpha"), plan.get("power")
     if alpha is not None and power is not None:
-        text += f" (false-alarm risk {alpha:g}, power {power:.0%})"
+        text = tr(
+            "{plan} (false-alarm risk {alpha}, power {power})",
+            plan=text,
+            alpha=f"{alpha:g}",
+            power=fmt.percent(power),
+        )
     if plan.get("end_date"):
-        text += f", until {plan['end_date']}"
-    return text + "."
+        end = plan["end_date"]
+        try:
+            end = fmt.date(dt.date.fromisoformat(str(end)))
+        except ValueError:  # not an ISO date: shown as saved
+            end = str(end)
+        text = tr("{plan}, until {date}", plan=text, date=end)
+    return tr("{plan}.", plan=text)
 
 
 def segment_table(results: Mapping) -> pd.DataFrame:
@@ -118,7 +164,8 @@ def segment_table(results: Mapping) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns Metric, Segment, Variant, Users, Lift, Interval, Verdict; lift and
+        Columns Metric, Segment, Variant, Users, Lift, Interval, Verdict (headers and
+        text in the current language); lift and
         interval are text ("+12 %", "4 % to 20 %"), blank when there is no verdict.
     """
     rows = []
@@ -128,25 +175,34 @@ def segment_table(results: Mapping) -> pd.DataFrame:
         if r.get("message"):
             call = str(r["message"])
         elif r.get("significant"):
-            call = "clear result"
+            call = tr("clear result")
         else:
-            call = "not clear yet"
+            call = tr("not clear yet")
+        interval = ""
+        if has_lift and lo is not None and hi is not None:
+            interval = tr(
+                "{low} to {high}",
+                low=fmt.percent(lo, 1, signed=True),
+                high=fmt.percent(hi, 1, signed=True),
+            )
         rows.append(
-            {
-                "Metric": r.get("metric"),
-                "Segment": r.get("segment") or render.ALL_USERS,
-                "Variant": r.get("variant"),
-                "Users": int((r.get("n") or 0) + (r.get("control_n") or 0)),
-                "Lift": f"{lift:+.1%}" if has_lift else "",
-                "Interval": f"{lo:+.1%} to {hi:+.1%}"
-                if has_lift and lo is not None and hi is not None
-                else "",
-                "Verdict": call,
-            }
+            [
+                r.get("metric"),
+                r.get("segment") or tr(render.ALL_USERS),
+                r.get("variant"),
+                fmt.number(int((r.get("n") or 0) + (r.get("control_n") or 0))),
+                fmt.percent(lift, 1, signed=True) if has_lift else "",
+                interval,
+                call,
+            ]
         )
-    return pd.DataFrame(
-        rows, columns=["Metric", "Segment", "Variant", "Users", "Lift", "Interval", "Verdict"]
-    )
+    return pd.DataFrame(rows, columns=[tr(c) for c in _SEGMENT_COLUMNS])
+
+
+_SEGMENT_COLUMNS = (
+    N_("Metric"), N_("Segment"), N_("Variant"), N_("Users"), N_("Lift"), N_("Interval"),
+    N_("Verdict"),
+)  # fmt: skip
 
 
 def render_saved_experiment(record: ExperimentRecord, *, key: str = "saved") -> None:
@@ -162,11 +218,12 @@ def render_saved_experiment(record: ExperimentRecord, *, key: str = "saved") -> 
     results, settings = record.results, record.settings
     plan = settings.get("plan") or None
     engine = str(results.get("engine") or settings.get("engine") or "frequentist")
-    facts = [f"method: {ENGINE_NAMES.get(engine, engine)}"]
+    method = tr(ENGINE_NAMES[engine]) if engine in ENGINE_NAMES else engine
+    facts = [tr("method: {method}", method=method)]
     ci = results.get("ci") or settings.get("ci")
     if ci:
-        facts.append(f"{float(ci):.0%} intervals")
-    facts.append(f"saved {record.created_at.astimezone():%d %b %Y}")
+        facts.append(tr("{coverage} intervals", coverage=fmt.percent(float(ci))))
+    facts.append(tr("saved {date}", date=fmt.date(record.created_at.astimezone())))
     st.caption(escape_markdown(" · ".join(facts)))
     summary = plan_summary(plan)
     if summary:
@@ -174,26 +231,24 @@ def render_saved_experiment(record: ExperimentRecord, *, key: str = "saved") -> 
     progress = plan_progress(results, plan)
     if progress is not None:
         label = (
-            "The plan is reached: this result is final."
+            tr("The plan is reached: this result is final.")
             if progress >= 1
-            else f"Not final: {progress:.0%} of the planned users so far."
+            else tr("Not final: {share} of the planned users so far.", share=fmt.percent(progress))
         )
         st.progress(progress, text=label)
-    verdicts = results.get("verdicts") or {}
-    if isinstance(verdicts, Mapping) and verdicts:
-        for sentence in verdicts.values():
-            st.info(escape_markdown(sentence))
-    elif results.get("verdict"):
-        st.info(escape_markdown(results["verdict"]))
+    results, sentences = in_current_language(results)
+    for sentence in sentences:
+        st.info(escape_markdown(sentence))
     frame = pd.DataFrame(results.get("results") or [])
     if frame.empty or "metric" not in frame.columns:
-        st.caption("No comparison was saved with this experiment.")
+        st.caption(tr("No comparison was saved with this experiment."))
         return
     for metric in results.get("metrics") or list(dict.fromkeys(frame["metric"])):
         chart = render.lift_chart_of(
             frame, metric, control=str(results.get("control", "")), engine=engine,
             ci=float(ci or 0.95), segments=results.get("segments") or [],
             n_variants=len(results.get("variants") or [1, 2]),
+            min_segment_users=results.get("min_segment_users"),
         )  # fmt: skip
         if chart is not None:
             st.altair_chart(chart, width="stretch", key=f"{key}_chart_{metric}")
@@ -221,9 +276,9 @@ def render_saved_experiments(
     experiments = store.list_experiments(workspace_id, run_id=run_id)
     if not experiments:
         st.caption(
-            "No experiment has been saved for this segmentation yet."
+            tr("No experiment has been saved for this segmentation yet.")
             if run_id
-            else "No experiment has been saved in this workspace yet."
+            else tr("No experiment has been saved in this workspace yet.")
         )
         return
     for record in experiments:
@@ -233,7 +288,7 @@ def render_saved_experiments(
             if not read_only:
                 st.page_link(
                     EXPERIMENT_PAGE,
-                    label="Open on the Experiments page",
+                    label=tr("Open on the Experiments page"),
                     icon=":material/open_in_new:",
                     query_params={"ws": workspace_id, "experiment": record.id},
                 )
