@@ -45,9 +45,11 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "FORMAT_LABELS",
             "MAX_WINDOWS",
             "attribute_label",
             "category_phrase",
+            "category_word",
             "feature_label",
             "hidden_note",
             "posting_windows",
@@ -55,10 +57,16 @@ _EXPORTS: dict[str, str] = {
         ),
         "wording",
     ),
-    **dict.fromkeys(("NAME_RULES", "NameRule", "auto_name", "persona_names"), "naming"),
+    **dict.fromkeys(
+        ("NAME_RULES", "NAME_RULES_ZH", "NAME_STYLES", "NameRule", "auto_name", "persona_names"),
+        "naming",
+    ),
     "compare_segments": "compare",
     "personas_to_records": "records",
-    **dict.fromkeys(("PLAYBOOK", "Recommendation", "Rule", "format_lift", "recommend"), "playbook"),
+    **dict.fromkeys(
+        ("PLAYBOOK", "Recommendation", "Rule", "format_lift", "platform_name", "recommend"),
+        "playbook",
+    ),
     **dict.fromkeys(
         (
             "ALL_USERS",
