@@ -169,6 +169,7 @@ class NameStyle:
     typical: str  # a group with no supported trait
     small: str  # a group too small to describe ({segment})
     capitalize: bool
+    language: str  # the language code, for platform names
 
 
 def _rank_en(name: str, rank: int) -> str:
@@ -195,6 +196,7 @@ NAME_STYLES: dict[str, NameStyle] = {
         "Typical users",
         "Small group {segment}",
         True,
+        "en",
     ),
     "zh": NameStyle(
         NAME_RULES_ZH,
@@ -206,6 +208,7 @@ NAME_STYLES: dict[str, NameStyle] = {
         "大众用户",
         "小样本群体 {segment}",
         False,
+        "zh",
     ),
 }
 _RANKERS = {"en": _rank_en, "zh": _rank_zh}
@@ -255,7 +258,7 @@ def _rule_word(rule: NameRule, key: str, direction: str, style: NameStyle) -> st
     if not key.startswith(prefix):
         return None
     rest = key.removeprefix(prefix)
-    platform = playbook.platform_name(rest)
+    platform = playbook.platform_name(rest, style.language)
     fmt = style.format_words.get(rest, rest.replace("_", "-"))
     return rule.word.format(platform=platform, format=fmt)
 

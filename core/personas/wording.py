@@ -376,16 +376,19 @@ def trait_phrase(feature: str, lift: float, value: float, population_value: floa
 
 def _compared(feature: str, lift: float, higher: bool) -> str:
     """A numeric trait in a language other than English, from :data:`COMPARISONS`."""
-    label = _label(feature)
+    values = {"feature": _label(feature)}
     if not higher and lift < 0.05:
-        return tr(COMPARISONS["never"], feature=label)
-    if higher and lift >= 2:
-        return tr(COMPARISONS["higher_times"], feature=label, lift=playbook.format_lift(lift))
-    if higher:
-        return tr(COMPARISONS["higher_percent"], feature=label, percent=fmt.percent(lift - 1))
-    if lift <= 0.5:
-        return tr(COMPARISONS["lower_times"], feature=label, percent=fmt.percent(lift))
-    return tr(COMPARISONS["lower_percent"], feature=label, percent=fmt.percent(1 - lift))
+        case = "never"
+    elif higher and lift >= 2:
+        case, values["lift"] = "higher_times", playbook.format_lift(lift)
+    elif higher:
+        case, values["percent"] = "higher_percent", fmt.percent(lift - 1)
+    elif lift <= 0.5:
+        case, values["percent"] = "lower_times", fmt.percent(lift)
+    else:
+        case, values["percent"] = "lower_percent", fmt.percent(1 - lift)
+    template = COMPARISONS[case]
+    return tr(template, **values)
 
 
 def _generic_phrase(feature: str, amount: str) -> str:

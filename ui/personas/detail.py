@@ -275,6 +275,8 @@ def render_detail(card, name: str, kpi_table: pd.DataFrame | None) -> None:
             }
             for t in card.traits
         ]
+        category_test = TEST_NAMES["category"]
+        category_test = tr(category_test)
         rows += [
             {
                 "trait": c.phrase,
@@ -284,7 +286,7 @@ def render_detail(card, name: str, kpi_table: pd.DataFrame | None) -> None:
                 "lift": c.lift,
                 "effect size": c.effect_size,
                 "adjusted p": c.p_adjusted,
-                "test": tr(TEST_NAMES["category"]),
+                "test": category_test,
             }
             for c in card.category_traits
         ]
