@@ -6,7 +6,9 @@ Modules, in the order data flows through them:
   Benjamini-Hochberg family, minimum effects) and the input checks;
 - ``categories``: which columns are categories (age bands, value tiers, interests) and
   users per category;
-- ``wording``: readable feature and attribute names, trait sentences, posting windows;
+- ``feature_text``: each feature's label and English trait templates (data);
+- ``wording``: readable feature and attribute names, trait sentences in each language,
+  posting windows;
 - ``naming``: persona names from the strongest traits (rules as data);
 - ``breakdowns``: mixes, activity heatmap and comments per segment, privacy applied;
 - ``value``: purchases, spend and lifetime value per segment on a card;

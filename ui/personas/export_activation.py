@@ -19,6 +19,12 @@ from ui.common import state
 _FORMAT_LABELS = {"csv": "CSV", "xlsx": N_("Excel (.xlsx)"), "parquet": "Parquet"}
 
 
+def _format_label(key: str) -> str:
+    """A file format as the picker shows it."""
+    label = _FORMAT_LABELS.get(key, key)
+    return tr(label)
+
+
 def _assigned_at(run) -> dt.datetime:
     """When the run's segments were saved (the store's last save, else the run's date)."""
     s, ws = state.store(), state.workspace_id()
@@ -61,7 +67,7 @@ def render_activation(run, dataset, cards: list, names: dict) -> None:
     fmt = cols[0].selectbox(
         tr("File format"),
         list(export.ACTIVATION_FORMATS),
-        format_func=lambda key: tr(_FORMAT_LABELS.get(key, key)),
+        format_func=_format_label,
         key="personas_act_format",
     )
     mime, suffix = export.ACTIVATION_FORMATS[fmt]
