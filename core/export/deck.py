@@ -317,7 +317,7 @@ def personas_pdf(personas, names=None, *, title: str | None = None) -> bytes:
 
         def bullet(text: str) -> None:
             """One bullet line on the current page."""
-            pdf.multi_cell(0, 5.5, t(f"- {text}"), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5.5, t(f"- {text}"), align="L", new_x="LMARGIN", new_y="NEXT")
 
         if p.is_hidden:
             for h in s["hidden"]:

@@ -151,9 +151,9 @@ def test_trait_sentences_kpis_and_playbook_in_chinese_and_english():
     with language("zh"):
         assert wording.trait_phrase("n_share", 6.0, 12.0, 2.0) == "分享次数是平均水平的6倍"
         assert wording.trait_phrase("monetary", 0.25, 5.0, 20.0) == "消费金额仅为平均水平的25%"
-        assert wording.trait_phrase("engagement_rate", 1.4, 0.14, 0.1) == "互动率比平均水平高40%"
+        assert wording.trait_phrase("engagement_rate", 1.4, 0.14, 0.1) == "互动率高出平均水平40%"
         assert wording.category_phrase("top_platform", "douyin", 0.8, 2.0) == (
-            "80%主要使用抖音（占比是平均水平的2倍）"
+            "80%的用户主要使用抖音（占比是平均水平的2倍）"
         )
         assert wording.posting_windows([]) == []
     from core.personas import KPI_BY_KEY, format_kpi_value

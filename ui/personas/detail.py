@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -54,13 +56,33 @@ def _bar(rows, title: str, x_title: str, label: str, attribute: str = "") -> alt
 
 def _trait_headers() -> dict[str, str]:
     """The trait table's column headers in the current language."""
-    keys = ("trait", "feature", "group", "everyone", "lift", "effect size", "adjusted p", "test")
-    return {k: tr(k) for k in keys}
+    return {
+        "trait": tr("trait"),
+        "feature": tr("feature"),
+        "group": tr("group"),
+        "everyone": tr("everyone"),
+        "lift": tr("lift"),
+        "effect size": tr("effect size"),
+        "adjusted p": tr("adjusted p"),
+        "test": tr("test"),
+    }
 
 
 def _kpi_headers() -> dict[str, str]:
     """The KPI table's column headers in the current language."""
-    return {k: tr(k) for k in ("KPI", "formula", "this group", "all users")}
+    return {
+        "KPI": tr("KPI"),
+        "formula": tr("formula"),
+        "this group": tr("this group"),
+        "all users": tr("all users"),
+    }
+
+
+def _p_text(p: float) -> str:
+    """An adjusted p-value to three decimals, tiny ones as '< 0.001'."""
+    if p is None or not math.isfinite(p):
+        return tr("n/a")
+    return "< 0.001" if p < 0.001 else fmt.number(p, 3)
 
 
 #: Event types as a chart shows them (the canonical event types stay keys in data).
@@ -270,7 +292,7 @@ def render_detail(card, name: str, kpi_table: pd.DataFrame | None) -> None:
                 "everyone": t.population_value,
                 "lift": t.lift,
                 "effect size": t.effect_size,
-                "adjusted p": t.p_adjusted,
+                "adjusted p": _p_text(t.p_adjusted),
                 "test": tr(TEST_NAMES[t.test]) if t.test in TEST_NAMES else t.test,
             }
             for t in card.traits
@@ -285,7 +307,7 @@ def render_detail(card, name: str, kpi_table: pd.DataFrame | None) -> None:
                 "everyone": c.population_share,
                 "lift": c.lift,
                 "effect size": c.effect_size,
-                "adjusted p": c.p_adjusted,
+                "adjusted p": _p_text(c.p_adjusted),
                 "test": category_test,
             }
             for c in card.category_traits
