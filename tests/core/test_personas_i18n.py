@@ -249,3 +249,29 @@ def test_cli_personas_and_clv_speak_chinese_with_english_keys(generated, tmp_pat
     assert "位客户的终身价值写入" in capsys.readouterr().out
     assert main(["clv", str(events_path), "--out", str(tmp_path / "clv.csv"), "--lang", "en"]) == 0
     assert "wrote lifetime value for" in capsys.readouterr().out
+
+
+def test_activation_excel_keeps_english_columns_and_explains_them_in_the_language():
+    import datetime as dt
+
+    import openpyxl
+
+    from core.export import activation_bytes, activation_table
+
+    labels = pd.Series(["A", "B"], index=pd.Index(["u1", "u2"], name="user_id"))
+    table = activation_table(
+        labels, {"A": "高价值客户", "B": "Fans"}, "run-1", dt.datetime(2026, 1, 2)
+    )
+    for lang, about, note in (
+        ("zh", "文件说明", "用户所属的分群。"),
+        ("en", "About this file", "The segment the user belongs to."),
+    ):
+        with language(lang):
+            book = openpyxl.load_workbook(io.BytesIO(activation_bytes(table, "xlsx")))
+        assert book.sheetnames == ["users", about]
+        header = [c.value for c in book["users"][1]]
+        assert header == ["user_id", "segment", "persona", "run_id", "assigned_at"]
+        assert [c.value for c in book["users"][2]][2] == "高价值客户"  # user data as given
+        assert note in [row[1] for row in book[about].iter_rows(values_only=True)]
+    with language("zh"), pytest.raises(DataError, match="没有画像名称"):
+        activation_table(labels, {"A": "x"}, "run-1", dt.datetime(2026, 1, 2))
