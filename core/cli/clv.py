@@ -12,7 +12,8 @@ Params JSON (``--params-out``)::
      "time_unit": "D", "horizon_months": 12, "discount_rate": 0.01,
      "bgnbd_log_likelihood": .., "gamma_gamma_log_likelihood": .., "n_customers": ..}
 
-``gamma_gamma`` is null when fewer than two customers bought more than once.
+``gamma_gamma`` is null when fewer than two customers bought more than once. The files
+are data (English keys and column names); what the command prints follows ``--lang``.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def run(args: argparse.Namespace) -> None:
     """Ingest events, summarise purchases in SQL, fit both models, write CSV (+ JSON)."""
     from core.data import dataset_engine
     from core.export import safe_csv
+    from core.i18n import fmt, ntr
     from core.personas import fit_clv, rfm_summary
 
     dataset = open_events_from_args(args)
@@ -88,6 +90,14 @@ def run(args: argparse.Namespace) -> None:
         p = Path(args.params_out)
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(json.dumps(result.params_dict(), indent=2), encoding="utf-8")
-    print(f"wrote lifetime value for {len(result.table)} customers to {out}")
+    print(
+        ntr(
+            "wrote lifetime value for {n} customer to {file}",
+            "wrote lifetime value for {n} customers to {file}",
+            len(result.table),
+            n=fmt.number(len(result.table)),
+            file=out,
+        )
+    )
     if result.message:
         print(result.message)

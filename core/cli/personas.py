@@ -1,5 +1,8 @@
 """``python -m core personas``: persona cards for a saved segmentation, as JSON.
 
+The JSON keys are a data contract and stay English; the text in it (names, trait
+sentences, actions and reasons, notes) is in the language of ``--lang`` (en or zh).
+
 With ``--activation FILE`` it also writes every user with their segment, persona name,
 run id and assignment time (CSV, Excel or Parquet), and with ``--audiences DIR`` one
 hashed contact list per persona for ad platforms (``core.export.activation``).
@@ -14,6 +17,7 @@ from pathlib import Path
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
 from core.cli._options import number, output_file, output_folder
 from core.errors import DataError
+from core.i18n import tr
 
 HELP = (
     "Build persona cards (traits, KPIs, recommended actions) for each segment of "
@@ -90,7 +94,11 @@ def _activation_format(args: argparse.Namespace) -> str:
         fmt = args.format.strip().lower().lstrip(".")
         if fmt not in FORMATS:
             raise DataError(
-                f"--format {args.format} is not an export format; use one of {', '.join(FORMATS)}."
+                tr(
+                    "--format {value} is not an export format; use one of {formats}.",
+                    value=args.format,
+                    formats=", ".join(FORMATS),
+                )
             )
         return fmt
     suffix = Path(args.activation).suffix.lower().lstrip(".")
@@ -100,17 +108,19 @@ def _activation_format(args: argparse.Namespace) -> str:
 def _check_outputs(args: argparse.Namespace) -> None:
     """At least one output, and options that belong together, before any work."""
     if args.format and not args.activation:
-        raise DataError("--format applies to --activation FILE; add --activation.")
+        raise DataError(tr("--format applies to --activation FILE; add --activation."))
     if args.contacts and not args.audiences:
-        raise DataError("--contacts is read for --audiences DIR; add --audiences.")
+        raise DataError(tr("--contacts is read for --audiences DIR; add --audiences."))
     if not (args.out or args.activation or args.audiences):
         raise DataError(
-            "Say what to write: --out PERSONAS.json, --activation FILE or --audiences DIR."
+            tr("Say what to write: --out PERSONAS.json, --activation FILE or --audiences DIR.")
         )
     if args.activation:
         _activation_format(args)
     if args.contacts and not Path(args.contacts).is_file():
-        raise DataError(f"{args.contacts}: file not found; check the --contacts path.")
+        raise DataError(
+            tr("{file}: file not found; check the --contacts path.", file=args.contacts)
+        )
 
 
 def _write_activation(args, personas, labels, report, engine) -> None:
@@ -119,6 +129,7 @@ def _write_activation(args, personas, labels, report, engine) -> None:
     import hashlib
 
     from core import export
+    from core.i18n import fmt
 
     segments = Path(args.segments)
     run_id = args.run_id or "segments-" + hashlib.sha256(segments.read_bytes()).hexdigest()[:12]
@@ -130,7 +141,7 @@ def _write_activation(args, personas, labels, report, engine) -> None:
             source = args.contacts
         else:
             users = export.read_user_attributes(engine)
-            source = "The users file" if report.user_rows else "The data (no --users file)"
+            source = tr("The users file") if report.user_rows else tr("The data (no --users file)")
         tables = export.audience_tables(
             table,
             users,
@@ -144,17 +155,31 @@ def _write_activation(args, personas, labels, report, engine) -> None:
         for name, data in files.items():
             (folder / name).write_bytes(data)
         rows = sum(len(t) for t in tables.values())
-        print(f"wrote {len(files)} audience files ({rows:,} users with a contact) to {folder}")
+        print(
+            tr(
+                "wrote {files} audience files ({users} users with a contact) to {folder}",
+                files=fmt.number(len(files)),
+                users=fmt.number(rows),
+                folder=folder,
+            )
+        )
     if args.activation:
         out = Path(args.activation)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(export.activation_bytes(table, _activation_format(args)))
-        print(f"wrote {len(table):,} users with their persona to {out}")
+        print(
+            tr(
+                "wrote {users} users with their persona to {file}",
+                users=fmt.number(len(table)),
+                file=out,
+            )
+        )
 
 
 def run(args: argparse.Namespace) -> None:
     """Ingest events, build features, build personas, write the JSON list and exports."""
     from core.data.engine import dataset_engine
+    from core.i18n import fmt, ntr
     from core.personas import build_personas, personas_to_records
     from core.segments.features import build_features
 
@@ -180,4 +205,12 @@ def run(args: argparse.Namespace) -> None:
             json.dumps(personas_to_records(personas), ensure_ascii=False, indent=2),
             encoding="utf-8",
         )
-        print(f"wrote {len(personas)} personas to {out}")
+        print(
+            ntr(
+                "wrote {n} persona to {file}",
+                "wrote {n} personas to {file}",
+                len(personas),
+                n=fmt.number(len(personas)),
+                file=out,
+            )
+        )

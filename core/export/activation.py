@@ -45,6 +45,7 @@ from core.data import (
 )
 from core.errors import DataError
 from core.export.csv_export import safe_csv, safe_frame
+from core.i18n import tr
 
 __all__ = [
     "ACTIVATION_COLUMNS",
@@ -152,10 +153,26 @@ def _check_region(region: str) -> str:
     code = str(region or "").strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
         raise DataError(
-            f"Phone region '{region}' is not a country code; use a two-letter code such as "
-            "CN, US or GB."
+            tr(
+                "Phone region '{region}' is not a country code; use a two-letter code such as "
+                "CN, US or GB.",
+                region=region,
+            )
         )
     return code
+
+
+def _about_sheet(writer) -> None:
+    """A second sheet that says, in the reader's language, what each column holds."""
+    rows = [
+        ("user_id", tr("The user's id as stored in PersonaLab (a pseudonym if ids were hashed).")),
+        ("segment", tr("The segment the user belongs to.")),
+        ("persona", tr("The persona name shown on the Personas page.")),
+        ("run_id", tr("The saved segmentation the segments come from.")),
+        ("assigned_at", tr("When the segmentation was saved (UTC).")),
+    ]
+    frame = pd.DataFrame(rows, columns=[tr("Column"), tr("What it holds")])
+    safe_frame(frame).to_excel(writer, index=False, sheet_name=tr("About this file")[:31])
 
 
 def activation_table(
@@ -180,13 +197,17 @@ def activation_table(
         Columns :data:`ACTIVATION_COLUMNS`, one row per user, in the labels' order.
     """
     if labels is None or len(labels) == 0:
-        raise DataError("This segmentation has no users; save a segmentation with users first.")
+        raise DataError(tr("This segmentation has no users; save a segmentation with users first."))
     segments = labels.astype(str)
     unnamed = sorted(s for s in segments.unique() if not str(names.get(s) or "").strip())
     if unnamed:
         raise DataError(
-            f"Segment(s) {', '.join(unnamed[:5])} have no persona name; open the Personas page "
-            "(or run `python -m core personas`) so every segment gets a name, then export again."
+            tr(
+                "Segment(s) {segments} have no persona name; open the Personas page "
+                "(or run `python -m core personas`) so every segment gets a name, then export "
+                "again.",
+                segments=", ".join(unnamed[:5]),
+            )
         )
     stamp = pd.Timestamp(assigned_at)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
@@ -228,9 +249,12 @@ def activation_bytes(table: pd.DataFrame, fmt: str) -> bytes:
     if key == "xlsx":
         if len(table) > EXCEL_MAX_USERS:
             raise DataError(
-                f"{len(table):,} users do not fit on one Excel sheet ({EXCEL_MAX_USERS:,} rows at "
-                "most); "
-                "export as csv or parquet instead."
+                tr(
+                    "{users} users do not fit on one Excel sheet ({rows} rows at most); "
+                    "export as csv or parquet instead.",
+                    users=fmt.number(len(table)),
+                    rows=fmt.number(EXCEL_MAX_USERS),
+                )
             )
         # XlsxWriter writes this sheet about 2.4x faster than openpyxl (benchmarks/
         # bench_activation.py) and, told so, stores every text as text, never a formula.
@@ -239,6 +263,7 @@ def activation_bytes(table: pd.DataFrame, fmt: str) -> bytes:
             buffer, engine="xlsxwriter", engine_kwargs={"options": options}
         ) as writer:
             safe_frame(table).to_excel(writer, index=False, sheet_name="users")
+            _about_sheet(writer)
     else:
         table.astype("string").to_parquet(buffer, index=False, engine="pyarrow")
     return buffer.getvalue()
@@ -320,19 +345,29 @@ def audience_tables(
     region = _check_region(region)
     protected = set(protected)
     if "user_id" not in users.columns:
-        raise DataError(f"{source} has no user_id column; add one that matches the user ids.")
+        raise DataError(
+            tr("{source} has no user_id column; add one that matches the user ids.", source=source)
+        )
     columns = contact_columns(users, protected)
     if not columns:
         hidden = sorted(c for c in protected if not c.endswith("_custom"))
-        why = (
-            f" (the privacy option hashed or removed {', '.join(hidden)} on upload, and ad "
-            "platforms cannot match those)"
-            if hidden
-            else ""
-        )
+        if hidden:
+            raise DataError(
+                tr(
+                    "{source} has no e-mail or phone column (the privacy option hashed or "
+                    "removed {columns} on upload, and ad platforms cannot match those); give a "
+                    "contacts file with user_id and an email or phone column to make audience "
+                    "files.",
+                    source=source,
+                    columns=", ".join(hidden),
+                )
+            )
         raise DataError(
-            f"{source} has no e-mail or phone column{why}; give a contacts file with "
-            "user_id and an email or phone column to make audience files."
+            tr(
+                "{source} has no e-mail or phone column; give a contacts file with "
+                "user_id and an email or phone column to make audience files.",
+                source=source,
+            )
         )
     contacts = users[["user_id", *columns]].copy()
     contacts["user_id"] = contacts["user_id"].astype(str)
@@ -434,8 +469,11 @@ def read_contacts(source, name: str | None = None, *, privacy_actions: Iterable[
         )
         if id_col is None:
             raise DataError(
-                f"{label}: no column looks like a user id (columns: "
-                f"{', '.join(loaded.columns[:10])}); name it user_id."
+                tr(
+                    "{file}: no column looks like a user id (columns: {columns}); name it user_id.",
+                    file=label,
+                    columns=", ".join(loaded.columns[:10]),
+                )
             )
         uid = f"NULLIF(TRIM({quote_identifier(id_col)}), '')"
         if ids_were_hashed(privacy_actions):
@@ -448,5 +486,7 @@ def read_contacts(source, name: str | None = None, *, privacy_actions: Iterable[
         con.close()
     frame = frame.dropna(subset=["user_id"])
     if frame.empty:
-        raise DataError(f"{label} has no rows with a user id; export the contacts again.")
+        raise DataError(
+            tr("{file} has no rows with a user id; export the contacts again.", file=label)
+        )
     return frame.astype("object")

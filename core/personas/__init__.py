@@ -6,7 +6,9 @@ Modules, in the order data flows through them:
   Benjamini-Hochberg family, minimum effects) and the input checks;
 - ``categories``: which columns are categories (age bands, value tiers, interests) and
   users per category;
-- ``wording``: readable feature and attribute names, trait sentences, posting windows;
+- ``feature_text``: each feature's label and English trait templates (data);
+- ``wording``: readable feature and attribute names, trait sentences in each language,
+  posting windows;
 - ``naming``: persona names from the strongest traits (rules as data);
 - ``breakdowns``: mixes, activity heatmap and comments per segment, privacy applied;
 - ``value``: purchases, spend and lifetime value per segment on a card;
@@ -45,9 +47,11 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(
         (
+            "FORMAT_LABELS",
             "MAX_WINDOWS",
             "attribute_label",
             "category_phrase",
+            "category_word",
             "feature_label",
             "hidden_note",
             "posting_windows",
@@ -55,10 +59,16 @@ _EXPORTS: dict[str, str] = {
         ),
         "wording",
     ),
-    **dict.fromkeys(("NAME_RULES", "NameRule", "auto_name", "persona_names"), "naming"),
+    **dict.fromkeys(
+        ("NAME_RULES", "NAME_RULES_ZH", "NAME_STYLES", "NameRule", "auto_name", "persona_names"),
+        "naming",
+    ),
     "compare_segments": "compare",
     "personas_to_records": "records",
-    **dict.fromkeys(("PLAYBOOK", "Recommendation", "Rule", "format_lift", "recommend"), "playbook"),
+    **dict.fromkeys(
+        ("PLAYBOOK", "Recommendation", "Rule", "format_lift", "platform_name", "recommend"),
+        "playbook",
+    ),
     **dict.fromkeys(
         (
             "ALL_USERS",

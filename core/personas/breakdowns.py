@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from core.common.sql import quote_identifier
+from core.i18n import fmt, ntr, tr
 from core.personas.kpis import labels_on_engine, read_sql
 from core.personas.text import sentiment_summary, top_words
 from core.personas.wording import _attribute_label, hidden_note
@@ -125,12 +126,22 @@ def _event_mix(frame: pd.DataFrame, segment: str, min_group: int, hidden: list, 
     )
     n_hidden = len(rows) - len(shown)
     if n_hidden:
-        hidden.append(
-            f"{what}: {n_hidden} categor{'y' if n_hidden == 1 else 'ies'} {hidden_note(min_group)}"
-        )
+        hidden.append(_hidden_categories(tr(what), n_hidden, min_group))
     return tuple(
         (str(r.category), float(r.events) / total, int(r.users))
         for r in shown.itertuples(index=False)
+    )
+
+
+def _hidden_categories(what: str, n_hidden: int, min_group: int) -> str:
+    """'Gender: 2 categories hidden: fewer than 10 users'."""
+    return ntr(
+        "{what}: {n} category {note}",
+        "{what}: {n} categories {note}",
+        n_hidden,
+        what=what,
+        n=fmt.number(n_hidden),
+        note=hidden_note(min_group),
     )
 
 
@@ -161,9 +172,7 @@ def _mix(
     )
     n_hidden = len(rows) - len(shown)
     if n_hidden:
-        hidden.append(
-            f"{_attribute_label(attribute)}: {n_hidden} categor{'y' if n_hidden == 1 else 'ies'} {hidden_note(min_group)}"
-        )
+        hidden.append(_hidden_categories(_attribute_label(attribute), n_hidden, min_group))
     return tuple(
         (str(r.category), float(r.users) / size, int(r.users))
         for r in shown.itertuples(index=False)
@@ -175,7 +184,7 @@ def _comments(rows: pd.DataFrame, min_group: int, hidden: list) -> tuple[tuple, 
     if rows.empty:
         return (), None
     if rows["user_id"].nunique() < min_group:
-        hidden.append(f"Comments: {hidden_note(min_group)}")
+        hidden.append(tr("Comments: {note}", note=hidden_note(min_group)))
         return (), None
     words = top_words(rows["text"], n=12, users=rows["user_id"], min_users=min_group)
     return tuple(

@@ -11,6 +11,10 @@ Names (:mod:`core.personas.naming`), best platforms, posting windows and the pla
 actions are built from the supported traits only; a group without any is "Typical
 users".
 
+Language: a card's text (name, trait sentences, actions, notes) is written in the
+language current when :func:`build_personas` runs (:func:`core.i18n.current`); numbers
+stay numbers. Callers that cache cards keep one copy per language.
+
 Privacy: any breakdown (a category, a heatmap cell, a comment word) with fewer than
 ``min_group_size`` users is hidden and the card says ``hidden: fewer than 10 users``; a
 segment smaller than that shows its size only.
@@ -25,6 +29,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_, fmt, ntr, tr
 from core.personas import playbook
 from core.personas.breakdowns import (
     MAX_COMMENTS,
@@ -200,16 +205,23 @@ def build_personas(
             engagement.setdefault("purchase", float(seg_means["frequency"]))
         purchases = _purchases(feats.loc[mask])
         if ev is not None:
-            platform_mix = _event_mix(ev["platform"], seg, min_group, hidden, "Platforms")
-            format_mix = _event_mix(ev["format"], seg, min_group, hidden, "Content formats")
+            platform_mix = _event_mix(ev["platform"], seg, min_group, hidden, N_("Platforms"))
+            format_mix = _event_mix(ev["format"], seg, min_group, hidden, N_("Content formats"))
             heat_rows = ev["heatmap"][ev["heatmap"]["segment"] == seg]
             heatmap = tuple(
                 (int(r.weekday), int(r.hour), int(r.events) if r.users >= min_group else None)
                 for r in heat_rows.sort_values(["weekday", "hour"]).itertuples(index=False)
             )
             if any(c[2] is None for c in heatmap):
+                n_cells = sum(c[2] is None for c in heatmap)
                 hidden.append(
-                    f"Active hours: {sum(c[2] is None for c in heatmap)} weekday-hour cells {hidden_note(min_group)}"
+                    ntr(
+                        "Active hours: {n} weekday-hour cell {note}",
+                        "Active hours: {n} weekday-hour cells {note}",
+                        n_cells,
+                        n=fmt.number(n_cells),
+                        note=hidden_note(min_group),
+                    )
                 )
             seg_comments = ev["comments"][ev["comments"]["segment"] == seg]
             words, sentiment = _comments(seg_comments, min_group, hidden)
@@ -224,7 +236,7 @@ def build_personas(
         recs = playbook.recommend(facts)
         if times:  # only when the group's hours or days differ from everyone else's
             timing = [t for t in traits if t.test in ("hours", "weekdays")][:MAX_WINDOWS]
-            reason = "; ".join(t.phrase for t in timing)
+            reason = tr("; ").join(t.phrase for t in timing)
             recs.append(playbook.posting_advice(times, reason))
         shown_platforms = {
             t.feature.removeprefix("platform_share_")
@@ -269,7 +281,7 @@ def build_personas(
             )
         )
     spend = _spend_lifts(table)
-    names = _unique_names(
+    names = _unique_names(  # in the current language, like every sentence on the card
         [
             {
                 "segment": p.segment,
@@ -326,8 +338,8 @@ def _hidden_persona(seg: str, size: int, share: float, min_group: int) -> Person
         recommendations=(),
         best_platforms=(),
         best_times=(),
-        contact_note=playbook.CONTACT_CAP_NOTE,
-        hidden=(f"Everything except the size: {note}",),
+        contact_note=tr(playbook.CONTACT_CAP_NOTE),
+        hidden=(tr("Everything except the size: {note}", note=note),),
         min_group_size=min_group,
         is_hidden=True,
     )

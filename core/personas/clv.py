@@ -24,6 +24,7 @@ import sqlalchemy
 
 from core.common.sql import quote_identifier
 from core.errors import DataError
+from core.i18n import tr
 from core.personas.clv_models import (
     DAYS_PER_UNIT,
     BetaGeoParams,
@@ -141,13 +142,18 @@ def rfm_summary(
         mean spend per repeat purchase day (first purchase excluded; 0 when none).
     """
     if time_unit not in DAYS_PER_UNIT:
-        raise DataError(f"Time unit must be D (days), W (weeks) or M (months), got {time_unit!r}.")
+        raise DataError(
+            tr(
+                "Time unit must be D (days), W (weeks) or M (months), got '{value}'.",
+                value=time_unit,
+            )
+        )
     if as_of is not None:
         try:
             as_of = pd.Timestamp(as_of).strftime("%Y-%m-%d")
         except (ValueError, TypeError) as exc:
             raise DataError(
-                f"The as-of date {as_of!r} is not a date; use the form 2025-03-31."
+                tr("The as-of date '{value}' is not a date; use the form 2025-03-31.", value=as_of)
             ) from exc
     sql = _rfm_sql(
         quote_identifier(table) if not isinstance(events, pd.DataFrame) else "ev",
@@ -158,7 +164,10 @@ def rfm_summary(
         missing = {"user_id", "timestamp", "event_type"} - set(events.columns)
         if missing:
             raise DataError(
-                f"The events table has no {', '.join(sorted(missing))} column; map it first."
+                tr(
+                    "The events table has no {columns} column; map it first.",
+                    columns=", ".join(sorted(missing)),
+                )
             )
         ev = events.copy()
         if "amount" not in ev.columns:
@@ -167,7 +176,7 @@ def rfm_summary(
             ev["timestamp"] = pd.to_datetime(ev["timestamp"], format="mixed")
         except (ValueError, TypeError) as exc:
             raise DataError(
-                "Some timestamps in the events are not dates; fix or map the timestamp column."
+                tr("Some timestamps in the events are not dates; fix or map the timestamp column.")
             ) from exc
         ev["user_id"] = ev["user_id"].astype(str)
         con = duckdb.connect()
@@ -215,7 +224,9 @@ def customer_lifetime_value(
         Monthly discount rate; 0 for the simple (undiscounted) value.
     """
     if horizon_months <= 0:
-        raise DataError(f"The CLV horizon must be positive, got {horizon_months} months.")
+        raise DataError(
+            tr("The CLV horizon must be positive, got {value} months.", value=horizon_months)
+        )
     months_per_unit = DAYS_PER_UNIT[time_unit] / DAYS_PER_UNIT["M"]
     ov = np.asarray(order_value, dtype=float)
     total = np.zeros(len(ov))
@@ -260,7 +271,9 @@ def fit_clv(
     needed = {"user_id", "frequency", "recency", "T", "monetary_value"}
     missing = needed - set(summary.columns)
     if missing:
-        raise DataError(f"The purchase summary lacks {', '.join(sorted(missing))}.")
+        raise DataError(
+            tr("The purchase summary lacks {columns}.", columns=", ".join(sorted(missing)))
+        )
     x = summary["frequency"].to_numpy(float)
     tx = summary["recency"].to_numpy(float)
     T = summary["T"].to_numpy(float)
@@ -271,13 +284,13 @@ def fit_clv(
     try:
         gg = fit_gamma_gamma(x, m, penalizer=penalizer)
     except DataError:
-        message = (
+        message = tr(
             "Too few repeat buyers to fit spend per order; each customer's own average "
             "order value is used instead."
         )
     if gg is not None and gg.q <= 1:
         gg = None  # the model's mean spend p v / (q - 1) does not exist
-        message = (
+        message = tr(
             "Spend per order varies too much between customers to predict it, so each "
             "customer's own average order value is used instead."
         )

@@ -35,6 +35,7 @@ import numpy as np
 from scipy import optimize, special
 
 from core.errors import DataError
+from core.i18n import fmt, tr
 
 TimeUnit = Literal["D", "W", "M"]
 DAYS_PER_UNIT: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
@@ -110,19 +111,25 @@ def _validate_rfm(frequency, recency, T) -> tuple[np.ndarray, np.ndarray, np.nda
     tx = np.asarray(recency, dtype=float)
     T = np.asarray(T, dtype=float)
     if not (len(x) == len(tx) == len(T)):
-        raise DataError("frequency, recency and T must have the same length.")
+        raise DataError(tr("frequency, recency and T must have the same length."))
     if len(x) < 2:
         raise DataError(
-            f"Lifetime value needs purchases from at least 2 customers; found {len(x)}. "
-            "Check that purchase events are mapped to the event type 'purchase'."
+            tr(
+                "Lifetime value needs purchases from at least 2 customers; found {n}. "
+                "Check that purchase events are mapped to the event type 'purchase'.",
+                n=fmt.number(len(x)),
+            )
         )
     bad = (
         ~np.isfinite(x) | ~np.isfinite(tx) | ~np.isfinite(T) | (x < 0) | (tx < 0) | (tx > T + 1e-9)
     )
     if bad.any():
         raise DataError(
-            f"{int(bad.sum())} customers have impossible purchase histories (negative values "
-            "or a last purchase after the as-of date); check the as-of date."
+            tr(
+                "{n} customers have impossible purchase histories (negative values "
+                "or a last purchase after the as-of date); check the as-of date.",
+                n=fmt.number(int(bad.sum())),
+            )
         )
     return x, tx, T
 
@@ -313,8 +320,10 @@ def fit_gamma_gamma(frequency, monetary_value, *, penalizer: float = 0.0) -> Gam
     keep = (x > 0) & (m > 0) & np.isfinite(m)
     if keep.sum() < 2:
         raise DataError(
-            "Spend per order needs at least 2 customers who bought more than once; "
-            f"found {int(keep.sum())}."
+            tr(
+                "Spend per order needs at least 2 customers who bought more than once; found {n}.",
+                n=fmt.number(int(keep.sum())),
+            )
         )
     (xu, mu), w = _compress(x[keep], m[keep])
 

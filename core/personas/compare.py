@@ -15,10 +15,11 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from core.errors import DataError
+from core.i18n import fmt, tr
 from core.personas import playbook
 from core.personas.categories import _categorical_frame
 from core.personas.traits import MIN_EFFECT, MIN_LIFT, SIGNIFICANCE, _numeric_columns, _validate
-from core.personas.wording import _attribute_label, _label, hidden_note
+from core.personas.wording import _attribute_label, _label, category_word, hidden_note
 
 #: comparing two segments' attributes: Cramér's V of at least 0.1 (Cohen's "small").
 COMPARE_MIN_CRAMERS_V = 0.1
@@ -55,13 +56,19 @@ def compare_segments(
     feats, lab = _validate(features, labels, min_group_size)
     for seg in (a, b):
         if seg not in set(lab):
-            raise DataError(f"There is no segment called {seg!r} in this segmentation.")
+            raise DataError(
+                tr("There is no segment called '{segment}' in this segmentation.", segment=seg)
+            )
     if a == b:
-        raise DataError("Pick two different segments to compare.")
+        raise DataError(tr("Pick two different segments to compare."))
     na, nb = int((lab == a).sum()), int((lab == b).sum())
     if min(na, nb) < min_group_size:
         raise DataError(
-            f"Both segments need at least {min_group_size} users to be compared ({hidden_note(min_group_size)})."
+            tr(
+                "Both segments need at least {n} users to be compared ({note}).",
+                n=fmt.number(min_group_size),
+                note=hidden_note(min_group_size),
+            )
         )
     cols = _numeric_columns(feats)
     xa = feats.loc[lab == a, cols].astype("float64")
@@ -115,7 +122,11 @@ def compare_segments(
             {
                 "kind": "attribute",
                 "feature": f"{col}={top}",
-                "label": f"{_attribute_label(col)}: {top}",
+                "label": tr(
+                    "{attribute}: {category}",
+                    attribute=_attribute_label(col),
+                    category=category_word(col, top),
+                ),
                 "value_a": float(shares.loc[a, top]),
                 "value_b": float(shares.loc[b, top]),
                 "ratio": float(shares.loc[a, top] / shares.loc[b, top])
@@ -149,13 +160,29 @@ def compare_segments(
 def _compare_sentence(r, a: str, b: str) -> str:
     """One row of the comparison as a sentence ("no clear difference" unless clear)."""
     if not r.clear:
-        return "no clear difference"
+        return tr("no clear difference")
     if r.kind == "attribute":
-        return f"{r.value_a:.0%} in {a} vs {r.value_b:.0%} in {b}"
+        return tr(
+            "{share_a} in {a} vs {share_b} in {b}",
+            share_a=fmt.percent(r.value_a),
+            a=a,
+            share_b=fmt.percent(r.value_b),
+            b=b,
+        )
     if math.isfinite(r.ratio) and r.ratio > 0:
         if r.ratio >= 1:
-            return f"{a} is {playbook.format_lift(r.ratio)} {b}"
-        return (
-            f"{a} is {playbook.format_lift(r.ratio)} {b} ({playbook.format_lift(1 / r.ratio)} less)"
+            return tr("{a} is {lift} {b}", a=a, lift=playbook.format_lift(r.ratio), b=b)
+        return tr(
+            "{a} is {lift} {b} ({inverse} less)",
+            a=a,
+            lift=playbook.format_lift(r.ratio),
+            b=b,
+            inverse=playbook.format_lift(1 / r.ratio),
         )
-    return f"{a} {r.value_a:.3g} vs {b} {r.value_b:.3g}"
+    return tr(
+        "{a} {value_a} vs {b} {value_b}",
+        a=a,
+        value_a=fmt.decimal(r.value_a, 3),
+        b=b,
+        value_b=fmt.decimal(r.value_b, 3),
+    )

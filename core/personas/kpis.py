@@ -49,21 +49,42 @@ import pandas as pd
 
 from core.common.sql import quote_identifier
 from core.errors import DataError
+from core.i18n import N_, fmt, tr
 
-ALL_USERS = "All users"
+#: The row of everyone in KPI tables (a key in data; show it with ``tr``).
+ALL_USERS = N_("All users")
 
 
 @dataclasses.dataclass(frozen=True)
 class KPI:
-    """One KPI: how it is named, grouped, explained and computed."""
+    """One KPI: how it is named, grouped, explained and computed.
+
+    ``label``, ``definition`` and ``requires`` are catalogue messages (English);
+    :attr:`name`, :attr:`formula` and :attr:`needs` give them in the current language.
+    """
 
     key: str
-    name: str
+    label: str
     family: str
-    formula: str
+    definition: str
     sql: str | None
     unit: str  # "count", "share" (0-1), "per_view" (events per view), "money", "ratio"
-    needs: str = ""
+    requires: str = ""
+
+    @property
+    def name(self) -> str:
+        """The KPI's display name in the current language."""
+        return tr(self.label)
+
+    @property
+    def formula(self) -> str:
+        """The formula in words, in the current language."""
+        return tr(self.definition)
+
+    @property
+    def needs(self) -> str:
+        """What the KPI needs that events do not carry, in the current language ('' if nothing)."""
+        return tr(self.requires) if self.requires else ""
 
     @property
     def inputs(self) -> frozenset[str]:
@@ -78,142 +99,162 @@ def _rate(num: str, den: str) -> str:
 
 
 KPIS: tuple[KPI, ...] = (
-    KPI("reach", "Reach", "coverage", "distinct users exposed (with a view)", "reach", "count"),
+    KPI(
+        "reach",
+        N_("Reach"),
+        "coverage",
+        N_("distinct users exposed (with a view)"),
+        "reach",
+        "count",
+    ),
     KPI(
         "reach_rate",
-        "Reach rate",
+        N_("Reach rate"),
         "coverage",
-        "users reached / target users (the group's users)",
+        N_("users reached / target users (the group's users)"),
         _rate("reach", "target_users"),
         "share",
     ),
-    KPI("exposures", "Exposures", "coverage", "count of view events", "exposures", "count"),
+    KPI("exposures", N_("Exposures"), "coverage", N_("count of view events"), "exposures", "count"),
     KPI(
         "interaction_rate",
-        "Interaction rate",
+        N_("Interaction rate"),
         "engagement",
-        "(likes + comments + shares + saves) / exposures",
+        N_("(likes + comments + shares + saves) / exposures"),
         _rate("likes + comments + shares + saves", "exposures"),
         "per_view",
     ),
     KPI(
         "like_rate",
-        "Like rate",
+        N_("Like rate"),
         "engagement",
-        "likes / exposures",
+        N_("likes / exposures"),
         _rate("likes", "exposures"),
         "per_view",
     ),
     KPI(
         "comment_rate",
-        "Comment rate",
+        N_("Comment rate"),
         "engagement",
-        "comments / exposures",
+        N_("comments / exposures"),
         _rate("comments", "exposures"),
         "per_view",
     ),
     KPI(
         "share_rate",
-        "Share rate",
+        N_("Share rate"),
         "engagement",
-        "shares / exposures",
+        N_("shares / exposures"),
         _rate("shares", "exposures"),
         "per_view",
     ),
     KPI(
         "ctr",
-        "Click-through rate (CTR)",
+        N_("Click-through rate (CTR)"),
         "engagement",
-        "clicks / exposures",
+        N_("clicks / exposures"),
         _rate("clicks", "exposures"),
         "per_view",
     ),
     KPI(
         "registration_rate",
-        "Registration rate",
+        N_("Registration rate"),
         "conversion",
-        "registrations / exposures",
+        N_("registrations / exposures"),
         _rate("registrations", "exposures"),
         "per_view",
     ),
     KPI(
         "purchase_rate",
-        "Purchase rate",
+        N_("Purchase rate"),
         "conversion",
-        "purchases / exposures",
+        N_("purchases / exposures"),
         _rate("purchases", "exposures"),
         "per_view",
     ),
     KPI(
         "conversion_rate",
-        "Conversion rate (per user)",
+        N_("Conversion rate (per user)"),
         "conversion",
-        "users who were exposed and purchased / users exposed",
+        N_("users who were exposed and purchased / users exposed"),
         _rate("exposed_buyers", "reach"),
         "share",
     ),
     KPI(
-        "arpu", "ARPU", "value", "revenue / users in the group", _rate("revenue", "users"), "money"
+        "arpu",
+        N_("ARPU"),
+        "value",
+        N_("revenue / users in the group"),
+        _rate("revenue", "users"),
+        "money",
     ),
     KPI(
         "average_order_value",
-        "Average order value",
+        N_("Average order value"),
         "value",
-        "revenue / orders (purchase events)",
+        N_("revenue / orders (purchase events)"),
         _rate("revenue", "purchases"),
         "money",
     ),
     KPI(
         "retention",
-        "Retention",
+        N_("Retention"),
         "loyalty",
-        "users active in the previous period who are active again in the current period / users active in the previous period",
+        N_(
+            "users active in the previous period who are active again in the current period / users active in the previous period"
+        ),
         _rate("retained", "prev_active"),
         "share",
     ),
     KPI(
         "repurchase_rate",
-        "Repurchase rate",
+        N_("Repurchase rate"),
         "loyalty",
-        "buyers who purchased again on a later day / buyers",
+        N_("buyers who purchased again on a later day / buyers"),
         _rate("repeat_buyers", "buyers"),
         "share",
     ),
     KPI(
         "stickiness",
-        "Stickiness (DAU/MAU)",
+        N_("Stickiness (DAU/MAU)"),
         "activity",
-        "average daily active users / users active in the period (last period_days)",
+        N_("average daily active users / users active in the period (last period_days)"),
         f"({_rate('active_user_days', '{period_days}')}) / NULLIF(current_active, 0)",
         "share",
     ),
-    KPI("roi", "ROI", "value", "(revenue - cost) / cost", None, "ratio", "campaign cost"),
+    KPI(
+        "roi", N_("ROI"), "value", N_("(revenue - cost) / cost"), None, "ratio", N_("campaign cost")
+    ),
     KPI(
         "targeting_accuracy",
-        "Targeting accuracy",
+        N_("Targeting accuracy"),
         "precision",
-        "users exposed to a campaign who are in its target segment / users exposed to the campaign",
+        N_(
+            "users exposed to a campaign who are in its target segment / users exposed to the campaign"
+        ),
         _rate("exposed_in_target", "exposed_users"),
         "share",
-        "a campaign's target segment",
+        N_("a campaign's target segment"),
     ),
     KPI(
         "persona_match_rate",
-        "Persona match rate",
+        N_("Persona match rate"),
         "precision",
-        "a campaign's buyers who are in its target segment (the intended persona) / the campaign's buyers",
+        N_(
+            "a campaign's buyers who are in its target segment (the intended persona) / the campaign's buyers"
+        ),
         _rate("converters_in_target", "converters"),
         "share",
-        "the intended persona of a campaign",
+        N_("the intended persona of a campaign"),
     ),
     KPI(
         "follower_growth",
-        "Follower growth",
+        N_("Follower growth"),
         "growth",
-        "(followers at end - followers at start) / followers at start",
+        N_("(followers at end - followers at start) / followers at start"),
         None,
         "share",
-        "follower counts at two dates",
+        N_("follower counts at two dates"),
     ),
 )
 
@@ -311,7 +352,7 @@ def _as_of_sql(events: str, as_of: str | None) -> str:
         day = pd.Timestamp(as_of).strftime("%Y-%m-%d")
     except (ValueError, TypeError) as exc:
         raise DataError(
-            f"The as-of date {as_of!r} is not a date; use the form 2025-03-31."
+            tr("The as-of date '{value}' is not a date; use the form 2025-03-31.", value=as_of)
         ) from exc
     return f"CAST('{day}' AS DATE)"
 
@@ -521,7 +562,9 @@ def compute_kpis(
         ``targeting_accuracy`` and ``persona_match_rate``).
     """
     if period_days < 1:
-        raise DataError(f"The KPI period must be at least 1 day, got {period_days}.")
+        raise DataError(
+            tr("The KPI period must be at least 1 day, got {value}.", value=period_days)
+        )
     events_q = quote_identifier(events)
     if labels is None:
         with engine.connect() as conn:
@@ -532,7 +575,7 @@ def compute_kpis(
         only_total = True
     else:
         if len(labels) == 0:
-            raise DataError("The segmentation has no users; run a segmentation first.")
+            raise DataError(tr("The segmentation has no users; run a segmentation first."))
         only_total = False
     with labels_on_engine(engine, labels) as (conn, table):
         inner = _aggregate_sql(events_q, table, _as_of_sql(events_q, as_of), period_days)
@@ -605,26 +648,26 @@ def format_kpi_value(key: str, value: float | None, style: KPIStyle = "card") ->
     str
     """
     if value is None or pd.isna(value) or not np.isfinite(value):
-        return "n/a"
+        return tr("n/a")
     unit = kpi_unit(key, "ratio")
     if style != "card":
         if unit == "count":
-            return f"{int(value):,}"
+            return fmt.number(int(value))
         if unit == "money":
-            return f"{value:,.2f}"
-        return f"{value:.2%}" if style == "table" else f"{value:.1%}"
+            return fmt.number(value, 2)
+        return fmt.percent(value, 2 if style == "table" else 1)
     if unit == "count":
-        return f"{value:,.0f}"
+        return fmt.number(value)
     if unit == "per_view":
         # Events per view, not a share of anything: one view can draw a like, a comment
         # and a share (kol sharers reach ~160 interactions per 100 views), so a
         # percentage would read above 100 %.
         per_100 = value * 100
-        return f"{per_100:.1f} per 100 views" if per_100 < 10 else f"{per_100:,.0f} per 100 views"
+        return tr("{rate} per 100 views", rate=fmt.number(per_100, 1 if per_100 < 10 else 0))
     if unit == "money":
-        return f"{value:,.2f}"
+        return fmt.number(value, 2)
     # shares, and ratios such as ROI ((revenue - cost) / cost): a percentage
-    return f"{value:.1%}" if abs(value) < 0.1 else f"{value:.0%}"
+    return fmt.percent(value, 1 if abs(value) < 0.1 else 0)
 
 
 #: The KPIs a persona card shows (the full table is on the page).

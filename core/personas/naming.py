@@ -4,6 +4,11 @@
 "<activity> <value> <time> <channel> <noun>", e.g. "Evening big spenders". A group with no
 supported trait is "Typical users"; two groups that would share a name get more words,
 then their size rank ("Typical users (2nd largest group)").
+
+Each language has its own template set (:data:`NAME_STYLES`): Chinese names are built
+from Chinese words in Chinese order (:data:`NAME_RULES_ZH`: 晚间高价值客户, 夜猫子互动党,
+小红书重度用户), never by translating the English name. Names a user typed are theirs and
+are shown as typed in every language; only generated names follow the language.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import math
 
 import pandas as pd
 
+from core import i18n
 from core.personas import playbook
 from core.personas.categories import _category_counts_fast
 from core.personas.traits import (
@@ -86,6 +92,50 @@ NAME_RULES: tuple[NameRule, ...] = (
     NameRule("platform_share_*", "higher", "channel", "{platform}"),
     NameRule("top_platform=*", "higher", "channel", "{platform}"),
 )
+#: The same traits named the way a Chinese marketer names a 人群: its own words and its
+#: own order ("<time><channel><activity><value><noun>", 夜猫子小红书重度用户, 高价值沉睡老客),
+#: not the English name translated word by word. Spending is a value word (高价值) so it
+#: combines with what the group is (复购客, 沉睡老客, 种草潜客).
+NAME_RULES_ZH: tuple[NameRule, ...] = (
+    NameRule("monetary", "higher", "value", "高价值"),
+    NameRule("avg_order_value", "higher", "value", "高客单"),
+    NameRule("frequency", "higher", "noun", "复购客"),
+    NameRule("purchase_rate", "higher", "value", "高转化"),
+    NameRule("recency_days", "higher", "noun", "沉睡老客"),
+    NameRule("lifecycle_stage=dormant", "higher", "noun", "沉睡老客"),
+    NameRule("lifecycle_stage=churned", "higher", "noun", "流失老客"),
+    NameRule("lifecycle_stage=prospect", "higher", "noun", "种草潜客"),
+    NameRule("lifecycle_stage=new", "higher", "noun", "新客"),
+    NameRule("n_register", "higher", "noun", "新客"),
+    NameRule("followers", "higher", "noun", "达人"),
+    NameRule("shares_received", "higher", "noun", "传播达人"),
+    NameRule("n_share", "higher", "noun", "分享达人"),
+    NameRule("n_comment", "higher", "noun", "评论区常客"),
+    NameRule("engagement_rate", "higher", "noun", "互动党"),
+    NameRule("n_like", "higher", "noun", "点赞党"),
+    NameRule("n_save", "higher", "noun", "收藏党"),
+    NameRule("engagement_rate", "lower", "noun", "潜水党"),
+    NameRule("n_view", "higher", "noun", "爱逛用户"),
+    NameRule("avg_order_value", "lower", "value", "价格敏感型", spend="below"),
+    NameRule("frequency", "lower", "value", "低频"),
+    NameRule("engagement_rate", "higher", "value", "高互动"),
+    NameRule("frequency", "higher", "value", "高频"),
+    NameRule("age", "lower", "value", "年轻"),
+    NameRule("age", "higher", "value", "熟龄"),
+    NameRule("n_events", "higher", "activity", "重度"),
+    NameRule("active_days", "higher", "activity", "重度"),
+    NameRule("n_events", "lower", "activity", "轻度"),
+    NameRule("active_days", "lower", "activity", "轻度"),
+    NameRule("hour_share_evening", "higher", "time", "晚间"),
+    NameRule("hour_share_night", "higher", "time", "夜猫子"),
+    NameRule("hour_share_morning", "higher", "time", "早间"),
+    NameRule("hour_share_afternoon", "higher", "time", "午后"),
+    NameRule("weekend_share", "higher", "time", "周末"),
+    NameRule("weekend_share", "lower", "time", "工作日"),
+    NameRule("format_share_*", "higher", "channel", "{format}"),
+    NameRule("platform_share_*", "higher", "channel", "{platform}"),
+    NameRule("top_platform=*", "higher", "channel", "{platform}"),
+)
 NAME_SLOTS = ("activity", "value", "time", "channel", "noun")
 #: Content formats as a name word.
 FORMAT_NAME_WORDS: dict[str, str] = {
@@ -96,6 +146,72 @@ FORMAT_NAME_WORDS: dict[str, str] = {
     "text_image": "photo-post",
     "audio": "audio",
 }
+FORMAT_NAME_WORDS_ZH: dict[str, str] = {
+    "video": "视频",
+    "short_video": "短视频",
+    "live": "直播",
+    "article": "长文",
+    "text_image": "图文",
+    "audio": "音频",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class NameStyle:
+    """How one language builds a persona name: its rules, word order and fallbacks."""
+
+    rules: tuple[NameRule, ...]
+    slots: tuple[str, ...]
+    joiner: str
+    format_words: dict[str, str]
+    buyers: str  # the noun of a group named for buying, when no trait gives one
+    users: str  # the noun otherwise
+    typical: str  # a group with no supported trait
+    small: str  # a group too small to describe ({segment})
+    capitalize: bool
+    language: str  # the language code, for platform names
+
+
+def _rank_en(name: str, rank: int) -> str:
+    """'Fans (largest group)', 'Fans (2nd largest group)'."""
+    if rank == 1:
+        return f"{name} (largest group)"
+    return f"{name} ({_ordinal(rank)} largest group)"
+
+
+def _rank_zh(name: str, rank: int) -> str:
+    """'互动党（规模最大）', '互动党（规模第2）'."""
+    return f"{name}（规模最大）" if rank == 1 else f"{name}（规模第{rank}）"
+
+
+#: The name templates of each language (see :func:`core.i18n.current`).
+NAME_STYLES: dict[str, NameStyle] = {
+    "en": NameStyle(
+        NAME_RULES,
+        NAME_SLOTS,
+        " ",
+        FORMAT_NAME_WORDS,
+        "buyers",
+        "users",
+        "Typical users",
+        "Small group {segment}",
+        True,
+        "en",
+    ),
+    "zh": NameStyle(
+        NAME_RULES_ZH,
+        ("time", "channel", "activity", "value", "noun"),
+        "",
+        FORMAT_NAME_WORDS_ZH,
+        "客户",
+        "用户",
+        "大众用户",
+        "小样本群体 {segment}",
+        False,
+        "zh",
+    ),
+}
+_RANKERS = {"en": _rank_en, "zh": _rank_zh}
 #: Features that say the same thing: a name uses at most one word per group.
 NAME_GROUPS: dict[str, str] = {
     "monetary": "money",
@@ -120,6 +236,11 @@ NAME_PARTS = 2  # words from traits in a name; more only to tell two groups apar
 TYPICAL_NAME = "Typical users"  # a group with no supported trait: no invented claims
 
 
+def _style(language: str | None = None) -> NameStyle:
+    """The name templates of ``language`` (default: the current language)."""
+    return NAME_STYLES[i18n.normalize(language) or i18n.current()]
+
+
 def _name_key(trait) -> tuple[str, str]:
     """(trait key, direction) of a numeric or category trait, as :data:`NAME_RULES` names it."""
     if isinstance(trait, CategoryTrait):
@@ -127,7 +248,7 @@ def _name_key(trait) -> tuple[str, str]:
     return trait.feature, trait.direction
 
 
-def _rule_word(rule: NameRule, key: str, direction: str) -> str | None:
+def _rule_word(rule: NameRule, key: str, direction: str, style: NameStyle) -> str | None:
     """The rule's word for a trait key, or None when the rule does not match it."""
     if rule.direction != direction:
         return None
@@ -137,8 +258,8 @@ def _rule_word(rule: NameRule, key: str, direction: str) -> str | None:
     if not key.startswith(prefix):
         return None
     rest = key.removeprefix(prefix)
-    platform = playbook.PLATFORM_NAMES.get(rest, rest.replace("_", " ").title())
-    fmt = FORMAT_NAME_WORDS.get(rest, rest.replace("_", "-"))
+    platform = playbook.platform_name(rest, style.language)
+    fmt = style.format_words.get(rest, rest.replace("_", "-"))
     return rule.word.format(platform=platform, format=fmt)
 
 
@@ -148,6 +269,7 @@ def auto_name(
     category_traits: list[CategoryTrait] = (),
     spend_lift: float = float("nan"),
     parts: int = NAME_PARTS,
+    language: str | None = None,
 ) -> str:
     """A persona name from its strongest supported traits, e.g. ``Morning big spenders``.
 
@@ -160,21 +282,26 @@ def auto_name(
         budget word; a spending trait is always used first.
     parts : int
         How many words come from traits (more tell two groups apart).
+    language : str, optional
+        ``"en"`` or ``"zh"``; default the current language. Each language has its own
+        words and word order (:data:`NAME_STYLES`), e.g. ``晚间高价值客户``.
 
     Returns
     -------
     str
         "<activity> <value> <time> <channel> <noun>" with the slots the traits fill (rules in
         :data:`NAME_RULES`), the noun "buyers" or "users" when no trait gives one, or
-        :data:`TYPICAL_NAME` when the group has no supported trait to be named for.
+        the style's typical name ("Typical users") when the group has no supported trait
+        to be named for.
     """
+    style = _style(language)
     ranked = sorted([*traits, *category_traits], key=lambda t: -abs(_effect(t.effect_size)))
     # a group that spends more than average is named for its spending first
     ranked.sort(key=lambda t: _name_key(t) != ("monetary", "higher"))
     buys_less = any(_name_key(t) == ("frequency", "lower") for t in ranked)
     slots: dict[str, str] = {}
     used_groups: set[str] = set()
-    buys_more = False
+    buys_more = budget = False
     for t in ranked:
         if len(slots) >= parts:
             break
@@ -186,8 +313,8 @@ def auto_name(
             if not strong:
                 continue
         key, direction = _name_key(t)
-        for rule in NAME_RULES:
-            word = _rule_word(rule, key, direction)
+        for rule in style.rules:
+            word = _rule_word(rule, key, direction, style)
             if word is None or rule.slot in slots:
                 continue
             if rule.spend == "below" and not (spend_lift < 1 and not buys_less):
@@ -198,13 +325,14 @@ def auto_name(
             slots[rule.slot] = word
             used_groups.add(group)
             buys_more |= group in ("money", "buying") and direction == "higher"
+            budget |= rule.spend == "below"
             break
     if not slots:
-        return TYPICAL_NAME
+        return style.typical
     if "noun" not in slots:
-        slots["noun"] = "buyers" if buys_more or "budget" in slots.values() else "users"
-    name = " ".join(slots[s] for s in NAME_SLOTS if s in slots)
-    return name[0].upper() + name[1:]
+        slots["noun"] = style.buyers if buys_more or budget else style.users
+    name = style.joiner.join(slots[s] for s in style.slots if s in slots)
+    return name[0].upper() + name[1:] if style.capitalize else name
 
 
 def _ordinal(n: int) -> str:
@@ -213,36 +341,34 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _size_qualifier(rank: int) -> str:
-    """'largest group', '2nd largest group', ... for a size rank."""
-    return "largest group" if rank == 1 else f"{_ordinal(rank)} largest group"
-
-
-def _unique_names(entries: list[dict]) -> dict[str, str]:
-    """Names that differ between cards.
+def _unique_names(entries: list[dict], language: str | None = None) -> dict[str, str]:
+    """Names that differ between cards, in ``language`` (default: the current one).
 
     ``entries`` are dicts with ``segment``, ``hidden``, ``traits``, ``category_traits``,
     ``spend_lift``, in size order. Two groups that would share a name get the next
     strongest trait each, and then, if they still collide (or have no supported trait),
-    their size rank: "Typical users (2nd largest group)".
+    their size rank: "Typical users (2nd largest group)", "大众用户（规模第2）".
     """
+    code = i18n.normalize(language) or i18n.current()
+    style = _style(code)
     names: dict[str, str] = {}
     parts = {e["segment"]: NAME_PARTS for e in entries}
 
     def build(e: dict) -> str:
         """The name of one entry with its current number of words."""
         if e["hidden"]:
-            return f"Small group {e['segment']}"
+            return style.small.format(segment=e["segment"])
         return auto_name(
             e["traits"],
             category_traits=e["category_traits"],
             spend_lift=e["spend_lift"],
             parts=parts[e["segment"]],
+            language=code,
         )
 
     names = {e["segment"]: build(e) for e in entries}
     short = dict(names)
-    for _ in range(len(NAME_SLOTS)):
+    for _ in range(len(style.slots)):
         seen: dict[str, list[str]] = {}
         for seg, name in names.items():
             seen.setdefault(name, []).append(seg)
@@ -259,9 +385,9 @@ def _unique_names(entries: list[dict]) -> dict[str, str]:
     out = {}
     for rank, e in enumerate(entries, 1):
         name = names[e["segment"]]
-        if counts[name] > 1 or name == TYPICAL_NAME:
+        if counts[name] > 1 or name == style.typical:
             # more words did not tell them apart: the short name and the size rank
-            name = f"{short[e['segment']]} ({_size_qualifier(rank)})"
+            name = _RANKERS[code](short[e["segment"]], rank)
         out[e["segment"]] = name
     return out
 
@@ -279,10 +405,16 @@ def _spend_lifts(table: pd.DataFrame) -> dict[str, float]:
 
 
 def persona_names(
-    features: pd.DataFrame, labels: pd.Series, *, min_group_size: int = 10
+    features: pd.DataFrame,
+    labels: pd.Series,
+    *,
+    min_group_size: int = 10,
+    language: str | None = None,
 ) -> dict[str, str]:
     """The automatic name of every segment's persona, exactly as :func:`build_personas`
     names it, without the event breakdowns, KPIs and CLV (cheap enough for a map legend).
+
+    ``language`` (``"en"``/``"zh"``, default the current one) picks the name templates.
 
     Returns
     -------
@@ -306,5 +438,6 @@ def persona_names(
                 "spend_lift": spend.get(seg, float("nan")),
             }
             for seg, size in ((str(k), v) for k, v in sizes.items())
-        ]
+        ],
+        language,
     )

@@ -28,7 +28,11 @@ import dataclasses
 import math
 from collections.abc import Mapping
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+from core import i18n
+from core.i18n import N_, fmt, tr
+
+#: Weekday abbreviations, Monday first (marked for the catalogue: show with ``tr``).
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 PLATFORM_NAMES: dict[str, str] = {
     "wechat": "WeChat",
@@ -44,25 +48,46 @@ PLATFORM_NAMES: dict[str, str] = {
     "youtube": "YouTube",
     "bilibili": "Bilibili",
 }
+#: The platforms' own Chinese names (brands: the name their users know, not a translation).
+PLATFORM_NAMES_ZH: dict[str, str] = {
+    "wechat": "微信",
+    "weibo": "微博",
+    "douyin": "抖音",
+    "kuaishou": "快手",
+    "xiaohongshu": "小红书",
+    "bilibili": "哔哩哔哩",
+}
 
-CONTACT_CAP_NOTE = (
+
+def platform_name(platform: object, language: str | None = None) -> str:
+    """A platform key (``douyin``) as its users call it: ``Douyin`` / ``抖音``; other values as given."""
+    key = str(platform).strip().lower()
+    code = i18n.normalize(language) or i18n.current()
+    if code == "zh" and key in PLATFORM_NAMES_ZH:
+        return PLATFORM_NAMES_ZH[key]
+    return PLATFORM_NAMES.get(key, str(platform).replace("_", " ").title())
+
+
+#: Notes of a card (marked for the catalogue; :func:`contact_note` returns them translated,
+#: elsewhere show them with ``tr``).
+CONTACT_CAP_NOTE = N_(
     "Do not over-disturb: at most 1-2 posts a day and at most one direct message or push "
     "a week per person."
 )
-CONTACT_CAP_NOTE_DORMANT = (
+CONTACT_CAP_NOTE_DORMANT = N_(
     "Do not over-disturb: this group went quiet, so send at most one win-back message "
     "every two weeks and stop after two without a response."
 )
 
 #: What a card says when nothing supports a claim (instead of a made-up default).
-NO_WINDOW_NOTE = (
+NO_WINDOW_NOTE = N_(
     "No hour or day stands out for this group: post when your audience as a whole is active."
 )
-NO_ACTION_NOTE = (
+NO_ACTION_NOTE = N_(
     "Nothing about this group differs enough from everyone else to suggest its own action; "
     "include it in campaigns for your whole audience."
 )
-NO_PLATFORM_NOTE = "No platform stands out for this group."
+NO_PLATFORM_NOTE = N_("No platform stands out for this group.")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +96,7 @@ class Rule:
 
     key: str
     signal: tuple[str, str, str, float]
-    action: str
+    action: str  # marked with N_; a Recommendation carries it translated
     reason: str  # template with {value} (the fact) and {threshold}
     source: str  # the marketing reasoning behind the rule, in one sentence
     value_format: str = (
@@ -94,67 +119,67 @@ PLAYBOOK: tuple[Rule, ...] = (
     Rule(
         "high_value",
         ("lift", "monetary", ">=", 2.0),
-        "Premium products, personal service and dedicated support",
-        "spends {value} the average",
-        "High spenders are kept by attention and exclusivity more than by price.",
+        N_("Premium products, personal service and dedicated support"),
+        N_("spends {value} the average"),
+        N_("High spenders are kept by attention and exclusivity more than by price."),
     ),
     Rule(
         "high_frequency",
         ("lift", "frequency", ">=", 1.5),
-        "Points, coupons and membership perks to reward frequent buying",
-        "buys {value} as often as average",
-        "Rewarding repeat purchases keeps frequent buyers coming back.",
+        N_("Points, coupons and membership perks to reward frequent buying"),
+        N_("buys {value} as often as average"),
+        N_("Rewarding repeat purchases keeps frequent buyers coming back."),
     ),
     Rule(
         "influential_sharing",
         ("lift", "n_share", ">=", 2.0),
-        "Co-marketing, a KOL / ambassador programme and incentivised sharing",
-        "shares {value} more than average",
-        "Users who share a lot carry the brand's message to their own audiences.",
+        N_("Co-marketing, a KOL / ambassador programme and incentivised sharing"),
+        N_("shares {value} more than average"),
+        N_("Users who share a lot carry the brand's message to their own audiences."),
     ),
     Rule(
         "influential_followers",
         ("lift", "followers", ">=", 2.0),
-        "Invite them to a KOL / ambassador programme and co-create content",
-        "has {value} more followers than average",
-        "Users with large followings reach people the brand does not reach itself.",
+        N_("Invite them to a KOL / ambassador programme and co-create content"),
+        N_("has {value} more followers than average"),
+        N_("Users with large followings reach people the brand does not reach itself."),
     ),
     Rule(
         "high_interaction",
         ("lift", "engagement_rate", ">=", 1.5),
-        "Exclusive discounts and community roles (moderators, early testers)",
-        "interacts with {value} more of what they see than average",
-        "Highly engaged users respond to recognition and a role in the community.",
+        N_("Exclusive discounts and community roles (moderators, early testers)"),
+        N_("interacts with {value} more of what they see than average"),
+        N_("Highly engaged users respond to recognition and a role in the community."),
     ),
     Rule(
         "dormant",
         ("share", "lifecycle_stage=dormant|churned", ">=", 0.4),
-        "Win-back offers and care messages",
-        "{value} of the group have gone quiet (dormant or churned)",
-        "A group that went quiet needs a reason to come back, not more of the usual posts.",
+        N_("Win-back offers and care messages"),
+        N_("{value} of the group have gone quiet (dormant or churned)"),
+        N_("A group that went quiet needs a reason to come back, not more of the usual posts."),
         "share",
     ),
     Rule(
         "long_absent",
         ("lift", "recency_days", ">=", 2.0),
-        "Win-back offers and care messages",
-        "last active {value} longer ago than average",
-        "A group that went quiet needs a reason to come back, not more of the usual posts.",
+        N_("Win-back offers and care messages"),
+        N_("last active {value} longer ago than average"),
+        N_("A group that went quiet needs a reason to come back, not more of the usual posts."),
     ),
     Rule(
         "prospects_new",
         ("share", "lifecycle_stage=prospect|new", ">=", 0.4),
-        "Trials and welcome discounts to turn them into customers",
-        "{value} of the group are prospects or new",
-        "Prospects and new users buy once the first purchase carries little risk.",
+        N_("Trials and welcome discounts to turn them into customers"),
+        N_("{value} of the group are prospects or new"),
+        N_("Prospects and new users buy once the first purchase carries little risk."),
         "share",
     ),
     Rule(
         "young",
         ("mean", "age", "<=", 28.0),
-        "Fun interactive short videos and topic challenges (Douyin, Instagram)",
-        "average age is {value}",
-        "Younger audiences engage most with short, playful video and challenges.",
+        N_("Fun interactive short videos and topic challenges (Douyin, Instagram)"),
+        N_("average age is {value}"),
+        N_("Younger audiences engage most with short, playful video and challenges."),
         "number",
     ),
     Rule(
@@ -165,16 +190,16 @@ PLAYBOOK: tuple[Rule, ...] = (
             ">=",
             1.5,
         ),
-        "In-depth industry content (LinkedIn, WeChat Official Accounts)",
-        "{value} as many professionals as average",
-        "Professionals follow content that helps them in their work.",
+        N_("In-depth industry content (LinkedIn, WeChat Official Accounts)"),
+        N_("{value} as many professionals as average"),
+        N_("Professionals follow content that helps them in their work."),
     ),
     Rule(
         "low_value",
         ("lift", "monetary", "<=", 0.5),
-        "Discounts and participation campaigns (games, sign-in rewards, UGC contests)",
-        "spends only {value} of the average",
-        "Low spenders take part when it costs little, before they buy more.",
+        N_("Discounts and participation campaigns (games, sign-in rewards, UGC contests)"),
+        N_("spends only {value} of the average"),
+        N_("Low spenders take part when it costs little, before they buy more."),
         "share",
     ),
 )
@@ -183,22 +208,22 @@ PLAYBOOK: tuple[Rule, ...] = (
 def format_lift(lift: float) -> str:
     """Write a ratio the way a card says it: ``6x``, ``1.6x``, ``0.3x``."""
     if lift is None or not math.isfinite(lift):
-        return "n/a"
-    if lift >= 10:
-        return f"{lift:.0f}x"
-    if lift >= 2:
-        return f"{lift:.0f}x" if abs(lift - round(lift)) < 0.25 else f"{lift:.1f}x"
-    return f"{lift:.1f}x"
+        return tr("n/a")
+    digits = 1
+    if lift >= 10 or (lift >= 2 and abs(lift - round(lift)) < 0.25):
+        digits = 0
+    # Translators: a ratio to the average, e.g. "6x" (6 times the average)
+    return tr("{lift}x", lift=fmt.number(lift, digits))
 
 
 def _format_value(value: float, how: str) -> str:
     """A fact as a reason writes it: lift '6x', share '45%', number '27', score '+0.40'."""
     if how == "share":
-        return f"{value:.0%}"
+        return fmt.percent(value)
     if how == "number":
-        return f"{value:.0f}"
+        return fmt.number(value)
     if how == "score":
-        return f"{value:+.2f}"
+        return ("+" if value >= 0 else "") + fmt.number(value, 2)
     return format_lift(value)
 
 
@@ -267,10 +292,14 @@ def recommend(
         strength = _strength(float(value), op, float(threshold))
         if strength is None:
             continue
-        reason = rule.reason.format(
-            value=_format_value(float(value), rule.value_format), threshold=threshold
+        reason = tr(
+            rule.reason,
+            value=_format_value(float(value), rule.value_format),
+            threshold=fmt.decimal(threshold),
         )
-        fired.append(Recommendation(rule.action, reason, rule.key, rule.source, float(strength)))
+        fired.append(
+            Recommendation(tr(rule.action), reason, rule.key, tr(rule.source), float(strength))
+        )
     fired.sort(key=lambda r: -r.score)
     seen: set[str] = set()
     out = []
@@ -302,35 +331,46 @@ def best_platforms(
     Returns
     -------
     list of str
-        e.g. ``["Douyin (45% of activity, 2.1x average)", "WeChat (30% of activity)"]``.
+        e.g. ``["Douyin (45% of activity, 2.1x average)", "WeChat (30% of activity)"]``, in
+        the current language.
     """
     ranked = sorted(platform_mix.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
     out = []
     for platform, share in ranked:
         if share <= 0:
             continue
-        label = PLATFORM_NAMES.get(str(platform).lower(), str(platform))
-        text = f"{label} ({share:.0%} of activity"
+        label = platform_name(platform)
         pop = (population_mix or {}).get(platform)
         if pop and share / pop >= 1.2:
-            text += f", {format_lift(share / pop)} average"
-        out.append(text + ")")
+            text = tr(
+                "{platform} ({share} of activity, {lift} average)",
+                platform=label,
+                share=fmt.percent(share),
+                lift=format_lift(share / pop),
+            )
+        else:
+            text = tr("{platform} ({share} of activity)", platform=label, share=fmt.percent(share))
+        out.append(text)
     return out
 
 
 def contact_note(facts: Mapping) -> str:
     """The contact-frequency cap for a segment (stricter for a group that went quiet)."""
     dormant = _fact(facts, "share", "lifecycle_stage=dormant|churned") or 0.0
-    return CONTACT_CAP_NOTE_DORMANT if dormant >= 0.4 else CONTACT_CAP_NOTE
+    return tr(CONTACT_CAP_NOTE_DORMANT if dormant >= 0.4 else CONTACT_CAP_NOTE)
 
 
 def posting_advice(times: list[str], reason: str) -> Recommendation:
     """Post when this group is active; only for a group whose active hours or days differ
     from everyone else's (``times`` from :func:`core.personas.wording.posting_windows`)."""
+    when = tr("; ").join(times)
     return Recommendation(
-        "Schedule this group's posts and pushes for " + "; ".join(times).lower(),
+        tr(
+            "Schedule this group's posts and pushes for {times}",
+            times=when.lower() if i18n.current() == "en" else when,
+        ),
         reason,
         "active_hours",
-        "A post reaches a group best when the group is active.",
+        tr("A post reaches a group best when the group is active."),
         0.5,
     )

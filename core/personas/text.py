@@ -23,6 +23,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from core.errors import DataError
+from core.i18n import tr
 
 
 def _words(text: str) -> list[str]:
@@ -207,7 +208,7 @@ def top_words(
         to ``count`` when ``users`` is not given), most frequent first, ties by word.
     """
     if n < 1:
-        raise DataError(f"The number of top words must be at least 1, got {n}.")
+        raise DataError(tr("The number of top words must be at least 1, got {value}.", value=n))
     counts: Counter[str] = Counter()
     authors: dict[str, set] = {}
     user_list = list(users) if users is not None else None

@@ -27,6 +27,7 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
 from core.errors import DataError
+from core.i18n import tr
 from core.personas.wording import (
     HOUR_SHARE_PREFIX,
     WEEKEND_FEATURE,
@@ -112,19 +113,23 @@ def _validate(
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Checked, aligned inputs: features indexed by user_id and their labels (DataError otherwise)."""
     if not isinstance(features, pd.DataFrame) or "user_id" not in features.columns:
-        raise DataError("The feature table needs a user_id column; rebuild the features first.")
+        raise DataError(tr("The feature table needs a user_id column; rebuild the features first."))
     if not isinstance(labels, pd.Series) or len(labels) == 0:
-        raise DataError("There are no segment labels; run and save a segmentation first.")
+        raise DataError(tr("There are no segment labels; run and save a segmentation first."))
     if int(min_group_size) < 1:
-        raise DataError(f"The minimum group size must be at least 1, got {min_group_size}.")
+        raise DataError(
+            tr("The minimum group size must be at least 1, got {value}.", value=min_group_size)
+        )
     lab = pd.Series(labels.astype(str).to_numpy(), index=labels.index.astype(str), name="segment")
     if not lab.index.is_unique:
         lab = lab[~lab.index.duplicated()]
     known_ids = pd.Index(features["user_id"].astype(str))
     if not lab.index.isin(known_ids).any():
         raise DataError(
-            "None of the segmented users are in the feature table; the segmentation was "
-            "probably made on another dataset. Run the segmentation again."
+            tr(
+                "None of the segmented users are in the feature table; the segmentation was "
+                "probably made on another dataset. Run the segmentation again."
+            )
         )
     # A labelled user without events (absent from a feature table built without a users
     # file) still belongs to the segment: size, reach and ARPU count them.

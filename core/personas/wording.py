@@ -1,17 +1,26 @@
 """Words of a persona card: readable names of features and attributes, trait sentences.
 
 Everything a reader sees about a trait is written here, from data: per feature a label
-and three sentence templates (:data:`FEATURE_TEXT`), per attribute a template for an
+and three sentence templates (:data:`core.personas.feature_text.FEATURE_TEXT`), per attribute a template for an
 over-represented category (:data:`CATEGORY_TEXT`), and the activity slots as words,
 names and hours. :func:`trait_phrase` and :func:`category_phrase` fill them in;
 :func:`posting_windows` turns supported activity-time traits into a schedule.
+
+Languages: labels and category templates are catalogue messages (``N_`` here, ``tr``
+where used). The English feature templates play with English grammar ("6x more",
+"as long ago as") that no other language shares, so other languages write a numeric
+trait with the four comparison messages of :data:`COMPARISONS` around the feature's
+label ("分享次数是平均水平的6倍", "消费金额比平均水平低30%").
 """
 
 from __future__ import annotations
 
 import math
 
+from core import i18n
+from core.i18n import N_, fmt, tr
 from core.personas import playbook
+from core.personas.feature_text import FEATURE_TEXT
 
 #: When a group is active: tested as one distribution (hours of the day; weekend vs
 #: weekday), not as separate numeric traits (see :func:`core.personas.traits._time_tests`).
@@ -19,182 +28,79 @@ HOUR_SHARE_PREFIX = "hour_share_"
 WEEKEND_FEATURE = "weekend_share"
 
 
-#: Readable label and sentence templates per feature: (label, higher, lower, never).
-#: {amount} is "6x more" / "40% more" / "3x less"; {never} templates are for lift ~ 0.
-FEATURE_TEXT: dict[str, tuple[str, str, str, str]] = {
-    "n_events": (
-        "activity",
-        "is {amount} active than average",
-        "is {amount} active than average",
-        "is almost never active",
-    ),
-    "n_view": (
-        "views",
-        "views content {amount} than average",
-        "views content {amount} than average",
-        "almost never views content",
-    ),
-    "n_click": (
-        "clicks",
-        "clicks {amount} than average",
-        "clicks {amount} than average",
-        "almost never clicks",
-    ),
-    "n_like": (
-        "likes",
-        "likes {amount} than average",
-        "likes {amount} than average",
-        "almost never likes",
-    ),
-    "n_comment": (
-        "comments",
-        "comments {amount} than average",
-        "comments {amount} than average",
-        "almost never comments",
-    ),
-    "n_share": (
-        "shares",
-        "shares {amount} than average",
-        "shares {amount} than average",
-        "almost never shares",
-    ),
-    "n_save": (
-        "saves",
-        "saves {amount} than average",
-        "saves {amount} than average",
-        "almost never saves",
-    ),
-    "n_follow": (
-        "follows",
-        "follows {amount} than average",
-        "follows {amount} than average",
-        "almost never follows",
-    ),
-    "n_message": (
-        "messages",
-        "sends {amount} messages than average",
-        "sends {amount} messages than average",
-        "almost never sends messages",
-    ),
-    "n_register": (
-        "registrations",
-        "registers {amount} than average",
-        "registers {amount} than average",
-        "almost never registers",
-    ),
-    "frequency": (
-        "purchases",
-        "buys {amount} often than average",
-        "buys {amount} often than average",
-        "almost never buys",
-    ),
-    "monetary": (
-        "spend",
-        "spends {amount} than average",
-        "spends {amount} than average",
-        "spends almost nothing",
-    ),
-    "avg_order_value": (
-        "order value",
-        "spends {amount} per order than average",
-        "spends {amount} per order than average",
-        "spends almost nothing per order",
-    ),
-    "recency_days": (
-        "days since last activity",
-        "was last seen {amount} long ago as average",
-        "was seen {amount} recently than average",
-        "was active very recently",
-    ),
-    "active_days": (
-        "active days",
-        "is active on {amount} days than average",
-        "is active on {amount} days than average",
-        "is almost never active",
-    ),
-    "tenure_days": (
-        "days since first activity",
-        "has been with us {amount} long as average",
-        "has been with us {amount} long than average",
-        "is brand new",
-    ),
-    "engagement_rate": (
-        "engagement rate",
-        "interacts with {amount} of what they see than average",
-        "interacts with {amount} of what they see than average",
-        "almost never interacts with what they see",
-    ),
-    "click_rate": (
-        "click rate",
-        "clicks {amount} of what they see than average",
-        "clicks {amount} of what they see than average",
-        "almost never clicks what they see",
-    ),
-    "purchase_rate": (
-        "purchase rate",
-        "buys {amount} of what they see than average",
-        "buys {amount} of what they see than average",
-        "almost never buys what they see",
-    ),
-    "weekend_share": (
-        "weekend activity",
-        "is active at weekends {amount} than average",
-        "is active at weekends {amount} than average",
-        "is almost never active at weekends",
-    ),
-    "followers": (
-        "followers",
-        "has {amount} followers than average",
-        "has {amount} followers than average",
-        "has almost no followers",
-    ),
-    "shares_received": (
-        "shares received",
-        "gets shared {amount} than average",
-        "gets shared {amount} than average",
-        "almost never gets shared",
-    ),
-    "n_platforms": (
-        "platforms used",
-        "uses {amount} platforms than average",
-        "uses {amount} platforms than average",
-        "uses almost no platforms",
-    ),
-    "age": (
-        "age",
-        "is {amount} old than average",
-        "is {amount} young than average",
-        "is very young",
-    ),
+#: A numeric trait in languages other than English (see the module notes): the feature's
+#: label, then how it compares. ``{lift}`` is "6x", ``{percent}`` "40%".
+COMPARISONS: dict[str, str] = {
+    "higher_times": N_("{feature} is {lift} the average"),
+    "higher_percent": N_("{feature} is {percent} above average"),
+    "lower_times": N_("{feature} is only {percent} of the average"),
+    "lower_percent": N_("{feature} is {percent} below average"),
+    "never": N_("{feature} is close to zero"),
 }
 
 #: How content formats read in a sentence.
 FORMAT_WORDS: dict[str, str] = {
-    "text_image": "photo-and-text posts",
-    "video": "videos",
-    "short_video": "short videos",
-    "live": "live streams",
-    "article": "articles",
-    "audio": "audio",
+    "text_image": N_("photo-and-text posts"),
+    "video": N_("videos"),
+    "short_video": N_("short videos"),
+    "live": N_("live streams"),
+    "article": N_("articles"),
+    "audio": N_("audio"),
 }
+#: Content formats in a label ("share of {format} content").
+FORMAT_LABELS: dict[str, str] = {
+    "text_image": N_("text image"),
+    "video": N_("video"),
+    "short_video": N_("short video"),
+    "live": N_("live"),
+    "article": N_("article"),
+    "audio": N_("audio"),
+}
+#: Category values PersonaLab itself writes (lifecycle stages, value tiers, age bands);
+#: other values are the user's data and stay as they are.
+CATEGORY_WORDS: dict[tuple[str, str], str] = {
+    ("lifecycle_stage", "prospect"): N_("prospect"),
+    ("lifecycle_stage", "new"): N_("new"),
+    ("lifecycle_stage", "active"): N_("active"),
+    ("lifecycle_stage", "loyal"): N_("loyal"),
+    ("lifecycle_stage", "dormant"): N_("dormant"),
+    ("lifecycle_stage", "churned"): N_("churned"),
+    ("value_tier", "no purchase"): N_("no purchase"),
+    ("value_tier", "low spend"): N_("low spend"),
+    ("value_tier", "medium spend"): N_("medium spend"),
+    ("value_tier", "high spend"): N_("high spend"),
+    ("age_band", "under 18"): N_("under 18"),
+}
+
+
+def category_word(attribute: str, category: object) -> str:
+    """A category as a reader sees it: platforms by their name, PersonaLab's own values
+    (lifecycle stages, value tiers) in the current language, the user's values as given."""
+    if attribute == "top_platform":
+        return playbook.platform_name(category)
+    word = CATEGORY_WORDS.get((attribute, str(category)))
+    return tr(word) if word else str(category)
+
 
 #: Sentence templates for over-represented categories ({share}, {category}, {lift}).
 CATEGORY_TEXT: dict[str, str] = {
-    "top_platform": "{share} mostly use {category} ({lift} the average share)",
-    "lifecycle_stage": "{share} are {category} users ({lift} the average share)",
-    "value_tier": "{share} are in the {category} tier ({lift} the average share)",
-    "age_band": "{share} are aged {category} ({lift} the average share)",
-    "gender": "{share} are {category} ({lift} the average share)",
-    "region": "{share} live in {category} ({lift} the average share)",
-    "occupation": "{share} give their occupation as {category} ({lift} the average share)",
-    "income": "{share} have {category} income ({lift} the average share)",
-    "interests": "{share} are interested in {category} ({lift} the average share)",
+    "top_platform": N_("{share} mostly use {category} ({lift} the average share)"),
+    "lifecycle_stage": N_("{share} are {category} users ({lift} the average share)"),
+    "value_tier": N_("{share} are in the {category} tier ({lift} the average share)"),
+    "age_band": N_("{share} are aged {category} ({lift} the average share)"),
+    "gender": N_("{share} are {category} ({lift} the average share)"),
+    "region": N_("{share} live in {category} ({lift} the average share)"),
+    "occupation": N_("{share} give their occupation as {category} ({lift} the average share)"),
+    "income": N_("{share} have {category} income ({lift} the average share)"),
+    "interests": N_("{share} are interested in {category} ({lift} the average share)"),
 }
 
 
 #: Templates for single categories that read badly in their attribute's template.
 CATEGORY_VALUE_TEXT: dict[tuple[str, str], str] = {
-    ("value_tier", "no purchase"): "{share} have never bought anything ({lift} the average share)",
+    ("value_tier", "no purchase"): N_(
+        "{share} have never bought anything ({lift} the average share)"
+    ),
 }
 
 
@@ -206,33 +112,31 @@ def category_phrase(attribute: str, category: str, share: float, lift: float) ->
     >>> category_phrase("top_platform", "douyin", 0.8, 2.0)
     '80% mostly use Douyin (2x the average share)'
     """
-    shown = (
-        playbook.PLATFORM_NAMES.get(str(category).lower(), category)
-        if attribute == "top_platform"
-        else category
-    )
-    template = CATEGORY_VALUE_TEXT.get((attribute, str(category))) or CATEGORY_TEXT.get(
-        attribute,
-        "{share} have "
-        + _attribute_label(attribute).lower()
-        + " '{category}' ({lift} the average share)",
-    )
-    return template.format(share=f"{share:.0%}", category=shown, lift=playbook.format_lift(lift))
+    shown = category_word(attribute, category)
+    template = CATEGORY_VALUE_TEXT.get((attribute, str(category))) or CATEGORY_TEXT.get(attribute)
+    values = {"share": fmt.percent(share), "category": shown, "lift": playbook.format_lift(lift)}
+    if template is None:
+        return tr(
+            "{share} have {attribute} '{category}' ({lift} the average share)",
+            attribute=_attribute_label(attribute).lower(),
+            **values,
+        )
+    return tr(template, **values)
 
 
 SLOT_WORDS = {
-    "night": "late at night",
-    "morning": "in the morning",
-    "afternoon": "in the afternoon",
-    "evening": "in the evening",
+    "night": N_("late at night"),
+    "morning": N_("in the morning"),
+    "afternoon": N_("in the afternoon"),
+    "evening": N_("in the evening"),
 }
 
 #: Activity slots as a posting window.
 SLOT_NAMES: dict[str, str] = {
-    "night": "Late nights",
-    "morning": "Mornings",
-    "afternoon": "Afternoons",
-    "evening": "Evenings",
+    "night": N_("Late nights"),
+    "morning": N_("Mornings"),
+    "afternoon": N_("Afternoons"),
+    "evening": N_("Evenings"),
 }
 #: Hours of each activity slot, as a card shows them.
 SLOT_HOURS = {
@@ -248,7 +152,7 @@ MAX_WINDOWS = 2
 
 def hidden_note(min_group_size: int) -> str:
     """The text shown instead of a breakdown that is too small to show."""
-    return f"hidden: fewer than {min_group_size} users"
+    return tr("hidden: fewer than {n} users", n=fmt.number(min_group_size))
 
 
 def _amount(lift: float, higher: bool, feature: str) -> str:
@@ -272,6 +176,9 @@ def _amount(lift: float, higher: bool, feature: str) -> str:
 def trait_phrase(feature: str, lift: float, value: float, population_value: float) -> str:
     """A card sentence for a trait, e.g. ``shares 6x more than average``.
 
+    Written in the current language (see the module notes for languages other than
+    English: ``分享次数是平均水平的6倍``).
+
     Examples
     --------
     >>> trait_phrase("n_share", 6.0, 12.0, 2.0)
@@ -281,16 +188,33 @@ def trait_phrase(feature: str, lift: float, value: float, population_value: floa
     """
     higher = value > population_value
     if lift is None or not math.isfinite(lift):
-        label = _label(feature)
-        return f"{label}: {value:.3g} (average {population_value:.3g})"
+        return tr(
+            "{feature}: {value} (average {average})",
+            feature=_label(feature),
+            value=fmt.decimal(value, 3),
+            average=fmt.decimal(population_value, 3),
+        )
+    numbers = {"value": fmt.number(value), "average": fmt.number(population_value)}
     if feature == "age":
-        return f"is {'older' if higher else 'younger'} than average ({value:.0f} vs {population_value:.0f} years)"
+        if higher:
+            return tr("is older than average ({value} vs {average} years)", **numbers)
+        return tr("is younger than average ({value} vs {average} years)", **numbers)
     if feature == "recency_days":
         if higher:
-            return f"was last seen {value:.0f} days ago on average ({playbook.format_lift(lift)} the average {population_value:.0f})"
-        return f"was active more recently than average ({value:.0f} vs {population_value:.0f} days ago)"
+            return tr(
+                "was last seen {value} days ago on average ({lift} the average {average})",
+                lift=playbook.format_lift(lift),
+                **numbers,
+            )
+        return tr(
+            "was active more recently than average ({value} vs {average} days ago)", **numbers
+        )
     if feature == "tenure_days":
-        return f"{'has been with us longer' if higher else 'joined more recently'} than average ({value:.0f} vs {population_value:.0f} days)"
+        if higher:
+            return tr("has been with us longer than average ({value} vs {average} days)", **numbers)
+        return tr("joined more recently than average ({value} vs {average} days)", **numbers)
+    if i18n.current() != "en":
+        return _compared(feature, lift, higher)
     if not higher and lift < 0.05:
         template = FEATURE_TEXT.get(feature, (None, None, None, None))[3]
         return template or f"almost no {_label(feature)}"
@@ -300,6 +224,23 @@ def trait_phrase(feature: str, lift: float, value: float, population_value: floa
         template = text[1] if higher else text[2]
         return template.format(amount=amount)
     return _generic_phrase(feature, amount)
+
+
+def _compared(feature: str, lift: float, higher: bool) -> str:
+    """A numeric trait in a language other than English, from :data:`COMPARISONS`."""
+    values = {"feature": _label(feature)}
+    if not higher and lift < 0.05:
+        case = "never"
+    elif higher and lift >= 2:
+        case, values["lift"] = "higher_times", playbook.format_lift(lift)
+    elif higher:
+        case, values["percent"] = "higher_percent", fmt.percent(lift - 1)
+    elif lift <= 0.5:
+        case, values["percent"] = "lower_times", fmt.percent(lift)
+    else:
+        case, values["percent"] = "lower_percent", fmt.percent(1 - lift)
+    template = COMPARISONS[case]
+    return tr(template, **values)
 
 
 def _generic_phrase(feature: str, amount: str) -> str:
@@ -319,18 +260,22 @@ def _generic_phrase(feature: str, amount: str) -> str:
 
 
 def _label(feature: str) -> str:
-    """Readable name of a feature column."""
+    """Readable name of a feature column, in the current language."""
     if feature in FEATURE_TEXT:
-        return FEATURE_TEXT[feature][0]
+        return tr(FEATURE_TEXT[feature][0])
     if feature.startswith("platform_share_"):
-        p = feature.removeprefix("platform_share_")
-        return f"share of activity on {playbook.PLATFORM_NAMES.get(p, p.title())}"
+        platform = playbook.platform_name(feature.removeprefix("platform_share_"))
+        return tr("share of activity on {platform}", platform=platform)
     if feature.startswith("format_share_"):
-        return f"share of {feature.removeprefix('format_share_').replace('_', ' ')} content"
+        name = feature.removeprefix("format_share_")
+        shown = tr(FORMAT_LABELS[name]) if name in FORMAT_LABELS else name.replace("_", " ")
+        return tr("share of {format} content", format=shown)
     if feature.startswith("hour_share_"):
-        return f"share of activity {SLOT_WORDS.get(feature.removeprefix('hour_share_'), feature)}"
+        slot = feature.removeprefix("hour_share_")
+        when = tr(SLOT_WORDS[slot]) if slot in SLOT_WORDS else feature
+        return tr("share of activity {when}", when=when)
     if feature.startswith("n_"):
-        return f"{feature.removeprefix('n_').replace('_', ' ')} events"
+        return tr("{event} events", event=feature.removeprefix("n_").replace("_", " "))
     return feature.replace("_", " ")
 
 
@@ -339,14 +284,24 @@ def feature_label(feature: str) -> str:
     return _label(feature)
 
 
+#: Attributes PersonaLab names itself (user columns keep their own name).
+ATTRIBUTE_LABELS: dict[str, str] = {
+    "age_band": N_("Age"),
+    "top_platform": N_("Main platform"),
+    "lifecycle_stage": N_("Lifecycle stage"),
+    "value_tier": N_("Value tier"),
+    "gender": N_("Gender"),
+    "region": N_("Region"),
+    "occupation": N_("Occupation"),
+    "income": N_("Income"),
+    "interests": N_("Interests"),
+}
+
+
 def _attribute_label(attribute: str) -> str:
     """Readable name of a categorical attribute."""
-    return {
-        "age_band": "Age",
-        "top_platform": "Main platform",
-        "lifecycle_stage": "Lifecycle stage",
-        "value_tier": "Value tier",
-    }.get(attribute, attribute.replace("_", " ").capitalize())
+    known = ATTRIBUTE_LABELS.get(attribute)
+    return tr(known) if known else attribute.replace("_", " ").capitalize()
 
 
 def attribute_label(attribute: str) -> str:
@@ -357,13 +312,36 @@ def attribute_label(attribute: str) -> str:
 def _time_phrase(feature: str, value: float, rest_value: float) -> str:
     """'is active in the evening (18:00-24:00) more than everyone else (45% of its
     activity vs 28%)'."""
-    more = "more" if value > rest_value else "less"
-    versus = f"({value:.0%} of its activity vs {rest_value:.0%})"
+    shares = {"share": fmt.percent(value), "rest": fmt.percent(rest_value)}
+    more = value > rest_value
     if feature == WEEKEND_FEATURE:
-        return f"is active at weekends {more} than everyone else {versus}"
+        if more:
+            return tr(
+                "is active at weekends more than everyone else ({share} of its activity vs {rest})",
+                **shares,
+            )
+        return tr(
+            "is active at weekends less than everyone else ({share} of its activity vs {rest})",
+            **shares,
+        )
     slot = feature.removeprefix(HOUR_SHARE_PREFIX)
-    when = f"{SLOT_WORDS.get(slot, slot)} ({SLOT_HOURS.get(slot, '')})"
-    return f"is active {when} {more} than everyone else {versus}"
+    when = _with_hours(tr(SLOT_WORDS[slot]) if slot in SLOT_WORDS else slot, slot)
+    if more:
+        return tr(
+            "is active {when} more than everyone else ({share} of its activity vs {rest})",
+            when=when,
+            **shares,
+        )
+    return tr(
+        "is active {when} less than everyone else ({share} of its activity vs {rest})",
+        when=when,
+        **shares,
+    )
+
+
+def _with_hours(words: str, slot: str) -> str:
+    """'in the evening (18:00-24:00)'."""
+    return tr("{slot} ({hours})", slot=words, hours=SLOT_HOURS.get(slot, ""))
 
 
 def posting_windows(traits, *, top: int = MAX_WINDOWS) -> list[str]:
@@ -386,7 +364,9 @@ def posting_windows(traits, *, top: int = MAX_WINDOWS) -> list[str]:
     for t in traits:
         if t.test == "hours" and t.direction == "higher":
             slot = t.feature.removeprefix(HOUR_SHARE_PREFIX)
-            out.append(f"{SLOT_NAMES.get(slot, slot.title())} ({SLOT_HOURS.get(slot, '')})")
+            out.append(
+                _with_hours(tr(SLOT_NAMES[slot]) if slot in SLOT_NAMES else slot.title(), slot)
+            )
         elif t.test == "weekdays":
-            out.append("Weekends" if t.direction == "higher" else "Weekdays")
+            out.append(tr("Weekends") if t.direction == "higher" else tr("Weekdays"))
     return out[:top]
