@@ -326,10 +326,11 @@ def _deck(store, workspace_id, record, dataset, cards, names, *, present: bool) 
     )
     shown = tuple(sorted(names.items()))
     min_group = int(cards[0].min_group_size) if cards else 10
+    lang = i18n.current()  # read now: the download callable may run outside the page run
     st.download_button(
         tr("Download the deck (PDF)"),
         data=lambda: pdf_deck(
-            dataset.dataset_id, f"{record.run_id}@{record.version}", min_group, shown, cards
+            dataset.dataset_id, f"{record.run_id}@{record.version}", min_group, shown, cards, lang
         ),
         file_name="personas.pdf",
         mime="application/pdf",

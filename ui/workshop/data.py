@@ -54,7 +54,7 @@ def _auto_names(
     from core.personas import persona_names
 
     try:
-        return persona_names(_features, _labels)
+        return persona_names(_features, _labels, language=lang)
     except DataError:
         return {}
 
