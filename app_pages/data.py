@@ -16,7 +16,7 @@ from core.i18n import N_, fmt, tr
 from core.i18n import current as current_language
 from core.i18n import language as in_language
 from ui.common import jobs, state
-from ui.data import mapping_rows, overrides, problem_text, render_report
+from ui.data import labeller, mapping_rows, overrides, problem_text, render_report
 
 FILE_TYPES = ["csv", "tsv", "txt", "xlsx", "parquet", "jsonl"]
 #: Session key of the last failed load: its message and the column to fix.
@@ -60,7 +60,7 @@ def _pick_source():
     choice = st.radio(
         tr("Data to use"),
         [SAMPLE, UPLOAD],
-        format_func=tr,
+        format_func=labeller(tr),
         horizontal=True,
         key="data_source",
         help=tr("The sample is a made-up brand's followers; your own file stays on this server."),
@@ -198,7 +198,7 @@ if events is not None and ev_preview is not None:
         action = st.radio(
             tr("Columns with personal data (names, emails, phone or ID numbers)"),
             list(PRIVACY_LABELS),
-            format_func=lambda key: tr(PRIVACY_LABELS[key]),
+            format_func=labeller(lambda key: tr(PRIVACY_LABELS[key])),
             key="data_privacy",
             help=tr("Detected by column name and by content, before anything is saved."),
         )

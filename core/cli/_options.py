@@ -57,6 +57,8 @@ _ARGPARSE_MESSAGES = (
     (r"(?P<option>\S+): invalid (?P<kind>\S+) value: (?P<value>.+)", N_(
         "{option}: invalid {kind} value: {value}"
     )),
+    # An option type's own sentence (already in the current language) after the option.
+    (r"(?P<option>-\S+): (?P<message>.+)", N_("{option}: {message}")),
 )  # fmt: skip
 # The headings argparse writes in --help.
 _HELP_HEADINGS = {

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
 from core.common.markdown import escape_markdown
 from core.data import EVENT_FIELDS, USER_FIELDS, guess_mapping
 from core.errors import DataError
-from core.i18n import N_, tr
+from core.i18n import N_, current, language, tr
 
 NOT_USED = ""
 #: What each field is called in the picker (translated where it is shown, ``tr(label)``).
@@ -44,6 +46,22 @@ _PICK = {
         "it, then press Load dataset again."
     ),
 }
+
+
+def labeller(label_of: Callable[[str], str]) -> Callable[[str], str]:
+    """A widget ``format_func`` that writes labels in the language of this page run.
+
+    Streamlit may call a ``format_func`` outside the page run (AppTest does, to report the
+    widget's state), where the page's language is not known; the language is fixed here.
+    """
+    lang = current()
+
+    def label(value: str) -> str:
+        """The label of one option."""
+        with language(lang):
+            return label_of(value)
+
+    return label
 
 
 def _preview_text(values: pd.Series) -> str:
@@ -94,8 +112,8 @@ def mapping_rows(
             tr("Use column {column} as", column=escape_markdown(col)),
             options,
             index=options.index(default),
-            format_func=lambda f: tr(
-                CUSTOM if (f == NOT_USED and kind == "users") else FIELD_LABELS[f]
+            format_func=labeller(
+                lambda f: tr(CUSTOM if (f == NOT_USED and kind == "users") else FIELD_LABELS[f])
             ),
             key=f"data_map_{kind}_{token}_{i}",
             label_visibility="collapsed",

@@ -9,7 +9,7 @@ import streamlit as st
 from core.common.markdown import escape_markdown
 from core.data import note_text, open_dataset, read_rejected, reason_text
 from core.export import safe_csv
-from core.i18n import fmt, tr
+from core.i18n import fmt, ntr, tr
 from ui.data.mapping import FIELD_LABELS
 
 
@@ -82,9 +82,12 @@ def render_report(dataset, *, label: str) -> None:
     ]
     if r.user_rows:
         parts.append(
-            tr("{n} rows of user attributes", n=fmt.number(r.user_rows))
-            if r.user_rows != 1
-            else tr("1 row of user attributes")
+            ntr(
+                "{n} row of user attributes",
+                "{n} rows of user attributes",
+                r.user_rows,
+                n=fmt.number(r.user_rows),
+            )
         )
     if r.encoding:
         parts.append(tr("read as {encoding}", encoding=escape_markdown(r.encoding)))
