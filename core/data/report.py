@@ -123,7 +123,8 @@ def note_text(sentence: object) -> str:
 
 def reason_text(reason: object) -> str:
     """A rejection reason or timestamp format name (stored in English) in the current language."""
-    return tr(str(reason)) if reason else ""
+    text = str(reason) if reason else ""
+    return tr(text) if text else ""
 
 
 #: The report's fields that hold sentences (kept as :class:`Note` objects).
