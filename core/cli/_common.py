@@ -200,7 +200,7 @@ def read_segments(path: str) -> pd.Series:
             tr(
                 "{path}: needs the columns user_id and segment; {missing} is missing.",
                 path=path,
-                missing=", ".join(sorted(missing)),
+                missing=tr(", ").join(sorted(missing)),
             )
         )
     frame = frame[frame["user_id"].str.strip() != ""]

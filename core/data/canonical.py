@@ -390,7 +390,7 @@ def _build_users(
             tr(
                 "{file}: no column looks like a user id (columns: {columns}).",
                 file=src.name,
-                columns=", ".join(src.columns),
+                columns=tr(", ").join(src.columns),
             ),
             kind="users",
             field="user_id",

@@ -111,6 +111,6 @@ def _check_header(columns: list[str], name: str) -> None:
                 "header row (for example user_id,timestamp,event_type) and load the file "
                 "again.",
                 file=name,
-                first=", ".join(map(str, columns[:5])),
+                first=tr(", ").join(map(str, columns[:5])),
             )
         )

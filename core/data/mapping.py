@@ -94,7 +94,7 @@ def guess_mapping(
                     "The mapping names a column '{column}' that is not in the file (columns: "
                     "{columns}). Check the spelling in --map.",
                     column=src,
-                    columns=", ".join(columns),
+                    columns=tr(", ").join(columns),
                 )
             )
         if field not in ("", "ignore") and field not in fields:
@@ -105,7 +105,7 @@ def guess_mapping(
                     column=src,
                     field=field,
                     kind=kind,
-                    fields=", ".join(fields),
+                    fields=tr(", ").join(fields),
                 )
             )
     chosen: dict[str, str] = {}

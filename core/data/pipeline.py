@@ -99,7 +99,7 @@ def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, names) ->
 
 
 def _require_fields(src: LoadedSource, mapping: dict) -> None:
-    cols = ", ".join(src.columns)
+    cols = tr(", ").join(src.columns)
     what = {
         "user_id": N_("{file}: no column looks like a user id (columns: {columns})."),
         "timestamp": N_("{file}: no column looks like the event time (columns: {columns})."),

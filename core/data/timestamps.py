@@ -119,7 +119,7 @@ def _choose_timestamp_sql(
                 "another column as timestamp.",
                 file=file_name,
                 column=column,
-                examples=", ".join(map(repr, examples)),
+                examples=tr(", ").join(map(repr, examples)),
             ),
             kind=kind,
             column=column,
