@@ -126,3 +126,16 @@ def test_option_errors_follow_lang(capsys):
     with pytest.raises(SystemExit):
         parser.parse_args(["--lang=zh"] + ["--users"])
     assert capsys.readouterr().err.startswith("错误：--users 后面需要一个取值")
+
+
+def test_help_follows_lang(capsys):
+    from core.__main__ import main
+
+    assert main(["sample", "--help", "--lang", "zh"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：python -m core sample")
+    assert "选项：" in out and "用户数（大于 0）" in out and "显示本帮助信息并退出" in out
+    assert main(["sample", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: python -m core sample")
+    assert "number of users (above 0)" in out
