@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.errors import DataError
+from core.i18n import N_, tr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,21 +44,25 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, users: bool = True) 
         "events",
         nargs="?",
         metavar="EVENTS",
-        help="events file: .csv/.tsv (UTF-8, UTF-8 with BOM or GBK), .xlsx, .parquet or "
-        ".jsonl; omit it when reading from a database with --db",
+        help=N_(
+            "events file: .csv/.tsv (UTF-8, UTF-8 with BOM or GBK), .xlsx, .parquet or "
+            ".jsonl; omit it when reading from a database with --db"
+        ),
     )
     if users:
         parser.add_argument(
-            "--users", metavar="USERS", help="optional users file (one row per user)"
+            "--users", metavar="USERS", help=N_("optional users file (one row per user)")
         )
     parser.add_argument(
         "--map",
         metavar="SRC=FIELD",
         action="append",
         default=[],
-        help="map a column of the events file to a canonical field, e.g. --map 会员编号=user_id "
-        "(repeatable); fields: user_id timestamp event_type platform amount content_id "
-        "content_format campaign text",
+        help=N_(
+            "map a column of the events file to a canonical field, e.g. --map 会员编号=user_id "
+            "(repeatable); fields: user_id timestamp event_type platform amount content_id "
+            "content_format campaign text"
+        ),
     )
     if users:
         parser.add_argument(
@@ -65,28 +70,32 @@ def add_input_arguments(parser: argparse.ArgumentParser, *, users: bool = True) 
             metavar="SRC=FIELD",
             action="append",
             default=[],
-            help="map a column of the users file, e.g. --users-map 城市=region (repeatable)",
+            help=N_("map a column of the users file, e.g. --users-map 城市=region (repeatable)"),
         )
     parser.add_argument(
-        "--db", metavar="URL", help="SQLAlchemy database URL to read events from (with --table)"
+        "--db",
+        metavar="URL",
+        help=N_("SQLAlchemy database URL to read events from (with --table)"),
     )
-    parser.add_argument("--table", metavar="NAME", help="events table name in --db")
+    parser.add_argument("--table", metavar="NAME", help=N_("events table name in --db"))
     if users:
-        parser.add_argument("--users-table", metavar="NAME", help="users table name in --db")
+        parser.add_argument("--users-table", metavar="NAME", help=N_("users table name in --db"))
     parser.add_argument(
-        "--as-of", metavar="DATE", help="reference date for recency (default: last event)"
+        "--as-of", metavar="DATE", help=N_("reference date for recency (default: last event)")
     )
     parser.add_argument(
         "--privacy",
         choices=("hash", "drop"),
         default="hash",
-        help="what to do with columns holding personal data (default: hash)",
+        help=N_("what to do with columns holding personal data (default: hash)"),
     )
     parser.add_argument(
         "--drop-duplicates",
         action="store_true",
-        help="remove exact duplicate event rows (default: count them in the summary and "
-        "keep them, since two identical orders can both be real)",
+        help=N_(
+            "remove exact duplicate event rows (default: count them in the summary and keep "
+            "them, since two identical orders can both be real)"
+        ),
     )
 
 
@@ -112,7 +121,7 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
     """
     # Imported here, not at the top: every command imports this module to register its
     # options, and ``--help`` should not load pandas, DuckDB and the ingest code.
-    from core.data import DbTable, PrivacyOptions, ingest, parse_mapping_args
+    from core.data import DbTable, PrivacyOptions, ingest, note_text, parse_mapping_args
 
     events = getattr(args, "events", None)
     db = getattr(args, "db", None)
@@ -121,17 +130,17 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
     users_table = getattr(args, "users_table", None)
     if db:
         if events:
-            raise DataError("Give either an EVENTS file or --db with --table, not both.")
+            raise DataError(tr("Give either an EVENTS file or --db with --table, not both."))
         if not table:
-            raise DataError("--db needs --table NAME: the table that holds the events.")
+            raise DataError(tr("--db needs --table NAME: the table that holds the events."))
         events = DbTable(db, table)
         if users_table:
             users = DbTable(db, users_table)
     elif table or users_table:
-        raise DataError("--table needs --db URL: the database that holds the table.")
+        raise DataError(tr("--table needs --db URL: the database that holds the table."))
     if not events:
         raise DataError(
-            "No events given. Pass an events file (e.g. events.csv) or --db URL --table NAME."
+            tr("No events given. Pass an events file (e.g. events.csv) or --db URL --table NAME.")
         )
     dataset = ingest(
         events,
@@ -144,7 +153,7 @@ def open_events_from_args(args: argparse.Namespace) -> Dataset:
     )
     # What was read, kept and rejected is printed to stderr when the command succeeds
     # (core.__main__); a command refused later prints its one error sentence only.
-    _SUMMARIES.extend((dataset.report.summary(), *dataset.report.warnings))
+    _SUMMARIES.extend((dataset.report.summary(), *map(note_text, dataset.report.warnings)))
     return dataset
 
 
@@ -171,23 +180,32 @@ def read_segments(path: str) -> pd.Series:
     p = Path(path)
     if not p.is_file():
         raise DataError(
-            f"{path}: file not found. Pass the CSV written by `python -m core segment`."
+            tr(
+                "{path}: file not found. Pass the CSV written by `python -m core segment`.",
+                path=path,
+            )
         )
     try:
         frame = pd.read_csv(p, dtype=str, encoding="utf-8-sig", keep_default_na=False)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise DataError(
-            f"{path}: not a readable CSV; save it as UTF-8 CSV with columns user_id,segment."
+            tr(
+                "{path}: not a readable CSV; save it as UTF-8 CSV with columns user_id,segment.",
+                path=path,
+            )
         ) from exc
     missing = {"user_id", "segment"} - set(frame.columns)
     if missing:
         raise DataError(
-            f"{path}: needs the columns user_id and segment; {', '.join(sorted(missing))} "
-            "is missing."
+            tr(
+                "{path}: needs the columns user_id and segment; {missing} is missing.",
+                path=path,
+                missing=tr(", ").join(sorted(missing)),
+            )
         )
     frame = frame[frame["user_id"].str.strip() != ""]
     if frame.empty:
-        raise DataError(f"{path}: has no rows; run `python -m core segment` first.")
+        raise DataError(tr("{path}: has no rows; run `python -m core segment` first.", path=path))
     return pd.Series(
         frame["segment"].to_numpy(),
         index=pd.Index(frame["user_id"], name="user_id"),

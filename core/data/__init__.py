@@ -78,7 +78,7 @@ from core.data.privacy import (
     resolve_salt,
     value_kind,
 )
-from core.data.report import REJECTED_SAMPLE_ROWS, IngestReport
+from core.data.report import REJECTED_SAMPLE_ROWS, IngestReport, Note, note_text, reason_text
 from core.data.schema import (
     CANONICAL_EVENT_TYPES,
     CANONICAL_PLATFORMS,
@@ -123,6 +123,7 @@ __all__ = [
     "Dataset",
     "DbTable",
     "IngestReport",
+    "Note",
     "LoadedSource",
     "PiiColumn",
     "PrivacyOptions",
@@ -150,11 +151,13 @@ __all__ = [
     "kind_by_name",
     "load_source",
     "normalise_key",
+    "note_text",
     "open_dataset",
     "parse_mapping_args",
     "preview_source",
     "read_db_table",
     "read_rejected",
+    "reason_text",
     "read_schema_version",
     "read_source",
     "reflect_table",

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from core import config
 from core.errors import DataError
+from core.i18n import current, fmt, tr
 
 T = TypeVar("T")
 
@@ -180,11 +181,16 @@ class MemoryBudget:
         """
         if need.minimum_mb > self.total_mb:
             raise DataError(
-                f"{label} is {need.size_mb:,.0f} MB and needs at least about "
-                f"{need.minimum_mb:,} MB of memory to load, more than the "
-                f"{self.total_mb:,} MB this server allows for loading files; save it as "
-                "Parquet, split it by date, or ask the person who runs PersonaLab to raise "
-                "PERSONALAB_INGEST_MEMORY_MB."
+                tr(
+                    "{file} is {size} MB and needs at least about {need} MB of memory to "
+                    "load, more than the {limit} MB this server allows for loading files; "
+                    "save it as Parquet, split it by date, or ask the person who runs "
+                    "PersonaLab to raise PERSONALAB_INGEST_MEMORY_MB.",
+                    file=label,
+                    size=fmt.number(need.size_mb),
+                    need=fmt.number(need.minimum_mb),
+                    limit=fmt.number(self.total_mb),
+                )
             )
         ticket = Ticket(
             need=need,
@@ -351,6 +357,8 @@ def run_admitted(
 
 
 def ordinal(n: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 21st ..."""
+    """1st, 2nd, 3rd, 4th, 11th, 21st ... (第1, 第2 ... in Chinese)."""
+    if current() == "zh":
+        return f"第{n}"
     suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
     return f"{n}{suffix}"

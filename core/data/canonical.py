@@ -22,14 +22,14 @@ import pandas as pd
 from core.common.sql import quote_identifier
 from core.data.derived import write_activity_tables
 from core.data.landed import LoadedSource
-from core.data.privacy import PrivacyOptions, describe, detect_pii, hash_sql
-from core.data.report import REJECTED_SAMPLE_ROWS
+from core.data.privacy import hash_sql
+from core.data.report import REJECTED_SAMPLE_ROWS, Note
 from core.data.schema import EVENT_FIELDS, REQUIRED_EVENT_FIELDS, USER_FIELDS
 from core.data.synonyms import CONTENT_FORMAT_SYNONYMS, EVENT_TYPE_SYNONYMS, PLATFORM_SYNONYMS
 from core.data.timestamps import _choose_timestamp_sql
 from core.errors import DataError
+from core.i18n import N_, tr
 
-PII_SAMPLE_ROWS = 500
 #: The landed row's number in the view of the treated source (for the rejected sample).
 _ROW = "__personalab_row"
 
@@ -47,20 +47,21 @@ EARLIEST_EVENT_DATE = dt.datetime(1980, 1, 1)
 #: summed they would overflow to infinity and poison monetary value and CLV.
 MAX_AMOUNT = 1e12
 
-# Reasons a row is rejected, in the order they are checked (first match wins).
+# Reasons a row is rejected, in the order they are checked (first match wins). They are
+# stored in English (the ``reason`` column is data) and translated where they are shown.
 REJECT_REASONS: tuple[tuple[str, str], ...] = (
-    ("missing user id", "__user_id IS NULL"),
-    ("missing timestamp", "__ts_raw IS NULL"),
-    ("timestamp not understood", "__timestamp IS NULL"),
-    ("date in the future", "__timestamp > $future"),
-    ("date before 1980", "__timestamp < $earliest"),
-    ("missing event type", "__event_type IS NULL"),
+    (N_("missing user id"), "__user_id IS NULL"),
+    (N_("missing timestamp"), "__ts_raw IS NULL"),
+    (N_("timestamp not understood"), "__timestamp IS NULL"),
+    (N_("date in the future"), "__timestamp > $future"),
+    (N_("date before 1980"), "__timestamp < $earliest"),
+    (N_("missing event type"), "__event_type IS NULL"),
     (
-        "amount is not a number",
+        N_("amount is not a number"),
         "__amount_raw IS NOT NULL AND (__amount IS NULL OR isnan(__amount) OR isinf(__amount))",
     ),
-    ("negative amount", "__amount < 0"),
-    ("amount too large", "__amount > $max_amount"),
+    (N_("negative amount"), "__amount < 0"),
+    (N_("amount too large"), "__amount > $max_amount"),
 )
 
 
@@ -136,42 +137,9 @@ def _literal(value: str | None) -> str:
     return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
 
 
-def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
-    if not columns:
-        return {}
-    sel = ", ".join(quote_identifier(c) for c in columns)
-    rows = con.execute(
-        f"SELECT {sel} FROM {quote_identifier(table)} USING SAMPLE reservoir({PII_SAMPLE_ROWS} ROWS) "
-        "REPEATABLE (7)"
-    ).fetchall()
-    return {c: [r[i] for r in rows] for i, c in enumerate(columns)}
-
-
-def _privacy_plan(
-    con, src: LoadedSource, mapping: dict, privacy: PrivacyOptions, id_field: str = "user_id"
-) -> tuple[dict[str, str], list[str], bool]:
-    """Return ({column: 'hash'|'drop'}, report sentences, user id hashed?)."""
-    uid_col = next((c for c, f in mapping.items() if f == id_field), None)
-    skip_content = {c for c, f in mapping.items() if f in ("timestamp", "amount", "signup_date")}
-    scan = [c for c in src.columns if c not in skip_content]
-    found = detect_pii(
-        _sample_columns(con, src.table, scan), skip_names=[uid_col] if uid_col else []
-    )
-    plan: dict[str, str] = {}
-    notes: list[str] = []
-    uid_hashed = False
-    for pii in found:
-        if pii.column == uid_col:
-            plan[pii.column] = "hash"  # the key must survive: always pseudonymise, never drop
-            uid_hashed = True
-            notes.append(
-                f"{src.name}: the user id column '{uid_col}' holds {pii.kind.replace('_', ' ')}s; "
-                "ids were replaced by a salted hash."
-            )
-        else:
-            plan[pii.column] = privacy.action
-            notes.append(describe(pii, privacy.action, src.name))
-    return plan, notes, uid_hashed
+def _no_rows(name: str) -> str:
+    """The sentence for a file with a header and no rows."""
+    return tr("{file} has column names but no rows. Export the data again.", file=name)
 
 
 def _treated_select(columns, plan: dict[str, str]) -> str:
@@ -207,7 +175,7 @@ def _build_events(
 ) -> dict:
     """Create out.events and out.rejected from the landed source; return counts for the report."""
     if not con.execute(f"SELECT count(*) FROM {quote_identifier(src.table)}").fetchall()[0][0]:
-        raise DataError(f"{src.name} has column names but no rows. Export the data again.")
+        raise DataError(_no_rows(src.name))
     kept = [c for c in src.columns if plan.get(c) != "drop"]
     mapping = {c: f for c, f in mapping.items() if plan.get(c) != "drop" or f == "user_id"}
     con.execute(
@@ -292,16 +260,21 @@ def _build_events(
     amount_ok = sum(g[4] for g in groups)
     valid = sum(g[1] for g in groups if g[0] is None)
     if rows_read == 0:
-        raise DataError(f"{src.name} has column names but no rows. Export the data again.")
+        raise DataError(_no_rows(src.name))
     amount_col = next((c for c, fld in mapping.items() if fld == "amount"), None)
     if amount_col and amount_present and amount_ok == 0:
         example = con.execute(
             f"SELECT min({amount_raw}) FROM treated t WHERE {amount_raw} IS NOT NULL"
         ).fetchall()[0][0]
         raise DataError(
-            f"{src.name}: no value in the amount column '{amount_col}' is a number of zero "
-            f"or more (for example '{example}'). Map the right column as amount or fix the "
-            "values, then load the file again.",
+            tr(
+                "{file}: no value in the amount column '{column}' is a number of zero or more "
+                "(for example '{example}'). Map the right column as amount or fix the values, "
+                "then load the file again.",
+                file=src.name,
+                column=amount_col,
+                example=example,
+            ),
             kind="events",
             column=amount_col,
         )
@@ -315,8 +288,13 @@ def _build_events(
             "missing event type": next(c for c, fld in mapping.items() if fld == "event_type"),
         }.get(top, ts_col if "timestamp" in top or "date" in top else amount_col)
         raise DataError(
-            f"{src.name}: no row could be loaded; every row was rejected, mostly for "
-            f"'{top}' (column '{col}'). Fix that column or map another one, then load again.",
+            tr(
+                "{file}: no row could be loaded; every row was rejected, mostly for '{reason}' "
+                "(column '{column}'). Fix that column or map another one, then load again.",
+                file=src.name,
+                reason=tr(top),
+                column=col,
+            ),
             kind="events",
             column=col,
         )
@@ -409,7 +387,11 @@ def _build_users(
         return 0, ()
     if "user_id" not in mapping.values():
         raise DataError(
-            f"{src.name}: no column looks like a user id (columns: {', '.join(src.columns)}).",
+            tr(
+                "{file}: no column looks like a user id (columns: {columns}).",
+                file=src.name,
+                columns=tr(", ").join(src.columns),
+            ),
             kind="users",
             field="user_id",
         )
@@ -433,8 +415,14 @@ def _build_users(
                 expr = f"CAST({ts_sql} AS DATE)"
             except DataError:  # an optional attribute: warn and leave it empty
                 warnings.append(
-                    f"{src.name}: no value in '{col}' could be read as a date; sign-up "
-                    "dates were left empty."
+                    Note(
+                        N_(
+                            "{file}: no value in '{column}' could be read as a date; sign-up "
+                            "dates were left empty."
+                        ),
+                        file=src.name,
+                        column=col,
+                    )
                 )
                 expr = "CAST(NULL AS DATE)"
         elif kind == "DOUBLE":
@@ -444,8 +432,16 @@ def _build_users(
             ][0]
             if bad:
                 warnings.append(
-                    f"{src.name}: {bad:,} value(s) in '{col}' ({field}) are not numbers "
-                    "and were left empty."
+                    Note(
+                        N_(
+                            "{file}: {n} value(s) in '{column}' ({field}) are not numbers and "
+                            "were left empty."
+                        ),
+                        file=src.name,
+                        n=int(bad),
+                        column=col,
+                        field=field,
+                    )
                 )
         else:
             expr = x
@@ -476,10 +472,20 @@ def _build_users(
         "FROM users_staged"
     ).fetchall()[0]
     if missing:
-        warnings.append(f"{src.name}: {missing:,} row(s) without a user id were skipped.")
+        warnings.append(
+            Note(
+                N_("{file}: {n} row(s) without a user id were skipped."),
+                file=src.name,
+                n=int(missing),
+            )
+        )
     if dupes:
         warnings.append(
-            f"{src.name}: {dupes:,} repeated user id(s); the first row of each was kept."
+            Note(
+                N_("{file}: {n} repeated user id(s); the first row of each was kept."),
+                file=src.name,
+                n=int(dupes),
+            )
         )
     con.execute(
         f"CREATE TABLE out.users AS SELECT {select} FROM (SELECT *, row_number() OVER "

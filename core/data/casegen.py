@@ -44,6 +44,7 @@ import pandas as pd
 
 from core.data.synth.generator import generate
 from core.errors import DataError
+from core.i18n import tr
 
 __all__ = ["CASES", "Case", "GroupSpec", "make_case", "write_case"]
 
@@ -444,7 +445,9 @@ CASES: dict[str, Callable[..., Case]] = {
 def make_case(name: str, seed: int = 0, **kwargs) -> Case:
     """Generate the case ``name`` (one of :data:`CASES`) with ``seed``."""
     if name not in CASES:
-        raise DataError(f"Unknown case {name!r}; use one of {', '.join(CASES)}.")
+        raise DataError(
+            tr("Unknown case {name}; use one of {cases}.", name=repr(name), cases=", ".join(CASES))
+        )
     return CASES[name](seed=seed, **kwargs)
 
 

@@ -27,6 +27,7 @@ from core.config import data_dir
 from core.data.layout import ensure_current_layout
 from core.data.report import REJECTED_SAMPLE_ROWS, IngestReport
 from core.errors import DataError
+from core.i18n import tr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,7 +140,9 @@ def open_dataset(path: str | Path) -> Dataset:
     """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"Dataset file {path.name} was not found; load the data again.")
+        raise DataError(
+            tr("Dataset file {file} was not found; load the data again.", file=path.name)
+        )
     ensure_current_layout(path)
     try:
         con = duckdb.connect(str(path), read_only=True)
@@ -148,9 +151,13 @@ def open_dataset(path: str | Path) -> Dataset:
         finally:
             con.close()
         report = IngestReport.from_dict(json.loads(meta["report"]))
+        report = report.with_notes(json.loads(meta.get("report_notes") or "null"))
     except (duckdb.Error, KeyError, ValueError, TypeError):
         raise DataError(
-            f"{path.name} is not a PersonaLab dataset (or is damaged); load the data again."
+            tr(
+                "{file} is not a PersonaLab dataset (or is damaged); load the data again.",
+                file=path.name,
+            )
         ) from None
     return Dataset(path, meta.get("dataset_id", path.stem), report)
 

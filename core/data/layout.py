@@ -33,6 +33,7 @@ except ImportError:  # Windows has no advisory locks: two upgrades may then run,
 
 from core.data.derived import write_activity_tables
 from core.errors import DataError
+from core.i18n import tr
 
 #: The layout this code writes and reads.
 SCHEMA_VERSION = 2
@@ -69,8 +70,11 @@ def read_schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         raise DataError(
-            f"The dataset's layout version {value!r} is not a number; the file is damaged. "
-            "Load the data again."
+            tr(
+                "The dataset's layout version {value} is not a number; the file is damaged. "
+                "Load the data again.",
+                value=repr(value),
+            )
         ) from None
 
 
@@ -100,9 +104,14 @@ def ensure_current_layout(path: str | Path) -> int | None:
         return version
     if version > SCHEMA_VERSION:
         raise DataError(
-            f"{path.name} was saved by a newer version of PersonaLab (dataset layout "
-            f"{version}; this version reads up to {SCHEMA_VERSION}): update PersonaLab to "
-            "open it, or load the data again."
+            tr(
+                "{file} was saved by a newer version of PersonaLab (dataset layout {version}; "
+                "this version reads up to {supported}): update PersonaLab to open it, or load "
+                "the data again.",
+                file=path.name,
+                version=version,
+                supported=SCHEMA_VERSION,
+            )
         )
     upgrade_dataset(path)
     return SCHEMA_VERSION
@@ -144,8 +153,12 @@ def upgrade_dataset(path: str | Path) -> None:
             os.replace(tmp, path)
         except (OSError, duckdb.Error) as exc:
             raise DataError(
-                f"{path.name} was saved by an older version of PersonaLab and could not be "
-                f"brought up to date ({str(exc).splitlines()[0][:120]}); load the data again."
+                tr(
+                    "{file} was saved by an older version of PersonaLab and could not be "
+                    "brought up to date ({detail}); load the data again.",
+                    file=path.name,
+                    detail=str(exc).splitlines()[0][:120],
+                )
             ) from None
         finally:
             for leftover in (tmp, Path(f"{tmp}.wal")):
@@ -160,7 +173,10 @@ def _version_on_disk(path: Path) -> int | None:
         if "different configuration" in str(exc):
             return None  # open read-write in this process: being written right now
         raise DataError(
-            f"{path.name} is not a PersonaLab dataset (or is damaged); load the data again."
+            tr(
+                "{file} is not a PersonaLab dataset (or is damaged); load the data again.",
+                file=path.name,
+            )
         ) from None
     try:
         return read_schema_version(con)

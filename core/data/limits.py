@@ -13,6 +13,7 @@ from pathlib import Path
 
 from core.data.synonyms import COLUMN_SYNONYMS, normalise_key
 from core.errors import DataError
+from core.i18n import fmt, tr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,11 +60,18 @@ CHUNK_BYTES = 4 * 1024 * 1024
 def _check_size(path: Path, name: str, limit: int) -> None:
     size = path.stat().st_size
     if size == 0:
-        raise DataError(f"{name} is empty. Export the data again and upload the full file.")
+        raise DataError(
+            tr("{file} is empty. Export the data again and upload the full file.", file=name)
+        )
     if size > limit:
         raise DataError(
-            f"{name} is {size / 1024**2:,.0f} MB, above the {limit / 1024**2:,.0f} MB limit; "
-            "split it, save it as Parquet, or load it from your database with --db."
+            tr(
+                "{file} is {size} MB, above the {limit} MB limit; split it, save it as "
+                "Parquet, or load it from your database with --db.",
+                file=name,
+                size=fmt.number(size / 1024**2),
+                limit=fmt.number(limit / 1024**2),
+            )
         )
 
 
@@ -71,9 +79,14 @@ def _check_columns(n_columns: int, name: str, limits: ReadLimits) -> None:
     """Refuse a table wider than ``limits.max_columns``, naming both numbers."""
     if n_columns > limits.max_columns:
         raise DataError(
-            f"{name} has {n_columns:,} columns; PersonaLab reads at most "
-            f"{limits.max_columns:,}. Keep the columns you need (user, time, event type and "
-            "the attributes to analyse), save the file and load it again."
+            tr(
+                "{file} has {n} columns; PersonaLab reads at most {limit}. Keep the columns "
+                "you need (user, time, event type and the attributes to analyse), save the "
+                "file and load it again.",
+                file=name,
+                n=fmt.number(n_columns),
+                limit=fmt.number(limits.max_columns),
+            )
         )
 
 
@@ -85,13 +98,19 @@ _DATA_LIKE = re.compile(
 def _check_header(columns: list[str], name: str) -> None:
     """Raise when the first row looks like data (numbers, dates) rather than column names."""
     if not columns:
-        raise DataError(f"{name} has no columns. Export the data again with a header row.")
+        raise DataError(
+            tr("{file} has no columns. Export the data again with a header row.", file=name)
+        )
     data_like = [c for c in columns if _DATA_LIKE.match(str(c)) or not str(c).strip()]
     known = [c for c in columns if any(normalise_key(c) in syn for syn in COLUMN_SYNONYMS.values())]
     # Half the cells look like numbers or dates, or one does and no cell is a known name.
     if len(data_like) * 2 >= len(columns) or (data_like and not known):
         raise DataError(
-            f"{name}: the first row ({', '.join(map(str, columns[:5]))}) looks like data, "
-            "not column names. Add a header row (for example user_id,timestamp,event_type) "
-            "and load the file again."
+            tr(
+                "{file}: the first row ({first}) looks like data, not column names. Add a "
+                "header row (for example user_id,timestamp,event_type) and load the file "
+                "again.",
+                file=name,
+                first=tr(", ").join(map(str, columns[:5])),
+            )
         )

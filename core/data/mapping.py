@@ -16,6 +16,7 @@ from core.data.synonyms import (
     normalise_key,
 )
 from core.errors import DataError
+from core.i18n import tr
 
 
 def canonical_event_type(value: object) -> str:
@@ -82,20 +83,30 @@ def guess_mapping(
         If an override names a column that does not exist or a field that is unknown.
     """
     if kind not in COLUMN_SYNONYMS:
-        raise DataError(f"kind={kind!r} should be 'events' or 'users'.")
+        raise DataError(tr("kind={kind} should be 'events' or 'users'.", kind=repr(kind)))
     columns = [str(c) for c in columns]
     fields = EVENT_FIELDS if kind == "events" else USER_FIELDS
     overrides = dict(overrides or {})
     for src, field in overrides.items():
         if src not in columns:
             raise DataError(
-                f"The mapping names a column '{src}' that is not in the file "
-                f"(columns: {', '.join(columns)}). Check the spelling in --map."
+                tr(
+                    "The mapping names a column '{column}' that is not in the file (columns: "
+                    "{columns}). Check the spelling in --map.",
+                    column=src,
+                    columns=tr(", ").join(columns),
+                )
             )
         if field not in ("", "ignore") and field not in fields:
             raise DataError(
-                f"The mapping sends '{src}' to '{field}', which is not one of the {kind} fields; "
-                f"use one of: {', '.join(fields)}."
+                tr(
+                    "The mapping sends '{column}' to '{field}', which is not one of the "
+                    "{kind} fields; use one of: {fields}.",
+                    column=src,
+                    field=field,
+                    kind=kind,
+                    fields=tr(", ").join(fields),
+                )
             )
     chosen: dict[str, str] = {}
     for src, field in overrides.items():
@@ -103,8 +114,13 @@ def guess_mapping(
             continue
         if field in chosen:
             raise DataError(
-                f"Columns '{chosen[field]}' and '{src}' are both mapped to {field}; "
-                "map only one of them.",
+                tr(
+                    "Columns '{first}' and '{second}' are both mapped to {field}; map only "
+                    "one of them.",
+                    first=chosen[field],
+                    second=src,
+                    field=field,
+                ),
                 kind=kind,
                 column=src,
             )
@@ -147,7 +163,10 @@ def parse_mapping_args(items: Iterable[str] | None) -> dict[str, str]:
         src, sep, field = str(item).rpartition("=")
         if not sep or not src.strip():
             raise DataError(
-                f"--map '{item}' should look like COLUMN=FIELD, for example --map uid=user_id."
+                tr(
+                    "--map '{item}' should look like COLUMN=FIELD, for example --map uid=user_id.",
+                    item=item,
+                )
             )
         out[src.strip()] = field.strip()
     return out

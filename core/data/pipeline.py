@@ -29,18 +29,19 @@ import duckdb
 import pandas as pd
 
 from core import config
-from core.data.canonical import _build_events, _build_users, _privacy_plan
+from core.data.canonical import _build_events, _build_users
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
 from core.data.database import DbTable
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION
 from core.data.mapping import guess_mapping
-from core.data.privacy import PrivacyOptions, resolve_salt
-from core.data.report import IngestReport
+from core.data.privacy import PrivacyOptions, _privacy_plan, resolve_salt
+from core.data.report import IngestReport, Note
 from core.data.schema import REQUIRED_EVENT_FIELDS
 from core.data.sources import detect_format, load_source
 from core.data.sources import source_name as display_name
 from core.errors import DataError
+from core.i18n import N_, fmt, tr
 
 
 def _sql_str(value: object) -> str:
@@ -58,9 +59,13 @@ def _hash_input(source: Any) -> str:
     elif isinstance(source, (str, Path)):
         path = Path(source)
         if path.is_dir():
-            raise DataError(f"{path.name} is a folder, not a file. Pick the data file inside it.")
+            raise DataError(
+                tr("{file} is a folder, not a file. Pick the data file inside it.", file=path.name)
+            )
         if not path.is_file():
-            raise DataError(f"{path.name}: file not found. Check the path and try again.")
+            raise DataError(
+                tr("{file}: file not found. Check the path and try again.", file=path.name)
+            )
         with open(path, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 h.update(chunk)
@@ -94,16 +99,19 @@ def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, names) ->
 
 
 def _require_fields(src: LoadedSource, mapping: dict) -> None:
-    cols = ", ".join(src.columns)
+    cols = tr(", ").join(src.columns)
     what = {
-        "user_id": "looks like a user id",
-        "timestamp": "looks like the event time",
-        "event_type": "looks like the event type (view, like, purchase ...)",
+        "user_id": N_("{file}: no column looks like a user id (columns: {columns})."),
+        "timestamp": N_("{file}: no column looks like the event time (columns: {columns})."),
+        "event_type": N_(
+            "{file}: no column looks like the event type (view, like, purchase ...) "
+            "(columns: {columns})."
+        ),
     }
     for field in REQUIRED_EVENT_FIELDS:
         if field not in mapping.values():
             raise DataError(
-                f"{src.name}: no column {what[field]} (columns: {cols}).",
+                tr(what[field], file=src.name, columns=cols),
                 kind="events",
                 field=field,
             )
@@ -116,7 +124,7 @@ def _parse_as_of(as_of) -> str | None:
         return pd.Timestamp(as_of).isoformat()
     except (ValueError, TypeError):
         raise DataError(
-            f"The as-of date '{as_of}' is not a date; write it like 2025-03-31."
+            tr("The as-of date '{date}' is not a date; write it like 2025-03-31.", date=as_of)
         ) from None
 
 
@@ -249,7 +257,13 @@ def ingest(
                     uid_col = next(c for c, f in ev_map.items() if f == "user_id")
                     plan[uid_col] = "hash"
                     uid_hashed = True
-                    notes.append(f"{ev.name}: user ids hashed too, to match {us.name}.")
+                    notes.append(
+                        Note(
+                            N_("{events_file}: user ids hashed too, to match {users_file}."),
+                            events_file=ev.name,
+                            users_file=us.name,
+                        )
+                    )
         salt = resolve_salt(privacy)
         counts = _with_salt(
             con, salt, lambda: _build_events(con, ev, ev_map, plan, warnings, drop_duplicates)
@@ -267,14 +281,26 @@ def ingest(
                 # Every users row would become a user with no events (a "prospect"):
                 # two files keyed by different ids, not a real audience.
                 raise DataError(
-                    f"{us.name}: none of its {user_rows:,} user ids appear in {ev.name}; "
-                    "check that both files use the same kind of id (for example both "
-                    "member numbers), or load the events without the users file."
+                    tr(
+                        "{users_file}: none of its {n} user ids appear in {events_file}; "
+                        "check that both files use the same kind of id (for example both "
+                        "member numbers), or load the events without the users file.",
+                        users_file=us.name,
+                        n=fmt.number(user_rows),
+                        events_file=ev.name,
+                    )
                 )
             if users_without_events:
                 warnings.append(
-                    f"{users_without_events:,} user(s) in {us.name} have no events in "
-                    f"{ev.name}; they are kept as prospects with zero counts."
+                    Note(
+                        N_(
+                            "{n} user(s) in {users_file} have no events in {events_file}; "
+                            "they are kept as prospects with zero counts."
+                        ),
+                        n=int(users_without_events),
+                        users_file=us.name,
+                        events_file=ev.name,
+                    )
                 )
             unmatched = con.execute(
                 "SELECT count(DISTINCT user_id) FROM out.events e WHERE NOT EXISTS "
@@ -282,8 +308,15 @@ def ingest(
             ).fetchall()[0][0]
             if unmatched:
                 warnings.append(
-                    f"{unmatched:,} user(s) in {ev.name} have no row in {us.name}; their "
-                    "attributes will be empty."
+                    Note(
+                        N_(
+                            "{n} user(s) in {events_file} have no row in {users_file}; their "
+                            "attributes will be empty."
+                        ),
+                        n=int(unmatched),
+                        events_file=ev.name,
+                        users_file=us.name,
+                    )
                 )
         users, dmin, dmax = con.execute(
             "SELECT count(DISTINCT user_id), min(timestamp), max(timestamp) FROM out.events"
@@ -318,6 +351,7 @@ def ingest(
             "INSERT INTO out.meta VALUES (?, ?)",
             [
                 ("report", json.dumps(report.to_dict(), ensure_ascii=False)),
+                ("report_notes", json.dumps(report.notes_to_json(), ensure_ascii=False)),
                 ("dataset_id", dataset_id),
                 ("schema_version", str(SCHEMA_VERSION)),
             ],
@@ -327,8 +361,12 @@ def ingest(
         os.replace(tmp_out, final)
     except duckdb.Error as exc:
         raise DataError(
-            f"{ev_name}: the data could not be processed ({str(exc).splitlines()[0][:160]}). "
-            "Check the column mapping and the file, then try again."
+            tr(
+                "{file}: the data could not be processed ({detail}). Check the column mapping "
+                "and the file, then try again.",
+                file=ev_name,
+                detail=str(exc).splitlines()[0][:160],
+            )
         ) from None
     finally:
         with contextlib.suppress(duckdb.Error):
@@ -432,7 +470,9 @@ def sample_dataset() -> Dataset:
     users = folder / "users.csv"
     if not events.is_file():
         raise DataError(
-            "The bundled sample data is missing (sample_data/events.csv); run "
-            "python -m core sample --users 2000 --out sample_data, or load your own file."
+            tr(
+                "The bundled sample data is missing (sample_data/events.csv); run python -m "
+                "core sample --users 2000 --out sample_data, or load your own file."
+            )
         )
     return ingest(events, users_source=users if users.is_file() else None)

@@ -5,7 +5,8 @@ addresses) are found by their name and by their content on a sample, then droppe
 replaced by a salted SHA-256 hash *in DuckDB SQL* before anything is stored. The salt
 comes from ``PrivacyOptions.salt``, else ``PERSONALAB_SALT``, else a secret file created
 once in the data directory; without the salt the hashes cannot be linked back by
-hashing guessed phone numbers.
+hashing guessed phone numbers. ``_privacy_plan`` decides, for one landed source, which
+columns to hash or drop and writes the report's notes about it.
 """
 
 from __future__ import annotations
@@ -20,8 +21,14 @@ from pathlib import Path
 from typing import Literal
 
 from core import config
+from core.common.sql import quote_identifier
+from core.data.landed import LoadedSource
+from core.data.report import Note
 from core.data.synonyms import normalise_key
 from core.errors import DataError
+from core.i18n import N_, tr
+
+PII_SAMPLE_ROWS = 500
 
 Action = Literal["hash", "drop"]
 
@@ -46,9 +53,13 @@ class PrivacyOptions:
 
     def __post_init__(self) -> None:
         if self.action not in ("hash", "drop"):
-            raise DataError(f"Privacy action '{self.action}' should be 'hash' or 'drop'.")
+            raise DataError(
+                tr("Privacy action '{action}' should be 'hash' or 'drop'.", action=self.action)
+            )
         if int(self.min_group_size) < 1:
-            raise DataError(f"min_group_size={self.min_group_size} should be at least 1.")
+            raise DataError(
+                tr("min_group_size={value} should be at least 1.", value=self.min_group_size)
+            )
 
     def fingerprint(self) -> str:
         """A string identifying these options for dataset ids (the salt itself never appears)."""
@@ -256,15 +267,92 @@ def hash_sql(expr: str, salt_variable: str = "personalab_salt") -> str:
     )
 
 
+#: What each kind of personal data is called in a sentence (in the plural).
+PII_PLURALS: dict[str, str] = {
+    "name": N_("personal names"),
+    "email": N_("email addresses"),
+    "phone": N_("phone numbers"),
+    "id_card": N_("ID numbers"),
+    "address": N_("addresses"),
+}
+# One message per (found by, action): the sentence reads naturally in every language.
+_DESCRIBE = {
+    ("name", "hash"): N_(
+        "{file}: column '{column}' looks like {kind} (by its name); replaced by a salted hash."
+    ),
+    ("name", "drop"): N_("{file}: column '{column}' looks like {kind} (by its name); removed."),
+    ("content", "hash"): N_(
+        "{file}: column '{column}' looks like {kind} (by its values); replaced by a salted hash."
+    ),
+    ("content", "drop"): N_(
+        "{file}: column '{column}' looks like {kind} (by its values); removed."
+    ),
+}
+
+
 def describe(pii: PiiColumn, action: str, file_name: str) -> str:
-    """One sentence for the report: what was found and what was done."""
-    how = "its name" if pii.found_by == "name" else "its values"
-    done = "replaced by a salted hash" if action == "hash" else "removed"
-    label = {
-        "name": "personal names",
-        "email": "email addresses",
-        "phone": "phone numbers",
-        "id_card": "ID numbers",
-        "address": "addresses",
-    }.get(pii.kind, pii.kind)
-    return f"{file_name}: column '{pii.column}' looks like {label} (by {how}); {done}."
+    """One sentence for the report: what was found and what was done.
+
+    It is a :class:`core.data.report.Note`: English text (other code reads the column name
+    from it) that is shown in the reader's language.
+    """
+    how = "name" if pii.found_by == "name" else "content"
+    done = "hash" if action == "hash" else "drop"
+    kind = Note(PII_PLURALS[pii.kind]) if pii.kind in PII_PLURALS else pii.kind
+    return Note(_DESCRIBE[how, done], file=file_name, column=pii.column, kind=kind)
+
+
+# What a user id column holding personal data holds, as the privacy note says it.
+_UID_KINDS = {
+    "email": N_("emails"),
+    "phone": N_("phones"),
+    "id_card": N_("id cards"),
+    "name": N_("names"),
+}
+
+
+def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
+    if not columns:
+        return {}
+    sel = ", ".join(quote_identifier(c) for c in columns)
+    rows = con.execute(
+        f"SELECT {sel} FROM {quote_identifier(table)} USING SAMPLE reservoir({PII_SAMPLE_ROWS} ROWS) "
+        "REPEATABLE (7)"
+    ).fetchall()
+    return {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+
+
+def _privacy_plan(
+    con, src: LoadedSource, mapping: dict, privacy: PrivacyOptions, id_field: str = "user_id"
+) -> tuple[dict[str, str], list[str], bool]:
+    """Return ({column: 'hash'|'drop'}, report sentences, user id hashed?)."""
+    uid_col = next((c for c, f in mapping.items() if f == id_field), None)
+    skip_content = {c for c, f in mapping.items() if f in ("timestamp", "amount", "signup_date")}
+    scan = [c for c in src.columns if c not in skip_content]
+    found = detect_pii(
+        _sample_columns(con, src.table, scan), skip_names=[uid_col] if uid_col else []
+    )
+    plan: dict[str, str] = {}
+    notes: list[str] = []
+    uid_hashed = False
+    for pii in found:
+        if pii.column == uid_col:
+            plan[pii.column] = "hash"  # the key must survive: always pseudonymise, never drop
+            uid_hashed = True
+            notes.append(
+                Note(
+                    N_(
+                        "{file}: the user id column '{column}' holds {kind}; ids were replaced "
+                        "by a salted hash."
+                    ),
+                    file=src.name,
+                    column=uid_col,
+                    kind=Note(_UID_KINDS[pii.kind])
+                    if pii.kind in _UID_KINDS
+                    else pii.kind.replace("_", " ") + "s",
+                )
+            )
+        else:
+            plan[pii.column] = privacy.action
+            notes.append(describe(pii, privacy.action, src.name))
+    return plan, notes, uid_hashed

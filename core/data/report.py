@@ -2,6 +2,13 @@
 
 The report is written into the dataset's ``meta`` table as JSON and read back when the
 dataset is opened; the command line and the Data page show its :meth:`IngestReport.summary`.
+
+The report's sentences (warnings, privacy notes) are :class:`Note` objects: each is its
+English text, which is what the report stores and what other code reads (the privacy
+notes name the protected columns), and it keeps its message and values so that
+:func:`note_text` shows it in the reader's language, whichever language it was loaded in.
+Reasons and timestamp formats are stored as their English names and translated where
+they are shown (:func:`reason_text`).
 """
 
 from __future__ import annotations
@@ -11,13 +18,117 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from core.i18n import fmt, language, ntr, tr
+
 #: Rejected rows kept in a dataset's ``rejected`` table (with their reason) for review.
 REJECTED_SAMPLE_ROWS = 1000
 
 
-def _count(n: int, word: str) -> str:
-    """'1 row', '2,345 rows'."""
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
+class Note(str):
+    """A report sentence: its English text, plus its message and values for other languages.
+
+    ``Note(N_("{name}: {n} line(s) skipped"), name="a.csv", n=3)`` is the string
+    ``"a.csv: 3 line(s) skipped"`` (stored in the report as is); :meth:`shown` is the
+    sentence in the current language. Whole-number values are written with
+    :func:`core.i18n.fmt.number`; a value that is itself a :class:`Note` is translated too.
+
+    Parameters
+    ----------
+    msgid : str
+        The English message, marked with ``N_`` where it is written.
+    **values
+        The placeholders' values: text (file and column names), whole numbers or notes.
+    """
+
+    msgid: str
+    values: dict
+
+    def __new__(cls, msgid: str, /, **values: object) -> Note:
+        with language("en"):
+            text = _render(msgid, values)
+        self = super().__new__(cls, text)
+        self.msgid = msgid
+        self.values = values
+        return self
+
+    def __reduce__(self):
+        return (_rebuild, (self.msgid, self.values))
+
+    def shown(self) -> str:
+        """The sentence in the current language."""
+        return _render(self.msgid, self.values)
+
+    def to_json(self) -> dict:
+        """The message and values as JSON-ready data (see :func:`note_from_json`)."""
+        return {
+            "msgid": self.msgid,
+            "values": {k: _json_value(v) for k, v in self.values.items()},
+        }
+
+
+def _rebuild(msgid: str, values: dict) -> Note:
+    """A Note from its message and values (pickling, copying)."""
+    return Note(msgid, **values)
+
+
+def _render(msgid: str, values: Mapping[str, object]) -> str:
+    """The message in the current language with its values filled in."""
+    return tr(msgid, **{k: _value(v) for k, v in values.items()}) if values else tr(msgid)
+
+
+def _value(value: object) -> object:
+    """One value as shown: notes translated, whole numbers formatted, lists joined."""
+    if isinstance(value, Note):
+        return value.shown()
+    if isinstance(value, int) and not isinstance(value, bool):
+        return fmt.number(value)
+    if isinstance(value, (list, tuple)):
+        return tr(", ").join(str(_value(v)) for v in value)
+    return value
+
+
+def _json_value(value: object) -> object:
+    """One value as JSON-ready data."""
+    if isinstance(value, Note):
+        return value.to_json()
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def _from_json_value(value: object) -> object:
+    """One value read back from :func:`_json_value`."""
+    if isinstance(value, dict):
+        return note_from_json(value)
+    if isinstance(value, list):
+        return [_from_json_value(v) for v in value]
+    return value
+
+
+def note_from_json(data: object) -> Note | None:
+    """The Note written by :meth:`Note.to_json`, or None for anything else."""
+    if not isinstance(data, dict) or not isinstance(data.get("msgid"), str):
+        return None
+    values = {k: _from_json_value(v) for k, v in (data.get("values") or {}).items()}
+    try:
+        return Note(data["msgid"], **values)
+    except (KeyError, IndexError, ValueError):  # a message changed since the load
+        return None
+
+
+def note_text(sentence: object) -> str:
+    """A report sentence in the current language (a plain stored string as it is)."""
+    return sentence.shown() if isinstance(sentence, Note) else str(sentence)
+
+
+def reason_text(reason: object) -> str:
+    """A rejection reason or timestamp format name (stored in English) in the current language."""
+    text = str(reason) if reason else ""
+    return tr(text) if text else ""
+
+
+#: The report's fields that hold sentences (kept as :class:`Note` objects).
+_NOTE_FIELDS = ("warnings", "privacy_actions")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,22 +171,48 @@ class IngestReport:
         The command line prints it (with the warnings) to stderr after every load and the
         Data page shows the same sentence, so both report the same numbers.
         """
-        text = (
-            f"{self.source_name}: {_count(self.rows_read, 'row')} read, "
-            f"{_count(self.rows_loaded, 'event')} loaded for {_count(self.users, 'user')}, "
-            f"{self.rows_rejected:,} rejected"
-        )
+        rejected = ""
         if self.rejected_by_reason:
-            text += " (" + "; ".join(f"{k}: {v:,}" for k, v in self.rejected_by_reason.items())
-            text += ")"
-        if self.duplicate_rows:
-            kept = self.duplicate_rows - self.duplicates_removed
-            text += f", {_count(self.duplicate_rows, 'exact duplicate row')} " + (
-                "removed" if not kept else "kept as real events"
+            rejected = tr(
+                " ({reasons})",
+                reasons=tr("; ").join(
+                    tr("{reason}: {n}", reason=reason_text(k), n=fmt.number(v))
+                    for k, v in self.rejected_by_reason.items()
+                ),
             )
+        text = tr(
+            "{name}: {read} read, {loaded} loaded for {users}, {rejected} rejected{reasons}",
+            name=self.source_name,
+            read=ntr("{n} row", "{n} rows", self.rows_read, n=fmt.number(self.rows_read)),
+            loaded=ntr("{n} event", "{n} events", self.rows_loaded, n=fmt.number(self.rows_loaded)),
+            users=ntr("{n} user", "{n} users", self.users, n=fmt.number(self.users)),
+            rejected=fmt.number(self.rows_rejected),
+            reasons=rejected,
+        )
+        if self.duplicate_rows:
+            n = fmt.number(self.duplicate_rows)
+            if self.duplicate_rows - self.duplicates_removed:
+                text += ntr(
+                    ", {n} exact duplicate row kept as real events",
+                    ", {n} exact duplicate rows kept as real events",
+                    self.duplicate_rows,
+                    n=n,
+                )
+            else:
+                text += ntr(
+                    ", {n} exact duplicate row removed",
+                    ", {n} exact duplicate rows removed",
+                    self.duplicate_rows,
+                    n=n,
+                )
         if self.user_rows:
-            text += f"; {_count(self.user_rows, 'row')} of user attributes"
-        return text + "."
+            text += ntr(
+                "; {n} row of user attributes",
+                "; {n} rows of user attributes",
+                self.user_rows,
+                n=fmt.number(self.user_rows),
+            )
+        return text + tr(".")
 
     @property
     def rows_rejected(self) -> int:
@@ -91,6 +228,36 @@ class IngestReport:
             if isinstance(value, tuple):
                 out[key] = list(value)
         return out
+
+    def notes_to_json(self) -> dict:
+        """The messages of the warnings and privacy notes (None for a plain sentence).
+
+        Stored next to the report, so a dataset opened later shows them in the reader's
+        language (see :meth:`with_notes`); the report itself keeps the English text.
+        """
+        return {
+            key: [s.to_json() if isinstance(s, Note) else None for s in getattr(self, key)]
+            for key in _NOTE_FIELDS
+        }
+
+    def with_notes(self, data: Mapping[str, Any] | None) -> IngestReport:
+        """This report with its sentences turned back into notes from :meth:`notes_to_json`.
+
+        A sentence whose stored message no longer gives the same English text stays the
+        plain (English) sentence.
+        """
+        changes = {}
+        for key in _NOTE_FIELDS:
+            stored = (data or {}).get(key)
+            sentences = getattr(self, key)
+            if not isinstance(stored, list) or len(stored) != len(sentences):
+                continue
+            rebuilt = []
+            for sentence, item in zip(sentences, stored, strict=True):
+                note = note_from_json(item)
+                rebuilt.append(note if note is not None and note == sentence else sentence)
+            changes[key] = tuple(rebuilt)
+        return dataclasses.replace(self, **changes) if changes else self
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IngestReport:

@@ -23,6 +23,8 @@ from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _c
 from core.data.text_reader import _read_text
 from core.data.xlsx_reader import _read_xlsx
 from core.errors import DataError
+from core.i18n import fmt as i18n_fmt
+from core.i18n import tr
 
 FORMATS = ("csv", "tsv", "xlsx", "parquet", "jsonl")
 _EXTENSIONS = {
@@ -62,8 +64,11 @@ def detect_format(name: str) -> str:
     fmt = _EXTENSIONS.get(ext)
     if fmt is None:
         raise DataError(
-            f"{name}: PersonaLab reads .csv, .tsv, .xlsx, .parquet and .jsonl files; "
-            "save the data in one of these formats and load it again."
+            tr(
+                "{file}: PersonaLab reads .csv, .tsv, .xlsx, .parquet and .jsonl files; save "
+                "the data in one of these formats and load it again.",
+                file=name,
+            )
         )
     return fmt
 
@@ -73,9 +78,11 @@ def _materialise(source: Any, name: str, tmpdir: Path) -> Path:
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
-            raise DataError(f"{name}: file not found. Check the path and try again.")
+            raise DataError(tr("{file}: file not found. Check the path and try again.", file=name))
         if path.is_dir():
-            raise DataError(f"{name} is a folder, not a file. Pick the data file inside it.")
+            raise DataError(
+                tr("{file} is a folder, not a file. Pick the data file inside it.", file=name)
+            )
         return path
     target = tmpdir / f"upload{Path(name).suffix.lower() or '.bin'}"
     if isinstance(source, (bytes, bytearray, memoryview)):
@@ -86,7 +93,9 @@ def _materialise(source: Any, name: str, tmpdir: Path) -> Path:
         with open(target, "wb") as out:
             shutil.copyfileobj(source, out, CHUNK_BYTES)
     else:
-        raise DataError(f"{name}: this input cannot be read; pass a file path or an upload.")
+        raise DataError(
+            tr("{file}: this input cannot be read; pass a file path or an upload.", file=name)
+        )
     return target
 
 
@@ -98,16 +107,23 @@ def _check_parquet(path: Path, name: str, limits: ReadLimits) -> None:
         meta = pq.read_metadata(path)
     except (OSError, ValueError):
         raise DataError(
-            f"{name} could not be read as Parquet. Check the file is complete and in that "
-            "format, then load it again."
+            tr(
+                "{file} could not be read as Parquet. Check the file is complete and in that "
+                "format, then load it again.",
+                file=name,
+            )
         ) from None
     _check_columns(meta.num_columns, name, limits)
     unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if unpacked > limits.max_parquet_unpacked_bytes:
         raise DataError(
-            f"{name} unpacks to {unpacked / 1024**3:,.1f} GB, more than the "
-            f"{limits.max_parquet_unpacked_bytes / 1024**3:,.0f} GB PersonaLab reads from one "
-            "file; split it or load it from your database with --db."
+            tr(
+                "{file} unpacks to {size} GB, more than the {limit} GB PersonaLab reads from "
+                "one file; split it or load it from your database with --db.",
+                file=name,
+                size=i18n_fmt.number(unpacked / 1024**3, 1),
+                limit=i18n_fmt.number(limits.max_parquet_unpacked_bytes / 1024**3),
+            )
         )
 
 
@@ -125,7 +141,7 @@ def _read_duckdb_native(
         if fmt == "parquet"
         else "read_json($path, format='auto', sample_size=-1)"
     )
-    what = "Parquet" if fmt == "parquet" else "JSON lines (one object per line)"
+    what = "Parquet" if fmt == "parquet" else tr("JSON lines (one object per line)")
     if fmt == "parquet":
         _check_parquet(path, name, limits)
     try:
@@ -142,8 +158,12 @@ def _read_duckdb_native(
         )
     except duckdb.Error:
         raise DataError(
-            f"{name} could not be read as {what}. Check the file is complete and in that "
-            "format, then load it again."
+            tr(
+                "{file} could not be read as {what}. Check the file is complete and in that "
+                "format, then load it again.",
+                file=name,
+                what=what,
+            )
         ) from None
     return LoadedSource(con, table, name, fmt, tuple(columns))
 

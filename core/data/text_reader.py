@@ -18,11 +18,19 @@ import duckdb
 from core.common.sql import quote_identifier
 from core.data.landed import LoadedSource
 from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_header
+from core.data.report import Note
 from core.errors import DataError
+from core.i18n import N_, tr
+from core.i18n import fmt as i18n_fmt
 
 SAMPLE_BYTES = 256 * 1024
 _DELIMITERS = (",", "\t", ";", "|")
-_DELIMITER_NAMES = {",": "comma", "\t": "tab", ";": "semicolon", "|": "vertical bar"}
+_DELIMITER_NAMES = {
+    ",": N_("comma"),
+    "\t": N_("tab"),
+    ";": N_("semicolon"),
+    "|": N_("vertical bar"),
+}
 # Encodings charset-normalizer may report for Chinese text; GB18030 is their superset.
 _GB_FAMILY = {"gb2312", "gbk", "gb18030", "hz", "cp936"}
 
@@ -40,12 +48,12 @@ def _looks_binary(sample: bytes) -> bool:
 
 
 _MAGIC = {
-    b"PK\x03\x04": "an Excel or zip file",
-    b"PAR1": "a Parquet file",
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"\xd0\xcf\x11\xe0": "an old-style Excel (.xls) or Word file",
+    b"PK\x03\x04": N_("an Excel or zip file"),
+    b"PAR1": N_("a Parquet file"),
+    b"%PDF": N_("a PDF document"),
+    b"\x89PNG": N_("a PNG image"),
+    b"\xff\xd8\xff": N_("a JPEG image"),
+    b"\xd0\xcf\x11\xe0": N_("an old-style Excel (.xls) or Word file"),
 }
 
 
@@ -133,8 +141,13 @@ def _transcode(path: Path, encoding: str, tmpdir: Path, name: str) -> Path:
             out.write(decoder.decode(b"", final=True))
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{name}: the text is not consistently in one encoding (read as {encoding}, "
-            f"failed near byte {exc.start:,}). Save it again as UTF-8 CSV and re-upload."
+            tr(
+                "{file}: the text is not consistently in one encoding (read as {encoding}, "
+                "failed near byte {byte}). Save it again as UTF-8 CSV and re-upload.",
+                file=name,
+                encoding=encoding,
+                byte=i18n_fmt.number(exc.start),
+            )
         ) from None
     return target
 
@@ -163,18 +176,27 @@ def _read_text(
     for magic, what in _MAGIC.items():
         if sample.startswith(magic):
             raise DataError(
-                f"{name} is {what}, not a text table. Save it as CSV (or use the matching "
-                "file extension) and load it again."
+                tr(
+                    "{file} is {what}, not a text table. Save it as CSV (or use the matching "
+                    "file extension) and load it again.",
+                    file=name,
+                    what=tr(what),
+                )
             )
     if _looks_binary(sample):
         raise DataError(
-            f"{name} looks like a binary file, not a text table. Export it as CSV (UTF-8) "
-            "and load it again."
+            tr(
+                "{file} looks like a binary file, not a text table. Export it as CSV (UTF-8) "
+                "and load it again.",
+                file=name,
+            )
         )
     encoding = detect_encoding(sample)
     text = sample.decode(encoding, errors="ignore")
     if not text.strip().strip("\ufeff"):
-        raise DataError(f"{name} is empty. Export the data again and upload the full file.")
+        raise DataError(
+            tr("{file} is empty. Export the data again and upload the full file.", file=name)
+        )
     csv_path = path
     if encoding not in ("utf-8", "utf-8-sig"):
         csv_path = _transcode(path, encoding, tmpdir, name)
@@ -195,18 +217,32 @@ def _read_text(
     except duckdb.Error as exc:
         if "maximum line size" in str(exc).lower():
             raise DataError(
-                f"{name} has a line longer than 2 MB, far more than one event needs; check "
-                "for a cell holding a whole document or a missing closing quote, fix it and "
-                "load the file again."
+                tr(
+                    "{file} has a line longer than 2 MB, far more than one event needs; check "
+                    "for a cell holding a whole document or a missing closing quote, fix it "
+                    "and load the file again.",
+                    file=name,
+                )
             ) from None
         raise DataError(
-            f"{name} could not be read as a {_DELIMITER_NAMES.get(delimiter, delimiter)}-"
-            f"separated table ({str(exc).splitlines()[0][:120]}). Check that it is a CSV "
-            "export and try again."
+            tr(
+                "{file} could not be read as a {separator}-separated table ({detail}). Check "
+                "that it is a CSV export and try again.",
+                file=name,
+                separator=tr(_DELIMITER_NAMES[delimiter])
+                if delimiter in _DELIMITER_NAMES
+                else delimiter,
+                detail=str(exc).splitlines()[0][:120],
+            )
         ) from None
     skipped = _skipped_lines(con, rejects)
     warnings = [
-        f"{name}: {n:,} line(s) skipped: {reason}" + _SKIP_ADVICE.get(reason, ".")
+        Note(
+            _SKIP_MESSAGES.get(reason, N_("{file}: {n} line(s) skipped: {reason}.")),
+            file=name,
+            n=n,
+            reason=Note(reason),
+        )
         for reason, n in skipped.items()
     ]
     columns = tuple(c for c in con.table(table).columns)
@@ -215,9 +251,14 @@ def _read_text(
         hint = [d for d in _DELIMITERS if d != delimiter and d in only]
         if hint:
             raise DataError(
-                f"{name}: all the data landed in one column '{only[:60]}'; the file seems "
-                f"to use the {_DELIMITER_NAMES[hint[0]]} as separator. Save it as a "
-                "comma-separated CSV and load it again."
+                tr(
+                    "{file}: all the data landed in one column '{column}'; the file seems to "
+                    "use the {separator} as separator. Save it as a comma-separated CSV and "
+                    "load it again.",
+                    file=name,
+                    column=only[:60],
+                    separator=tr(_DELIMITER_NAMES[hint[0]]),
+                )
             )
     return LoadedSource(
         con, table, name, fmt, columns, encoding, delimiter, tuple(warnings), skipped=skipped
@@ -225,15 +266,19 @@ def _read_text(
 
 
 # DuckDB's reject error types -> the reason a person reads (and the report counts).
+# The reasons are stored in English (they are data) and translated where they are shown.
 _SKIP_REASONS = {
-    "INVALID ENCODING": "bytes not in the file's text encoding",
-    "TOO MANY COLUMNS": "more fields than the header",
-    "MISSING COLUMNS": "fewer fields than the header",
-    "UNQUOTED VALUE": "a quote in the middle of a value",
+    "INVALID ENCODING": N_("bytes not in the file's text encoding"),
+    "TOO MANY COLUMNS": N_("more fields than the header"),
+    "MISSING COLUMNS": N_("fewer fields than the header"),
+    "UNQUOTED VALUE": N_("a quote in the middle of a value"),
 }
-_SKIP_ADVICE = {
-    "bytes not in the file's text encoding": (
-        "; the file mixes encodings. Save it again as UTF-8 CSV and load it again."
+_UNREADABLE_LINE = N_("line could not be read")
+# The warning for a reason that needs its own advice (default: the count and the reason).
+_SKIP_MESSAGES = {
+    "bytes not in the file's text encoding": N_(
+        "{file}: {n} line(s) skipped: {reason}; the file mixes encodings. Save it again as "
+        "UTF-8 CSV and load it again."
     ),
 }
 
@@ -246,6 +291,6 @@ def _skipped_lines(con, rejects: str) -> dict[str, int]:
     ).fetchall()
     out: dict[str, int] = {}
     for error_type, n in rows:
-        reason = _SKIP_REASONS.get(str(error_type), "line could not be read")
+        reason = _SKIP_REASONS.get(str(error_type), _UNREADABLE_LINE)
         out[reason] = out.get(reason, 0) + int(n)
     return out

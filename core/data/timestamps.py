@@ -8,8 +8,9 @@ month-first by what the rest of the column says; mixed UTC offsets are lined up.
 from __future__ import annotations
 
 from core.common.sql import quote_identifier
-from core.data.report import _count
+from core.data.report import Note
 from core.errors import DataError
+from core.i18n import N_, tr
 
 TIMESTAMP_SAMPLE_ROWS = 2000
 
@@ -18,57 +19,57 @@ TIMESTAMP_SAMPLE_ROWS = 2000
 # first, so "1/3/2025" is read day-first or month-first by what the rest of the column says.
 _NUM = "regexp_full_match({x}, '{pattern}')"
 TIMESTAMP_FORMATS: tuple[tuple[str, str], ...] = (
-    ("ISO 8601 (2025-03-01 14:05:06)", "TRY_CAST({x} AS TIMESTAMP)"),
+    (N_("ISO 8601 (2025-03-01 14:05:06)"), "TRY_CAST({x} AS TIMESTAMP)"),
     (
-        "year/month/day (2025/3/1 14:05)",
+        N_("year/month/day (2025/3/1 14:05)"),
         "COALESCE(TRY_STRPTIME({x}, '%Y/%m/%d %H:%M:%S'), TRY_STRPTIME({x}, '%Y/%m/%d %H:%M'), "
         "TRY_STRPTIME({x}, '%Y/%m/%d'), TRY_STRPTIME({x}, '%Y.%m.%d %H:%M'), "
         "TRY_STRPTIME({x}, '%Y.%m.%d'))",
     ),
     (
-        "Chinese date (2025年3月1日 14:05)",
+        N_("Chinese date (2025年3月1日 14:05)"),
         "COALESCE(TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M:%S'), TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M'), "
         "TRY_STRPTIME({x}, '%Y年%m月%d日%H:%M'), TRY_STRPTIME({x}, '%Y年%m月%d日'), "
         "TRY_STRPTIME({x}, '%Y年%m月%d日 %H时%M分'))",
     ),
     (
-        "day/month/year (1/3/2025 14:05)",
+        N_("day/month/year (1/3/2025 14:05)"),
         "COALESCE(TRY_STRPTIME({x}, '%d/%m/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%d/%m/%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%d/%m/%Y'), TRY_STRPTIME({x}, '%d.%m.%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%d.%m.%Y'), TRY_STRPTIME({x}, '%d-%m-%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%d-%m-%Y'))",
     ),
     (
-        "month/day/year (3/1/2025 14:05)",
+        N_("month/day/year (3/1/2025 14:05)"),
         "COALESCE(TRY_STRPTIME({x}, '%m/%d/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%m/%d/%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%m/%d/%Y'), TRY_STRPTIME({x}, '%m/%d/%Y %I:%M %p'), "
         "TRY_STRPTIME({x}, '%m-%d-%Y %H:%M'), TRY_STRPTIME({x}, '%m-%d-%Y'))",
     ),
     (
-        "English month names (Mar 1, 2025 14:05)",
+        N_("English month names (Mar 1, 2025 14:05)"),
         "COALESCE(TRY_STRPTIME({x}, '%b %d, %Y %H:%M'), TRY_STRPTIME({x}, '%b %d, %Y'), "
         "TRY_STRPTIME({x}, '%B %d, %Y %H:%M'), TRY_STRPTIME({x}, '%B %d, %Y'), "
         "TRY_STRPTIME({x}, '%d %b %Y %H:%M'), TRY_STRPTIME({x}, '%d %b %Y'), "
         "TRY_STRPTIME({x}, '%d %B %Y'))",
     ),
     (
-        "epoch seconds (1740837906)",
+        N_("epoch seconds (1740837906)"),
         "CASE WHEN " + _NUM.replace("{pattern}", r"\d{9,10}(\.\d+)?") + " THEN "
         "epoch_ms(CAST(round(CAST({x} AS DOUBLE) * 1000) AS BIGINT)) END",
     ),
     (
-        "epoch milliseconds (1740837906000)",
+        N_("epoch milliseconds (1740837906000)"),
         "CASE WHEN " + _NUM.replace("{pattern}", r"\d{12,13}") + " THEN "
         "epoch_ms(CAST({x} AS BIGINT)) END",
     ),
     (
-        "Excel serial days (45717.59)",
+        N_("Excel serial days (45717.59)"),
         "CASE WHEN " + _NUM.replace("{pattern}", r"\d{5}(\.\d+)?") + " THEN "
         "TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(CAST({x} AS DOUBLE) * 86400000000) "
         "AS BIGINT)) END",
     ),
     (
-        "compact digits (20250301 or 20250301140506)",
+        N_("compact digits (20250301 or 20250301140506)"),
         "COALESCE(TRY_STRPTIME({x}, '%Y%m%d%H%M%S'), "
         "CASE WHEN " + _NUM.replace("{pattern}", r"(19|20)\d{6}") + " THEN "
         "TRY_STRPTIME({x}, '%Y%m%d') END)",
@@ -94,8 +95,12 @@ def _choose_timestamp_sql(
     n, hits = row[0], row[1:]
     if n == 0:
         raise DataError(
-            f"{file_name}: the time column '{column}' is empty. Map the column that holds "
-            "the date and time of each event.",
+            tr(
+                "{file}: the time column '{column}' is empty. Map the column that holds "
+                "the date and time of each event.",
+                file=file_name,
+                column=column,
+            ),
             kind=kind,
             column=column,
         )
@@ -108,9 +113,14 @@ def _choose_timestamp_sql(
             ).fetchall()
         ]
         raise DataError(
-            f"{file_name}: no value in the time column '{column}' could be read as a date "
-            f"(for example: {', '.join(map(repr, examples))}). Use a format like "
-            "2025-03-01 14:05 or map another column as timestamp.",
+            tr(
+                "{file}: no value in the time column '{column}' could be read as a date "
+                "(for example: {examples}). Use a format like 2025-03-01 14:05 or map "
+                "another column as timestamp.",
+                file=file_name,
+                column=column,
+                examples=tr(", ").join(map(repr, examples)),
+            ),
             kind=kind,
             column=column,
         )
@@ -121,8 +131,15 @@ def _choose_timestamp_sql(
     )
     if hits[a] and hits[a] == hits[b]:
         warnings.append(
-            f"{file_name}: dates in '{column}' such as 1/3/2025 could be day-first or "
-            "month-first; they were read day-first. Use 2025-03-01 style dates to be sure."
+            Note(
+                N_(
+                    "{file}: dates in '{column}' such as 1/3/2025 could be day-first or "
+                    "month-first; they were read day-first. Use 2025-03-01 style dates to be "
+                    "sure."
+                ),
+                file=file_name,
+                column=column,
+            )
         )
     templates = [TIMESTAMP_FORMATS[i][1] for i in ranked]
     iso = TIMESTAMP_FORMATS[0][1]
@@ -170,11 +187,27 @@ def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings
         return None
     target = rows[0][0]
     label = _offset_label(target)
-    others = ", ".join(f"{_offset_label(m)} on {_count(n, 'row')}" for m, n in rows[1:4])
+    offsets: list = [
+        Note(
+            N_("{offset} on {n} row") if n == 1 else N_("{offset} on {n} rows"),
+            offset=_offset_label(m),
+            n=int(n),
+        )
+        for m, n in rows[:4]
+    ]
+    if len(rows) > 4:
+        offsets.append("...")
     warnings.append(
-        f"{file_name}: times in '{column}' carry different UTC offsets ({label} on "
-        f"{_count(rows[0][1], 'row')}, {others}{', ...' if len(rows) > 4 else ''}); they were all "
-        f"converted to {label}, the most common one, so that they line up."
+        Note(
+            N_(
+                "{file}: times in '{column}' carry different UTC offsets ({offsets}); they "
+                "were all converted to {label}, the most common one, so that they line up."
+            ),
+            file=file_name,
+            column=column,
+            offsets=offsets,
+            label=label,
+        )
     )
     return (
         f"CASE WHEN regexp_matches({{x}}, '{_OFFSET_RE}') THEN "

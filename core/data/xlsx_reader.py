@@ -18,7 +18,9 @@ import pandas as pd
 from core.common.sql import quote_identifier
 from core.data.landed import LoadedSource
 from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_header
+from core.data.report import Note
 from core.errors import DataError
+from core.i18n import N_, fmt, tr
 
 
 def _cell_text(value: Any) -> str | None:
@@ -32,8 +34,8 @@ def _cell_text(value: Any) -> str | None:
     return str(value)
 
 
-_XLSX_UNREADABLE = (
-    "{name} could not be opened as an Excel .xlsx workbook. Open it in Excel, save it "
+_XLSX_UNREADABLE = N_(
+    "{file} could not be opened as an Excel .xlsx workbook. Open it in Excel, save it "
     "again as .xlsx (or CSV) and load it again."
 )
 # A worksheet row element (<row ...> or a prefixed <x:row ...>).
@@ -48,23 +50,32 @@ def _check_xlsx_archive(path: Path, name: str, limits: ReadLimits) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
-        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
+        raise DataError(tr(_XLSX_UNREADABLE, file=name)) from None
     with archive:
         parts = archive.infolist()
         unpacked = sum(p.file_size for p in parts)
         if unpacked > limits.max_xlsx_unpacked_bytes:
             raise DataError(
-                f"{name} unpacks to {unpacked / 1024**2:,.0f} MB, more than the "
-                f"{limits.max_xlsx_unpacked_bytes / 1024**2:,.0f} MB PersonaLab reads from "
-                "one workbook. Save the sheet as CSV (or split it) and load that instead."
+                tr(
+                    "{file} unpacks to {size} MB, more than the {limit} MB PersonaLab reads "
+                    "from one workbook. Save the sheet as CSV (or split it) and load that "
+                    "instead.",
+                    file=name,
+                    size=fmt.number(unpacked / 1024**2),
+                    limit=fmt.number(limits.max_xlsx_unpacked_bytes / 1024**2),
+                )
             )
         for part in parts:
             ratio = part.file_size / max(part.compress_size, 1)
             if part.file_size > 20 * 1024**2 and ratio > limits.max_compression_ratio:
                 raise DataError(
-                    f"{name} is packed {ratio:,.0f} times tighter than a normal workbook, "
-                    "which is how a damaged or malicious file looks; open it in Excel, save "
-                    "it as CSV and load that instead."
+                    tr(
+                        "{file} is packed {ratio} times tighter than a normal workbook, which "
+                        "is how a damaged or malicious file looks; open it in Excel, save it "
+                        "as CSV and load that instead.",
+                        file=name,
+                        ratio=fmt.number(ratio),
+                    )
                 )
         for part in parts:
             lower = part.filename.lower()
@@ -95,22 +106,32 @@ def _scan_xlsx_part(archive, part, name: str, limits: ReadLimits) -> None:
                     run += first
                 if run > longest_bytes or long_run.search(chunk):
                     raise DataError(
-                        f"{name} has a cell longer than the {limits.max_cell_chars:,} "
-                        "characters Excel allows; check the file came from Excel, shorten "
-                        "that cell (or save as CSV) and load it again."
+                        tr(
+                            "{file} has a cell longer than the {limit} characters Excel "
+                            "allows; check the file came from Excel, shorten that cell (or "
+                            "save as CSV) and load it again.",
+                            file=name,
+                            limit=fmt.number(limits.max_cell_chars),
+                        )
                     )
                 if first >= 0:
                     run = len(chunk) - chunk.rfind(b"<") - 1
                 if is_sheet:
                     rows += len(_ROW_TAG.findall(chunk))
                     if rows > limits.max_sheet_rows:
-                        raise DataError(
-                            f"{name} has more than {limits.max_sheet_rows:,} rows on a sheet, "
-                            "more than Excel itself allows; save the data as CSV or Parquet "
-                            "and load that instead."
-                        )
+                        raise DataError(_too_many_rows(name, limits))
     except (zipfile.BadZipFile, zlib.error, NotImplementedError, OSError, EOFError):
-        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
+        raise DataError(tr(_XLSX_UNREADABLE, file=name)) from None
+
+
+def _too_many_rows(name: str, limits: ReadLimits) -> str:
+    """The sentence for a sheet with more rows than Excel allows."""
+    return tr(
+        "{file} has more than {limit} rows on a sheet, more than Excel itself allows; save "
+        "the data as CSV or Parquet and load that instead.",
+        file=name,
+        limit=fmt.number(limits.max_sheet_rows),
+    )
 
 
 def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
@@ -120,14 +141,14 @@ def _xlsx_rows(path: Path, name: str) -> Iterator[tuple]:
         # data_only=False: formulas come back as their text ("=A1*2") and are never evaluated.
         wb = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except Exception:
-        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
+        raise DataError(tr(_XLSX_UNREADABLE, file=name)) from None
     try:
         ws = wb.worksheets[0]
         yield from ws.iter_rows(values_only=True)
     except DataError:
         raise
     except Exception:  # damaged XML found while streaming (openpyxl raises many types)
-        raise DataError(_XLSX_UNREADABLE.format(name=name)) from None
+        raise DataError(tr(_XLSX_UNREADABLE, file=name)) from None
     finally:
         wb.close()
 
@@ -148,7 +169,9 @@ def _read_xlsx(
             header = row
             break
     if header is None:
-        raise DataError(f"{name} is empty. Put the data on the first sheet and load it again.")
+        raise DataError(
+            tr("{file} is empty. Put the data on the first sheet and load it again.", file=name)
+        )
     width = max(i + 1 for i, v in enumerate(header) if v is not None and str(v).strip())
     _check_columns(width, name, limits)
     columns = [_cell_text(v) or f"column{i}" for i, v in enumerate(header[:width])]
@@ -179,16 +202,17 @@ def _read_xlsx(
     for row in rows:
         n_rows += 1
         if n_rows > limits.max_sheet_rows:  # the archive scan counts too; this is exact
-            raise DataError(
-                f"{name} has more than {limits.max_sheet_rows:,} rows on a sheet, more than "
-                "Excel itself allows; save the data as CSV or Parquet and load that instead."
-            )
+            raise DataError(_too_many_rows(name, limits))
         values = [_cell_text(v) for v in row[:width]]
         if any(v is not None and len(v) > limits.max_cell_chars for v in values):
             raise DataError(
-                f"{name}: row {n_rows:,} has a cell longer than the "
-                f"{limits.max_cell_chars:,} characters Excel allows; shorten it (or save as "
-                "CSV) and load the file again."
+                tr(
+                    "{file}: row {row} has a cell longer than the {limit} characters Excel "
+                    "allows; shorten it (or save as CSV) and load the file again.",
+                    file=name,
+                    row=fmt.number(n_rows),
+                    limit=fmt.number(limits.max_cell_chars),
+                )
             )
         if all(v is None or not v.strip() for v in values):
             continue
@@ -205,8 +229,16 @@ def _read_xlsx(
     flush()
     formulas = {c: n for c, n in formulas.items() if n}
     warnings = tuple(
-        f"{name}: column '{c}' has {n:,} formula cell(s); formulas are not calculated, "
-        "they are kept as text. Paste values instead of formulas if you need the results."
+        Note(
+            N_(
+                "{file}: column '{column}' has {n} formula cell(s); formulas are not "
+                "calculated, they are kept as text. Paste values instead of formulas if you "
+                "need the results."
+            ),
+            file=name,
+            column=c,
+            n=n,
+        )
         for c, n in formulas.items()
     )
     return LoadedSource(

@@ -9,6 +9,7 @@ import numpy as np
 
 from core.data.synth.generator import generate
 from core.errors import DataError
+from core.i18n import tr
 
 SAMPLE_FILES: tuple[str, ...] = (
     "events.csv",
@@ -49,12 +50,16 @@ def write_sample(
     data = generate(n_users=n_users, days=days, seed=seed, start=start)
     out = Path(out_dir)
     if out.exists() and not out.is_dir():
-        raise DataError(f"{out} is a file, not a folder; choose a folder for --out.")
+        raise DataError(tr("{path} is a file, not a folder; choose a folder for --out.", path=out))
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(
-            f"Could not create the folder {out} ({exc.strerror}); choose another."
+            tr(
+                "Could not create the folder {path} ({reason}); choose another.",
+                path=out,
+                reason=exc.strerror,
+            )
         ) from exc
     # Exports come in time order; users break ties so the file is reproducible.
     by_time = np.lexsort(

@@ -45,6 +45,7 @@ from core.data.synth.personas import (
     SKIN_TYPES,
 )
 from core.errors import DataError
+from core.i18n import fmt, tr
 
 #: Event types that carry a piece of content (the others are about an account).
 _CONTENT_TYPES = frozenset({"view", "click", "like", "comment", "share", "save", "purchase"})
@@ -88,27 +89,48 @@ class SyntheticData:
 def _validate(n_users: int, days: int, seed: int, start: str) -> pd.Timestamp:
     """Check the public arguments; return the start date as a Timestamp."""
     if isinstance(n_users, bool) or not isinstance(n_users, (int, np.integer)) or n_users <= 0:
-        raise DataError(f"The number of users must be a whole number above 0 (got {n_users!r}).")
+        raise DataError(
+            tr(
+                "The number of users must be a whole number above 0 (got {value}).",
+                value=repr(n_users),
+            )
+        )
     if n_users > 5_000_000:
         raise DataError(
-            f"The number of users is limited to 5,000,000 (got {n_users:,}); ask for fewer users."
+            tr(
+                "The number of users is limited to {limit} (got {value}); ask for fewer users.",
+                limit=fmt.number(5_000_000),
+                value=fmt.number(n_users),
+            )
         )
     if isinstance(days, bool) or not isinstance(days, (int, np.integer)) or days < 14:
         raise DataError(
-            f"The number of days must be a whole number of at least 14 (got {days!r}), "
-            "so that dormant users can go quiet."
+            tr(
+                "The number of days must be a whole number of at least 14 (got {value}), so "
+                "that dormant users can go quiet.",
+                value=repr(days),
+            )
         )
     if days > 3650:
-        raise DataError(f"The number of days is limited to 3650 (got {days:,}).")
+        raise DataError(
+            tr("The number of days is limited to 3650 (got {value}).", value=fmt.number(days))
+        )
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise DataError(f"The seed must be a whole number of 0 or more (got {seed!r}).")
+        raise DataError(
+            tr("The seed must be a whole number of 0 or more (got {value}).", value=repr(seed))
+        )
     try:
         ts = pd.Timestamp(start)
     except (ValueError, TypeError) as exc:
-        raise DataError(f"The start date {start!r} is not a date; write it as YYYY-MM-DD.") from exc
+        raise DataError(_not_a_date(start)) from exc
     if pd.isna(ts):
-        raise DataError(f"The start date {start!r} is not a date; write it as YYYY-MM-DD.")
+        raise DataError(_not_a_date(start))
     return ts.normalize()
+
+
+def _not_a_date(start: object) -> str:
+    """The sentence for a start date that is not a date."""
+    return tr("The start date {value} is not a date; write it as YYYY-MM-DD.", value=repr(start))
 
 
 # --- the generator ---------------------------------------------------------------------
