@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("add_users_without_events", "build_features"), "core.segments.features"),
     **dict.fromkeys(
         (
+            "COLUMN_LABELS",
             "ENGAGEMENT_EVENT_TYPES",
             "FEATURE_COLUMNS",
             "HOUR_SLOTS",
@@ -109,6 +110,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AutoChoice",
+    "COLUMN_LABELS",
     "DEFAULT_FEATURES",
     "DEFAULT_MAX_POINTS",
     "ENGAGEMENT_EVENT_TYPES",
