@@ -71,6 +71,7 @@ with settings:
             numeric,
             default=data.default_features(features),
             format_func=column_label,
+            placeholder=tr("Choose options"),
             key="seg_features",
             help=tr("Behaviour used to group users. Counts and money are put on a log scale."),
         )
@@ -86,6 +87,7 @@ with settings:
             tr("Attributes (categories)"),
             data.categorical_columns(features),
             format_func=column_label,
+            placeholder=tr("Choose options"),
             key="seg_categorical",
             help=tr("For example gender or region; each value becomes its own yes/no feature."),
         )
