@@ -7,17 +7,18 @@ import streamlit as st
 
 from core.common.markdown import escape_markdown
 from core.errors import DataError
-from core.personas import feature_label
-from core.segments import SegmentParams, numeric_feature_columns
-from core.segments.projection import MapParams
+from core.i18n import fmt, ntr, tr
+from core.segments import MapParams, SegmentParams, column_label, numeric_feature_columns
 from ui.common import jobs, page_link, state
 from ui.map import charts, data
 from ui.personas import data as personas_data
 
-st.title("Map")
+st.title(tr("Map"))
 st.caption(
-    "Each dot is a user; users who behave alike sit close together. Colour the map by "
-    "segment or by any feature, hover for details, and draw a box to make a new segment."
+    tr(
+        "Each dot is a user; users who behave alike sit close together. Colour the map by "
+        "segment or by any feature, hover for details, and draw a box to make a new segment."
+    )
 )
 
 try:
@@ -25,17 +26,21 @@ try:
     features = state.features()
 except DataError as exc:
     st.error(escape_markdown(exc))
-    page_link("app_pages/data.py", "Go to the Data page", ":material/upload_file:")
+    page_link("app_pages/data.py", tr("Go to the Data page"), ":material/upload_file:")
     st.stop()
 
 run = state.current_run()
 if run is None:
     st.info(
-        "No saved segmentation yet, so the map is not coloured by segment. Save one on the "
-        "**Segment** page to see your segments here."
+        tr(
+            "No saved segmentation yet, so the map is not coloured by segment. Save one on the "
+            "**Segment** page to see your segments here."
+        )
     )
-    page_link("app_pages/segment.py", "Go to the Segment page", ":material/tune:")
-    labels = pd.Series("All users", index=pd.Index(features["user_id"].astype(str), name="user_id"))
+    page_link("app_pages/segment.py", tr("Go to the Segment page"), ":material/tune:")
+    labels = pd.Series(
+        tr("All users"), index=pd.Index(features["user_id"].astype(str), name="user_id")
+    )
     run_id, names = "none", {}
     seg_params = SegmentParams()
 else:
@@ -49,27 +54,27 @@ else:
 numeric = numeric_feature_columns(features)
 controls = st.columns([2, 1, 1])
 color = controls[0].selectbox(
-    "Colour by",
+    tr("Colour by"),
     [charts.SEGMENT, *numeric],
-    format_func=lambda c: "Segment" if c == charts.SEGMENT else feature_label(c),
+    format_func=lambda c: tr("Segment") if c == charts.SEGMENT else column_label(c),
     key="map_color",
 )
 n_neighbors = controls[1].slider(
-    "Neighbours",
+    tr("Neighbours"),
     5,
     100,
     15,
     key="map_neighbors",
-    help="Small: local detail. Large: the big picture. Changing it recomputes the map.",
+    help=tr("Small: local detail. Large: the big picture. Changing it recomputes the map."),
 )
 min_dist = controls[2].slider(
-    "Spacing",
+    tr("Spacing"),
     0.0,
     0.95,
     0.1,
     0.05,
     key="map_min_dist",
-    help="How tightly similar users pack together. Re-arranges quickly (same neighbours).",
+    help=tr("How tightly similar users pack together. Re-arranges quickly (same neighbours)."),
 )
 map_params = MapParams(n_neighbors=int(n_neighbors), min_dist=float(min_dist))
 key = data.cache_key(dataset.dataset_id, run_id, seg_params, map_params)
@@ -91,7 +96,7 @@ def _preview(title: str | None = None) -> None:
             data.centroids(quick, labels) if run is not None else None,
             color,
             names,
-            title or "Quick preview (PCA) while the detailed map is computed",
+            title or tr("Quick preview (PCA) while the detailed map is computed"),
             selectable=False,
         ),
         width="stretch",
@@ -108,13 +113,15 @@ try:
         if jobs.was_cancelled(data.JOB_KEY):
             data.mark_cancelled(key)
         cancelled = data.is_cancelled(key)
-        _preview("Quick preview (PCA)" if cancelled else None)
+        _preview(tr("Quick preview (PCA)") if cancelled else None)
         if cancelled:
             st.info(
-                "You cancelled the detailed map, so this is the quick preview (PCA). "
-                "Compute the detailed map when you are ready."
+                tr(
+                    "You cancelled the detailed map, so this is the quick preview (PCA). "
+                    "Compute the detailed map when you are ready."
+                )
             )
-            if not st.button("Compute the detailed map", key="map_compute", type="primary"):
+            if not st.button(tr("Compute the detailed map"), key="map_compute", type="primary"):
                 st.stop()
             data.clear_cancelled(key)
         result = data.umap_with_progress(
@@ -122,8 +129,13 @@ try:
         )
     data.mark_umap_done(key)
 except jobs.JobLimitError as exc:
-    st.warning(f"{escape_markdown(exc)} The quick preview (PCA) is shown meanwhile.")
-    st.button("Try the detailed map again", key="map_retry")  # a click reruns the page
+    st.warning(
+        tr(
+            "{problem} The quick preview (PCA) is shown meanwhile.",
+            problem=escape_markdown(exc),
+        )
+    )
+    st.button(tr("Try the detailed map again"), key="map_retry")  # a click reruns the page
     st.stop()
 except DataError as exc:
     st.error(escape_markdown(exc))
@@ -136,7 +148,7 @@ event = placeholder.altair_chart(
         data.centroids(result, labels) if run is not None else None,
         color,
         names,
-        "Users on the map (UMAP)",
+        tr("Users on the map (UMAP)"),
         selectable=True,
     ),
     width="stretch",
@@ -146,30 +158,51 @@ event = placeholder.altair_chart(
     key=f"map_chart_{run_id}",  # a box drawn belongs to this run's map
 )
 st.caption(
-    f"{result.note} Map quality (trustworthiness): {result.trustworthiness:.2f} of 1 "
-    "(share of map neighbours that are real neighbours)."
+    tr(
+        "{note} Map quality (trustworthiness): {trust} of 1 (share of map neighbours that "
+        "are real neighbours).",
+        note=result.note,
+        trust=fmt.number(result.trustworthiness, 2),
+    )
 )
 
 if run is not None and color == charts.SEGMENT:
-    st.caption(f"Coloured by segment: {labels.nunique()} segments of run {run_id}.")
+    st.caption(
+        tr(
+            "Coloured by segment: {n} segments of run {run}.",
+            n=fmt.number(labels.nunique()),
+            run=run_id,
+        )
+    )
 elif run is not None:
     st.caption(
-        f"Coloured by {escape_markdown(feature_label(color))}; the names mark the centres "
-        f"of the {labels.nunique()} segments of run {run_id}."
+        tr(
+            "Coloured by {feature}; the names mark the centres of the {n} segments of run {run}.",
+            feature=escape_markdown(column_label(color)),
+            n=fmt.number(labels.nunique()),
+            run=run_id,
+        )
     )
 
-st.subheader("Make a segment from the map")
+st.subheader(tr("Make a segment from the map"))
 if saved := st.session_state.pop(SAVED_KEY, None):
     st.success(saved)
 chosen = data.selected_users(result, getattr(event, "selection", None) or {})
 if not chosen:
-    st.caption("Drag a box around a group of dots on the map to select them.")
+    st.caption(tr("Drag a box around a group of dots on the map to select them."))
 else:
-    st.markdown(f"**{len(chosen):,} users** selected.")
-    name = st.text_input("Name of the new segment", "Map selection", key="map_new_name")
-    if st.button("Save as a new segment", type="primary", key="map_save_selection"):
+    st.markdown(
+        ntr(
+            "**{n} user** selected.",
+            "**{n} users** selected.",
+            len(chosen),
+            n=fmt.number(len(chosen)),
+        )
+    )
+    name = st.text_input(tr("Name of the new segment"), tr("Map selection"), key="map_new_name")
+    if st.button(tr("Save as a new segment"), type="primary", key="map_save_selection"):
         try:
-            base = labels if run is not None else pd.Series("Everyone else", index=labels.index)
+            base = labels if run is not None else pd.Series(tr("Everyone else"), index=labels.index)
             new_labels = data.with_new_segment(base, chosen, name)
         except DataError as exc:
             st.error(escape_markdown(exc))
@@ -186,8 +219,11 @@ else:
                     names={**(run.names if run is not None else {}), name.strip(): name.strip()},
                 )
             )
-            st.session_state[SAVED_KEY] = (
-                f"Saved: {len(chosen):,} users are now in the segment "
-                f"**{escape_markdown(name.strip())}**."
+            st.session_state[SAVED_KEY] = ntr(
+                "Saved: {n} user is now in the segment **{name}**.",
+                "Saved: {n} users are now in the segment **{name}**.",
+                len(chosen),
+                n=fmt.number(len(chosen)),
+                name=escape_markdown(name.strip()),
             )
             st.rerun()  # redraw map, caption and sidebar with the new segment

@@ -4,7 +4,8 @@ Modules, in the order data flows through them:
 
 - ``features``: :func:`build_features`, the per-user feature table.
 - ``feature_sql``: the one SQL query behind it (runs inside DuckDB or PostgreSQL).
-- ``columns``: the feature table's fixed columns, time slots and event groups.
+- ``columns``: the feature table's fixed columns, time slots and event groups, and each
+  column's name as a person reads it (:func:`column_label`, in the current language).
 - ``lifecycle``: lifecycle stages (prospect, new, active, loyal, dormant, churned) and
   their windows.
 - ``params``: the options and ranges of a segmentation and of a map, and their one check.
@@ -42,11 +43,25 @@ _EXPORTS: dict[str, str] = {
     ),
     **dict.fromkeys(("add_users_without_events", "build_features"), "core.segments.features"),
     **dict.fromkeys(
-        ("ENGAGEMENT_EVENT_TYPES", "FEATURE_COLUMNS", "HOUR_SLOTS", "PROSPECT_EVENT_TYPES"),
+        (
+            "COLUMN_LABELS",
+            "ENGAGEMENT_EVENT_TYPES",
+            "FEATURE_COLUMNS",
+            "HOUR_SLOTS",
+            "PROSPECT_EVENT_TYPES",
+            "column_label",
+        ),
         "core.segments.columns",
     ),
     **dict.fromkeys(
-        ("LIFECYCLE_RULES", "LIFECYCLE_STAGES", "LifecycleWindows", "lifecycle_rules"),
+        (
+            "LIFECYCLE_LABELS",
+            "LIFECYCLE_RULES",
+            "LIFECYCLE_STAGES",
+            "LifecycleWindows",
+            "lifecycle_rules",
+            "stage_label",
+        ),
         "core.segments.lifecycle",
     ),
     **dict.fromkeys(
@@ -85,7 +100,7 @@ _EXPORTS: dict[str, str] = {
     **dict.fromkeys(("MIN_SHARED_USERS", "agreement_matrix"), "core.segments.agreement"),
     **dict.fromkeys(("RFM_SEGMENTS", "rfm_scores", "rfm_segment_names"), "core.segments.rfm"),
     **dict.fromkeys(
-        ("SegmentParams", "SegmentResult", "prepare_matrix", "relabel", "segment"),
+        ("SegmentParams", "SegmentResult", "prepare_matrix", "relabel", "segment", "segment_label"),
         "core.segments.segmentation",
     ),
     **dict.fromkeys(
@@ -95,12 +110,14 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "AutoChoice",
+    "COLUMN_LABELS",
     "DEFAULT_FEATURES",
     "DEFAULT_MAX_POINTS",
     "ENGAGEMENT_EVENT_TYPES",
     "FEATURE_COLUMNS",
     "HOUR_SLOTS",
     "K_METHODS",
+    "LIFECYCLE_LABELS",
     "LIFECYCLE_RULES",
     "LIFECYCLE_STAGES",
     "LifecycleWindows",
@@ -124,6 +141,7 @@ __all__ = [
     "candidate_label",
     "categorical_feature_columns",
     "clear_graph_cache",
+    "column_label",
     "lifecycle_rules",
     "log_transformed",
     "map_frame",
@@ -137,8 +155,10 @@ __all__ = [
     "rfm_segment_names",
     "segment",
     "segment_centroids",
+    "segment_label",
     "select_box",
     "stability",
+    "stage_label",
     "stratified_sample",
     "sweep_k",
     "validate_map_params",

@@ -15,6 +15,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score
 
 from core.errors import DataError
+from core.i18n import tr
 from core.segments.methods import _fit_labels
 from core.segments.params import validate_segment_params
 from core.segments.preparation import _prepare
@@ -77,8 +78,11 @@ def sweep_k(
     validate_segment_params(params)
     if params.method in ("hdbscan", "rfm", "auto"):
         raise DataError(
-            f"The {params.method} method chooses its own number of segments; "
-            "a sweep over k applies to k-means, Gaussian mixture and hierarchical."
+            tr(
+                "The {method} method chooses its own number of segments; a sweep over k "
+                "applies to k-means, Gaussian mixture and hierarchical.",
+                method=params.method,
+            )
         )
     X, _, _, _ = _prepare(features, params)
     rows = []
@@ -99,7 +103,7 @@ def sweep_k(
             }
         )
     if not rows:
-        raise DataError("No candidate k fits this data; use fewer segments or more users.")
+        raise DataError(tr("No candidate k fits this data; use fewer segments or more users."))
     return pd.DataFrame(rows)
 
 
@@ -173,7 +177,9 @@ def stability(
     """
     validate_segment_params(params)
     if not 0 < subsample <= 1:
-        raise DataError(f"subsample must be between 0 and 1 (got {subsample}).")
+        raise DataError(
+            tr("subsample must be between 0 and 1 (got {value}).", value=repr(subsample))
+        )
     ref = reference if reference is not None else segment(features, params)
     ref_labels = ref.labels.to_numpy(dtype=object)
     X = None

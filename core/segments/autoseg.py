@@ -62,6 +62,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 
 from core.errors import DataError
+from core.i18n import fmt, tr
 from core.segments.autoseg_groups import _dip_means, _drop_empty, _latent_class
 from core.segments.autoseg_report import (
     _dropped_reasons,
@@ -184,31 +185,37 @@ def auto_segment(
     """
     report = progress or (lambda f, t: None)
     if seed < 0:
-        raise DataError(f"The random seed must be 0 or more (got {seed}).")
+        raise DataError(tr("The random seed must be 0 or more (got {seed}).", seed=str(seed)))
     n = len(features)
     if n < MIN_USERS:
         raise DataError(
-            f"Automatic segmentation needs at least {MIN_USERS} users and this dataset has "
-            f"{n}; load more data, or pick a method and the number of segments yourself."
+            tr(
+                "Automatic segmentation needs at least {minimum} users and this dataset has "
+                "{n}; load more data, or pick a method and the number of segments yourself.",
+                minimum=fmt.number(MIN_USERS),
+                n=fmt.number(n),
+            )
         )
     ids = features["user_id"] if "user_id" in features else features.index.to_series()
     ids = ids.astype(str)
     index = pd.Index(ids, name="user_id")
     feats = features.reset_index(drop=True)
     rng = np.random.default_rng(seed)
-    report(0.05, "Reading every column of the feature table")
+    report(0.05, tr("Reading every column of the feature table"))
     cand = _find_candidates(feats, rng)
     raw = feats.drop(columns=["user_id"], errors="ignore")
     constant = all(raw[c].nunique(dropna=False) <= 1 for c in raw.columns)
     if constant or (cand.numeric.shape[1] == 0 and not cand.categorical):
         raise DataError(
-            "Every column has the same value for every user, so there is nothing to group "
-            "by; check on the Data page that the right columns are mapped."
+            tr(
+                "Every column has the same value for every user, so there is nothing to "
+                "group by; check on the Data page that the right columns are mapped."
+            )
         )
     Z = _standardise(cand.numeric)
     fit_idx = np.sort(rng.choice(n, min(n, FIT_ROWS), replace=False))
 
-    report(0.15, "Testing which columns show separate groups")
+    report(0.15, tr("Testing which columns show separate groups"))
     blocks = _column_blocks(list(Z.columns))
     m = max(1, Z.shape[1] + len(blocks))
     dip = {c: _dip_p(Z[c].to_numpy()[fit_idx], rng) for c in Z.columns}
@@ -231,7 +238,7 @@ def auto_segment(
     weights = pd.Series(1.0, index=A.columns)
     k = 1
     if not numeric_seeds and seed_dummies:
-        report(0.4, "Fitting latent classes to the attributes that go together")
+        report(0.4, tr("Fitting latent classes to the attributes that go together"))
         method = "latent-class"
         names = sorted(assoc)
         labels_all, k, bics = _latent_class(cand.categorical, names, fit_idx, seed)
@@ -242,7 +249,10 @@ def auto_segment(
             weights = np.sqrt(eta / max(eta[kept].max(), 1e-12))
     elif numeric_seeds:
         for step in range(4):
-            report(0.3 + 0.15 * step, f"Splitting users into groups (pass {step + 1})")
+            report(
+                0.3 + 0.15 * step,
+                tr("Splitting users into groups (pass {step})", step=fmt.number(step + 1)),
+            )
             Xw = (A[kept] * weights[kept]).to_numpy()
             labels_fit, k, splits = _dip_means(Xw[fit_idx], rng, seed)
             if k == 1:
@@ -282,7 +292,7 @@ def auto_segment(
     matrix = A[kept] * weights[kept] if kept else A.iloc[:, :0]
     Xw = matrix.to_numpy()
 
-    report(0.85, "Checking how stable the groups are")
+    report(0.85, tr("Checking how stable the groups are"))
     quality = {"silhouette": float("nan"), **criterion}
     stab = {"mean_ari": float("nan"), "min_ari": float("nan"), "n_runs": 0}
     if k > 1:
@@ -309,7 +319,7 @@ def auto_segment(
     )
     kept_report = _group_dummies(kept)
     reasons = _reasons_for(method, k, kept_report, dropped, structure, stab, quality)
-    report(1.0, "Done")
+    report(1.0, tr("Done"))
     return AutoChoice(
         labels=pd.Series(labels_all, index=index, name="segment"),
         method=method,

@@ -11,11 +11,21 @@ import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
+from core.i18n import N_, fmt, ntr, tr
 from core.segments.autoseg_groups import _latent_class
 from core.segments.autoseg_screen import FIT_ROWS, STABILITY_RUNS, _eta2, candidate_label
 
 # Nothing public: these helpers serve only the automatic path (core.segments.autoseg).
 __all__: list[str] = []
+
+#: Why a candidate was left out (translated when the reasons are written).
+_WHY_VOLUME_INSIDE = N_("varies continuously inside every group (one peak)")
+_WHY_VOLUME_SMOOTH = N_("varies smoothly from light to heavy users (one peak)")
+_WHY_MISALIGNED = N_("shows peaks that do not line up with the groups the other columns form")
+_WHY_NO_DIFFERENCE = N_("one peak and little difference between the groups")
+_WHY_NOISE = N_("one peak: no sign of separate groups")
+_WHY_UNRELATED = N_("unrelated to any other attribute or behaviour")
+_WHY_NOT_WITH_GROUPS = N_("goes with other attributes but not with the groups")
 
 
 def _stability_of_groups(Xw, labels, k, method, cand, assoc, seed, rng) -> dict:
@@ -60,78 +70,107 @@ def _dropped_reasons(A, Z, kept, dip, numeric_seeds, assoc, cand, attr_cols, lab
         if c in kept_names:
             continue
         if c == "n_events" and c not in numeric_seeds:
-            out[c] = (
-                "varies continuously inside every group (one peak)"
-                if k > 1
-                else "varies smoothly from light to heavy users (one peak)"
-            )
+            out[c] = tr(_WHY_VOLUME_INSIDE if k > 1 else _WHY_VOLUME_SMOOTH)
         elif c in numeric_seeds:
-            out[c] = "shows peaks that do not line up with the groups the other columns form"
+            out[c] = tr(_WHY_MISALIGNED)
         elif k > 1 and eta[c] > 0.02:
-            out[c] = "one peak and little difference between the groups"
+            out[c] = tr(_WHY_NO_DIFFERENCE)
         else:
-            out[c] = "one peak: no sign of separate groups"
+            out[c] = tr(_WHY_NOISE)
     for attr in cand.categorical:
         if attr in kept_names:
             continue
-        out[attr] = (
-            "unrelated to any other attribute or behaviour"
-            if attr not in assoc
-            else "goes with other attributes but not with the groups"
-        )
+        out[attr] = tr(_WHY_UNRELATED if attr not in assoc else _WHY_NOT_WITH_GROUPS)
     return out
 
 
+def _listing(words: list[str], limit: int) -> str:
+    """The first ``limit`` words joined, and how many more there are."""
+    joined = tr(", ").join(words[:limit])
+    if len(words) <= limit:
+        return joined
+    more = len(words) - limit
+    return ntr(
+        "{words} and {n} more", "{words} and {n} more", more, words=joined, n=fmt.number(more)
+    )
+
+
 def _reasons_for(method, k, kept, dropped, structure, stab, quality) -> list[str]:
-    words = [candidate_label(c) for c in kept]
-    listed = ", ".join(words[:6]) + (f" and {len(words) - 6} more" if len(words) > 6 else "")
-    noise = [
-        candidate_label(c)
-        for c, why in dropped.items()
-        if why.startswith(("one peak: no", "unrelated"))
-    ]
+    listed = _listing([candidate_label(c) for c in kept], 6)
+    noise_words = (tr(_WHY_NOISE), tr(_WHY_UNRELATED))
+    noise = [candidate_label(c) for c, why in dropped.items() if why in noise_words]
     out: list[str] = []
     if structure == "none":
         out.append(
-            "The data shows no distinct groups: no column has more than one peak and no "
-            "attributes go together, so any split would cut one continuous crowd in pieces "
-            "(for example by volume, which varies smoothly from light to heavy users)."
+            tr(
+                "The data shows no distinct groups: no column has more than one peak and no "
+                "attributes go together, so any split would cut one continuous crowd in "
+                "pieces (for example by volume, which varies smoothly from light to heavy "
+                "users)."
+            )
         )
         out.append(
-            "No persona cards are made from this; pick a method and k yourself if you need "
-            "tiers anyway, and read them as tiers, not as kinds of users."
+            tr(
+                "No persona cards are made from this; pick a method and k yourself if you "
+                "need tiers anyway, and read them as tiers, not as kinds of users."
+            )
         )
         return out
     if method == "latent-class":
         out.append(
-            f"Only user attributes carry group structure ({listed}): they go together more "
-            "than chance allows, and a latent class model finds the combinations."
+            tr(
+                "Only user attributes carry group structure ({listed}): they go together more "
+                "than chance allows, and a latent class model finds the combinations.",
+                listed=listed,
+            )
         )
         out.append(
-            f"k = {k}: the number of classes with the best BIC (a model-fit score that "
-            "penalises extra classes)."
+            tr(
+                "k = {k}: the number of classes with the best BIC (a model-fit score that "
+                "penalises extra classes).",
+                k=fmt.number(k),
+            )
         )
     else:
-        out.append(f"Groups show in: {listed}.")
+        out.append(tr("Groups show in: {listed}.", listed=listed))
         out.append(
-            f"k = {k}: each of the {k - 1} split(s) divided a group whose values had two or "
-            "more peaks (dip test, p < 0.001); no remaining group has more than one peak."
+            ntr(
+                "k = {k}: the {n} split divided a group whose values had two or more peaks "
+                "(dip test, p < 0.001); no remaining group has more than one peak.",
+                "k = {k}: each of the {n} splits divided a group whose values had two or "
+                "more peaks (dip test, p < 0.001); no remaining group has more than one peak.",
+                k - 1,
+                k=fmt.number(k),
+                n=fmt.number(k - 1),
+            )
         )
     if "n_events" in dropped:
         out.append(
-            "Left out: volume (events per user) varies continuously inside every group, "
-            "so it does not define groups here."
+            tr(
+                "Left out: volume (events per user) varies continuously inside every group, "
+                "so it does not define groups here."
+            )
         )
     if noise:
         out.append(
-            f"Left out as noise (one peak, unrelated to the groups): {', '.join(noise[:8])}"
-            + (f" and {len(noise) - 8} more." if len(noise) > 8 else ".")
+            tr(
+                "Left out as noise (one peak, unrelated to the groups): {listed}.",
+                listed=_listing(noise, 8),
+            )
         )
     if structure == "weak":
         out.append(
-            f"The groups are weak: re-fitting on samples reproduces {stab['mean_ari']:.0%} of "
-            "them; treat the cards as a first sketch."
+            tr(
+                "The groups are weak: re-fitting on samples reproduces {share} of them; treat "
+                "the cards as a first sketch.",
+                share=fmt.percent(stab["mean_ari"]),
+            )
         )
     else:
-        out.append(f"Re-fitting on 80 % samples reproduces {stab['mean_ari']:.0%} of the grouping.")
+        out.append(
+            tr(
+                "Re-fitting on 80 % samples reproduces {share} of the grouping.",
+                share=fmt.percent(stab["mean_ari"]),
+            )
+        )
     return out

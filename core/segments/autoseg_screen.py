@@ -17,10 +17,8 @@ import pandas as pd
 from scipy.stats import chi2_contingency
 from sklearn.cluster import KMeans
 
-# The words for a column come from the persona texts; that module imports only
-# ``core.segments``' feature table (not this module), so there is no import loop.
-from core.personas import feature_label
-from core.segments.columns import FEATURE_COLUMNS
+from core.i18n import tr
+from core.segments.columns import FEATURE_COLUMNS, column_label
 
 __all__ = [
     "MIN_USERS",
@@ -84,13 +82,13 @@ def candidate_label(name: str) -> str:
     str
     """
     if name.startswith("type_share_"):
-        return f"share of {name[len('type_share_') :]} events"
+        return tr("share of {events}", events=column_label("n_" + name[len("type_share_") :]))
     if "=" in name:
         attr, level = name.split("=", 1)
-        return f"{feature_label(attr)}: {level}"
+        return tr("{attribute}: {value}", attribute=column_label(attr), value=level)
     if name == "n_events":
-        return "events per user (volume)"
-    return feature_label(name)
+        return tr("events per user (volume)")
+    return column_label(name)
 
 
 def _find_candidates(features: pd.DataFrame, rng: np.random.Generator) -> _Candidates:

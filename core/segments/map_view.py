@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from core.i18n import tr
 from core.segments.projection import MapResult
 
 __all__ = ["segment_centroids", "map_frame", "select_box"]
@@ -49,7 +50,8 @@ def map_frame(
     features : pd.DataFrame
         Feature table with ``user_id`` (not modified).
     labels : pd.Series, optional
-        Segment per user id (``segment`` column; "All users" when omitted).
+        Segment per user id (``segment`` column; "All users", in the current language,
+        when omitted).
     columns : tuple of str
         Feature columns to carry (colour and tooltips); unknown names are ignored.
 
@@ -62,9 +64,10 @@ def map_frame(
     extra = features[["user_id", *keep]].astype({"user_id": "str"})
     out = result.points.merge(extra, on="user_id", how="left")
     if labels is None:
-        out["segment"] = "All users"
+        out["segment"] = tr("All users")
     else:
-        out["segment"] = labels.reindex(out["user_id"]).fillna("(none)").astype("str").to_numpy()
+        missing = tr("(none)")
+        out["segment"] = labels.reindex(out["user_id"]).fillna(missing).astype("str").to_numpy()
     return out[["user_id", "x", "y", "segment", *keep]]
 
 

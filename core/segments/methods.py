@@ -14,6 +14,7 @@ from sklearn.cluster import AgglomerativeClustering, KMeans
 from sklearn.mixture import GaussianMixture
 
 from core.errors import DataError
+from core.i18n import fmt, tr
 from core.segments.params import METHODS
 
 __all__ = ["MINIBATCH_ABOVE", "KMEANS_FIT_ROWS", "AGGLOMERATIVE_MAX_ROWS"]
@@ -32,7 +33,13 @@ AGGLOMERATIVE_MAX_ROWS = 10_000
 def _check_k(k: int, n: int) -> None:
     """Raise DataError when k exceeds the users (k >= 2 is checked with the parameters)."""
     if k > n:
-        raise DataError(f"Asked for {k} segments but the data has only {n} users; lower k.")
+        raise DataError(
+            tr(
+                "Asked for {k} segments but the data has only {n} users; lower k.",
+                k=fmt.number(k),
+                n=fmt.number(n),
+            )
+        )
 
 
 def _nearest(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -56,8 +63,11 @@ def _fit_labels(X: np.ndarray, method: str, k: int, seed: int, min_cluster_size:
             idx = np.sort(rng.choice(n, KMEANS_FIT_ROWS, replace=False))
             model = KMeans(n_clusters=k, random_state=seed, n_init=4).fit(X[idx])
             notes.append(
-                f"k-means was fitted on a random sample of {KMEANS_FIT_ROWS:,} users and "
-                "every user joined the nearest segment centre."
+                tr(
+                    "k-means was fitted on a random sample of {n} users and every user "
+                    "joined the nearest segment centre.",
+                    n=fmt.number(KMEANS_FIT_ROWS),
+                )
             )
             return model.predict(X), notes
         model = KMeans(n_clusters=k, random_state=seed, n_init=4)
@@ -77,8 +87,11 @@ def _fit_labels(X: np.ndarray, method: str, k: int, seed: int, min_cluster_size:
         sub = AgglomerativeClustering(n_clusters=k, linkage="ward").fit_predict(X[idx])
         centres = np.vstack([X[idx][sub == j].mean(0) for j in range(k)])
         notes.append(
-            f"Hierarchical clustering was fitted on a sample of {AGGLOMERATIVE_MAX_ROWS:,} "
-            "users; the others joined the nearest segment."
+            tr(
+                "Hierarchical clustering was fitted on a sample of {n} users; the others "
+                "joined the nearest segment.",
+                n=fmt.number(AGGLOMERATIVE_MAX_ROWS),
+            )
         )
         return _nearest(X, centres), notes
     if method == "hdbscan":
@@ -89,4 +102,10 @@ def _fit_labels(X: np.ndarray, method: str, k: int, seed: int, min_cluster_size:
         size = max(2, min(int(min_cluster_size), n))
         model = hdbscan.HDBSCAN(min_cluster_size=size, core_dist_n_jobs=1)
         return model.fit_predict(X), notes
-    raise DataError(f"Unknown method {method!r}; use one of {', '.join(METHODS)}.")
+    raise DataError(
+        tr(
+            "Unknown method {method}; use one of {methods}.",
+            method=repr(method),
+            methods=", ".join(METHODS),
+        )
+    )

@@ -25,6 +25,7 @@ from numbers import Integral, Real
 from typing import Any
 
 from core.errors import DataError
+from core.i18n import N_, fmt, tr
 
 __all__ = [
     "METHODS",
@@ -109,16 +110,23 @@ class Interval:
         return self.high is None or value <= self.high
 
     def describe(self) -> str:
-        """The rule in words: "a whole number of at least 2"."""
-        kind = "a whole number" if self.whole else "a number"
-        shown = "{:,.0f}" if self.whole else "{:g}"
+        """The rule in words, in the current language: "a whole number of at least 2"."""
+        kind = tr("a whole number") if self.whole else tr("a number")
+
+        def shown(bound: float) -> str:
+            return fmt.number(bound) if self.whole else fmt.decimal(bound, 6)
+
         sides = []
         if self.low is not None:
-            word = "above" if self.low_open else "of at least"
-            sides.append(f"{word} {shown.format(self.low)}")
+            if self.low_open:
+                sides.append(tr("above {low}", low=shown(self.low)))
+            else:
+                sides.append(tr("of at least {low}", low=shown(self.low)))
         if self.high is not None:
-            sides.append(f"of at most {shown.format(self.high)}")
-        return " and ".join([kind + (" " + sides[0] if sides else ""), *sides[1:]])
+            sides.append(tr("of at most {high}", high=shown(self.high)))
+        if not sides:
+            return kind
+        return tr("{kind} {conditions}", kind=kind, conditions=tr(" and ").join(sides))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,7 +147,7 @@ class Options:
 
     def describe(self) -> str:
         """The rule in words: "one of a, b, c"."""
-        return "one of " + ", ".join(str(v) for v in self.values)
+        return tr("one of {values}", values=", ".join(str(v) for v in self.values))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,7 +160,7 @@ class _Names:
 
     def describe(self) -> str:
         """The rule in words."""
-        return "a list of column names"
+        return tr("a list of column names")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -165,7 +173,7 @@ class _Flag:
 
     def describe(self) -> str:
         """The rule in words."""
-        return "true or false"
+        return tr("true or false")
 
 
 #: The weight of one feature: 1 is normal, 2 twice as important, 0 leaves it out.
@@ -200,8 +208,8 @@ MAP_PARAM_CONSTRAINTS: dict[str, list] = {
 
 #: Extra words for a parameter whose rule alone does not say what it means.
 _HINTS: dict[str, str] = {
-    "pca_components": " (0 or empty: no compression)",
-    "metric": " (the map's distance)",
+    "pca_components": N_("0 or empty: no compression"),
+    "metric": N_("the map's distance"),
 }
 
 
@@ -218,10 +226,25 @@ def _check(params: Any, table: Mapping[str, list], skip: tuple[str, ...] = ()) -
         value = getattr(params, name)
         if _accepted(value, rules):
             continue
-        described = " or ".join(
-            "empty" if rule is None else rule.describe() for rule in rules if rule is not None
+        described = tr(" or ").join(rule.describe() for rule in rules if rule is not None)
+        if name in _HINTS:
+            raise DataError(
+                tr(
+                    "{name} must be {rule} ({hint}); it was {value}.",
+                    name=name,
+                    rule=described,
+                    hint=tr(_HINTS[name]),
+                    value=repr(value),
+                )
+            )
+        raise DataError(
+            tr(
+                "{name} must be {rule}; it was {value}.",
+                name=name,
+                rule=described,
+                value=repr(value),
+            )
         )
-        raise DataError(f"{name} must be {described}{_HINTS.get(name, '')}; it was {value!r}.")
 
 
 def validate_segment_params(params: Any) -> None:
@@ -242,8 +265,13 @@ def validate_segment_params(params: Any) -> None:
     for feature, weight in params.weights:
         if not WEIGHT.accepts(weight):
             raise DataError(
-                f"The weight of {feature} must be {WEIGHT.describe()} (1 is normal, 0 leaves "
-                f"the feature out); it was {weight!r}."
+                tr(
+                    "The weight of {feature} must be {rule} (1 is normal, 0 leaves the feature "
+                    "out); it was {value}.",
+                    feature=feature,
+                    rule=WEIGHT.describe(),
+                    value=repr(weight),
+                )
             )
 
 
@@ -261,10 +289,18 @@ def validate_map_params(params: Any) -> None:
     """
     if params.metric not in METRICS:  # worded for the page's "Distance" control
         raise DataError(
-            f"Unknown distance {params.metric!r}: metric must be one of {', '.join(METRICS)}."
+            tr(
+                "Unknown distance {metric}: metric must be one of {metrics}.",
+                metric=repr(params.metric),
+                metrics=", ".join(METRICS),
+            )
         )
     _check(params, MAP_PARAM_CONSTRAINTS)
     if params.min_dist > params.spread:
         raise DataError(
-            f"min_dist must be at most the spread ({params.spread:g}); it was {params.min_dist!r}."
+            tr(
+                "min_dist must be at most the spread ({spread}); it was {value}.",
+                spread=fmt.decimal(params.spread, 6),
+                value=repr(params.min_dist),
+            )
         )

@@ -17,6 +17,7 @@ from sklearn.decomposition import PCA
 from sklearn.preprocessing import RobustScaler, StandardScaler
 
 from core.errors import DataError
+from core.i18n import tr
 from core.segments.params import DEFAULT_FEATURES
 
 if TYPE_CHECKING:  # for annotations only: segmentation imports this module
@@ -117,8 +118,11 @@ def _user_index(features: pd.DataFrame) -> pd.Index:
     if ids.duplicated().any():
         dup = ids[ids.duplicated()].iloc[0]
         raise DataError(
-            f"The feature table has user_id {dup!r} more than once; "
-            "keep one row per user and try again."
+            tr(
+                "The feature table has user_id {user} more than once; keep one row per user "
+                "and try again.",
+                user=repr(dup),
+            )
         )
     return pd.Index(ids, name="user_id")
 
@@ -132,28 +136,39 @@ def _resolve_features(features: pd.DataFrame, params: SegmentParams) -> tuple[li
         missing = [c for c in params.features if c not in features.columns]
         if missing:
             raise DataError(
-                f"The feature(s) {', '.join(missing)} are not in this dataset; pick from "
-                f"{', '.join(sorted(numeric))}."
+                tr(
+                    "The feature(s) {missing} are not in this dataset; pick from {available}.",
+                    missing=", ".join(missing),
+                    available=", ".join(sorted(numeric)),
+                )
             )
         not_numeric = [c for c in params.features if c not in numeric]
         if not_numeric:
             raise DataError(
-                f"The feature(s) {', '.join(not_numeric)} are not numbers; add them as "
-                "categorical attributes instead."
+                tr(
+                    "The feature(s) {features} are not numbers; add them as categorical "
+                    "attributes instead.",
+                    features=", ".join(not_numeric),
+                )
             )
         cols = list(dict.fromkeys(params.features))
     zero = [c for c in cols if params.weight_of(c) == 0]
     cols = [c for c in cols if params.weight_of(c) != 0]
     if zero:
-        notes.append(f"Features with weight 0 were left out: {', '.join(zero)}.")
+        notes.append(
+            tr("Features with weight 0 were left out: {features}.", features=", ".join(zero))
+        )
     missing_cat = [c for c in params.categorical if c not in features.columns]
     if missing_cat:
         raise DataError(
-            f"The attribute(s) {', '.join(missing_cat)} are not in this dataset; "
-            "pick categorical attributes from the list."
+            tr(
+                "The attribute(s) {attributes} are not in this dataset; pick categorical "
+                "attributes from the list.",
+                attributes=", ".join(missing_cat),
+            )
         )
     if not cols and not params.categorical:
-        raise DataError("Pick at least one feature to segment on.")
+        raise DataError(tr("Pick at least one feature to segment on."))
     return cols, notes
 
 
@@ -162,7 +177,7 @@ def _prepare(
 ) -> tuple[np.ndarray, pd.Index, tuple[str, ...], list[str]]:
     """Feature table -> (matrix, user index, column names, notes); params already validated."""
     if len(features) == 0:
-        raise DataError("The feature table has no users; load a dataset with events first.")
+        raise DataError(tr("The feature table has no users; load a dataset with events first."))
     index = _user_index(features)
     cols, notes = _resolve_features(features, params)
     blocks: list[np.ndarray] = []

@@ -39,6 +39,7 @@ from sklearn.decomposition import PCA
 from sklearn.manifold import trustworthiness as _trustworthiness
 
 from core.errors import DataError
+from core.i18n import fmt, tr
 from core.segments import numba_cache as _numba_cache
 from core.segments.params import DEFAULT_MAX_POINTS, METRICS, validate_map_params
 from core.segments.segmentation import SegmentParams, prepare_matrix
@@ -149,13 +150,13 @@ class MapResult:
 def _matrix(data: pd.DataFrame, segment_params: SegmentParams | None) -> pd.DataFrame:
     """A feature table (with ``user_id``) or an already numeric matrix -> numeric matrix."""
     if not isinstance(data, pd.DataFrame):
-        raise DataError("The map needs a table with one row per user.")
+        raise DataError(tr("The map needs a table with one row per user."))
     if len(data) == 0:
-        raise DataError("There are no users to draw; load a dataset with events first.")
+        raise DataError(tr("There are no users to draw; load a dataset with events first."))
     if "user_id" in data.columns or segment_params is not None:
         return prepare_matrix(data, segment_params or SegmentParams())
     if not all(pd.api.types.is_numeric_dtype(t) for t in data.dtypes):
-        raise DataError("The map needs numeric features; pass the feature table with user_id.")
+        raise DataError(tr("The map needs numeric features; pass the feature table with user_id."))
     out = data.astype("float64").fillna(0.0)
     out.index = out.index.astype(str).rename("user_id")
     return out
@@ -211,17 +212,20 @@ def stratified_sample(
 
 
 def _note(n_shown: int, n_total: int, method: str, placed: bool) -> str:
-    what = "UMAP map" if method == "umap" else "quick PCA map"
+    shown, total = fmt.number(n_shown), fmt.number(n_total)
+    what = tr("UMAP map") if method == "umap" else tr("Quick PCA map")
     if n_shown == n_total and not placed:
-        return f"{what} of all {n_total:,} users."
+        return tr("{what} of all {total} users.", what=what, total=total)
     if placed:
-        return (
-            f"{what} of all {n_total:,} users: fitted on a sample of {n_shown:,} that keeps "
-            "every segment's share, the others placed next to their nearest neighbours."
+        return tr(
+            "{what} of all {total} users: fitted on a sample of {shown} that keeps every "
+            "segment's share, the others placed next to their nearest neighbours.",
+            **{"what": what, "total": total, "shown": shown},
         )
-    return (
-        f"Showing {n_shown:,} of {n_total:,} users (a random sample that keeps every "
-        "segment's share) so the map stays smooth in the browser."
+    return tr(
+        "Showing {shown} of {total} users (a random sample that keeps every segment's share) "
+        "so the map stays smooth in the browser.",
+        **{"shown": shown, "total": total},
     )
 
 
@@ -428,7 +432,11 @@ def project(
     if len(M) < UMAP_MIN_ROWS:
         res = project_pca(M, params, labels=labels)
         return dataclasses.replace(
-            res, note=f"Only {len(M)} users: showing the quick PCA map instead of UMAP."
+            res,
+            note=tr(
+                "Only {n} users: showing the quick PCA map instead of UMAP.",
+                n=fmt.number(len(M)),
+            ),
         )
     pos = stratified_sample(M.index, labels, params.max_points, params.seed)
     X = M.to_numpy()

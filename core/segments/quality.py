@@ -16,13 +16,16 @@ import pandas as pd
 from scipy import sparse
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 
+from core.i18n import N_, fmt, tr
+
 __all__ = ["NOISE", "SILHOUETTE_SAMPLE"]
 
 #: Silhouette is computed on a seeded sample of at most this many users. It costs n²:
 #: 3,000 users estimate it to about +-0.01 and keep a k change on 10,000 users near or
 #: under 1 s (benchmarks/bench_truth.py --scale; 10,000 took 2.3 s).
 SILHOUETTE_SAMPLE = 3_000
-NOISE = "Noise"
+#: The label of users no segment takes (a saved value; translated where shown).
+NOISE = N_("Noise")
 
 
 def _ordered_names(X: np.ndarray, raw: np.ndarray) -> dict[int, str]:
@@ -91,7 +94,12 @@ def _tiny_warnings(sizes: pd.Series, n: int, min_group_size: int) -> list[str]:
             continue
         if size < max(min_group_size, 0.01 * n):
             out.append(
-                f"Segment {name} has only {size:,} users ({size / n:.1%}); it may be noise "
-                "or too small to act on: try fewer segments or other features."
+                tr(
+                    "Segment {name} has only {users} users ({share}); it may be noise or too "
+                    "small to act on: try fewer segments or other features.",
+                    name=name,
+                    users=fmt.number(size),
+                    share=fmt.percent(size / n, 1),
+                )
             )
     return out

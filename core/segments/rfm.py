@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.i18n import N_, tr
 from core.segments.preparation import _user_index
 
 __all__ = ["RFM_SEGMENTS", "rfm_scores", "rfm_segment_names"]
@@ -22,18 +23,20 @@ __all__ = ["RFM_SEGMENTS", "rfm_scores", "rfm_segment_names"]
 #: pattern wins, and the patterns cover all 125 codes. This is the widely used R x F
 #: grid (as in pymc-marketing's ``rfm_segments`` idea of a name -> score-pattern dict),
 #: with "Lost" split off the bottom corner.
+#: The names are the saved labels (English in the data, whatever the language); they are
+#: marked for the catalogue and translated where shown (``core.segments.segment_label``).
 RFM_SEGMENTS: dict[str, str] = {
-    "Champions": r"5[45].",
-    "Loyal": r"[34][45].",
-    "Potential loyalists": r"[45][23].",
-    "New": r"51.",
-    "Promising": r"41.",
-    "Need attention": r"33.",
-    "About to sleep": r"3[12].",
-    "Can't lose them": r"[12]5.",
-    "At risk": r"[12][34].",
-    "Lost": r"11.",
-    "Hibernating": r"[12][12].",
+    N_("Champions"): r"5[45].",
+    N_("Loyal"): r"[34][45].",
+    N_("Potential loyalists"): r"[45][23].",
+    N_("New"): r"51.",
+    N_("Promising"): r"41.",
+    N_("Need attention"): r"33.",
+    N_("About to sleep"): r"3[12].",
+    N_("Can't lose them"): r"[12]5.",
+    N_("At risk"): r"[12][34].",
+    N_("Lost"): r"11.",
+    N_("Hibernating"): r"[12][12].",
 }
 
 
@@ -78,11 +81,14 @@ def rfm_scores(
     missing = [c for c in (recency, frequency, monetary) if c not in features.columns]
     if missing:
         raise DataError(
-            f"RFM needs the column(s) {', '.join(missing)}; build the feature table from "
-            "events with purchases (event type 'purchase' with an amount)."
+            tr(
+                "RFM needs the column(s) {columns}; build the feature table from events with "
+                "purchases (event type 'purchase' with an amount).",
+                columns=", ".join(missing),
+            )
         )
     if len(features) == 0:
-        raise DataError("The feature table has no users; load a dataset with events first.")
+        raise DataError(tr("The feature table has no users; load a dataset with events first."))
     index = _user_index(features)
     vals = features[[recency, frequency, monetary]].astype("float64").set_axis(index)
     vals = vals.fillna({recency: vals[recency].max(), frequency: 0.0, monetary: 0.0})

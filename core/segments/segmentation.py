@@ -47,14 +47,28 @@ import pandas as pd
 from sklearn.preprocessing import StandardScaler
 
 from core.errors import DataError
+from core.i18n import tr
 from core.segments.autoseg import auto_segment
 from core.segments.methods import _fit_labels
 from core.segments.params import DEFAULT_FEATURES, validate_segment_params
 from core.segments.preparation import _prepare
-from core.segments.quality import _label_order, _ordered_names, _quality_metrics, _tiny_warnings
-from core.segments.rfm import rfm_scores
+from core.segments.quality import (
+    NOISE,
+    _label_order,
+    _ordered_names,
+    _quality_metrics,
+    _tiny_warnings,
+)
+from core.segments.rfm import RFM_SEGMENTS, rfm_scores
 
-__all__ = ["SegmentParams", "SegmentResult", "segment", "prepare_matrix", "relabel"]
+__all__ = [
+    "SegmentParams",
+    "SegmentResult",
+    "segment",
+    "prepare_matrix",
+    "relabel",
+    "segment_label",
+]
 
 Method = Literal["auto", "kmeans", "gmm", "hdbscan", "agglomerative", "rfm"]
 
@@ -189,6 +203,25 @@ def prepare_matrix(features: pd.DataFrame, params: SegmentParams = SegmentParams
     return pd.DataFrame(X, index=index, columns=cols)
 
 
+def segment_label(label: str) -> str:
+    """A segment's label as a person reads it, in the current language.
+
+    The labels PersonaLab gives (``Noise``, the RFM names) are translated; ``S1``,
+    ``S2``... and names a user typed are shown as they are.
+
+    Parameters
+    ----------
+    label : str
+        A saved segment label.
+
+    Returns
+    -------
+    str
+    """
+    label = str(label)
+    return tr(label) if label == NOISE or label in RFM_SEGMENTS else label
+
+
 def relabel(labels: pd.Series, user_ids: Iterable[str], name: str) -> pd.Series:
     """Copy of ``labels`` with ``user_ids`` moved into the segment ``name``.
 
@@ -209,11 +242,11 @@ def relabel(labels: pd.Series, user_ids: Iterable[str], name: str) -> pd.Series:
     """
     name = str(name).strip()
     if not name:
-        raise DataError("Give the new segment a name.")
+        raise DataError(tr("Give the new segment a name."))
     ids = pd.Index([str(u) for u in user_ids])
     hit = labels.index.isin(ids)
     if not hit.any():
-        raise DataError("No users are selected; draw a box around some points first.")
+        raise DataError(tr("No users are selected; draw a box around some points first."))
     out = labels.astype("str").copy()
     out[hit] = name
     return out
@@ -278,8 +311,10 @@ def _result(X, labels_arr, index, params, names, notes, min_group_size, raw=None
     warnings = list(notes) + _tiny_warnings(sizes, len(labels), min_group_size)
     if quality["n_segments"] < 2:
         warnings.append(
-            "Fewer than two segments were found, so separation cannot be measured; "
-            "try another method or smaller minimum segment size."
+            tr(
+                "Fewer than two segments were found, so separation cannot be measured; "
+                "try another method or a smaller minimum segment size."
+            )
         )
     return SegmentResult(
         labels=labels,

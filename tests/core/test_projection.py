@@ -42,7 +42,7 @@ def test_pca_shapes_note_and_determinism():
     res = project_pca(frame)
     assert list(res.points.columns) == ["user_id", "x", "y"]
     assert res.n_shown == res.n_total == 120
-    assert res.note == "quick PCA map of all 120 users."
+    assert res.note == "Quick PCA map of all 120 users."
     assert res.method == "pca"
     assert 0.5 < res.trustworthiness <= 1.0
     again = project_pca(frame)

@@ -7,7 +7,8 @@ import re
 import altair as alt
 import pandas as pd
 
-from core.personas import feature_label
+from core.i18n import tr
+from core.segments import column_label, segment_label
 from ui.map.data import TOOLTIP_FEATURES
 
 SEGMENT = "segment"
@@ -35,35 +36,43 @@ def scatter(
     title: str,
     selectable: bool,
 ) -> alt.LayerChart:
-    """Scatter of users; ``color`` is ``segment`` or a numeric feature column."""
+    """Scatter of users; ``color`` is ``segment`` or a numeric feature column.
+
+    Every title, axis, legend and tooltip field is in the page's language; segment labels
+    PersonaLab gave (Noise, RFM names) are translated, names a user typed are not.
+    """
+    segments = sorted(points["segment"].unique(), key=_segment_order)
+    named = any(names.get(s, s) != s for s in segments)  # persona names, not just labels
+    names = {s: segment_label(s) for s in segments} | dict(names)
     data = points.assign(name=points["segment"].map(lambda s: names.get(s, s)))
     # Legend in segment order (S1 = largest first, S10 after S9), showing the names.
-    segments = sorted(data["segment"].unique(), key=_segment_order)
-    named = any(names.get(s, s) != s for s in segments)
     if color == SEGMENT:
         enc_color = alt.Color(
             "name:N",
-            title="Persona" if named else "Segment",
+            title=tr("Persona") if named else tr("Segment"),
             sort=[names.get(s, s) for s in segments],
             # persona names are long: under the map, in two columns, shown whole
             legend=alt.Legend(orient="bottom", columns=2, labelLimit=600),
         )
     else:
         enc_color = alt.Color(
-            f"{color}:Q", title=feature_label(color), scale=alt.Scale(scheme="viridis")
+            f"{color}:Q", title=column_label(color), scale=alt.Scale(scheme="viridis")
         )
-    tooltip = [alt.Tooltip("user_id:N", title="User"), alt.Tooltip("segment:N", title="Segment")]
+    tooltip = [
+        alt.Tooltip("user_id:N", title=tr("User")),
+        alt.Tooltip("segment:N", title=tr("Segment")),
+    ]
     if named:
-        tooltip.append(alt.Tooltip("name:N", title="Persona"))
+        tooltip.append(alt.Tooltip("name:N", title=tr("Persona")))
     for col in dict.fromkeys([*TOOLTIP_FEATURES, color]):
         if col in data.columns and col != SEGMENT:
-            tooltip.append(alt.Tooltip(f"{col}:Q", title=feature_label(col), format=",.2f"))
+            tooltip.append(alt.Tooltip(f"{col}:Q", title=column_label(col), format=",.2f"))
     dots = (
         alt.Chart(data)
         .mark_circle(size=16, opacity=0.7)
         .encode(
-            x=alt.X("x:Q", title="Map position (similar users sit close; no unit)"),
-            y=alt.Y("y:Q", title="Map position (no unit)"),
+            x=alt.X("x:Q", title=tr("Map position (similar users sit close; no unit)")),
+            y=alt.Y("y:Q", title=tr("Map position (no unit)")),
             color=enc_color,
             tooltip=tooltip,
         )

@@ -13,6 +13,8 @@ import pandas as pd
 import streamlit as st
 
 import core.segments as segments
+from core import i18n
+from core.i18n import fmt, tr
 from core.segments import SegmentParams, relabel
 from ui.common import jobs
 
@@ -24,31 +26,51 @@ TOOLTIP_FEATURES = ("n_events", "monetary", "recency_days", "engagement_rate", "
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def pca_map(
+def _pca_map(
     dataset_id: str,
     run_id: str,
     seg_params: SegmentParams,
     map_params: segments.MapParams,
     _features: pd.DataFrame,
     _labels: pd.Series | None,
+    lang: str,
 ) -> segments.MapResult:
-    """The instant PCA map."""
+    """The instant PCA map (its note is a sentence: cached per language)."""
     COMPUTED["pca"] += 1
-    return segments.project_pca(_features, map_params, segment_params=seg_params, labels=_labels)
+    with i18n.language(lang):
+        return segments.project_pca(
+            _features, map_params, segment_params=seg_params, labels=_labels
+        )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def umap_map(
+def _umap_map(
     dataset_id: str,
     run_id: str,
     seg_params: SegmentParams,
     map_params: segments.MapParams,
     _features: pd.DataFrame,
     _labels: pd.Series | None,
+    lang: str,
 ) -> segments.MapResult:
-    """The UMAP map (the neighbour graph is reused by core when only layout changes)."""
+    """The UMAP map (the neighbour graph is reused by core when only layout changes).
+
+    The map's note is a sentence, so each language has its own entry; a second language
+    costs only the layout, as the neighbour graph is cached by the core.
+    """
     COMPUTED["umap"] += 1
-    return segments.project(_features, map_params, segment_params=seg_params, labels=_labels)
+    with i18n.language(lang):
+        return segments.project(_features, map_params, segment_params=seg_params, labels=_labels)
+
+
+def pca_map(dataset_id, run_id, seg_params, map_params, features, labels) -> segments.MapResult:
+    """The instant PCA map in the page's language (cached)."""
+    return _pca_map(dataset_id, run_id, seg_params, map_params, features, labels, i18n.current())
+
+
+def umap_map(dataset_id, run_id, seg_params, map_params, features, labels) -> segments.MapResult:
+    """The UMAP map in the page's language (cached; computed here when not yet)."""
+    return _umap_map(dataset_id, run_id, seg_params, map_params, features, labels, i18n.current())
 
 
 def umap_with_progress(
@@ -69,10 +91,11 @@ def umap_with_progress(
     # A rough guess that grows with the users fitted; the bar only needs its order of
     # magnitude (it shows the seconds spent and never reaches 100 % before the fit ends).
     expected = 15.0 + 4.0 * min(n, map_params.max_points) / 10_000
-    with jobs.heavy_job("Computing the detailed map (UMAP)", key=JOB_KEY) as job:
+    lang = i18n.current()  # the worker thread has no page: it is given the page's language
+    with jobs.heavy_job(tr("Computing the detailed map (UMAP)"), key=JOB_KEY) as job:
         return job.run(
-            lambda: umap_map(dataset_id, run_id, seg_params, map_params, features, labels),
-            f"Computing the detailed map (UMAP) of {n:,} users",
+            lambda: _umap_map(dataset_id, run_id, seg_params, map_params, features, labels, lang),
+            tr("Computing the detailed map (UMAP) of {n} users", n=fmt.number(n)),
             expected_seconds=expected,
         )
 
@@ -99,13 +122,14 @@ def cache_key(dataset_id: str, run_id: str, seg_params, map_params) -> str:
 
 
 def umap_done(key: str) -> bool:
-    """True when this session already computed the UMAP map with this key."""
-    return key in st.session_state.get(_DONE_KEY, set())
+    """True when this session already computed the UMAP map with this key, in this language."""
+    return (key, i18n.current()) in st.session_state.get(_DONE_KEY, set())
 
 
 def mark_umap_done(key: str) -> None:
-    """Remember that the UMAP map with this key is in the cache."""
-    st.session_state[_DONE_KEY] = set(st.session_state.get(_DONE_KEY, set())) | {key}
+    """Remember that the UMAP map with this key (and language: its note) is in the cache."""
+    done = set(st.session_state.get(_DONE_KEY, set()))
+    st.session_state[_DONE_KEY] = done | {(key, i18n.current())}
 
 
 def frame(result, features, labels, color: str | None) -> pd.DataFrame:

@@ -6,10 +6,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from core.i18n import N_, fmt, tr
+from core.segments import segment_label
+
+#: Metric -> its two title lines (translated where drawn).
 METRIC_TITLES = {
-    "silhouette": ("Silhouette", "higher is better"),
-    "calinski_harabasz": ("Calinski-Harabasz", "higher is better"),
-    "davies_bouldin": ("Davies-Bouldin", "lower is better"),
+    "silhouette": (N_("Silhouette"), N_("higher is better")),
+    "calinski_harabasz": (N_("Calinski-Harabasz"), N_("higher is better")),
+    "davies_bouldin": (N_("Davies-Bouldin"), N_("lower is better")),
 }
 
 #: Height of each suggest-k chart in pixels (Streamlit squeezes a layered chart without it).
@@ -22,8 +26,8 @@ def sweep_charts(table: pd.DataFrame, recommended: int) -> list[alt.Chart]:
     for metric, title in METRIC_TITLES.items():
         data = table[["k", metric]].rename(columns={metric: "value"})
         base = alt.Chart(data).encode(
-            x=alt.X("k:O", title="Segments (k)", axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", title="score", scale=alt.Scale(zero=False)),
+            x=alt.X("k:O", title=tr("Segments (k)"), axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=tr("score"), scale=alt.Scale(zero=False)),
         )
         line = base.mark_line(point=True)
         rule = (
@@ -33,14 +37,21 @@ def sweep_charts(table: pd.DataFrame, recommended: int) -> list[alt.Chart]:
         )
         # two title lines: a narrow column never cuts the title off
         charts.append(
-            (line + rule).properties(title=alt.TitleParams(list(title)), height=SWEEP_HEIGHT)
+            (line + rule).properties(
+                title=alt.TitleParams([tr(line) for line in title]), height=SWEEP_HEIGHT
+            )
         )
     return charts
 
 
 def render_sweep(table: pd.DataFrame, recommended: int) -> None:
     """The three quality charts side by side, each as wide as its column (never cut off)."""
-    st.markdown(f"**Quality by number of segments** (dashed: suggested k = {recommended})")
+    st.markdown(
+        tr(
+            "**Quality by number of segments** (dashed: suggested k = {k})",
+            k=fmt.number(recommended),
+        )
+    )
     for col, chart in zip(
         st.columns(len(METRIC_TITLES)), sweep_charts(table, recommended), strict=True
     ):
@@ -48,11 +59,11 @@ def render_sweep(table: pd.DataFrame, recommended: int) -> None:
 
 
 def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
-    """Horizontal bars: users per segment, largest first."""
+    """Horizontal bars: users per segment, largest first (labels in the page's language)."""
     names = names or {}
     data = pd.DataFrame(
         {
-            "segment": [names.get(s, s) for s in sizes.index],
+            "segment": [names.get(s, segment_label(s)) for s in sizes.index],
             "users": sizes.to_numpy(),
             "share": sizes.to_numpy() / max(int(sizes.sum()), 1),
         }
@@ -61,16 +72,15 @@ def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("segment:N", sort=list(data["segment"]), title="Segment"),
-            x=alt.X("users:Q", title="Users"),
+            y=alt.Y("segment:N", sort=list(data["segment"]), title=tr("Segment")),
+            x=alt.X("users:Q", title=tr("Users")),
             color=alt.Color("segment:N", sort=list(data["segment"]), legend=None),
             tooltip=[
-                alt.Tooltip("segment:N", title="Segment"),
-                alt.Tooltip("users:Q", title="Users", format=","),
-                alt.Tooltip("share:Q", title="Share", format=".1%"),
+                alt.Tooltip("segment:N", title=tr("Segment")),
+                alt.Tooltip("users:Q", title=tr("Users"), format=","),
+                alt.Tooltip("share:Q", title=tr("Share"), format=".1%"),
             ],
         )
-        .properties(
-            title="Segment sizes (users)", height=alt.Step(28)
-        )  # a fixed total height collapses in Streamlit
+        # a fixed total height collapses in Streamlit
+        .properties(title=tr("Segment sizes (users)"), height=alt.Step(28))
     )

@@ -8,29 +8,46 @@ import pandas as pd
 import streamlit as st
 
 import core.segments as seg
+from core import i18n
 from core.errors import DataError
+from core.i18n import N_, fmt, tr
 from ui.common import jobs
 
+#: Method -> its name on the page (translated where shown: :func:`method_label`).
 METHOD_LABELS = {
-    "auto": "Automatic (recommended)",
-    "kmeans": "k-means (fast, round groups)",
-    "gmm": "Gaussian mixture (groups of any shape)",
-    "agglomerative": "Hierarchical (Ward)",
-    "hdbscan": "Density (HDBSCAN: finds its own number, marks outliers)",
-    "rfm": "RFM rules (recency, frequency, money)",
+    "auto": N_("Automatic (recommended)"),
+    "kmeans": N_("k-means (fast, round groups)"),
+    "gmm": N_("Gaussian mixture (groups of any shape)"),
+    "agglomerative": N_("Hierarchical (Ward)"),
+    "hdbscan": N_("Density (HDBSCAN: finds its own number, marks outliers)"),
+    "rfm": N_("RFM rules (recency, frequency, money)"),
 }
 TRANSFORM_LABELS = {
-    "log1p+standard": "Log counts and money, then standardise (recommended)",
-    "log1p+robust": "Log counts and money, then robust scaling (many outliers)",
-    "standard": "Standardise only",
-    "robust": "Robust scaling only",
+    "log1p+standard": N_("Log counts and money, then standardise (recommended)"),
+    "log1p+robust": N_("Log counts and money, then robust scaling (many outliers)"),
+    "standard": N_("Standardise only"),
+    "robust": N_("Robust scaling only"),
 }
 
 
-@st.cache_data(max_entries=32, show_spinner="Finding segments...")
-def _segment(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
-    """core.segments.segmentation.segment, cached by dataset id and parameters only."""
-    return seg.segment(_features, params)
+def method_label(method: str) -> str:
+    """A method's name in the page's language."""
+    return tr(METHOD_LABELS[method]) if method in METHOD_LABELS else method
+
+
+def transform_label(transform: str) -> str:
+    """A scaling's name in the page's language."""
+    return tr(TRANSFORM_LABELS[transform]) if transform in TRANSFORM_LABELS else transform
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _segment(dataset_id: str, params: seg.SegmentParams, lang: str, _features: pd.DataFrame):
+    """core.segments.segmentation.segment, cached by dataset id, parameters and language.
+
+    The result carries sentences (notes, warnings), so each language has its own entry.
+    """
+    with i18n.language(lang):
+        return seg.segment(_features, params)
 
 
 @st.cache_resource
@@ -46,16 +63,19 @@ def _auto_results() -> dict:
 
 def run_segment(dataset_id: str, params: seg.SegmentParams, features: pd.DataFrame):
     """Segment (cached); the automatic path shows a progress bar while it reads the data."""
+    lang = i18n.current()
     if params.method != "auto":
-        return _segment(dataset_id, params, features)
+        with st.spinner(tr("Finding segments...")):
+            return _segment(dataset_id, params, lang, features)
     cache = _auto_results()
-    key = (dataset_id, params)
+    key = (dataset_id, params, lang)  # the reasons are sentences in one language
     if key not in cache:
-        bar = st.progress(0.0, text="Reading the data")
+        bar = st.progress(0.0, text=tr("Reading the data"))
         try:
-            cache[key] = seg.segment(
-                features, params, progress=lambda f, text: bar.progress(f, text=text)
-            )
+            with i18n.language(lang):
+                cache[key] = seg.segment(
+                    features, params, progress=lambda f, text: bar.progress(f, text=text)
+                )
         finally:
             bar.empty()
         while len(cache) > 16:  # oldest first (dicts keep insertion order)
@@ -76,21 +96,38 @@ def run_sweep(dataset_id: str, params: seg.SegmentParams, features: pd.DataFrame
     """
     ks = list(ks)
     parts = []
-    with jobs.heavy_job(f"Trying {ks[0]} to {ks[-1]} segments", key="seg_sweep") as job:
+    label = tr(
+        "Trying {first} to {last} segments", first=fmt.number(ks[0]), last=fmt.number(ks[-1])
+    )
+    with jobs.heavy_job(label, key="seg_sweep") as job:
         for i, k in enumerate(ks):
-            job.progress(i / len(ks), f"Trying {k} segments ({i + 1} of {len(ks)})")
+            job.progress(
+                i / len(ks),
+                tr(
+                    "Trying {k} segments ({i} of {n})",
+                    k=fmt.number(k),
+                    i=fmt.number(i + 1),
+                    n=fmt.number(len(ks)),
+                ),
+            )
             if k < features.shape[0]:  # more segments than users cannot be fitted
                 parts.append(_sweep_one(dataset_id, params, k, features))
     if not parts:
-        raise DataError("No candidate number of segments fits this data; add more users.")
+        raise DataError(tr("No candidate number of segments fits this data; add more users."))
     table = pd.concat(parts, ignore_index=True)
     return table, seg.recommend_k(table)
 
 
-@st.cache_data(max_entries=16, show_spinner="Re-running on samples to check stability...")
-def run_stability(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
-    """Stability over 10 re-runs on 80% samples."""
+@st.cache_data(max_entries=16, show_spinner=False)
+def _stability(dataset_id: str, params: seg.SegmentParams, _features: pd.DataFrame):
+    """Stability over 10 re-runs on 80% samples (numbers only: no language in the key)."""
     return seg.stability(_features, params, n_runs=10)
+
+
+def run_stability(dataset_id: str, params: seg.SegmentParams, features: pd.DataFrame):
+    """Stability over 10 re-runs on 80% samples, with a spinner in the page's language."""
+    with st.spinner(tr("Re-running on samples to check stability...")):
+        return _stability(dataset_id, params, features)
 
 
 def numeric_columns(features: pd.DataFrame) -> list[str]:
@@ -110,56 +147,69 @@ def default_features(features: pd.DataFrame) -> list[str]:
 
 def auto_table(choice) -> pd.DataFrame:
     """What the automatic path kept, in words, with weights (largest first)."""
+    what, weight = tr("What carries the groups"), tr("Weight")
     rows = [
-        {"What carries the groups": seg.candidate_label(f), "Weight": round(float(w), 2)}
+        {what: seg.candidate_label(f), weight: round(float(w), 2)}
         for f, w in sorted(choice.weights.items(), key=lambda kv: -kv[1])
     ]
-    return pd.DataFrame(rows, columns=["What carries the groups", "Weight"])
+    return pd.DataFrame(rows, columns=[what, weight])
 
 
 def dropped_table(choice) -> pd.DataFrame:
     """What the automatic path left out and why, in words."""
-    rows = [{"Left out": seg.candidate_label(f), "Why": why} for f, why in choice.dropped.items()]
-    return pd.DataFrame(rows, columns=["Left out", "Why"])
+    left, why_col = tr("Left out"), tr("Why")
+    rows = [{left: seg.candidate_label(f), why_col: why} for f, why in choice.dropped.items()]
+    return pd.DataFrame(rows, columns=[left, why_col])
 
 
+#: The automatic path's verdict (translated where shown: :func:`structure_words`).
 STRUCTURE_WORDS = {
-    "clear": "**Clear groups.** The data has distinct groups of users.",
-    "weak": "**Weak groups.** The groups overlap or change between samples: a first sketch.",
-    "none": "**No distinct groups.** The data shows one continuous crowd of users.",
+    "clear": N_("**Clear groups.** The data has distinct groups of users."),
+    "weak": N_("**Weak groups.** The groups overlap or change between samples: a first sketch."),
+    "none": N_("**No distinct groups.** The data shows one continuous crowd of users."),
 }
+
+
+def structure_words(structure: str) -> str:
+    """The automatic path's verdict in the page's language."""
+    return tr(STRUCTURE_WORDS[structure])
 
 
 def quality_words(quality: dict) -> str:
     """Silhouette in plain words (Kaufman & Rousseeuw's usual reading of the scale)."""
     s = quality.get("silhouette")
     if s is None or s != s:
-        return "Separation cannot be measured with fewer than two segments."
+        return tr("Separation cannot be measured with fewer than two segments.")
+    value = fmt.number(s, 2)
     if s >= 0.5:
-        return f"Segments are **clearly separated** (silhouette {s:.2f} of 1)."
+        return tr("Segments are **clearly separated** (silhouette {value} of 1).", value=value)
     if s >= 0.25:
-        return f"Segments are **reasonably separated** (silhouette {s:.2f} of 1)."
-    return (
-        f"Segments **overlap a lot** (silhouette {s:.2f} of 1): try other features, "
-        "weights or fewer segments."
+        return tr("Segments are **reasonably separated** (silhouette {value} of 1).", value=value)
+    return tr(
+        "Segments **overlap a lot** (silhouette {value} of 1): try other features, weights "
+        "or fewer segments.",
+        value=value,
     )
 
 
 def stability_words(result: seg.StabilityResult) -> str:
     """Stability in plain words (Hennig 2007 thresholds on the per-segment Jaccard)."""
-    shaky = [s for s, j in result.jaccard.items() if j < 0.6]
-    head = (
-        f"Re-running on samples reproduces {result.mean_ari:.0%} of the grouping "
-        f"(worst run {result.min_ari:.0%})."
+    shaky = [seg.segment_label(s) for s, j in result.jaccard.items() if j < 0.6]
+    head = tr(
+        "Re-running on samples reproduces {share} of the grouping (worst run {worst}).",
+        share=fmt.percent(result.mean_ari),
+        worst=fmt.percent(result.min_ari),
     )
     if result.mean_ari >= 0.8 and not shaky:
-        return f"Segments are **stable**. {head}"
+        return tr("Segments are **stable**. {head}", head=head)
     if shaky:
-        return (
-            f"{head} Segment(s) **{', '.join(shaky)}** change a lot between runs: treat them "
-            "with care or try a different number of segments."
+        return tr(
+            "{head} Segment(s) **{segments}** change a lot between runs: treat them with care "
+            "or try a different number of segments.",
+            head=head,
+            segments=tr(", ").join(shaky),
         )
-    return f"Segments are **fairly stable**. {head}"
+    return tr("Segments are **fairly stable**. {head}", head=head)
 
 
 # --- the saved run's own settings ----------------------------------------------------------
