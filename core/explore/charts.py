@@ -27,13 +27,19 @@ from core.explore.vega_locale import (
     vega_locale,
     weekday_label,
 )
-from core.i18n import N_, fmt, tr
+from core.i18n import N_, current, fmt, tr
 from core.personas.kpis import CAMPAIGN_KPIS, KPI_BY_KEY, kpi_label
 from core.segments.features import LifecycleWindows
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, PingFang SC, Microsoft YaHei, sans-serif"
 STAGE_COLOURS = ["#9ecae1", "#3182bd", "#31a354", "#006d2c", "#fd8d3c", "#d62728"]
 PERCENT = ".0%"
+
+
+def sentences(*parts: str) -> str:
+    """Sentences in a row: a space between them in English, none in Chinese (the full-width
+    stop already separates them); empty parts are left out."""
+    return ("" if current() == "zh" else " ").join(p for p in parts if p)
 
 
 def _configure(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
@@ -598,7 +604,7 @@ def attribute_chart(geo: pd.DataFrame, attribute: str, kpi: str = "conversion_ra
     _, d3 = kpi_axis(kpi)
     title = tr(
         "Active users by {attribute} (orange = high potential: high conversion, low reach)",
-        attribute=attribute,
+        attribute=attribute_heading(attribute),
     )
     if geo.empty:
         return _empty(title)
@@ -667,7 +673,18 @@ def goals_chart(progress: pd.DataFrame) -> alt.Chart:
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("goal:N", title=tr("Goal")),
+            # the title sits level above the labels: upright beside one bar it did not fit
+            y=alt.Y(
+                "goal:N",
+                title=tr("Goal"),
+                axis=alt.Axis(
+                    titleAngle=0,
+                    titleAlign="right",
+                    titleX=-8,
+                    titleY=-8,
+                    titleBaseline="bottom",
+                ),
+            ),
             x=alt.X(
                 "change:Q",
                 title=tr("Change first -> last period (%)"),
@@ -743,7 +760,7 @@ def targeting_caption() -> str:
         tr("{kpi} = {formula}.", kpi=kpi_label(k), formula=tr(KPI_BY_KEY[k].formula))
         for k in CAMPAIGN_KPIS
     ]
-    return " ".join([*parts, tr("Undefined (blank) when nobody was exposed or bought.")])
+    return sentences(*parts, tr("Undefined (blank) when nobody was exposed or bought."))
 
 
 def targeting_chart(table: pd.DataFrame) -> alt.Chart:

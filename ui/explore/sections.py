@@ -72,8 +72,8 @@ def lifecycle(ctx: data.Context) -> None:
         else tr("In the data's first month everyone is new: there is nothing before it.")
     )
     view.chart(charts.new_returning_chart(nvr, grain), nvr, "new_vs_returning",
-               tr("New = first event ever in that period; everyone else active is returning.")
-               + " " + first)  # fmt: skip
+               charts.sentences(tr("New = first event ever in that period; everyone else "
+                                   "active is returning."), first))  # fmt: skip
     with st.expander(tr("Lifecycle windows (days)")):
         c = st.columns(4)
         try:
@@ -99,9 +99,7 @@ def lifecycle(ctx: data.Context) -> None:
                         "days, so nobody can be churned yet.",
                         days=fmt.number(windows.churned_days),
                         covered=fmt.number(span + 1)))  # fmt: skip
-    view.chart(
-        charts.lifecycle_chart(mix, grain), mix, "lifecycle_mix", " ".join(n for n in notes if n)
-    )
+    view.chart(charts.lifecycle_chart(mix, grain), mix, "lifecycle_mix", charts.sentences(*notes))
 
 
 def kpis(ctx: data.Context) -> None:
@@ -367,8 +365,8 @@ def early_warning(ctx: data.Context) -> None:
     for signal in ("comments", "shares", "negative_comment_share"):
         view.chart(charts.warning_chart(warnings, signal), warnings[warnings["signal"] == signal],
                    f"warning_{signal}")  # fmt: skip
-    st.caption(params.describe() + " " + tr("Negative comments: a comment containing a negative "
-               "word of the app's sentiment lexicon (Chinese and English)."))  # fmt: skip
+    st.caption(charts.sentences(params.describe(), tr("Negative comments: a comment containing a "
+               "negative word of the app's sentiment lexicon (Chinese and English).")))  # fmt: skip
 
 
 #: The sections by their English title (the page's key; shown with tr).
