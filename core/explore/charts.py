@@ -204,6 +204,48 @@ def heatmap_chart(heat: pd.DataFrame, best: pd.DataFrame | None = None) -> alt.C
     return _configure(alt.layer(*layers).properties(title=title, height=240))
 
 
+#: Names of the Explore columns that are not KPIs of ``core.personas.kpis`` (tables, axes,
+#: tooltips, the report; the CSV downloads keep the column names).
+COLUMN_LABELS = {
+    "group": N_("Group"),
+    "value": N_("Value"),
+    "users": N_("Active users"),
+    "likes": N_("Likes"),
+    "comments": N_("Comments"),
+    "shares": N_("Shares"),
+    "saves": N_("Saves"),
+    "clicks": N_("Clicks"),
+    "registrations": N_("Registrations"),
+    "follows": N_("Follows"),
+    "orders": N_("Orders"),
+    "active_users": N_("Active users"),
+    "buyers": N_("Buyers"),
+    "exposed_buyers": N_("Buyers who saw content"),
+    "repeat_buyers": N_("Repeat buyers"),
+    "interactions": N_("Interactions"),
+    "target_users": N_("Target users"),
+    "cost": N_("Cost"),
+    "high_potential": N_("High potential"),
+    "campaign": N_("Campaign"),
+    "target_segment": N_("Target segment"),
+    "exposed_users": N_("Exposed users"),
+    "exposed_in_target": N_("Exposed in target"),
+    "converters": N_("Buyers"),
+    "converters_in_target": N_("Buyers in target"),
+    "revenue": N_("Revenue"),
+    "campaign_revenue": N_("Campaign revenue"),
+    "followers": N_("Followers"),
+}
+
+
+def column_label(column: str) -> str:
+    """A column's or KPI's name: one of :data:`COLUMN_LABELS`, else the KPI's name (for other
+    keys, ``core.personas.kpis.kpi_label``'s words)."""
+    if column in COLUMN_LABELS:
+        return tr(COLUMN_LABELS[column])
+    return kpi_label(column)
+
+
 def _day_x() -> alt.X:
     """The date axis of a per-day chart, dated as the language writes a day."""
     return alt.X("date:T", title=tr("Date (day)"), axis=alt.Axis(format=day_format()))
@@ -388,7 +430,7 @@ KPI_FORMATS = {
 
 def kpi_axis(kpi: str) -> tuple[str, str]:
     """Axis title (with unit) and d3 number format for a KPI column."""
-    label = kpi_label(kpi)
+    label = column_label(kpi)
     if kpi in KPI_FORMATS:
         unit, d3 = KPI_FORMATS[kpi]
         return tr("{label} ({unit})", label=label, unit=tr(unit)), d3
@@ -422,7 +464,7 @@ def kpi_bar_chart(summary: pd.DataFrame, kpi: str, by: str) -> alt.Chart:
     """One KPI per group (platform, content format, campaign or segment) as bars."""
     axis_title, d3 = kpi_axis(kpi)
     dimension = tr(DIMENSION_LABELS[by]) if by in DIMENSION_LABELS else by
-    title = tr("{kpi} by {dimension}", kpi=kpi_label(kpi), dimension=dimension)
+    title = tr("{kpi} by {dimension}", kpi=column_label(kpi), dimension=dimension)
     data = summary[["group", kpi]].dropna()
     if data.empty:
         return _empty(title)
@@ -434,7 +476,7 @@ def kpi_bar_chart(summary: pd.DataFrame, kpi: str, by: str) -> alt.Chart:
             x=alt.X(f"{kpi}:Q", title=axis_title, axis=alt.Axis(format=d3)),
             tooltip=[
                 alt.Tooltip("group:N", title=dimension_heading(by)),
-                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=d3.replace("%", ".1%")),
+                alt.Tooltip(f"{kpi}:Q", title=column_label(kpi), format=d3.replace("%", ".1%")),
             ],
         )
         .properties(title=title, height=max(120, 28 * len(data)))
@@ -447,9 +489,11 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
     axis_title, d3 = kpi_axis(kpi)
     change = period_text(grain, "change")
     if grain == "week":
-        title = tr("{kpi} per week (week-over-week change in the tooltip)", kpi=kpi_label(kpi))
+        title = tr("{kpi} per week (week-over-week change in the tooltip)", kpi=column_label(kpi))
     else:
-        title = tr("{kpi} per month (month-over-month change in the tooltip)", kpi=kpi_label(kpi))
+        title = tr(
+            "{kpi} per month (month-over-month change in the tooltip)", kpi=column_label(kpi)
+        )
     if trends.empty:
         return _empty(title)
     data = trends[["period", kpi, f"{kpi}_change"]].rename(columns={f"{kpi}_change": "change"})
@@ -465,7 +509,7 @@ def trend_chart(trends: pd.DataFrame, kpi: str, grain: str = "week") -> alt.Char
                     title=period_text(grain, "one"),
                     format=date_format() if grain == "week" else month_format(),
                 ),
-                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=d3.replace("%", ".2%")),
+                alt.Tooltip(f"{kpi}:Q", title=column_label(kpi), format=d3.replace("%", ".2%")),
                 alt.Tooltip(
                     "change:Q", title=tr("Change ({change})", change=change), format="+.1%"
                 ),
@@ -624,9 +668,9 @@ def attribute_chart(geo: pd.DataFrame, attribute: str, kpi: str = "conversion_ra
             tooltip=[
                 alt.Tooltip("value:N", title=attribute_heading(attribute)),
                 alt.Tooltip("users:Q", title=tr("Active users"), format=","),
-                alt.Tooltip("reach:Q", title=kpi_label("reach"), format=","),
-                alt.Tooltip(f"{kpi}:Q", title=kpi_label(kpi), format=d3.replace("%", ".1%")),
-                alt.Tooltip("arpu:Q", title=kpi_label("arpu"), format=",.2f"),
+                alt.Tooltip("reach:Q", title=column_label("reach"), format=","),
+                alt.Tooltip(f"{kpi}:Q", title=column_label(kpi), format=d3.replace("%", ".1%")),
+                alt.Tooltip("arpu:Q", title=column_label("arpu"), format=",.2f"),
             ],
         )
         .properties(title=title, height=max(120, 24 * len(data)))
@@ -654,12 +698,9 @@ def attribute_heading(attribute: str) -> str:
     return attribute.replace("_", " ").capitalize()
 
 
-FOLLOWERS = N_("Followers")
-
-
 def goal_label(kpi: str) -> str:
     """A goal's name: its KPI's, or "Followers"."""
-    return tr(FOLLOWERS) if kpi == "followers" else kpi_label(kpi)
+    return column_label(kpi)
 
 
 def goals_chart(progress: pd.DataFrame) -> alt.Chart:
@@ -757,7 +798,7 @@ def targeting_caption() -> str:
     """The two precision formulas (from core.personas.kpis) in one caption."""
 
     parts = [
-        tr("{kpi} = {formula}.", kpi=kpi_label(k), formula=tr(KPI_BY_KEY[k].formula))
+        tr("{kpi} = {formula}.", kpi=column_label(k), formula=tr(KPI_BY_KEY[k].formula))
         for k in CAMPAIGN_KPIS
     ]
     return sentences(*parts, tr("Undefined (blank) when nobody was exposed or bought."))
@@ -777,8 +818,8 @@ def targeting_chart(table: pd.DataFrame) -> alt.Chart:
     ).dropna(subset=["value"])
     if long.empty:
         return _empty(title)
-    long["measure"] = long["kpi"].map(kpi_label)
-    order = [kpi_label(k) for k in CAMPAIGN_KPIS]
+    long["measure"] = long["kpi"].map(column_label)
+    order = [column_label(k) for k in CAMPAIGN_KPIS]
     chart = (
         alt.Chart(long)
         .mark_bar()

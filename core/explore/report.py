@@ -27,6 +27,7 @@ from core.explore.activity import active_hours, activity, best_posting_windows
 from core.explore.alerts import daily_signals, early_warnings
 from core.explore.charts import (
     activity_chart,
+    column_label,
     goal_label,
     goals_chart,
     heatmap_chart,
@@ -48,7 +49,7 @@ from core.explore.query import (
 )
 from core.explore.targeting import campaign_targeting
 from core.i18n import N_, current, fmt, language, tr
-from core.personas.kpis import format_kpi_value, kpi_label
+from core.personas.kpis import format_kpi_value
 
 KPI_HEADINGS = ("KPI", N_("This period"), N_("Previous"), N_("Change"))
 GOAL_HEADINGS = (N_("Goal"), N_("Start"), N_("End"), N_("Change"), N_("Target"))
@@ -233,7 +234,7 @@ def kpi_rows(now: Mapping[str, float], previous: Mapping[str, float]) -> list[tu
         change = (cur - prev) / prev if prev and np.isfinite(prev) and np.isfinite(cur) else np.nan
         rows.append(
             (
-                kpi_label(kpi),
+                column_label(kpi),
                 format_kpi_value(kpi, cur, "table"),
                 format_kpi_value(kpi, prev, "table"),
                 format_kpi_value("rate", change, "table"),

@@ -10,7 +10,7 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.explore import charts
 from core.i18n import N_, current, fmt, ntr, tr
-from core.personas.kpis import format_kpi_value, kpi_label
+from core.personas.kpis import format_kpi_value
 from core.segments.features import LifecycleWindows
 from ui.explore import data, view
 
@@ -114,7 +114,7 @@ def kpis(ctx: data.Context) -> None:
     options = ["interaction_rate", "like_rate", "comment_rate", "share_rate", "ctr",
                "conversion_rate", "purchase_rate", "registration_rate", "reach", "exposures",
                "revenue", "arpu", "average_order_value", "repurchase_rate", "reach_rate", "roi"]  # fmt: skip
-    kpi = c[1].selectbox("KPI", options, format_func=kpi_label, key="explore_kpi")
+    kpi = c[1].selectbox("KPI", options, format_func=charts.column_label, key="explore_kpi")
     summary = data.kpi_summary(ctx.key, ctx, by, ctx.costs)
     if by == "segment":
         summary = summary.assign(group=summary["group"].map(ctx.name))
@@ -137,8 +137,8 @@ def kpis(ctx: data.Context) -> None:
     if len(trends) >= 2 and kpi in trends:
         last = trends.iloc[-1]
         change = last[f"{kpi}_change"]
-        label = (tr("{kpi}, latest week", kpi=kpi_label(kpi)) if grain == "week"
-                 else tr("{kpi}, latest month", kpi=kpi_label(kpi)))  # fmt: skip
+        label = (tr("{kpi}, latest week", kpi=charts.column_label(kpi)) if grain == "week"
+                 else tr("{kpi}, latest month", kpi=charts.column_label(kpi)))  # fmt: skip
         delta = None if pd.isna(change) else tr(
             "{change} {comparison}", change=fmt.percent(change, 1, signed=True),
             comparison=charts.period_text(grain, "change"),

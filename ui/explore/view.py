@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.explore import charts
 from core.export import safe_csv
-from core.i18n import N_, tr
-from core.personas.kpis import format_kpi_value, kpi_label, kpi_unit
+from core.i18n import tr
+from core.personas.kpis import format_kpi_value, kpi_unit
 
 
 def chart(chart_obj, data: pd.DataFrame, key: str, caption: str | None = None) -> None:
@@ -26,44 +27,6 @@ def chart(chart_obj, data: pd.DataFrame, key: str, caption: str | None = None) -
         cols[1].caption(caption)
 
 
-#: Headings of the Explore tables' columns that are not KPIs of ``core.personas.kpis``
-#: (the CSV downloads keep the column names).
-COLUMN_LABELS = {
-    "group": N_("Group"),
-    "value": N_("Value"),
-    "users": N_("Active users"),
-    "likes": N_("Likes"),
-    "comments": N_("Comments"),
-    "shares": N_("Shares"),
-    "saves": N_("Saves"),
-    "clicks": N_("Clicks"),
-    "registrations": N_("Registrations"),
-    "follows": N_("Follows"),
-    "orders": N_("Orders"),
-    "active_users": N_("Active users"),
-    "buyers": N_("Buyers"),
-    "exposed_buyers": N_("Buyers who saw content"),
-    "repeat_buyers": N_("Repeat buyers"),
-    "interactions": N_("Interactions"),
-    "target_users": N_("Target users"),
-    "cost": N_("Cost"),
-    "high_potential": N_("High potential"),
-    "campaign": N_("Campaign"),
-    "target_segment": N_("Target segment"),
-    "exposed_users": N_("Exposed users"),
-    "exposed_in_target": N_("Exposed in target"),
-    "converters": N_("Buyers"),
-    "converters_in_target": N_("Buyers in target"),
-}
-
-
-def column_label(column: str) -> str:
-    """A table column's heading: a KPI's name, one of :data:`COLUMN_LABELS`, or the column."""
-    if column in COLUMN_LABELS:
-        return tr(COLUMN_LABELS[column])
-    return kpi_label(column)
-
-
 def kpi_columns(data: pd.DataFrame, labels: dict | None = None) -> dict:
     """``column_config`` for a table of KPIs: readable names, rates in %, money with cents.
 
@@ -71,7 +34,7 @@ def kpi_columns(data: pd.DataFrame, labels: dict | None = None) -> dict:
     """
     config = {}
     for col in data.columns:
-        name = (labels or {}).get(col) or column_label(str(col))
+        name = (labels or {}).get(col) or charts.column_label(str(col))
         unit = kpi_unit(str(col))
         if unit in ("share", "per_view", "ratio"):  # per_view: as before, in %
             config[col] = st.column_config.NumberColumn(name, format="percent")
