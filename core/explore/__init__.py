@@ -13,7 +13,8 @@
 - ``targeting``: targeting accuracy and persona match rate per campaign;
 - ``charts``: the Altair charts shared by the page and the report;
 - ``vega_locale``: how dates, weekdays and numbers read in the charts, per language;
-- ``report``: the weekly / monthly report, rendered as HTML or PDF on demand.
+- ``report``: the weekly / monthly report, rendered as HTML or PDF on demand;
+- ``report_writers``: the report laid out as HTML (SVG charts) or PDF (PNG charts).
 """
 
 from core.explore.activity import (

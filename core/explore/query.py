@@ -252,12 +252,8 @@ def _segment_filter(
     fast as an IN semi-join on 10M events. ``key`` is the rows' user key expression.
     """
     if f.segments and not has_labels:
-        raise DataError(
-            tr(
-                "A segment filter needs a saved segmentation: save a run on the Segment page "
-                "or clear the segment filter."
-            )
-        )
+        raise DataError(tr("A segment filter needs a saved segmentation: save a run on the "
+                           "Segment page or clear the segment filter."))  # fmt: skip
     params: dict = {}
     where: list[str] = []
     join_labels = has_labels and (segment_column or UNLABELLED in f.segments)

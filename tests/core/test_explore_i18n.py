@@ -16,7 +16,7 @@ import pytest
 from core import explore as ex
 from core.errors import DataError
 from core.explore import charts as ch
-from core.explore.report import chart_png
+from core.explore.report_writers import chart_png
 from core.i18n import language
 from tests.core.test_explore import COSTS, LABELS, make_dataset
 
