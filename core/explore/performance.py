@@ -91,7 +91,7 @@ def kpi_definitions() -> pd.DataFrame:
     where = [
         tr(KPI_PLACES[key])
         if key in KPI_PLACES
-        else tr("needs {data}", data=needs)
+        else tr("needs {data}", data=tr(needs))
         if needs
         else ""
         for key, needs in zip(defs["key"], defs["needs"], strict=True)
