@@ -9,25 +9,28 @@ import streamlit as st
 from core import explore
 from core.common.markdown import escape_markdown
 from core.errors import DataError
+from core.i18n import fmt, ntr, tr
 from ui import explore as explore_ui
 from ui.common import state
 from ui.personas import data as personas_data
 
-st.title("Explore")
+st.title(tr("Explore"))
 st.caption(
-    "Activity, KPIs, funnels, retention, regions, goals and early warnings. "
-    "The filters below apply to every chart."
+    tr(
+        "Activity, KPIs, funnels, retention, regions, goals and early warnings. "
+        "The filters below apply to every chart."
+    )
 )
 
 try:
     dataset, engine, bounds = explore_ui.open_dataset()
 except DataError as exc:
     st.error(escape_markdown(exc))
-    st.page_link("app_pages/data.py", label="Load a dataset", icon=":material/upload_file:")
+    st.page_link("app_pages/data.py", label=tr("Load a dataset"), icon=":material/upload_file:")
     st.stop()
 
 if bounds.n_events == 0 or bounds.date_min is None:
-    st.info("This dataset has no events yet: load a file on the Data page.")
+    st.info(tr("This dataset has no events yet: load a file on the Data page."))
     st.stop()
 
 run = explore_ui.current_run()
@@ -37,7 +40,7 @@ names = personas_data.run_names(run) if run is not None else {}  # as on Persona
 # --- shared filters (top of the page) ---------------------------------------------------
 cols = st.columns([2, 2, 2])
 picked = cols[0].date_input(
-    "Dates",
+    tr("Dates"),
     value=(bounds.date_min, bounds.date_max),
     min_value=bounds.date_min,
     max_value=bounds.date_max,
@@ -45,17 +48,20 @@ picked = cols[0].date_input(
 )
 start, end = (picked if isinstance(picked, tuple | list) and len(picked) == 2 else (bounds.date_min, bounds.date_max))  # fmt: skip
 platforms = cols[1].multiselect(
-    "Platforms", list(bounds.platforms), key="explore_platforms", placeholder="All platforms"
+    tr("Platforms"),
+    list(bounds.platforms),
+    key="explore_platforms",
+    placeholder=tr("All platforms"),
 )
 if labels is not None:
     segs = sorted(labels.astype(str).unique())
     segments = cols[2].multiselect(
-        "Segments", segs, format_func=lambda s: names.get(s, s), key="explore_segments",
-        placeholder="All segments",
+        tr("Segments"), segs, format_func=lambda s: names.get(s, s), key="explore_segments",
+        placeholder=tr("All segments"),
     )  # fmt: skip
 else:
     segments = []
-    cols[2].caption("Segments: save a segmentation on the Segment page to slice by segment.")
+    cols[2].caption(tr("Segments: save a segmentation on the Segment page to slice by segment."))
 
 filters = explore.ExploreFilters(
     start=start if start != bounds.date_min else None,
@@ -78,12 +84,13 @@ ctx = explore_ui.Context(
     costs=costs,
 )
 section = st.segmented_control(
-    "Section", list(explore_ui.SECTIONS), default="Overview", key="explore_section",
-    label_visibility="collapsed",
+    tr("Section"), list(explore_ui.SECTIONS), default="Overview", key="explore_section",
+    format_func=tr, label_visibility="collapsed",
 )  # fmt: skip
 section = section or "Overview"
 span = (end - start).days + 1 if isinstance(end, dt.date) else 0
-st.caption(f"{start:%Y-%m-%d} to {end:%Y-%m-%d} ({span} days)")
+st.caption(ntr("{start} to {end} ({n} day)", "{start} to {end} ({n} days)", span,
+                start=fmt.date(start), end=fmt.date(end), n=fmt.number(span)))  # fmt: skip
 try:
     explore_ui.SECTIONS[section](ctx)
 except DataError as exc:

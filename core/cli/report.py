@@ -9,8 +9,9 @@ from pathlib import Path
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
 from core.cli._options import output_file
 from core.errors import DataError
+from core.i18n import N_, tr
 
-HELP = (
+HELP = N_(
     "Write the weekly or monthly report (KPIs against the previous period, activity, "
     "active hours, platforms, early warnings and, with --target, campaign targeting) as an "
     "HTML page or a PDF."
@@ -21,22 +22,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the report options (inputs, --period, --platform, --segments, --target, --costs, --out)."""
     add_input_arguments(parser)
     parser.add_argument("--period", choices=("week", "month"), default="week",
-                        help="report on the last complete week or month (default week)")  # fmt: skip
+                        help=tr("report on the last complete week or month (default week)"))  # fmt: skip
     parser.add_argument("--platform", action="append", default=[], metavar="NAME",
-                        help="keep only this platform (repeatable)")  # fmt: skip
+                        help=tr("keep only this platform (repeatable)"))  # fmt: skip
     parser.add_argument("--segments", metavar="SEGMENTS.csv",
-                        help="CSV with user_id,segment, to filter by --segment")  # fmt: skip
+                        help=tr("CSV with user_id,segment, to filter by --segment"))  # fmt: skip
     parser.add_argument("--segment", action="append", default=[], metavar="NAME",
-                        help="keep only users of this segment (repeatable; needs --segments)")  # fmt: skip
+                        help=tr("keep only users of this segment (repeatable; needs --segments)"))  # fmt: skip
     parser.add_argument("--target", action="append", default=[], metavar="CAMPAIGN=SEGMENT",
-                        help="the segment a campaign targets, for targeting accuracy and persona "
-                             "match rate (repeatable; needs --segments)")  # fmt: skip
+                        help=tr("the segment a campaign targets, for targeting accuracy and "
+                                  "persona match rate (repeatable; needs --segments)"))  # fmt: skip
     parser.add_argument("--costs", metavar="COSTS.csv",
-                        help="campaign costs (campaign, platform, period_start, period_end, cost) for ROI")  # fmt: skip
-    parser.add_argument("--title", default="PersonaLab report", help="title at the top")
+                        help=tr("campaign costs (campaign, platform, period_start, period_end, cost) for ROI"))  # fmt: skip
+    parser.add_argument("--title", default=None,
+                        help=tr("title at the top (default: PersonaLab report, in --lang)"))  # fmt: skip
     parser.add_argument("--out", type=output_file("report.html"), required=True,
                         metavar="REPORT.html|REPORT.pdf",
-                        help="output file; the extension picks the format")  # fmt: skip
+                        help=tr("output file; the extension picks the format"))  # fmt: skip
 
 
 def parse_targets(values: list[str]) -> dict[str, str]:
@@ -47,12 +49,21 @@ def parse_targets(values: list[str]) -> dict[str, str]:
         campaign, segment = campaign.strip(), segment.strip()
         if not sep or not campaign or not segment:
             raise DataError(
-                f"--target {value!r}: write it as CAMPAIGN=SEGMENT, e.g. --target spring_sale=Fans."
+                tr(
+                    "--target {value}: write it as CAMPAIGN=SEGMENT, e.g. --target "
+                    "spring_sale=Fans.",
+                    value=repr(value),
+                )
             )
         if targets.get(campaign, segment) != segment:
             raise DataError(
-                f"--target gives campaign '{campaign}' two segments ('{targets[campaign]}' and "
-                f"'{segment}'); keep one."
+                tr(
+                    "--target gives campaign '{campaign}' two segments ('{first}' and "
+                    "'{second}'); keep one.",
+                    campaign=campaign,
+                    first=targets[campaign],
+                    second=segment,
+                )
             )
         targets[campaign] = segment
     return targets
@@ -63,12 +74,19 @@ def run(args: argparse.Namespace) -> None:
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".pdf"):
         raise DataError(
-            f"{args.out}: the report is written as .html or .pdf; change the extension."
+            tr(
+                "{file}: the report is written as .html or .pdf; change the extension.",
+                file=args.out,
+            )
         )
     if args.segment and not args.segments:
-        raise DataError("--segment needs --segments SEGMENTS.csv (from `python -m core segment`).")
+        raise DataError(
+            tr("--segment needs --segments SEGMENTS.csv (from `python -m core segment`).")
+        )
     if args.target and not args.segments:
-        raise DataError("--target needs --segments SEGMENTS.csv (from `python -m core segment`).")
+        raise DataError(
+            tr("--target needs --segments SEGMENTS.csv (from `python -m core segment`).")
+        )
     targets = parse_targets(args.target)
     # Imported after the checks above, so a wrong option is refused without loading
     # pandas and Altair (about 2 s).
@@ -95,4 +113,7 @@ def run(args: argparse.Namespace) -> None:
         out.write_bytes(report.pdf)
     else:
         out.write_text(report.html, encoding="utf-8")
-    print(f"wrote the {args.period}ly report to {out}")
+    if args.period == "week":
+        print(tr("wrote the weekly report to {file}", file=out))
+    else:
+        print(tr("wrote the monthly report to {file}", file=out))

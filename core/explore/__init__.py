@@ -12,7 +12,9 @@
 - ``alerts``: daily crisis signals and their spikes (early warnings);
 - ``targeting``: targeting accuracy and persona match rate per campaign;
 - ``charts``: the Altair charts shared by the page and the report;
-- ``report``: the weekly / monthly report, rendered as HTML or PDF on demand.
+- ``vega_locale``: how dates, weekdays and numbers read in the charts, per language;
+- ``report``: the weekly / monthly report, rendered as HTML or PDF on demand;
+- ``report_writers``: the report laid out as HTML (SVG charts) or PDF (PNG charts).
 """
 
 from core.explore.activity import (
@@ -32,9 +34,15 @@ from core.explore.alerts import (
 )
 from core.explore.attributes import HIGH_POTENTIAL_RULE, by_attribute
 from core.explore.costs import read_campaign_costs
-from core.explore.funnel import LADDER_STEPS, engagement_ladder
+from core.explore.funnel import ALL_USERS, LADDER_STEPS, engagement_ladder, step_label
 from core.explore.goals import GOAL_KPIS, Goal, goal_progress
-from core.explore.lifecycle import STAGES, lifecycle_mix, new_vs_returning, stage_rules
+from core.explore.lifecycle import (
+    STAGES,
+    lifecycle_mix,
+    new_vs_returning,
+    stage_label,
+    stage_rules,
+)
 from core.explore.performance import (
     KPI_PLACES,
     RATE_KPIS,
@@ -56,6 +64,7 @@ from core.explore.retention import retention_matrix
 from core.explore.targeting import campaign_targeting
 
 __all__ = [
+    "ALL_USERS",
     "EARLY_WARNING_RULE",
     "GOAL_KPIS",
     "HIGH_POTENTIAL_RULE",
@@ -96,5 +105,7 @@ __all__ = [
     "period_range",
     "read_campaign_costs",
     "retention_matrix",
+    "stage_label",
     "stage_rules",
+    "step_label",
 ]

@@ -18,6 +18,8 @@ from core.explore.query import (
     run_sql,
     user_days_sql,
 )
+from core.explore.vega_locale import weekday_label
+from core.i18n import tr
 
 INTERACTION_TYPES = ("like", "comment", "share", "save")
 
@@ -173,14 +175,14 @@ def best_posting_windows(heatmap: pd.DataFrame, n: int = 3) -> pd.DataFrame:
         when there are no events.
     """
     if n < 1:
-        raise DataError(f"Number of posting windows must be at least 1, not {n}.")
+        raise DataError(tr("Number of posting windows must be at least 1, not {n}.", n=n))
     cells = heatmap[heatmap["events"] > 0]
     top = cells.sort_values(
         ["interactions", "events", "weekday", "hour"], ascending=[False, False, True, True]
     ).head(n)
     top = top.assign(
         label=[
-            f"{WEEKDAY_NAMES[w]} {h:02d}:00-{(h + 1) % 24:02d}:00"
+            f"{weekday_label(w)} {h:02d}:00-{(h + 1) % 24:02d}:00"
             for w, h in zip(top["weekday"], top["hour"], strict=True)
         ]
     )

@@ -16,13 +16,14 @@ from core.explore.query import (
     ratio,
     run_sql,
 )
+from core.i18n import N_, fmt, tr
 from core.personas.text import SENTIMENT_LEXICON
 
-EARLY_WARNING_RULE = (
+EARLY_WARNING_RULE = N_(
     "A day is flagged when its value is far above the usual level of the previous "
-    "{window} days: above their middle value by more than {k:g} times their typical "
-    "day-to-day spread (a spread taken as at least {floor_count:g} event for counts "
-    "and {floor_share:.0%} for shares)."
+    "{window} days: above their middle value by more than {k} times their typical "
+    "day-to-day spread (a spread taken as at least {floor_count} event for counts "
+    "and {floor_share} for shares)."
 )
 
 
@@ -60,8 +61,12 @@ class WarningParams:
 
     def describe(self) -> str:
         """The rule in one sentence for the page."""
-        return EARLY_WARNING_RULE.format(
-            window=self.window, k=self.k, floor_count=self.floor_count, floor_share=self.floor_share
+        return tr(
+            EARLY_WARNING_RULE,
+            window=fmt.number(self.window),
+            k=fmt.decimal(self.k, 2),
+            floor_count=fmt.decimal(self.floor_count, 2),
+            floor_share=fmt.percent(self.floor_share),
         )
 
 
@@ -130,9 +135,11 @@ def early_warnings(signals: pd.DataFrame, params: WarningParams = WarningParams(
         ``value``, ``baseline`` (rolling median), ``threshold``, ``spike`` (bool).
     """
     if params.window < 2 or params.min_periods < 1 or params.min_periods > params.window:
-        raise DataError("The early-warning window must be at least 2 days and cover min_periods.")
+        raise DataError(
+            tr("The early-warning window must be at least 2 days and cover min_periods.")
+        )
     if params.k <= 0:
-        raise DataError("The early-warning sensitivity k must be above 0.")
+        raise DataError(tr("The early-warning sensitivity k must be above 0."))
     frames = []
     for signal, floor in (
         ("comments", params.floor_count),

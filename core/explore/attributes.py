@@ -16,8 +16,9 @@ from core.explore.query import (
     run_sql,
     user_columns,
 )
+from core.i18n import N_, tr
 
-HIGH_POTENTIAL_RULE = (
+HIGH_POTENTIAL_RULE = N_(
     "A group is high-potential when its conversion rate is above the median of all groups "
     "and its reach is below the median: people there buy readily but few are reached yet."
 )
@@ -53,9 +54,13 @@ def by_attribute(
     with duck(engine, labels, by_user_id=True) as raw:
         columns = user_columns(raw)
         if attribute not in columns or attribute == "user_id":
-            offered = ", ".join(c for c in columns if c != "user_id") or "none"
+            offered = ", ".join(c for c in columns if c != "user_id") or tr("none")
             raise DataError(
-                f"The users table has no attribute '{attribute}'; choose one of: {offered}."
+                tr(
+                    "The users table has no attribute '{attribute}'; choose one of: {offered}.",
+                    attribute=attribute,
+                    offered=offered,
+                )
             )
         col = quote_identifier(attribute)
         dtype = run_sql(

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.i18n import tr
 
 
 def read_campaign_costs(source) -> pd.DataFrame:
@@ -34,8 +35,10 @@ def read_campaign_costs(source) -> pd.DataFrame:
             frame = pd.read_csv(data, dtype=str, encoding="utf-8-sig")
         except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
             raise DataError(
-                "The campaign cost file could not be read: save it as a UTF-8 CSV with columns "
-                "campaign, platform, period_start, period_end, cost."
+                tr(
+                    "The campaign cost file could not be read: save it as a UTF-8 CSV with "
+                    "columns campaign, platform, period_start, period_end, cost."
+                )
             ) from exc
     return validate_costs(frame)
 
@@ -57,8 +60,11 @@ def validate_costs(frame: pd.DataFrame) -> pd.DataFrame:
     for need in ("campaign", "cost"):
         if need not in cols:
             raise DataError(
-                f"The campaign cost table has no '{need}' column: add it (columns: campaign, "
-                "platform, period_start, period_end, cost)."
+                tr(
+                    "The campaign cost table has no '{column}' column: add it (columns: "
+                    "campaign, platform, period_start, period_end, cost).",
+                    column=need,
+                )
             )
     out = pd.DataFrame({"campaign": frame[cols["campaign"]].astype(str).str.strip()})
     out["platform"] = (
@@ -80,7 +86,12 @@ def validate_costs(frame: pd.DataFrame) -> pd.DataFrame:
             if bad.any():
                 row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
                 raise DataError(
-                    f"Campaign cost row {row}: '{col}' is not a date; write it as YYYY-MM-DD."
+                    tr(
+                        "Campaign cost row {row}: '{column}' is not a date; write it as "
+                        "YYYY-MM-DD.",
+                        row=row,
+                        column=col,
+                    )
                 )
             out[col] = values.dt.normalize()
         else:
@@ -89,6 +100,8 @@ def validate_costs(frame: pd.DataFrame) -> pd.DataFrame:
     bad = cost.isna() | (cost < 0)
     if bad.any():
         row = int(np.flatnonzero(bad.to_numpy())[0]) + 2
-        raise DataError(f"Campaign cost row {row}: 'cost' must be a number of 0 or more.")
+        raise DataError(
+            tr("Campaign cost row {row}: 'cost' must be a number of 0 or more.", row=row)
+        )
     out["cost"] = cost.astype("float64")
     return out.reset_index(drop=True)

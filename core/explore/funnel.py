@@ -11,8 +11,24 @@ from core.explore.query import (
     filtered_events,
     run_sql,
 )
+from core.i18n import N_, tr
 
 LADDER_STEPS = ("view", "like", "comment", "share", "purchase")
+#: Each step as a person reads it (the keys are the event types in the data).
+STEP_LABELS = {
+    "view": N_("View"),
+    "like": N_("Like"),
+    "comment": N_("Comment"),
+    "share": N_("Share"),
+    "purchase": N_("Purchase"),
+}
+#: The ``segment`` value of the row for everyone (kept in English in the data; shown with tr).
+ALL_USERS = N_("All users")
+
+
+def step_label(step: str) -> str:
+    """A ladder step in the current language ("Like" / "点赞")."""
+    return tr(STEP_LABELS[step]) if step in STEP_LABELS else step
 
 
 def engagement_ladder(
@@ -52,7 +68,7 @@ def engagement_ladder(
         wide = pd.DataFrame(
             [
                 {
-                    "segment": "All users",
+                    "segment": ALL_USERS,
                     "lvl": 1,
                     **{f"l{i}": 0 for i in range(5)},
                     **{f"a{i}": 0 for i in range(5)},

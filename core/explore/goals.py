@@ -19,6 +19,7 @@ from core.explore.query import (
     run_sql,
     validate_grain,
 )
+from core.i18n import tr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,16 +96,26 @@ def goal_progress(
     for goal in goals:
         if goal.kpi not in GOAL_KPIS:
             raise DataError(
-                f"Goals can track {', '.join(GOAL_KPIS)}; '{goal.kpi}' is not one of them."
+                tr(
+                    "Goals can track {kpis}; '{kpi}' is not one of them.",
+                    kpis=", ".join(GOAL_KPIS),
+                    kpi=goal.kpi,
+                )
             )
         if not np.isfinite(goal.target_change) or goal.target_change == 0:
-            raise DataError(f"The target for {goal.kpi} must be a non-zero change, e.g. +30 %.")
+            raise DataError(
+                tr("The target for {kpi} must be a non-zero change, e.g. +30 %.", kpi=goal.kpi)
+            )
         if goal.start_value is not None and (
             goal.kpi != "followers" or not np.isfinite(goal.start_value) or goal.start_value <= 0
         ):
             raise DataError(
-                "A starting count can be given for the followers goal only, and must be "
-                f"more than 0 (got {goal.start_value} for {goal.kpi})."
+                tr(
+                    "A starting count can be given for the followers goal only, and must be "
+                    "more than 0 (got {value} for {kpi}).",
+                    value=goal.start_value,
+                    kpi=goal.kpi,
+                )
             )
     trends = kpi_trends(engine, filters, labels, grain)
     rows = []

@@ -19,9 +19,24 @@ from core.explore.query import (
     user_days_sql,
     validate_grain,
 )
+from core.i18n import N_, tr
 from core.segments import LifecycleWindows, lifecycle_rules
 
 STAGES = ("prospect", "new", "active", "loyal", "dormant", "churned")  # display order
+#: Each stage as a person reads it (the keys are the stage values in the data).
+STAGE_LABELS = {
+    "prospect": N_("Prospect"),
+    "new": N_("New"),
+    "active": N_("Active"),
+    "loyal": N_("Loyal"),
+    "dormant": N_("Dormant"),
+    "churned": N_("Churned"),
+}
+
+
+def stage_label(stage: str) -> str:
+    """A lifecycle stage in the current language ("Dormant" / "沉睡")."""
+    return tr(STAGE_LABELS[stage]) if stage in STAGE_LABELS else stage
 
 
 def stage_rules(windows: LifecycleWindows = LifecycleWindows()) -> pd.DataFrame:
@@ -108,7 +123,7 @@ def lifecycle_mix(
     grain = validate_grain(grain)
     windows = windows if windows is not None else LifecycleWindows()
     if not isinstance(windows, LifecycleWindows):
-        raise DataError("The lifecycle windows must be a LifecycleWindows value.")
+        raise DataError(tr("The lifecycle windows must be a LifecycleWindows value."))
     loyal_n = int(windows.loyal_purchase_days)
     if not filters.platforms:
         # per user and active day, the next active day stored at ingest: the last active

@@ -30,31 +30,35 @@ from core.explore.query import (
     user_columns,
     validate_grain,
 )
+from core.i18n import N_, tr
 from core.personas import kpis
 
 #: Where each KPI of core.personas.kpis appears on the Explore page.
 KPI_PLACES: dict[str, str] = {
-    "reach": "KPIs",
-    "reach_rate": "KPIs",
-    "exposures": "KPIs",
-    "interaction_rate": "KPIs, Trends, Goals",
-    "like_rate": "KPIs",
-    "comment_rate": "KPIs",
-    "share_rate": "KPIs",
-    "ctr": "KPIs",
-    "registration_rate": "KPIs",
-    "purchase_rate": "KPIs",
-    "conversion_rate": "KPIs, Geography",
-    "arpu": "KPIs, Geography",
-    "average_order_value": "KPIs",
-    "retention": "Retention (cohort matrix)",
-    "repurchase_rate": "KPIs",
-    "stickiness": "Activity (DAU / MAU)",
-    "roi": "KPIs (with a campaign cost table)",
-    "follower_growth": "Goals (followers = users with a follow event so far)",
+    "reach": N_("KPIs"),
+    "reach_rate": N_("KPIs"),
+    "exposures": N_("KPIs"),
+    "interaction_rate": N_("KPIs, Trends, Goals"),
+    "like_rate": N_("KPIs"),
+    "comment_rate": N_("KPIs"),
+    "share_rate": N_("KPIs"),
+    "ctr": N_("KPIs"),
+    "registration_rate": N_("KPIs"),
+    "purchase_rate": N_("KPIs"),
+    "conversion_rate": N_("KPIs, Geography"),
+    "arpu": N_("KPIs, Geography"),
+    "average_order_value": N_("KPIs"),
+    "retention": N_("Retention (cohort matrix)"),
+    "repurchase_rate": N_("KPIs"),
+    "stickiness": N_("Activity (DAU / MAU)"),
+    "roi": N_("KPIs (with a campaign cost table)"),
+    "follower_growth": N_("Goals (followers = users with a follow event so far)"),
     **dict.fromkeys(
         kpis.CAMPAIGN_KPIS,
-        "KPIs (Campaign targeting: pick each campaign's target segment; needs a saved segmentation)",
+        N_(
+            "KPIs (Campaign targeting: pick each campaign's target segment; needs a saved "
+            "segmentation)"
+        ),
     ),
 }
 
@@ -85,10 +89,18 @@ def kpi_definitions() -> pd.DataFrame:
     """
     defs = kpis.kpi_definitions()
     where = [
-        KPI_PLACES.get(key, f"needs {needs}" if needs else "")
+        tr(KPI_PLACES[key])
+        if key in KPI_PLACES
+        else tr("needs {data}", data=tr(needs))
+        if needs
+        else ""
         for key, needs in zip(defs["key"], defs["needs"], strict=True)
     ]
-    return defs[["key", "name", "family", "formula"]].assign(where=where)
+    shown = defs[["key", "name", "family", "formula"]].assign(where=where)
+    # the names, families and formulas are core.personas.kpis' messages: shown translated
+    for column in ("name", "family", "formula"):
+        shown[column] = shown[column].map(tr)
+    return shown
 
 
 #: The event-type counts of each KPI group (column -> event type).
@@ -248,10 +260,16 @@ def kpi_summary(
         ``reach_rate`` uses the users table (or all users with events) as target users.
     """
     if by is not None and by not in _DIMENSIONS:
-        raise DataError(f"KPIs can be broken down by {', '.join(_DIMENSIONS)}, not {by!r}.")
+        raise DataError(
+            tr(
+                "KPIs can be broken down by {dimensions}, not {value}.",
+                dimensions=", ".join(_DIMENSIONS),
+                value=repr(by),
+            )
+        )
     if by == "segment" and labels is None:
         raise DataError(
-            "KPIs by segment need a saved segmentation: save a run on the Segment page."
+            tr("KPIs by segment need a saved segmentation: save a run on the Segment page.")
         )
     ev, params = filtered_events(
         filters,

@@ -30,6 +30,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.errors import DataError
+from core.i18n import tr
 
 Grain = Literal["week", "month"]
 
@@ -157,7 +158,7 @@ def labels_table(labels: pd.Series | None) -> pa.Table | None:
     if labels is None:
         return None
     if not isinstance(labels, pd.Series):
-        raise DataError("Segment labels must be one segment name per user: save a run again.")
+        raise DataError(tr("Segment labels must be one segment name per user: save a run again."))
 
     def convert() -> pa.Table:
         unique = labels[~labels.index.duplicated(keep="last")]
@@ -251,10 +252,8 @@ def _segment_filter(
     fast as an IN semi-join on 10M events. ``key`` is the rows' user key expression.
     """
     if f.segments and not has_labels:
-        raise DataError(
-            "A segment filter needs a saved segmentation: save a run on the Segment page "
-            "or clear the segment filter."
-        )
+        raise DataError(tr("A segment filter needs a saved segmentation: save a run on the "
+                           "Segment page or clear the segment filter."))  # fmt: skip
     params: dict = {}
     where: list[str] = []
     join_labels = has_labels and (segment_column or UNLABELLED in f.segments)
@@ -444,7 +443,7 @@ def run_sql(raw, sql: str, params: dict) -> pd.DataFrame:
 def validate_grain(grain: str) -> str:
     """Return ``grain`` when it is "week" or "month"; raise DataError with a sentence otherwise."""
     if grain not in ("week", "month"):
-        raise DataError(f"Period must be 'week' or 'month', not {grain!r}.")
+        raise DataError(tr("Period must be 'week' or 'month', not {value}.", value=repr(grain)))
     return grain
 
 

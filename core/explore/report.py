@@ -3,9 +3,8 @@
 :func:`build_report` computes what the report says (KPIs against the previous period,
 activity, active hours, platforms, early warnings, goals, campaign targeting) and
 returns a :class:`Report` whose ``html`` and ``pdf`` are rendered on first use, so a
-caller pays only for the format it asks for. The HTML embeds the charts as SVG; the PDF
-is written with fpdf2 and embeds them as PNG (both rendered by vl-convert); it uses Noto
-Sans CJK when the font is installed (Debian ``fonts-noto-cjk``).
+caller pays only for the format it asks for, in the language the report was built in.
+:mod:`core.explore.report_writers` lays it out: HTML with SVG charts, PDF with PNG charts.
 """
 
 from __future__ import annotations
@@ -15,23 +14,21 @@ import datetime as dt
 import functools
 from collections.abc import Mapping
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
-from core.common.markdown import escape_html
-from core.common.pdf import pdf_font, pdf_text, register_chart_fonts
 from core.data import canonical_platform
 from core.errors import DataError
 from core.explore.activity import active_hours, activity, best_posting_windows
 from core.explore.alerts import daily_signals, early_warnings
 from core.explore.charts import (
-    SIGNAL_LABELS,
     activity_chart,
+    column_label,
+    goal_label,
     goals_chart,
     heatmap_chart,
     kpi_bar_chart,
-    targeting_caption,
+    signal_name,
     targeting_chart,
     warning_chart,
 )
@@ -45,11 +42,10 @@ from core.explore.query import (
     data_bounds,
     validate_grain,
 )
+from core.explore.report_writers import _report_html, _report_pdf
 from core.explore.targeting import campaign_targeting
-from core.personas.kpis import format_kpi_value, kpi_label
-
-KPI_HEADINGS = ("KPI", "This period", "Previous", "Change")
-GOAL_HEADINGS = ("Goal", "Start", "End", "Change", "Target")
+from core.i18n import fmt, language, tr
+from core.personas.kpis import format_kpi_value
 
 
 def _goal_rows(progress: pd.DataFrame) -> list[tuple[str, ...]]:
@@ -64,10 +60,11 @@ def _goal_rows(progress: pd.DataFrame) -> list[tuple[str, ...]]:
             format_kpi_value(r.kpi, r.end_value, "table"),
         )
         if r.kpi == "followers" and np.isfinite(r.gained) and not np.isfinite(r.start_value):
-            start, end = "not given", f"+{int(r.gained):,} new"
+            start = tr("not given")
+            end = tr("+{count} new", count=fmt.number(int(r.gained)))
         rows.append(
             (
-                kpi_label(r.kpi),
+                goal_label(r.kpi),
                 start,
                 end,
                 format_kpi_value("rate", r.change, "table"),
@@ -83,26 +80,15 @@ def _targeting_rows(table: pd.DataFrame) -> list[tuple[str, ...]]:
         (
             str(r.campaign),
             str(r.target_segment),
-            f"{int(r.exposed_users):,}",
+            fmt.number(int(r.exposed_users)),
             format_kpi_value("rate", r.targeting_accuracy, "table"),
-            f"{int(r.converters):,}",
+            fmt.number(int(r.converters)),
             format_kpi_value("rate", r.persona_match_rate, "table"),
         )
         for r in table.itertuples(index=False)
     ]
 
 
-TARGETING_HEADINGS = (
-    "Campaign",
-    "Target segment",
-    "Exposed users",
-    "Targeting accuracy",
-    "Buyers",
-    "Persona match rate",
-)
-
-
-# --- report ----------------------------------------------------------------------------
 @dataclasses.dataclass(frozen=True)
 class ReportContent:
     """What a report says, before it is written as HTML or PDF."""
@@ -126,37 +112,26 @@ class Report:
     """A report: its title and content; ``html`` and ``pdf`` are rendered on first use.
 
     Rendering the charts is most of a report's cost (SVG for HTML, PNG for PDF), so a
-    caller that needs one format pays for that one only.
+    caller that needs one format pays for that one only. Both are written in ``lang``,
+    the language the report was built in, wherever they are rendered (a download
+    button renders outside the page run that built the report).
     """
 
     title: str
     content: ReportContent
+    lang: str = "en"
 
     @functools.cached_property
     def html(self) -> str:
         """The report as one self-contained HTML page."""
-        return _report_html(*self.content.parts())
+        with language(self.lang):
+            return _report_html(*self.content.parts())
 
     @functools.cached_property
     def pdf(self) -> bytes:
         """The report as PDF bytes."""
-        return _report_pdf(*self.content.parts())
-
-
-def chart_svg(chart: alt.TopLevelMixin) -> str:
-    """Render a chart to SVG text with vl-convert."""
-    import vl_convert as vlc  # heavy: loaded only when a chart is rendered
-
-    register_chart_fonts()
-    return vlc.vegalite_to_svg(chart.to_dict())
-
-
-def chart_png(chart: alt.TopLevelMixin, scale: float = 2.0) -> bytes:
-    """Render a chart to PNG bytes with vl-convert."""
-    import vl_convert as vlc  # heavy: loaded only when a chart is rendered
-
-    register_chart_fonts()
-    return vlc.vegalite_to_png(chart.to_dict(), scale=scale)
+        with language(self.lang):
+            return _report_pdf(*self.content.parts())
 
 
 REPORT_KPIS = (
@@ -220,7 +195,7 @@ def kpi_rows(now: Mapping[str, float], previous: Mapping[str, float]) -> list[tu
         change = (cur - prev) / prev if prev and np.isfinite(prev) and np.isfinite(cur) else np.nan
         rows.append(
             (
-                kpi_label(kpi),
+                column_label(kpi),
                 format_kpi_value(kpi, cur, "table"),
                 format_kpi_value(kpi, prev, "table"),
                 format_kpi_value("rate", change, "table"),
@@ -237,10 +212,14 @@ def _known_filters(
     platforms = tuple(dict.fromkeys(canonical_platform(p) for p in filters.platforms))
     for platform in platforms:
         if platform not in bounds.platforms:
-            found = ", ".join(bounds.platforms) or "none"
+            found = ", ".join(bounds.platforms) or tr("none")
             raise DataError(
-                f"Platform '{platform}' is not in the data (platforms found: {found}); "
-                "pick one of those."
+                tr(
+                    "Platform '{platform}' is not in the data (platforms found: {found}); "
+                    "pick one of those.",
+                    platform=platform,
+                    found=found,
+                )
             )
     if filters.segments and labels is not None:
         known = set(map(str, labels.unique())) | {UNLABELLED}
@@ -248,8 +227,12 @@ def _known_filters(
             if str(segment) not in known:
                 found = ", ".join(sorted(known - {UNLABELLED}))
                 raise DataError(
-                    f"Segment '{segment}' is not in the segmentation (segments found: "
-                    f"{found}); pick one of those."
+                    tr(
+                        "Segment '{segment}' is not in the segmentation (segments found: "
+                        "{found}); pick one of those.",
+                        segment=segment,
+                        found=found,
+                    )
                 )
     return dataclasses.replace(filters, platforms=platforms)
 
@@ -263,9 +246,10 @@ def build_report(
     costs: pd.DataFrame | None = None,
     goals: tuple[Goal, ...] = (),
     as_of: dt.date | None = None,
-    title: str = "PersonaLab report",
+    title: str | None = None,
     targets: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
+    lang: str | None = None,
 ) -> Report:
     """The weekly or monthly report: KPIs vs the previous period, charts, alerts, goals.
 
@@ -283,8 +267,8 @@ def build_report(
     labels, costs, goals
         As in the dashboards of :mod:`core.explore`.
     as_of : datetime.date, optional
-    title : str
-        Shown at the top (escaped).
+    title : str, optional
+        Shown at the top (escaped); default "PersonaLab report" in the report's language.
     targets : Mapping[str, str], optional
         Campaign -> target segment (a label of ``labels``); adds the campaign targeting
         table (targeting accuracy, persona match rate) of the report period and its
@@ -292,6 +276,8 @@ def build_report(
     names : Mapping[str, str], optional
         Segment label -> persona name, used wherever the report names a segment (the
         segment filter note and the targeting table); labels without a name stay as they are.
+    lang : {"en", "zh"}, optional
+        The report's language (default: the current one, :func:`core.i18n.current`).
 
     Returns
     -------
@@ -302,20 +288,32 @@ def build_report(
     DataError
         No events, or a platform or segment filter the data does not have.
     """
+    with language(lang) as code:
+        return _build_report(
+            engine, grain, filters, labels, costs, goals, as_of, title, targets, names, code
+        )
+
+
+def _build_report(engine, grain, filters, labels, costs, goals, as_of, title, targets, names, code):
+    """:func:`build_report` inside its language."""
     grain = validate_grain(grain)
     names = dict(names or {})
+    title = title or tr("PersonaLab report")
 
     def named(segment) -> str:
         return names.get(str(segment)) or str(segment)
 
     bounds = data_bounds(engine)
     if bounds.date_max is None:
-        raise DataError("The dataset has no events, so there is nothing to report yet.")
+        raise DataError(tr("The dataset has no events, so there is nothing to report yet."))
     filters = _known_filters(filters, bounds, labels)
     if as_of is not None and as_of < bounds.date_min:
         raise DataError(
-            f"The report date {as_of:%Y-%m-%d} is before the data starts "
-            f"({bounds.date_min:%Y-%m-%d}); choose a later date."
+            tr(
+                "The report date {date} is before the data starts ({start}); choose a later date.",
+                date=as_of.isoformat(),
+                start=bounds.date_min.isoformat(),
+            )
         )
     end_date = as_of or bounds.date_max
     start, end = period_range(end_date, grain, periods=2)
@@ -355,137 +353,49 @@ def build_report(
     if targeting is not None and not targeting.empty:
         charts.append(targeting_chart(targeting))
     spikes = warnings[warnings["spike"]]
-    alerts = [
-        f"{d:%Y-%m-%d}: {SIGNAL_LABELS[s][0]} {format_kpi_value('rate' if s.endswith('share') else 'exposures', v, 'table')} "
-        f"(threshold {t:,.3g})"
-        for d, s, v, t in zip(
-            spikes["date"], spikes["signal"], spikes["value"], spikes["threshold"], strict=True
-        )
-    ]
-    period_word = "Week" if grain == "week" else "Month"
-    heading = f"{title} — {period_word} {cur_start:%Y-%m-%d} to {end:%Y-%m-%d}"
-    notes = [
-        f"Compared with the previous {grain}: {start:%Y-%m-%d} to {cur_start - dt.timedelta(days=1):%Y-%m-%d}.",
-        "Best posting windows: " + (", ".join(best["label"]) if not best.empty else "n/a") + ".",
-    ]
+    alerts = [_alert(d, s, v, t) for d, s, v, t in zip(
+        spikes["date"], spikes["signal"], spikes["value"], spikes["threshold"], strict=True
+    )]  # fmt: skip
+    period = {"start": cur_start.isoformat(), "end": end.isoformat()}
+    before = {"start": start.isoformat(), "end": (cur_start - dt.timedelta(days=1)).isoformat()}
+    if grain == "week":
+        heading = tr("{title} — Week {start} to {end}", title=title, **period)
+        compared = tr("Compared with the previous week: {start} to {end}.", **before)
+    else:
+        heading = tr("{title} — Month {start} to {end}", title=title, **period)
+        compared = tr("Compared with the previous month: {start} to {end}.", **before)
+    windows = tr(", ").join(best["label"]) if not best.empty else tr("n/a")
+    notes = [compared, tr("Best posting windows: {windows}.", windows=windows)]
     if filters.platforms:
-        notes.append("Platforms: " + ", ".join(filters.platforms) + ".")
+        notes.append(tr("Platforms: {platforms}.", platforms=tr(", ").join(filters.platforms)))
     if filters.segments:
-        notes.append("Segments: " + ", ".join(named(s) for s in filters.segments) + ".")
+        segments = tr(", ").join(named(s) for s in filters.segments)
+        notes.append(tr("Segments: {segments}.", segments=segments))
     goal_rows = _goal_rows(progress) if progress is not None else None
     target_rows = _targeting_rows(targeting) if targeting is not None else None
-    target_note = f"No exposures or buyers this {grain}: {', '.join(idle)}." if idle else ""
+    target_note = ""
+    if idle:
+        campaigns = tr(", ").join(idle)
+        target_note = (
+            tr("No exposures or buyers this week: {campaigns}.", campaigns=campaigns)
+            if grain == "week"
+            else tr("No exposures or buyers this month: {campaigns}.", campaigns=campaigns)
+        )
     content = ReportContent(
         heading, notes, rows, charts, alerts, goal_rows, target_rows, target_note
     )
-    return Report(title=heading, content=content)
+    return Report(title=heading, content=content, lang=code)
 
 
-def _html_table(headings, rows) -> str:
-    """One escaped HTML table: a heading row, then the rows."""
-    cells = [
-        "<tr>" + "".join(f"<{tag}>{escape_html(c)}</{tag}>" for c in row) + "</tr>"
-        for tag, row in [("th", headings), *(("td", r) for r in rows)]
-    ]
-    return "<table>" + "".join(cells) + "</table>"
-
-
-def _report_html(
-    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
-) -> str:
-    """Assemble a self-contained HTML report (inline SVG charts, escaped text)."""
-    esc = escape_html
-    parts = [
-        "<!doctype html><html><head><meta charset='utf-8'>",
-        f"<title>{esc(heading)}</title>",
-        "<style>body{font-family:'Noto Sans CJK SC','Noto Sans SC',sans-serif;margin:2em;"
-        "max-width:1000px}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:4px 10px;text-align:right}td:first-child,th:first-child{text-align:left}"
-        "</style></head><body>",
-        f"<h1>{esc(heading)}</h1>",
-        *[f"<p>{esc(n)}</p>" for n in notes],
-        "<h2>KPIs</h2>",
-        _html_table(KPI_HEADINGS, rows),
-        "<h2>Early warnings</h2>",
-        "<ul>" + "".join(f"<li>{esc(a)}</li>" for a in alerts) + "</ul>"
-        if alerts
-        else "<p>No spikes in comments, shares or negative comments this period.</p>",
-    ]
-    if goal_rows is not None:
-        parts += ["<h2>Goals</h2>", _html_table(GOAL_HEADINGS, goal_rows)]
-    if target_rows is not None:
-        parts.append("<h2>Campaign targeting</h2>")
-    if target_rows:
-        parts += [
-            _html_table(TARGETING_HEADINGS, target_rows),
-            f"<p>{esc(targeting_caption())}</p>",
-        ]
-    if target_note:
-        parts.append(f"<p>{esc(target_note)}</p>")
-    parts.append("<h2>Charts</h2>")
-    for chart in charts:
-        parts.append(f"<div style='margin:1em 0'>{chart_svg(chart)}</div>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _report_pdf(
-    heading, notes, rows, charts, alerts, goal_rows=None, target_rows=None, target_note=""
-) -> bytes:
-    """Write the report as PDF with fpdf2 (CJK font when installed, PNG charts)."""
-    from fpdf import FPDF  # loaded only when a PDF is asked for (start-up speed)
-    from fpdf.fonts import FontFace
-
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=12)
-    family = pdf_font(pdf)
-
-    def text(s: str) -> str:
-        return pdf_text(s, family)
-
-    pdf.add_page()
-    pdf.set_font(family, "", 15)
-    pdf.multi_cell(0, 8, text(heading), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font(family, "", 10)
-    for n in notes:
-        pdf.multi_cell(0, 5, text(n), new_x="LMARGIN", new_y="NEXT")
-
-    def section(title: str, gap: float = 3) -> None:
-        pdf.ln(gap)
-        pdf.set_font(family, "", 12)
-        pdf.cell(0, 7, title, new_x="LMARGIN", new_y="NEXT")
-
-    def table(headings, body, widths, *, text_columns: int = 1, size: int = 9) -> None:
-        """The first ``text_columns`` columns are text (left), the others figures (right)."""
-        pdf.set_font(family, "", size)
-        with pdf.table(
-            col_widths=widths,
-            text_align=("LEFT",) * text_columns + ("RIGHT",) * (len(widths) - text_columns),
-            headings_style=FontFace(emphasis="", fill_color=(230, 236, 245)),
-        ) as t:
-            t.row(list(headings))
-            for row in body:
-                t.row([text(str(c)) for c in row])
-
-    section("KPIs", gap=2)
-    table(KPI_HEADINGS, rows, (60, 40, 40, 30))
-    section("Early warnings")
-    pdf.set_font(family, "", 9)
-    for a in alerts or ["No spikes in comments, shares or negative comments this period."]:
-        pdf.multi_cell(0, 5, text("- " + a), new_x="LMARGIN", new_y="NEXT")
-    if goal_rows is not None:
-        section("Goals")
-        table(GOAL_HEADINGS, goal_rows, (50, 30, 30, 30, 30))
-    if target_rows is not None:
-        section("Campaign targeting")
-        pdf.set_font(family, "", 8)
-    if target_rows:
-        table(TARGETING_HEADINGS, target_rows, (40, 40, 25, 25, 20, 25), text_columns=2, size=8)
-        pdf.multi_cell(0, 4, text(targeting_caption()), new_x="LMARGIN", new_y="NEXT")
-    if target_note:
-        pdf.multi_cell(0, 4, text(target_note), new_x="LMARGIN", new_y="NEXT")
-    for chart in charts:
-        png = chart_png(chart)
-        pdf.ln(3)
-        pdf.image(png, w=pdf.epw)
-    return bytes(pdf.output())
+def _alert(day, signal: str, value: float, threshold: float) -> str:
+    """One spike as a sentence: the day, the signal, its value and the alert threshold."""
+    key = "rate" if signal.endswith("share") else "exposures"
+    return tr(
+        "{date}: {signal} {value} (threshold {threshold})",
+        date=pd.Timestamp(day).date().isoformat(),
+        signal=signal_name(signal),
+        value=format_kpi_value(key, value, "table"),
+        threshold=format_kpi_value("rate", threshold, "table")
+        if key == "rate"
+        else fmt.decimal(threshold, 1),
+    )

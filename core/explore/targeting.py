@@ -21,6 +21,7 @@ import pandas as pd
 
 from core.errors import DataError
 from core.explore.query import ExploreFilters, data_bounds, duck, filtered_events, run_sql
+from core.i18n import tr
 from core.personas import kpis
 
 #: Columns of :func:`campaign_targeting`, in order.
@@ -41,7 +42,9 @@ _LISTED = 8  # names listed in an error sentence before "..."
 def _some(names) -> str:
     names = sorted(str(n) for n in names)
     shown = ", ".join(names[:_LISTED])
-    return shown + (f" and {len(names) - _LISTED} more" if len(names) > _LISTED else "")
+    if len(names) <= _LISTED:
+        return shown
+    return tr("{names} and {n} more", names=shown, n=len(names) - _LISTED)
 
 
 def _check_targets(
@@ -49,18 +52,25 @@ def _check_targets(
 ) -> tuple[list[str], list[str]]:
     if labels is None or len(labels) == 0:
         raise DataError(
-            "Targeting accuracy and persona match rate need a saved segmentation: "
-            "save a run on the Segment page first."
+            tr(
+                "Targeting accuracy and persona match rate need a saved segmentation: "
+                "save a run on the Segment page first."
+            )
         )
     if not targets:
-        raise DataError("Pick the target segment of at least one campaign.")
+        raise DataError(tr("Pick the target segment of at least one campaign."))
     segments = set(labels.astype(str).unique())
     campaigns, chosen = [], []
     for campaign, segment in targets.items():
         if segment is None or str(segment) not in segments:
             raise DataError(
-                f"Campaign '{campaign}' targets segment '{segment}', which is not in the "
-                f"segmentation; pick one of {_some(segments)}."
+                tr(
+                    "Campaign '{campaign}' targets segment '{segment}', which is not in the "
+                    "segmentation; pick one of {segments}.",
+                    campaign=campaign,
+                    segment=segment,
+                    segments=_some(segments),
+                )
             )
         campaigns.append(str(campaign))
         chosen.append(str(segment))
@@ -106,13 +116,20 @@ def campaign_targeting(
     known = data_bounds(engine).campaigns  # every campaign, whatever the filters
     if not known:
         raise DataError(
-            "The events name no campaigns, so targeting cannot be measured: load events "
-            "with a campaign column (campaign, campaign_id or utm_campaign) on the Data page."
+            tr(
+                "The events name no campaigns, so targeting cannot be measured: load events "
+                "with a campaign column (campaign, campaign_id or utm_campaign) on the Data "
+                "page."
+            )
         )
     unknown = [c for c in campaigns if c not in known]
     if unknown:
         raise DataError(
-            f"Campaign '{unknown[0]}' is not in the events; pick one of {_some(known)}."
+            tr(
+                "Campaign '{campaign}' is not in the events; pick one of {campaigns}.",
+                campaign=unknown[0],
+                campaigns=_some(known),
+            )
         )
     with duck(engine, labels) as raw:
         ev, params = filtered_events(

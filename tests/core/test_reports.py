@@ -9,7 +9,7 @@ import pytest
 
 from core import explore as ex
 from core.explore import charts as rp
-from core.explore.report import chart_svg
+from core.explore.report_writers import chart_svg
 from tests.core.test_explore import COSTS, LABELS, make_dataset
 
 

@@ -9,6 +9,7 @@ parameters, and calls the one ``core.explore`` function it is named after.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -16,11 +17,30 @@ import streamlit as st
 
 from core import explore
 from core.errors import DataError
+from core.i18n import N_, language, tr
 from core.segments.features import LifecycleWindows
 from ui.common import state
 
 SAMPLE_COSTS = Path(__file__).resolve().parents[2] / "sample_data" / "campaign_costs.csv"
-SPINNER = "Crunching the events..."
+SPINNER = N_("Crunching the events...")
+
+
+def _cached(spinner: str, max_entries: int):
+    """``st.cache_data`` with a spinner in the page's language (the decorator's own spinner
+    text is fixed when the module loads, so it could only ever be English)."""
+
+    def decorate(func):
+        cached = st.cache_data(max_entries=max_entries, show_spinner=False)(func)
+
+        @functools.wraps(func)
+        def run(*args, **kwargs):
+            with st.spinner(tr(spinner)):
+                return cached(*args, **kwargs)
+
+        run.clear = cached.clear
+        return run
+
+    return decorate
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,25 +66,25 @@ class Context:
         return self.names.get(segment, segment)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def activity(key: tuple, _ctx: Context) -> pd.DataFrame:
     """DAU / WAU / MAU and stickiness per day (``core.explore.activity``)."""
     return explore.activity(_ctx.engine, _ctx.filters, _ctx.labels)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def active_hours(key: tuple, _ctx: Context) -> pd.DataFrame:
     """Events and interactions per weekday x hour (``core.explore.active_hours``)."""
     return explore.active_hours(_ctx.engine, _ctx.filters, _ctx.labels)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def new_vs_returning(key: tuple, _ctx: Context, grain: explore.Grain) -> pd.DataFrame:
     """New and returning users per period (``core.explore.new_vs_returning``)."""
     return explore.new_vs_returning(_ctx.engine, _ctx.filters, _ctx.labels, grain)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def lifecycle_mix(
     key: tuple, _ctx: Context, grain: explore.Grain, windows: LifecycleWindows
 ) -> pd.DataFrame:
@@ -72,7 +92,7 @@ def lifecycle_mix(
     return explore.lifecycle_mix(_ctx.engine, _ctx.filters, _ctx.labels, grain, windows)
 
 
-@st.cache_data(max_entries=64, show_spinner="Computing KPIs...")
+@_cached(N_("Computing KPIs..."), 64)
 def kpi_summary(
     key: tuple, _ctx: Context, by: explore.Dimension | None, costs: pd.DataFrame | None
 ) -> pd.DataFrame:
@@ -80,37 +100,37 @@ def kpi_summary(
     return explore.kpi_summary(_ctx.engine, _ctx.filters, _ctx.labels, by=by, costs=costs)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def kpi_trends(key: tuple, _ctx: Context, grain: explore.Grain) -> pd.DataFrame:
     """KPIs per period with the change against the previous one (``core.explore.kpi_trends``)."""
     return explore.kpi_trends(_ctx.engine, _ctx.filters, _ctx.labels, grain)
 
 
-@st.cache_data(max_entries=32, show_spinner="Measuring campaign targeting...")
+@_cached(N_("Measuring campaign targeting..."), 32)
 def campaign_targeting(key: tuple, _ctx: Context, targets: tuple) -> pd.DataFrame:
     """Targeting accuracy and persona match rate per campaign; ``targets`` as (campaign, segment) pairs."""
     return explore.campaign_targeting(_ctx.engine, _ctx.filters, _ctx.labels, dict(targets))
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def engagement_ladder(key: tuple, _ctx: Context) -> pd.DataFrame:
     """Users reaching each engagement step, per segment (``core.explore.engagement_ladder``)."""
     return explore.engagement_ladder(_ctx.engine, _ctx.filters, _ctx.labels)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def retention_matrix(key: tuple, _ctx: Context, grain: explore.Grain) -> pd.DataFrame:
     """Cohort retention (``core.explore.retention_matrix``)."""
     return explore.retention_matrix(_ctx.engine, _ctx.filters, _ctx.labels, grain)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def by_attribute(key: tuple, _ctx: Context, attribute: str) -> pd.DataFrame:
     """Users and KPIs per value of a user attribute (``core.explore.by_attribute``)."""
     return explore.by_attribute(_ctx.engine, attribute, _ctx.filters, _ctx.labels)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def goal_progress(
     key: tuple, _ctx: Context, goals: tuple[explore.Goal, ...], grain: explore.Grain
 ) -> pd.DataFrame:
@@ -118,7 +138,7 @@ def goal_progress(
     return explore.goal_progress(_ctx.engine, goals, _ctx.filters, _ctx.labels, grain)
 
 
-@st.cache_data(max_entries=32, show_spinner=SPINNER)
+@_cached(SPINNER, 32)
 def daily_signals(key: tuple, _ctx: Context) -> pd.DataFrame:
     """Daily comments, shares and negative comment share (``core.explore.daily_signals``)."""
     return explore.daily_signals(_ctx.engine, _ctx.filters, _ctx.labels)
@@ -135,17 +155,21 @@ def sample_costs() -> pd.DataFrame | None:
     return explore.read_campaign_costs(SAMPLE_COSTS) if SAMPLE_COSTS.is_file() else None
 
 
-@st.cache_data(max_entries=8, show_spinner="Writing the report...")
-def report(dataset_id, run_id, grain, filters, costs, goals, targets, names, _engine, _labels):
-    """Build the weekly / monthly report, cached by its inputs.
+@_cached(N_("Writing the report..."), 8)
+def report(
+    dataset_id, run_id, grain, filters, costs, goals, targets, names, lang, _engine, _labels
+):
+    """Build the weekly / monthly report in language ``lang``, cached by its inputs.
 
     ``targets`` and ``names`` are tuples of (key, value) pairs so they hash. The HTML
-    and PDF are rendered when first read (``core.explore.Report``).
+    and PDF are rendered when first read (``core.explore.Report``), in ``lang`` too: the
+    report keeps its language, whatever the page's language is when a download is clicked.
     """
-    return explore.build_report(
-        _engine, grain=grain, filters=filters, labels=_labels, costs=costs, goals=goals,
-        targets=dict(targets) or None, names=dict(names),
-    )  # fmt: skip
+    with language(lang):
+        return explore.build_report(
+            _engine, grain=grain, filters=filters, labels=_labels, costs=costs, goals=goals,
+            targets=dict(targets) or None, names=dict(names), lang=lang,
+        )  # fmt: skip
 
 
 def current_run():

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.explore import charts
 from core.export import safe_csv
-from core.personas.kpis import format_kpi_value, kpi_label, kpi_unit
+from core.i18n import tr
+from core.personas.kpis import format_kpi_value, kpi_unit
 
 
 def chart(chart_obj, data: pd.DataFrame, key: str, caption: str | None = None) -> None:
@@ -14,7 +16,7 @@ def chart(chart_obj, data: pd.DataFrame, key: str, caption: str | None = None) -
     st.altair_chart(chart_obj, width="stretch", theme=None)
     cols = st.columns([1, 3])
     cols[0].download_button(
-        "Download data (CSV)",
+        tr("Download data (CSV)"),
         safe_csv(data),
         file_name=f"{key}.csv",
         mime="text/csv",
@@ -32,7 +34,7 @@ def kpi_columns(data: pd.DataFrame, labels: dict | None = None) -> dict:
     """
     config = {}
     for col in data.columns:
-        name = (labels or {}).get(col) or kpi_label(str(col))
+        name = (labels or {}).get(col) or charts.column_label(str(col))
         unit = kpi_unit(str(col))
         if unit in ("share", "per_view", "ratio"):  # per_view: as before, in %
             config[col] = st.column_config.NumberColumn(name, format="percent")
@@ -57,7 +59,7 @@ def table(data: pd.DataFrame, key: str, labels: dict | None = None, **kwargs) ->
     kwargs.setdefault("column_config", kpi_columns(data, labels))
     st.dataframe(data, hide_index=True, width="stretch", **kwargs)
     st.download_button(
-        "Download table (CSV)",
+        tr("Download table (CSV)"),
         safe_csv(data),
         file_name=f"{key}.csv",
         mime="text/csv",
