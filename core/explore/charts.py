@@ -734,8 +734,8 @@ def goals_chart(progress: pd.DataFrame) -> alt.Chart:
             color=alt.condition("datum.met", alt.value("#31a354"), alt.value("#9ecae1")),
             tooltip=[
                 alt.Tooltip("goal:N", title=tr("Goal")),
-                alt.Tooltip("start_value:Q", title=tr("Start"), format=",.4~f"),
-                alt.Tooltip("end_value:Q", title=tr("End"), format=",.4~f"),
+                alt.Tooltip("start_value:Q", title=tr("Start value"), format=",.4~f"),
+                alt.Tooltip("end_value:Q", title=tr("End value"), format=",.4~f"),
                 alt.Tooltip("change:Q", title=tr("Change"), format="+.1%"),
                 alt.Tooltip("target_change:Q", title=tr("Target"), format="+.1%"),
             ],

@@ -17,8 +17,8 @@ from core.common.pdf import pdf_font, pdf_text, register_chart_fonts
 from core.explore.charts import targeting_caption
 from core.i18n import N_, current, tr
 
-KPI_HEADINGS = ("KPI", N_("This period"), N_("Previous"), N_("Change"))
-GOAL_HEADINGS = (N_("Goal"), N_("Start"), N_("End"), N_("Change"), N_("Target"))
+KPI_HEADINGS = ("KPI", N_("This period"), N_("Previous period"), N_("Change"))
+GOAL_HEADINGS = (N_("Goal"), N_("Start value"), N_("End value"), N_("Change"), N_("Target"))
 
 TARGETING_HEADINGS = (
     N_("Campaign"),

@@ -47,7 +47,7 @@ def _bar(rows, title: str, x_title: str, label: str, attribute: str = "") -> alt
             y=alt.Y("category:N", title=label, sort="-x"),
             tooltip=[
                 alt.Tooltip("category:N", title=label),
-                alt.Tooltip("share:Q", title=tr("Share"), format=".1%"),
+                alt.Tooltip("share:Q", title=tr("Share of users"), format=".1%"),
                 alt.Tooltip("users:Q", title=tr("users")),
             ],
         )

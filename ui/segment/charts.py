@@ -78,7 +78,7 @@ def sizes_chart(sizes: pd.Series, names: dict | None = None) -> alt.Chart:
             tooltip=[
                 alt.Tooltip("segment:N", title=tr("Segment")),
                 alt.Tooltip("users:Q", title=tr("Users"), format=","),
-                alt.Tooltip("share:Q", title=tr("Share"), format=".1%"),
+                alt.Tooltip("share:Q", title=tr("Share of users"), format=".1%"),
             ],
         )
         # a fixed total height collapses in Streamlit
