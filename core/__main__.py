@@ -25,7 +25,7 @@ from collections.abc import Collection
 from core import config
 from core.cli import CliParser, take_summaries
 from core.errors import DataError
-from core.i18n import LANGUAGES, language, tr
+from core.i18n import LANGUAGES, N_, language, tr
 
 COMMANDS = (
     "sample",
@@ -69,8 +69,10 @@ def build_parser(options_for: Collection[str] | None = None) -> argparse.Argumen
                 "--lang",
                 choices=LANGUAGES,
                 default=None,
-                help="language of the documents and messages: en or zh "
-                "(default: $PERSONALAB_LANG, else en)",
+                help=N_(
+                    "language of the documents and messages: en or zh "
+                    "(default: $PERSONALAB_LANG, else en)"
+                ),
             )
         p.set_defaults(_run=module.run)
     return parser

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 from core.cli._options import number, output_file
 from core.errors import DataError
 from core.experiments import CORRECTIONS, ENGINES  # plain data: does not load the statistics
-from core.i18n import tr
+from core.i18n import N_, tr
 
 if TYPE_CHECKING:
     from core.data import DbTable
 
-HELP = (
+HELP = N_(
     "Compare experiment variants (SRM check, lift with intervals, p-values or chance to win) "
     "overall and per segment; writes RESULT.json."
 )

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from core.cli._common import add_input_arguments, open_events_from_args
 from core.cli._options import number, output_file
+from core.i18n import N_
 
-HELP = (
+HELP = N_(
     "Customer lifetime value: fit BG/NBD (how often and whether customers still buy) and "
     "Gamma-Gamma (how much per order) on purchase events; write one row per customer."
 )

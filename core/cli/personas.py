@@ -17,9 +17,9 @@ from pathlib import Path
 from core.cli._common import add_input_arguments, open_events_from_args, read_segments
 from core.cli._options import number, output_file, output_folder
 from core.errors import DataError
-from core.i18n import tr
+from core.i18n import N_, tr
 
-HELP = (
+HELP = N_(
     "Build persona cards (traits, KPIs, recommended actions) for each segment of "
     "SEGMENTS.csv (columns user_id,segment) and write them as a JSON list; optionally "
     "export every user with their persona, and hashed audience lists per persona."

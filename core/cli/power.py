@@ -10,9 +10,9 @@ from pathlib import Path
 
 from core.cli._options import number, output_file
 from core.experiments import POWER_METHODS  # plain data: does not load the statistics
-from core.i18n import tr
+from core.i18n import N_, tr
 
-HELP = (
+HELP = N_(
     "Sample size per arm to detect a change in a conversion rate (and the days still "
     "needed at current traffic), the experiment plan and each engine's power at it; "
     'prints JSON {"n_per_arm": ...}.'

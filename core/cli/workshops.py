@@ -8,7 +8,9 @@ import datetime as dt
 import json
 import sys
 
-HELP = (
+from core.i18n import N_
+
+HELP = N_(
     "Delete the work of workshop sessions past their last day or ended by their "
     "facilitator (participants' workspaces, runs, datasets, experiments and unused data "
     'files); prints {"workshops": ..., "workspaces": ..., "files": [...]}. Run it daily '
