@@ -9,6 +9,15 @@ With no ``--method`` the method is ``auto`` (``core.segments.autoseg``: features
 and k read from the data), unless ``--k``, ``--features``, ``--weights`` or
 ``--categorical`` is given, which asks for k-means as before. ``--report`` writes what
 was chosen and why as JSON.
+
+With ``--db URL --table EVENTS --write-back TABLE`` the users stay in the database: the
+segmentation is fitted on a seeded sample (``--sample-size``, ``core.segments.sample_fit``),
+every user is assigned inside the database and ``user_id, segment, persona_name, run_id,
+assigned_at`` are written to TABLE (``core.segments.writeback``); the run and its fitted
+definition are saved in the app store. ``--from-run RUN_ID`` re-applies a saved run's
+definition and persona names to the current data (a scheduled refresh) and reports how
+many users moved. Exit codes: 0 done, 2 bad input (nothing written), 75 the database did
+not answer (try again later).
 """
 
 from __future__ import annotations
@@ -21,13 +30,16 @@ from typing import TYPE_CHECKING
 from core.cli._common import add_input_arguments, open_events_from_args
 from core.cli._options import SEED, number, output_file
 from core.errors import DataError
+from core.i18n import tr
 
 if TYPE_CHECKING:
     from core.segments import SegmentParams
 
 HELP = (
     "Segment users with k-means, Gaussian mixture, HDBSCAN, hierarchical clustering or "
-    "RFM rules and write SEGMENTS.csv with columns user_id,segment."
+    "RFM rules and write SEGMENTS.csv with columns user_id,segment, or write the segments "
+    "back into the database with --write-back (exit codes: 0 done, 2 bad input, 75 the "
+    "database did not answer; try again later)."
 )
 
 
@@ -79,9 +91,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         type=output_file("segments.csv"),
-        required=True,
         metavar="SEGMENTS.csv",
-        help="output CSV file",
+        help="output CSV file (required unless --write-back)",
+    )
+    parser.add_argument(
+        "--write-back",
+        metavar="TABLE",
+        help="with --db and --table: assign every user inside the database and write "
+        "user_id, segment, persona_name, run_id, assigned_at into TABLE (created when "
+        "missing; this run's earlier rows are replaced)",
+    )
+    parser.add_argument(
+        "--from-run",
+        metavar="RUN_ID",
+        help="with --write-back: re-use the segments and persona names of this saved run "
+        "on the current data and report how many users moved (for a daily scheduled job)",
+    )
+    parser.add_argument(
+        "--sample-size",
+        type=number(whole=True, example="20000"),
+        default=None,
+        help="with --write-back: users in the seeded fitting sample (default 20000, the "
+        "measured size for stable segments)",
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="ID",
+        help="with --from-run: the workspace of the run when its id is in more than one",
     )
     parser.add_argument(
         "--report",
@@ -157,6 +193,13 @@ def run(args: argparse.Namespace) -> None:
     from core.export import safe_csv
     from core.segments import build_features, segment
 
+    if getattr(args, "write_back", None) or getattr(args, "from_run", None):
+        from core.cli.segment_writeback import run_write_back
+
+        run_write_back(args)
+        return
+    if not args.out:
+        raise DataError(tr("Give --out SEGMENTS.csv, or --write-back TABLE with --db and --table."))
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
         raise DataError(f"The output file '{out}' must end in .csv, e.g. --out segments.csv.")

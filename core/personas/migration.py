@@ -1,0 +1,367 @@
+"""Segment migration: who moved from which persona to which, between two runs or periods.
+
+:func:`movement_table` compares two labellings of users (two saved runs, or the same
+definitions applied at two dates) and :func:`movement_from_counts` builds the same table
+from counts a database already aggregated (``core.segments.writeback``). Every row is
+one flow ``from -> to`` with its users and its share of the "from" persona; users only
+in the second labelling come from :data:`NEW`, users only in the first go to
+:data:`GONE`. :func:`migration_chart` draws the flows as a Sankey diagram and
+:func:`migration_section` gives the report its heading, sentence, chart and table.
+
+The Sankey is drawn with Altair by hand (rectangles for the personas, one filled band per
+flow between them): Vega-Lite has no Sankey mark, and the report renders charts to
+SVG/PNG with vl-convert without a browser, which rules out Plotly (needs Kaleido and a
+Chromium) and D3-only widgets. Hand-drawing keeps one chart for the page, the HTML and
+the PDF.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from core.i18n import N_, fmt, tr
+
+__all__ = [
+    "GONE",
+    "NEW",
+    "MOVEMENT_COLUMNS",
+    "MigrationSection",
+    "migration_chart",
+    "migration_section",
+    "movement_from_counts",
+    "movement_summary",
+    "movement_table",
+]
+
+#: The "from" of users who were not there the first time, the "to" of users who left.
+NEW = N_("(new users)")
+GONE = N_("(no longer present)")
+#: Columns of the movement table (a machine-readable contract: CSV headers stay English).
+MOVEMENT_COLUMNS: tuple[str, ...] = (
+    "from_segment",
+    "from_persona",
+    "to_segment",
+    "to_persona",
+    "users",
+    "share_of_from",
+)
+
+
+def movement_table(
+    before: pd.Series,
+    after: pd.Series,
+    *,
+    before_names: Mapping[str, str] | None = None,
+    after_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """Flows of users between two labellings.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        Segment per user (index ``user_id``), e.g. two saved runs' labels.
+    before_names, after_names : mapping, optional
+        Persona name per segment of each labelling (the segment label when absent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`MOVEMENT_COLUMNS`, one row per (from, to) pair with users, largest flow
+        first. ``from_segment`` is :data:`NEW` for users only in ``after``,
+        ``to_segment`` is :data:`GONE` for users only in ``before``. ``share_of_from``
+        is the flow's share of all users of its "from" segment (0..1).
+    """
+    a = before.astype(str).groupby(level=0).first()
+    b = after.astype(str).groupby(level=0).first()
+    a.index = a.index.astype(str)
+    b.index = b.index.astype(str)
+    frame = pd.DataFrame({"from_segment": a, "to_segment": b})
+    frame = frame.fillna({"from_segment": NEW, "to_segment": GONE})
+    counts = frame.groupby(["from_segment", "to_segment"]).size().rename("users").reset_index()
+    return movement_from_counts(counts, before_names=before_names, after_names=after_names)
+
+
+def movement_from_counts(
+    counts: pd.DataFrame,
+    *,
+    before_names: Mapping[str, str] | None = None,
+    after_names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The movement table from counts ``from_segment, to_segment, users``.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        One row per pair; a missing (None/NaN) from is a new user, a missing to a user
+        no longer present. Not modified.
+    before_names, after_names : mapping, optional
+        Persona names per segment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`movement_table`.
+    """
+    frame = counts[["from_segment", "to_segment", "users"]].copy()
+    frame["from_segment"] = (
+        frame["from_segment"].astype(object).where(frame["from_segment"].notna(), NEW).astype(str)
+    )
+    frame["to_segment"] = (
+        frame["to_segment"].astype(object).where(frame["to_segment"].notna(), GONE).astype(str)
+    )
+    frame = frame.groupby(["from_segment", "to_segment"], as_index=False)["users"].sum()
+    frame["users"] = frame["users"].astype("int64")
+    bn, an = dict(before_names or {}), dict(after_names or {})
+    frame["from_persona"] = [bn.get(s) or s for s in frame["from_segment"]]
+    frame["to_persona"] = [an.get(s) or s for s in frame["to_segment"]]
+    total = frame.groupby("from_segment")["users"].transform("sum")
+    frame["share_of_from"] = frame["users"] / total
+    frame = frame.sort_values(
+        ["users", "from_segment", "to_segment"], ascending=[False, True, True], ignore_index=True
+    )
+    return frame[list(MOVEMENT_COLUMNS)]
+
+
+def movement_summary(table: pd.DataFrame) -> dict:
+    """Totals of a movement table.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`movement_table`.
+
+    Returns
+    -------
+    dict
+        ``kept`` (users in both), ``moved`` (in both, other segment), ``moved_share``
+        (moved / kept, NaN when nobody is in both), ``new``, ``gone``.
+    """
+    both = table[(table["from_segment"] != NEW) & (table["to_segment"] != GONE)]
+    moved = int(both.loc[both["from_segment"] != both["to_segment"], "users"].sum())
+    kept = int(both["users"].sum())
+    return {
+        "kept": kept,
+        "moved": moved,
+        "moved_share": moved / kept if kept else float("nan"),
+        "new": int(table.loc[table["from_segment"] == NEW, "users"].sum()),
+        "gone": int(table.loc[table["to_segment"] == GONE, "users"].sum()),
+    }
+
+
+def _shown(segment: str, persona: str) -> str:
+    """A node's label: the persona name (translated for the new/gone markers)."""
+    return tr(segment) if segment in (NEW, GONE) else persona
+
+
+def _stack(sizes: pd.Series, gap: float) -> dict[str, float]:
+    """Top of each node when the nodes are stacked in order with ``gap`` between them."""
+    tops, y = {}, 0.0
+    for name, size in sizes.items():
+        tops[name] = y
+        y += float(size) + gap
+    return tops
+
+
+def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int = 640):
+    """A Sankey diagram of a movement table (Altair; renders with vl-convert too).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`movement_table` (not modified).
+    title : str, optional
+        Chart title (default: a translated "Who moved between personas").
+    width : int
+        Width in pixels.
+
+    Returns
+    -------
+    altair.LayerChart
+        Personas before on the left, after on the right, one band per flow; tooltips
+        give users and the share of the "from" persona; node labels give users.
+    """
+    if title is None:
+        title = tr("Who moved between personas")
+    flows = table[table["users"] > 0].copy()
+    total = float(flows["users"].sum()) or 1.0
+    gap = total * 0.02
+    left = flows.groupby("from_segment", sort=False)["users"].sum()
+    right = flows.groupby("to_segment", sort=False)["users"].sum()
+    left = left.reindex(_node_order(left.index))
+    right = right.reindex(_node_order(right.index))
+    ltop, rtop = _stack(left, gap), _stack(right, gap)
+    lnext, rnext = dict(ltop), dict(rtop)
+    from_col, to_col = tr("From"), tr("To")
+    users_col, share_col = tr("Users"), tr("Share of the from persona")
+    t = np.linspace(0.0, 1.0, 24)
+    smooth = t * t * (3 - 2 * t)  # smoothstep: bands leave and enter horizontally
+    band_rows = []
+    ordered = flows.assign(
+        _l=flows["from_segment"].map({n: i for i, n in enumerate(left.index)}),
+        _r=flows["to_segment"].map({n: i for i, n in enumerate(right.index)}),
+    ).sort_values(["_l", "_r"])
+    for i, row in enumerate(ordered.itertuples(index=False)):
+        y0 = lnext[row.from_segment]
+        y1 = rnext[row.to_segment]
+        lnext[row.from_segment] += row.users
+        rnext[row.to_segment] += row.users
+        src = _shown(row.from_segment, row.from_persona)
+        dst = _shown(row.to_segment, row.to_persona)
+        for x, s in zip(t, smooth, strict=True):
+            top = y0 + (y1 - y0) * s
+            band_rows.append(
+                {
+                    "band": i,
+                    "x": 0.08 + 0.84 * x,
+                    "top": top,
+                    "bottom": top + row.users,
+                    from_col: src,
+                    to_col: dst,
+                    users_col: fmt.number(row.users),
+                    share_col: fmt.percent(row.share_of_from, 1),
+                }
+            )
+    names_l = {
+        n: _shown(n, p) for n, p in zip(flows["from_segment"], flows["from_persona"], strict=True)
+    }
+    names_r = {
+        n: _shown(n, p) for n, p in zip(flows["to_segment"], flows["to_persona"], strict=True)
+    }
+    nodes = []
+    for side, sizes, tops, names, x0, x1, anchor_x in (
+        ("left", left, ltop, names_l, 0.0, 0.08, 0.09),
+        ("right", right, rtop, names_r, 0.92, 1.0, 0.91),
+    ):
+        for seg, size in sizes.items():
+            nodes.append(
+                {
+                    "x0": x0,
+                    "x1": x1,
+                    "top": tops[seg],
+                    "bottom": tops[seg] + float(size),
+                    "mid": tops[seg] + float(size) / 2,
+                    "tx": anchor_x,
+                    "side": side,
+                    "persona": names[seg],
+                    "label": tr("{persona} ({users})", persona=names[seg], users=fmt.number(size)),
+                    users_col: fmt.number(size),
+                }
+            )
+    height = 360
+    span = max(
+        max(ltop.values(), default=0) + left.max(), max(rtop.values(), default=0) + right.max()
+    )
+    x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[0, 1]))
+    y_scale = alt.Scale(domain=[span if span == span else 1, 0])
+    bands = (
+        alt.Chart(pd.DataFrame(band_rows))
+        .mark_area(opacity=0.45, interpolate="linear")
+        .encode(
+            x=x,
+            y=alt.Y("top:Q", axis=None, scale=y_scale),
+            y2="bottom:Q",
+            detail="band:N",
+            color=alt.Color(f"{from_col}:N", legend=None),
+            tooltip=[f"{from_col}:N", f"{to_col}:N", f"{users_col}:N", f"{share_col}:N"],
+        )
+    )
+    node_frame = pd.DataFrame(nodes)
+    rects = (
+        alt.Chart(node_frame)
+        .mark_rect(color="#4a4a4a")
+        .encode(
+            x=alt.X("x0:Q", axis=None, scale=alt.Scale(domain=[0, 1])),
+            x2="x1:Q",
+            y=alt.Y("top:Q", axis=None, scale=y_scale),
+            y2="bottom:Q",
+            tooltip=[alt.Tooltip("persona:N", title=tr("Persona")), f"{users_col}:N"],
+        )
+    )
+    text = alt.Chart(node_frame).encode(
+        x=alt.X("tx:Q", axis=None, scale=alt.Scale(domain=[0, 1])),
+        y=alt.Y("mid:Q", axis=None, scale=y_scale),
+        text="label:N",
+    )
+    labels_left = text.transform_filter(alt.datum.side == "left").mark_text(
+        align="left", baseline="middle", fontSize=11, dx=2
+    )
+    labels_right = text.transform_filter(alt.datum.side == "right").mark_text(
+        align="right", baseline="middle", fontSize=11, dx=-2
+    )
+    return (
+        alt.layer(bands, rects, labels_left, labels_right)
+        .properties(width=width, height=height, title=title)
+        .configure_view(stroke=None)
+    )
+
+
+def _node_order(names) -> list[str]:
+    """Segments in label order (S1, S2, ..., named), new/gone last."""
+
+    def key(s: str):
+        m = re.fullmatch(r"S(\d+)", s)
+        return (0, int(m.group(1)), s) if m else (1, 0, s)
+
+    plain = sorted((n for n in names if n not in (NEW, GONE)), key=key)
+    return plain + [n for n in (NEW, GONE) if n in set(names)]
+
+
+@dataclasses.dataclass(frozen=True)
+class MigrationSection:
+    """The report's migration section: heading, one sentence, the chart and table rows."""
+
+    heading: str
+    sentence: str
+    chart: object
+    headings: tuple[str, ...]
+    rows: list[tuple[str, ...]]
+
+
+def migration_section(table: pd.DataFrame, *, before: str, after: str) -> MigrationSection:
+    """Heading, summary sentence, Sankey and table rows for a report.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`movement_table`.
+    before, after : str
+        What is compared (run ids or periods), shown in the sentence.
+
+    Returns
+    -------
+    MigrationSection
+    """
+    s = movement_summary(table)
+    sentence = tr(
+        "From {before} to {after}: {moved} of {kept} users who were in both moved to another "
+        "persona ({share}); {new} new users, {gone} no longer present.",
+        before=before,
+        after=after,
+        moved=fmt.number(s["moved"]),
+        kept=fmt.number(s["kept"]),
+        share=fmt.percent(0.0 if s["kept"] == 0 else s["moved_share"], 1),
+        new=fmt.number(s["new"]),
+        gone=fmt.number(s["gone"]),
+    )
+    rows = [
+        (
+            _shown(r.from_segment, r.from_persona),
+            _shown(r.to_segment, r.to_persona),
+            fmt.number(r.users),
+            fmt.percent(r.share_of_from, 1),
+        )
+        for r in table.itertuples(index=False)
+    ]
+    return MigrationSection(
+        heading=tr("Segment migration"),
+        sentence=sentence,
+        chart=migration_chart(table),
+        headings=(tr("From"), tr("To"), tr("Users"), tr("Share of the from persona")),
+        rows=rows,
+    )
