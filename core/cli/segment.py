@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from core.cli._common import add_input_arguments, open_events_from_args
 from core.cli._options import SEED, number, output_file
 from core.errors import DataError
-from core.i18n import tr
+from core.i18n import fmt, ntr, tr
 
 if TYPE_CHECKING:
     from core.segments import SegmentParams
@@ -146,7 +146,10 @@ def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
             weight = float(value)
         except ValueError:
             raise DataError(
-                f"--weights: '{part}' is not FEATURE=NUMBER; write e.g. --weights monetary=2."
+                tr(
+                    "--weights: '{part}' is not FEATURE=NUMBER; write e.g. --weights monetary=2.",
+                    part=part,
+                )
             ) from None
         out.append((name.strip(), weight))
     return tuple(out)
@@ -202,7 +205,12 @@ def run(args: argparse.Namespace) -> None:
         raise DataError(tr("Give --out SEGMENTS.csv, or --write-back TABLE with --db and --table."))
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
-        raise DataError(f"The output file '{out}' must end in .csv, e.g. --out segments.csv.")
+        raise DataError(
+            tr(
+                "The output file '{path}' must end in .csv, e.g. --out segments.csv.",
+                path=out,
+            )
+        )
     params = params_from_args(args)
     dataset = open_events_from_args(args)
     features = build_features(dataset_engine(dataset.path), as_of=args.as_of)
@@ -213,20 +221,27 @@ def run(args: argparse.Namespace) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(safe_csv(frame))
     q = result.quality
-    sizes = ", ".join(f"{name} {size}" for name, size in result.sizes.items())
+    sizes = ", ".join(f"{name} {fmt.number(size)}" for name, size in result.sizes.items())
+    sil = q["silhouette"]
     print(
-        f"wrote {len(frame)} users in {q['n_segments']} segment"
-        f"{'' if q['n_segments'] == 1 else 's'} to {out} (run {result.params_hash}; "
-        f"silhouette {'n/a' if q['silhouette'] != q['silhouette'] else format(q['silhouette'], '.3f')}; "
-        f"sizes: {sizes})",
+        ntr(
+            "wrote {users} users in {n} segment to {path} (run {run}; silhouette "
+            "{silhouette}; sizes: {sizes})",
+            "wrote {users} users in {n} segments to {path} (run {run}; silhouette "
+            "{silhouette}; sizes: {sizes})",
+            int(q["n_segments"]),
+            users=fmt.number(len(frame)),
+            n=fmt.number(q["n_segments"]),
+            path=out,
+            run=result.params_hash,
+            silhouette=tr("n/a") if sil != sil else fmt.decimal(round(sil, 3), 3),
+            sizes=sizes,
+        ),
         file=sys.stderr,
     )
-    if result.auto is not None:
-        for reason in result.auto.reasons:
-            print(f"note: {reason}", file=sys.stderr)
-    else:
-        for warning in result.warnings:
-            print(f"note: {warning}", file=sys.stderr)
+    notes = result.auto.reasons if result.auto is not None else result.warnings
+    for note in notes:
+        print(tr("note: {note}", note=note), file=sys.stderr)
     if args.report:
         write_report(Path(args.report), features, params, result)
 
@@ -262,8 +277,11 @@ def write_report(path: Path, features, params: SegmentParams, result) -> None:
             },
             "structure": "clear" if clear else "weak",
             "reasons": [
-                f"You chose the method ({params.method}) and the number of segments; "
-                "drop --method and --k to let PersonaLab choose them from the data."
+                tr(
+                    "You chose the method ({method}) and the number of segments; drop "
+                    "--method and --k to let PersonaLab choose them from the data.",
+                    method=params.method,
+                )
             ]
             + list(result.warnings),
         }

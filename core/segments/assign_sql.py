@@ -35,7 +35,6 @@ the labels of every sample user agree.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -410,11 +409,3 @@ def assign_in_engine(
         dtype="str",
     )
     return out.sort_index()
-
-
-def _finite(values: Sequence[float], what: str) -> None:
-    """Raise DataError when a fitted number is not finite (a broken saved definition)."""
-    if not all(math.isfinite(float(v)) for v in values):
-        raise DataError(
-            tr("The saved segment definition has an invalid {what}; segment again.", what=what)
-        )
