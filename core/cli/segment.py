@@ -99,7 +99,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="TABLE",
         help="with --db and --table: assign every user inside the database and write "
         "user_id, segment, persona_name, run_id, assigned_at into TABLE (created when "
-        "missing; this run's earlier rows are replaced)",
+        "missing; this run's earlier rows are replaced). Exit codes: 0 done, 2 bad "
+        "input and nothing written, 75 the database did not answer (try again later)",
     )
     parser.add_argument(
         "--from-run",

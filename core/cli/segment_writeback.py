@@ -77,16 +77,26 @@ def _workspace(store, run_id: str | None, wanted: str | None) -> str:
 
 def run_write_back(args: argparse.Namespace) -> None:
     """Fit (or load) the definition, write every user's segment into the table, report."""
+    from core.segments.writeback import open_engine
+
+    _check_args(args)
+    engine = open_engine(args.db)
+    try:
+        _write_back(args, engine)
+    finally:
+        engine.dispose()  # a DuckDB file is free for other processes afterwards
+
+
+def _write_back(args: argparse.Namespace, engine) -> None:
+    """The command's work on an open engine."""
     from sqlalchemy.engine import make_url
 
     from core.segments.assign_sql import SegmentDefinition
     from core.segments.sample_fit import DEFAULT_SAMPLE_USERS, fit_definition, sample_features
-    from core.segments.writeback import check_table, open_engine, write_back
+    from core.segments.writeback import check_table, write_back
     from core.store import open_store
     from core.store.values import new_id
 
-    _check_args(args)
-    engine = open_engine(args.db)
     check_table(engine, args.write_back)  # before anything is fitted or saved
     store = open_store()
     users = getattr(args, "users_table", None)
