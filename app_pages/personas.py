@@ -18,6 +18,7 @@ from ui.personas import (
     render_exports,
     render_grid,
 )
+from ui.personas.migration import render_migration
 
 st.title("Personas")
 st.caption(
@@ -103,3 +104,4 @@ render_activation(run, dataset, cards, names)
 st.divider()
 st.subheader("Compare two segments")
 render_compare(cards, names, features, labels, dataset.dataset_id, run.run_id, int(min_group))
+render_migration(run, dataset)

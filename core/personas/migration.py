@@ -36,7 +36,11 @@ __all__ = [
     "migration_section",
     "movement_from_counts",
     "movement_summary",
+    "movement_sentence",
     "movement_table",
+    "period_movement",
+    "report_migration_parts",
+    "shown_table",
 ]
 
 #: The "from" of users who were not there the first time, the "to" of users who left.
@@ -323,6 +327,147 @@ class MigrationSection:
     rows: list[tuple[str, ...]]
 
 
+def movement_sentence(table: pd.DataFrame, *, before: str, after: str) -> str:
+    """One sentence: how many users moved, how many are new or gone.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`movement_table`.
+    before, after : str
+        What is compared (run ids or dates).
+
+    Returns
+    -------
+    str
+        Translated.
+    """
+    s = movement_summary(table)
+    return tr(
+        "From {before} to {after}: {moved} of {kept} users who were in both moved to another "
+        "persona ({share}); {new} new users, {gone} no longer present.",
+        before=before,
+        after=after,
+        moved=fmt.number(s["moved"]),
+        kept=fmt.number(s["kept"]),
+        share=fmt.percent(0.0 if s["kept"] == 0 else s["moved_share"], 1),
+        new=fmt.number(s["new"]),
+        gone=fmt.number(s["gone"]),
+    )
+
+
+def shown_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The movement table with the new/gone markers in the reader's language.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`movement_table` (not modified).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same columns (English, for CSV); persona columns translated where they are markers.
+    """
+    out = table.copy()
+    out["from_persona"] = [
+        _shown(s, p) for s, p in zip(out["from_segment"], out["from_persona"], strict=True)
+    ]
+    out["to_persona"] = [
+        _shown(s, p) for s, p in zip(out["to_segment"], out["to_persona"], strict=True)
+    ]
+    return out
+
+
+def period_movement(
+    engine,
+    params,
+    *,
+    before,
+    after,
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """The same segments at two dates: who moved between ``before`` and ``after``.
+
+    The segments are fitted once on the features of all the data (so their labels are
+    the saved run's), then every user is assigned inside the database at each date
+    (``core.segments.assign_sql``): a user moves when their behaviour up to ``after``
+    puts them in another segment than their behaviour up to ``before``.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        The dataset (events and users tables).
+    params : SegmentParams
+        The run's parameters (any method but ``auto``).
+    before, after : date or str
+        The two dates.
+    names : mapping, optional
+        Persona name per segment.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`movement_table`.
+
+    Raises
+    ------
+    DataError
+        For the automatic method and for anything segmenting refuses.
+    """
+    from core.segments import build_features
+    from core.segments.assign_sql import assign_in_engine
+    from core.segments.sample_fit import fit_definition
+
+    definition, _ = fit_definition(build_features(engine), params)
+    a = assign_in_engine(engine, definition, as_of=before)
+    b = assign_in_engine(engine, definition, as_of=after)
+    return movement_table(a, b, before_names=names, after_names=names)
+
+
+def report_migration_parts(
+    before: pd.Series,
+    after: pd.Series,
+    *,
+    before_label: str,
+    after_label: str,
+    before_names: Mapping[str, str] | None = None,
+    after_names: Mapping[str, str] | None = None,
+) -> tuple[list[str], list]:
+    """Notes and the chart a report adds for segment migration.
+
+    Parameters
+    ----------
+    before, after : pandas.Series
+        Segment per user of the earlier and the later labelling.
+    before_label, after_label : str
+        How the report names them (run ids or dates).
+    before_names, after_names : mapping, optional
+        Persona names.
+
+    Returns
+    -------
+    (list of str, list)
+        The section's lines (its heading with the summary sentence, then the five
+        largest moves with users and share) and ``[sankey chart]``.
+    """
+    table = movement_table(before, after, before_names=before_names, after_names=after_names)
+    section = migration_section(table, before=before_label, after=after_label)
+    notes = [f"{section.heading}: {section.sentence}"]
+    moves = table[table["from_segment"] != table["to_segment"]].head(5)
+    for row in shown_table(moves).itertuples(index=False):
+        notes.append(
+            tr(
+                "{source} → {target}: {users} users ({share} of {source})",
+                source=row.from_persona,
+                target=row.to_persona,
+                users=fmt.number(row.users),
+                share=fmt.percent(row.share_of_from, 1),
+            )
+        )
+    return notes, [section.chart]
+
+
 def migration_section(table: pd.DataFrame, *, before: str, after: str) -> MigrationSection:
     """Heading, summary sentence, Sankey and table rows for a report.
 
@@ -337,18 +482,7 @@ def migration_section(table: pd.DataFrame, *, before: str, after: str) -> Migrat
     -------
     MigrationSection
     """
-    s = movement_summary(table)
-    sentence = tr(
-        "From {before} to {after}: {moved} of {kept} users who were in both moved to another "
-        "persona ({share}); {new} new users, {gone} no longer present.",
-        before=before,
-        after=after,
-        moved=fmt.number(s["moved"]),
-        kept=fmt.number(s["kept"]),
-        share=fmt.percent(0.0 if s["kept"] == 0 else s["moved_share"], 1),
-        new=fmt.number(s["new"]),
-        gone=fmt.number(s["gone"]),
-    )
+    sentence = movement_sentence(table, before=before, after=after)
     rows = [
         (
             _shown(r.from_segment, r.from_persona),
