@@ -46,6 +46,8 @@ __all__ = [
 #: The "from" of users who were not there the first time, the "to" of users who left.
 NEW = N_("(new users)")
 GONE = N_("(no longer present)")
+#: Width of a persona's bar in the Sankey, as a share of the chart's width.
+_NODE = 0.015
 #: Columns of the movement table (a machine-readable contract: CSV headers stay English).
 MOVEMENT_COLUMNS: tuple[str, ...] = (
     "from_segment",
@@ -172,7 +174,14 @@ def _stack(sizes: pd.Series, gap: float) -> dict[str, float]:
     return tops
 
 
-def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int = 640):
+def migration_chart(
+    table: pd.DataFrame,
+    *,
+    title: str | None = None,
+    before: str | None = None,
+    after: str | None = None,
+    width: int = 640,
+):
     """A Sankey diagram of a movement table (Altair; renders with vl-convert too).
 
     Parameters
@@ -181,6 +190,8 @@ def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int
         From :func:`movement_table` (not modified).
     title : str, optional
         Chart title (default: a translated "Who moved between personas").
+    before, after : str, optional
+        What the left and the right side are (run ids or dates), shown under the title.
     width : int
         Width in pixels.
 
@@ -222,7 +233,7 @@ def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int
             band_rows.append(
                 {
                     "band": i,
-                    "x": 0.08 + 0.84 * x,
+                    "x": _NODE + (1 - 2 * _NODE) * x,
                     "top": top,
                     "bottom": top + row.users,
                     from_col: src,
@@ -239,8 +250,8 @@ def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int
     }
     nodes = []
     for side, sizes, tops, names, x0, x1, anchor_x in (
-        ("left", left, ltop, names_l, 0.0, 0.08, 0.09),
-        ("right", right, rtop, names_r, 0.92, 1.0, 0.91),
+        ("left", left, ltop, names_l, 0.0, _NODE, _NODE + 0.01),
+        ("right", right, rtop, names_r, 1 - _NODE, 1.0, 1 - _NODE - 0.01),
     ):
         for seg, size in sizes.items():
             nodes.append(
@@ -252,17 +263,15 @@ def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int
                     "mid": tops[seg] + float(size) / 2,
                     "tx": anchor_x,
                     "side": side,
-                    "persona": names[seg],
+                    from_col: names[seg],
                     "label": tr("{persona} ({users})", persona=names[seg], users=fmt.number(size)),
                     users_col: fmt.number(size),
                 }
             )
     height = 360
-    span = max(
-        max(ltop.values(), default=0) + left.max(), max(rtop.values(), default=0) + right.max()
-    )
+    span = max(max(n["bottom"] for n in nodes), 1.0)
     x = alt.X("x:Q", axis=None, scale=alt.Scale(domain=[0, 1]))
-    y_scale = alt.Scale(domain=[span if span == span else 1, 0])
+    y_scale = alt.Scale(domain=[span, 0])
     bands = (
         alt.Chart(pd.DataFrame(band_rows))
         .mark_area(opacity=0.45, interpolate="linear")
@@ -278,13 +287,14 @@ def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int
     node_frame = pd.DataFrame(nodes)
     rects = (
         alt.Chart(node_frame)
-        .mark_rect(color="#4a4a4a")
+        .mark_rect()
         .encode(
+            color=alt.Color(f"{from_col}:N", legend=None),
             x=alt.X("x0:Q", axis=None, scale=alt.Scale(domain=[0, 1])),
             x2="x1:Q",
             y=alt.Y("top:Q", axis=None, scale=y_scale),
             y2="bottom:Q",
-            tooltip=[alt.Tooltip("persona:N", title=tr("Persona")), f"{users_col}:N"],
+            tooltip=[alt.Tooltip(f"{from_col}:N", title=tr("Persona")), f"{users_col}:N"],
         )
     )
     text = alt.Chart(node_frame).encode(
@@ -298,9 +308,18 @@ def migration_chart(table: pd.DataFrame, *, title: str | None = None, width: int
     labels_right = text.transform_filter(alt.datum.side == "right").mark_text(
         align="right", baseline="middle", fontSize=11, dx=-2
     )
+    subtitle = (
+        tr("Left: {before}. Right: {after}.", before=before, after=after)
+        if before is not None and after is not None
+        else ""
+    )
     return (
         alt.layer(bands, rects, labels_left, labels_right)
-        .properties(width=width, height=height, title=title)
+        .properties(
+            width=width,
+            height=height,
+            title=alt.TitleParams(text=title, subtitle=subtitle, anchor="start"),
+        )
         .configure_view(stroke=None)
     )
 
@@ -495,7 +514,7 @@ def migration_section(table: pd.DataFrame, *, before: str, after: str) -> Migrat
     return MigrationSection(
         heading=tr("Segment migration"),
         sentence=sentence,
-        chart=migration_chart(table),
+        chart=migration_chart(table, before=before, after=after),
         headings=(tr("From"), tr("To"), tr("Users"), tr("Share of the from persona")),
         rows=rows,
     )

@@ -149,7 +149,7 @@ def render_migration(run, dataset) -> None:
             return
         before_label, after_label = fmt.date(before), fmt.date(after)
     st.markdown(escape_markdown(movement_sentence(table, before=before_label, after=after_label)))
-    st.altair_chart(migration_chart(table), width="stretch")
+    st.altair_chart(migration_chart(table, before=before_label, after=after_label), width="stretch")
     shown = shown_table(table)
     st.dataframe(
         shown.drop(columns=["from_segment", "to_segment"]),
