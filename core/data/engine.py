@@ -3,8 +3,9 @@
 A dataset is one DuckDB file holding the canonical ``events`` and ``users`` tables
 (docs/architecture.md). :func:`dataset_engine` opens it read-only through duckdb-engine
 and caches one engine per file, so every page and every query of a process shares it.
-:func:`connect` opens any SQLAlchemy URL (PostgreSQL is the tested dialect) so the
-feature query can run inside a company's own database. :func:`events_table` and
+:func:`connect` opens any SQLAlchemy URL (PostgreSQL and Apache Spark, ``spark://``,
+are the tested ones) so the feature query can run inside a company's own database or
+lake. :func:`events_table` and
 :func:`users_table` describe a table as a ``sqlalchemy.Table`` for SQLAlchemy Core.
 """
 
@@ -19,7 +20,9 @@ from duckdb_engine import ConnectionWrapper
 from sqlalchemy.engine import Engine, make_url
 
 from core.data.layout import ensure_current_layout
+from core.data.spark import is_spark  # importing it registers the spark:// dialect
 from core.errors import DataError
+from core.i18n import tr
 
 __all__ = [
     "dataset_engine",
@@ -30,6 +33,7 @@ __all__ = [
     "table_exists",
     "reflect_table",
     "is_duckdb",
+    "is_spark",
 ]
 
 REQUIRED_EVENT_COLUMNS = ("user_id", "timestamp", "event_type")
@@ -146,7 +150,8 @@ def connect(url: str | sa.URL) -> Engine:
     Parameters
     ----------
     url : str or sqlalchemy.URL
-        A SQLAlchemy database URL, e.g. ``postgresql+psycopg2://user:pw@host/db``.
+        A SQLAlchemy database URL, e.g. ``postgresql+psycopg2://user:pw@host/db``, or
+        ``spark://local`` for Apache Spark (URL options in ``core.data.spark``).
 
     Returns
     -------
@@ -182,6 +187,15 @@ def connect(url: str | sa.URL) -> Engine:
             conn.exec_driver_sql("SELECT 1")
     except sa.exc.DBAPIError as exc:
         engine.dispose()
+        if is_spark(engine):
+            raise DataError(
+                tr(
+                    "Spark did not start for {url} ({reason}); install Java 17 and pyspark "
+                    "(bash scripts/test.sh does both) or check the master in the URL.",
+                    url=shown,
+                    reason=str(exc.orig),
+                )
+            ) from exc
         raise DataError(
             f"Could not connect to the database {shown}; check the host, port, database "
             "name, user and password."

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.data.engine import events_table, users_table
+from core.data.portable import day_of_week, days_between
 from core.data.schema import CANONICAL_EVENT_TYPES
 from core.errors import DataError
 from core.segments.columns import ENGAGEMENT_EVENT_TYPES, FEATURE_COLUMNS, HOUR_SLOTS
@@ -324,7 +325,7 @@ def _feature_query(
     """The single aggregate statement; result columns are labelled c0, c1, ..."""
     # 1. Per-event derived values, computed once per row (no data is materialised).
     hour = sa.extract("hour", cols.timestamp)
-    dow = sa.extract("dow", cols.timestamp)  # DuckDB and PostgreSQL: Sunday = 0
+    dow = day_of_week(cols.timestamp)  # Sunday = 0 on every engine
     base_cols = [
         cols.user_id.label("user_id"),
         cols.event_type.label("event_type"),
@@ -434,8 +435,8 @@ def _feature_query(
     n_events = count("n_events")
     n = {value: count(type_key[value]) for value, _ in plan.type_cols}
     as_of_lit = sa.literal(as_of_date, sa.Date)
-    recency = as_of_lit - a.last_day
-    tenure = as_of_lit - a.first_day
+    recency = days_between(as_of_lit, a.last_day)
+    tenure = days_between(as_of_lit, a.first_day)
     purchase_days = sa.func.coalesce(days.c.purchase_days, 0)
     prospect_events = n["view"] + n["click"]
     stage = sa.case(

@@ -175,6 +175,9 @@ def _fetch(engine: Engine, stmt: sa.Select) -> pd.DataFrame:
             relation = conn.connection.driver_connection.sql(str(compiled), params=values)
             return relation.to_arrow_table().to_pandas(date_as_object=False)
         result = conn.execute(stmt)
+        arrow = getattr(result.cursor, "fetch_arrow_table", None)
+        if arrow is not None:  # Spark's driver holds the result as Arrow already
+            return arrow().to_pandas(date_as_object=False)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
