@@ -68,8 +68,11 @@ def dataset_engine(path: str | Path) -> Engine:
     p = Path(path).expanduser().resolve()
     if not p.is_file():
         raise DataError(
-            f"The dataset file '{p}' does not exist; load the data again on the Data page "
-            "or with the CLI."
+            tr(
+                "The dataset file '{path}' does not exist; load the data again on the Data "
+                "page or with the CLI.",
+                path=str(p),
+            )
         )
     key = str(p)
     with _ENGINES_LOCK:
@@ -98,8 +101,11 @@ def _open_duckdb(path: str) -> Engine:
         engine.dispose()
         if "different configuration" not in str(exc):
             raise DataError(
-                f"The dataset file '{path}' could not be opened as a PersonaLab dataset; "
-                "load the data again on the Data page or with the CLI."
+                tr(
+                    "The dataset file '{path}' could not be opened as a PersonaLab dataset; "
+                    "load the data again on the Data page or with the CLI.",
+                    path=path,
+                )
             ) from exc
     # Already open read-write in this process (e.g. just written): share that instance.
     return duckdb_engine(path, read_only=False)
@@ -167,17 +173,23 @@ def connect(url: str | sa.URL) -> Engine:
         parsed = make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
         raise DataError(
-            "The database address is not a valid connection URL; it should look like "
-            "postgresql+psycopg2://user:password@host:5432/database."
+            tr(
+                "The database address is not a valid connection URL; it should look like "
+                "postgresql+psycopg2://user:password@host:5432/database or spark://local."
+            )
         ) from exc
     shown = parsed.render_as_string(hide_password=True)
     try:
         engine = sa.create_engine(parsed, pool_pre_ping=True)
     except (sa.exc.NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
         raise DataError(
-            f"PersonaLab cannot talk to '{parsed.drivername}' databases ({shown}): its "
-            "driver is not installed; use a PostgreSQL URL or ask your administrator to "
-            "install the driver."
+            tr(
+                "PersonaLab cannot talk to '{driver}' databases ({url}): its driver is not "
+                "installed; use a PostgreSQL URL or ask your administrator to install the "
+                "driver.",
+                driver=parsed.drivername,
+                url=shown,
+            )
         ) from exc
     if is_duckdb(engine):
         preparer = engine.dialect.identifier_preparer
@@ -197,8 +209,11 @@ def connect(url: str | sa.URL) -> Engine:
                 )
             ) from exc
         raise DataError(
-            f"Could not connect to the database {shown}; check the host, port, database "
-            "name, user and password."
+            tr(
+                "Could not connect to the database {url}; check the host, port, database "
+                "name, user and password.",
+                url=shown,
+            )
         ) from exc
     return engine
 
@@ -238,14 +253,21 @@ def events_table(engine: Engine, name: str = "events", schema: str | None = None
     table = _reflect(engine, name, schema)
     if table is None:
         raise DataError(
-            f"The database has no events table named '{name}'; load your events on the Data "
-            "page or pass the right table name."
+            tr(
+                "The database has no events table named '{name}'; load your events on the "
+                "Data page or pass the right table name.",
+                name=name,
+            )
         )
     missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in table.c]
     if missing:
         raise DataError(
-            f"The events table '{name}' has no column {', '.join(repr(m) for m in missing)}; "
-            "map your columns to user_id, timestamp and event_type."
+            tr(
+                "The events table '{name}' has no column {columns}; map your columns to "
+                "user_id, timestamp and event_type.",
+                name=name,
+                columns=", ".join(repr(m) for m in missing),
+            )
         )
     return table
 
@@ -263,8 +285,11 @@ def users_table(engine: Engine, name: str = "users", schema: str | None = None) 
         return None
     if "user_id" not in table.c:
         raise DataError(
-            f"The users table '{name}' has no 'user_id' column; map the column that "
-            "identifies each user to user_id."
+            tr(
+                "The users table '{name}' has no 'user_id' column; map the column that "
+                "identifies each user to user_id.",
+                name=name,
+            )
         )
     return table
 
