@@ -37,6 +37,7 @@ COMMANDS = (
     "power",
     "report",
     "workshops",
+    "summary",
 )
 
 

@@ -32,6 +32,7 @@ from core.explore.alerts import (
 )
 from core.explore.attributes import HIGH_POTENTIAL_RULE, by_attribute
 from core.explore.costs import read_campaign_costs
+from core.explore.engine_summary import EngineSummary, engine_summary, summary_statements
 from core.explore.funnel import LADDER_STEPS, engagement_ladder
 from core.explore.goals import GOAL_KPIS, Goal, goal_progress
 from core.explore.lifecycle import STAGES, lifecycle_mix, new_vs_returning, stage_rules
@@ -56,6 +57,9 @@ from core.explore.retention import retention_matrix
 from core.explore.targeting import campaign_targeting
 
 __all__ = [
+    "EngineSummary",
+    "engine_summary",
+    "summary_statements",  # computed in any engine
     "EARLY_WARNING_RULE",
     "GOAL_KPIS",
     "HIGH_POTENTIAL_RULE",
