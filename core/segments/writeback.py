@@ -6,8 +6,10 @@ no user passes through Python. In one transaction it inserts the new rows, count
 movement between the run's previous rows and the new ones (one aggregate query: from
 segment, to segment, users), and deletes the previous rows, so running the same run
 again (a daily scheduled job) replaces its rows and a failure leaves the table as it was.
-Spark has no multi-statement transactions: there the insert runs before the delete, so
-a failure in between leaves the old and the new rows, told apart by ``assigned_at``.
+Spark tables (Parquet, without Delta or Iceberg) have neither transactions nor DELETE:
+there the table is partitioned by ``run_id``, the movement is counted first, and
+``INSERT OVERWRITE ... PARTITION (run_id = ...)`` replaces the run's partition in one
+step, leaving the other runs' partitions untouched.
 
 :func:`open_engine` turns an unreachable database into :class:`EngineUnavailable`, whose
 ``exit_code`` is 75 (``EX_TEMPFAIL`` of ``sysexits.h``: try again later), so a scheduler
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -256,36 +259,15 @@ def write_back(
     )
     target = _table_def(table)
     stamp = (now or dt.datetime.now(dt.UTC)).replace(tzinfo=None)
-    transactional = engine.dialect.name != "spark"
     try:
-        with engine.begin() as conn:
-            target.create(conn, checkfirst=True)
-            last = conn.execute(
-                sa.select(sa.func.max(target.c.assigned_at)).where(target.c.run_id == run_id)
-            ).all()[0][0]
-            if last is not None:
-                last = pd.Timestamp(last).to_pydatetime().replace(tzinfo=None)
-                if stamp <= last:
-                    stamp = last + dt.timedelta(milliseconds=1)
-            select = sa.select(
-                assignment.c.user_id,
-                assignment.c.segment,
-                persona,
-                sa.literal(run_id, sa.String),
-                sa.literal(stamp, sa.DateTime),
+        if engine.dialect.name == "spark":
+            movement, sizes_rows, stamp = _write_spark(
+                engine, target, assignment, persona, run_id, stamp
             )
-            conn.execute(target.insert().from_select(list(WRITE_BACK_COLUMNS), select))
-            movement = _movement(conn, target, run_id, stamp)
-            conn.execute(
-                sa.delete(target).where(target.c.run_id == run_id, target.c.assigned_at < stamp)
+        else:
+            movement, sizes_rows, stamp = _write_sql(
+                engine, target, assignment, persona, run_id, stamp
             )
-            sizes_rows = conn.execute(
-                sa.select(target.c.segment, sa.func.count())
-                .where(target.c.run_id == run_id)
-                .group_by(target.c.segment)
-            ).all()
-            if not transactional:
-                conn.commit()
     except sa.exc.OperationalError as exc:
         raise EngineUnavailable(
             tr(
@@ -307,6 +289,91 @@ def write_back(
     )
 
 
+def _write_sql(engine, target, assignment, persona, run_id, stamp):
+    """One transaction: insert the new rows, count the movement, delete the old rows."""
+    with engine.begin() as conn:
+        target.create(conn, checkfirst=True)
+        last = conn.execute(
+            sa.select(sa.func.max(target.c.assigned_at)).where(target.c.run_id == run_id)
+        ).all()[0][0]
+        if last is not None:
+            last = pd.Timestamp(last).to_pydatetime().replace(tzinfo=None)
+            if stamp <= last:
+                stamp = last + dt.timedelta(milliseconds=1)
+        select = sa.select(
+            assignment.c.user_id,
+            assignment.c.segment,
+            persona,
+            sa.literal(run_id, sa.String),
+            sa.literal(stamp, sa.DateTime),
+        )
+        conn.execute(target.insert().from_select(list(WRITE_BACK_COLUMNS), select))
+        movement = _movement(conn, target, run_id, stamp)
+        conn.execute(
+            sa.delete(target).where(target.c.run_id == run_id, target.c.assigned_at < stamp)
+        )
+        return movement, _sizes(conn, target, run_id), stamp
+
+
+_SAFE_RUN_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+def _write_spark(engine, target, assignment, persona, run_id, stamp):
+    """Spark: one partition per run, replaced with INSERT OVERWRITE (no DELETE on Spark
+    tables without Delta or Iceberg); the movement is counted before the overwrite."""
+    from core.common.sql import quote_identifier
+
+    if not _SAFE_RUN_ID.match(run_id):
+        raise DataError(
+            tr("The run id {run_id} may only hold letters, digits, - and _.", run_id=run_id)
+        )
+    name = quote_identifier(target.name, engine.dialect)
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            f"CREATE TABLE IF NOT EXISTS {name} (user_id STRING, segment STRING, "
+            "persona_name STRING, assigned_at TIMESTAMP, run_id STRING) USING parquet "
+            "PARTITIONED BY (run_id)"
+        )
+        old = (
+            sa.select(target.c.user_id, target.c.segment)
+            .where(target.c.run_id == run_id)
+            .subquery("old")
+        )
+        joined = old.outerjoin(assignment, old.c.user_id == assignment.c.user_id, full=True)
+        rows = conn.execute(
+            sa.select(old.c.segment, assignment.c.segment, sa.func.count())
+            .select_from(joined)
+            .group_by(old.c.segment, assignment.c.segment)
+        ).all()
+        select = sa.select(
+            assignment.c.user_id, assignment.c.segment, persona, sa.literal(stamp, sa.DateTime)
+        )
+        compiled = select.compile(
+            dialect=engine.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        conn.exec_driver_sql(
+            f"INSERT OVERWRITE TABLE {name} PARTITION (run_id = '{run_id}') {compiled}",
+            compiled.params,
+        )
+        return _movement_frame(rows), _sizes(conn, target, run_id), stamp
+
+
+def _sizes(conn, target: sa.Table, run_id: str) -> list:
+    """(segment, users) of the run's rows."""
+    return conn.execute(
+        sa.select(target.c.segment, sa.func.count())
+        .where(target.c.run_id == run_id)
+        .group_by(target.c.segment)
+    ).all()
+
+
+def _movement_frame(rows) -> pd.DataFrame:
+    """(from, to, users) rows as a sorted frame."""
+    frame = pd.DataFrame(rows, columns=["from_segment", "to_segment", "users"])
+    frame["users"] = frame["users"].astype("int64")
+    return frame.sort_values(["from_segment", "to_segment"], na_position="first", ignore_index=True)
+
+
 def _movement(conn, target: sa.Table, run_id: str, stamp: dt.datetime) -> pd.DataFrame:
     """(from, to, users) between the run's previous rows and the rows stamped ``stamp``."""
     old = (
@@ -325,6 +392,4 @@ def _movement(conn, target: sa.Table, run_id: str, stamp: dt.datetime) -> pd.Dat
         .select_from(joined)
         .group_by(old.c.segment, new.c.segment)
     ).all()
-    frame = pd.DataFrame(rows, columns=["from_segment", "to_segment", "users"])
-    frame["users"] = frame["users"].astype("int64")
-    return frame.sort_values(["from_segment", "to_segment"], na_position="first", ignore_index=True)
+    return _movement_frame(rows)
