@@ -67,6 +67,7 @@ def _md5_trino(element, compiler, **kw):
 
 
 @compiles(hex_md5, "clickhouse")
+@compiles(hex_md5, "clickhousedb")
 def _md5_clickhouse(element, compiler, **kw):
     return f"lower(hex(MD5({compiler.process(element.clauses, **kw)})))"
 
