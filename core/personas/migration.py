@@ -472,7 +472,7 @@ def report_migration_parts(
     """
     table = movement_table(before, after, before_names=before_names, after_names=after_names)
     section = migration_section(table, before=before_label, after=after_label)
-    notes = [f"{section.heading}: {section.sentence}"]
+    notes = [tr("{heading}: {sentence}", heading=section.heading, sentence=section.sentence)]
     moves = table[table["from_segment"] != table["to_segment"]].head(5)
     for row in shown_table(moves).itertuples(index=False):
         notes.append(
