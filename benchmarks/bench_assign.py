@@ -210,7 +210,10 @@ def _features_of(events, users):
     from core.data import dataset_engine
     from core.segments import build_features
 
+    import pandas as pd
+
     path = Path(tempfile.mkdtemp(prefix="bench-assign-")) / "data.duckdb"
+    events = events.assign(timestamp=pd.to_datetime(events["timestamp"]))
     con = duckdb.connect(str(path))
     con.register("ev", events)
     con.register("us", users)
