@@ -206,11 +206,10 @@ def stability(sizes=(1_000, 2_000, 5_000, 10_000, 20_000), n_users: int = 40_000
 def _features_of(events, users):
     """The feature table of generated events and users, through the real pipeline."""
     import duckdb
+    import pandas as pd
 
     from core.data import dataset_engine
     from core.segments import build_features
-
-    import pandas as pd
 
     path = Path(tempfile.mkdtemp(prefix="bench-assign-")) / "data.duckdb"
     events = events.assign(timestamp=pd.to_datetime(events["timestamp"]))
