@@ -19,6 +19,7 @@ from ui.personas import (
     render_exports,
     render_grid,
 )
+from ui.personas.migration import render_migration
 
 st.title(tr("Personas"))
 st.caption(
@@ -113,3 +114,4 @@ render_activation(run, dataset, cards, names)
 st.divider()
 st.subheader(tr("Compare two segments"))
 render_compare(cards, names, features, labels, dataset.dataset_id, run.run_id, int(min_group))
+render_migration(run, dataset)

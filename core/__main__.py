@@ -37,6 +37,7 @@ COMMANDS = (
     "power",
     "report",
     "workshops",
+    "summary",
 )
 
 
@@ -142,7 +143,7 @@ def _run(args: argparse.Namespace) -> int:
             args._run(args)
     except DataError as exc:
         print(tr("error: {message}", message=cli_message(exc)), file=sys.stderr)
-        return 2
+        return getattr(exc, "exit_code", 2)
     except FileNotFoundError as exc:
         print(
             tr("error: file not found: {path}. Check the path and try again.", path=exc.filename),

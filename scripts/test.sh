@@ -8,19 +8,25 @@ cd "$(dirname "$0")/.."
 
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
-# 1. System packages: Chromium for browser tests, PostgreSQL for database tests,
-#    a CJK font so Chinese labels render in charts, screenshots and PDF decks.
+# 1. System packages: Chromium for browser tests, PostgreSQL for database tests, Java
+#    for the Spark tests (pyspark runs a local Spark in a JVM), a CJK font so Chinese
+#    labels render in charts, screenshots and PDF decks.
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
 [ -d /usr/share/fonts/opentype/noto ] || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}"
 fi
 
-# 2. Python packages (pinned).
+# 2. Python packages (pinned), pyspark among them. Spark finds Java through JAVA_HOME.
 python -m pip install -q -r requirements-dev.txt
+if [ -z "${JAVA_HOME:-}" ]; then
+  JAVA_HOME=$(dirname "$(dirname "$(readlink -f "$(command -v java)")")")
+  export JAVA_HOME
+fi
 
 # 3. A throwaway PostgreSQL cluster on a free port, removed on exit.
 PGBIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb | sort -V | tail -n 1)")

@@ -53,3 +53,55 @@ def sample_truth_labels():
         name="segment",
         dtype=str,
     )
+
+
+# --------------------------------------------------------------------------- Spark
+
+SPARK_WAREHOUSE = Path(tempfile.mkdtemp(prefix="personalab-spark-"))
+
+
+def spark_test_url() -> str:
+    """The URL of the test Spark session: two local cores, two shuffle partitions."""
+    return (
+        "spark://local?master=local[2]"
+        f"&warehouse={SPARK_WAREHOUSE}"
+        "&conf.spark.sql.shuffle.partitions=2"
+        "&conf.spark.default.parallelism=2"
+        "&conf.spark.driver.memory=1g"
+    )
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """One local Spark session for the whole test run, as a SQLAlchemy engine.
+
+    Needs pyspark and Java 17+ (``bash scripts/test.sh`` installs both): the tests FAIL
+    when ``CI=true`` and either is missing, and skip with a reason on a developer machine.
+    Load tables with ``core.data.spark.load_frame(engine, name, frame)``.
+    """
+    import shutil
+
+    from core.errors import DataError
+
+    reason = None
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        reason = "pyspark is not installed (pip install -r requirements-dev.txt)"
+    if reason is None and not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        reason = "Java is not installed (bash scripts/test.sh installs openjdk-17-jre-headless)"
+    if reason is not None:
+        if in_ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from core.data import connect
+    from core.data.spark_dbapi import stop_session
+
+    try:
+        engine = connect(spark_test_url())
+    except DataError as exc:
+        pytest.fail(f"Spark did not start: {exc}")
+    yield engine
+    engine.dispose()
+    stop_session()
+    shutil.rmtree(SPARK_WAREHOUSE, ignore_errors=True)

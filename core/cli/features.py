@@ -50,12 +50,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> None:
     """Build the features and write them; print one line saying where."""
     from core.data import dataset_engine
+    from core.i18n import fmt, tr
     from core.segments.features import build_features
 
     out = Path(args.out)
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise DataError(
-            f"The output file '{out}' must end in .csv or .parquet, e.g. --out features.csv."
+            tr(
+                "The output file '{path}' must end in .csv or .parquet, e.g. --out features.csv.",
+                path=str(out),
+            )
         )
     if getattr(args, "in_database", False):
         frame = _features_in_database(args)
@@ -63,7 +67,15 @@ def run(args: argparse.Namespace) -> None:
         dataset = open_events_from_args(args)
         frame = build_features(dataset_engine(dataset.path), as_of=args.as_of)
     _write(frame, out)
-    print(f"wrote {len(frame)} users x {frame.shape[1] - 1} features to {out}", file=sys.stdout)
+    print(
+        tr(
+            "wrote {users} users x {features} features to {path}",
+            users=fmt.number(len(frame)),
+            features=fmt.number(frame.shape[1] - 1),
+            path=str(out),
+        ),
+        file=sys.stdout,
+    )
 
 
 def _features_in_database(args: argparse.Namespace):
@@ -71,12 +83,13 @@ def _features_in_database(args: argparse.Namespace):
     import sqlalchemy as sa
 
     from core.data import connect, parse_mapping_args
+    from core.i18n import tr
     from core.segments.features import build_features
 
     if not args.db or not args.table:
-        raise DataError("--in-database needs --db URL and --table NAME.")
+        raise DataError(tr("--in-database needs --db URL and --table NAME."))
     if args.events or args.users:
-        raise DataError("--in-database reads tables from --db only; leave out the file names.")
+        raise DataError(tr("--in-database reads tables from --db only; leave out the file names."))
     engine = connect(args.db)
     try:
         events = _renamed(_raw_table(engine, args.table), parse_mapping_args(args.map))
@@ -86,15 +99,21 @@ def _features_in_database(args: argparse.Namespace):
             users = _renamed(table, parse_mapping_args(args.users_map))
             if "user_id" not in users.c:
                 raise DataError(
-                    f"The users table '{args.users_table}' has no user_id column; add "
-                    "--users-map SRC=user_id."
+                    tr(
+                        "The users table '{name}' has no user_id column; add --users-map "
+                        "SRC=user_id.",
+                        name=args.users_table,
+                    )
                 )
         return build_features(engine, events=events, users=users, as_of=args.as_of)
     except sa.exc.DBAPIError as exc:
         raise DataError(
-            f"The database refused the feature query on table '{args.table}'; check that its "
-            "columns hold canonical values (a timestamp column, event types as text), or "
-            "drop --in-database to load and clean the table first."
+            tr(
+                "The database refused the feature query on table '{name}'; check that its "
+                "columns hold canonical values (a timestamp column, event types as text), or "
+                "drop --in-database to load and clean the table first.",
+                name=args.table,
+            )
         ) from exc
     finally:
         engine.dispose()
@@ -103,10 +122,13 @@ def _features_in_database(args: argparse.Namespace):
 def _raw_table(engine, name: str):
     """Reflect ``name`` with whatever columns it has (not yet canonical)."""
     from core.data import reflect_table
+    from core.i18n import tr
 
     table = reflect_table(engine, name)
     if table is None:
-        raise DataError(f"The database has no table named '{name}'; check the table name.")
+        raise DataError(
+            tr("The database has no table named '{name}'; check the table name.", name=name)
+        )
     return table
 
 
@@ -114,12 +136,17 @@ def _renamed(table, mapping: dict):
     """A select that renames mapped columns to canonical fields (others keep their name)."""
     import sqlalchemy as sa
 
+    from core.i18n import tr
+
     mapping = dict(mapping or {})
     unknown = [src for src in mapping if src not in table.c]
     if unknown:
         raise DataError(
-            f"The table '{table.name}' has no column '{unknown[0]}' named in --map; check "
-            "the spelling."
+            tr(
+                "The table '{name}' has no column '{column}' named in --map; check the spelling.",
+                name=table.name,
+                column=unknown[0],
+            )
         )
     targets = set(mapping.values())
     cols = [

@@ -9,6 +9,15 @@ With no ``--method`` the method is ``auto`` (``core.segments.autoseg``: features
 and k read from the data), unless ``--k``, ``--features``, ``--weights`` or
 ``--categorical`` is given, which asks for k-means as before. ``--report`` writes what
 was chosen and why as JSON.
+
+With ``--db URL --table EVENTS --write-back TABLE`` the users stay in the database: the
+segmentation is fitted on a seeded sample (``--sample-size``, ``core.segments.sample_fit``),
+every user is assigned inside the database and ``user_id, segment, persona_name, run_id,
+assigned_at`` are written to TABLE (``core.segments.writeback``); the run and its fitted
+definition are saved in the app store. ``--from-run RUN_ID`` re-applies a saved run's
+definition and persona names to the current data (a scheduled refresh) and reports how
+many users moved. Exit codes: 0 done, 2 bad input (nothing written), 75 the database did
+not answer (try again later).
 """
 
 from __future__ import annotations
@@ -21,13 +30,16 @@ from typing import TYPE_CHECKING
 from core.cli._common import add_input_arguments, open_events_from_args
 from core.cli._options import SEED, number, output_file
 from core.errors import DataError
+from core.i18n import fmt, ntr, tr
 
 if TYPE_CHECKING:
     from core.segments import SegmentParams
 
 HELP = (
     "Segment users with k-means, Gaussian mixture, HDBSCAN, hierarchical clustering or "
-    "RFM rules and write SEGMENTS.csv with columns user_id,segment."
+    "RFM rules and write SEGMENTS.csv with columns user_id,segment, or write the segments "
+    "back into the database with --write-back (exit codes: 0 done, 2 bad input, 75 the "
+    "database did not answer; try again later)."
 )
 
 
@@ -79,9 +91,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out",
         type=output_file("segments.csv"),
-        required=True,
         metavar="SEGMENTS.csv",
-        help="output CSV file",
+        help="output CSV file (required unless --write-back)",
+    )
+    parser.add_argument(
+        "--write-back",
+        metavar="TABLE",
+        help="with --db and --table: assign every user inside the database and write "
+        "user_id, segment, persona_name, run_id, assigned_at into TABLE (created when "
+        "missing; this run's earlier rows are replaced). Exit codes: 0 done, 2 bad "
+        "input and nothing written, 75 the database did not answer (try again later)",
+    )
+    parser.add_argument(
+        "--from-run",
+        metavar="RUN_ID",
+        help="with --write-back: re-use the segments and persona names of this saved run "
+        "on the current data and report how many users moved (for a daily scheduled job)",
+    )
+    parser.add_argument(
+        "--sample-size",
+        type=number(whole=True, example="20000"),
+        default=None,
+        help="with --write-back: users in the seeded fitting sample (default 20000, the "
+        "measured size for stable segments)",
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="ID",
+        help="with --from-run: the workspace of the run when its id is in more than one",
     )
     parser.add_argument(
         "--report",
@@ -110,7 +147,10 @@ def parse_weights(text: str | None) -> tuple[tuple[str, float], ...]:
             weight = float(value)
         except ValueError:
             raise DataError(
-                f"--weights: '{part}' is not FEATURE=NUMBER; write e.g. --weights monetary=2."
+                tr(
+                    "--weights: '{part}' is not FEATURE=NUMBER; write e.g. --weights monetary=2.",
+                    part=part,
+                )
             ) from None
         out.append((name.strip(), weight))
     return tuple(out)
@@ -157,9 +197,21 @@ def run(args: argparse.Namespace) -> None:
     from core.export import safe_csv
     from core.segments import build_features, segment
 
+    if getattr(args, "write_back", None) or getattr(args, "from_run", None):
+        from core.cli.segment_writeback import run_write_back
+
+        run_write_back(args)
+        return
+    if not args.out:
+        raise DataError(tr("Give --out SEGMENTS.csv, or --write-back TABLE with --db and --table."))
     out = Path(args.out)
     if out.suffix.lower() != ".csv":
-        raise DataError(f"The output file '{out}' must end in .csv, e.g. --out segments.csv.")
+        raise DataError(
+            tr(
+                "The output file '{path}' must end in .csv, e.g. --out segments.csv.",
+                path=out,
+            )
+        )
     params = params_from_args(args)
     dataset = open_events_from_args(args)
     features = build_features(dataset_engine(dataset.path), as_of=args.as_of)
@@ -170,20 +222,27 @@ def run(args: argparse.Namespace) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(safe_csv(frame))
     q = result.quality
-    sizes = ", ".join(f"{name} {size}" for name, size in result.sizes.items())
+    sizes = ", ".join(f"{name} {fmt.number(size)}" for name, size in result.sizes.items())
+    sil = q["silhouette"]
     print(
-        f"wrote {len(frame)} users in {q['n_segments']} segment"
-        f"{'' if q['n_segments'] == 1 else 's'} to {out} (run {result.params_hash}; "
-        f"silhouette {'n/a' if q['silhouette'] != q['silhouette'] else format(q['silhouette'], '.3f')}; "
-        f"sizes: {sizes})",
+        ntr(
+            "wrote {users} users in {n} segment to {path} (run {run}; silhouette "
+            "{silhouette}; sizes: {sizes})",
+            "wrote {users} users in {n} segments to {path} (run {run}; silhouette "
+            "{silhouette}; sizes: {sizes})",
+            int(q["n_segments"]),
+            users=fmt.number(len(frame)),
+            n=fmt.number(q["n_segments"]),
+            path=out,
+            run=result.params_hash,
+            silhouette=tr("n/a") if sil != sil else fmt.decimal(round(sil, 3), 3),
+            sizes=sizes,
+        ),
         file=sys.stderr,
     )
-    if result.auto is not None:
-        for reason in result.auto.reasons:
-            print(f"note: {reason}", file=sys.stderr)
-    else:
-        for warning in result.warnings:
-            print(f"note: {warning}", file=sys.stderr)
+    notes = result.auto.reasons if result.auto is not None else result.warnings
+    for note in notes:
+        print(tr("note: {note}", note=note), file=sys.stderr)
     if args.report:
         write_report(Path(args.report), features, params, result)
 
@@ -219,8 +278,11 @@ def write_report(path: Path, features, params: SegmentParams, result) -> None:
             },
             "structure": "clear" if clear else "weak",
             "reasons": [
-                f"You chose the method ({params.method}) and the number of segments; "
-                "drop --method and --k to let PersonaLab choose them from the data."
+                tr(
+                    "You chose the method ({method}) and the number of segments; drop "
+                    "--method and --k to let PersonaLab choose them from the data.",
+                    method=params.method,
+                )
             ]
             + list(result.warnings),
         }

@@ -12,6 +12,7 @@ from core.common.sql import quote_identifier
 from core.data.landed import LoadedSource
 from core.data.limits import LIMITS, _check_columns
 from core.errors import DataError
+from core.i18n import tr
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,8 +72,10 @@ def read_db_table(
         engine = sa.create_engine(url)
     except Exception:
         raise DataError(
-            "The database address (--db) is not a valid SQLAlchemy URL, for example "
-            "postgresql+psycopg2://user:password@host/database."
+            tr(
+                "The database address (--db) is not a valid SQLAlchemy URL, for example "
+                "postgresql+psycopg2://user:password@host/database."
+            )
         ) from None
     rows = 0
     try:
@@ -92,15 +95,24 @@ def read_db_table(
                 con.unregister("_db_chunk")
     except sa.exc.NoSuchTableError:
         raise DataError(
-            f"Table '{table}' was not found in the database. Check the name given with --table."
+            tr(
+                "Table '{name}' was not found in the database. Check the name given with --table.",
+                name=table,
+            )
         ) from None
     except sa.exc.SQLAlchemyError as exc:
         raise DataError(
-            f"Could not read table '{table}' from the database ({type(exc).__name__}). "
-            "Check the --db address, the table name and your access rights."
+            tr(
+                "Could not read table '{name}' from the database ({kind}). Check the --db "
+                "address, the table name and your access rights.",
+                name=table,
+                kind=type(exc).__name__,
+            )
         ) from None
     finally:
         engine.dispose()
     if rows == 0:
-        raise DataError(f"Table '{table}' is empty. Pick a table that has event rows.")
+        raise DataError(
+            tr("Table '{name}' is empty. Pick a table that has event rows.", name=table)
+        )
     return LoadedSource(con, dest_table, table, "db", tuple(columns))

@@ -3,8 +3,9 @@
 A dataset is one DuckDB file holding the canonical ``events`` and ``users`` tables
 (docs/architecture.md). :func:`dataset_engine` opens it read-only through duckdb-engine
 and caches one engine per file, so every page and every query of a process shares it.
-:func:`connect` opens any SQLAlchemy URL (PostgreSQL is the tested dialect) so the
-feature query can run inside a company's own database. :func:`events_table` and
+:func:`connect` opens any SQLAlchemy URL (PostgreSQL and Apache Spark, ``spark://``,
+are the tested ones) so the feature query can run inside a company's own database or
+lake. :func:`events_table` and
 :func:`users_table` describe a table as a ``sqlalchemy.Table`` for SQLAlchemy Core.
 """
 
@@ -19,7 +20,9 @@ from duckdb_engine import ConnectionWrapper
 from sqlalchemy.engine import Engine, make_url
 
 from core.data.layout import ensure_current_layout
+from core.data.spark import is_spark  # importing it registers the spark:// dialect
 from core.errors import DataError
+from core.i18n import tr
 
 __all__ = [
     "dataset_engine",
@@ -30,6 +33,7 @@ __all__ = [
     "table_exists",
     "reflect_table",
     "is_duckdb",
+    "is_spark",
 ]
 
 REQUIRED_EVENT_COLUMNS = ("user_id", "timestamp", "event_type")
@@ -64,8 +68,11 @@ def dataset_engine(path: str | Path) -> Engine:
     p = Path(path).expanduser().resolve()
     if not p.is_file():
         raise DataError(
-            f"The dataset file '{p}' does not exist; load the data again on the Data page "
-            "or with the CLI."
+            tr(
+                "The dataset file '{path}' does not exist; load the data again on the Data "
+                "page or with the CLI.",
+                path=str(p),
+            )
         )
     key = str(p)
     with _ENGINES_LOCK:
@@ -94,8 +101,11 @@ def _open_duckdb(path: str) -> Engine:
         engine.dispose()
         if "different configuration" not in str(exc):
             raise DataError(
-                f"The dataset file '{path}' could not be opened as a PersonaLab dataset; "
-                "load the data again on the Data page or with the CLI."
+                tr(
+                    "The dataset file '{path}' could not be opened as a PersonaLab dataset; "
+                    "load the data again on the Data page or with the CLI.",
+                    path=path,
+                )
             ) from exc
     # Already open read-write in this process (e.g. just written): share that instance.
     return duckdb_engine(path, read_only=False)
@@ -146,7 +156,8 @@ def connect(url: str | sa.URL) -> Engine:
     Parameters
     ----------
     url : str or sqlalchemy.URL
-        A SQLAlchemy database URL, e.g. ``postgresql+psycopg2://user:pw@host/db``.
+        A SQLAlchemy database URL, e.g. ``postgresql+psycopg2://user:pw@host/db``, or
+        ``spark://local`` for Apache Spark (URL options in ``core.data.spark``).
 
     Returns
     -------
@@ -162,17 +173,23 @@ def connect(url: str | sa.URL) -> Engine:
         parsed = make_url(url)
     except (sa.exc.ArgumentError, ValueError) as exc:
         raise DataError(
-            "The database address is not a valid connection URL; it should look like "
-            "postgresql+psycopg2://user:password@host:5432/database."
+            tr(
+                "The database address is not a valid connection URL; it should look like "
+                "postgresql+psycopg2://user:password@host:5432/database or spark://local."
+            )
         ) from exc
     shown = parsed.render_as_string(hide_password=True)
     try:
         engine = sa.create_engine(parsed, pool_pre_ping=True)
     except (sa.exc.NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
         raise DataError(
-            f"PersonaLab cannot talk to '{parsed.drivername}' databases ({shown}): its "
-            "driver is not installed; use a PostgreSQL URL or ask your administrator to "
-            "install the driver."
+            tr(
+                "PersonaLab cannot talk to '{driver}' databases ({url}): its driver is not "
+                "installed; use a PostgreSQL URL or ask your administrator to install the "
+                "driver.",
+                driver=parsed.drivername,
+                url=shown,
+            )
         ) from exc
     if is_duckdb(engine):
         preparer = engine.dialect.identifier_preparer
@@ -182,9 +199,21 @@ def connect(url: str | sa.URL) -> Engine:
             conn.exec_driver_sql("SELECT 1")
     except sa.exc.DBAPIError as exc:
         engine.dispose()
+        if is_spark(engine):
+            raise DataError(
+                tr(
+                    "Spark did not start for {url} ({reason}); install Java 17 and pyspark "
+                    "(bash scripts/test.sh does both) or check the master in the URL.",
+                    url=shown,
+                    reason=str(exc.orig),
+                )
+            ) from exc
         raise DataError(
-            f"Could not connect to the database {shown}; check the host, port, database "
-            "name, user and password."
+            tr(
+                "Could not connect to the database {url}; check the host, port, database "
+                "name, user and password.",
+                url=shown,
+            )
         ) from exc
     return engine
 
@@ -224,14 +253,21 @@ def events_table(engine: Engine, name: str = "events", schema: str | None = None
     table = _reflect(engine, name, schema)
     if table is None:
         raise DataError(
-            f"The database has no events table named '{name}'; load your events on the Data "
-            "page or pass the right table name."
+            tr(
+                "The database has no events table named '{name}'; load your events on the "
+                "Data page or pass the right table name.",
+                name=name,
+            )
         )
     missing = [c for c in REQUIRED_EVENT_COLUMNS if c not in table.c]
     if missing:
         raise DataError(
-            f"The events table '{name}' has no column {', '.join(repr(m) for m in missing)}; "
-            "map your columns to user_id, timestamp and event_type."
+            tr(
+                "The events table '{name}' has no column {columns}; map your columns to "
+                "user_id, timestamp and event_type.",
+                name=name,
+                columns=", ".join(repr(m) for m in missing),
+            )
         )
     return table
 
@@ -249,8 +285,11 @@ def users_table(engine: Engine, name: str = "users", schema: str | None = None) 
         return None
     if "user_id" not in table.c:
         raise DataError(
-            f"The users table '{name}' has no 'user_id' column; map the column that "
-            "identifies each user to user_id."
+            tr(
+                "The users table '{name}' has no 'user_id' column; map the column that "
+                "identifies each user to user_id.",
+                name=name,
+            )
         )
     return table
 

@@ -34,6 +34,7 @@ from core.explore.alerts import (
 )
 from core.explore.attributes import HIGH_POTENTIAL_RULE, by_attribute
 from core.explore.costs import read_campaign_costs
+from core.explore.engine_summary import EngineSummary, engine_summary, summary_statements
 from core.explore.funnel import ALL_USERS, LADDER_STEPS, engagement_ladder, step_label
 from core.explore.goals import GOAL_KPIS, Goal, goal_progress
 from core.explore.lifecycle import (
@@ -65,6 +66,9 @@ from core.explore.targeting import campaign_targeting
 
 __all__ = [
     "ALL_USERS",
+    "EngineSummary",
+    "engine_summary",
+    "summary_statements",  # computed in any engine
     "EARLY_WARNING_RULE",
     "GOAL_KPIS",
     "HIGH_POTENTIAL_RULE",

@@ -19,12 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from core.data.engine import events_table, users_table
+from core.data.portable import day_of_week, days_between
 from core.data.schema import CANONICAL_EVENT_TYPES
 from core.errors import DataError
+from core.i18n import tr
 from core.segments.columns import ENGAGEMENT_EVENT_TYPES, FEATURE_COLUMNS, HOUR_SLOTS
 from core.segments.lifecycle import LifecycleWindows
 
-__all__ = ["EventsArg", "UsersArg"]
+__all__ = ["EventsArg", "UsersArg", "feature_statement"]
 
 # --------------------------------------------------------------------------- inputs
 
@@ -41,8 +43,11 @@ def _events_selectable(engine: Engine, events: EventsArg) -> sa.FromClause:
     missing = [c for c in ("user_id", "timestamp", "event_type") if c not in selectable.c]
     if missing:
         raise DataError(
-            f"The events data has no column {', '.join(repr(m) for m in missing)}; map your "
-            "columns to user_id, timestamp and event_type."
+            tr(
+                "The events data has no column {columns}; map your columns to user_id, "
+                "timestamp and event_type.",
+                columns=", ".join(repr(m) for m in missing),
+            )
         )
     return selectable
 
@@ -56,8 +61,10 @@ def _users_selectable(engine: Engine, users: UsersArg) -> sa.FromClause | None:
     selectable = _as_from(users, "users")
     if "user_id" not in selectable.c:
         raise DataError(
-            "The users data has no 'user_id' column; map the column that identifies each "
-            "user to user_id."
+            tr(
+                "The users data has no 'user_id' column; map the column that identifies each "
+                "user to user_id."
+            )
         )
     return selectable
 
@@ -68,7 +75,9 @@ def _as_from(obj: Any, name: str) -> sa.FromClause:
         return obj.subquery(name)
     if isinstance(obj, sa.FromClause):
         return obj
-    raise DataError(f"The {name} data must be a table name or a database query.")
+    if name == "users":
+        raise DataError(tr("The users data must be a table name or a database query."))
+    raise DataError(tr("The events data must be a table name or a database query."))
 
 
 _DATE_ONLY = re.compile(r"^\s*\d{4}[-/.]\d{1,2}[-/.]\d{1,2}\s*$")
@@ -88,10 +97,20 @@ def _as_of_bound(as_of: Any) -> tuple[dt.datetime | None, bool]:
             )
         except (ValueError, TypeError) as exc:
             raise DataError(
-                f"The as-of date '{as_of}' is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31."
+                tr(
+                    "The as-of date '{value}' is not a date; write it as YYYY-MM-DD, e.g. "
+                    "2025-03-31.",
+                    value=as_of,
+                )
             ) from exc
         if pd.isna(stamp):
-            raise DataError(f"The as-of date '{as_of}' is not a date; write it as YYYY-MM-DD.")
+            raise DataError(
+                tr(
+                    "The as-of date '{value}' is not a date; write it as YYYY-MM-DD, e.g. "
+                    "2025-03-31.",
+                    value=as_of,
+                )
+            )
         if _DATE_ONLY.match(text):
             return stamp.to_pydatetime().replace(tzinfo=None) + dt.timedelta(days=1), False
         return stamp.tz_localize(
@@ -100,9 +119,14 @@ def _as_of_bound(as_of: Any) -> tuple[dt.datetime | None, bool]:
     if isinstance(as_of, (dt.datetime, pd.Timestamp)):
         stamp = pd.Timestamp(as_of)
         if pd.isna(stamp):
-            raise DataError("The as-of date is empty; give a date such as 2025-03-31.")
+            raise DataError(tr("The as-of date is empty; give a date such as 2025-03-31."))
         return (stamp.tz_localize(None) if stamp.tzinfo else stamp).to_pydatetime(), True
-    raise DataError(f"The as-of date {as_of!r} is not a date; write it as YYYY-MM-DD.")
+    raise DataError(
+        tr(
+            "The as-of date '{value}' is not a date; write it as YYYY-MM-DD, e.g. 2025-03-31.",
+            value=repr(as_of),
+        )
+    )
 
 
 def _to_date(value: Any) -> dt.date:
@@ -133,8 +157,11 @@ class _EventColumns:
         ts = ev.c["timestamp"]
         if isinstance(ts.type, (sa.String, sa.Numeric, sa.Integer, sa.Boolean)):
             raise DataError(
-                "The events 'timestamp' column holds text or numbers, not dates and times; "
-                "load the file through the Data page or the CLI so the times are parsed."
+                tr(
+                    "The events 'timestamp' column holds text or numbers, not dates and "
+                    "times; load the file through the Data page or the CLI so the times are "
+                    "parsed."
+                )
             )
 
         def opt(name: str) -> sa.ColumnElement | None:
@@ -224,15 +251,24 @@ def _discover(
         rows = conn.execute(stmt).all()
     if not rows or sum(r.n_all for r in rows) == 0:
         raise DataError(
-            "The events table has no rows; load a file with at least one event "
-            "(user, time and event type)."
+            tr(
+                "The events table has no rows; load a file with at least one event "
+                "(user, time and event type)."
+            )
         )
     kept = [r for r in rows if (r.n_in or 0) > 0]
     if not kept:
         first = min((r.first_ts for r in rows if r.first_ts is not None), default=None)
-        when = f"; the data starts on {_to_date(first):%Y-%m-%d}" if first is not None else ""
+        if first is None:
+            raise DataError(
+                tr("There are no events on or before the as-of date; choose a later as-of date.")
+            )
         raise DataError(
-            f"There are no events on or before the as-of date{when}; choose a later as-of date."
+            tr(
+                "There are no events on or before the as-of date; the data starts on {day}; "
+                "choose a later as-of date.",
+                day=f"{_to_date(first):%Y-%m-%d}",
+            )
         )
 
     def distinct(attr: str) -> tuple[str, ...]:
@@ -324,7 +360,7 @@ def _feature_query(
     """The single aggregate statement; result columns are labelled c0, c1, ..."""
     # 1. Per-event derived values, computed once per row (no data is materialised).
     hour = sa.extract("hour", cols.timestamp)
-    dow = sa.extract("dow", cols.timestamp)  # DuckDB and PostgreSQL: Sunday = 0
+    dow = day_of_week(cols.timestamp)  # Sunday = 0 on every engine
     base_cols = [
         cols.user_id.label("user_id"),
         cols.event_type.label("event_type"),
@@ -433,9 +469,9 @@ def _feature_query(
 
     n_events = count("n_events")
     n = {value: count(type_key[value]) for value, _ in plan.type_cols}
-    as_of_lit = sa.literal(as_of_date, sa.Date)
-    recency = as_of_lit - a.last_day
-    tenure = as_of_lit - a.first_day
+    as_of_lit = sa.cast(sa.literal(as_of_date, sa.Date), sa.Date)  # typed when inlined
+    recency = days_between(as_of_lit, a.last_day)
+    tenure = days_between(as_of_lit, a.first_day)
     purchase_days = sa.func.coalesce(days.c.purchase_days, 0)
     prospect_events = n["view"] + n["click"]
     stage = sa.case(
@@ -486,3 +522,42 @@ def _feature_query(
         out += [u.c[src] for src, _n, _t in plan.attr_cols]
     stmt = sa.select(*(col.label(f"c{i}") for i, col in enumerate(out))).select_from(source)
     return stmt.order_by(sa.literal_column("c0"))
+
+
+def feature_statement(
+    events: sa.FromClause,
+    users: sa.FromClause | None = None,
+    *,
+    event_types: tuple[str, ...] = (),
+    platforms: tuple[str, ...] = (),
+    formats: tuple[str, ...] = (),
+    as_of: dt.date,
+    windows: LifecycleWindows = LifecycleWindows(),
+) -> sa.Select:
+    """The feature query for known event types, platforms and formats, without a database.
+
+    ``build_features`` asks the database which values occur first; this builds the same
+    statement from values given here, so it can be compiled for a dialect with no server
+    (the dialect tests) or shown to a database administrator before it runs.
+
+    Parameters
+    ----------
+    events : sqlalchemy.FromClause
+        The events, with the canonical columns.
+    users : sqlalchemy.FromClause, optional
+        The users table.
+    event_types, platforms, formats : tuple of str
+        The values that occur (each becomes a column).
+    as_of : datetime.date
+        The as-of day.
+    windows : LifecycleWindows
+
+    Returns
+    -------
+    sqlalchemy.Select
+        Result columns ``c0``, ``c1``, ... in ``build_features`` order.
+    """
+    cols = _EventColumns.of(events)
+    discovery = _Discovery(tuple(event_types), tuple(platforms), tuple(formats), None)
+    plan = _Plan.make(discovery, users, has_author=cols.author is not None)
+    return _feature_query(cols, users, plan, None, True, as_of, windows)

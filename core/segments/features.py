@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from core.data.engine import is_duckdb
 from core.errors import DataError
+from core.i18n import tr
 from core.segments.columns import FEATURE_COLUMNS
 from core.segments.feature_sql import (
     EventsArg,
@@ -99,7 +100,7 @@ def build_features(
         events on or before ``as_of``, or the users table repeats a user.
     """
     if not isinstance(windows, LifecycleWindows):
-        raise DataError("The lifecycle windows must be a LifecycleWindows value.")
+        raise DataError(tr("The lifecycle windows must be a LifecycleWindows value."))
     ev = _events_selectable(engine, events)
     us = _users_selectable(engine, users)
     bound, bound_inclusive = _as_of_bound(as_of)
@@ -175,6 +176,9 @@ def _fetch(engine: Engine, stmt: sa.Select) -> pd.DataFrame:
             relation = conn.connection.driver_connection.sql(str(compiled), params=values)
             return relation.to_arrow_table().to_pandas(date_as_object=False)
         result = conn.execute(stmt)
+        arrow = getattr(result.cursor, "fetch_arrow_table", None)
+        if arrow is not None:  # Spark's driver holds the result as Arrow already
+            return arrow().to_pandas(date_as_object=False)
         return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
 
 
@@ -221,8 +225,11 @@ def _finish(frame: pd.DataFrame, plan: _Plan) -> pd.DataFrame:
     dup = np.flatnonzero(values[1:] == values[:-1])
     if dup.size:
         raise DataError(
-            f"The users table has more than one row for user '{values[dup[0]]}'; keep one row "
-            "per user and load it again."
+            tr(
+                "The users table has more than one row for user '{user}'; keep one row per "
+                "user and load it again.",
+                user=values[dup[0]],
+            )
         )
     return out
 

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from core.store.definitions import migration_run_definitions
 from core.store.values import now
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "migrate", "schema_version"]
@@ -174,6 +175,11 @@ MIGRATIONS: list[tuple[int, str, Callable[[Any], None]]] = [
     (1, "workspaces, datasets, runs, personas, experiments, share tokens", _migration_1),
     (2, "saved experiments keep their input table", _migration_experiment_data),
     (3, "workshop sessions and their participants", _migration_workshops),
+    (
+        4,
+        "a run's fitted definition, for assigning users inside a database",
+        migration_run_definitions,
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -18,6 +18,7 @@ from sqlalchemy import orm
 from core.errors import DataError
 from core.i18n import N_, tr
 from core.store.base import StoreBase
+from core.store.definitions import RunDefinitionRow
 from core.store.errors import ConflictError, StoreError
 from core.store.models import DatasetRow, ExperimentRow, PersonaRow, RunRow, ShareTokenRow
 from core.store.pii import check_user_ids
@@ -149,10 +150,40 @@ class RunStore(StoreBase):
             RunSummary(r[0], r[1], r[2], r[3], r[4], as_utc(r[5]), as_utc(r[6]), r[7]) for r in rows
         ]
 
+    def save_definition(self, workspace_id: str, run_id: str, definition: Mapping) -> None:
+        """Keep a run's fitted definition (JSON), replacing an earlier one.
+
+        Raises
+        ------
+        StoreError
+            When the run is not saved.
+        """
+        data = to_jsonable(dict(definition))
+        with self._tx() as s:
+            if s.get(RunRow, (workspace_id, run_id)) is None:
+                raise StoreError("This run is no longer saved; save it again from Segment.")
+            row = s.get(RunDefinitionRow, (workspace_id, run_id))
+            if row is None:
+                row = RunDefinitionRow(workspace_id=workspace_id, run_id=run_id)
+                s.add(row)
+            row.definition = data
+            row.created_at = now()
+
+    def get_definition(self, workspace_id: str, run_id: str) -> dict | None:
+        """The run's fitted definition, or None when it has none."""
+        with self._tx() as s:
+            row = s.get(RunDefinitionRow, (workspace_id, run_id))
+            return None if row is None else dict(row.definition)
+
+    def find_run_workspaces(self, run_id: str) -> list[str]:
+        """The workspaces that hold a run with this id (usually one)."""
+        with self._tx() as s:
+            return list(s.scalars(sa.select(RunRow.workspace_id).where(RunRow.id == run_id)))
+
     def delete_run(self, workspace_id: str, run_id: str) -> None:
         """Delete a run, its persona names, its share links and its experiments' link."""
         with self._tx() as s:
-            for model in (ShareTokenRow, PersonaRow):
+            for model in (ShareTokenRow, PersonaRow, RunDefinitionRow):
                 s.execute(
                     sa.delete(model).where(
                         model.workspace_id == workspace_id, model.run_id == run_id
