@@ -18,8 +18,8 @@ from ui.personas import (
     render_detail,
     render_exports,
     render_grid,
+    render_migration,
 )
-from ui.personas.migration import render_migration
 
 st.title(tr("Personas"))
 st.caption(

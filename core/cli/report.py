@@ -27,6 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=tr("keep only this platform (repeatable)"))  # fmt: skip
     parser.add_argument("--segments", metavar="SEGMENTS.csv",
                         help=tr("CSV with user_id,segment, to filter by --segment"))  # fmt: skip
+    parser.add_argument("--previous-segments", metavar="EARLIER.csv",
+                        help=tr("an earlier user_id,segment CSV of the same users: adds who moved "
+                                  "from which segment to which (needs --segments)"))  # fmt: skip
     parser.add_argument("--segment", action="append", default=[], metavar="NAME",
                         help=tr("keep only users of this segment (repeatable; needs --segments)"))  # fmt: skip
     parser.add_argument("--target", action="append", default=[], metavar="CAMPAIGN=SEGMENT",
@@ -83,6 +86,10 @@ def run(args: argparse.Namespace) -> None:
         raise DataError(
             tr("--segment needs --segments SEGMENTS.csv (from `python -m core segment`).")
         )
+    if args.previous_segments and not args.segments:
+        raise DataError(
+            tr("--previous-segments needs --segments SEGMENTS.csv (the later segmentation).")
+        )
     if args.target and not args.segments:
         raise DataError(
             tr("--target needs --segments SEGMENTS.csv (from `python -m core segment`).")
@@ -94,6 +101,8 @@ def run(args: argparse.Namespace) -> None:
     from core.explore import ExploreFilters, build_report, read_campaign_costs
 
     labels = read_segments(args.segments) if args.segments else None
+    earlier = read_segments(args.previous_segments) if args.previous_segments else None
+    previous = (earlier, None, Path(args.previous_segments).name) if earlier is not None else None
     costs = read_campaign_costs(args.costs) if args.costs else None
     dataset = open_events_from_args(args)
     filters = ExploreFilters(platforms=tuple(args.platform), segments=tuple(args.segment))
@@ -107,6 +116,7 @@ def run(args: argparse.Namespace) -> None:
         costs=costs,
         title=args.title,
         targets=targets or None,
+        previous=previous,
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".pdf":

@@ -250,6 +250,7 @@ def build_report(
     targets: Mapping[str, str] | None = None,
     names: Mapping[str, str] | None = None,
     lang: str | None = None,
+    previous: tuple[pd.Series, Mapping[str, str] | None, str] | None = None,
 ) -> Report:
     """The weekly or monthly report: KPIs vs the previous period, charts, alerts, goals.
 
@@ -278,6 +279,10 @@ def build_report(
         segment filter note and the targeting table); labels without a name stay as they are.
     lang : {"en", "zh"}, optional
         The report's language (default: the current one, :func:`core.i18n.current`).
+    previous : (pandas.Series, Mapping, str), optional
+        An earlier segmentation of the same users (segment per user), its persona names
+        and what to call it (a run id or a date): adds the segment migration section, a
+        Sankey and the largest moves from it to ``labels`` (needs ``labels``).
 
     Returns
     -------
@@ -289,9 +294,31 @@ def build_report(
         No events, or a platform or segment filter the data does not have.
     """
     with language(lang) as code:
-        return _build_report(
+        report = _build_report(
             engine, grain, filters, labels, costs, goals, as_of, title, targets, names, code
         )
+        if previous is not None and labels is not None:
+            _add_migration(report.content, previous, labels, names)
+        return report
+
+
+def _add_migration(content, previous, labels: pd.Series, names) -> None:
+    """Append the segment migration section (notes and the Sankey) to the report content."""
+    # Imported here: the migration table belongs to the personas package (not an Explore
+    # dashboard), and only reports with an earlier segmentation need it.
+    from core.personas import report_migration_parts
+
+    before, before_names, before_label = previous
+    lines, charts = report_migration_parts(
+        before,
+        labels,
+        before_label=before_label,
+        after_label=tr("this segmentation"),
+        before_names=before_names,
+        after_names=names,
+    )
+    content.notes.extend(lines)
+    content.charts.extend(charts)
 
 
 def _build_report(engine, grain, filters, labels, costs, goals, as_of, title, targets, names, code):

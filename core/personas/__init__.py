@@ -14,6 +14,8 @@ Modules, in the order data flows through them:
 - ``value``: purchases, spend and lifetime value per segment on a card;
 - ``cards``: the :class:`Persona` card and :func:`build_personas`;
 - ``compare``: two segments tested feature by feature;
+- ``migration`` and ``sankey``: who moved from which persona to which between two
+  segmentations, as a table, a sentence and a Sankey chart;
 - ``records``: cards as JSON-ready records (the CLI output);
 - ``playbook``: segment signals -> recommended actions (rules as data);
 - ``kpis``: KPI definitions and formulas as data, computed per segment in SQL, and the
@@ -64,6 +66,22 @@ _EXPORTS: dict[str, str] = {
         "naming",
     ),
     "compare_segments": "compare",
+    **dict.fromkeys(
+        (
+            "MigrationSection",
+            "migration_chart",
+            "migration_section",
+            "movement_from_counts",
+            "movement_sentence",
+            "movement_summary",
+            "movement_table",
+            "period_movement",
+            "report_migration_parts",
+            "shown_table",
+        ),
+        "migration",
+    ),
+    "sankey_chart": "sankey",
     "personas_to_records": "records",
     **dict.fromkeys(
         ("PLAYBOOK", "Recommendation", "Rule", "format_lift", "platform_name", "recommend"),

@@ -99,3 +99,32 @@ def test_report_as_of_picks_the_period(tmp_path, capsys):
     assert "Week 2025-03-10 to 2025-03-16" in out.read_text(encoding="utf-8")
     assert main(["report", events, "--as-of", "1999-01-01", "--out", str(out)]) == 2
     assert "before the data starts (2025-03-01)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("lang", "heading"), [("en", "Segment migration"), ("zh", "分群流转")])
+def test_report_shows_who_moved_since_an_earlier_segmentation(tmp_path, lang, heading):
+    """--previous-segments adds the migration section: the heading, the move and its Sankey."""
+    seg = tmp_path / "segments.csv"
+    seg.write_text("user_id,segment\nu1,Fans\nu2,Buyers\nu3,Buyers\n", encoding="utf-8")
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("user_id,segment\nu1,Fans\nu2,Fans\nu3,Buyers\n", encoding="utf-8")
+    out = tmp_path / "weekly.html"
+    args = ["report", str(_events(tmp_path)), "--segments", str(seg), "--previous-segments",
+            str(earlier), "--out", str(out), "--lang", lang]  # fmt: skip
+    assert main(args) == 0
+    html = out.read_text(encoding="utf-8")
+    assert heading in html and "earlier.csv" in html
+    without = tmp_path / "plain.html"
+    assert (
+        main(["report", str(_events(tmp_path)), "--segments", str(seg), "--out", str(without)]) == 0
+    )
+    assert "Segment migration" not in without.read_text(encoding="utf-8")
+
+
+def test_report_previous_segments_needs_segments(tmp_path, capsys):
+    earlier = tmp_path / "earlier.csv"
+    earlier.write_text("user_id,segment\nu1,Fans\n", encoding="utf-8")
+    args = ["report", str(_events(tmp_path)), "--previous-segments", str(earlier),
+            "--out", str(tmp_path / "r.html")]  # fmt: skip
+    assert main(args) == 2
+    assert "--previous-segments needs --segments" in capsys.readouterr().err

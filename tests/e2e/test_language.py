@@ -279,6 +279,10 @@ def leftovers(text: str) -> list[str]:
     text = re.sub(r"\*{1,3}|~~|(?<![A-Za-z0-9])_{1,2}|_{1,2}(?![A-Za-z0-9])", "", text)
     text = re.sub(r":material/[a-z_]+:", " ", text)  # icons
     text = re.sub(r":[a-z]+\[", " ", text)  # coloured text directives
+    # random ids (workspaces, runs, links): 8+ letters and digits with at least one digit
+    text = re.sub(
+        r"(?<![A-Za-z0-9_-])(?=[A-Za-z0-9_-]*\d)[A-Za-z0-9_-]{8,}(?![A-Za-z0-9_-])", " · ", text
+    )
     for match in RUN.finditer(text):
         run = match.group(0).strip()
         words = [w for w in WORD.findall(run) if len(w.strip(".'’-")) > 1]
@@ -308,6 +312,8 @@ def test_the_detector_finds_english_and_leaves_data_brands_and_codes():
     assert leftovers("**Your work lives at this link.**") == ["Your work lives at this link."]
     assert leftovers("人群 bargain\\_hunter 的名称") == []  # escaped Markdown of a data value
     assert leftovers("w\u2060ww\\.wechat\\.com 链接") == []
+    assert leftovers("分群结果 O0dg8SVBj1gl · 6 个分群") == []  # a random run id
+    assert leftovers("Segmentation run saved O0dg8SVBj1gl") == ["Segmentation run saved"]
 
 
 # --- reading what the server sends -----------------------------------------------------------
@@ -375,6 +381,8 @@ def _message_text(element) -> list[str]:
     for field, value in body.ListFields():
         if field.name not in TEXT_FIELDS:
             continue
+        if field.name == "placeholder" and kind == "selectbox" and body.HasField("default"):
+            continue  # a picker with a choice never shows its placeholder
         if isinstance(value, str):
             out.append(value)
         elif hasattr(value, "__iter__") and not hasattr(value, "ListFields"):
@@ -447,8 +455,11 @@ _VISIBLE = """() => {
         }
         parts.push(text);
         for (const t of root.querySelectorAll('svg text')) parts.push(t.textContent);
+        // A picker's input keeps its placeholder attribute after a choice is made; a
+        // picker without a choice shows its placeholder as text, which innerText reads.
         for (const e of root.querySelectorAll('input[placeholder], textarea[placeholder]'))
-            parts.push(e.placeholder);
+            if (!e.closest('[data-testid="stSelectbox"], [data-testid="stMultiSelect"]'))
+                parts.push(e.placeholder);
     }
     return parts.join('\\n');
 }"""

@@ -157,18 +157,32 @@ def sample_costs() -> pd.DataFrame | None:
 
 @_cached(N_("Writing the report..."), 8)
 def report(
-    dataset_id, run_id, grain, filters, costs, goals, targets, names, lang, _engine, _labels
+    dataset_id,
+    run_id,
+    grain,
+    filters,
+    costs,
+    goals,
+    targets,
+    names,
+    lang,
+    _engine,
+    _labels,
+    previous_id=None,
+    _previous=None,
 ):
     """Build the weekly / monthly report in language ``lang``, cached by its inputs.
 
-    ``targets`` and ``names`` are tuples of (key, value) pairs so they hash. The HTML
+    ``targets`` and ``names`` are tuples of (key, value) pairs so they hash;
+    ``previous_id`` names the earlier run of ``_previous`` (its labels, names and id) whose
+    segment migration the report adds. The HTML
     and PDF are rendered when first read (``core.explore.Report``), in ``lang`` too: the
     report keeps its language, whatever the page's language is when a download is clicked.
     """
     with language(lang):
         return explore.build_report(
             _engine, grain=grain, filters=filters, labels=_labels, costs=costs, goals=goals,
-            targets=dict(targets) or None, names=dict(names), lang=lang,
+            targets=dict(targets) or None, names=dict(names), lang=lang, previous=_previous,
         )  # fmt: skip
 
 

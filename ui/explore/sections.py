@@ -13,6 +13,7 @@ from core.i18n import N_, current, fmt, ntr, tr
 from core.personas.kpis import format_kpi_value
 from core.segments.features import LifecycleWindows
 from ui.explore import data, view
+from ui.personas import earlier_run_picker
 
 HEADLINE = (
     ("exposures", N_("Exposures")),
@@ -328,11 +329,14 @@ def goals(ctx: data.Context) -> None:
     elif ctx.labels is not None and ctx.bounds.campaigns:
         st.caption(tr("To add campaign targeting to the report, pick each campaign's target "
                       "segment under KPIs & trends."))  # fmt: skip
+    previous = earlier_run_picker(data.current_run(), ctx.dataset_id, "explore_report_previous")
     if st.button(tr("Prepare report"), key="explore_report_btn", icon=":material/description:"):
         try:
             rep = data.report(ctx.dataset_id, ctx.run_id, rgrain, ctx.filters, ctx.costs, chosen,
                               tuple(sorted(targets.items())), tuple(sorted(ctx.names.items())),
-                              current(), _engine=ctx.engine, _labels=ctx.labels)  # fmt: skip
+                              current(), _engine=ctx.engine, _labels=ctx.labels,
+                              previous_id=previous[2] if previous else None,
+                              _previous=previous)  # fmt: skip
         except DataError as exc:
             st.error(escape_markdown(exc))
             return

@@ -4,6 +4,8 @@
 - ``detail``: one persona in tabs (activity, who they are, comments, traits, KPIs, actions);
 - ``compare``: two segments side by side, and the export buttons;
 - ``export_activation``: every user with their persona, and audience lists, to download;
+- ``migration``: who moved between two saved runs or two dates (Sankey, table, CSV), and
+  the earlier-run picker of the report;
 - ``data``: the cached calls into ``core.personas`` and ``core.export``; ``run_names``
   gives every page the names the Personas page shows.
 """
@@ -22,6 +24,7 @@ from ui.personas.data import (
 )
 from ui.personas.detail import heatmap_chart, render_detail
 from ui.personas.export_activation import render_activation
+from ui.personas.migration import earlier_run_picker, render_migration
 
 __all__ = [
     "auto_names",
@@ -29,6 +32,7 @@ __all__ = [
     "clv_table",
     "compare_table",
     "display_name",
+    "earlier_run_picker",
     "heatmap_chart",
     "kpi_table",
     "members_csv",
@@ -39,5 +43,6 @@ __all__ = [
     "render_detail",
     "render_exports",
     "render_grid",
+    "render_migration",
     "run_names",
 ]

@@ -16,7 +16,7 @@ from core.common.markdown import escape_markdown
 from core.errors import DataError
 from core.export import safe_csv
 from core.i18n import current, fmt, tr
-from core.personas.migration import (
+from core.personas import (
     migration_chart,
     movement_sentence,
     movement_table,
@@ -28,7 +28,7 @@ from ui.common.storage import store
 from ui.common.workspace import workspace_id
 from ui.personas.data import run_names
 
-__all__ = ["render_migration"]
+__all__ = ["earlier_run_picker", "render_migration"]
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -57,6 +57,30 @@ def _describe(summary) -> str:
         date=fmt.date(summary.updated_at),
         n=fmt.number(summary.n_segments),
     )
+
+
+def earlier_run_picker(run, dataset_id: str, key: str) -> tuple[pd.Series, dict, str] | None:
+    """A picker of another saved run of this dataset, for the report's migration section.
+
+    Returns
+    -------
+    (pandas.Series, dict, str) or None
+        The picked run's labels, persona names and id; None when none is picked or saved.
+    """
+    others = [r for r in state.saved_runs(dataset_id) if run is None or r.run_id != run.run_id]
+    if run is None or not others:
+        return None
+    shown = {None: tr("None"), **{r.run_id: _describe(r) for r in others}}
+    chosen = st.selectbox(
+        tr("Segment migration since"),
+        list(shown),
+        format_func=shown.get,
+        key=key,
+        help=tr("Adds who moved from which persona to which since that saved run."),
+    )
+    ws = workspace_id()
+    loaded = _run_labels(ws, chosen) if ws and chosen else None
+    return None if loaded is None else (loaded[0], loaded[1], chosen)
 
 
 def render_migration(run, dataset) -> None:
