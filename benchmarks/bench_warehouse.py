@@ -14,9 +14,9 @@ Full size: 1M events / 100k users and 10M events / 1M users (the events of
   ``core.segments.assign_sql``, the assignment engineer's module; without it the row
   says so).
 
-Memory: the peak resident memory of the Python worker (``resource.getrusage``); for
-Spark also the JVM's peak (the JVM is a child of the worker: ``RUSAGE_CHILDREN`` once the
-session has stopped). The Python peak of ``summary`` and in-engine ``assign`` should stay
+Memory: the peak resident memory of the Python worker (``VmHWM``), and the same after
+its imports; for Spark also the JVM's peak (the JVM is a child of the worker, read
+before the session stops). The Python peak of ``summary`` and in-engine ``assign`` should stay
 flat from 1M to 10M events (only aggregates and the sample come back); ``features``
 grows with users by design (it returns one row per user).
 
@@ -208,8 +208,34 @@ def task_assign(engine, events: str, users: str, out: Path) -> dict:
 TASKS = {"features": task_features, "summary": task_summary, "assign": task_assign}
 
 
+def _vm_hwm_mb(pid: int | str = "self") -> float | None:
+    """Peak resident memory of a process (``VmHWM``), in MB; None when unreadable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS. ``VmHWM`` rather than ``getrusage``: on Linux the
+    latter's maximum is inherited from the parent across fork + exec, so every worker
+    would report the parent's peak (data generation) instead of its own."""
+    hwm = _vm_hwm_mb()
+    return hwm if hwm is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _jvm_peak_mb() -> float | None:
+    """Peak RSS of the Spark JVM this process started, read before it stops."""
+    try:
+        from pyspark import SparkContext
+
+        proc = getattr(SparkContext._gateway, "proc", None)
+    except Exception:
+        return None
+    return None if proc is None else _vm_hwm_mb(proc.pid)
 
 
 def worker(engine_name: str, task: str, n_events: int, n_users: int, seed: int) -> None:
@@ -230,9 +256,8 @@ def worker(engine_name: str, task: str, n_events: int, n_users: int, seed: int) 
     if engine_name == "spark":
         from core.data.spark_dbapi import stop_session
 
+        result["jvm_peak_mb"] = _jvm_peak_mb()
         stop_session()
-        time.sleep(1.0)  # let the JVM exit so its peak is counted among the children
-        result["jvm_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -275,7 +300,7 @@ def _fmt(result: dict, base: dict | None) -> str:
     ratio = ""
     if base and "seconds" in base and base.get("seconds"):
         ratio = f"  x{result['seconds'] / base['seconds']:5.1f} DuckDB"
-    jvm = f"  JVM peak {result['jvm_peak_mb']:6.0f} MB" if "jvm_peak_mb" in result else ""
+    jvm = f"  JVM peak {result['jvm_peak_mb']:6.0f} MB" if result.get("jvm_peak_mb") else ""
     extra = ""
     if result.get("pandas_seconds") is not None:
         extra = (
@@ -285,8 +310,8 @@ def _fmt(result: dict, base: dict | None) -> str:
             f"{result['python_peak_in_engine_mb']:.0f} MB)"
         )
     return (
-        f"{result['seconds']:8.1f} s{ratio}  Python peak {result['python_peak_mb']:6.0f} MB"
-        f"{jvm}{extra}"
+        f"{result['seconds']:8.1f} s{ratio}  Python peak {result['python_peak_mb']:6.0f} MB "
+        f"(after imports {result['python_base_mb']:.0f}){jvm}{extra}"
     )
 
 
