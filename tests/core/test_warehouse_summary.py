@@ -93,6 +93,7 @@ def test_hand_values_on_duckdb_match_the_explore_page(tmp_path):
         engine.dispose()
 
 
+@pytest.mark.postgres
 def test_hand_values_on_postgres(pg_url):
     import sqlalchemy as sa
 
@@ -116,6 +117,7 @@ def assert_same_summary(a, b) -> None:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False)
 
 
+@pytest.mark.spark
 def test_spark_summary_equals_duckdb_on_generated_data(spark_engine, tmp_path):
     events, _ = canonical_frames("synth", 4)
     duck_engine = duckdb_with(tmp_path, events, None)
@@ -131,6 +133,7 @@ def test_spark_summary_equals_duckdb_on_generated_data(spark_engine, tmp_path):
         duck_engine.dispose()
 
 
+@pytest.mark.spark
 def test_cli_summary_on_spark_in_english_and_chinese(spark_engine, tmp_path, capsys):
     """On Spark every number of the hand-made events, as the CLI prints and writes them."""
     from core.cli.summary import payload
