@@ -20,6 +20,8 @@ Modules, in the order data flows through them:
 - ``layout``: the dataset layout version, and upgrading older dataset files on open;
 - ``catalogue``: where datasets live, :func:`open_dataset`, cleaning up dead ingests;
 - ``engine``: SQLAlchemy engines on datasets and on users' own databases;
+- ``spark``, ``spark_dbapi``: Apache Spark as one more SQLAlchemy engine (``spark://`` URLs);
+- ``portable``: the few date expressions each engine spells its own way;
 - ``synth``: the synthetic sample with planted personas;
 - ``casegen``: validation cases with known groups (tests and benchmarks).
 """
@@ -52,6 +54,7 @@ from core.data.engine import (
     duckdb_engine,
     events_table,
     is_duckdb,
+    is_spark,
     reflect_table,
     table_exists,
     users_table,
@@ -147,6 +150,7 @@ __all__ = [
     "id_card_checksum_ok",
     "ingest",
     "is_duckdb",
+    "is_spark",
     "kind_by_content",
     "kind_by_name",
     "load_source",

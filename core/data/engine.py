@@ -200,14 +200,7 @@ def connect(url: str | sa.URL) -> Engine:
     except sa.exc.DBAPIError as exc:
         engine.dispose()
         if is_spark(engine):
-            raise DataError(
-                tr(
-                    "Spark did not start for {url} ({reason}); install Java 17 and pyspark "
-                    "(bash scripts/test.sh does both) or check the master in the URL.",
-                    url=shown,
-                    reason=str(exc.orig),
-                )
-            ) from exc
+            raise DataError(_spark_unavailable(exc.orig, shown)) from exc
         raise DataError(
             tr(
                 "Could not connect to the database {url}; check the host, port, database "
@@ -216,6 +209,29 @@ def connect(url: str | sa.URL) -> Engine:
             )
         ) from exc
     return engine
+
+
+def _spark_unavailable(error: BaseException, shown: str) -> str:
+    """The sentence for a Spark session that could not start."""
+    kind = getattr(error, "kind", "start")
+    if kind == "pyspark":
+        return tr(
+            "Spark is not installed here, so {url} cannot be opened; install pyspark (the "
+            "version of your Spark cluster) with pip.",
+            url=shown,
+        )
+    if kind == "java":
+        return tr(
+            "Spark needs Java 17 or newer and none was found ({detail}); install "
+            "openjdk-17-jre-headless or set JAVA_HOME, then open {url} again.",
+            detail=getattr(error, "detail", ""),
+            url=shown,
+        )
+    return tr(
+        "Spark did not start for {url} ({reason}); check the master and the settings in the URL.",
+        url=shown,
+        reason=getattr(error, "detail", str(error)),
+    )
 
 
 def is_duckdb(engine: Engine | sa.Connection) -> bool:

@@ -12,12 +12,20 @@ Spark keeps one session per process, so every connection shares it; the first co
 decides its master and warehouse (a session already running, as under ``spark-submit``
 or on Databricks, is used as it is). Spark has no transactions: commit and rollback do
 nothing, and each statement takes effect when it runs.
+
+``DELETE`` runs natively on tables that support it (Delta, Iceberg: Spark's "v2"
+tables). Spark's own file tables (Parquet, the default for ``CREATE TABLE``) refuse it,
+so there a ``DELETE FROM t WHERE c`` is carried out by rewriting the table with the rows
+for which ``c`` is not true: the kept rows are materialised first (``localCheckpoint``)
+so the table can be overwritten while it is read. That suits the tables PersonaLab
+writes back (one row per user and run); on a very large table prefer Delta or Iceberg.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import threading
 from collections.abc import Mapping, Sequence
@@ -49,6 +57,15 @@ class DatabaseError(Error):
 
 class OperationalError(DatabaseError):
     """Spark could not start or lost its session."""
+
+
+class SparkUnavailable(OperationalError):
+    """Spark cannot start here: ``kind`` is "pyspark" (not installed), "java" or "start"."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
 
 
 class ProgrammingError(DatabaseError):
@@ -89,14 +106,14 @@ def _session(master: str, warehouse: str | None, conf: Mapping[str, str]):
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise OperationalError("pyspark is not installed") from exc
+        raise SparkUnavailable("pyspark", "pyspark is not installed") from exc
     with _LOCK:
         active = SparkSession.getActiveSession()
         if active is not None:
             return active
         home = _java_home()
-        if home is None:
-            raise OperationalError("Java is not installed (Spark needs Java 17 or newer)")
+        if home is None or not (Path(home) / "bin" / "java").exists():
+            raise SparkUnavailable("java", f"no Java at JAVA_HOME={home}")
         os.environ.setdefault("JAVA_HOME", home)
         builder = (
             SparkSession.builder.master(master)
@@ -113,7 +130,7 @@ def _session(master: str, warehouse: str | None, conf: Mapping[str, str]):
         try:
             session = builder.getOrCreate()
         except Exception as exc:  # Java gateway failures come as several exception types
-            raise OperationalError(f"Spark did not start: {exc}") from exc
+            raise SparkUnavailable("start", str(exc).strip().splitlines()[0]) from exc
         session.sparkContext.setLogLevel("ERROR")
         return session
 
@@ -220,6 +237,23 @@ def _spark_error(exc: Exception) -> Error:
     return OperationalError(text)
 
 
+_DELETE = re.compile(
+    r"^\s*DELETE\s+FROM\s+(?P<table>\S+)(?:\s+WHERE\s+(?P<cond>.*))?$", re.S | re.I
+)
+
+
+def _rewrite_delete(session, operation: str, args: dict | None) -> bool:
+    """Carry out a DELETE on a table without DELETE support; False if not a DELETE."""
+    match = _DELETE.match(operation)
+    if match is None:
+        return False
+    table, cond = match.group("table"), match.group("cond")
+    where = f" WHERE ({cond}) IS NOT TRUE" if cond else " WHERE false"
+    kept = session.sql(f"SELECT * FROM {table}{where}", args=args).localCheckpoint(eager=True)
+    kept.write.insertInto(table, overwrite=True)
+    return True
+
+
 class Cursor:
     """A DB-API cursor; a query's whole (small) result is held as one Arrow table."""
 
@@ -237,11 +271,20 @@ class Cursor:
     def execute(self, operation: str, parameters: Mapping[str, Any] | None = None) -> Cursor:
         """Run one statement; a query's rows are fetched at once as Arrow."""
         args = {k: _param(v) for k, v in (parameters or {}).items()} or None
+        session = self.connection.session
         try:
-            frame = self.connection.session.sql(operation, args=args)
+            frame = session.sql(operation, args=args)
             table = _naive(frame.toArrow()) if frame.columns else None
         except Exception as exc:
-            raise _spark_error(exc) from exc
+            if "TABLE_OPERATION" not in str(exc) or "DELETE" not in str(exc):
+                raise _spark_error(exc) from exc
+            try:  # a file table: rewrite it without the deleted rows
+                rewritten = _rewrite_delete(session, operation, args)
+            except Exception as inner:
+                raise _spark_error(inner) from inner
+            if not rewritten:
+                raise _spark_error(exc) from exc
+            table = None
         self._table, self._rows, self._pos = table, None, 0
         if table is None:
             self.description, self.rowcount = None, -1

@@ -141,3 +141,68 @@ def test_a_parquet_folder_in_a_lake_is_a_table_through_the_url(spark_engine, tmp
     finally:
         engine.dispose()
     assert got["n_events"].sum() == len(events)
+
+
+def test_create_insert_select_and_delete_on_a_spark_table(spark_engine):
+    """What a write-back does: DDL from SQLAlchemy, INSERT ... SELECT, then DELETE.
+
+    Spark's Parquet tables refuse DELETE; the driver rewrites the table without the
+    matching rows (rows where the condition is NULL are kept, as a DELETE keeps them).
+    """
+    import datetime as dt
+
+    name = f"wb_{uuid.uuid4().hex[:8]}"
+    md = sa.MetaData()
+    table = sa.Table(
+        name,
+        md,
+        sa.Column("user_id", sa.String),
+        sa.Column("segment", sa.String),
+        sa.Column("assigned_at", sa.DateTime),
+    )
+    day1, day2 = dt.datetime(2025, 1, 1, 8), dt.datetime(2025, 2, 1, 8)
+    with spark_engine.begin() as conn:
+        md.create_all(conn)
+        source = sa.select(
+            sa.literal("u1").label("user_id"),
+            sa.literal("S1").label("segment"),
+            sa.literal(day1, sa.DateTime).label("assigned_at"),
+        )
+        conn.execute(table.insert().from_select(["user_id", "segment", "assigned_at"], source))
+        conn.execute(
+            table.insert(),
+            [
+                {"user_id": "u2", "segment": "S2", "assigned_at": day1},
+                {"user_id": "u3", "segment": None, "assigned_at": day2},
+                {"user_id": "u4", "segment": "S2", "assigned_at": day2},
+            ],
+        )
+        conn.execute(sa.delete(table).where(table.c.segment == "S2", table.c.assigned_at < day2))
+        rows = sorted(conn.execute(sa.select(table)).all())
+    assert rows == [("u1", "S1", day1), ("u3", None, day2), ("u4", "S2", day2)]
+    with pytest.raises(sa.exc.DBAPIError), spark_engine.connect() as conn:
+        conn.execute(sa.text("SELECT no_such_column FROM " + name))
+
+
+def test_without_java_the_cli_says_so_in_one_sentence(tmp_path):
+    """A fresh process whose JAVA_HOME points nowhere: exit 2, one sentence, no traceback."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    pytest.importorskip("pyspark")
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "JAVA_HOME": str(tmp_path / "no-java")}
+    env.pop("PYSPARK_SUBMIT_ARGS", None)
+    argv = [sys.executable, "-m", "core", "summary", "--db", "spark://local", "--table", "e"]
+    proc = subprocess.run(
+        argv + ["--lang", "zh"], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "Spark 需要 Java 17 或更高版本" in lines[0] and "no-java" in lines[0]
+    english = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True, timeout=300)
+    assert english.returncode == 2
+    assert english.stderr.startswith("error: Spark needs Java 17 or newer and none was found")

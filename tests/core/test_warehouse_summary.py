@@ -93,12 +93,7 @@ def test_hand_values_on_duckdb_match_the_explore_page(tmp_path):
         engine.dispose()
 
 
-def test_hand_values_on_spark(spark_engine):
-    name = f"hand_{uuid.uuid4().hex[:8]}"
-    load_frame(spark_engine, name, HAND)
-    check_hand_values(engine_summary(spark_engine, name))
-
-
+@pytest.mark.postgres
 def test_hand_values_on_postgres(pg_url):
     import sqlalchemy as sa
 
@@ -122,6 +117,7 @@ def assert_same_summary(a, b) -> None:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=False)
 
 
+@pytest.mark.spark
 def test_spark_summary_equals_duckdb_on_generated_data(spark_engine, tmp_path):
     events, _ = canonical_frames("synth", 4)
     duck_engine = duckdb_with(tmp_path, events, None)
@@ -137,9 +133,14 @@ def test_spark_summary_equals_duckdb_on_generated_data(spark_engine, tmp_path):
         duck_engine.dispose()
 
 
+@pytest.mark.spark
 def test_cli_summary_on_spark_in_english_and_chinese(spark_engine, tmp_path, capsys):
+    """On Spark every number of the hand-made events, as the CLI prints and writes them."""
+    from core.cli.summary import payload
+
     name = f"hand_{uuid.uuid4().hex[:8]}"
     load_frame(spark_engine, name, HAND)
+    check_hand_values(engine_summary(spark_engine, name))
     out = tmp_path / "summary.json"
     url = "spark://local"  # the session of the test run is running: it is used
     assert main(["summary", "--db", url, "--table", name, "--out", str(out)]) == 0
@@ -147,6 +148,11 @@ def test_cli_summary_on_spark_in_english_and_chinese(spark_engine, tmp_path, cap
     assert "5 users made 19 events from Jan 1, 2024 to Jan 16, 2024." in text
     assert "Of the users who viewed, 40.0% clicked and 40.0% bought." in text
     doc = json.loads(out.read_text("utf-8"))
+    duck_engine = make_dataset(tmp_path / "hand.duckdb")
+    try:
+        assert doc == json.loads(json.dumps(payload(engine_summary(duck_engine))))
+    finally:
+        duck_engine.dispose()
     assert doc["totals"]["users"] == 5 and doc["totals"]["first_day"] == "2024-01-01"
     assert doc["ladder"][0] == {
         "step": "view",
