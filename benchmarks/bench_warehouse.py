@@ -162,9 +162,8 @@ def task_assign(engine, events: str, users: str, out: Path) -> dict:
     (the assignment part of the same issue). Until they are merged this reports that.
     """
     try:
-        from core.segments.sample_fit import fit_definition, sample_features
-
         from core.segments import assign_sql
+        from core.segments.sample_fit import fit_definition, sample_features
     except ImportError:
         return {"skipped": "core.segments.assign_sql is not merged yet"}
     import sqlalchemy as sa

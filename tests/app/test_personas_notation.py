@@ -26,7 +26,7 @@ def test_no_internal_notation_and_a_readable_comparison(sample_run):  # noqa: F8
     _no_errors(at)
     texts = _rendered_markup(at.main) + _rendered_markup(at.sidebar)
     assert [t for t in texts if INTERNAL_NOTATION.search(t)] == []
-    compare = at.dataframe[-1].value
+    compare = [d.value for d in at.dataframe if "adjusted p" in d.value.columns][-1]
     assert list(compare.columns)[-1] == "adjusted p"
     assert compare["adjusted p"].str.fullmatch(r"< 0\.001|[01]\.\d{3}|n/a").all()
     rates = compare[compare["what"].str.contains("engagement rate|share of", regex=True)]

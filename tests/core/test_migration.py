@@ -91,7 +91,7 @@ def test_chinese_chart_and_report_lines(two_runs):
 
 
 def test_the_chart_renders_without_a_browser_for_the_pdf(two_runs):
-    from core.explore.report import chart_png
+    from core.explore.report_writers import chart_png
 
     png = chart_png(migration_chart(movement_table(*two_runs)))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5_000
