@@ -128,3 +128,10 @@ def test_the_command_line_speaks_the_chosen_language(tmp_path: Path, capsys):
     assert main(["features", "--lang", "zh", str(missing), "--out", str(tmp_path / "f.csv")]) == 2
     err = capsys.readouterr().err
     assert "错误" in err and "error:" not in err
+
+
+def test_one_catalogue_per_language_with_no_part_files_left_unfolded():
+    """Translators' part files are folded into the catalogue by scripts/i18n.sh before a commit."""
+    from core.i18n.catalogue import part_paths
+
+    assert part_paths("zh") == [] and part_paths("en") == []
