@@ -203,32 +203,9 @@ def feature_source(
         Named ``features``; one row per user, the columns of ``build_features`` (the
         user id as text).
     """
-    import datetime as dt
+    from core.segments.features import _output_names, feature_plan
 
-    from core.segments.feature_sql import (
-        _as_of_bound,
-        _discover,
-        _EventColumns,
-        _events_selectable,
-        _feature_query,
-        _Plan,
-        _to_date,
-        _users_selectable,
-    )
-    from core.segments.features import _output_names
-    from core.segments.lifecycle import LifecycleWindows
-
-    ev = _events_selectable(engine, events)
-    us = _users_selectable(engine, users)
-    bound, inclusive = _as_of_bound(as_of)
-    cols = _EventColumns.of(ev)
-    discovery = _discover(engine, cols, bound, inclusive)
-    if as_of is None:
-        as_of_date = _to_date(discovery.last_timestamp)
-    else:
-        as_of_date = pd.Timestamp(bound).date() - dt.timedelta(days=0 if inclusive else 1)
-    plan = _Plan.make(discovery, us, has_author=cols.author is not None)
-    stmt = _feature_query(cols, us, plan, bound, inclusive, as_of_date, LifecycleWindows())
+    stmt, plan = feature_plan(engine, events=events, users=users, as_of=as_of)
     inner = stmt.order_by(None).subquery("fq")
     names = _output_names(plan)
     out = [

@@ -99,23 +99,39 @@ def build_features(
         When the events table is missing, empty, lacks a required column, has no
         events on or before ``as_of``, or the users table repeats a user.
     """
+    stmt, plan = feature_plan(engine, events=events, users=users, as_of=as_of, windows=windows)
+    frame = _fetch(engine, stmt)
+    return _finish(frame, plan)
+
+
+def feature_plan(
+    engine: Engine,
+    *,
+    events: EventsArg = "events",
+    users: UsersArg = "users",
+    as_of: str | dt.date | dt.datetime | pd.Timestamp | None = None,
+    windows: LifecycleWindows = LifecycleWindows(),
+) -> tuple[sa.Select, _Plan]:
+    """The feature statement and its column plan, asked of the database but not run.
+
+    :func:`build_features` runs the statement and names the columns from the plan; the
+    in-engine assignment (``core.segments.assign_sql``) keeps it in the database as a
+    subquery. Arguments as for :func:`build_features`.
+    """
     if not isinstance(windows, LifecycleWindows):
         raise DataError(tr("The lifecycle windows must be a LifecycleWindows value."))
     ev = _events_selectable(engine, events)
     us = _users_selectable(engine, users)
     bound, bound_inclusive = _as_of_bound(as_of)
     cols = _EventColumns.of(ev)
-
     discovery = _discover(engine, cols, bound, bound_inclusive)
     if as_of is None:
         as_of_date = _to_date(discovery.last_timestamp)
     else:
         as_of_date = pd.Timestamp(bound).date() - dt.timedelta(days=0 if bound_inclusive else 1)
-
     plan = _Plan.make(discovery, us, has_author=cols.author is not None)
     stmt = _feature_query(cols, us, plan, bound, bound_inclusive, as_of_date, windows)
-    frame = _fetch(engine, stmt)
-    return _finish(frame, plan)
+    return stmt, plan
 
 
 def add_users_without_events(features: pd.DataFrame, user_ids) -> pd.DataFrame:
