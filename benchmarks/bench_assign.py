@@ -86,7 +86,6 @@ def assignment_benchmark(engine, table: str, n_users: int, *, mode: str, sample:
     dict
         ``fit_s``, ``assign_s``, ``peak_mb``, ``users``.
     """
-    import numpy as np
     import pandas as pd
     import sqlalchemy as sa
 
@@ -114,24 +113,9 @@ def assignment_benchmark(engine, table: str, n_users: int, *, mode: str, sample:
             conn.exec_driver_sql(f"CREATE TABLE assigned AS {compiled}")
             users = conn.execute(sa.text("SELECT COUNT(*) FROM assigned")).all()[0][0]
     else:
-        from sklearn.cluster import KMeans
-
         with engine.connect() as conn:
             frame = pd.read_sql(sa.select(src), conn)
-        d = definition
-        X = frame[list(d.columns)].to_numpy(dtype="float64", copy=True)
-        for j in range(X.shape[1]):
-            col = X[:, j]
-            col[np.isnan(col)] = d.fill[j]
-            if d.log1p[j]:
-                X[:, j] = np.log1p(np.clip(col, 0, None))
-        X = (X - np.array(d.center)) / np.array(d.scale) * np.array(d.weights)
-        model = KMeans(n_clusters=len(d.centres))
-        model.cluster_centers_ = np.array(d.centres)
-        model._n_threads = 1
-        model.n_features_in_ = X.shape[1]
-        labels = model.predict(X)
-        users = len(labels)
+        users = len(predict_frame(frame, definition, sklearn=True))
     return {
         "fit_s": round(fit_s, 2),
         "assign_s": round(time.perf_counter() - t1, 2),
@@ -198,7 +182,7 @@ def stability(sizes=(1_000, 2_000, 5_000, 10_000, 20_000), n_users: int = 40_000
             for seed in (1, 2, 3):
                 keep = in_sample(features["user_id"], size / len(features), seed)
                 definition, _ = fit_definition(features[keep], params)
-                labels.append(_predict(features, definition))
+                labels.append(predict_frame(features, definition))
             row.append(min(adjusted_rand_score(a, b) for a, b in itertools.combinations(labels, 2)))
         print(f"{name:18}" + "".join(f"{v:>10.3f}" for v in row))
 
@@ -222,8 +206,13 @@ def _features_of(events, users):
     return build_features(dataset_engine(path))
 
 
-def _predict(features, definition):
-    """Labels of every user under ``definition`` (NumPy, the SQL's arithmetic)."""
+def predict_frame(features, definition, *, sklearn: bool = False):
+    """Labels of every user under a k-means ``definition``, computed in Python.
+
+    The baseline of the in-engine assignment: the same fill, log1p, scaling and weights
+    as the SQL, then the nearest centre (scikit-learn's ``KMeans.predict`` with the
+    fitted centres when ``sklearn``, else NumPy's argmin over squared distances).
+    """
     import numpy as np
 
     d = definition
@@ -235,6 +224,14 @@ def _predict(features, definition):
             X[:, j] = np.log1p(np.clip(col, 0, None))
     X = (X - np.array(d.center)) / np.array(d.scale) * np.array(d.weights)
     C = np.array(d.centres)
+    if sklearn:
+        from sklearn.cluster import KMeans
+
+        model = KMeans(n_clusters=len(C))
+        model.cluster_centers_ = C
+        model._n_threads = 1
+        model.n_features_in_ = X.shape[1]
+        return model.predict(X)
     return ((X[:, None, :] - C[None, :, :]) ** 2).sum(-1).argmin(1)
 
 
