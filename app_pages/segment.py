@@ -136,7 +136,7 @@ with results:
     run_id = run_id_for(dataset.dataset_id, result.params_hash)
     q = result.quality
     cols = st.columns(3)
-    cols[0].metric(tr("Segments"), fmt.number(q["n_segments"]))
+    cols[0].metric(tr("Segments found"), fmt.number(q["n_segments"]))
     cols[1].metric(
         tr("Separation (silhouette)"),
         tr("n/a") if q["silhouette"] != q["silhouette"] else fmt.number(q["silhouette"], 2),
