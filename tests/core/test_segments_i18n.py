@@ -110,7 +110,7 @@ def test_lifecycle_stages_and_rules_in_chinese_with_the_windows_filled_in():
     with language("zh"):
         names = [stage_label(s) for s in LIFECYCLE_STAGES]
         rules = lifecycle_rules(LifecycleWindows(churned_days=120))
-    assert names == ["潜客", "流失用户", "沉默用户", "新客", "复购客", "活跃用户"]
+    assert names == ["潜客", "流失用户", "沉睡用户", "新客", "复购客", "活跃用户"]
     assert [r["stage"] for r in rules] == list(LIFECYCLE_STAGES)  # data keys stay English
     assert rules[1]["rule"] == "最近 120 天没有任何行为。"
     assert all(CJK.search(r["rule"]) and not _latin_words(r["rule"]) for r in rules)
