@@ -181,6 +181,7 @@ def task_assign(engine, events: str, users: str, out: Path) -> dict:
     labels = assign_sql.assignment_select(source, definition).subquery("labels")
     counts = sa.select(labels.c.segment, sa.func.count().label("n")).group_by(labels.c.segment)
     with engine.connect() as conn:
+        assign_sql.without_jit(conn)
         sizes = {r[0]: int(r[1]) for r in conn.execute(counts)}
     in_engine = time.perf_counter() - t
     peak_in_engine = _peak_rss_mb()

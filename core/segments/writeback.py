@@ -30,7 +30,12 @@ from sqlalchemy.engine import Engine
 
 from core.errors import DataError
 from core.i18n import tr
-from core.segments.assign_sql import SegmentDefinition, assignment_select, feature_source
+from core.segments.assign_sql import (
+    SegmentDefinition,
+    assignment_select,
+    feature_source,
+    without_jit,
+)
 
 __all__ = [
     "EX_TEMPFAIL",
@@ -292,6 +297,7 @@ def write_back(
 def _write_sql(engine, target, assignment, persona, run_id, stamp):
     """One transaction: insert the new rows, count the movement, delete the old rows."""
     with engine.begin() as conn:
+        without_jit(conn)
         target.create(conn, checkfirst=True)
         last = conn.execute(
             sa.select(sa.func.max(target.c.assigned_at)).where(target.c.run_id == run_id)
