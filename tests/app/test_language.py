@@ -274,6 +274,14 @@ def test_an_invalid_share_link_says_so_in_the_links_language():
 def test_a_join_link_carries_the_facilitators_language():
     store = open_store()
     code, workshop = store.create_workshop("上海工作坊", dt.date.today(), owner="local")
+    try:
+        _join_link_in_chinese(store, workshop)
+    finally:  # the store is shared by the whole test run: leave no workshop open
+        store.end_workshop(workshop.id)
+
+
+def _join_link_in_chinese(store, workshop) -> None:
+    """The facilitator's Chinese board makes a join link that opens in Chinese."""
     at = AppTest.from_file(APP, default_timeout=180)
     at.session_state["lang"] = "zh"
     at.run()
