@@ -30,42 +30,23 @@ from collections.abc import Mapping
 
 from core import i18n
 from core.i18n import N_, fmt, tr
+from core.segments import PLATFORM_LABELS
 
 #: Weekday abbreviations, Monday first (marked for the catalogue: show with ``tr``).
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
-PLATFORM_NAMES: dict[str, str] = {
-    "wechat": "WeChat",
-    "weibo": "Weibo",
-    "douyin": "Douyin",
-    "kuaishou": "Kuaishou",
-    "xiaohongshu": "Xiaohongshu",
-    "qq": "QQ",
-    "facebook": "Facebook",
-    "twitter": "Twitter/X",
-    "instagram": "Instagram",
-    "linkedin": "LinkedIn",
-    "youtube": "YouTube",
-    "bilibili": "Bilibili",
-}
-#: The platforms' own Chinese names (brands: the name their users know, not a translation).
-PLATFORM_NAMES_ZH: dict[str, str] = {
-    "wechat": "微信",
-    "weibo": "微博",
-    "douyin": "抖音",
-    "kuaishou": "快手",
-    "xiaohongshu": "小红书",
-    "bilibili": "哔哩哔哩",
-}
-
 
 def platform_name(platform: object, language: str | None = None) -> str:
-    """A platform key (``douyin``) as its users call it: ``Douyin`` / ``抖音``; other values as given."""
+    """A platform key (``douyin``) as its users call it: ``Douyin`` / ``抖音``; other values as given.
+
+    The names are the feature columns' platform labels (``core.segments.PLATFORM_LABELS``),
+    so a card, a trait and a column heading name a platform alike.
+    """
     key = str(platform).strip().lower()
-    code = i18n.normalize(language) or i18n.current()
-    if code == "zh" and key in PLATFORM_NAMES_ZH:
-        return PLATFORM_NAMES_ZH[key]
-    return PLATFORM_NAMES.get(key, str(platform).replace("_", " ").title())
+    if key not in PLATFORM_LABELS:
+        return str(platform).replace("_", " ").title()
+    with i18n.language(language):
+        return tr(PLATFORM_LABELS[key])
 
 
 #: Notes of a card (marked for the catalogue; :func:`contact_note` returns them translated,

@@ -21,6 +21,7 @@ from core import i18n
 from core.i18n import N_, fmt, tr
 from core.personas import playbook
 from core.personas.feature_text import FEATURE_TEXT
+from core.segments import PLATFORM_LABELS
 
 #: When a group is active: tested as one distribution (hours of the day; weekend vs
 #: weekday), not as separate numeric traits (see :func:`core.personas.traits._time_tests`).
@@ -246,9 +247,8 @@ def _compared(feature: str, lift: float, higher: bool) -> str:
 def _generic_phrase(feature: str, amount: str) -> str:
     """A trait sentence for a feature without its own templates."""
     if feature.startswith("platform_share_"):
-        name = playbook.PLATFORM_NAMES.get(
-            feature.removeprefix("platform_share_"), feature.removeprefix("platform_share_").title()
-        )
+        key = feature.removeprefix("platform_share_")
+        name = PLATFORM_LABELS.get(key, key.title())  # the English template: the msgid
         return f"is active on {name} {amount} than average"
     if feature.startswith("format_share_"):
         fmt = feature.removeprefix("format_share_")
