@@ -345,12 +345,7 @@ def _write_spark(engine, target, assignment, persona, run_id, stamp):
             .where(target.c.run_id == run_id)
             .subquery("old")
         )
-        joined = old.outerjoin(assignment, old.c.user_id == assignment.c.user_id, full=True)
-        rows = conn.execute(
-            sa.select(old.c.segment, assignment.c.segment, sa.func.count())
-            .select_from(joined)
-            .group_by(old.c.segment, assignment.c.segment)
-        ).all()
+        movement = _count_movement(conn, old, assignment)
         select = sa.select(
             assignment.c.user_id, assignment.c.segment, persona, sa.literal(stamp, sa.DateTime)
         )
@@ -361,7 +356,7 @@ def _write_spark(engine, target, assignment, persona, run_id, stamp):
             f"INSERT OVERWRITE TABLE {name} PARTITION (run_id = '{run_id}') {compiled}",
             compiled.params,
         )
-        return _movement_frame(rows), _sizes(conn, target, run_id), stamp
+        return movement, _sizes(conn, target, run_id), stamp
 
 
 def _sizes(conn, target: sa.Table, run_id: str) -> list:
@@ -392,6 +387,11 @@ def _movement(conn, target: sa.Table, run_id: str, stamp: dt.datetime) -> pd.Dat
         .where(target.c.run_id == run_id, target.c.assigned_at == stamp)
         .subquery("new")
     )
+    return _count_movement(conn, old, new)
+
+
+def _count_movement(conn, old: sa.Subquery, new: sa.Subquery) -> pd.DataFrame:
+    """(from, to, users) between two (user_id, segment) selections, counted in the engine."""
     joined = old.outerjoin(new, old.c.user_id == new.c.user_id, full=True)
     rows = conn.execute(
         sa.select(old.c.segment, new.c.segment, sa.func.count())
