@@ -42,3 +42,18 @@ def quote_identifier(name: Any, dialect: Any = None) -> str:
         return '"' + text.replace('"', '""') + '"'
     dialect = getattr(dialect, "dialect", dialect)  # an Engine carries its Dialect
     return dialect.identifier_preparer.quote_identifier(text)
+
+
+def trimmed_or_null(expr: str) -> str:
+    """DuckDB SQL for ``NULLIF(TRIM(expr), '')``, trimming only the values that need it.
+
+    DuckDB's ``trim`` walks every character through utf8proc and copies the result, and
+    ingest trims every field of every row: on 10M events that was 1.7 s of the 5.5 s
+    parsing pass. It removes spaces (Unicode category Zs, all but U+0020 outside ASCII),
+    so a value that does not start or end with a space and is pure ASCII (its character
+    count equals its byte count) is returned as it is, with the same result.
+    """
+    return (
+        f"NULLIF(CASE WHEN starts_with({expr}, ' ') OR ends_with({expr}, ' ') "
+        f"OR length({expr}) <> strlen({expr}) THEN TRIM({expr}) ELSE {expr} END, '')"
+    )

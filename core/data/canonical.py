@@ -19,7 +19,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from core.common.sql import quote_identifier
+from core.common.sql import quote_identifier, trimmed_or_null
 from core.data.derived import write_activity_tables
 from core.data.landed import LoadedSource
 from core.data.privacy import hash_sql
@@ -156,7 +156,7 @@ def _treated_select(columns, plan: dict[str, str]) -> str:
 
 def _field_expr(mapping: dict, field: str) -> str:
     col = next((c for c, f in mapping.items() if f == field), None)
-    return f"NULLIF(TRIM(t.{quote_identifier(col)}), '')" if col else "NULL"
+    return trimmed_or_null(f"t.{quote_identifier(col)}") if col else "NULL"
 
 
 def _raw_expr(mapping: dict, field: str) -> str:
@@ -212,7 +212,7 @@ def _build_events(
             f"ELSE TRY_CAST({cleaned} AS DOUBLE) END"
         )
     ts_sql_t = ts_sql.replace(
-        f"TRIM({quote_identifier(ts_col)})", f"TRIM(t.{quote_identifier(ts_col)})"
+        trimmed_or_null(quote_identifier(ts_col)), trimmed_or_null(f"t.{quote_identifier(ts_col)}")
     )
     reason = " ".join(f"WHEN {cond} THEN '{label}'" for label, cond in REJECT_REASONS)
     future = dt.datetime.now() + dt.timedelta(days=1)

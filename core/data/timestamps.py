@@ -7,7 +7,7 @@ month-first by what the rest of the column says; mixed UTC offsets are lined up.
 
 from __future__ import annotations
 
-from core.common.sql import quote_identifier
+from core.common.sql import quote_identifier, trimmed_or_null
 from core.data.report import Note
 from core.errors import DataError
 from core.i18n import N_, tr
@@ -82,7 +82,7 @@ def _choose_timestamp_sql(
     con, table: str, column: str, file_name: str, kind: str = "events"
 ) -> tuple[str, list[str], list[str]]:
     """Rank the timestamp formats on a sample of ``column``: (COALESCE SQL, names, warnings)."""
-    x = f"NULLIF(TRIM({quote_identifier(column)}), '')"
+    x = trimmed_or_null(quote_identifier(column))
     counts = ", ".join(
         f"count({tmpl.replace('{x}', 'v')}) AS f{i}"
         for i, (_, tmpl) in enumerate(TIMESTAMP_FORMATS)
