@@ -57,3 +57,8 @@ def trimmed_or_null(expr: str) -> str:
         f"NULLIF(CASE WHEN starts_with({expr}, ' ') OR ends_with({expr}, ' ') "
         f"OR length({expr}) <> strlen({expr}) THEN TRIM({expr}) ELSE {expr} END, '')"
     )
+
+
+def row_hash_sql(columns) -> str:
+    """DuckDB SQL for the 64-bit hash of a row's ``columns`` (quoted here)."""
+    return "hash(" + ", ".join(quote_identifier(c) for c in columns) + ")"

@@ -33,7 +33,7 @@ BASE_MB = 200
 #: DuckDB's working memory for a load without spilling, per MB of file, by format
 #: (measured with benchmarks/bench_ingest.py: a 480 MB CSV peaks near 2 GB unbounded).
 #: Parquet and Excel pack their data about 4-5 times tighter than CSV.
-MB_PER_FILE_MB = {"csv": 3.5, "tsv": 3.5, "jsonl": 3.5, "parquet": 12.0, "xlsx": 10.0}
+MB_PER_FILE_MB = {"csv": 3.5, "tsv": 3.5, "jsonl": 3.5, "parquet": 10.0, "xlsx": 10.0}
 #: The least DuckDB can work with while spilling: this share of the ideal, and a floor.
 MIN_SHARE = 0.25
 MIN_DUCKDB_MB = 256

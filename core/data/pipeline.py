@@ -23,15 +23,15 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
 
 from core import config
-from core.data.canonical import _build_events, _build_users
+from core.data.canonical import _build_events, value_map_columns
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
 from core.data.database import DbTable
+from core.data.first_read import first_read
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION
 from core.data.mapping import guess_mapping
@@ -40,8 +40,12 @@ from core.data.report import IngestReport, Note
 from core.data.schema import REQUIRED_EVENT_FIELDS
 from core.data.sources import detect_format, load_source
 from core.data.sources import source_name as display_name
+from core.data.users_table import _build_users
 from core.errors import DataError
 from core.i18n import N_, fmt, tr
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _sql_str(value: object) -> str:
@@ -121,6 +125,8 @@ def _parse_as_of(as_of) -> str | None:
     if as_of is None or as_of == "":
         return None
     try:
+        import pandas as pd  # heavy: imported only when an as-of date is given
+
         return pd.Timestamp(as_of).isoformat()
     except (ValueError, TypeError):
         raise DataError(
@@ -238,11 +244,14 @@ def ingest(
         con.execute("SET enable_progress_bar = false")
         con.execute("ATTACH " + _sql_str(tmp_out) + " AS out")
         warnings: list[str] = []
-        ev = load_source(events_source, ev_name, con, table="src_events")
-        warnings.extend(ev.warnings)
+        # A CSV or Parquet file is not landed: it is read twice where it lies, once for
+        # the samples and lists (first_read) and once to parse the rows.
+        ev = load_source(events_source, ev_name, con, table="src_events", stream_dir=work / "src")
         ev_map = guess_mapping(ev.columns, "events", overrides=mapping)
         _require_fields(ev, ev_map)
-        plan, notes, uid_hashed = _privacy_plan(con, ev, ev_map, privacy)
+        ev, first = first_read(con, ev, ev_map, value_map_columns(ev_map))
+        warnings.extend(ev.warnings)
+        plan, notes, uid_hashed = _privacy_plan(con, ev, ev_map, privacy, sample=first.pii_sample)
         us = None
         us_map: dict[str, str] = {}
         us_plan: dict[str, str] = {}
@@ -266,7 +275,9 @@ def ingest(
                     )
         salt = resolve_salt(privacy)
         counts = _with_salt(
-            con, salt, lambda: _build_events(con, ev, ev_map, plan, warnings, drop_duplicates)
+            con,
+            salt,
+            lambda: _build_events(con, ev, ev_map, plan, warnings, drop_duplicates, first),
         )
         user_rows, custom = _with_salt(
             con, salt, lambda: _build_users(con, us, us_map, us_plan, uid_hashed, warnings)

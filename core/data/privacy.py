@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from core import config
-from core.common.sql import quote_identifier
+from core.common.sql import quote_identifier, row_hash_sql
 from core.data.landed import LoadedSource
 from core.data.report import Note
 from core.data.synonyms import normalise_key
@@ -311,27 +311,60 @@ _UID_KINDS = {
 }
 
 
+def pii_scan_columns(columns, mapping: dict) -> list[str]:
+    """The columns whose content is looked at for personal data: all but times and amounts."""
+    skip = {c for c, f in mapping.items() if f in ("timestamp", "amount", "signup_date")}
+    return [c for c in columns if c not in skip]
+
+
+def pii_sample_sql(scan, key: str, where: str | None = None) -> str:
+    """Aggregate SQL: the ``PII_SAMPLE_ROWS`` rows with the smallest ``key`` (the hash of the
+    whole row, :func:`core.common.sql.row_hash_sql`), their ``scan`` columns packed in a
+    struct; ``where`` narrows the rows looked at first (cheap: no struct is built for the
+    others).
+
+    Rows by smallest hash are a uniform sample that any scan order and any number of
+    threads draws alike (a reservoir sample needs one thread reading in order), so the
+    same rows come from a landed table and from a file read in parallel.
+    """
+    packed = ", ".join(f"c{i} := {quote_identifier(c)}" for i, c in enumerate(scan))
+    sql = f"arg_min(struct_pack({packed}), {key}, {PII_SAMPLE_ROWS})"
+    return f"{sql} FILTER (WHERE {where})" if where else sql
+
+
+def unpack_pii_sample(rows, scan) -> dict[str, list]:
+    """``{column: [values]}`` from the packed rows of :func:`pii_sample_sql`."""
+    rows = rows or []
+    return {c: [r[f"c{i}"] for r in rows] for i, c in enumerate(scan)}
+
+
 def _sample_columns(con, table: str, columns: list[str]) -> dict[str, list]:
     if not columns:
         return {}
-    sel = ", ".join(quote_identifier(c) for c in columns)
+    every = [r[0] for r in con.execute(f"DESCRIBE {quote_identifier(table)}").fetchall()]
     rows = con.execute(
-        f"SELECT {sel} FROM {quote_identifier(table)} USING SAMPLE reservoir({PII_SAMPLE_ROWS} ROWS) "
-        "REPEATABLE (7)"
-    ).fetchall()
-    return {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+        f"SELECT {pii_sample_sql(columns, row_hash_sql(every))} FROM {quote_identifier(table)}"
+    ).fetchall()[0][0]
+    return unpack_pii_sample(rows, columns)
 
 
 def _privacy_plan(
-    con, src: LoadedSource, mapping: dict, privacy: PrivacyOptions, id_field: str = "user_id"
+    con,
+    src: LoadedSource,
+    mapping: dict,
+    privacy: PrivacyOptions,
+    id_field: str = "user_id",
+    sample: dict[str, list] | None = None,
 ) -> tuple[dict[str, str], list[str], bool]:
-    """Return ({column: 'hash'|'drop'}, report sentences, user id hashed?)."""
+    """Return ({column: 'hash'|'drop'}, report sentences, user id hashed?).
+
+    ``sample`` is the sample of :func:`pii_scan_columns` already read (the first read of
+    an events file); without it the sample is drawn from the landed table.
+    """
     uid_col = next((c for c, f in mapping.items() if f == id_field), None)
-    skip_content = {c for c, f in mapping.items() if f in ("timestamp", "amount", "signup_date")}
-    scan = [c for c in src.columns if c not in skip_content]
-    found = detect_pii(
-        _sample_columns(con, src.table, scan), skip_names=[uid_col] if uid_col else []
-    )
+    if sample is None:
+        sample = _sample_columns(con, src.table, pii_scan_columns(src.columns, mapping))
+    found = detect_pii(sample, skip_names=[uid_col] if uid_col else [])
     plan: dict[str, str] = {}
     notes: list[str] = []
     uid_hashed = False

@@ -135,15 +135,30 @@ def _read_duckdb_native(
     table: str,
     limits: ReadLimits = LIMITS,
     max_rows: int | None = None,
+    stream: bool = False,
 ) -> LoadedSource:
+    """Land a Parquet or JSON-lines file as text columns; with ``stream`` (Parquet), define
+    ``table`` as a view over the reader instead, read later (``core.data.first_read``)."""
     reader = (
         "read_parquet($path)"
         if fmt == "parquet"
         else "read_json($path, format='auto', sample_size=-1)"
     )
     what = "Parquet" if fmt == "parquet" else tr("JSON lines (one object per line)")
+
+    def read_error(exc: duckdb.Error | None = None) -> DataError:
+        return DataError(
+            tr(
+                "{file} could not be read as {what}. Check the file is complete and in that "
+                "format, then load it again.",
+                file=name,
+                what=what,
+            )
+        )
+
     if fmt == "parquet":
         _check_parquet(path, name, limits)
+    stream = stream and fmt == "parquet"
     try:
         rel = con.sql(f"SELECT * FROM {reader} LIMIT 0", params={"path": str(path)})
         columns = rel.columns
@@ -151,20 +166,32 @@ def _read_duckdb_native(
         casts = ", ".join(
             f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns
         )
-        con.execute(
-            f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT {casts} FROM {reader}"
-            + (f" LIMIT {int(max_rows)}" if max_rows is not None else ""),
-            {"path": str(path)},
-        )
-    except duckdb.Error:
-        raise DataError(
-            tr(
-                "{file} could not be read as {what}. Check the file is complete and in that "
-                "format, then load it again.",
-                file=name,
-                what=what,
+        if stream:  # views take no parameters: the path is a literal
+            literal = "'" + str(path).replace("'", "''") + "'"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {quote_identifier(table)} AS SELECT {casts} "
+                f"FROM read_parquet({literal})"
             )
-        ) from None
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT {casts} FROM {reader}"
+                + (f" LIMIT {int(max_rows)}" if max_rows is not None else ""),
+                {"path": str(path)},
+            )
+    except duckdb.Error:
+        raise read_error() from None
+    if stream:
+        rows = con.execute("SELECT count(*) FROM " + quote_identifier(table)).fetchall()[0][0]
+        return LoadedSource(
+            con,
+            table,
+            name,
+            fmt,
+            tuple(columns),
+            streamed=True,
+            read_error=read_error,
+            rows_hint=int(rows),  # from the footer: nothing is read
+        )
     return LoadedSource(con, table, name, fmt, tuple(columns))
 
 
@@ -177,6 +204,7 @@ def load_source(
     limit_bytes: int | None = None,
     limits: ReadLimits = LIMITS,
     max_rows: int | None = None,
+    stream_dir: Path | None = None,
 ) -> LoadedSource:
     """Land a file in DuckDB table ``table`` with every column as VARCHAR.
 
@@ -198,6 +226,11 @@ def load_source(
     max_rows : int, optional
         Read only the first rows of a workbook, Parquet or JSON file (a preview); the
         whole-file checks (size, columns, the workbook scan) still run.
+    stream_dir : Path, optional
+        For ingest: a CSV, TSV or Parquet file is not landed but defined as a view over
+        DuckDB's reader (a ``streamed`` source, read by ``core.data.first_read``); an upload
+        or a transcoded copy is written into this folder, which the caller removes when
+        done. Other formats are landed as usual.
 
     Returns
     -------
@@ -216,17 +249,21 @@ def load_source(
     name = name or source_name(source)
     fmt = detect_format(name)
     limit = limit_bytes or config.max_upload_bytes()
-    tmpdir = Path(tempfile.mkdtemp(prefix="personalab-src-"))
+    stream = stream_dir is not None and fmt in ("csv", "tsv", "parquet")
+    if stream:
+        stream_dir.mkdir(parents=True, exist_ok=True)
+    tmpdir = stream_dir if stream else Path(tempfile.mkdtemp(prefix="personalab-src-"))
     try:
         path = _materialise(source, name, tmpdir)
         _check_size(path, name, limit)
         if fmt in ("csv", "tsv"):
-            return _read_text(path, name, fmt, con, table, tmpdir, limits)
+            return _read_text(path, name, fmt, con, table, tmpdir, limits, stream=stream)
         if fmt == "xlsx":
             return _read_xlsx(path, name, con, table, limits, max_rows)
-        return _read_duckdb_native(path, name, fmt, con, table, limits, max_rows)
+        return _read_duckdb_native(path, name, fmt, con, table, limits, max_rows, stream=stream)
     finally:
-        shutil.rmtree(tmpdir, ignore_errors=True)
+        if not stream:
+            shutil.rmtree(tmpdir, ignore_errors=True)
 
 
 def read_source(

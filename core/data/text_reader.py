@@ -169,8 +169,18 @@ def sniff_delimiter(text: str, fmt: str) -> str:
 
 
 def _read_text(
-    path: Path, name: str, fmt: str, con, table: str, tmpdir: Path, limits: ReadLimits = LIMITS
+    path: Path,
+    name: str,
+    fmt: str,
+    con,
+    table: str,
+    tmpdir: Path,
+    limits: ReadLimits = LIMITS,
+    stream: bool = False,
 ) -> LoadedSource:
+    """Land a CSV/TSV file in table ``table``, or with ``stream`` define ``table`` as a view
+    over DuckDB's reader (nothing is read yet: ``core.data.first_read`` reads it first and
+    counts the skipped lines; ``tmpdir`` must then outlive the view)."""
     with open(path, "rb") as fh:
         sample = fh.read(SAMPLE_BYTES)
     for magic, what in _MAGIC.items():
@@ -206,46 +216,27 @@ def _read_text(
     _check_columns(len(header), name, limits)
     _check_header([h.strip() for h in header], name)
     rejects = f"{table}_rejects"
+
+    def read_error(exc: duckdb.Error) -> DataError:
+        return _read_error(exc, name, delimiter)
+
     try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT * FROM read_csv($path, "
-            "delim=$delim, quote='\"', escape='\"', header=true, all_varchar=true, "
-            "auto_detect=true, store_rejects=true, ignore_errors=true, "
-            f"rejects_table='{rejects}', rejects_scan='{rejects}_scan')",
-            {"path": str(csv_path), "delim": delimiter},
-        )
-    except duckdb.Error as exc:
-        if "maximum line size" in str(exc).lower():
-            raise DataError(
-                tr(
-                    "{file} has a line longer than 2 MB, far more than one event needs; check "
-                    "for a cell holding a whole document or a missing closing quote, fix it "
-                    "and load the file again.",
-                    file=name,
-                )
-            ) from None
-        raise DataError(
-            tr(
-                "{file} could not be read as a {separator}-separated table ({detail}). Check "
-                "that it is a CSV export and try again.",
-                file=name,
-                separator=tr(_DELIMITER_NAMES[delimiter])
-                if delimiter in _DELIMITER_NAMES
-                else delimiter,
-                detail=str(exc).splitlines()[0][:120],
+        if stream:
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW {quote_identifier(table)} AS SELECT * FROM "
+                + _reader_sql(csv_path, delimiter)
             )
-        ) from None
-    skipped = _skipped_lines(con, rejects)
-    warnings = [
-        Note(
-            _SKIP_MESSAGES.get(reason, N_("{file}: {n} line(s) skipped: {reason}.")),
-            file=name,
-            n=n,
-            reason=Note(reason),
-        )
-        for reason, n in skipped.items()
-    ]
-    columns = tuple(c for c in con.table(table).columns)
+            columns = tuple(
+                r[0] for r in con.execute(f"DESCRIBE {quote_identifier(table)}").fetchall()
+            )
+        else:
+            con.execute(
+                f"CREATE OR REPLACE TABLE {quote_identifier(table)} AS SELECT * FROM "
+                + _reader_sql(csv_path, delimiter, rejects)
+            )
+            columns = tuple(con.table(table).columns)
+    except duckdb.Error as exc:
+        raise read_error(exc) from None
     if len(columns) == 1:
         only = columns[0]
         hint = [d for d in _DELIMITERS if d != delimiter and d in only]
@@ -260,8 +251,95 @@ def _read_text(
                     separator=tr(_DELIMITER_NAMES[hint[0]]),
                 )
             )
+    if stream:
+        return LoadedSource(
+            con,
+            table,
+            name,
+            fmt,
+            columns,
+            encoding,
+            delimiter,
+            streamed=True,
+            first_read_from=_reader_sql(csv_path, delimiter, rejects),
+            rejects=rejects,
+            read_error=read_error,
+            rows_hint=_rows_estimate(csv_path, sample),
+        )
+    skipped = _skipped_lines(con, rejects)
     return LoadedSource(
-        con, table, name, fmt, columns, encoding, delimiter, tuple(warnings), skipped=skipped
+        con,
+        table,
+        name,
+        fmt,
+        columns,
+        encoding,
+        delimiter,
+        skip_warnings(skipped, name),
+        skipped=skipped,
+    )
+
+
+def _rows_estimate(path: Path, sample: bytes) -> int | None:
+    """About how many rows a text file has: its size over the mean line of its first bytes."""
+    lines = sample.count(b"\n")
+    if lines < 2:
+        return None
+    return int(path.stat().st_size / (len(sample) / lines))
+
+
+def _reader_sql(path: Path, delimiter: str, rejects: str | None = None) -> str:
+    """DuckDB's CSV reader over ``path`` as every read of the file uses it (the landing,
+    the view and the first read parse alike); with ``rejects``, the lines it cannot turn
+    into a row are stored in that table (and its ``_scan`` table) as well as skipped."""
+    options = (
+        f"delim={_sql_literal(delimiter)}, quote='\"', escape='\"', header=true, "
+        "all_varchar=true, auto_detect=true, ignore_errors=true"
+    )
+    if rejects:
+        options += f", store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan'"
+    return f"read_csv({_sql_literal(str(path))}, {options})"
+
+
+def _sql_literal(value: str) -> str:
+    """A SQL string literal (quotes doubled): views cannot take parameters."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _read_error(exc: duckdb.Error, name: str, delimiter: str) -> DataError:
+    """The sentence for a CSV the reader gave up on (a line too long, not a table)."""
+    if "maximum line size" in str(exc).lower():
+        return DataError(
+            tr(
+                "{file} has a line longer than 2 MB, far more than one event needs; check "
+                "for a cell holding a whole document or a missing closing quote, fix it "
+                "and load the file again.",
+                file=name,
+            )
+        )
+    return DataError(
+        tr(
+            "{file} could not be read as a {separator}-separated table ({detail}). Check "
+            "that it is a CSV export and try again.",
+            file=name,
+            separator=tr(_DELIMITER_NAMES[delimiter])
+            if delimiter in _DELIMITER_NAMES
+            else delimiter,
+            detail=str(exc).splitlines()[0][:120],
+        )
+    )
+
+
+def skip_warnings(skipped: dict[str, int], name: str) -> tuple[Note, ...]:
+    """One warning per reason the reader skipped lines of ``name``."""
+    return tuple(
+        Note(
+            _SKIP_MESSAGES.get(reason, N_("{file}: {n} line(s) skipped: {reason}.")),
+            file=name,
+            n=n,
+            reason=Note(reason),
+        )
+        for reason, n in skipped.items()
     )
 
 

@@ -7,7 +7,7 @@ month-first by what the rest of the column says; mixed UTC offsets are lined up.
 
 from __future__ import annotations
 
-from core.common.sql import quote_identifier, trimmed_or_null
+from core.common.sql import quote_identifier, row_hash_sql, trimmed_or_null
 from core.data.report import Note
 from core.errors import DataError
 from core.i18n import N_, tr
@@ -78,19 +78,44 @@ TIMESTAMP_FORMATS: tuple[tuple[str, str], ...] = (
 _AMBIGUOUS_PAIR = ("day/month/year (1/3/2025 14:05)", "month/day/year (3/1/2025 14:05)")
 
 
+def timestamp_sample_sql(x: str, key: str, where: str | None = None) -> str:
+    """Aggregate SQL: ``TIMESTAMP_SAMPLE_ROWS`` non-blank values of ``x``, from the rows with
+    the smallest ``key`` (the sampling of ``core.data.privacy.pii_sample_sql``)."""
+    cond = f"{x} IS NOT NULL" + (f" AND {where}" if where else "")
+    return f"arg_min({x}, {key}, {TIMESTAMP_SAMPLE_ROWS}) FILTER (WHERE {cond})"
+
+
 def _choose_timestamp_sql(
-    con, table: str, column: str, file_name: str, kind: str = "events"
+    con,
+    table: str,
+    column: str,
+    file_name: str,
+    kind: str = "events",
+    sample: list[str] | None = None,
+    offsets: list[tuple[int, int]] | None = None,
 ) -> tuple[str, list[str], list[str]]:
-    """Rank the timestamp formats on a sample of ``column``: (COALESCE SQL, names, warnings)."""
+    """Rank the timestamp formats on a sample of ``column``: (COALESCE SQL, names, warnings).
+
+    ``sample`` (trimmed non-blank values) and ``offsets`` (see :func:`_offset_shift`) are
+    what the first read of an events file found; without them they are read from
+    ``table``.
+    """
     x = trimmed_or_null(quote_identifier(column))
     counts = ", ".join(
         f"count({tmpl.replace('{x}', 'v')}) AS f{i}"
         for i, (_, tmpl) in enumerate(TIMESTAMP_FORMATS)
     )
+    if sample is None:
+        every = [r[0] for r in con.execute(f"DESCRIBE {quote_identifier(table)}").fetchall()]
+        sample = (
+            con.execute(
+                f"SELECT {timestamp_sample_sql(x, row_hash_sql(every))} FROM {quote_identifier(table)}"
+            ).fetchall()[0][0]
+            or []
+        )
     row = con.execute(
-        f"SELECT count(v), {counts} FROM (SELECT {x} AS v FROM {quote_identifier(table)} "
-        f"WHERE {x} IS NOT NULL USING SAMPLE reservoir({TIMESTAMP_SAMPLE_ROWS} ROWS) "
-        "REPEATABLE (42))"
+        f"SELECT count(v), {counts} FROM (SELECT unnest($sample::VARCHAR[]) AS v)",
+        {"sample": list(sample)},
     ).fetchall()[0]
     n, hits = row[0], row[1:]
     if n == 0:
@@ -144,7 +169,7 @@ def _choose_timestamp_sql(
     templates = [TIMESTAMP_FORMATS[i][1] for i in ranked]
     iso = TIMESTAMP_FORMATS[0][1]
     if iso in templates:
-        shift = _offset_shift(con, table, x, column, file_name, warnings)
+        shift = _offset_shift(con, table, x, column, file_name, warnings, offsets)
         if shift is not None:
             templates[templates.index(iso)] = shift
     chain = ", ".join(t.replace("{x}", x) for t in templates)
@@ -158,31 +183,53 @@ _OFFSET_RE = r"\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?)$"
 # few values that may carry an offset, not on every row.
 _MAY_HAVE_OFFSET = (
     "contains(raw, ':') AND (contains(raw, 'Z') OR contains(raw, 'z') OR contains(raw, '+') "
-    "OR contains(substr(raw, strpos(raw, ':')), '-'))"
+    "OR raw LIKE '%:%-%')"
 )
+# Minutes east of UTC of an offset's text {o} (Z, +08, +08:00, -0500).
 _OFFSET_SQL = (
-    "CASE WHEN upper(o) = 'Z' THEN 0 ELSE (CASE WHEN o[1] = '-' THEN -1 ELSE 1 END) * "
-    "(CAST(o[2:3] AS INTEGER) * 60 + COALESCE(TRY_CAST(NULLIF(replace(o[4:], ':', ''), '') "
+    "CASE WHEN upper({o}) = 'Z' THEN 0 ELSE (CASE WHEN {o}[1] = '-' THEN -1 ELSE 1 END) * "
+    "(CAST({o}[2:3] AS INTEGER) * 60 + COALESCE(TRY_CAST(NULLIF(replace({o}[4:], ':', ''), '') "
     "AS INTEGER), 0)) END"
 )
 
 
-def _offset_shift(con, table: str, x: str, column: str, file_name: str, warnings: list[str]):
+def offset_histogram_sql(raw: str, x: str) -> str:
+    """Aggregate SQL: ``{offset in minutes: rows}`` over the values of ``x`` (the trimmed
+    ``raw`` column) that end in a UTC offset."""
+    offset = "regexp_extract(" + x + r", '(Z|z|[+-]\d{2}(:?\d{2})?)$')"
+    # CASE, not FILTER: the minutes are computed only where the value has an offset.
+    return (
+        f"histogram(CASE WHEN {_MAY_HAVE_OFFSET.replace('raw', raw)} AND "
+        f"regexp_matches({x}, '{_OFFSET_RE}') THEN {_OFFSET_SQL.replace('{o}', offset)} END)"
+    )
+
+
+def _offset_shift(
+    con,
+    table: str,
+    x: str,
+    column: str,
+    file_name: str,
+    warnings: list[str],
+    rows: list[tuple[int, int]] | None = None,
+):
     """ISO-time SQL that lines up mixed UTC offsets, or None when the column has at most one.
 
     DuckDB's TIMESTAMP cast keeps the wall-clock time and ignores an offset, which is
     right when every value has the same offset (times stay local, as given) and wrong
     when they differ: 10:00+08:00 and 10:00Z are eight hours apart. Then every value with
-    an offset is moved to the most common offset, and a warning says so.
+    an offset is moved to the most common offset, and a warning says so. ``rows`` are
+    the ``(minutes, rows)`` pairs already counted, most common first; without them they
+    are counted in ``table``.
     """
-    rows = con.execute(
-        f"SELECT minutes, count(*) AS n FROM (SELECT {_OFFSET_SQL} AS minutes FROM "
-        f"(SELECT regexp_extract(v, '(Z|z|[+-]\\d{{2}}(:?\\d{{2}})?)$') AS o FROM "
-        f"(SELECT {x} AS v FROM {quote_identifier(table)} "
-        f"WHERE {_MAY_HAVE_OFFSET.replace('raw', quote_identifier(column))}) "
-        f"WHERE regexp_matches(v, '{_OFFSET_RE}'))) "
-        "GROUP BY 1 ORDER BY 2 DESC, 1"
-    ).fetchall()
+    if rows is None:
+        found = con.execute(
+            f"SELECT {offset_histogram_sql(quote_identifier(column), x)} "
+            f"FROM {quote_identifier(table)}"
+        ).fetchall()[0][0]
+        rows = sorted(
+            ((int(m), int(n)) for m, n in (found or {}).items()), key=lambda mn: (-mn[1], mn[0])
+        )
     if len(rows) < 2:
         return None
     target = rows[0][0]
