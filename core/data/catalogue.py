@@ -14,14 +14,17 @@ import json
 import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 try:
     import fcntl
 except ImportError:  # Windows has no advisory locks: scratch is then judged by its age
     fcntl = None
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from core.config import data_dir
 from core.data.layout import ensure_current_layout

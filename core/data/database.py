@@ -5,8 +5,6 @@ from __future__ import annotations
 import dataclasses
 
 import duckdb
-import pandas as pd
-import sqlalchemy as sa
 
 from core.common.sql import quote_identifier
 from core.data.landed import LoadedSource
@@ -66,6 +64,9 @@ def read_db_table(
     DataError
         When the database cannot be reached, or the table does not exist or is empty.
     """
+    import pandas as pd  # heavy: imported when a database table is read
+    import sqlalchemy as sa
+
     con = con or duckdb.connect()
     schema, _sep, bare = table.rpartition(".")
     try:

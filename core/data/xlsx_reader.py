@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from core.common.sql import quote_identifier
 from core.data.landed import LoadedSource
 from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_header
@@ -190,6 +188,8 @@ def _read_xlsx(
 
     def flush() -> None:
         if chunk:
+            import pandas as pd  # heavy: imported when a workbook is read
+
             frame = pd.DataFrame(chunk, columns=columns, dtype=object)
             con.register("_xlsx_chunk", frame)
             con.execute(f"INSERT INTO {quote_identifier(table)} SELECT * FROM _xlsx_chunk")
