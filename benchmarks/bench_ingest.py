@@ -20,6 +20,7 @@ names) and cached under ``/tmp/personalab-bench-ingest`` so reruns are fast.
     python benchmarks/bench_ingest.py            # 1M + 10M CSV/Parquet, 200k-row Excel, 4 x 400 MB
     python benchmarks/bench_ingest.py --quick    # 200k events, 20k-row Excel, 4 x 15 MB
     python benchmarks/bench_ingest.py --sizes 1000000 --formats csv --skip-concurrent
+    python benchmarks/bench_ingest.py --phases --sizes 10000000 --formats csv   # where time goes
 """
 
 from __future__ import annotations
@@ -151,6 +152,31 @@ print(json.dumps({{'rows': ds.report.rows_loaded, 'peak_mb': _peak_mb(),
                   'inside': time.perf_counter() - t0}}))
 """
 
+# One load with every DuckDB statement timed (wall time and CPU use), by wrapping the
+# connections ingest opens: where the time goes, for whoever makes ingest faster.
+_PHASES = """
+import duckdb
+from pathlib import Path
+from core.data import ingest
+_connect = duckdb.connect
+steps = []
+class Timed:
+    def __init__(self, con):
+        self._con = con
+    def execute(self, sql, *args, **kwargs):
+        t, c = time.perf_counter(), time.process_time()
+        out = self._con.execute(sql, *args, **kwargs)
+        steps.append((time.perf_counter() - t, time.process_time() - c, " ".join(str(sql).split())))
+        return out
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+duckdb.connect = lambda *a, **k: Timed(_connect(*a, **k))
+t0 = time.perf_counter()
+ingest(Path({path!r}), dest=Path({out!r}))
+total = time.perf_counter() - t0
+print(json.dumps({{'total': total, 'peak_mb': _peak_mb(), 'steps': sorted(steps, reverse=True)[:{top}]}}))
+"""
+
 _SERVER = """
 import threading
 from pathlib import Path
@@ -240,6 +266,22 @@ def _row(label: str, plain: dict, ours: dict, old: dict | None = None) -> str:
     )
 
 
+def _print_phases(path: Path, top: int = 12) -> None:
+    """Print the slowest DuckDB statements of one PersonaLab load of ``path``."""
+    work = Path(tempfile.mkdtemp(prefix="bench-ingest-phases-"))
+    env = {
+        "PERSONALAB_DATA_DIR": str(work / "data"),
+        "PERSONALAB_SALT": "bench",
+        "PERSONALAB_MAX_UPLOAD_MB": "4000",
+    }
+    res = _child(_PHASES, env, path=str(path), out=str(work / "pl.duckdb"), top=top)
+    print(f"\n{path.name}: {res['total']:.1f} s in ingest, peak {res['peak_mb']:,.0f} MB")
+    print("| seconds | CPU (cores busy) | statement |")
+    print("|---|---|---|")
+    for wall, cpu, sql in res["steps"]:
+        print(f"| {wall:.2f} | {cpu / max(wall, 1e-9):.1f} | `{sql[:90]}` |")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -263,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
         default="csv,parquet,xlsx",
         help="which files, comma-separated (the Excel workbook has its own, smaller size)",
     )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="instead: one PersonaLab load per file, each DuckDB statement timed",
+    )
     args = parser.parse_args(argv)
     default_sizes = [200_000] if args.quick else [1_000_000, 10_000_000]
     sizes = [int(float(n)) for n in args.sizes.split(",")] if args.sizes else default_sizes
@@ -281,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
         "PersonaLab peak | memory ratio | within 1.5x |" + extra
     )
     print("|---|---|---|---|---|---|---|---|---|" + ("---|" if args.before else ""))
+    if args.phases:
+        for n, fmt in cases:
+            _print_phases(make_events(n, fmt))
+        return 0
     for n, fmt in cases:
         path = make_events(n, fmt)
         repeats = args.repeats or (2 if n <= 1_000_000 else 1)

@@ -1,4 +1,4 @@
-"""What every reader returns: :class:`LoadedSource`, a source landed in a DuckDB table."""
+"""What every reader returns: :class:`LoadedSource`, a source in DuckDB (a table, or a view over its file)."""
 
 from __future__ import annotations
 

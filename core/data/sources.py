@@ -3,7 +3,9 @@
 Every reader lands the source in a DuckDB table whose columns are all ``VARCHAR``
 (parsing and typing happen afterwards, in SQL, in ``core.data.canonical``): CSV/TSV in
 ``core.data.text_reader``, ``.xlsx`` in ``core.data.xlsx_reader``, Parquet and JSON lines
-here through DuckDB's own readers, database tables in ``core.data.database``.
+here through DuckDB's own readers, database tables in ``core.data.database``. For ingest,
+CSV, TSV and Parquet files are not landed: the same checks run, and the source becomes a
+view over DuckDB's reader that ingest reads twice (``stream_dir``).
 """
 
 from __future__ import annotations
