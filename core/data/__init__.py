@@ -14,7 +14,7 @@ Modules, in the order data flows through them:
 - ``timestamps``: reading the many date formats of a time column;
 - ``first_read``: one pass over an events source for its samples and value lists;
 - ``canonical``: writing the canonical ``events`` and ``rejected`` tables;
-- ``users_table``: writing the canonical ``users`` table;
+- ``canonical_users``: writing the canonical ``users`` table;
 - ``derived``: the derived tables Explore reads (integer user keys, one row per active day);
 - ``report``: :class:`IngestReport`, what an ingest read, kept and rejected;
 - ``pipeline``: :func:`ingest`, the whole load, plus :func:`preview_source` and the sample;

@@ -11,7 +11,7 @@ tables are written to the attached database ``out``. The rows are parsed once: o
 stages them as typed fields with their reason, and every later step (counts, keys, the
 sorted write) reads that narrow table; what the pass needs to know about the whole file
 first comes from ``core.data.first_read`` (docs/architecture.md, "How ingest streams").
-The users table is written by ``core.data.users_table``.
+The users table is written by ``core.data.canonical_users``.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ import duckdb
 
 from core import config
 from core.data.canonical import _build_events, value_map_columns
+from core.data.canonical_users import _build_users
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
 from core.data.database import DbTable
 from core.data.first_read import first_read
@@ -40,7 +41,6 @@ from core.data.report import IngestReport, Note
 from core.data.schema import REQUIRED_EVENT_FIELDS
 from core.data.sources import detect_format, load_source
 from core.data.sources import source_name as display_name
-from core.data.users_table import _build_users
 from core.errors import DataError
 from core.i18n import N_, fmt, tr
 

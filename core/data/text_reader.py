@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import unicodedata
 from pathlib import Path
 
@@ -251,15 +252,10 @@ def _read_text(
                     separator=tr(_DELIMITER_NAMES[hint[0]]),
                 )
             )
+    loaded = LoadedSource(con, table, name, fmt, columns, encoding, delimiter)
     if stream:
-        return LoadedSource(
-            con,
-            table,
-            name,
-            fmt,
-            columns,
-            encoding,
-            delimiter,
+        return dataclasses.replace(
+            loaded,
             streamed=True,
             first_read_from=_reader_sql(csv_path, delimiter, rejects),
             rejects=rejects,
@@ -267,17 +263,7 @@ def _read_text(
             rows_hint=_rows_estimate(csv_path, sample),
         )
     skipped = _skipped_lines(con, rejects)
-    return LoadedSource(
-        con,
-        table,
-        name,
-        fmt,
-        columns,
-        encoding,
-        delimiter,
-        skip_warnings(skipped, name),
-        skipped=skipped,
-    )
+    return dataclasses.replace(loaded, warnings=skip_warnings(skipped, name), skipped=skipped)
 
 
 def _rows_estimate(path: Path, sample: bytes) -> int | None:

@@ -43,7 +43,17 @@ def test_trimmed_or_null_equals_nullif_trim_on_every_kind_of_space():
     )
 
 
-ODD = ['say "hi"', "back\\slash", "tab\there", "new\nline", "中文，标点", "emoji 😀", "", "  ", "'q'"]
+ODD = [
+    'say "hi"',
+    "back\\slash",
+    "tab\there",
+    "new\nline",
+    "中文，标点",
+    "emoji 😀",
+    "",
+    "  ",
+    "'q'",
+]
 
 
 def _csv_cell(value: str) -> str:
@@ -147,3 +157,23 @@ def test_duplicate_count_is_exact_when_same_time_events_interleave(tmp_path):
     assert dropped.report.duplicate_rows == want
     assert dropped.report.duplicates_removed == want
     assert dropped.report.rows_loaded == len(set(rows))
+
+
+def test_no_module_of_core_data_shadows_a_name_it_exports():
+    """``core.data`` imports its names on first use; a submodule with the same name as an
+    exported function would replace the function once imported (``core.data.users_table``
+    was a function before it could be a module)."""
+    from pathlib import Path
+
+    import core.data
+
+    modules = {p.stem for p in Path(core.data.__file__).parent.glob("*.py")}
+    packages = {p.name for p in Path(core.data.__file__).parent.iterdir() if p.is_dir()}
+    clashes = sorted(
+        name
+        for name, (module, _) in core.data._EXPORTS.items()
+        if name in (modules | packages) and module != f"core.data.{name}"
+    )
+    assert clashes == []
+    for name in core.data.__all__:
+        assert getattr(core.data, name) is not None
