@@ -32,6 +32,7 @@ from core.data.text_reader import _skipped_lines, skip_warnings
 from core.data.timestamps import (
     TIMESTAMP_SAMPLE_ROWS,
     offset_histogram_sql,
+    offset_rows,
     timestamp_sample_sql,
 )
 
@@ -103,14 +104,11 @@ def first_read(con, src: LoadedSource, mapping: dict, value_columns: dict[str, s
         src = dataclasses.replace(
             src, skipped=skipped, warnings=(*src.warnings, *skip_warnings(skipped, src.name))
         )
-    offsets = sorted(
-        ((int(m), int(n)) for m, n in (row[3] or {}).items()), key=lambda mn: (-mn[1], mn[0])
-    )
     return src, FirstRead(
         rows=int(row[0]),
         pii_sample=unpack_pii_sample(row[1], scan),
         timestamp_sample=list(row[2] or []),
-        offsets=offsets,
+        offsets=offset_rows(row[3]),
         distinct={a: list(v or []) for a, v in zip(aliases, row[4:], strict=True)},
     )
 

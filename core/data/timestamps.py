@@ -204,6 +204,12 @@ def offset_histogram_sql(raw: str, x: str) -> str:
     )
 
 
+def offset_rows(histogram: dict | None) -> list[tuple[int, int]]:
+    """``(minutes, rows)`` pairs from :func:`offset_histogram_sql`, most common first."""
+    pairs = ((int(m), int(n)) for m, n in (histogram or {}).items())
+    return sorted(pairs, key=lambda mn: (-mn[1], mn[0]))
+
+
 def _offset_shift(
     con,
     table: str,
@@ -223,12 +229,11 @@ def _offset_shift(
     are counted in ``table``.
     """
     if rows is None:
-        found = con.execute(
-            f"SELECT {offset_histogram_sql(quote_identifier(column), x)} "
-            f"FROM {quote_identifier(table)}"
-        ).fetchall()[0][0]
-        rows = sorted(
-            ((int(m), int(n)) for m, n in (found or {}).items()), key=lambda mn: (-mn[1], mn[0])
+        rows = offset_rows(
+            con.execute(
+                f"SELECT {offset_histogram_sql(quote_identifier(column), x)} "
+                f"FROM {quote_identifier(table)}"
+            ).fetchall()[0][0]
         )
     if len(rows) < 2:
         return None

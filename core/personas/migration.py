@@ -171,25 +171,8 @@ def migration_chart(
     after: str | None = None,
     width: int = 640,
 ):
-    """A Sankey diagram of a movement table (Altair; renders with vl-convert too).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        From :func:`movement_table` (not modified).
-    title : str, optional
-        Chart title (default: a translated "Who moved between personas").
-    before, after : str, optional
-        What the left and the right side are (run ids or dates), shown under the title.
-    width : int
-        Width in pixels.
-
-    Returns
-    -------
-    altair.LayerChart
-        Personas before on the left, after on the right, one band per flow; tooltips
-        give users and the share of the "from" persona; node labels give users.
-    """
+    """A Sankey diagram of a movement table: :func:`core.personas.sankey.sankey_chart` with
+    this module's persona labels, new and gone users drawn last on each side."""
     return sankey_chart(
         table, shown=_shown, last=(NEW, GONE), title=title, before=before, after=after, width=width
     )
