@@ -86,7 +86,10 @@ def _big_csv(path, rows: int) -> None:
 @pytest.mark.e2e
 def test_two_uploads_at_once_queue_with_a_visible_place(browser, small_budget_url, tmp_path):
     path = tmp_path / "events.csv"
-    _big_csv(path, 400_000)
+    # Big enough that the first load still holds the budget when the second asks: 400k
+    # rows loaded in about 2 s once ingest read files in place, and the second click
+    # sometimes arrived after it was done (no place in line to see).
+    _big_csv(path, 3_000_000)
     pages = []
     for _ in range(2):
         context = browser.new_context(viewport={"width": 1300, "height": 1000})
@@ -103,8 +106,8 @@ def test_two_uploads_at_once_queue_with_a_visible_place(browser, small_budget_ur
     second.get_by_text("Your file is 1st in line").first.wait_for()
     SHOTS.mkdir(parents=True, exist_ok=True)
     second.screenshot(path=str(SHOTS / "data-upload-queued.png"))
-    first.get_by_text("Loaded 400,000 events").wait_for()
-    second.get_by_text("Loaded 400,000 events").wait_for()
+    first.get_by_text("Loaded 3,000,000 events").wait_for()
+    second.get_by_text("Loaded 3,000,000 events").wait_for()
     for p in pages:
         assert_no_exception(p)
         p.context.close()
