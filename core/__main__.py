@@ -183,4 +183,6 @@ def _run(args: argparse.Namespace) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from core.common.process import exit_now
+
+    exit_now(main())

@@ -164,14 +164,16 @@ def test_help_still_exits_0(capsys):
 
 
 HEAVY_LIBRARIES = ("sklearn", "pandas", "duckdb", "streamlit", "scipy", "sqlalchemy")
+# Reported from an atexit handler: the command line ends through core.common.process.exit_now,
+# which runs those handlers and then leaves without returning here.
 _LOADED_AFTER_HELP = """
-import runpy, sys
+import atexit, runpy, sys
+atexit.register(lambda: print("loaded:", *(m for m in {heavy!r} if m in sys.modules)))
 sys.argv = ["python -m core", *sys.argv[1:]]
 try:
     runpy.run_module("core", run_name="__main__")
 except SystemExit:
     pass
-print("loaded:", *(m for m in {heavy!r} if m in sys.modules))
 """
 
 

@@ -13,6 +13,7 @@ In CI (``CI=true``) a missing Chromium or Playwright is a failure, never a skip.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -98,6 +99,29 @@ def start_server(data_dir: str, port: int | None = None, extra_env: dict | None 
             time.sleep(0.5)
     proc.kill()
     raise RuntimeError("streamlit did not start within 90 s")
+
+
+def seed_data_dir(script: str, prefix: str) -> tuple[str, dict]:
+    """A fresh data folder filled by ``script`` in its own interpreter, and the JSON it printed last.
+
+    The script ends through ``core.common.process.exit_now``, as the command line does, so
+    a native thread pool torn down at interpreter exit cannot turn a finished seed into a
+    SIGABRT (see that module).
+    """
+    data_dir = tempfile.mkdtemp(prefix=prefix)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script + "\nfrom core.common.process import exit_now\nexit_now(0)\n",
+        ],
+        cwd=ROOT,
+        env=dict(os.environ, PERSONALAB_DATA_DIR=data_dir),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return data_dir, json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def stop_server(proc) -> None:

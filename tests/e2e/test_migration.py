@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 
 import pytest
 
-from tests.conftest import ROOT
 from tests.e2e.conftest import (
     SHOTS,
     assert_no_exception,
     goto,
+    seed_data_dir,
     start_server,
     stop_server,
     wait_for_app,
@@ -47,17 +42,7 @@ print(json.dumps({"ws": ws.id, "ds": ds.dataset_id}))
 @pytest.fixture(scope="module")
 def seeded():
     """A data folder whose store holds two runs of the sample, a month apart."""
-    data_dir = tempfile.mkdtemp(prefix="personalab-e2e-migration-")
-    env = dict(os.environ, PERSONALAB_DATA_DIR=data_dir)
-    out = subprocess.run(
-        [sys.executable, "-c", SEED_SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    ids = json.loads(out.stdout.strip().splitlines()[-1])
+    data_dir, ids = seed_data_dir(SEED_SCRIPT, "personalab-e2e-migration-")
     yield data_dir, ids
     shutil.rmtree(data_dir, ignore_errors=True)
 

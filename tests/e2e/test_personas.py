@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.e2e.conftest import assert_no_exception, goto, start_server, stop_server, wait_for_app
+from tests.e2e.conftest import (
+    assert_no_exception,
+    goto,
+    seed_data_dir,
+    start_server,
+    stop_server,
+    wait_for_app,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -34,17 +35,7 @@ print(json.dumps({"ws": ws.id, "ds": ds.dataset_id, "run": run.run_id}))
 @pytest.fixture(scope="module")
 def seeded_app():
     """A server whose store already holds a saved run (the planted personas as segments)."""
-    data_dir = tempfile.mkdtemp(prefix="personalab-e2e-personas-")
-    env = dict(os.environ, PERSONALAB_DATA_DIR=data_dir)
-    out = subprocess.run(
-        [sys.executable, "-c", SEED_SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    ids = json.loads(out.stdout.strip().splitlines()[-1])
+    data_dir, ids = seed_data_dir(SEED_SCRIPT, "personalab-e2e-personas-")
     proc, url = start_server(data_dir)
     yield url, ids
     stop_server(proc)

@@ -8,7 +8,13 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import assert_no_exception, goto, start_server, stop_server
+from tests.e2e.conftest import (
+    assert_no_exception,
+    goto,
+    seed_data_dir,
+    start_server,
+    stop_server,
+)
 from tests.e2e.test_personas import SEED_SCRIPT  # the same saved run
 
 pytestmark = pytest.mark.e2e
@@ -19,26 +25,9 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 @pytest.fixture(scope="module")
 def seeded_zh_app():
     """A server with a saved run whose default language is Chinese."""
-    import json
-    import os
     import shutil
-    import subprocess
-    import sys
-    import tempfile
 
-    from tests.conftest import ROOT
-
-    data_dir = tempfile.mkdtemp(prefix="personalab-e2e-personas-zh-")
-    env = dict(os.environ, PERSONALAB_DATA_DIR=data_dir)
-    out = subprocess.run(
-        [sys.executable, "-c", SEED_SCRIPT],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    ids = json.loads(out.stdout.strip().splitlines()[-1])
+    data_dir, ids = seed_data_dir(SEED_SCRIPT, "personalab-e2e-personas-zh-")
     proc, url = start_server(data_dir, extra_env={"PERSONALAB_LANG": "zh"})
     yield url, ids
     stop_server(proc)
