@@ -32,6 +32,10 @@ def write_activity_tables(
       users and the lifecycle mix need exactly these links; taking them from a window over
       every event cost 1.3 s of each Overview render on 10M events.
 
+    ``user_days`` is stored in the order the window hands its rows over (grouped by
+    user, not sorted by key): every reader aggregates or filters it, and sorting it again
+    cost 0.6 s of a 10M-event load.
+
     The dataset is never changed after ingest, so these stay true. Datasets written
     before these tables existed get them when first opened (``core.data.layout``).
 
@@ -72,6 +76,5 @@ def write_activity_tables(
                      bool_or({ENGAGED_SQL}) AS engaged,
                      bool_or(event_type = 'purchase') AS purchased
               FROM {s}.events GROUP BY ALL)
-        WINDOW w AS (PARTITION BY uid ORDER BY day)
-        ORDER BY uid, day"""
+        WINDOW w AS (PARTITION BY uid ORDER BY day)"""
     )
