@@ -1,4 +1,4 @@
-"""SQL identifier quoting: the one implementation for names that came from user data."""
+"""SQL quoting: the one implementation for names and values that came from user data."""
 
 from __future__ import annotations
 
@@ -42,6 +42,15 @@ def quote_identifier(name: Any, dialect: Any = None) -> str:
         return '"' + text.replace('"', '""') + '"'
     dialect = getattr(dialect, "dialect", dialect)  # an Engine carries its Dialect
     return dialect.identifier_preparer.quote_identifier(text)
+
+
+def quote_literal(value: Any) -> str:
+    """A SQL string literal of ``value``'s text, single quotes doubled.
+
+    For the places that cannot take a bound parameter: DuckDB views, ``SET`` and
+    ``ATTACH`` statements, and value maps written into a query as ``CASE`` branches.
+    """
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def trimmed_or_null(expr: str) -> str:

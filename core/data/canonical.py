@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
-from core.common.sql import quote_identifier, trimmed_or_null
+from core.common.sql import quote_identifier, quote_literal, trimmed_or_null
 from core.data.derived import write_activity_tables
 from core.data.first_read import FirstRead
 from core.data.landed import LoadedSource
@@ -150,7 +150,7 @@ def _value_maps(
 
 def _literal(value: str | None) -> str:
     """A SQL string literal (quotes doubled), or NULL."""
-    return "NULL" if value is None else "'" + value.replace("'", "''") + "'"
+    return "NULL" if value is None else quote_literal(value)
 
 
 def _no_rows(name: str) -> str:

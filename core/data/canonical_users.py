@@ -116,22 +116,12 @@ def _build_users(
         "SELECT count(*) FILTER (user_id IS NULL), count(user_id) - count(DISTINCT user_id) "
         "FROM users_staged"
     ).fetchall()[0]
-    if missing:
-        warnings.append(
-            Note(
-                N_("{file}: {n} row(s) without a user id were skipped."),
-                file=src.name,
-                n=int(missing),
-            )
-        )
-    if dupes:
-        warnings.append(
-            Note(
-                N_("{file}: {n} repeated user id(s); the first row of each was kept."),
-                file=src.name,
-                n=int(dupes),
-            )
-        )
+    for n, message in (
+        (missing, N_("{file}: {n} row(s) without a user id were skipped.")),
+        (dupes, N_("{file}: {n} repeated user id(s); the first row of each was kept.")),
+    ):
+        if n:
+            warnings.append(Note(message, file=src.name, n=int(n)))
     con.execute(
         f"CREATE TABLE out.users AS SELECT {select} FROM (SELECT *, row_number() OVER "
         "(PARTITION BY user_id) AS __n FROM users_staged WHERE user_id IS NOT NULL) "

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 
 from core import config
+from core.common.sql import quote_literal
 from core.data.canonical import _build_events, value_map_columns
 from core.data.canonical_users import _build_users
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
@@ -46,11 +47,6 @@ from core.i18n import N_, fmt, tr
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-def _sql_str(value: object) -> str:
-    """A SQL string literal (single quotes doubled) for DDL that takes no parameters."""
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _hash_input(source: Any) -> str:
@@ -233,7 +229,7 @@ def ingest(
     # pseudonymised values are never written to a database file.
     con = duckdb.connect(":memory:")
     try:
-        con.execute("SET temp_directory = " + _sql_str(work / "spill"))
+        con.execute("SET temp_directory = " + quote_literal(work / "spill"))
         con.execute(
             f"SET memory_limit = '{int(memory_mb or _default_memory_mb(events_source, ev_name))}MB'"
         )
@@ -242,7 +238,7 @@ def ingest(
         # DuckDB draws a progress bar on stderr for queries over 2 s: on the command line
         # that is noise around the one-sentence summary or error.
         con.execute("SET enable_progress_bar = false")
-        con.execute("ATTACH " + _sql_str(tmp_out) + " AS out")
+        con.execute("ATTACH " + quote_literal(tmp_out) + " AS out")
         warnings: list[str] = []
         # A CSV or Parquet file is not landed: it is read twice where it lies, once for
         # the samples and lists (first_read) and once to parse the rows.

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from core import config
-from core.common.sql import quote_identifier
+from core.common.sql import quote_identifier, quote_literal
 from core.data.database import DbTable, read_db_table
 from core.data.landed import LoadedSource
 from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_size
@@ -169,10 +169,9 @@ def _read_duckdb_native(
             f"CAST({quote_identifier(c)} AS VARCHAR) AS {quote_identifier(c)}" for c in columns
         )
         if stream:  # views take no parameters: the path is a literal
-            literal = "'" + str(path).replace("'", "''") + "'"
             con.execute(
                 f"CREATE OR REPLACE TEMP VIEW {quote_identifier(table)} AS SELECT {casts} "
-                f"FROM read_parquet({literal})"
+                f"FROM read_parquet({quote_literal(path)})"
             )
         else:
             con.execute(

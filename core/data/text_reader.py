@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.common.sql import quote_identifier
+from core.common.sql import quote_identifier, quote_literal
 from core.data.landed import LoadedSource
 from core.data.limits import CHUNK_BYTES, LIMITS, ReadLimits, _check_columns, _check_header
 from core.data.report import Note
@@ -279,17 +279,12 @@ def _reader_sql(path: Path, delimiter: str, rejects: str | None = None) -> str:
     the view and the first read parse alike); with ``rejects``, the lines it cannot turn
     into a row are stored in that table (and its ``_scan`` table) as well as skipped."""
     options = (
-        f"delim={_sql_literal(delimiter)}, quote='\"', escape='\"', header=true, "
+        f"delim={quote_literal(delimiter)}, quote='\"', escape='\"', header=true, "
         "all_varchar=true, auto_detect=true, ignore_errors=true"
     )
     if rejects:
         options += f", store_rejects=true, rejects_table='{rejects}', rejects_scan='{rejects}_scan'"
-    return f"read_csv({_sql_literal(str(path))}, {options})"
-
-
-def _sql_literal(value: str) -> str:
-    """A SQL string literal (quotes doubled): views cannot take parameters."""
-    return "'" + value.replace("'", "''") + "'"
+    return f"read_csv({quote_literal(str(path))}, {options})"
 
 
 def _read_error(exc: duckdb.Error, name: str, delimiter: str) -> DataError:
