@@ -1,0 +1,129 @@
+"""``user_days`` from one ordered pass over the sorted events equals the SQL's table.
+
+Ingest stores events sorted by user key and time and ``core.data.derived`` then finds
+each user's days as runs of neighbouring rows, in batches. These tests build events of
+different shapes (many events a day, one event a day, users who span batches, days that
+span batches, no purchases, a single user), run the pass with small batches so runs
+cross batch ends, and compare every row with the hash-aggregate-and-window SQL, which
+needs no order. Unsorted or incomplete events must fall back to that SQL.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from core.data import derived
+
+_EVENTS = """CREATE TABLE events (user_id VARCHAR NOT NULL, timestamp TIMESTAMP, event_type
+    VARCHAR, platform VARCHAR, amount DOUBLE, content_id VARCHAR, content_format VARCHAR,
+    campaign VARCHAR, text VARCHAR, uid INTEGER)"""
+_TYPES = ["view", "click", "like", "comment", "share", "follow", "save", "purchase"]
+
+
+def _events(con, seed: int, users: int, per_user: tuple[int, int], days: int, types) -> None:
+    rng = np.random.default_rng(seed)
+    counts = rng.integers(per_user[0], per_user[1] + 1, users)
+    uid = np.repeat(np.arange(1, users + 1, dtype=np.int32), counts)
+    rows = pa.table(
+        {
+            "uid": uid,
+            "seconds": rng.integers(0, days * 86_400, len(uid)),
+            "event_type": pa.array(types).take(rng.integers(0, len(types), len(uid))),
+        }
+    )
+    con.execute(_EVENTS)
+    con.register("generated", rows)
+    con.execute(
+        "INSERT INTO events (user_id, timestamp, event_type, uid) SELECT printf('u%06d', uid), "
+        "TIMESTAMP '2024-02-27 00:00:00' + to_seconds(seconds), event_type, uid FROM generated"
+    )
+    con.unregister("generated")
+    # Stored as ingest stores them: by user key, then time.
+    con.execute("CREATE TABLE sorted AS SELECT * FROM events ORDER BY uid, timestamp")
+    con.execute("DROP TABLE events")
+    con.execute("ALTER TABLE sorted RENAME TO events")
+
+
+def _both(con):
+    by_sql = con.execute(
+        f"SELECT * FROM ({derived._USER_DAYS_SQL.format(s='main')}) ORDER BY uid, day"
+    ).fetchall()
+    derived.write_activity_tables(con)
+    written = con.execute("SELECT * FROM user_days ORDER BY uid, day").fetchall()
+    return written, by_sql
+
+
+SHAPES = {
+    "many events a day": dict(users=40, per_user=(1, 300), days=20, types=_TYPES),
+    "about one a day": dict(users=300, per_user=(1, 30), days=400, types=_TYPES),
+    "one user": dict(users=1, per_user=(2000, 2000), days=50, types=_TYPES),
+    "no purchases or engagement": dict(users=80, per_user=(1, 60), days=10, types=["view"]),
+    "one event each": dict(users=500, per_user=(1, 1), days=3, types=["purchase", "view"]),
+}
+
+
+@pytest.mark.parametrize("batch", [7, 64, 1 << 20])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_the_ordered_pass_equals_the_sql(shape, batch, monkeypatch):
+    monkeypatch.setattr(derived, "_BATCH_ROWS", batch)
+    con = duckdb.connect()
+    _events(con, seed=len(shape) * 7 + batch, **SHAPES[shape])
+    calls = []
+    real = derived._user_days_in_one_ordered_pass
+    monkeypatch.setattr(
+        derived, "_user_days_in_one_ordered_pass", lambda *a: calls.append(real(*a)) or calls[-1]
+    )
+    written, by_sql = _both(con)
+    assert calls == [True]  # the ordered pass wrote it, not the fallback
+    assert written == by_sql
+    assert len(written) > 0
+    # Every column kept its type.
+    types = dict(
+        con.execute("SELECT column_name, column_type FROM (DESCRIBE user_days)").fetchall()
+    )
+    assert types == {
+        "uid": "INTEGER",
+        "day": "DATE",
+        "prev_day": "DATE",
+        "next_day": "DATE",
+        "first_day": "DATE",
+        "engaged": "BOOLEAN",
+        "purchased": "BOOLEAN",
+    }
+
+
+def test_no_events_gives_an_empty_table():
+    con = duckdb.connect()
+    _events(con, seed=1, users=0, per_user=(0, 0), days=1, types=_TYPES)
+    derived.write_activity_tables(con)
+    assert con.execute("SELECT count(*) FROM user_days").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("damage", ["shuffled", "time goes back", "missing time"])
+def test_events_not_stored_sorted_fall_back_to_the_sql(damage, monkeypatch):
+    monkeypatch.setattr(derived, "_BATCH_ROWS", 50)
+    con = duckdb.connect()
+    _events(con, seed=3, **SHAPES["about one a day"])
+    if damage == "shuffled":
+        con.execute("CREATE TABLE s AS SELECT * FROM events ORDER BY hash(rowid)")
+        con.execute("DROP TABLE events")
+        con.execute("ALTER TABLE s RENAME TO events")
+    elif damage == "time goes back":  # late in the table, after batches were written
+        con.execute(
+            "UPDATE events SET timestamp = timestamp - INTERVAL 900 DAY WHERE rowid = "
+            "(SELECT max(rowid) FROM events WHERE uid IN "
+            "(SELECT uid FROM events GROUP BY uid HAVING count(DISTINCT timestamp) > 1))"
+        )
+    else:
+        con.execute("UPDATE events SET timestamp = NULL WHERE rowid = 4000")
+    calls = []
+    real = derived._user_days_in_one_ordered_pass
+    monkeypatch.setattr(
+        derived, "_user_days_in_one_ordered_pass", lambda *a: calls.append(real(*a)) or calls[-1]
+    )
+    written, by_sql = _both(con)
+    assert calls == [False]
+    assert written == by_sql
