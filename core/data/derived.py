@@ -88,8 +88,62 @@ _USER_DAYS_COLUMNS = (
     "uid INTEGER, day DATE, prev_day DATE, next_day DATE, first_day DATE, "
     "engaged BOOLEAN, purchased BOOLEAN"
 )
-#: Events per batch of the ordered pass (about 9 bytes each in numpy).
+#: Events per batch of the ordered pass, about (a batch holds whole users).
 _BATCH_ROWS = 1 << 20
+
+
+def _user_days_in_one_ordered_pass(con: duckdb.DuckDBPyConnection, s: str) -> bool:
+    """Write ``user_days`` in one pass over ``events`` in storage order; False if unsorted.
+
+    Ingest stores the events sorted by user key and time, so each user's days, and each
+    day's events, are runs of neighbouring rows. DuckDB cannot use an order it did not
+    make: its GROUP BY hashes every (user, day) pair (8.2M groups from 10M events) and its
+    window then sorts them again. This pass reads three narrow columns for a range of
+    user keys at a time (whole users, about ``_BATCH_ROWS`` events; the sorted table's
+    zone maps skip the other row groups), finds the runs with numpy and streams the rows
+    back into one INSERT, so memory stays bounded by a batch.
+
+    It checks the order as it goes: on a user key or day that goes backwards, a missing
+    value or a key outside 0..max, it drops what it wrote and returns False, and the
+    caller uses the SQL.
+    """
+    import pyarrow as pa
+
+    n_events, top_uid = con.execute(f"SELECT count(*), max(uid) FROM {s}.events").fetchall()[0]
+    con.execute(f"CREATE OR REPLACE TABLE {s}.user_days ({_USER_DAYS_COLUMNS})")
+    if not n_events:
+        return True
+    step = max(1, int(top_uid * _BATCH_ROWS // n_events))
+    read = f"""SELECT uid, CAST(CAST(timestamp AS DATE) - DATE '1970-01-01' AS INTEGER) AS day,
+                      CAST({ENGAGED_SQL} AS UTINYINT)
+                      | (CAST(event_type = 'purchase' AS UTINYINT) << 1) AS flags
+               FROM {s}.events WHERE uid >= $low AND uid < $high"""
+    seen = [0]
+
+    def batches():
+        for low in range(0, top_uid + 1, step):
+            cols = reader.execute(read, {"low": low, "high": low + step}).fetchnumpy()
+            seen[0] += len(cols["uid"])
+            batch = _day_runs(cols["uid"], cols["day"], cols["flags"])
+            if batch is None:
+                seen[0] = -1
+                return
+            yield batch
+
+    reader, writer = con.cursor(), con.cursor()
+    try:
+        writer.register(
+            "user_days_rows", pa.RecordBatchReader.from_batches(_day_schema(), batches())
+        )
+        writer.execute(f"INSERT INTO {s}.user_days SELECT * FROM user_days_rows")
+    finally:
+        writer.unregister("user_days_rows")
+        reader.close()
+        writer.close()
+    if seen[0] != n_events:
+        con.execute(f"DROP TABLE {s}.user_days")
+        return False
+    return True
 
 
 def _day_schema():
@@ -100,118 +154,49 @@ def _day_schema():
     return pa.schema([("uid", pa.int32()), *days, *flags])
 
 
-def _user_days_in_one_ordered_pass(con: duckdb.DuckDBPyConnection, s: str) -> bool:
-    """Write ``user_days`` in one pass over ``events`` in storage order; False if unsorted.
-
-    Ingest stores the events sorted by user key and time, so each user's days, and each
-    day's events, are runs of neighbouring rows. DuckDB cannot use an order it did not
-    make: its GROUP BY hashes every (user, day) pair (8.2M groups from 10M events) and its
-    window then sorts them again. This pass streams three narrow columns out in batches,
-    finds the runs with numpy and streams the rows back into one INSERT, so memory stays
-    bounded by a batch.
-
-    It checks the order as it goes: on a user key or day that goes backwards, or a
-    missing value, it drops what it wrote and returns False, and the caller uses the SQL.
-    """
+def _day_runs(u, d, f):
+    """One batch of whole users' events in storage order -> their ``user_days`` rows as an
+    Arrow record batch, or None if they are not sorted by user key and day or a value is
+    missing (``u``, ``d``, ``f``: user keys, days since 1970-01-01, flag bits)."""
+    import numpy as np
     import pyarrow as pa
 
-    reader, writer = con.cursor(), con.cursor()
-    try:
-        batches = reader.sql(
-            f"""SELECT uid, CAST(CAST(timestamp AS DATE) - DATE '1970-01-01' AS INTEGER),
-                       CAST({ENGAGED_SQL} AS UTINYINT)
-                       | (CAST(event_type = 'purchase' AS UTINYINT) << 1)
-                FROM {s}.events"""
-        ).to_arrow_reader(_BATCH_ROWS)
-        runs = _DayRuns()
-        writer.register(
-            "user_days_rows", pa.RecordBatchReader.from_batches(_day_schema(), runs.rows(batches))
-        )
-        writer.execute(f"CREATE OR REPLACE TABLE {s}.user_days ({_USER_DAYS_COLUMNS})")
-        writer.execute(f"INSERT INTO {s}.user_days SELECT * FROM user_days_rows")
-        if runs.unsorted:
-            writer.execute(f"DROP TABLE {s}.user_days")
-        return not runs.unsorted
-    finally:
-        writer.unregister("user_days_rows")
-        reader.close()
-        writer.close()
+    if any(np.ma.isMaskedArray(a) for a in (u, d, f)):  # NULLs come back masked
+        return None
+    same_user = u[1:] == u[:-1]
+    if np.any(u[1:] < u[:-1]) or np.any(same_user & (d[1:] < d[:-1])):
+        return None
+    starts = np.flatnonzero(np.concatenate(([True], ~same_user | (d[1:] != d[:-1]))))[: len(u)]
+    gu, gd = u[starts], d[starts]
+    flags = np.bitwise_or.reduceat(f, starts) if len(starts) else f
+    has_prev = np.concatenate(([False], gu[1:] == gu[:-1]))[: len(gu)]
+    has_next = np.concatenate((has_prev[1:], [False]))[: len(gu)]
+    # Each user's first day: the day of the group where the user starts, carried forward.
+    first = gd[np.maximum.accumulate(np.where(has_prev, 0, np.arange(len(gu))))]
+    prev_day = np.concatenate((gd[:1], gd[:-1]))
+    next_day = np.concatenate((gd[1:], gd[-1:]))
 
+    # Arrow arrays straight from the numpy buffers: pa.array() would import pandas
+    # (0.5 s) to ask whether its input is a Series.
+    def bits(mask):
+        return pa.py_buffer(np.packbits(mask, bitorder="little"))
 
-class _DayRuns:
-    """Turns batches of (user key, day number, flags) in storage order into ``user_days``
-    record batches. The runs may cross batch ends: the last (user, day) group of a batch
-    stays open until the next batch shows whether it goes on."""
+    def column(kind, values, valid=None):
+        validity = None if valid is None else bits(valid)
+        return pa.Array.from_buffers(kind, len(gu), [validity, pa.py_buffer(values)])
 
-    def __init__(self) -> None:
-        import numpy as np
+    def flag(mask):
+        return pa.Array.from_buffers(pa.bool_(), len(gu), [None, bits(mask)])
 
-        self.unsorted = False
-        # The open group as one row, the last group emitted (key, day) and its user's
-        # first day.
-        self._open = [np.empty(0, np.int32), np.empty(0, np.int32), np.empty(0, np.uint8)]
-        self._last = (-1, 0, 0)
-
-    def rows(self, batches):
-        """Yield the ``user_days`` batches; stop early with ``unsorted`` set when the
-        events are not sorted by user key and time or a value is missing."""
-        import numpy as np
-
-        for batch in batches:
-            if any(column.null_count for column in batch.columns):
-                self.unsorted = True
-                return
-            u, d, f = (
-                np.concatenate((kept, batch.column(i).to_numpy(zero_copy_only=False)))
-                for i, kept in enumerate(self._open)
-            )
-            same_user = u[1:] == u[:-1]
-            if np.any(u[1:] < u[:-1]) or np.any(same_user & (d[1:] < d[:-1])):
-                self.unsorted = True
-                return
-            starts = np.flatnonzero(np.concatenate(([True], ~same_user | (d[1:] != d[:-1]))))
-            groups = [u[starts], d[starts], np.bitwise_or.reduceat(f, starts)]
-            self._open = [g[-1:] for g in groups]
-            if len(starts) > 1:
-                yield self._emit(groups, final=False)
-        if len(self._open[0]):
-            yield self._emit(self._open, final=True)
-
-    def _emit(self, groups, *, final: bool):
-        """The rows of consecutive (user, day) groups: all but the last one unless
-        ``final`` (the last one only tells the others their next day)."""
-        import numpy as np
-        import pyarrow as pa
-
-        gu, gd, gf = groups
-        n = len(gu) if final else len(gu) - 1
-        last_uid, last_day, last_first = self._last
-        prev_u = np.concatenate((np.array([last_uid], np.int32), gu[: n - 1]))[:n]
-        prev_d = np.concatenate((np.array([last_day], np.int32), gd[: n - 1]))[:n]
-        has_prev = prev_u == gu[:n]
-        m = len(gu) - 1  # groups followed by another one here
-        has_next = np.zeros(n, bool)
-        next_d = np.zeros(n, np.int32)
-        has_next[:m] = gu[1 : m + 1] == gu[:m]
-        next_d[:m] = gd[1 : m + 1]
-        # Each user's first day: the day of the group where the user starts, carried
-        # forward; a user who started in an earlier batch keeps the carried one.
-        start_at = np.maximum.accumulate(np.where(has_prev, -1, np.arange(n)))
-        first = np.where(start_at >= 0, gd[:n][np.maximum(start_at, 0)], last_first)
-        self._last = (int(gu[n - 1]), int(gd[n - 1]), int(first[n - 1]))
-
-        def days(values, missing=None):
-            return pa.array(values.astype(np.int32), pa.int32(), mask=missing).cast(pa.date32())
-
-        return pa.record_batch(
-            [
-                pa.array(gu[:n], pa.int32()),
-                days(gd[:n]),
-                days(prev_d, ~has_prev),
-                days(next_d, ~has_next),
-                days(first),
-                pa.array((gf[:n] & 1) > 0),
-                pa.array((gf[:n] & 2) > 0),
-            ],
-            schema=_day_schema(),
-        )
+    return pa.RecordBatch.from_arrays(
+        [
+            column(pa.int32(), np.ascontiguousarray(gu, np.int32)),
+            column(pa.date32(), np.ascontiguousarray(gd, np.int32)),
+            column(pa.date32(), np.ascontiguousarray(prev_day, np.int32), has_prev),
+            column(pa.date32(), np.ascontiguousarray(next_day, np.int32), has_next),
+            column(pa.date32(), np.ascontiguousarray(first, np.int32)),
+            flag((flags & 1) > 0),
+            flag((flags & 2) > 0),
+        ],
+        schema=_day_schema(),
+    )

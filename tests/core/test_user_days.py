@@ -10,6 +10,11 @@ needs no order. Unsorted or incomplete events must fall back to that SQL.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 import numpy as np
 import pyarrow as pa
@@ -127,3 +132,46 @@ def test_events_not_stored_sorted_fall_back_to_the_sql(damage, monkeypatch):
     written, by_sql = _both(con)
     assert calls == [False]
     assert written == by_sql
+
+
+def test_key_ranges_without_users_are_skipped(monkeypatch):
+    """Batches are ranges of user keys; a range holding no user gives no rows."""
+    monkeypatch.setattr(derived, "_BATCH_ROWS", 5)
+    con = duckdb.connect()
+    _events(con, seed=5, users=30, per_user=(1, 9), days=30, types=_TYPES)
+    con.execute("UPDATE events SET uid = uid + 500 WHERE uid > 10")  # keys 1-10, 511-530
+    written, by_sql = _both(con)
+    assert written == by_sql
+    assert {r[0] for r in written} == set(range(1, 11)) | set(range(511, 531))
+
+
+def test_loading_a_csv_file_does_not_import_pandas(tmp_path):
+    """pandas costs 0.5 s to import; a plain load never needs it (pyarrow's pa.array()
+    imports it, which is why the ordered pass builds its arrays from buffers)."""
+    rows = ["user_id,timestamp,event_type,amount"] + [
+        f"u{i % 40},2024-03-{1 + i % 28:02d} 10:{i % 60:02d}:00,{'purchase' if i % 7 else 'view'},"
+        f"{i % 13}"
+        for i in range(3000)
+    ]
+    (tmp_path / "events.csv").write_text("\n".join(rows) + "\n")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from core.data import ingest\n"
+        "ingest(Path('events.csv'), dest=Path('out.duckdb'))\n"
+        "print(sorted(m for m in ('pandas', 'sqlalchemy') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            **os.environ,
+            "PERSONALAB_DATA_DIR": str(tmp_path / "data"),
+            "PYTHONPATH": str(Path(derived.__file__).resolve().parents[2]),
+        },
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
