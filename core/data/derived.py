@@ -113,6 +113,9 @@ def _user_days_in_one_ordered_pass(con: duckdb.DuckDBPyConnection, s: str) -> bo
     con.execute(f"CREATE OR REPLACE TABLE {s}.user_days ({_USER_DAYS_COLUMNS})")
     if not n_events:
         return True
+    if top_uid is None:  # keys missing: not a table ingest wrote
+        con.execute(f"DROP TABLE {s}.user_days")
+        return False
     step = max(1, int(top_uid * _BATCH_ROWS // n_events))
     read = f"""SELECT uid, CAST(CAST(timestamp AS DATE) - DATE '1970-01-01' AS INTEGER) AS day,
                       CAST({ENGAGED_SQL} AS UTINYINT)
