@@ -52,6 +52,12 @@ def _events(con, seed: int, users: int, per_user: tuple[int, int], days: int, ty
     con.execute("ALTER TABLE sorted RENAME TO events")
 
 
+@pytest.fixture(autouse=True)
+def _ordered_pass_at_any_size(monkeypatch):
+    """The pass runs from 2M events on; these small tables must take it too."""
+    monkeypatch.setattr(derived, "ORDERED_PASS_MIN_EVENTS", 0)
+
+
 def _both(con):
     by_sql = con.execute(
         f"SELECT * FROM ({derived._USER_DAYS_SQL.format(s='main')}) ORDER BY uid, day"
@@ -157,7 +163,8 @@ def test_loading_a_csv_file_does_not_import_pandas(tmp_path):
     script = (
         "import sys\n"
         "from pathlib import Path\n"
-        "from core.data import ingest\n"
+        "from core.data import derived, ingest\n"
+        "derived.ORDERED_PASS_MIN_EVENTS = 0\n"
         "ingest(Path('events.csv'), dest=Path('out.duckdb'))\n"
         "print(sorted(m for m in ('pandas', 'sqlalchemy') if m in sys.modules))\n"
     )
@@ -175,3 +182,15 @@ def test_loading_a_csv_file_does_not_import_pandas(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_small_tables_take_the_sql(monkeypatch):
+    """Below ORDERED_PASS_MIN_EVENTS the SQL is as fast as the pass and needs no pyarrow."""
+    monkeypatch.setattr(derived, "ORDERED_PASS_MIN_EVENTS", 10_000)
+    called = []
+    monkeypatch.setattr(derived, "_user_days_in_one_ordered_pass", lambda *a: called.append(a))
+    con = duckdb.connect()
+    _events(con, seed=9, **SHAPES["about one a day"])  # about 4,650 events
+    written, by_sql = _both(con)
+    assert called == []
+    assert written == by_sql
