@@ -25,6 +25,14 @@ def locale_dir(tmp_path, monkeypatch):
     catalogue.translations.cache_clear()
 
 
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("PERSONALAB_DATA_DIR", str(folder))
+    return folder
+
+
 def _write(root, word):
     (root / "zh_CN" / "LC_MESSAGES" / "personalab.po").write_text(
         _PO.format(word=word), encoding="utf-8"
@@ -36,10 +44,7 @@ def _fresh(code="zh"):
     return catalogue.translations(code)
 
 
-def test_compiled_once_then_read_from_the_cache(locale_dir, tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    data.mkdir()
-    monkeypatch.setenv("PERSONALAB_DATA_DIR", str(data))
+def test_compiled_once_then_read_from_the_cache(locale_dir, data, monkeypatch):
     _write(locale_dir, "数据")
     assert _fresh().gettext("Data") == "数据"
     cached = list((data / "i18n-cache").glob("zh-*.mo"))
@@ -49,10 +54,7 @@ def test_compiled_once_then_read_from_the_cache(locale_dir, tmp_path, monkeypatc
     assert _fresh().gettext("Data") == "数据"
 
 
-def test_an_edited_catalogue_is_compiled_again(locale_dir, tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    data.mkdir()
-    monkeypatch.setenv("PERSONALAB_DATA_DIR", str(data))
+def test_an_edited_catalogue_is_compiled_again(locale_dir, data):
     _write(locale_dir, "数据")
     assert _fresh().gettext("Data") == "数据"
     _write(locale_dir, "资料")
@@ -60,10 +62,7 @@ def test_an_edited_catalogue_is_compiled_again(locale_dir, tmp_path, monkeypatch
     assert len(list((data / "i18n-cache").glob("zh-*.mo"))) == 2
 
 
-def test_a_broken_cache_file_is_replaced(locale_dir, tmp_path, monkeypatch):
-    data = tmp_path / "data"
-    data.mkdir()
-    monkeypatch.setenv("PERSONALAB_DATA_DIR", str(data))
+def test_a_broken_cache_file_is_replaced(locale_dir, data):
     _write(locale_dir, "数据")
     _fresh()
     (cached,) = (data / "i18n-cache").glob("zh-*.mo")
