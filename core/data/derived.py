@@ -118,40 +118,39 @@ def _user_days_in_one_ordered_pass(
     """
     import pyarrow as pa
 
+    if n_events and top_uid is None:  # keys missing: not a table ingest wrote
+        return False
     con.execute(f"CREATE OR REPLACE TABLE {s}.user_days ({_USER_DAYS_COLUMNS})")
     if not n_events:
         return True
-    if top_uid is None:  # keys missing: not a table ingest wrote
-        con.execute(f"DROP TABLE {s}.user_days")
-        return False
     step = max(1, int(top_uid * _BATCH_ROWS // n_events))
     read = f"""SELECT uid, CAST(CAST(timestamp AS DATE) - DATE '1970-01-01' AS INTEGER) AS day,
                       CAST({ENGAGED_SQL} AS UTINYINT)
                       | (CAST(event_type = 'purchase' AS UTINYINT) << 1) AS flags
                FROM {s}.events WHERE uid >= $low AND uid < $high"""
-    seen = [0]
+    schema = _day_schema()
+    rows_read, in_order = 0, True
 
     def batches():
+        nonlocal rows_read, in_order
         for low in range(0, top_uid + 1, step):
             cols = reader.execute(read, {"low": low, "high": low + step}).fetchnumpy()
-            seen[0] += len(cols["uid"])
-            batch = _day_runs(cols["uid"], cols["day"], cols["flags"])
+            rows_read += len(cols["uid"])
+            batch = _day_runs(cols["uid"], cols["day"], cols["flags"], schema)
             if batch is None:
-                seen[0] = -1
+                in_order = False
                 return
             yield batch
 
     reader, writer = con.cursor(), con.cursor()
     try:
-        writer.register(
-            "user_days_rows", pa.RecordBatchReader.from_batches(_day_schema(), batches())
-        )
+        writer.register("user_days_rows", pa.RecordBatchReader.from_batches(schema, batches()))
         writer.execute(f"INSERT INTO {s}.user_days SELECT * FROM user_days_rows")
     finally:
         writer.unregister("user_days_rows")
         reader.close()
         writer.close()
-    if seen[0] != n_events:
+    if not in_order or rows_read != n_events:  # keys outside 0..max(uid) were not read
         con.execute(f"DROP TABLE {s}.user_days")
         return False
     return True
@@ -165,10 +164,11 @@ def _day_schema():
     return pa.schema([("uid", pa.int32()), *days, *flags])
 
 
-def _day_runs(u, d, f):
+def _day_runs(u, d, f, schema):
     """One batch of whole users' events in storage order -> their ``user_days`` rows as an
     Arrow record batch, or None if they are not sorted by user key and day or a value is
-    missing (``u``, ``d``, ``f``: user keys, days since 1970-01-01, flag bits)."""
+    missing (``u``, ``d``, ``f``: user keys, days since 1970-01-01, flag bits; ``schema``:
+    the batches' Arrow schema, :func:`_day_schema`)."""
     import numpy as np
     import pyarrow as pa
 
@@ -209,5 +209,5 @@ def _day_runs(u, d, f):
             flag((flags & 1) > 0),
             flag((flags & 2) > 0),
         ],
-        schema=_day_schema(),
+        schema=schema,
     )
