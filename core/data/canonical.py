@@ -16,12 +16,15 @@ The users table is written by ``core.data.canonical_users``.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
+import duckdb
+
 from core.common.sql import quote_identifier, quote_literal, trimmed_or_null
 from core.data.derived import write_activity_tables
-from core.data.first_read import FirstRead
+from core.data.first_read import CANDIDATE_COLUMN, OFFSET_COLUMN, FirstRead, candidate_sql
 from core.data.landed import LoadedSource
 from core.data.privacy import hash_sql
 from core.data.report import REJECTED_SAMPLE_ROWS
@@ -135,17 +138,36 @@ def _value_maps(
         pairs = con.execute(
             f"SELECT raw, canonical FROM {table} ORDER BY raw LIMIT {INLINE_MAP_MAX + 1}"
         ).fetchall()
+        unlisted = _unlisted_value_sql(expr, synonyms)
         if len(pairs) <= INLINE_MAP_MAX and all(
             "\x00" not in raw and "\x00" not in (canonical or "") for raw, canonical in pairs
         ):
             whens = " ".join(f"WHEN {_literal(raw)} THEN {_literal(c)}" for raw, c in pairs)
-            exprs[alias] = f"(CASE {expr} {whens} END)" if pairs else "NULL"
+            exprs[alias] = f"(CASE {expr} {whens} ELSE {unlisted} END)" if pairs else unlisted
         else:
             joins.append(f"LEFT JOIN {table} {alias} ON {alias}.raw = {expr}")
-            exprs[alias] = f"{alias}.canonical"
+            exprs[alias] = f"COALESCE({alias}.canonical, {unlisted})"
     if scanned:
         con.execute("DROP TABLE raw_values")
     return "\n".join(joins), exprs
+
+
+def _unlisted_value_sql(raw: str, synonyms: Mapping[str, str]) -> str:
+    """SQL mapping a value of ``raw`` that is not in its value map, exactly as the map
+    would have: NULL when blank, else its synonym's canonical value or itself lower-cased.
+
+    The value maps are built from the values a read of the file listed; when that read
+    was of the file's first rows only (core.data.first_read, "Reading the file once"), a
+    later value takes this branch. It runs the normalisation per row, so it is the slow
+    path for the few values the first rows did not show.
+    """
+    v = f"NULLIF(TRIM({raw}), '')"
+    keys = ", ".join(_literal(k) for k in synonyms)
+    canonical = ", ".join(_literal(c) for c in synonyms.values())
+    return (
+        f"CASE WHEN {v} IS NULL THEN NULL ELSE COALESCE(MAP([{keys}]::VARCHAR[], "
+        f"[{canonical}]::VARCHAR[])[{_norm_sql(v)}], lower({v})) END"
+    )
 
 
 def _literal(value: str | None) -> str:
@@ -207,6 +229,42 @@ def _build_events(
     ``first`` is what the first read of the source found (row count, samples, distinct
     values, see ``core.data.first_read``); without it they are read from the landed table.
     """
+    staging = stage_events(con, src, mapping, plan, first)
+    warnings.extend(staging.ts_warnings)
+    return write_events(con, src, staging, drop_duplicates)
+
+
+@dataclasses.dataclass(frozen=True)
+class Staging:
+    """What the parsing pass decided, for the steps after it and for the check of a guess."""
+
+    mapping: dict
+    kept: list
+    ts_col: str
+    ts_sql: str
+    ts_names: list
+    ts_warnings: list
+    amount_raw: str
+
+
+def stage_events(
+    con,
+    src: LoadedSource,
+    mapping: dict,
+    plan: dict[str, str],
+    first: FirstRead | None = None,
+    speculative: bool = False,
+) -> Staging | None:
+    """Parse, map and check every row of the source into the temporary table ``staged``.
+
+    With ``speculative``, ``first`` is a guess from the file's first rows
+    (``core.data.first_read.prefix_read``): the pass reads the file itself, with its
+    reader's rejects stored, and adds the columns that :func:`core.data.first_read.
+    read_candidates` turns into the exact first read. It returns None, having staged
+    nothing, when the guess cannot choose the time formats (the first rows' times are
+    blank or unreadable): the file must be read first.
+    """
+    source_mapping = mapping
     rows = (
         first.rows
         if first is not None
@@ -216,20 +274,29 @@ def _build_events(
         raise DataError(_no_rows(src.name))
     kept = [c for c in src.columns if plan.get(c) != "drop"]
     mapping = {c: f for c, f in mapping.items() if plan.get(c) != "drop" or f == "user_id"}
-    con.execute(
-        f"CREATE OR REPLACE TEMP VIEW treated AS SELECT {_treated_select(src.columns, plan)} "
-        f"FROM {quote_identifier(src.table)}"
-    )
+    treated = _treated_select(src.columns, plan)
+    source = quote_identifier(src.table)
+    checks = ""
+    if speculative:
+        source, candidate, offset = candidate_sql(src, source_mapping)
+        treated += f", {candidate} AS {CANDIDATE_COLUMN}, {offset} AS {OFFSET_COLUMN}"
+        checks = f", {CANDIDATE_COLUMN}, {OFFSET_COLUMN}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW treated AS SELECT {treated} FROM {source}")
     ts_col = next(c for c, f in mapping.items() if f == "timestamp")
-    ts_sql, ts_names, ts_warnings = _choose_timestamp_sql(
-        con,
-        "treated",
-        ts_col,
-        src.name,
-        sample=first.timestamp_sample if first else None,
-        offsets=first.offsets if first else None,
-    )
-    warnings.extend(ts_warnings)
+    try:
+        ts_sql, ts_names, ts_warnings = _choose_timestamp_sql(
+            con,
+            "treated",
+            ts_col,
+            src.name,
+            sample=first.timestamp_sample if first else None,
+            offsets=first.offsets if first else None,
+        )
+    except DataError:
+        if speculative:
+            con.execute("DROP VIEW treated")
+            return None
+        raise
     e, p, f = (_raw_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
     columns = value_map_columns(mapping)
     joins, mapped = _value_maps(
@@ -284,12 +351,12 @@ def _build_events(
         if kept
         else ""
     )
-    con.execute(
-        f"""
+    sql = f"""
         CREATE TEMP TABLE staged AS
         SELECT __reason{raws_out},
                __user_id, __timestamp, __event_type, __platform, __amount, __content_id,
                __content_format, __campaign, __text, __amount_raw IS NOT NULL AS __has_amount
+               {checks}
         FROM (SELECT *, CASE {reason} END AS __reason FROM (
           SELECT {_field_expr(mapping, "user_id")} AS __user_id,
             {_field_expr(mapping, "timestamp")} AS __ts_raw,
@@ -301,13 +368,24 @@ def _build_events(
             {_field_expr(mapping, "content_id")} AS __content_id,
             {mapped.get("vf", "NULL")} AS __content_format,
             {_field_expr(mapping, "campaign")} AS __campaign,
-            {_field_expr(mapping, "text")} AS __text{raws_in}
+            {_field_expr(mapping, "text")} AS __text{raws_in}{checks}
           FROM treated t
           {joins}
         ))
-        """,
-        params,
-    )
+        """
+    try:
+        con.execute(sql, params)
+    except duckdb.Error as exc:
+        if not speculative or src.read_error is None:
+            raise
+        raise src.read_error(exc) from None  # this pass is the file's only full read
+    return Staging(mapping, kept, ts_col, ts_sql, ts_names, ts_warnings, amount_raw)
+
+
+def write_events(con, src: LoadedSource, staging: Staging, drop_duplicates: bool = False) -> dict:
+    """From ``staged``: out.rejected, out.events (sorted), the derived tables; the counts."""
+    mapping, kept, ts_col = staging.mapping, staging.kept, staging.ts_col
+    amount_raw = staging.amount_raw
     # Counts by reason, with what the report and the refusals need, in one pass.
     groups = con.execute(
         """SELECT __reason, count(*), count(__timestamp), count(*) FILTER (__has_amount),
@@ -411,7 +489,7 @@ def _build_events(
         "duplicate_rows": valid - distinct,
         "duplicates_removed": valid - loaded,
         "rejected_by_reason": by_reason,
-        "timestamp_formats": tuple(ts_names),
+        "timestamp_formats": tuple(staging.ts_names),
         "ts_parsed": ts_ok,
     }
 

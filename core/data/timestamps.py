@@ -193,15 +193,21 @@ _OFFSET_SQL = (
 )
 
 
+def offset_minutes_sql(raw: str, x: str) -> str:
+    """SQL: the UTC offset in minutes of a value of ``x`` (the trimmed ``raw`` column) that
+    ends in one, else NULL."""
+    offset = "regexp_extract(" + x + r", '(Z|z|[+-]\d{2}(:?\d{2})?)$')"
+    # CASE: the minutes are computed only where the value has an offset.
+    return (
+        f"CASE WHEN {_MAY_HAVE_OFFSET.replace('raw', raw)} AND "
+        f"regexp_matches({x}, '{_OFFSET_RE}') THEN {_OFFSET_SQL.replace('{o}', offset)} END"
+    )
+
+
 def offset_histogram_sql(raw: str, x: str) -> str:
     """Aggregate SQL: ``{offset in minutes: rows}`` over the values of ``x`` (the trimmed
     ``raw`` column) that end in a UTC offset."""
-    offset = "regexp_extract(" + x + r", '(Z|z|[+-]\d{2}(:?\d{2})?)$')"
-    # CASE, not FILTER: the minutes are computed only where the value has an offset.
-    return (
-        f"histogram(CASE WHEN {_MAY_HAVE_OFFSET.replace('raw', raw)} AND "
-        f"regexp_matches({x}, '{_OFFSET_RE}') THEN {_OFFSET_SQL.replace('{o}', offset)} END)"
-    )
+    return f"histogram({offset_minutes_sql(raw, x)})"
 
 
 def offset_rows(histogram: dict | None) -> list[tuple[int, int]]:

@@ -575,13 +575,13 @@ def test_one_utc_offset_keeps_local_times_without_a_warning(tmp_path):
 _SLOW_INGEST = """
 import sys, time
 import core.data.pipeline as ingest_module
-real = ingest_module._build_events
+real = ingest_module.write_events
 def slow(*args, **kwargs):
     out = real(*args, **kwargs)
     print("building", flush=True)
     time.sleep(60)
     return out
-ingest_module._build_events = slow
+ingest_module.write_events = slow
 ingest_module.ingest(sys.argv[1])
 """
 
