@@ -158,7 +158,7 @@ def first_read(con, src: LoadedSource, mapping: dict, value_columns: dict[str, s
 # rows did not show is mapped by the general expression (core.data.canonical).
 
 #: Rows read to guess the decisions before the single parsing pass.
-PREFIX_ROWS = 100_000
+PREFIX_ROWS = 50_000
 #: Columns the parsing pass adds for the check, and the row hash they are drawn by.
 CANDIDATE_COLUMN = "__personalab_candidate"
 OFFSET_COLUMN = "__personalab_offset"

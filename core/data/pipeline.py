@@ -107,7 +107,6 @@ def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, names) ->
 
 
 def _require_fields(src: LoadedSource, mapping: dict) -> None:
-    cols = tr(", ").join(src.columns)
     what = {
         "user_id": N_("{file}: no column looks like a user id (columns: {columns})."),
         "timestamp": N_("{file}: no column looks like the event time (columns: {columns})."),
@@ -119,7 +118,7 @@ def _require_fields(src: LoadedSource, mapping: dict) -> None:
     for field in REQUIRED_EVENT_FIELDS:
         if field not in mapping.values():
             raise DataError(
-                tr(what[field], file=src.name, columns=cols),
+                tr(what[field], file=src.name, columns=tr(", ").join(src.columns)),
                 kind="events",
                 field=field,
             )
