@@ -1,13 +1,14 @@
-"""The first read of an events source: every sample and list ingest needs, in one pass.
+"""The first read of an events source: every sample and list ingest needs, exact or guessed.
 
 Before the rows are parsed, ingest needs to know a few things about the whole file: how
 many rows it has, a sample of every column to look for personal data
 (``core.data.privacy``), a sample of the time column to rank the date formats and the
 UTC offsets it carries (``core.data.timestamps``), and the distinct values of the event
-type, platform and format columns to map them (``core.data.canonical``). One aggregate
-query reads all of them from the source, so a CSV or Parquet file is read twice in all
-(this pass and the parsing pass) and never landed as a table of text
-(docs/architecture.md, "How ingest streams").
+type, platform and format columns to map them (``core.data.canonical``). For a landed
+table one aggregate query reads all of them (:func:`first_read`). A CSV or Parquet file
+is read only once: a guess from its first rows (:func:`prefix_read`), and the parsing
+pass carries what makes the exact read afterwards (:func:`candidate_sql`,
+:func:`read_candidates`; docs/architecture.md, "How ingest streams").
 
 Samples are the rows with the smallest hash of their content (``arg_min(…, hash, n)``), a
 uniform sample that any scan order and any number of threads draws alike, where a

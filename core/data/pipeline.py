@@ -15,7 +15,6 @@ Loading the same inputs again reopens the stored dataset (``core.data.catalogue`
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import json
 import os
@@ -30,17 +29,15 @@ import duckdb
 
 from core import config
 from core.common.sql import quote_literal
-from core.data.canonical import stage_events, value_map_columns, write_events
+from core.data.canonical import value_map_columns, write_events
 from core.data.canonical_users import _build_users
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
 from core.data.database import DbTable
 from core.data.first_read import (
-    CANDIDATE_COLUMN,
-    OFFSET_COLUMN,
     first_read,
     prefix_read,
-    read_candidates,
 )
+from core.data.guess import events_privacy, stage_checked
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION
 from core.data.mapping import guess_mapping
@@ -49,7 +46,6 @@ from core.data.report import IngestReport, Note
 from core.data.schema import REQUIRED_EVENT_FIELDS
 from core.data.sources import detect_format, load_source
 from core.data.sources import source_name as display_name
-from core.data.timestamps import _choose_timestamp_sql
 from core.errors import DataError
 from core.i18n import N_, fmt, tr
 
@@ -255,6 +251,7 @@ def ingest(
         _require_fields(ev, ev_map)
         values = value_map_columns(ev_map)
         guess = prefix_read(con, ev, ev_map, values) if ev.streamed else None
+        first = None
         if guess is None:
             ev, first = first_read(con, ev, ev_map, values)
         us = None
@@ -271,40 +268,12 @@ def ingest(
                 us_privacy = (us_notes, us_uid_hashed)
 
         def decide(read):
-            return _events_privacy(con, ev, ev_map, privacy, read, us, us_privacy)
+            return events_privacy(con, ev, ev_map, privacy, read, us, us_privacy)
 
         salt = resolve_salt(privacy)
-        staging = None
-        if guess is not None:
-            plan, notes, uid_hashed = decide(guess)
-            staging = _with_salt(
-                con, salt, lambda: stage_events(con, ev, ev_map, plan, guess, speculative=True)
-            )
-            if staging is None:  # the first rows cannot choose the time formats
-                ev, first = first_read(con, ev, ev_map, values)
-            else:
-                ev, first = read_candidates(con, ev, ev_map, "staged", guess)
-                exact_plan, exact_notes, exact_uid_hashed = decide(first)
-                exact_ts = _timestamp_choice(con, ev, ev_map, first)
-                # The staged rows depend on the plan and the time formats; the notes and
-                # warnings (which count rows) are taken from the exact read either way.
-                if (
-                    exact_ts is not None
-                    and (exact_plan, exact_uid_hashed) == (plan, uid_hashed)
-                    and exact_ts[:2] == (staging.ts_sql, staging.ts_names)
-                ):
-                    notes = exact_notes
-                    staging = dataclasses.replace(staging, ts_warnings=exact_ts[2])
-                    con.execute(
-                        f"ALTER TABLE staged DROP COLUMN {CANDIDATE_COLUMN}; "
-                        f"ALTER TABLE staged DROP COLUMN {OFFSET_COLUMN}"
-                    )
-                else:  # a decision differs for the whole file: parse it again
-                    con.execute("DROP TABLE staged")
-                    staging = None
-        if staging is None:
-            plan, notes, uid_hashed = decide(first)
-            staging = _with_salt(con, salt, lambda: stage_events(con, ev, ev_map, plan, first))
+        ev, staging, (plan, notes, uid_hashed) = stage_checked(
+            con, ev, ev_map, values, guess, first, decide, lambda fn: _with_salt(con, salt, fn)
+        )
         warnings: list[str] = [*ev.warnings, *us_warnings, *staging.ts_warnings]
         counts = _with_salt(con, salt, lambda: write_events(con, ev, staging, drop_duplicates))
         user_rows, custom = _with_salt(
@@ -415,43 +384,6 @@ def ingest(
         shutil.rmtree(work, ignore_errors=True)
         lock.close()
     return Dataset(final, dataset_id, report)
-
-
-def _events_privacy(con, ev, ev_map, privacy, read, us, us_privacy):
-    """(plan, notes, user ids hashed?) for the events from the first read's sample ``read``,
-    with the users file's side: its notes, and the events' ids hashed too when the users
-    file's are, so that the two stay joinable."""
-    plan, notes, uid_hashed = _privacy_plan(con, ev, ev_map, privacy, sample=read.pii_sample)
-    us_notes, us_uid_hashed = us_privacy
-    notes = [*notes, *us_notes]
-    if us_uid_hashed and not uid_hashed:
-        uid_col = next(c for c, f in ev_map.items() if f == "user_id")
-        plan[uid_col] = "hash"
-        uid_hashed = True
-        notes.append(
-            Note(
-                N_("{events_file}: user ids hashed too, to match {users_file}."),
-                events_file=ev.name,
-                users_file=us.name,
-            )
-        )
-    return plan, notes, uid_hashed
-
-
-def _timestamp_choice(con, ev, ev_map, read) -> tuple | None:
-    """The time formats :func:`stage_events` would choose from ``read`` (None: none)."""
-    ts_col = next(c for c, f in ev_map.items() if f == "timestamp")
-    try:
-        return _choose_timestamp_sql(
-            con,
-            "treated",
-            ts_col,
-            ev.name,
-            sample=read.timestamp_sample,
-            offsets=read.offsets,
-        )
-    except DataError:
-        return None
 
 
 def _default_memory_mb(source: Any, name: str) -> int:

@@ -17,10 +17,11 @@ import duckdb
 import pytest
 
 import core.data.first_read as first_read_module
+import core.data.guess as guess
 import core.data.pipeline as pipeline
 from core.data import ingest
-from core.data.canonical import _unlisted_value_sql, _value_maps
 from core.data.synonyms import EVENT_TYPE_SYNONYMS
+from core.data.value_maps import _unlisted_value_sql, _value_maps
 from tests.golden.ingest_capture import capture
 
 
@@ -39,14 +40,14 @@ def load(tmp_path, monkeypatch):
     """Load a file both ways; return the number of parsing passes of the guessed load."""
     monkeypatch.setenv("PERSONALAB_SALT", "single-read-test")
     passes = []
-    stage = pipeline.stage_events
+    stage = guess.stage_events
 
     def counted(*args, **kwargs):
         out = stage(*args, **kwargs)
         passes.append("guess" if kwargs.get("speculative") else "exact")
         return out
 
-    monkeypatch.setattr(pipeline, "stage_events", counted)
+    monkeypatch.setattr(guess, "stage_events", counted)
 
     def run(path, prefix_rows=20, **kwargs):
         monkeypatch.setattr(first_read_module, "PREFIX_ROWS", prefix_rows)

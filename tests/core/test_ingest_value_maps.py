@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-import core.data.canonical as canonical
+import core.data.value_maps as value_maps
 from core.data import ingest
 
 ROWS = [
@@ -61,15 +61,15 @@ def test_padded_quoted_blank_and_unknown_values_map_as_before(tmp_path):
 def test_the_join_for_many_values_gives_what_the_case_gives(tmp_path, monkeypatch):
     path = _write(tmp_path, ROWS)
     inline = _tables(ingest(path, dest=tmp_path / "inline.duckdb"))
-    monkeypatch.setattr(canonical, "INLINE_MAP_MAX", 0)
+    monkeypatch.setattr(value_maps, "INLINE_MAP_MAX", 0)
     joined = _tables(ingest(path, dest=tmp_path / "joined.duckdb"))
     assert joined == inline
 
 
-@pytest.mark.parametrize("limit", [canonical.INLINE_MAP_MAX, 0])
+@pytest.mark.parametrize("limit", [value_maps.INLINE_MAP_MAX, 0])
 def test_a_column_with_hundreds_of_values_keeps_each_lower_cased(tmp_path, monkeypatch, limit):
-    monkeypatch.setattr(canonical, "INLINE_MAP_MAX", limit)
-    n = canonical.INLINE_MAP_MAX + 44
+    monkeypatch.setattr(value_maps, "INLINE_MAP_MAX", limit)
+    n = value_maps.INLINE_MAP_MAX + 44
     rows = [
         (f"u{i % 7}", f"2025-03-01 10:{i % 60:02d}", f"Custom Event {i}", "weibo", "text")
         for i in range(n)
