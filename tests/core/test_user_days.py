@@ -194,3 +194,31 @@ def test_small_tables_take_the_sql(monkeypatch):
     written, by_sql = _both(con)
     assert called == []
     assert written == by_sql
+
+
+@pytest.mark.parametrize("batch", [7, 1 << 20])
+def test_an_error_while_reading_ahead_is_raised_and_leaves_no_thread(batch, monkeypatch):
+    """The batches are read and grouped in a thread while DuckDB inserts: an error there
+    reaches the caller (it does not hang the insert or vanish) and the thread ends."""
+    import threading
+
+    monkeypatch.setattr(derived, "_BATCH_ROWS", batch)
+    con = duckdb.connect()
+    _events(con, seed=5, **SHAPES["about one a day"])
+    real = derived._day_runs
+    seen = []
+
+    def failing(*args):
+        seen.append(1)
+        if len(seen) == 3:
+            raise RuntimeError("disk gone")
+        return real(*args)
+
+    monkeypatch.setattr(derived, "_day_runs", failing)
+    before = threading.active_count()
+    n, top = con.execute("SELECT count(*), max(uid) FROM events").fetchall()[0]
+    if batch > n:  # one batch holds every user: fail on the first
+        seen.extend([1, 1])
+    with pytest.raises(RuntimeError, match="disk gone"):
+        derived._user_days_in_one_ordered_pass(con, "main", n, top)
+    assert threading.active_count() == before
