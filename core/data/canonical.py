@@ -9,8 +9,10 @@ through the synonym tables, timestamps through
 request). Rejected rows are kept (the first 1000 in file order, with a reason). The
 tables are written to the attached database ``out``. The rows are parsed once: one pass
 stages them as typed fields with their reason, and every later step (counts, keys, the
-sorted write) reads that narrow table; what the pass needs to know about the whole file
-first comes from ``core.data.first_read`` (docs/architecture.md, "How ingest streams").
+sorted write) reads that narrow table. What the pass needs to know about the whole file
+comes from ``core.data.first_read``: read before it, or, for a CSV or Parquet file,
+guessed from the first rows and checked after it (``core.data.guess``; docs/
+architecture.md, "How ingest streams"). The value maps are in ``core.data.value_maps``.
 The users table is written by ``core.data.canonical_users``.
 """
 

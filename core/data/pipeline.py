@@ -33,10 +33,7 @@ from core.data.canonical import value_map_columns, write_events
 from core.data.canonical_users import _build_users
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
 from core.data.database import DbTable
-from core.data.first_read import (
-    first_read,
-    prefix_read,
-)
+from core.data.first_read import first_read, prefix_read
 from core.data.guess import events_privacy, stage_checked
 from core.data.landed import LoadedSource
 from core.data.layout import SCHEMA_VERSION

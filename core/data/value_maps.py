@@ -40,11 +40,12 @@ def _value_maps(
     """Map each distinct value (as written in the file) of each ``(alias, expr, synonyms)``
     through its synonym table; return the JOINs and, per alias, the canonical value's SQL.
 
-    The distinct values of a column come from ``distinct`` (the first read of the file
-    listed them) or else from one scan of the rows (grouping sets), and the normalisation
-    regex runs once per distinct value (a few dozen), not once per row; unknown values map
-    to themselves lower-cased. A short map becomes a ``CASE`` over the raw value (no join);
-    a long one stays a LEFT JOIN.
+    The distinct values of a column come from ``distinct`` (a read of the file listed
+    them: the whole file, or only its first rows) or else from one scan of the rows
+    (grouping sets), and the normalisation regex runs once per distinct value (a few
+    dozen), not once per row; unknown values map to themselves lower-cased. A short map
+    becomes a ``CASE`` over the raw value (no join); a long one stays a LEFT JOIN. Either
+    way a value not listed falls to :func:`_unlisted_value_sql`, which maps it the same.
     """
     specs = tuple(s for s in specs if s[1] != "NULL")
     if not specs:
