@@ -201,8 +201,9 @@ def stage_events(
             ("vp", p, PLATFORM_SYNONYMS),
             ("vf", f, CONTENT_FORMAT_SYNONYMS),
         ),
-        # Listed by the first read from the file's own values: right unless the column
-        # is pseudonymised (then its hashed values are listed from the rows).
+        # Listed by the first read (or the guess) from the file's own values: right
+        # unless the column is pseudonymised (then its hashed values are listed from
+        # the rows). A value the guess did not list takes the maps' general branch.
         {
             alias: values
             for alias, values in (first.distinct if first else {}).items()
@@ -233,9 +234,9 @@ def stage_events(
     future = dt.datetime.now() + dt.timedelta(days=1)
     params = {"future": future, "earliest": EARLIEST_EVENT_DATE, "max_amount": MAX_AMOUNT}
     # One pass over the rows parses, maps and checks every row into a narrow typed table
-    # (the fields and the reason, and the source's text only for rejected rows): the
-    # source is read once more after the first read, and every count below reads this
-    # table. Its rows are in file order (rowid), which the rejected sample keeps.
+    # (the fields and the reason, and the source's text only for rejected rows); for a
+    # CSV or Parquet file it is the file's one full read, and every count below reads
+    # this table. Its rows are in file order (rowid), which the rejected sample keeps.
     # The text of a rejected row is kept as one JSON list (one narrow column, NULL for
     # every loaded row): a column per source field cost 4 bytes per row each, all rows,
     # and pushed the sort below into spilling.
