@@ -127,6 +127,10 @@ def _build_events(
     return write_events(con, src, staging, drop_duplicates)
 
 
+#: The event fields a source may lack; ``staged`` stores only those it has.
+OPTIONAL_FIELDS = ("platform", "content_id", "content_format", "campaign", "text")
+
+
 @dataclasses.dataclass(frozen=True)
 class Staging:
     """What the parsing pass decided, for the steps after it and for the check of a guess."""
@@ -249,14 +253,14 @@ def stage_events(
     )
     # An optional field the source does not have is not stored: a column of NULLs still
     # costs 4-5 bytes a row in memory (46 MB on 10M events) through the sort below.
-    optional = {
+    expr_of = {
         "platform": mapped.get("vp", "NULL"),
         "content_id": _field_expr(mapping, "content_id"),
         "content_format": mapped.get("vf", "NULL"),
         "campaign": _field_expr(mapping, "campaign"),
         "text": _field_expr(mapping, "text"),
     }
-    stored = tuple(k for k, expr in optional.items() if expr != "NULL")
+    stored = tuple(k for k in OPTIONAL_FIELDS if expr_of[k] != "NULL")
     stored_sql = "".join(f", __{k}" for k in stored)
     sql = f"""
         CREATE TEMP TABLE staged AS
@@ -366,9 +370,10 @@ def write_events(con, src: LoadedSource, staging: Staging, drop_duplicates: bool
         for k, t in EVENT_FIELDS.items()
     )
     con.execute(f"CREATE TABLE out.events ({cols_sql}, uid INTEGER NOT NULL)")
-    optional = {"platform", "content_id", "content_format", "campaign", "text"}
     select = ", ".join(
-        f"CAST(NULL AS {t}) AS __{k}" if k in optional and k not in staging.stored else f"__{k}"
+        f"CAST(NULL AS {t}) AS __{k}"
+        if k in OPTIONAL_FIELDS and k not in staging.stored
+        else f"__{k}"
         for k, t in EVENT_FIELDS.items()
     )
     # The integer user key: users numbered 1, 2, ... in user_id order, from the distinct

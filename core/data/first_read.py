@@ -44,6 +44,8 @@ from core.data.timestamps import (
 #: (the same sample as without the threshold) unless the row count was overestimated
 #: this many times.
 SAMPLE_MARGIN = 4
+#: The row hash the samples are drawn by.
+_KEY = "__personalab_key"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,11 +65,9 @@ def _aggregates(
     value_columns: dict[str, str | None],
     key: str,
     rows: int | None,
-    offsets: str | None = None,
 ) -> tuple[list[str], list[str], list[str]]:
     """The first read's aggregates over rows with ``columns`` and a row hash ``key``:
-    (SQL parts, the columns sampled for personal data, the aliases of the value lists).
-    ``offsets`` replaces the UTC-offset histogram's SQL."""
+    (SQL parts, the columns sampled for personal data, the aliases of the value lists)."""
     scan = pii_scan_columns(columns, mapping)
     ts_col = next((c for c, f in mapping.items() if f == "timestamp"), None)
     parts = ["count(*)"]
@@ -75,12 +75,17 @@ def _aggregates(
     if ts_col is not None:
         x = trimmed_or_null(quote_identifier(ts_col))
         parts.append(timestamp_sample_sql(x, key, _below(key, rows, TIMESTAMP_SAMPLE_ROWS)))
-        parts.append(offsets or offset_histogram_sql(quote_identifier(ts_col), x))
+        parts.append(offset_histogram_sql(quote_identifier(ts_col), x))
     else:
         parts += ["NULL", "NULL"]
     aliases = [a for a, c in value_columns.items() if c is not None]
     parts += [f"list(DISTINCT {quote_identifier(value_columns[a])})" for a in aliases]
     return parts, scan, aliases
+
+
+def _keyed(columns: list[str], source: str) -> str:
+    """``source``'s rows with their content hash as column ``__personalab_key``."""
+    return f"(SELECT *, {row_hash_sql(columns)} AS {_KEY} FROM {source})"
 
 
 def _unpack(row, scan: list[str], aliases: list[str]) -> FirstRead:
@@ -135,15 +140,9 @@ def first_read(con, src: LoadedSource, mapping: dict, value_columns: dict[str, s
     rows = src.rows_hint
     if rows is None and not src.streamed:  # a landed table counts its rows at once
         rows = con.execute(f"SELECT count(*) FROM {quote_identifier(src.table)}").fetchall()[0][0]
-    key = "__personalab_key"
-    parts, scan, aliases = _aggregates(columns, mapping, value_columns, key, rows)
+    parts, scan, aliases = _aggregates(columns, mapping, value_columns, _KEY, rows)
     source = src.first_read_from or quote_identifier(src.table)
-    row = _execute(
-        con,
-        src,
-        f"SELECT {', '.join(parts)} FROM (SELECT *, {row_hash_sql(columns)} AS {key} "
-        f"FROM {source})",
-    )
+    row = _execute(con, src, f"SELECT {', '.join(parts)} FROM {_keyed(columns, source)}")
     return _with_skipped_lines(con, src), _unpack(row, scan, aliases)
 
 
@@ -160,10 +159,9 @@ def first_read(con, src: LoadedSource, mapping: dict, value_columns: dict[str, s
 
 #: Rows read to guess the decisions before the single parsing pass.
 PREFIX_ROWS = 50_000
-#: Columns the parsing pass adds for the check, and the row hash they are drawn by.
+#: Columns the parsing pass adds for the check.
 CANDIDATE_COLUMN = "__personalab_candidate"
 OFFSET_COLUMN = "__personalab_offset"
-_KEY = "__personalab_key"
 
 
 def prefix_read(
@@ -178,12 +176,8 @@ def prefix_read(
     """
     columns = list(src.columns)
     parts, scan, aliases = _aggregates(columns, mapping, value_columns, _KEY, None)
-    row = _execute(
-        con,
-        src,
-        f"SELECT {', '.join(parts)} FROM (SELECT *, {row_hash_sql(columns)} AS {_KEY} "
-        f"FROM (SELECT * FROM {quote_identifier(src.table)} LIMIT {int(PREFIX_ROWS)}))",
-    )
+    first_rows = f"(SELECT * FROM {quote_identifier(src.table)} LIMIT {int(PREFIX_ROWS)})"
+    row = _execute(con, src, f"SELECT {', '.join(parts)} FROM {_keyed(columns, first_rows)}")
     return _unpack(row, scan, aliases)
 
 
@@ -195,10 +189,7 @@ def candidate_sql(src: LoadedSource, mapping: dict) -> tuple[str, str, str]:
     UTC offset in minutes or NULL.
     """
     columns = list(src.columns)
-    source = (
-        f"(SELECT *, {row_hash_sql(columns)} AS {_KEY} "
-        f"FROM {src.first_read_from or quote_identifier(src.table)})"
-    )
+    source = _keyed(columns, src.first_read_from or quote_identifier(src.table))
     ts_col = next((c for c, f in mapping.items() if f == "timestamp"), None)
     wanted = []
     if pii_scan_columns(columns, mapping):
