@@ -15,12 +15,10 @@ Loading the same inputs again reopens the stored dataset (``core.data.catalogue`
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +30,8 @@ from core.common.sql import quote_literal
 from core.data.canonical import value_map_columns, write_events
 from core.data.canonical_users import _build_users
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
+from core.data.content_id import PendingId, check_input, worth_a_thread
+from core.data.content_id import dataset_id as dataset_id_of
 from core.data.database import DbTable
 from core.data.first_read import first_read, prefix_read
 from core.data.guess import events_privacy, stage_checked
@@ -50,53 +50,24 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _hash_input(source: Any) -> str:
-    """sha256 of a file's bytes (1 MB chunks), an upload's bytes, or a DB table's address."""
-    h = hashlib.sha256()
-    if source is None:
-        return "none"
-    if isinstance(source, DbTable):  # tables change under us: never reuse an old copy
-        h.update(f"{source.url}|{source.table}|{time.time_ns()}".encode())
-    elif isinstance(source, (str, Path)):
-        path = Path(source)
-        if path.is_dir():
-            raise DataError(
-                tr("{file} is a folder, not a file. Pick the data file inside it.", file=path.name)
-            )
-        if not path.is_file():
-            raise DataError(
-                tr("{file}: file not found. Check the path and try again.", file=path.name)
-            )
-        with open(path, "rb") as fh:
-            while chunk := fh.read(1 << 20):
-                h.update(chunk)
-    elif isinstance(source, (bytes, bytearray, memoryview)):
-        h.update(bytes(source))
-    elif hasattr(source, "getvalue"):
-        h.update(source.getvalue())
-    else:
-        h.update(str(id(source)).encode())
-    return h.hexdigest()
+def _stored(final: Path) -> Dataset | None:
+    """The dataset stored at ``final``, or None (a damaged one is removed)."""
+    if not final.exists():
+        return None
+    try:
+        return open_dataset(final)
+    except DataError:
+        final.unlink(missing_ok=True)
+        return None
 
 
-def _dataset_id(events, users, mapping, users_mapping, privacy, as_of, names) -> str:
-    """Content hash of everything a dataset file holds, its files' display names included.
-
-    The names are part of it because the stored report (and the app) shows them: without
-    them, a second upload of the same bytes under another name reopened the first
-    upload's file and was shown under the first person's file name.
-    """
-    parts = {
-        "events": _hash_input(events),
-        "users": _hash_input(users),
-        "names": list(names),
-        "mapping": sorted((mapping or {}).items()),
-        "users_mapping": sorted((users_mapping or {}).items()),
-        "privacy": privacy.fingerprint(),
-        "as_of": as_of,
-        "version": 2,
-    }
-    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
+def _stored_after_all(pending: PendingId, final_for) -> Dataset | None:
+    """After a failed load: the stored dataset of the same inputs, if the hash finds one."""
+    try:
+        found = pending.result()
+    except Exception:  # the load's own error is the one to report
+        return None
+    return _stored(final_for(found))
 
 
 def _require_fields(src: LoadedSource, mapping: dict) -> None:
@@ -209,25 +180,46 @@ def ingest(
     for name, source in ((ev_name, events_source), (us_name, users_source)):
         if source is not None and not isinstance(source, DbTable):
             detect_format(name)
-    dataset_id = _dataset_id(
-        events_source, users_source, mapping, users_mapping, privacy, as_of_iso, (ev_name, us_name)
+    # The id the dataset is stored under hashes the input's bytes: a big file is hashed
+    # in a thread while the load runs (core.data.content_id).
+    sources = (events_source, users_source)
+    for source in sources:
+        check_input(source)
+    pending = PendingId(
+        lambda: dataset_id_of(
+            *sources,
+            mapping,
+            users_mapping,
+            privacy,
+            as_of_iso,
+            (ev_name, us_name),
+            drop_duplicates,
+        ),
+        background=worth_a_thread(*sources),
     )
-    if drop_duplicates:  # the same inputs without their duplicates: another dataset
-        dataset_id = hashlib.sha256(f"{dataset_id}|drop_duplicates".encode()).hexdigest()[:16]
-    final = Path(dest) if dest else datasets_dir() / f"{dataset_id}.duckdb"
-    remove_stale_work(datasets_dir(), final.parent)
-    if dest is None and final.exists():
-        try:
-            return open_dataset(final)
-        except DataError:
-            final.unlink(missing_ok=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
+
+    def final_for(found: str) -> Path:
+        return Path(dest) if dest else datasets_dir() / f"{found}.duckdb"
+
+    out_dir = Path(dest).parent if dest else datasets_dir()
+    remove_stale_work(datasets_dir(), out_dir)
+    if dest is None and pending.ready and (stored := _stored(final_for(pending.result()))):
+        return stored
+    out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ingest-", dir=datasets_dir()))
     lock = _claim(work)
-    tmp_out = final.parent / f".tmp-{work.name}.duckdb"
+    tmp_out = out_dir / f".tmp-{work.name}.duckdb"
     # Scratch work in memory (spilling to ``work/spill`` when large): raw, not yet
     # pseudonymised values are never written to a database file.
     con = duckdb.connect(":memory:")
+    if dest is None:
+        # Loaded before after all: stop the work (the error it raises is set aside below).
+        def stop_if_stored(found: str) -> None:
+            if final_for(found).exists():
+                with contextlib.suppress(duckdb.Error):
+                    con.interrupt()
+
+        pending.on_ready(stop_if_stored)
     try:
         con.execute("SET temp_directory = " + quote_literal(work / "spill"))
         con.execute(
@@ -351,6 +343,10 @@ def ingest(
             as_of=as_of_iso,
             min_group_size=privacy.min_group_size,
         )
+        dataset_id = pending.result()
+        final = final_for(dataset_id)
+        if dest is None and (stored := _stored(final)):
+            return stored
         con.execute("CREATE TABLE out.meta (key VARCHAR, value VARCHAR)")
         con.executemany(
             "INSERT INTO out.meta VALUES (?, ?)",
@@ -364,7 +360,12 @@ def ingest(
         con.execute("DETACH out")
         con.close()
         os.replace(tmp_out, final)
-    except duckdb.Error as exc:
+    except (duckdb.Error, DataError) as exc:
+        # Interrupted (or failed) while the thread found the same inputs stored: reuse them.
+        if dest is None and (stored := _stored_after_all(pending, final_for)):
+            return stored
+        if isinstance(exc, DataError):
+            raise
         raise DataError(
             tr(
                 "{file}: the data could not be processed ({detail}). Check the column mapping "

@@ -13,6 +13,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import config
+from core.data.content_id import copy_hashed
 from core.errors import DataError
 from core.i18n import fmt, tr
 from ui.common.session import TMP_KEY
@@ -110,11 +111,11 @@ def save_upload(upload) -> Path:
     """Copy an uploaded file to this session's folder once, 4 MB at a time; return its path.
 
     Streamlit keeps each uploaded file in the server's memory (one copy, for as long as
-    it stays in the uploader). Everything after the upload (the preview, the content
-    hash, the load itself) reads the copy on disk instead of asking for the bytes, so the
-    file is never held a second time: ``getvalue()`` and a cached function taking the
-    bytes would each make or hash another full copy. The same upload (same file id) is
-    copied only once per session.
+    it stays in the uploader). Everything after the upload (the preview, the load itself)
+    reads the copy on disk instead of asking for the bytes, so the file is never held a
+    second time: ``getvalue()`` and a cached function taking the bytes would each make or
+    hash another full copy. The content hash the dataset is named by is taken during the
+    copy. The same upload (same file id) is copied only once per session.
     """
     saved: dict = st.session_state.setdefault(_SAVED_KEY, {})
     file_id = str(getattr(upload, "file_id", None) or id(upload))
@@ -125,8 +126,9 @@ def save_upload(upload) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / Path(upload.name).name
     upload.seek(0)
-    with open(target, "wb") as out:
-        shutil.copyfileobj(upload, out, _COPY_CHUNK)
+    # Hashed on the way: the load names the dataset by this hash and need not read the
+    # file again for it (core.data.content_id).
+    copy_hashed(upload, target, _COPY_CHUNK)
     upload.seek(0)
     saved[file_id] = str(target)
     return target
