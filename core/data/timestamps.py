@@ -17,40 +17,53 @@ TIMESTAMP_SAMPLE_ROWS = 2000
 # Timestamp formats as data: (name, SQL template over {x}, a trimmed VARCHAR). For each
 # column the formats are tried on a sample and chained with COALESCE, most successful
 # first, so "1/3/2025" is read day-first or month-first by what the rest of the column says.
+# A failed TRY_STRPTIME is slow (about 1 us), and ranking tries every format on every
+# sampled value: a group whose formats all need a character the value lacks ('/' or '.',
+# '年', a month name's letters) is skipped by a CASE on that character, which gives the
+# same NULL the failed parses would. Day- or month-first dates begin with one or two
+# digits (after any white space, which strptime skips): a value beginning with three
+# digits, as every ISO time does, cannot be one. Ranking 2,000 ISO times took 0.05 s
+# before, 0.01 s after (tests/core/test_timestamp_guards.py holds the results equal).
+_DAY_OR_MONTH_FIRST = "CASE WHEN NOT regexp_matches({x}, '^\\s*[0-9]{3}') THEN "
 _NUM = "regexp_full_match({x}, '{pattern}')"
 TIMESTAMP_FORMATS: tuple[tuple[str, str], ...] = (
     (N_("ISO 8601 (2025-03-01 14:05:06)"), "TRY_CAST({x} AS TIMESTAMP)"),
     (
         N_("year/month/day (2025/3/1 14:05)"),
+        "CASE WHEN contains({x}, '/') OR contains({x}, '.') THEN "
         "COALESCE(TRY_STRPTIME({x}, '%Y/%m/%d %H:%M:%S'), TRY_STRPTIME({x}, '%Y/%m/%d %H:%M'), "
         "TRY_STRPTIME({x}, '%Y/%m/%d'), TRY_STRPTIME({x}, '%Y.%m.%d %H:%M'), "
-        "TRY_STRPTIME({x}, '%Y.%m.%d'))",
+        "TRY_STRPTIME({x}, '%Y.%m.%d')) END",
     ),
     (
         N_("Chinese date (2025年3月1日 14:05)"),
+        "CASE WHEN contains({x}, '年') THEN "
         "COALESCE(TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M:%S'), TRY_STRPTIME({x}, '%Y年%m月%d日 %H:%M'), "
         "TRY_STRPTIME({x}, '%Y年%m月%d日%H:%M'), TRY_STRPTIME({x}, '%Y年%m月%d日'), "
-        "TRY_STRPTIME({x}, '%Y年%m月%d日 %H时%M分'))",
+        "TRY_STRPTIME({x}, '%Y年%m月%d日 %H时%M分')) END",
     ),
     (
         N_("day/month/year (1/3/2025 14:05)"),
-        "COALESCE(TRY_STRPTIME({x}, '%d/%m/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%d/%m/%Y %H:%M'), "
+        _DAY_OR_MONTH_FIRST + "COALESCE(TRY_STRPTIME({x}, '%d/%m/%Y %H:%M:%S'), "
+        "TRY_STRPTIME({x}, '%d/%m/%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%d/%m/%Y'), TRY_STRPTIME({x}, '%d.%m.%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%d.%m.%Y'), TRY_STRPTIME({x}, '%d-%m-%Y %H:%M'), "
-        "TRY_STRPTIME({x}, '%d-%m-%Y'))",
+        "TRY_STRPTIME({x}, '%d-%m-%Y')) END",
     ),
     (
         N_("month/day/year (3/1/2025 14:05)"),
-        "COALESCE(TRY_STRPTIME({x}, '%m/%d/%Y %H:%M:%S'), TRY_STRPTIME({x}, '%m/%d/%Y %H:%M'), "
+        _DAY_OR_MONTH_FIRST + "COALESCE(TRY_STRPTIME({x}, '%m/%d/%Y %H:%M:%S'), "
+        "TRY_STRPTIME({x}, '%m/%d/%Y %H:%M'), "
         "TRY_STRPTIME({x}, '%m/%d/%Y'), TRY_STRPTIME({x}, '%m/%d/%Y %I:%M %p'), "
-        "TRY_STRPTIME({x}, '%m-%d-%Y %H:%M'), TRY_STRPTIME({x}, '%m-%d-%Y'))",
+        "TRY_STRPTIME({x}, '%m-%d-%Y %H:%M'), TRY_STRPTIME({x}, '%m-%d-%Y')) END",
     ),
     (
         N_("English month names (Mar 1, 2025 14:05)"),
+        "CASE WHEN regexp_matches({x}, '[A-Za-z]') THEN "
         "COALESCE(TRY_STRPTIME({x}, '%b %d, %Y %H:%M'), TRY_STRPTIME({x}, '%b %d, %Y'), "
         "TRY_STRPTIME({x}, '%B %d, %Y %H:%M'), TRY_STRPTIME({x}, '%B %d, %Y'), "
         "TRY_STRPTIME({x}, '%d %b %Y %H:%M'), TRY_STRPTIME({x}, '%d %b %Y'), "
-        "TRY_STRPTIME({x}, '%d %B %Y'))",
+        "TRY_STRPTIME({x}, '%d %B %Y')) END",
     ),
     (
         N_("epoch seconds (1740837906)"),
