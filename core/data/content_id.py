@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mmap
 import threading
 import time
 from collections.abc import Callable
@@ -73,12 +72,16 @@ def _file_sha256(path: Path) -> str:
     known = _known_digest(path)
     if known is not None:
         return known
-    if path.stat().st_size == 0:  # mmap refuses an empty file
-        return hashlib.sha256().hexdigest()
-    # One call over a memory map: no copy of each block into Python (0.56 s against
-    # 0.63 s for 1 MB reads on a 650 MB file); hashlib releases the GIL while it runs.
-    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as view:
-        return hashlib.sha256(view).hexdigest()
+    # Read into one reused 4 MB buffer (hashlib releases the GIL while it hashes a block).
+    # A memory map was 0.07 s faster on 650 MB but counts every page it touched in the
+    # process's resident memory, so a load's peak grew by the file's size.
+    h = hashlib.sha256()
+    buf = bytearray(_COPY_CHUNK)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(view[:n])
+    return h.hexdigest()
 
 
 def check_input(source: Any) -> None:

@@ -120,10 +120,14 @@ def test_an_upload_hashed_while_copied_is_not_read_again(events, tmp_path, monke
     assert digest == hashlib.sha256(events.read_bytes()).hexdigest()
     assert target.read_bytes() == events.read_bytes()
 
-    def no_map(*args, **kwargs):
-        raise AssertionError("the file was read again to hash it")
+    real_open = open
 
-    monkeypatch.setattr(content_id.mmap, "mmap", no_map)
+    def no_read(path, *args, **kwargs):
+        if str(path) == str(target):
+            raise AssertionError("the file was read again to hash it")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(content_id, "open", no_read, raising=False)
     assert content_id.hash_input(target) == digest
     assert not content_id.worth_a_thread(target)  # known: nothing left to hash
     ds = ingest(target, source_name="events.csv")
@@ -136,6 +140,14 @@ def test_a_file_changed_after_its_copy_is_hashed_anew(tmp_path):
     content_id.copy_hashed(io.BytesIO(b"uid,time,event\nu1,2025-03-01,view\n"), target)
     target.write_bytes(b"uid,time,event\nu2,2025-03-02,like\n")  # same size, new bytes
     assert content_id.hash_input(target) == hashlib.sha256(target.read_bytes()).hexdigest()
+
+
+def test_a_file_is_hashed_in_blocks_like_hashlib(tmp_path, monkeypatch):
+    monkeypatch.setattr(content_id, "_COPY_CHUNK", 7)
+    data = bytes(range(256)) * 3
+    path = tmp_path / "blocks.csv"
+    path.write_bytes(data)
+    assert content_id.hash_input(path) == hashlib.sha256(data).hexdigest()
 
 
 def test_an_empty_file_has_the_empty_hash(tmp_path):

@@ -275,6 +275,36 @@ def test_workbook_limits(tmp_path, limits, rows, message):
     assert str(err.value).startswith(message), str(err.value)
 
 
+def test_parquet_limits_read_from_the_footer_as_pyarrow_reads_it(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from core.data import ReadLimits
+
+    n = 20_000
+    table = pa.table(
+        {"uid": [f"u{i % 97}" for i in range(n)], "ts": ["2025-03-01"] * n, "x": list(range(n))}
+    )
+    path = tmp_path / "e.parquet"
+    pq.write_table(table, path, row_group_size=3_000)  # seven row groups
+    meta = pq.read_metadata(path)
+    unpacked = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    assert meta.num_row_groups == 7
+    assert len(_rows(_load(path, limits=ReadLimits(max_parquet_unpacked_bytes=unpacked)))) == n
+    with pytest.raises(DataError) as err:
+        _load(path, limits=ReadLimits(max_parquet_unpacked_bytes=unpacked - 1))
+    assert str(err.value).startswith("e.parquet unpacks to 0.0 GB, more than the 0 GB")
+    with pytest.raises(DataError) as err:
+        _load(path, limits=ReadLimits(max_columns=2))
+    assert str(err.value).startswith("e.parquet has 3 columns; PersonaLab reads at most 2.")
+    # Nested columns count by their leaves, as pyarrow's num_columns does.
+    nested = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"uid": ["u1"], "s": [{"a": 1, "b": "x"}]}), nested)
+    assert pq.read_metadata(nested).num_columns == 3
+    with pytest.raises(DataError, match="has 3 columns"):
+        _load(nested, limits=ReadLimits(max_columns=2))
+
+
 def test_csv_column_limit(tmp_path):
     from core.data import ReadLimits
 
