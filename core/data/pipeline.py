@@ -212,7 +212,7 @@ def ingest(
     # Scratch work in memory (spilling to ``work/spill`` when large): raw, not yet
     # pseudonymised values are never written to a database file.
     con = duckdb.connect(":memory:")
-    if dest is None:
+    if dest is None and not pending.ready:
         # Loaded before after all: stop the work (the error it raises is set aside below).
         def stop_if_stored(found: str) -> None:
             if final_for(found).exists():
