@@ -7,7 +7,7 @@ the expensive part: sha256 over a 650 MB file takes 0.55-0.75 s of one core. So:
 
 - an upload the app hashed while copying it to disk (:func:`copy_hashed`) is not read
   again: its digest is remembered for that file (same path, size, change time, inode);
-- a big file on disk is hashed in a thread while the load starts (:class:`PendingId`).
+- a big file on disk is hashed in a thread while the load starts (:func:`pending_id`).
   When the hash finds that the dataset is stored already, the load is interrupted and
   the stored dataset returned; otherwise the load never waited for it.
 - anything else (a small file, bytes, a database table) is hashed before the load, as
@@ -21,6 +21,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +100,10 @@ def check_input(source: Any) -> None:
 
 
 def hash_input(source: Any) -> str:
-    """sha256 of a file's bytes, an upload's bytes, or a DB table's address."""
+    """sha256 of a file's bytes, an upload's bytes, or a DB table's address (a path is
+    checked by :func:`check_input` first, before any work)."""
     if source is None:
         return "none"
-    check_input(source)
     if isinstance(source, (str, Path)):
         return _file_sha256(Path(source))
     h = hashlib.sha256()
@@ -152,62 +153,21 @@ def worth_a_thread(*sources: Any) -> bool:
     return False
 
 
-class PendingId:
-    """A dataset id being computed, now or in a thread.
+def pending_id(compute: Callable[[], str], background: bool) -> Future:
+    """The dataset id as a ``concurrent.futures.Future``: computed in a thread (for a big
+    file, see :func:`worth_a_thread`) or here and now. Its done-callbacks run in the
+    thread that computed it."""
+    future: Future = Future()
 
-    ``on_ready(fn)`` calls ``fn(id)`` once the id is known (at once if it is already), in
-    the thread that computed it; ``result()`` waits for the id and raises what computing
-    it raised.
-    """
-
-    def __init__(self, compute: Callable[[], str], background: bool):
-        self._lock = threading.Lock()
-        self._callbacks: list[Callable[[str], None]] = []
-        self._value: str | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        if background:
-            self._thread = threading.Thread(
-                target=self._run, args=(compute,), name="personalab-hash", daemon=True
-            )
-            self._thread.start()
-        else:
-            self._run(compute)
-
-    @property
-    def ready(self) -> bool:
-        """True when the id (or its error) is known."""
-        with self._lock:
-            return self._value is not None or self._error is not None
-
-    def _run(self, compute: Callable[[], str]) -> None:
+    def run() -> None:
+        future.set_running_or_notify_cancel()
         try:
-            value = compute()
+            future.set_result(compute())
         except BaseException as exc:  # raised by result(), in the caller's thread
-            with self._lock:
-                self._error = exc
-            return
-        with self._lock:
-            self._value = value
-            callbacks, self._callbacks = self._callbacks, []
-        for fn in callbacks:
-            fn(value)
+            future.set_exception(exc)
 
-    def on_ready(self, fn: Callable[[str], None]) -> None:
-        """Call ``fn(id)`` when the id is known; never if computing it failed."""
-        with self._lock:
-            if self._value is None:
-                if self._error is None:
-                    self._callbacks.append(fn)
-                return
-            value = self._value
-        fn(value)
-
-    def result(self) -> str:
-        """The id, waiting for the thread if it is still hashing."""
-        if self._thread is not None:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
-        assert self._value is not None
-        return self._value
+    if background:
+        threading.Thread(target=run, name="personalab-hash", daemon=True).start()
+    else:
+        run()
+    return future

@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from core.common.sql import quote_literal
 from core.data.canonical import value_map_columns, write_events
 from core.data.canonical_users import _build_users
 from core.data.catalogue import Dataset, _claim, datasets_dir, open_dataset, remove_stale_work
-from core.data.content_id import PendingId, check_input, worth_a_thread
+from core.data.content_id import check_input, pending_id, worth_a_thread
 from core.data.content_id import dataset_id as dataset_id_of
 from core.data.database import DbTable
 from core.data.first_read import first_read, prefix_read
@@ -61,7 +62,7 @@ def _stored(final: Path) -> Dataset | None:
         return None
 
 
-def _stored_after_all(pending: PendingId, final_for) -> Dataset | None:
+def _stored_after_all(pending: Future, final_for) -> Dataset | None:
     """After a failed load: the stored dataset of the same inputs, if the hash finds one."""
     try:
         found = pending.result()
@@ -185,7 +186,7 @@ def ingest(
     sources = (events_source, users_source)
     for source in sources:
         check_input(source)
-    pending = PendingId(
+    pending = pending_id(
         lambda: dataset_id_of(
             *sources,
             mapping,
@@ -203,7 +204,7 @@ def ingest(
 
     out_dir = Path(dest).parent if dest else datasets_dir()
     remove_stale_work(datasets_dir(), out_dir)
-    if dest is None and pending.ready and (stored := _stored(final_for(pending.result()))):
+    if dest is None and pending.done() and (stored := _stored(final_for(pending.result()))):
         return stored
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="ingest-", dir=datasets_dir()))
@@ -212,14 +213,14 @@ def ingest(
     # Scratch work in memory (spilling to ``work/spill`` when large): raw, not yet
     # pseudonymised values are never written to a database file.
     con = duckdb.connect(":memory:")
-    if dest is None and not pending.ready:
+    if dest is None and not pending.done():
         # Loaded before after all: stop the work (the error it raises is set aside below).
-        def stop_if_stored(found: str) -> None:
-            if final_for(found).exists():
+        def stop_if_stored(hashed: Future) -> None:
+            if hashed.exception() is None and final_for(hashed.result()).exists():
                 with contextlib.suppress(duckdb.Error):
                     con.interrupt()
 
-        pending.on_ready(stop_if_stored)
+        pending.add_done_callback(stop_if_stored)
     try:
         con.execute("SET temp_directory = " + quote_literal(work / "spill"))
         con.execute(
