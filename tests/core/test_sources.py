@@ -313,3 +313,41 @@ def test_csv_column_limit(tmp_path):
     with pytest.raises(DataError) as err:
         _load(p, limits=ReadLimits(max_columns=3))
     assert str(err.value).startswith("e.csv has 4 columns; PersonaLab reads at most 3.")
+
+
+_SHAPES = {
+    "crlf": "user_id,timestamp,event_type\r\nu1,2025-03-01,view\r\nu2,2025-03-02,like\r\n",
+    "cr only": "user_id,timestamp,event_type\ru1,2025-03-01,view\ru2,2025-03-02,like\r",
+    "utf-8 mark": "\ufeffuser_id,timestamp,event_type\nu1,2025-03-01,view\n",
+    "repeated and empty names": "user_id,event_type,event_type,,\nu1,view,like,a,b\nu2,like,view,,\n",
+    "ragged": "user_id,timestamp,event_type\nu1,2025-03-01,view,extra\nu2,2025-03-02\nu3,x,y\n",
+    "quoted newline": 'user_id,text,event_type\nu1,"one\ntwo",comment\nu2,"a ""quote""",view\n',
+    "blank lines": "user_id,timestamp,event_type\n\nu1,2025-03-01,view\n\n\nu2,2025-03-02,like\n",
+    "hash first": "#user_id,timestamp,event_type\n#u1,2025-03-01,view\nu2,2025-03-02,like\n",
+    "no final newline": "user_id,timestamp,event_type\nu1,2025-03-01,view",
+    "title lines first": "Export,,\nfrom the shop\nuser_id,timestamp,event_type\nu1,2025-03-01,view\n",
+}
+
+
+@pytest.mark.parametrize("shape", sorted(_SHAPES))
+def test_reads_after_the_first_sniff_parse_the_file_as_sniffing_does(tmp_path, shape):
+    """A streamed CSV is sniffed once and every later read is given what the sniffer found
+    (``auto_detect`` off): each read must return the rows, columns and skipped lines that
+    DuckDB's own sniffing reader returns for the same file."""
+    from core.data.text_reader import _reader_sql, _sniffed_options
+
+    path = tmp_path / "events.csv"
+    path.write_bytes(_SHAPES[shape].encode("utf-8"))
+    con = duckdb.connect()
+    pinned = _sniffed_options(con, path, ",")
+    assert "auto_detect=false" in pinned
+    got = {}
+    for label, options in (("sniffing", None), ("pinned", pinned)):
+        rejects = f"rejects_{label}"
+        reader = _reader_sql(path, ",", rejects, pinned=options)
+        rel = con.execute(f"SELECT * FROM {reader}")
+        columns = [d[0] for d in rel.description]
+        rows = rel.fetchall()
+        skipped = con.execute(f"SELECT line, error_type FROM {rejects} ORDER BY ALL").fetchall()
+        got[label] = (columns, rows, skipped)
+    assert got["pinned"] == got["sniffing"]
