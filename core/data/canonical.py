@@ -231,9 +231,10 @@ def stage_events(
             f"CASE WHEN {v} IS NULL THEN NULL WHEN {plain} THEN TRY_CAST({v} AS DOUBLE) "
             f"ELSE TRY_CAST({cleaned} AS DOUBLE) END"
         )
-    ts_sql_t = ts_sql.replace(
-        trimmed_or_null(quote_identifier(ts_col)), trimmed_or_null(f"t.{quote_identifier(ts_col)}")
-    )
+    # The time is parsed from the trimmed text the layer below computes once (__ts_raw):
+    # the formats' SQL trims its column in every branch, and DuckDB does not share the
+    # trimming between two columns of one SELECT (0.09-0.14 s on 10M times).
+    ts_sql_t = ts_sql.replace(trimmed_or_null(quote_identifier(ts_col)), "__ts_raw")
     reason = " ".join(f"WHEN {cond} THEN '{label}'" for label, cond in REJECT_REASONS)
     future = dt.datetime.now() + dt.timedelta(days=1)
     params = {"future": future, "earliest": EARLIEST_EVENT_DATE, "max_amount": MAX_AMOUNT}
@@ -268,9 +269,9 @@ def stage_events(
                __user_id, __timestamp, __event_type, __amount{stored_sql},
                __amount_raw IS NOT NULL AS __has_amount{checks}
         FROM (SELECT *, CASE {reason} END AS __reason FROM (
+         SELECT *, {ts_sql_t} AS __timestamp FROM (
           SELECT {_field_expr(mapping, "user_id")} AS __user_id,
             {_field_expr(mapping, "timestamp")} AS __ts_raw,
-            {ts_sql_t} AS __timestamp,
             {mapped.get("ve", "NULL")} AS __event_type,
             {mapped.get("vp", "NULL")} AS __platform,
             {amount_raw} AS __amount_raw,
@@ -281,7 +282,7 @@ def stage_events(
             {_field_expr(mapping, "text")} AS __text{raws_in}{checks}
           FROM treated t
           {joins}
-        ))
+        )))
         """
     try:
         con.execute(sql, params)
