@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
+import re
 import unicodedata
 from pathlib import Path
 
@@ -292,21 +293,33 @@ def _reader_sql(
     return f"read_csv({quote_literal(str(path))}, {options})"
 
 
-def _sniffed_options(con, path: Path, delimiter: str) -> str:
+#: The read_csv options a pinned read is given (the user's own and what the sniffer found).
+_CARRIED_OVER = frozenset(
+    ("auto_detect", "new_line", "skip", "comment", "columns", "all_varchar", "delim", "quote")
+    + ("escape", "header", "ignore_errors")
+)
+
+
+def _sniffed_options(con, path: Path, delimiter: str) -> str | None:
     """What DuckDB's sniffer finds in ``path`` (line ends, rows before the header, comment
     character, the column names), as ``read_csv`` options that turn the sniffer off.
 
     With ``auto_detect`` on, DuckDB sniffs the file again every time a statement names the
     reader: about 30 ms each, five times per load of a streamed file. ``sniff_csv`` sniffs
     once and says what it found; every later read is given that instead, so all of them
-    parse the file exactly as the first did.
+    parse the file exactly as the first did. None when the sniffer settled on something
+    more (each read then sniffs, as before).
     """
     sniffed = con.execute(
-        "SELECT NewLineDelimiter, SkipRows, Comment, Columns FROM sniff_csv(?, delim=?, "
-        "quote='\"', escape='\"', header=true, all_varchar=true, ignore_errors=true)",
+        "SELECT NewLineDelimiter, SkipRows, Comment, Columns, Prompt FROM sniff_csv(?, "
+        "delim=?, quote='\"', escape='\"', header=true, all_varchar=true, ignore_errors=true)",
         [str(path), delimiter],
     ).fetchone()
-    new_line, skip, comment, columns = sniffed
+    new_line, skip, comment, columns, prompt = sniffed
+    # The sniffer's own summary (a read_csv call) names every option it settled on: one
+    # this function does not carry over (null_padding, strict_mode ...) keeps the sniffing.
+    if set(re.findall(r"[(,] ?([a-z_]+)=", prompt)) - _CARRIED_OVER:
+        return None
     names = ", ".join(f"{quote_literal(c['name'])}: 'VARCHAR'" for c in columns)
     options = f"auto_detect=false, new_line={quote_literal(new_line)}, skip={int(skip)}"
     if comment and comment != "(empty)":

@@ -351,3 +351,22 @@ def test_reads_after_the_first_sniff_parse_the_file_as_sniffing_does(tmp_path, s
         skipped = con.execute(f"SELECT line, error_type FROM {rejects} ORDER BY ALL").fetchall()
         got[label] = (columns, rows, skipped)
     assert got["pinned"] == got["sniffing"]
+
+
+def test_a_sniff_that_settles_on_more_keeps_sniffing(tmp_path, monkeypatch):
+    """When the sniffer settles on an option the pinned read does not carry over, every
+    read sniffs as before, and the load is the same."""
+    from core.data import ingest, text_reader
+
+    path = tmp_path / "events.csv"
+    path.write_text(
+        "user_id,timestamp,event_type\r\nu1,2025-03-01 10:00,view\r\nu2,2025-03-02,like\r\n"
+    )
+    con = duckdb.connect()
+    assert text_reader._sniffed_options(con, path, ",") is not None
+    pinned = ingest(path, dest=tmp_path / "pinned.duckdb").report
+    monkeypatch.setattr(text_reader, "_CARRIED_OVER", text_reader._CARRIED_OVER - {"new_line"})
+    assert text_reader._sniffed_options(con, path, ",") is None
+    sniffing = ingest(path, dest=tmp_path / "sniffing.duckdb").report
+    assert (sniffing.rows_read, sniffing.rows_loaded, sniffing.users) == (2, 2, 2)
+    assert sniffing.to_dict() == pinned.to_dict()
