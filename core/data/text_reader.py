@@ -295,8 +295,19 @@ def _reader_sql(
 
 #: The read_csv options a pinned read is given (the user's own and what the sniffer found).
 _CARRIED_OVER = frozenset(
-    ("auto_detect", "new_line", "skip", "comment", "columns", "all_varchar", "delim", "quote")
-    + ("escape", "header", "ignore_errors")
+    {
+        "auto_detect",
+        "new_line",
+        "skip",
+        "comment",
+        "columns",
+        "all_varchar",
+        "delim",
+        "quote",
+        "escape",
+        "header",
+        "ignore_errors",
+    }
 )
 
 

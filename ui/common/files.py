@@ -29,8 +29,6 @@ __all__ = [
 
 #: Session key of the uploads already copied to disk: {file id: path}.
 _SAVED_KEY = "_pl_saved_uploads"
-#: Bytes copied at a time from an upload to its file on disk.
-_COPY_CHUNK = 4 * 1024 * 1024
 
 
 def upload_limit_mb() -> int:
@@ -128,7 +126,7 @@ def save_upload(upload) -> Path:
     upload.seek(0)
     # Hashed on the way: the load names the dataset by this hash and need not read the
     # file again for it (core.data.content_id).
-    copy_hashed(upload, target, _COPY_CHUNK)
+    copy_hashed(upload, target)
     upload.seek(0)
     saved[file_id] = str(target)
     return target
