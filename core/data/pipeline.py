@@ -388,13 +388,13 @@ def ingest(
 def _default_memory_mb(source: Any, name: str) -> int:
     """DuckDB's memory for a load run outside the server's queue (the command line): what
     the file is estimated to need, within the budget (``core.data.admission``)."""
-    from core.data.admission import BASE_MB, estimate_need
+    from core.data.admission import BASE_MB, MIN_DUCKDB_MB, estimate_need
 
     budget = config.ingest_memory_mb()
     if not isinstance(source, (str, Path)) or not Path(source).is_file():
         return budget
     need = estimate_need(Path(source).stat().st_size, detect_format(name))
-    return max(256, min(budget, need.ideal_mb) - BASE_MB)
+    return max(MIN_DUCKDB_MB, min(budget, need.ideal_mb) - BASE_MB)
 
 
 def _merge_counts(*parts: Mapping[str, int]) -> dict[str, int]:
