@@ -58,7 +58,7 @@ REJECT_REASONS: tuple[tuple[str, str], ...] = (
     (N_("timestamp not understood"), "__timestamp IS NULL"),
     (N_("date in the future"), "__timestamp > $future"),
     (N_("date before 1980"), "__timestamp < $earliest"),
-    (N_("missing event type"), "__event_type IS NULL"),
+    (N_("missing event type"), "__event_type IS NULL AND __event_type__code IS NULL"),
     (
         N_("amount is not a number"),
         "__amount_raw IS NOT NULL AND (__amount IS NULL OR isnan(__amount) OR isinf(__amount))",
@@ -144,6 +144,10 @@ class Staging:
     amount_raw: str
     #: The optional text fields the source has (the others are not stored in ``staged``).
     stored: tuple = ()
+    #: The value-mapped fields ``staged`` holds as a code (``__<field>__code``) beside the
+    #: text of the values their map did not list (``__<field>``): their
+    #: ``core.data.value_maps.CodedMap``, by field.
+    coded: dict = dataclasses.field(default_factory=dict)
 
 
 def stage_events(
@@ -198,7 +202,7 @@ def stage_events(
         raise
     e, p, f = (_raw_expr(mapping, k) for k in ("event_type", "platform", "content_format"))
     columns = value_map_columns(mapping)
-    joins, mapped = _value_maps(
+    joins, mapped, coded = _value_maps(
         con,
         (
             ("ve", e, EVENT_TYPE_SYNONYMS),
@@ -214,6 +218,13 @@ def stage_events(
             if columns[alias] is not None and plan.get(columns[alias]) is None
         },
     )
+    # A short value map is stored as its code (see CodedMap): the codes are computed in
+    # a layer below the one that reads them, which keeps the text only where the code
+    # is NULL, so the map's CASE runs once per row.
+    codes_sql = "".join(f", {m.code_sql} AS __personalab_code_{a}" for a, m in coded.items())
+    for alias, m in coded.items():
+        mapped[alias] = m.text_sql(f"t.__personalab_code_{alias}")
+    code_of = {VALUE_MAP_FIELDS[a]: f"t.__personalab_code_{a}" for a in coded}
     amount_raw = amount_num = _field_expr(mapping, "amount")
     if amount_raw != "NULL":
         v = amount_raw
@@ -262,11 +273,15 @@ def stage_events(
         "text": _field_expr(mapping, "text"),
     }
     stored = tuple(k for k in OPTIONAL_FIELDS if expr_of[k] != "NULL")
-    stored_sql = "".join(f", __{k}" for k in stored)
+    stored_sql = "".join(f", __{k}" + (f", __{k}__code" if k in code_of else "") for k in stored)
+    event_sql = "__event_type" + (", __event_type__code" if "event_type" in code_of else "")
+    codes_out = "".join(f", {code} AS __{field}__code" for field, code in code_of.items())
+    if "event_type" not in code_of:  # the reason's test reads it
+        codes_out += ", NULL::UTINYINT AS __event_type__code"
     sql = f"""
         CREATE TEMP TABLE staged AS
         SELECT __reason{raws_out},
-               __user_id, __timestamp, __event_type, __amount{stored_sql},
+               __user_id, __timestamp, {event_sql}, __amount{stored_sql},
                __amount_raw IS NOT NULL AS __has_amount{checks}
         FROM (SELECT *, CASE {reason} END AS __reason FROM (
          SELECT *, {ts_sql_t} AS __timestamp FROM (
@@ -279,8 +294,8 @@ def stage_events(
             {_field_expr(mapping, "content_id")} AS __content_id,
             {mapped.get("vf", "NULL")} AS __content_format,
             {_field_expr(mapping, "campaign")} AS __campaign,
-            {_field_expr(mapping, "text")} AS __text{raws_in}{checks}
-          FROM treated t
+            {_field_expr(mapping, "text")} AS __text{raws_in}{checks}{codes_out}
+          FROM (SELECT *{codes_sql} FROM treated t) t
           {joins}
         )))
         """
@@ -294,20 +309,27 @@ def stage_events(
         if not speculative or src.read_error is None or isinstance(exc, not_the_file):
             raise
         raise src.read_error(exc) from None
-    return Staging(mapping, kept, ts_col, ts_sql, ts_names, ts_warnings, amount_raw, stored)
+    by_field = {VALUE_MAP_FIELDS[a]: m for a, m in coded.items()}
+    return Staging(
+        mapping, kept, ts_col, ts_sql, ts_names, ts_warnings, amount_raw, stored, by_field
+    )
 
 
 def write_events(con, src: LoadedSource, staging: Staging, drop_duplicates: bool = False) -> dict:
     """From ``staged``: out.rejected, out.events (sorted), the derived tables; the counts."""
     mapping, kept, ts_col = staging.mapping, staging.kept, staging.ts_col
     amount_raw = staging.amount_raw
-    # Counts by reason, with what the report and the refusals need, in one pass.
+    # Counts by reason, with what the report and the refusals need, in one pass; and per
+    # coded field, the rows holding text (values its map did not list).
+    coded = list(staging.coded)
+    texts = "".join(f", count(__{k})" for k in coded)
     groups = con.execute(
-        """SELECT __reason, count(*), count(__timestamp), count(*) FILTER (__has_amount),
-                  count(*) FILTER (__amount BETWEEN 0 AND $max_amount)
+        f"""SELECT __reason, count(*), count(__timestamp), count(*) FILTER (__has_amount),
+                  count(*) FILTER (__amount BETWEEN 0 AND $max_amount){texts}
            FROM staged GROUP BY 1""",
         {"max_amount": MAX_AMOUNT},
     ).fetchall()
+    with_text = {k for i, k in enumerate(coded) if any(g[5 + i] for g in groups if g[0] is None)}
     rows_read = sum(g[1] for g in groups)
     ts_ok = sum(g[2] for g in groups)
     amount_present = sum(g[3] for g in groups)
@@ -371,9 +393,28 @@ def write_events(con, src: LoadedSource, staging: Staging, drop_duplicates: bool
         for k, t in EVENT_FIELDS.items()
     )
     con.execute(f"CREATE TABLE out.events ({cols_sql}, uid INTEGER NOT NULL)")
+    # The coded fields are turned back into text after the sort, by the SELECT over the
+    # sorted subquery (a SELECT keeps its input's order: DuckDB's order-preservation
+    # rules), so the sort carries one byte a row for each instead of 16; a text column
+    # empty for every loaded row is not read at all. 10M events: the write 8.1-9.8 s
+    # against 7.4-8.1 s. Removing duplicates compares the text, so then the text is made
+    # before the DISTINCT.
+    decoded = {
+        k: m.value_sql(f"__{k}__code", f"__{k}" if k in with_text else None)
+        for k, m in staging.coded.items()
+    }
+    fields = [k for k in EVENT_FIELDS if k not in OPTIONAL_FIELDS or k in staging.stored]
+    stored = ", ".join(
+        (f"__{k}__code" + (f", __{k}" if k in with_text else "")) if k in decoded else f"__{k}"
+        for k in fields
+    )
+    if drop_duplicates:
+        stored = "DISTINCT " + ", ".join(f"{decoded.get(k, f'__{k}')} AS __{k}" for k in fields)
     select = ", ".join(
         f"CAST(NULL AS {t}) AS __{k}"
-        if k in OPTIONAL_FIELDS and k not in staging.stored
+        if k not in fields
+        else f"{decoded[k]} AS __{k}"
+        if k in decoded and not drop_duplicates
         else f"__{k}"
         for k, t in EVENT_FIELDS.items()
     )
@@ -392,10 +433,9 @@ def write_events(con, src: LoadedSource, staging: Staging, drop_duplicates: bool
     # request: logs legitimately repeat a row (two identical orders on one day in the
     # CDNOW log), so dropping them by default loses real purchases.
     con.execute(
-        f"INSERT INTO out.events SELECT v.*, k.uid FROM "
-        f"(SELECT {'DISTINCT ' if drop_duplicates else ''}{select} FROM staged "
-        "WHERE __reason IS NULL) v JOIN user_keys k ON k.user_id = v.__user_id "
-        "ORDER BY k.uid, v.__timestamp"
+        f"INSERT INTO out.events SELECT {select}, uid FROM (SELECT v.*, k.uid FROM "
+        f"(SELECT {stored} FROM staged WHERE __reason IS NULL) v "
+        "JOIN user_keys k ON k.user_id = v.__user_id ORDER BY k.uid, v.__timestamp)"
     )
     loaded = con.execute("SELECT count(*) FROM out.events").fetchall()[0][0]
     # With drop_duplicates the events are the distinct rows already.

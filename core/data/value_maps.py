@@ -8,6 +8,7 @@ show (the listing was of the file's first rows only) takes an exact general bran
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from core.common.sql import quote_literal
@@ -32,13 +33,46 @@ def _synonym_table(con, name: str, synonyms: Mapping[str, str]) -> None:
 INLINE_MAP_MAX = 256
 
 
+@dataclasses.dataclass(frozen=True)
+class CodedMap:
+    """A short value map as a small integer code plus the text of the values not listed.
+
+    ``code_sql`` is the position (1, 2, ...) in ``labels`` of the canonical value of a
+    listed raw value, NULL for any other; ``unlisted_sql`` maps those others. The value
+    is ``COALESCE(labels[code], <unlisted_sql when the code is NULL>)``, the same as the
+    map's text expression. A parsing pass that stores the code instead of the text keeps
+    one byte per row where a text column costs 16 and the statistics DuckDB updates on
+    every string it stores (0.3 s per text column of 10M rows on 2 cores).
+    """
+
+    labels: tuple[str, ...]
+    code_sql: str
+    unlisted_sql: str
+
+    @property
+    def labels_sql(self) -> str:
+        """The labels as a SQL list literal."""
+        return "[" + ", ".join(_literal(x) for x in self.labels) + "]::VARCHAR[]"
+
+    def text_sql(self, code: str) -> str:
+        """The text to store beside the code column ``code``: NULL where it holds a code."""
+        return f"CASE WHEN {code} IS NULL THEN {self.unlisted_sql} END"
+
+    def value_sql(self, code: str, text: str | None) -> str:
+        """The canonical value from the code column ``code`` and the text column ``text``
+        (None: the text is NULL on every row read)."""
+        value = f"({self.labels_sql})[{code}]"
+        return f"COALESCE({value}, {text})" if text else value
+
+
 def _value_maps(
     con,
     specs: tuple[tuple[str, str, Mapping[str, str]], ...],
     distinct: Mapping[str, list] | None = None,
-) -> tuple[str, dict[str, str]]:
+) -> tuple[str, dict[str, str], dict[str, CodedMap]]:
     """Map each distinct value (as written in the file) of each ``(alias, expr, synonyms)``
-    through its synonym table; return the JOINs and, per alias, the canonical value's SQL.
+    through its synonym table; return the JOINs, per alias the canonical value's SQL, and
+    per alias whose map is a ``CASE`` the same map as a :class:`CodedMap`.
 
     The distinct values of a column come from ``distinct`` (a read of the file listed
     them: the whole file, or only its first rows) or else from one scan of the rows
@@ -49,7 +83,7 @@ def _value_maps(
     """
     specs = tuple(s for s in specs if s[1] != "NULL")
     if not specs:
-        return "", {}
+        return "", {}, {}
     distinct = distinct or {}
     scanned = [(i, spec) for i, spec in enumerate(specs) if spec[0] not in distinct]
     if scanned:
@@ -61,6 +95,7 @@ def _value_maps(
         )
     joins = []
     exprs: dict[str, str] = {}
+    coded: dict[str, CodedMap] = {}
     for i, (alias, expr, synonyms) in enumerate(specs):
         syn, table, values = f"syn_{alias}", f"map_{alias}", f"values_{alias}"
         if alias in distinct:
@@ -92,12 +127,20 @@ def _value_maps(
         ):
             whens = " ".join(f"WHEN {_literal(raw)} THEN {_literal(c)}" for raw, c in pairs)
             exprs[alias] = f"(CASE {expr} {whens} ELSE {unlisted} END)" if pairs else unlisted
+            if pairs:
+                labels = tuple(sorted({c for _, c in pairs}))
+                code_type = "UTINYINT" if len(labels) < 256 else "USMALLINT"
+                codes = " ".join(
+                    f"WHEN {_literal(raw)} THEN {labels.index(c) + 1}::{code_type}"
+                    for raw, c in pairs
+                )
+                coded[alias] = CodedMap(labels, f"(CASE {expr} {codes} END)", unlisted)
         else:
             joins.append(f"LEFT JOIN {table} {alias} ON {alias}.raw = {expr}")
             exprs[alias] = f"COALESCE({alias}.canonical, {unlisted})"
     if scanned:
         con.execute("DROP TABLE raw_values")
-    return "\n".join(joins), exprs
+    return "\n".join(joins), exprs, coded
 
 
 def _unlisted_value_sql(raw: str, synonyms: Mapping[str, str]) -> str:

@@ -137,6 +137,17 @@ def test_values_the_first_rows_did_not_show_are_mapped_as_the_whole_file_maps_th
     assert report.event_type_counts.get("new_kind")
 
 
+def test_duplicates_written_differently_after_the_first_rows_are_removed_alike(tmp_path, load):
+    """A value the first rows did not show is stored as text beside the listed ones' codes;
+    removing duplicates compares the mapped values, so "VIEW" later equals "view" early."""
+    early = _rows(30)
+    late = [line.replace(",view,", ",VIEW,") for line in early[:5]]
+    late += [line.replace(",view,", ", view ,") for line in early[5:8]]
+    passes, report = load(_file(tmp_path, early + late), drop_duplicates=True)
+    assert passes == ["guess"]
+    assert (report.duplicate_rows, report.duplicates_removed, report.rows_loaded) == (8, 8, 30)
+
+
 def test_unreadable_lines_after_the_first_rows_are_counted_once(tmp_path, load):
     lines = _rows(200)
     lines[120] = "u1,2025-03-01 10:00,view"  # too few fields
@@ -164,11 +175,36 @@ def test_the_general_value_expression_maps_like_the_value_table():
     for key in list(EVENT_TYPE_SYNONYMS)[:60]:
         values += [key, key.upper(), f" {key} ", f"\u3000{key}"]
     con.execute("CREATE TEMP TABLE treated AS SELECT unnest($v::VARCHAR[]) AS x", {"v": values})
-    _, listed = _value_maps(con, (("ve", "t.x", EVENT_TYPE_SYNONYMS),))
+    _, listed, _ = _value_maps(con, (("ve", "t.x", EVENT_TYPE_SYNONYMS),))
     got = con.execute(
         f"SELECT t.x, {listed['ve']}, {_unlisted_value_sql('t.x', EVENT_TYPE_SYNONYMS)} "
         "FROM treated t"
     ).fetchall()
     assert len(got) == len(values)
     assert [g[1] for g in got] == [g[2] for g in got]
+    assert sum(g[2] is None for g in got) == 4
+
+
+@pytest.mark.parametrize("listed_values", [40, 256])
+def test_a_short_map_stored_as_codes_decodes_to_the_map_s_values(listed_values):
+    """The parsing pass stores a short map as a code plus the text of values the listing
+    did not show; decoded, every value (listed, unlisted, blank, missing) is the map's."""
+    con = duckdb.connect()
+    # 40 synonyms (a few canonical values), or 256 values of the file's own (256 labels)
+    keys = list(EVENT_TYPE_SYNONYMS)
+    listed = keys[:listed_values] if listed_values < 256 else [f"own {i}" for i in range(256)]
+    values = listed + [None, "", "  ", "\u3000", "never listed", "LIKE", " Share "]
+    con.execute("CREATE TEMP TABLE treated AS SELECT unnest($v::VARCHAR[]) AS x", {"v": values})
+    _, text, coded = _value_maps(con, (("ve", "t.x", EVENT_TYPE_SYNONYMS),), {"ve": listed})
+    m = coded["ve"]
+    assert len(m.labels) == 256 if listed_values == 256 else len(m.labels) < listed_values
+    got = con.execute(
+        f"SELECT t.x, {text['ve']}, COALESCE(({m.labels_sql})[t.c], "
+        f"CASE WHEN t.c IS NULL THEN {m.unlisted_sql} END), t.c "
+        f"FROM (SELECT *, {m.code_sql} AS c FROM treated t) t"
+    ).fetchall()
+    assert len(got) == len(values)
+    assert [g[1] for g in got] == [g[2] for g in got]
+    assert [g for g in got[:listed_values] if g[3] is None] == []  # listed: a code
+    assert all(g[3] is None for g in got[listed_values:])  # the rest: the text
     assert sum(g[2] is None for g in got) == 4
