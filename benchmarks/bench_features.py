@@ -290,7 +290,7 @@ def run_pandas(paths: dict[str, Path], timings: dict):
     ev["slot"] = pd.cut(
         hour, [-1, 5, 11, 17, 23], labels=["night", "morning", "afternoon", "evening"]
     )
-    ev["weekend"] = ev["timestamp"].dt.dayofweek >= 5
+    ev["weekend"] = ev["timestamp"].dt.day_of_week >= 5
     g = ev.groupby("user_id")
     out = pd.DataFrame({"n_events": g.size()})
     types = ev.groupby(["user_id", "event_type"]).size().unstack(fill_value=0)

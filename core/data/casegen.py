@@ -183,7 +183,7 @@ def _simulate(
     wk = np.array([s.weekend_weight for s in specs])[group][ev_user]
     day = a[ev_user] + rng.random(n_total) * (b - a)[ev_user]
     dayi = np.floor(day).astype(int)
-    weekday = (START.dayofweek + dayi) % 7
+    weekday = (START.day_of_week + dayi) % 7
     # Rejection-free reweighting: move a share of weekday events to the nearest weekend.
     is_weekend = weekday >= 5
     p_keep = np.where(is_weekend, 1.0, np.minimum(1.0, 1.0 / np.maximum(wk, 1e-9)))
