@@ -129,10 +129,10 @@ def _value_maps(
             exprs[alias] = f"(CASE {expr} {whens} ELSE {unlisted} END)" if pairs else unlisted
             if pairs:
                 labels = tuple(sorted({c for _, c in pairs}))
+                position = {c: i for i, c in enumerate(labels, start=1)}
                 code_type = "UTINYINT" if len(labels) < 256 else "USMALLINT"
                 codes = " ".join(
-                    f"WHEN {_literal(raw)} THEN {labels.index(c) + 1}::{code_type}"
-                    for raw, c in pairs
+                    f"WHEN {_literal(raw)} THEN {position[c]}::{code_type}" for raw, c in pairs
                 )
                 coded[alias] = CodedMap(labels, f"(CASE {expr} {codes} END)", unlisted)
         else:
