@@ -222,9 +222,12 @@ def stage_events(
     # a layer below the one that reads them, which keeps the text only where the code
     # is NULL, so the map's CASE runs once per row.
     codes_sql = "".join(f", {m.code_sql} AS __personalab_code_{a}" for a, m in coded.items())
+    code_of, coded_fields = {}, {}  # by field: the code's column, the CodedMap
     for alias, m in coded.items():
-        mapped[alias] = m.text_sql(f"t.__personalab_code_{alias}")
-    code_of = {VALUE_MAP_FIELDS[a]: f"t.__personalab_code_{a}" for a in coded}
+        code = f"t.__personalab_code_{alias}"
+        mapped[alias] = m.text_sql(code)
+        code_of[VALUE_MAP_FIELDS[alias]] = code
+        coded_fields[VALUE_MAP_FIELDS[alias]] = m
     amount_raw = amount_num = _field_expr(mapping, "amount")
     if amount_raw != "NULL":
         v = amount_raw
@@ -309,9 +312,8 @@ def stage_events(
         if not speculative or src.read_error is None or isinstance(exc, not_the_file):
             raise
         raise src.read_error(exc) from None
-    by_field = {VALUE_MAP_FIELDS[a]: m for a, m in coded.items()}
     return Staging(
-        mapping, kept, ts_col, ts_sql, ts_names, ts_warnings, amount_raw, stored, by_field
+        mapping, kept, ts_col, ts_sql, ts_names, ts_warnings, amount_raw, stored, coded_fields
     )
 
 

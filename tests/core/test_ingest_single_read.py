@@ -199,8 +199,7 @@ def test_a_short_map_stored_as_codes_decodes_to_the_map_s_values(listed_values):
     m = coded["ve"]
     assert len(m.labels) == 256 if listed_values == 256 else len(m.labels) < listed_values
     got = con.execute(
-        f"SELECT t.x, {text['ve']}, COALESCE(({m.labels_sql})[t.c], "
-        f"CASE WHEN t.c IS NULL THEN {m.unlisted_sql} END), t.c "
+        f"SELECT t.x, {text['ve']}, {m.value_sql('t.c', m.text_sql('t.c'))}, t.c "
         f"FROM (SELECT *, {m.code_sql} AS c FROM treated t) t"
     ).fetchall()
     assert len(got) == len(values)
